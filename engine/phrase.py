@@ -1,0 +1,179 @@
+"""Notes on a grid, and pure edits of a phrase.
+
+Time is counted in integer grid *steps* from the start of the phrase. The default grid has
+4 steps per quarter note (a sixteenth note per step), the original design's 0.25-beat time step.
+Seconds appear only at the edges (playback, MIDI export), through ``Phrase.seconds_per_step``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Iterable
+
+LOWEST_PITCH = 0
+HIGHEST_PITCH = 127
+DEFAULT_VELOCITY = 80
+DEFAULT_STEPS_PER_QUARTER = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One note: MIDI pitch (60 = middle C), start and duration in grid steps, velocity 1-127."""
+
+    pitch: int
+    start: int
+    duration: int
+    velocity: int = DEFAULT_VELOCITY
+
+    def __post_init__(self):
+        if not LOWEST_PITCH <= self.pitch <= HIGHEST_PITCH:
+            raise ValueError(f"pitch {self.pitch} is outside 0-127")
+        if self.start < 0:
+            raise ValueError(f"note starts before the phrase (step {self.start})")
+        if self.duration < 1:
+            raise ValueError(f"note duration must be at least one step, not {self.duration}")
+        if not 1 <= self.velocity <= 127:
+            raise ValueError(f"velocity {self.velocity} is outside 1-127")
+
+    @property
+    def end(self) -> int:
+        return self.start + self.duration
+
+    def sort_key(self) -> tuple[int, int, int, int]:
+        """Canonical order: by start, then pitch (low to high), duration, velocity."""
+        return (self.start, self.pitch, self.duration, self.velocity)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """An immutable run of notes with the grid, tempo and metre they live in.
+
+    ``notes`` are kept in canonical order (see ``Note.sort_key``). ``length`` is the phrase's
+    length in steps: at least the end of the last note, more when the phrase ends in a rest.
+    """
+
+    notes: tuple[Note, ...] = ()
+    steps_per_quarter: int = DEFAULT_STEPS_PER_QUARTER
+    tempo_bpm: float = 120.0
+    time_signature: tuple[int, int] = (4, 4)
+    end: int = 0
+
+    def __post_init__(self):
+        ordered = tuple(sorted(self.notes, key=Note.sort_key))
+        object.__setattr__(self, "notes", ordered)
+        if self.steps_per_quarter < 1:
+            raise ValueError("steps_per_quarter must be at least 1")
+        if not self.tempo_bpm > 0:
+            raise ValueError(f"tempo must be positive, not {self.tempo_bpm}")
+        num, den = self.time_signature
+        if num < 1 or den < 1 or den & (den - 1):
+            raise ValueError(f"time signature {num}/{den} is not valid")
+        last_end = max((n.end for n in ordered), default=0)
+        object.__setattr__(self, "end", max(int(self.end), last_end))
+
+    # -- measures ---------------------------------------------------------------------------
+    @property
+    def length(self) -> int:
+        """Length in steps (the end of the last note, or later if the phrase ends in a rest)."""
+        return self.end
+
+    @property
+    def steps_per_bar(self) -> int:
+        """Steps in one bar of the time signature, rounded up for metres that don't fit the grid."""
+        num, den = self.time_signature
+        quarters = Fraction(4 * num, den)
+        return max(1, -(-quarters * self.steps_per_quarter // 1))
+
+    @property
+    def seconds_per_step(self) -> float:
+        return 60.0 / self.tempo_bpm / self.steps_per_quarter
+
+    @property
+    def bars(self) -> float:
+        return self.length / self.steps_per_bar
+
+    def with_notes(self, notes: Iterable[Note], end: int = 0) -> "Phrase":
+        """The same grid, tempo and metre with other notes."""
+        return replace(self, notes=tuple(notes), end=end)
+
+
+# -- pure edits: each returns a new phrase ----------------------------------------------------
+
+def transpose(phrase: Phrase, semitones: int) -> Phrase:
+    """Move every note by ``semitones``. Notes pushed outside 0-127 are dropped."""
+    moved = [replace(n, pitch=n.pitch + semitones) for n in phrase.notes
+             if LOWEST_PITCH <= n.pitch + semitones <= HIGHEST_PITCH]
+    return phrase.with_notes(moved, end=phrase.end)
+
+
+def shift(phrase: Phrase, steps: int) -> Phrase:
+    """Move every note later (or earlier, if negative) by ``steps``. Notes moved before 0 are dropped."""
+    moved = [replace(n, start=n.start + steps) for n in phrase.notes if n.start + steps >= 0]
+    return phrase.with_notes(moved, end=max(0, phrase.end + steps))
+
+
+def quantize(phrase: Phrase, steps: int, strength: float = 1.0) -> Phrase:
+    """Pull starts (and ends) towards the nearest multiple of ``steps``; ``strength`` 0-1.
+
+    A note never shrinks below one step; an exact duplicate created by snapping is dropped.
+    """
+    if steps < 1:
+        raise ValueError("quantize needs a grid of at least one step")
+
+    def snap(t: int) -> int:
+        target = int(round(t / steps)) * steps
+        return int(round(t + (target - t) * strength))
+
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for n in phrase.notes:
+        start = snap(n.start)
+        end = max(start + 1, snap(n.end))
+        if (n.pitch, start) in seen:
+            continue
+        seen.add((n.pitch, start))
+        out.append(replace(n, start=start, duration=end - start))
+    return phrase.with_notes(out, end=phrase.end)
+
+
+def trim(phrase: Phrase, start: int, end: int) -> Phrase:
+    """The part of the phrase between steps ``start`` and ``end``, moved to begin at 0.
+
+    Notes that overlap the window are cut to fit; the result's length is ``end - start``.
+    """
+    if end <= start:
+        raise ValueError("trim needs end after start")
+    out = []
+    for n in phrase.notes:
+        a, b = max(n.start, start), min(n.end, end)
+        if b > a:
+            out.append(replace(n, start=a - start, duration=b - a))
+    return phrase.with_notes(out, end=end - start)
+
+
+def merge(first: Phrase, second: Phrase, offset: int = 0) -> Phrase:
+    """``first`` with ``second``'s notes added ``offset`` steps later (grid and tempo of ``first``)."""
+    if second.steps_per_quarter != first.steps_per_quarter:
+        second = regrid(second, first.steps_per_quarter)
+    later = [replace(n, start=n.start + offset) for n in second.notes]
+    return first.with_notes(first.notes + tuple(later), end=max(first.end, second.end + offset))
+
+
+def regrid(phrase: Phrase, steps_per_quarter: int) -> Phrase:
+    """The phrase on another grid; starts and ends are rounded to the nearest new step."""
+    if steps_per_quarter == phrase.steps_per_quarter:
+        return phrase
+    ratio = Fraction(steps_per_quarter, phrase.steps_per_quarter)
+    notes = {}
+    for n in phrase.notes:
+        start = round(n.start * ratio)
+        end = max(start + 1, round(n.end * ratio))
+        notes[(n.pitch, start)] = replace(n, start=start, duration=end - start)
+    return replace(phrase, notes=tuple(notes.values()), steps_per_quarter=steps_per_quarter,
+                   end=round(phrase.end * ratio))
+
+
+def with_velocity(phrase: Phrase, velocity: int) -> Phrase:
+    """Every note at one velocity."""
+    return phrase.with_notes([replace(n, velocity=velocity) for n in phrase.notes], end=phrase.end)
