@@ -116,7 +116,8 @@ def shift(phrase: Phrase, steps: int) -> Phrase:
 def quantize(phrase: Phrase, steps: int, strength: float = 1.0) -> Phrase:
     """Pull starts (and ends) towards the nearest multiple of ``steps``; ``strength`` 0-1.
 
-    A note never shrinks below one step; an exact duplicate created by snapping is dropped.
+    A fully quantized note lasts at least one grid unit; a note snapped onto another of the same
+    pitch at the same start is dropped.
     """
     if steps < 1:
         raise ValueError("quantize needs a grid of at least one step")
@@ -129,7 +130,7 @@ def quantize(phrase: Phrase, steps: int, strength: float = 1.0) -> Phrase:
     out = []
     for n in phrase.notes:
         start = snap(n.start)
-        end = max(start + 1, snap(n.end))
+        end = max(start + (steps if strength >= 1 else 1), snap(n.end))
         if (n.pitch, start) in seen:
             continue
         seen.add((n.pitch, start))
