@@ -27,3 +27,25 @@ def bl_data() -> Path:
     if not BL_DATA.is_dir():
         pytest.fail(f"the shared Boulanger-Lewandowski pickles are missing at {BL_DATA}")
     return BL_DATA
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    """A small untrained model folder (random weights, a few excerpts): fast, for plumbing tests."""
+    import torch
+
+    from engine.checkpoint import save_model
+    from engine.model import ModelConfig, MusicLSTM
+    from engine.phrase import Note, Phrase
+    from engine.tokens import Vocabulary, encode
+
+    torch.manual_seed(0)
+    vocab = Vocabulary()
+    model = MusicLSTM(ModelConfig(vocab.size, embedding_size=16, hidden_size=32, layers=2, dropout=0.0))
+    excerpt = Phrase(tuple(Note(60 + (i % 8), i * 2, 2) for i in range(16)))
+    folder = tmp_path_factory.mktemp("models") / "tiny"
+    info = {"name": "tiny", "grid": {"steps_per_quarter": 4}, "metrics": {}, "training": {}}
+    save_model(folder, model, vocab, info,
+               excerpts=[{"piece": "scale", "tempo_bpm": 100.0, "time_signature": [4, 4],
+                          "tokens": encode(excerpt, vocab, end=False)}])
+    return folder

@@ -1,0 +1,80 @@
+"""The model card: what a model learned from, how, for how long, and how well it does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .atomic import atomic_write
+from .checkpoint import CARD, META, WEIGHTS, human_size
+
+PIANO_MIDI_CREDIT = "piano-midi.de, Bernd Krueger, CC BY-SA 3.0 DE"
+
+
+def credits_for(data: list[str], extra: str = "") -> list[str]:
+    """Licence credits the training data asks for."""
+    found = [extra] if extra else []
+    if any("piano-midi" in str(d).lower() for d in data) and PIANO_MIDI_CREDIT not in found:
+        found.append(PIANO_MIDI_CREDIT)
+    return found
+
+
+def write_card(folder: str | Path, state: dict) -> Path:
+    """Write ``card.md`` for the best model in ``folder`` from its model.json and the run history."""
+    folder = Path(folder)
+    info = json.loads((folder / META).read_text())
+    training, metrics, model = info["training"], info.get("metrics", {}), info["model"]
+    vocab = info["vocabulary"]
+    minutes = state.get("seconds", 0.0) / 60
+    history = state.get("history", [])
+    lines = [
+        f"# Model card: {info.get('name', folder.name)}",
+        "",
+        "An LSTM that continues piano-roll phrases, trained by Segue's own `train` command.",
+        "",
+        "## Data",
+        "- Trained on: " + ", ".join(f"`{d}`" for d in training["data"]),
+        "- Validation: " + (", ".join(f"`{d}`" for d in training["valid"]) if training["valid"]
+                            else f"{training['valid_pieces']} whole pieces held out at random "
+                                 f"(seed {training['seed']})"),
+        f"- {training['train_pieces']} training pieces ({training['train_tokens']:,} tokens), "
+        f"{training['valid_pieces']} validation pieces ({training['valid_tokens']:,} tokens)",
+        f"- Grid: {info['grid']['steps_per_quarter']} steps per quarter note; transposition "
+        f"augmentation {tuple(training['transpose'])} semitones",
+        "",
+        "## Training",
+        f"- Command: `{training.get('command') or 'python main.py train ...'}`",
+        f"- Epochs run: {state.get('epoch', len(history))}; this folder holds epoch {info.get('epoch')}, "
+        f"the best on validation",
+        f"- Training time: {minutes:.1f} minutes on {training.get('device', 'unknown device')}",
+        f"- torch {training.get('torch')}, Python {training.get('python')}",
+        "",
+        "## Network",
+        f"- Embedding {model['embedding_size']}, {model['layers']} LSTM layers of {model['hidden_size']}, "
+        f"dropout {model['dropout']}, softmax over {model['vocab_size']} tokens",
+        f"- {info['parameters']:,} parameters; weights file {human_size((folder / WEIGHTS).stat().st_size)}",
+        f"- Vocabulary: waits up to {vocab['max_wait']} steps, lengths up to {vocab['max_length']} steps, "
+        f"pitches {vocab['lowest_pitch']}-{vocab['highest_pitch']}, "
+        f"{vocab['velocity_levels'] or 'no'} velocity levels",
+        "",
+        "## Validation",
+        f"- Loss: {metrics.get('valid_loss', float('nan')):.4f} nats per token",
+    ]
+    if metrics.get("valid_accuracy") is not None:
+        lines.append(f"- Next-token accuracy: {metrics['valid_accuracy']:.1%}")
+    for key, label in (("nll_per_step", "NLL per time step"), ("bits_per_note", "Bits per note")):
+        if key in metrics:
+            lines.append(f"- {label}: {metrics[key]:.3f}")
+    lines += ["", "| epoch | training loss | validation loss | validation accuracy |", "|---|---|---|---|"]
+    for row in history:
+        acc = row.get("valid_accuracy")
+        lines.append(f"| {row['epoch']} | {row['train_loss']:.4f} | {row['valid_loss']:.4f} | "
+                     f"{'' if acc is None else f'{acc:.1%}'} |")
+    credits = credits_for(training["data"] + training["valid"], training.get("credit", ""))
+    lines += ["", "## Credits and licence"]
+    lines += [f"- Training data: {c}" for c in credits] or ["- Training data: see the data's own licence"]
+    lines.append("- Every epoch's checkpoint is kept in `epochs/` where the run was made; only the best "
+                 "is shipped.")
+    path = folder / CARD
+    atomic_write(path, ("\n".join(lines) + "\n").encode())
+    return path

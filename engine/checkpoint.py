@@ -1,0 +1,167 @@
+"""Model folders that describe themselves: weights in safetensors, everything else in JSON.
+
+A model folder holds ``model.safetensors`` (the weights), ``model.json`` (format, model config,
+vocabulary, grid, training settings, metrics) and usually ``card.md`` and ``excerpts.json``
+(short excerpts of the training music, for "start from a random excerpt"). Loading reads only
+these files: nothing is unpickled and nothing is re-derived from a corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save
+
+from .atomic import atomic_write
+from .errors import ModelError
+from .model import ModelConfig, MusicLSTM
+from .tokens import Vocabulary
+
+FORMAT = "segue-model"
+VERSION = 1
+WEIGHTS, META, EXCERPTS, CARD = "model.safetensors", "model.json", "excerpts.json", "card.md"
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+MODELS_DIR = Path(os.environ.get("SEGUE_MODELS_DIR", PROJECT_ROOT / "models"))
+DEFAULT_MODEL = "default"
+
+
+@dataclass
+class LoadedModel:
+    """A model ready to use: the network in eval mode, its vocabulary and its description."""
+
+    model: MusicLSTM
+    vocab: Vocabulary
+    info: dict
+    folder: Path
+    excerpts: list[dict] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.info.get("name", self.folder.name)
+
+    @property
+    def steps_per_quarter(self) -> int:
+        return int(self.info.get("grid", {}).get("steps_per_quarter", 4))
+
+
+def save_model(folder: str | Path, model: MusicLSTM, vocab: Vocabulary, info: dict,
+               excerpts: list[dict] | None = None) -> Path:
+    """Write a model folder (atomically, file by file). ``info`` holds name, grid, training, metrics."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    weights = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    atomic_write(folder / WEIGHTS, save(weights, metadata={"format": FORMAT}))
+    meta = dict(info)
+    meta.update(format=FORMAT, version=VERSION, model=model.config.to_json(),
+                vocabulary=vocab.to_json(), parameters=model.parameter_count())
+    atomic_write(folder / META, json.dumps(meta, indent=2).encode())
+    if excerpts is not None:
+        atomic_write(folder / EXCERPTS, json.dumps({"excerpts": excerpts}).encode())
+    return folder
+
+
+def find_model(name_or_path: str | Path | None = None) -> Path:
+    """The folder for a model name under models/ or a path; ``None`` means the bundled default."""
+    if name_or_path is None or str(name_or_path) == "":
+        name_or_path = DEFAULT_MODEL
+    path = Path(name_or_path).expanduser()
+    if path.is_file() and path.name in (WEIGHTS, META):
+        path = path.parent
+    if (path / META).is_file():
+        return path
+    named = MODELS_DIR / str(name_or_path)
+    if (named / META).is_file():
+        return named
+    known = ", ".join(p.name for p in list_models()) or "none"
+    raise ModelError(path, f"no model found there (models available: {known})")
+
+
+def list_models(models_dir: str | Path | None = None) -> list[Path]:
+    """Model folders directly under models/ (each has a model.json), sorted by name."""
+    root = Path(models_dir) if models_dir else MODELS_DIR
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if (p / META).is_file())
+
+
+def read_info(folder: str | Path) -> dict:
+    """A model folder's description (model.json), checked for format and version."""
+    folder = Path(folder)
+    try:
+        info = json.loads((folder / META).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(folder, f"{META} is missing") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ModelError(folder, f"{META} is damaged ({err})") from None
+    if not isinstance(info, dict) or info.get("format") != FORMAT:
+        raise ModelError(folder, f"{META} is not a Segue model description")
+    if info.get("version") != VERSION:
+        raise ModelError(folder, f"model format version {info.get('version')} is not supported "
+                                 f"(this Segue reads version {VERSION})")
+    for key in ("model", "vocabulary"):
+        if not isinstance(info.get(key), dict):
+            raise ModelError(folder, f"{META} has no '{key}' section")
+    return info
+
+
+def load_model(name_or_path: str | Path | None = None, device: str = "cpu") -> LoadedModel:
+    """Load a model folder, checking every piece; raises ModelError naming what is wrong."""
+    folder = find_model(name_or_path)
+    info = read_info(folder)
+    try:
+        vocab = Vocabulary.from_json(info["vocabulary"])
+        config = ModelConfig.from_json(info["model"])
+    except (TypeError, ValueError) as err:
+        raise ModelError(folder, f"model description is not valid ({err})") from None
+    if config.vocab_size != vocab.size:
+        raise ModelError(folder, f"the network has {config.vocab_size} outputs but the vocabulary "
+                                 f"has {vocab.size} tokens")
+    try:
+        weights = load_file(str(folder / WEIGHTS), device="cpu")
+    except FileNotFoundError:
+        raise ModelError(folder, f"{WEIGHTS} is missing") from None
+    except (SafetensorError, OSError, ValueError, RuntimeError) as err:
+        raise ModelError(folder, f"{WEIGHTS} is damaged or truncated ({err})") from None
+    model = MusicLSTM(config)
+    expected = model.state_dict()
+    if set(weights) != set(expected):
+        missing = sorted(set(expected) - set(weights))[:3]
+        extra = sorted(set(weights) - set(expected))[:3]
+        raise ModelError(folder, f"weights do not match the described network "
+                                 f"(missing {missing}, unexpected {extra})")
+    for key, tensor in weights.items():
+        if tensor.shape != expected[key].shape:
+            raise ModelError(folder, f"weight {key} has shape {tuple(tensor.shape)}, "
+                                     f"expected {tuple(expected[key].shape)}")
+        if not torch.isfinite(tensor).all():
+            raise ModelError(folder, f"weight {key} holds non-finite values")
+    model.load_state_dict({k: v.float() for k, v in weights.items()})
+    model.to(device).eval()
+    info.setdefault("name", folder.name)
+    return LoadedModel(model, vocab, info, folder, _read_excerpts(folder, vocab))
+
+
+def _read_excerpts(folder: Path, vocab: Vocabulary) -> list[dict]:
+    path = folder / EXCERPTS
+    if not path.is_file():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        excerpts = [e for e in data["excerpts"]
+                    if all(isinstance(t, int) and 0 <= t < vocab.size for t in e["tokens"])]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as err:
+        raise ModelError(folder, f"{EXCERPTS} is damaged ({err})") from None
+    return excerpts
+
+
+def human_size(n_bytes: float) -> str:
+    units = ["B", "KB", "MB", "GB"]
+    i = min(len(units) - 1, int(math.log(max(n_bytes, 1), 1024)))
+    return f"{n_bytes / 1024 ** i:.1f} {units[i]}"

@@ -1,0 +1,164 @@
+"""The command line's three jobs (train, continue, evaluate), each taking parsed arguments.
+
+Bad input ends with one line naming the problem on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from .errors import ModelError, MusicFileError
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+def fail(message: str) -> int:
+    print(f"segue: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def guarded(job):
+    """Run a command, turning the errors a user can cause into one readable line."""
+    def run(args) -> int:
+        try:
+            return job(args)
+        except (MusicFileError, ModelError) as err:
+            return fail(str(err))
+        except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as err:
+            return fail(str(err))
+        except KeyboardInterrupt:
+            print("\nsegue: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+    return run
+
+
+class ProgressBar:
+    """A one-line text progress bar on stderr (redrawn in place when stderr is a terminal)."""
+
+    def __init__(self, stream=sys.stderr, width: int = 24):
+        self.stream, self.width = stream, width
+        self.live = stream.isatty()
+        self._last = 0.0
+
+    def show(self, fraction: float, text: str, final: bool = False) -> None:
+        now = time.monotonic()
+        if not final and now - self._last < (0.2 if self.live else 15.0):
+            return
+        self._last = now
+        filled = int(round(self.width * max(0.0, min(1.0, fraction))))
+        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {fraction:4.0%} {text}"
+        if self.live:
+            self.stream.write("\r" + line.ljust(100) + ("\n" if final else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+@guarded
+def train_command(args) -> int:
+    from .train import TrainConfig, train
+
+    config = TrainConfig(
+        data=[str(d) for d in args.data], out=str(args.out), valid=[str(v) for v in args.valid or []],
+        name=args.name or Path(args.out).name, steps_per_quarter=args.steps_per_quarter,
+        velocity_levels=args.velocity_levels, embedding_size=args.embedding_size,
+        hidden_size=args.hidden_size, layers=args.layers, dropout=args.dropout, window=args.window,
+        batch_size=args.batch_size, learning_rate=args.learning_rate, epochs=args.epochs,
+        patience=args.patience, max_minutes=args.max_minutes, seed=args.seed, device=args.device,
+        threads=args.threads, transpose=(-args.transpose, args.transpose), credit=args.credit or "",
+        command="python main.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
+    bar = ProgressBar()
+
+    def report(event: dict) -> None:
+        stage = event["stage"]
+        if stage == "reading":
+            bar.show(event["done"] / max(event["total"], 1), f"reading {event['total']} files",
+                     final=event["done"] == event["total"])
+        elif stage == "skipped":
+            print(f"segue: skipped {event['path']}: {event['message']}", file=sys.stderr)
+        elif stage == "data":
+            print(f"{event['train_pieces']} training pieces ({event['train_tokens']:,} tokens), "
+                  f"{event['valid_pieces']} validation pieces ({event['valid_tokens']:,} tokens)",
+                  file=sys.stderr)
+        elif stage == "resumed":
+            print(f"resuming after epoch {event['epoch']}", file=sys.stderr)
+        elif stage == "batch":
+            bar.show(event["batch"] / event["batches"],
+                     f"epoch {event['epoch']}/{config.epochs} loss {event['loss']:.3f} "
+                     f"acc {event['accuracy']:.1%} {event['tokens_per_s']:,.0f} tokens/s",
+                     final=event["batch"] == event["batches"])
+        elif stage == "epoch":
+            mark = " (best so far)" if event["improved"] else ""
+            print(f"epoch {event['epoch']}: training loss {event['train_loss']:.4f}, validation loss "
+                  f"{event['valid_loss']:.4f}, accuracy {event['valid_accuracy'] or 0:.1%}{mark}",
+                  file=sys.stderr)
+        elif stage == "stopped":
+            print(f"stopped: {event['reason']}", file=sys.stderr)
+
+    try:
+        result = train(config, report, fresh=args.fresh)
+    except KeyboardInterrupt:
+        print(f"\nsegue: training interrupted; run the same command again to resume from the last "
+              f"epoch saved in {args.out}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(f"best epoch {result['best_epoch']}: validation loss {result['best_valid_loss']:.4f} "
+          f"nats per token; model in {args.out}")
+    return 0
+
+
+@guarded
+def continue_command(args) -> int:
+    from .checkpoint import load_model
+    from .generate import ContinueOptions, continue_phrase, random_excerpt
+    from .midi_file import write_midi
+    from .music_files import read_music
+    from .phrase import merge
+
+    loaded = load_model(args.model)
+    if args.seed_file:
+        seed_phrase = read_music(args.seed_file, steps_per_quarter=loaded.steps_per_quarter)
+        if not seed_phrase.notes:
+            raise MusicFileError(args.seed_file, "has no notes to continue")
+    else:
+        seed_phrase = random_excerpt(loaded, bars=args.seed_bars, seed=args.seed)
+    options = ContinueOptions(bars=args.bars, temperature=args.temperature, top_p=args.top_p,
+                              variations=args.variations, seed=args.seed)
+    takes = continue_phrase(loaded, seed_phrase, options)
+    out = Path(args.output)
+    if out.suffix.lower() not in (".mid", ".midi"):
+        out = out.with_suffix(".mid")
+    paths = [out] if len(takes) == 1 else [out.with_name(f"{out.stem}-{i}{out.suffix}")
+                                           for i in range(1, len(takes) + 1)]
+    for take, path in zip(takes, paths):
+        write_midi(merge(seed_phrase, take, offset=seed_phrase.length), path)
+        print(f"wrote {path} ({len(seed_phrase.notes)} seed notes + {len(take.notes)} new notes)")
+    return 0
+
+
+@guarded
+def evaluate_command(args) -> int:
+    from .checkpoint import load_model
+    from .evaluate import evaluate
+
+    loaded = load_model(args.model)
+    bar = ProgressBar()
+    result = evaluate(loaded, [str(d) for d in args.data], split=args.split,
+                      progress=lambda stage, d, t: bar.show(d / max(t, 1), stage, final=d == t))
+    for path, message in result.get("skipped", []):
+        print(f"segue: skipped {path}: {message}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"model {result['model']}: {result['pieces']} pieces, {result['notes']:,} notes, "
+          f"{result['tokens']:,} tokens")
+    print(f"  {result['nats_per_token']:.4f} nats per token, {result['bits_per_note']:.3f} bits per note, "
+          f"next-token accuracy {result['accuracy']:.1%}")
+    if "nll_per_step" in result:
+        print(f"  NLL per time step ({result['split']}): {result['nll_per_step']:.3f} nats "
+              f"over {result['steps']:,} steps")
+    return 0

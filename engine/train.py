@@ -1,0 +1,356 @@
+"""Training: learn an LSTM from music files, keeping a checkpoint for every epoch.
+
+The training pieces are tokenized, each epoch shuffled and transposed at random (a piece keeps one
+transposition within an epoch), joined into one stream and cut into ``batch_size`` parallel lanes.
+The network reads each lane window after window, carrying its state from one window to the next
+(truncated back-propagation through time), so it learns from whole windows, not one step per
+window. Validation scores every validation piece from its start, state carried throughout.
+
+Every epoch writes ``epochs/NNN/`` (a loadable model folder), updates ``metrics.json`` and
+``curves.png``, and saves what resuming needs in ``resume/``. The best epoch so far is copied to
+the top of the output folder, with its model card. Re-running the same command resumes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save
+
+from . import card
+from .atomic import atomic_write
+from .checkpoint import load_model, save_model
+from .corpus import load_corpus
+from .evaluate import score_sequences
+from .model import ModelConfig, MusicLSTM
+from .phrase import Phrase, trim
+from .tokens import Vocabulary, encode, transpose_tokens
+
+Progress = Callable[[dict], None]
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run depends on. Saved with the model and checked on resume."""
+
+    data: list[str]
+    out: str
+    valid: list[str] = field(default_factory=list)   # empty: hold out valid_fraction of pieces
+    name: str = ""
+    steps_per_quarter: int = 4
+    velocity_levels: int = 0
+    max_wait: int = 16
+    max_length: int = 32
+    embedding_size: int = 128
+    hidden_size: int = 384
+    layers: int = 2
+    dropout: float = 0.3
+    window: int = 128
+    batch_size: int = 32
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-5
+    clip: float = 1.0
+    epochs: int = 40
+    patience: int = 4
+    max_minutes: float = 0.0                        # 0: no time limit
+    valid_fraction: float = 0.1
+    transpose: tuple[int, int] = (-5, 6)            # semitones, inclusive; (0, 0) turns it off
+    seed: int = 0
+    device: str = "auto"
+    threads: int = 0                                # 0: torch's default
+    credit: str = ""
+    command: str = ""
+
+    def model_config(self, vocab: Vocabulary) -> ModelConfig:
+        return ModelConfig(vocab.size, self.embedding_size, self.hidden_size, self.layers, self.dropout)
+
+    def vocabulary(self) -> Vocabulary:
+        return Vocabulary(self.max_wait, self.max_length, self.velocity_levels)
+
+    def fingerprint(self) -> dict:
+        """The settings that must match for a run to be resumed."""
+        keep = ("data", "valid", "steps_per_quarter", "velocity_levels", "max_wait", "max_length",
+                "embedding_size", "hidden_size", "layers", "window", "batch_size", "seed")
+        return {k: getattr(self, k) for k in keep}
+
+
+@dataclass
+class Pieces:
+    names: list[str]
+    tokens: list[np.ndarray]
+    phrases: list[Phrase]
+
+    @property
+    def token_count(self) -> int:
+        return int(sum(len(t) for t in self.tokens))
+
+
+def tokenize(phrases: list[Phrase], names: list[str], vocab: Vocabulary) -> Pieces:
+    tokens = [np.asarray(encode(p, vocab), dtype=np.int64) for p in phrases]
+    keep = [i for i, t in enumerate(tokens) if len(t) > 3]
+    return Pieces([names[i] for i in keep], [tokens[i] for i in keep], [phrases[i] for i in keep])
+
+
+def split_by_piece(names: list[str], fraction: float, seed: int) -> tuple[list[int], list[int]]:
+    """Indices of training and validation pieces; whole pieces go to one side only."""
+    order = np.random.default_rng(seed).permutation(len(names))
+    n_valid = max(1, int(round(len(names) * fraction))) if len(names) > 1 else 0
+    return sorted(order[n_valid:].tolist()), sorted(order[:n_valid].tolist())
+
+
+def epoch_lanes(pieces: Pieces, config: TrainConfig, vocab: Vocabulary, epoch: int) -> tuple[torch.Tensor, int]:
+    """This epoch's training stream as (batch_size, length) lanes: shuffled, transposed pieces."""
+    rng = np.random.default_rng([config.seed, epoch])
+    low, high = config.transpose
+    parts = []
+    for i in rng.permutation(len(pieces.tokens)):
+        seq = pieces.tokens[i]
+        shift = int(rng.integers(low, high + 1)) if high > low else 0
+        moved = transpose_tokens(seq, vocab, shift) if shift else None
+        parts.append(np.asarray(moved, dtype=np.int64) if moved is not None else seq)
+    stream = np.concatenate(parts)
+    stream = stream[int(rng.integers(0, config.window)):]     # a new cut of the windows each epoch
+    lane_length = (len(stream) - 1) // config.batch_size
+    if lane_length < 2:
+        raise ValueError("too little training music for one batch: add pieces or lower --batch-size")
+    return torch.from_numpy(stream[: lane_length * config.batch_size + 1].copy()), lane_length
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError("--device cuda was asked for, but no CUDA device is available")
+    return torch.device(name)
+
+
+def excerpts_for(pieces: Pieces, vocab: Vocabulary, count: int = 64, bars: int = 4,
+                 seed: int = 0) -> list[dict]:
+    """Short excerpts of the training music, stored with the model for 'random excerpt' seeds."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in rng.permutation(len(pieces.phrases))[:count]:
+        phrase = pieces.phrases[i]
+        span = phrase.steps_per_bar * bars
+        if phrase.length <= span:
+            start = 0
+        else:
+            start = int(rng.integers(0, (phrase.length - span) // phrase.steps_per_bar + 1)) * phrase.steps_per_bar
+        excerpt = trim(phrase, start, start + span)
+        if len(excerpt.notes) >= 4:
+            out.append({"piece": pieces.names[i], "start_bar": start // phrase.steps_per_bar + 1,
+                        "tempo_bpm": phrase.tempo_bpm, "time_signature": list(phrase.time_signature),
+                        "tokens": encode(excerpt, vocab, end=False)})
+    return out
+
+
+def load_pieces(paths: list[str], config: TrainConfig, vocab: Vocabulary, report: Progress) -> Pieces:
+    corpus = load_corpus(paths, steps_per_quarter=config.steps_per_quarter,
+                         progress=lambda done, total: report({"stage": "reading", "done": done, "total": total}))
+    for path, message in corpus.skipped:
+        report({"stage": "skipped", "path": str(path), "message": message})
+    return tokenize([p.phrase for p in corpus.pieces], [p.name for p in corpus.pieces], vocab)
+
+
+def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = False) -> dict:
+    """Run (or resume) training; returns the final metrics. ``progress`` gets dict events."""
+    report = progress or (lambda event: None)
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    device = pick_device(config.device)
+    vocab = config.vocabulary()
+
+    pieces = load_pieces(config.data, config, vocab, report)
+    if config.valid:
+        train_set, valid_set = pieces, load_pieces(config.valid, config, vocab, report)
+    else:
+        tr, va = split_by_piece(pieces.names, config.valid_fraction, config.seed)
+        pick = lambda idx: Pieces([pieces.names[i] for i in idx], [pieces.tokens[i] for i in idx],
+                                  [pieces.phrases[i] for i in idx])
+        train_set, valid_set = pick(tr), pick(va)
+    if not train_set.tokens:
+        raise ValueError("no readable music to train on in " + ", ".join(config.data))
+    grid = {"steps_per_quarter": train_set.phrases[0].steps_per_quarter}
+    report({"stage": "data", "train_pieces": len(train_set.tokens), "valid_pieces": len(valid_set.tokens),
+            "train_tokens": train_set.token_count, "valid_tokens": valid_set.token_count})
+
+    torch.manual_seed(config.seed)
+    model = MusicLSTM(config.model_config(vocab)).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate,
+                                  weight_decay=config.weight_decay)
+    state = {"epoch": 0, "best_epoch": 0, "best_valid_loss": math.inf, "bad_epochs": 0,
+             "learning_rate": config.learning_rate, "history": [], "seconds": 0.0}
+    resumed = False if fresh else _resume(out, config, model, optimizer, state, device)
+    if resumed:
+        report({"stage": "resumed", "epoch": state["epoch"]})
+    excerpts = excerpts_for(train_set, vocab, seed=config.seed)
+    base_info = {"name": config.name or out.name, "grid": grid,
+                 "training": {**asdict(config), "train_pieces": len(train_set.tokens),
+                              "valid_pieces": len(valid_set.tokens),
+                              "train_tokens": train_set.token_count,
+                              "valid_tokens": valid_set.token_count,
+                              "device": _device_name(device),
+                              "torch": torch.__version__, "python": platform.python_version()}}
+
+    while state["epoch"] < config.epochs and state["bad_epochs"] < config.patience:
+        if config.max_minutes and state["seconds"] >= config.max_minutes * 60:
+            report({"stage": "stopped", "reason": "time limit"})
+            break
+        epoch = state["epoch"] + 1
+        for group in optimizer.param_groups:
+            group["lr"] = state["learning_rate"]
+        started = time.perf_counter()
+        train_loss, train_acc = _train_epoch(model, optimizer, train_set, config, vocab, epoch, device, report)
+        valid = score_sequences(model, valid_set.tokens, device=device) if valid_set.tokens else None
+        state["seconds"] += time.perf_counter() - started
+        valid_loss = valid["nats_per_token"] if valid else train_loss
+        row = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_acc,
+               "valid_loss": valid_loss, "valid_accuracy": valid["accuracy"] if valid else None,
+               "learning_rate": state["learning_rate"], "seconds": round(state["seconds"], 1)}
+        state["history"].append(row)
+        improved = valid_loss < state["best_valid_loss"] - 1e-4
+        if improved:
+            state.update(best_epoch=epoch, best_valid_loss=valid_loss, bad_epochs=0)
+        else:
+            state["bad_epochs"] += 1
+            state["learning_rate"] *= 0.5
+        state["epoch"] = epoch
+        info = {**base_info, "epoch": epoch, "metrics": row}
+        save_model(out / "epochs" / f"{epoch:03d}", model, vocab, info)
+        if improved:
+            best_info = {**base_info, "epoch": epoch, "metrics": {**row, "best": True}}
+            save_model(out, model, vocab, best_info, excerpts)
+        _save_resume(out, optimizer, state, config)
+        _write_metrics(out, state)
+        card.write_card(out, state)
+        report({"stage": "epoch", **row, "best_epoch": state["best_epoch"], "improved": improved})
+    report({"stage": "done", "best_epoch": state["best_epoch"], "best_valid_loss": state["best_valid_loss"]})
+    return {"best_epoch": state["best_epoch"], "best_valid_loss": state["best_valid_loss"],
+            "epochs": state["epoch"], "seconds": state["seconds"]}
+
+
+def _train_epoch(model, optimizer, pieces, config, vocab, epoch, device, report):
+    model.train()
+    torch.manual_seed(config.seed * 100_003 + epoch)          # dropout is the same on resume
+    stream, lane_length = epoch_lanes(pieces, config, vocab, epoch)
+    lanes = stream[:-1].view(config.batch_size, lane_length)
+    targets = stream[1:].view(config.batch_size, lane_length)
+    hidden = None
+    total_loss = total_correct = total_tokens = 0.0
+    batches = math.ceil(lane_length / config.window)
+    started = time.perf_counter()
+    for b in range(batches):
+        x = lanes[:, b * config.window:(b + 1) * config.window].to(device)
+        y = targets[:, b * config.window:(b + 1) * config.window].to(device)
+        if hidden is not None:
+            hidden = tuple(h.detach() for h in hidden)
+        logits, hidden = model(x, hidden)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+        optimizer.step()
+        n = y.numel()
+        total_loss += loss.item() * n
+        total_correct += (logits.argmax(-1) == y).sum().item()
+        total_tokens += n
+        elapsed = time.perf_counter() - started
+        report({"stage": "batch", "epoch": epoch, "batch": b + 1, "batches": batches,
+                "loss": total_loss / total_tokens, "accuracy": total_correct / total_tokens,
+                "tokens_per_s": total_tokens / max(elapsed, 1e-9)})
+    return total_loss / total_tokens, total_correct / total_tokens
+
+
+# -- resume -----------------------------------------------------------------------------------
+
+def _save_resume(out: Path, optimizer, state: dict, config: TrainConfig) -> None:
+    folder = out / "resume"
+    folder.mkdir(exist_ok=True)
+    tensors, slots = {}, {}
+    for index, slot in optimizer.state_dict()["state"].items():
+        slots[str(index)] = {}
+        for key, value in slot.items():
+            if torch.is_tensor(value):
+                tensors[f"{index}.{key}"] = value.detach().cpu().contiguous()
+            else:
+                slots[str(index)][key] = value
+    atomic_write(folder / "optimizer.safetensors", save(tensors))
+    meta = {"state": state, "slots": slots, "config": config.fingerprint()}
+    atomic_write(folder / "state.json", json.dumps(meta, indent=1, default=_json_number).encode())
+
+
+def _json_number(value):
+    if isinstance(value, float) and math.isinf(value):
+        return 1e308
+    raise TypeError(f"cannot store {type(value).__name__} in JSON")
+
+
+def _resume(out: Path, config: TrainConfig, model, optimizer, state: dict, device) -> bool:
+    meta_path = out / "resume" / "state.json"
+    if not meta_path.is_file():
+        return False
+    meta = json.loads(meta_path.read_text())
+    if meta.get("config") != json.loads(json.dumps(config.fingerprint())):
+        raise ValueError(f"{out} holds a run with other settings; use another --out or --fresh")
+    saved = meta["state"]
+    epoch_dir = out / "epochs" / f"{saved['epoch']:03d}"
+    weights = load_model(epoch_dir).model.state_dict()
+    model.load_state_dict(weights)
+    tensors = load_file(str(out / "resume" / "optimizer.safetensors"))
+    opt_state = optimizer.state_dict()
+    opt_state["state"] = {}
+    for index, plain in meta["slots"].items():
+        slot = dict(plain)
+        for key, value in tensors.items():
+            i, name = key.split(".", 1)
+            if i == index:
+                slot[name] = value.to(device)
+        opt_state["state"][int(index)] = slot
+    optimizer.load_state_dict(opt_state)
+    state.update(saved)
+    return True
+
+
+def _write_metrics(out: Path, state: dict) -> None:
+    atomic_write(out / "metrics.json", json.dumps({"best_epoch": state["best_epoch"],
+                                                   "epochs": state["history"]}, indent=1).encode())
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    h = state["history"]
+    epochs = [r["epoch"] for r in h]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.4))
+    ax1.plot(epochs, [r["train_loss"] for r in h], label="training")
+    ax1.plot(epochs, [r["valid_loss"] for r in h], label="validation")
+    ax1.set(xlabel="epoch", ylabel="loss (nats per token)", title="Loss")
+    ax2.plot(epochs, [r["train_accuracy"] for r in h], label="training")
+    if h and h[0]["valid_accuracy"] is not None:
+        ax2.plot(epochs, [r["valid_accuracy"] for r in h], label="validation")
+    ax2.set(xlabel="epoch", ylabel="next-token accuracy", title="Accuracy")
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    tmp = out / "curves.tmp.png"
+    fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    tmp.replace(out / "curves.png")
+
+
+def _device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"

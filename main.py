@@ -1,0 +1,83 @@
+"""Segue: start the composer window, or train, continue and evaluate from the command line.
+
+    python main.py [FILE]                      open the window (optionally with a file)
+    python main.py train --data PATH... --out models/NAME
+    python main.py continue [SEED.mid] -o OUT.mid --bars N
+    python main.py evaluate --data PATH... [--model NAME] [--split valid] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+COMMANDS = ("train", "continue", "evaluate")
+
+
+def command_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="segue", description="Segue's command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    train = sub.add_parser("train", help="learn a model from MIDI files, scores or a benchmark pickle")
+    train.add_argument("--data", nargs="+", required=True,
+                       help="music files or folders; a Boulanger-Lewandowski pickle as FILE.pickle:SPLIT")
+    train.add_argument("--out", required=True, help="model folder to write, e.g. models/mine")
+    train.add_argument("--valid", nargs="+", help="validation data (default: 10%% of the pieces)")
+    train.add_argument("--name", help="the model's name (default: the folder name)")
+    train.add_argument("--steps-per-quarter", type=int, default=4, help="grid resolution (default 4)")
+    train.add_argument("--velocity-levels", type=int, default=0, help="coarse velocity levels (0: none)")
+    train.add_argument("--embedding-size", type=int, default=128)
+    train.add_argument("--hidden-size", type=int, default=384)
+    train.add_argument("--layers", type=int, default=2)
+    train.add_argument("--dropout", type=float, default=0.3)
+    train.add_argument("--window", type=int, default=128, help="tokens per training window")
+    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--learning-rate", type=float, default=2e-3)
+    train.add_argument("--epochs", type=int, default=40)
+    train.add_argument("--patience", type=int, default=4, help="epochs without improvement before stopping")
+    train.add_argument("--max-minutes", type=float, default=0.0, help="stop after this much training time")
+    train.add_argument("--transpose", type=int, default=5, help="random transposition range in semitones")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    train.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
+    train.add_argument("--credit", help="licence credit for the training data, for the model card")
+    train.add_argument("--fresh", action="store_true", help="start over instead of resuming")
+
+    cont = sub.add_parser("continue", help="continue a seed phrase and write MIDI")
+    cont.add_argument("seed_file", nargs="?", help="MIDI or score file (default: a random excerpt of "
+                                                   "the model's training music)")
+    cont.add_argument("-o", "--output", required=True, help="MIDI file to write")
+    cont.add_argument("--bars", type=int, default=4, help="bars to add")
+    cont.add_argument("--temperature", type=float, default=1.0)
+    cont.add_argument("--top-p", type=float, default=0.95)
+    cont.add_argument("--variations", type=int, default=1, help="several takes: OUT-1.mid ... OUT-K.mid")
+    cont.add_argument("--seed", type=int, help="random seed: the same seed gives the same music")
+    cont.add_argument("--seed-bars", type=int, default=4, help="bars of random excerpt without a seed file")
+    cont.add_argument("--model", help="a model name under models/ or a folder (default: the bundled one)")
+
+    ev = sub.add_parser("evaluate", help="how well a model predicts music: NLL per token/step")
+    ev.add_argument("--data", nargs="+", required=True, help="music files/folders or FILE.pickle[:SPLIT]")
+    ev.add_argument("--model", help="a model name under models/ or a folder (default: the bundled one)")
+    ev.add_argument("--split", default=None, help="pickle split: train, valid or test (default valid)")
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in COMMANDS:
+        args = command_parser().parse_args(argv)
+        from engine import cli
+        job = {"train": cli.train_command, "continue": cli.continue_command,
+               "evaluate": cli.evaluate_command}[args.command]
+        return job(args)
+    window = argparse.ArgumentParser(prog="segue", description="Segue: continue your phrase with an LSTM",
+                                     epilog="Commands: " + ", ".join(COMMANDS) + " (see segue COMMAND -h)")
+    window.add_argument("file", nargs="?", help="a MIDI file, score or .segue document to open")
+    args = window.parse_args(argv)
+    from gui.app import run
+    return run(args.file)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

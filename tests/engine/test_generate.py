@@ -1,0 +1,80 @@
+"""Continuation: stateful, grammatical, reproducible, the right length, cancellable."""
+
+import pytest
+import torch
+
+from engine.checkpoint import load_model
+from engine.generate import Cancelled, ContinueOptions, continue_phrase, random_excerpt
+from engine.phrase import Note, Phrase
+
+
+@pytest.fixture(scope="module")
+def loaded(tiny_model_dir):
+    return load_model(tiny_model_dir)
+
+
+SEED = Phrase(tuple(Note(60 + p, i * 4, 4, 90) for i, p in enumerate([0, 4, 7, 12, 7, 4, 0, -5])))
+
+
+def test_each_variation_is_the_asked_number_of_bars(loaded):
+    takes = continue_phrase(loaded, SEED, ContinueOptions(bars=2, variations=3, seed=1))
+    assert len(takes) == 3
+    for take in takes:
+        assert take.length == 2 * SEED.steps_per_bar
+        assert all(n.end <= take.length for n in take.notes)
+        assert take.tempo_bpm == SEED.tempo_bpm
+
+
+def test_the_same_seed_gives_the_same_music(loaded):
+    a = continue_phrase(loaded, SEED, ContinueOptions(bars=2, variations=2, seed=7))
+    b = continue_phrase(loaded, SEED, ContinueOptions(bars=2, variations=2, seed=7))
+    c = continue_phrase(loaded, SEED, ContinueOptions(bars=2, variations=2, seed=8))
+    assert a == b
+    assert a != c
+
+
+def test_generation_reads_the_seed_once_and_then_one_token_per_step(loaded, monkeypatch):
+    lengths = []
+    original = loaded.model.forward
+
+    def spy(tokens, state=None):
+        lengths.append(tokens.shape[1])
+        return original(tokens, state)
+
+    monkeypatch.setattr(loaded.model, "forward", spy)
+    continue_phrase(loaded, SEED, ContinueOptions(bars=1, seed=3))
+    assert lengths[0] > 1 and set(lengths[1:]) == {1}
+
+
+def test_a_continuation_on_another_grid_comes_back_on_the_seed_grid(loaded):
+    eighths = Phrase(tuple(Note(60, i * 2, 2) for i in range(8)), steps_per_quarter=2)
+    take = continue_phrase(loaded, eighths, ContinueOptions(bars=1, seed=0))[0]
+    assert take.steps_per_quarter == 2 and take.length == 8
+
+
+def test_cancel_stops_generation(loaded):
+    with pytest.raises(Cancelled):
+        continue_phrase(loaded, SEED, ContinueOptions(bars=8, seed=0), cancel=lambda: True)
+
+
+def test_progress_reaches_the_end(loaded):
+    seen = []
+    continue_phrase(loaded, SEED, ContinueOptions(bars=1, seed=0), progress=seen.append)
+    assert seen[-1] == 1.0 and all(0 <= f <= 1 for f in seen)
+
+
+@pytest.mark.parametrize("bad", [dict(bars=0), dict(temperature=0), dict(top_p=0), dict(variations=0)])
+def test_impossible_options_are_refused(loaded, bad):
+    with pytest.raises(ValueError):
+        continue_phrase(loaded, SEED, ContinueOptions(**bad))
+
+
+def test_random_excerpt_comes_from_the_models_training_music(loaded):
+    phrase = random_excerpt(loaded, bars=2, seed=0)
+    assert phrase.notes and phrase.length == 2 * phrase.steps_per_bar
+    assert phrase.tempo_bpm == 100.0
+
+
+def test_an_empty_seed_starts_from_scratch(loaded):
+    take = continue_phrase(loaded, Phrase(), ContinueOptions(bars=1, seed=0))[0]
+    assert take.length == 16

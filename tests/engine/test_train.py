@@ -1,0 +1,82 @@
+"""Training writes a loadable checkpoint every epoch, keeps the best, and resumes exactly."""
+
+import json
+import random
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from engine.checkpoint import load_model
+from engine.midi_file import write_midi
+from engine.phrase import Note, Phrase
+from engine.train import TrainConfig, train
+
+
+@pytest.fixture(scope="module")
+def songs(tmp_path_factory):
+    """Twelve short made-up pieces: arpeggios over a bass, in a few keys and rhythms."""
+    folder = tmp_path_factory.mktemp("songs")
+    rng = random.Random(0)
+    for i in range(12):
+        root = rng.choice([48, 50, 53, 55])
+        notes = []
+        for bar in range(6):
+            notes.append(Note(root - 12, bar * 16, 16, 70))
+            step = rng.choice([2, 4])
+            for k, t in enumerate(range(0, 16, step)):
+                notes.append(Note(root + [0, 4, 7, 12][k % 4], bar * 16 + t, step, 90))
+        write_midi(Phrase(tuple(notes)), folder / f"song{i:02d}.mid")
+    (folder / "broken.mid").write_bytes(b"MThd\x00\x00")
+    return folder
+
+
+def tiny_config(songs, out, epochs):
+    return TrainConfig(data=[str(songs)], out=str(out), embedding_size=16, hidden_size=32, layers=1,
+                       window=32, batch_size=4, epochs=epochs, patience=10, seed=3, threads=1,
+                       valid_fraction=0.25)
+
+
+def test_every_epoch_is_kept_and_the_best_is_on_top(songs, tmp_path):
+    events = []
+    result = train(tiny_config(songs, tmp_path / "run", 3), events.append)
+    run = tmp_path / "run"
+    for epoch in (1, 2, 3):
+        assert load_model(run / "epochs" / f"{epoch:03d}").info["epoch"] == epoch
+    best = load_model(run)
+    assert best.info["epoch"] == result["best_epoch"]
+    assert best.excerpts, "the model carries excerpts for random starts"
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert [row["epoch"] for row in metrics["epochs"]] == [1, 2, 3]
+    assert (run / "curves.png").stat().st_size > 1000
+    card = (run / "card.md").read_text()
+    assert "Training time" in card and "parameters" in card
+    assert any(e["stage"] == "skipped" and "broken.mid" in e["path"] for e in events)
+    batches = [e for e in events if e["stage"] == "batch"]
+    assert batches and all(e["tokens_per_s"] > 0 and 0 <= e["accuracy"] <= 1 for e in batches)
+    assert metrics["epochs"][-1]["train_loss"] < metrics["epochs"][0]["train_loss"]
+
+
+def test_an_interrupted_run_resumes_to_the_same_model(songs, tmp_path):
+    train(tiny_config(songs, tmp_path / "whole", 3))
+    train(tiny_config(songs, tmp_path / "parts", 2))          # as if stopped after epoch 2
+    train(tiny_config(songs, tmp_path / "parts", 3))          # the same command again resumes
+    a = load_file(str(tmp_path / "whole" / "epochs" / "003" / "model.safetensors"))
+    b = load_file(str(tmp_path / "parts" / "epochs" / "003" / "model.safetensors"))
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+
+def test_resuming_with_other_settings_is_refused(songs, tmp_path):
+    train(tiny_config(songs, tmp_path / "run", 1))
+    other = tiny_config(songs, tmp_path / "run", 2)
+    other.hidden_size = 48
+    with pytest.raises(ValueError, match="other settings"):
+        train(other)
+
+
+def test_no_readable_music_is_a_clear_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="no readable music"):
+        train(TrainConfig(data=[str(tmp_path / "empty")], out=str(tmp_path / "out")))
