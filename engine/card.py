@@ -62,9 +62,12 @@ def write_card(folder: str | Path, state: dict) -> Path:
     ]
     if metrics.get("valid_accuracy") is not None:
         lines.append(f"- Next-token accuracy: {metrics['valid_accuracy']:.1%}")
-    for key, label in (("nll_per_step", "NLL per time step"), ("bits_per_note", "Bits per note")):
-        if key in metrics:
-            lines.append(f"- {label}: {metrics[key]:.3f}")
+    if "nll_per_step" in metrics:
+        lines.append(f"- NLL per time step: {metrics['nll_per_step']:.3f} nats (total validation NLL "
+                     f"over all validation time steps, a step being 1/{info['grid']['steps_per_quarter']} "
+                     f"of a quarter note)")
+    if "bits_per_note" in metrics:
+        lines.append(f"- Bits per note: {metrics['bits_per_note']:.3f}")
     lines += ["", "| epoch | training loss | validation loss | validation accuracy |", "|---|---|---|---|"]
     for row in history:
         acc = row.get("valid_accuracy")

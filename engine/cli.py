@@ -40,9 +40,9 @@ def guarded(job):
 class ProgressBar:
     """A one-line text progress bar on stderr (redrawn in place when stderr is a terminal)."""
 
-    def __init__(self, stream=sys.stderr, width: int = 24):
-        self.stream, self.width = stream, width
-        self.live = stream.isatty()
+    def __init__(self, stream=None, width: int = 24):
+        self.stream, self.width = stream or sys.stderr, width
+        self.live = self.stream.isatty()
         self._last = 0.0
 
     def show(self, fraction: float, text: str, final: bool = False) -> None:
@@ -76,7 +76,7 @@ def train_command(args) -> int:
 
     def report(event: dict) -> None:
         stage = event["stage"]
-        if stage == "reading":
+        if stage == "reading" and event["total"]:
             bar.show(event["done"] / max(event["total"], 1), f"reading {event['total']} files",
                      final=event["done"] == event["total"])
         elif stage == "skipped":

@@ -92,6 +92,14 @@ class Pieces:
     def token_count(self) -> int:
         return int(sum(len(t) for t in self.tokens))
 
+    @property
+    def step_count(self) -> int:
+        return max(1, sum(p.length for p in self.phrases))
+
+    @property
+    def note_count(self) -> int:
+        return max(1, sum(len(p.notes) for p in self.phrases))
+
 
 def tokenize(phrases: list[Phrase], names: list[str], vocab: Vocabulary) -> Pieces:
     tokens = [np.asarray(encode(p, vocab), dtype=np.int64) for p in phrases]
@@ -217,6 +225,9 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
         row = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_acc,
                "valid_loss": valid_loss, "valid_accuracy": valid["accuracy"] if valid else None,
                "learning_rate": state["learning_rate"], "seconds": round(state["seconds"], 1)}
+        if valid:
+            row["nll_per_step"] = valid["nats"] / valid_set.step_count
+            row["bits_per_note"] = valid["nats"] / math.log(2) / valid_set.note_count
         state["history"].append(row)
         improved = valid_loss < state["best_valid_loss"] - 1e-4
         if improved:

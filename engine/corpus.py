@@ -1,0 +1,142 @@
+"""A folder of music read into phrases: every core at work, results cached, bad files listed.
+
+Paths may be files, folders (searched recursively for music files) or a Boulanger-Lewandowski
+pickle with its split, ``FILE.pickle:train``. A file that cannot be read is listed in
+``Corpus.skipped`` with the reason and never stops the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from platformdirs import user_cache_dir
+
+from .atomic import atomic_write
+from .errors import MusicFileError
+from .music_files import MUSIC_SUFFIXES, read_music
+from .phrase import Note, Phrase
+
+READER_VERSION = 1            # bump when a reader change alters what a file reads as
+
+
+@dataclass
+class Piece:
+    name: str
+    phrase: Phrase
+
+
+@dataclass
+class Corpus:
+    pieces: list[Piece] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def music_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[str], list[tuple[str, str]]]:
+    """Music files under ``paths`` (sorted), pickle specs, and paths that are not there."""
+    files, pickles, missing = [], [], []
+    for item in paths:
+        text = str(item)
+        if ".pickle" in text:
+            pickles.append(text)
+            continue
+        path = Path(text).expanduser()
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix.lower() in MUSIC_SUFFIXES and p.is_file())
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append((text, "no such file or folder"))
+    return files, pickles, missing
+
+
+def _cache_key(path: Path, steps_per_quarter: int) -> str:
+    stat = path.stat()
+    text = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{steps_per_quarter}|{READER_VERSION}"
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def _to_json(phrase: Phrase) -> dict:
+    return {"notes": [[n.pitch, n.start, n.duration, n.velocity] for n in phrase.notes],
+            "steps_per_quarter": phrase.steps_per_quarter, "tempo_bpm": phrase.tempo_bpm,
+            "time_signature": list(phrase.time_signature), "end": phrase.end}
+
+
+def _from_json(data: dict) -> Phrase:
+    return Phrase(tuple(Note(*n) for n in data["notes"]), steps_per_quarter=data["steps_per_quarter"],
+                  tempo_bpm=data["tempo_bpm"], time_signature=tuple(data["time_signature"]), end=data["end"])
+
+
+def _read_one(job: tuple[str, int]) -> tuple[str, dict | None, str | None]:
+    path, steps_per_quarter = job
+    try:
+        return path, _to_json(read_music(path, steps_per_quarter)), None
+    except MusicFileError as err:
+        return path, None, err.problem
+    except Exception as err:  # a reader bug must not stop a whole corpus
+        return path, None, f"could not be read ({type(err).__name__}: {err})"
+
+
+def load_corpus(paths: Sequence[str | Path], steps_per_quarter: int = 4,
+                progress: Callable[[int, int], None] | None = None, cache_dir: str | Path | None = None,
+                workers: int | None = None) -> Corpus:
+    """Read every piece under ``paths``; ``progress(done, total)`` is called as files finish."""
+    from .bl_pickle import read_bl
+
+    files, pickles, missing = music_files(paths)
+    corpus = Corpus(skipped=list(missing))
+    for spec in pickles:
+        path, _, split = spec.partition(":")
+        try:
+            for i, phrase in enumerate(read_bl(path, split or "train")):
+                corpus.pieces.append(Piece(f"{Path(path).stem}:{split or 'train'}#{i}", phrase))
+        except MusicFileError as err:
+            corpus.skipped.append((spec, err.problem))
+
+    cache = Path(cache_dir) if cache_dir else Path(user_cache_dir("segue")) / "corpus"
+    results: dict[Path, Phrase] = {}
+    todo = []
+    for path in files:
+        entry = cache / f"{_cache_key(path, steps_per_quarter)}.json"
+        try:
+            results[path] = _from_json(json.loads(entry.read_text()))
+        except (OSError, ValueError, KeyError, TypeError):
+            todo.append(path)
+    total, done = len(files), len(results)
+    if progress:
+        progress(done, total)
+    if todo:
+        workers = workers or min(len(todo), os.cpu_count() or 1)
+        jobs = [(str(p), steps_per_quarter) for p in todo]
+        if workers > 1 and len(todo) > 1:
+            with ProcessPoolExecutor(workers) as pool:
+                outcomes = pool.map(_read_one, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
+                done = _collect(outcomes, results, corpus, cache, steps_per_quarter, done, total, progress)
+        else:
+            _collect(map(_read_one, jobs), results, corpus, cache, steps_per_quarter, done, total, progress)
+    for path in files:
+        if path in results:
+            corpus.pieces.append(Piece(str(path), results[path]))
+    return corpus
+
+
+def _collect(outcomes, results, corpus, cache, steps_per_quarter, done, total, progress) -> int:
+    for path_text, data, problem in outcomes:
+        path = Path(path_text)
+        if problem is not None:
+            corpus.skipped.append((path_text, problem))
+        else:
+            results[path] = _from_json(data)
+            try:
+                atomic_write(cache / f"{_cache_key(path, steps_per_quarter)}.json", json.dumps(data).encode())
+            except OSError:
+                pass                       # a read-only cache only costs speed
+        done += 1
+        if progress:
+            progress(done, total)
+    return done

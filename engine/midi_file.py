@@ -1,0 +1,212 @@
+"""Standard MIDI files to phrases and back, through mido.
+
+Reading merges every track, keeps the first tempo and time signature, lengthens notes held by the
+sustain pedal, leaves drums (channel 10) out, and snaps times to the grid. Every problem a broken
+file can have comes out as one ``MusicFileError`` naming the file and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from pathlib import Path
+
+import mido
+
+from .atomic import atomic_path
+from .errors import MusicFileError
+from .phrase import Note, Phrase
+
+DRUM_CHANNEL = 9                  # channel 10 as musicians count
+SUSTAIN = 64
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_NOTES = 300_000
+MAX_QUARTERS = 4 * 60 * 240       # four hours at 240 bpm: longer is not music, it is a broken file
+TICKS_PER_QUARTER = 480
+
+
+def _check_header(data: bytes, path: Path) -> None:
+    if not data:
+        raise MusicFileError(path, "the file is empty")
+    if len(data) > MAX_FILE_BYTES:
+        raise MusicFileError(path, f"the file is too large for a MIDI file ({len(data) // 2**20} MB)")
+    if data[:4] == b"RIFF" and b"MThd" in data[:64]:
+        return                                     # RIFF-wrapped MIDI (.rmi); mido unwraps it
+    if data[:4] != b"MThd":
+        raise MusicFileError(path, "this is not a MIDI file (it does not start with 'MThd')")
+    if len(data) < 14:
+        raise MusicFileError(path, "the file is truncated inside its header")
+    length, fmt, ntracks, division = struct.unpack(">IHHH", data[4:14])
+    if length < 6 or length > 1024:
+        raise MusicFileError(path, f"the MIDI header has an impossible length ({length})")
+    if fmt > 2:
+        raise MusicFileError(path, f"unknown MIDI file format {fmt}")
+    if ntracks == 0:
+        raise MusicFileError(path, "the MIDI file has no tracks")
+    if division == 0:
+        raise MusicFileError(path, "the MIDI file has a time division of 0 ticks per quarter note")
+
+
+def _open(path: Path, data: bytes) -> mido.MidiFile:
+    try:
+        return mido.MidiFile(file=io.BytesIO(data), clip=True)
+    except EOFError:
+        raise MusicFileError(path, "the file is truncated (it ends in the middle of a track)") from None
+    except (OSError, ValueError, KeyError, IndexError, TypeError, struct.error) as err:
+        raise MusicFileError(path, f"the MIDI data is damaged ({err})") from None
+
+
+def _ticks_to_quarters(midi: mido.MidiFile, first_tempo: int):
+    """A function from absolute ticks to quarter notes (SMPTE division goes through real time)."""
+    division = midi.ticks_per_beat
+    if division & 0x8000:                          # SMPTE: frames per second and ticks per frame
+        fps = 256 - (division >> 8)
+        if fps == 29:
+            fps = 29.97
+        ticks_per_frame = division & 0xFF
+        if not ticks_per_frame or fps not in (24, 25, 29.97, 30):
+            raise MusicFileError(None, f"SMPTE time division {fps} fps x {ticks_per_frame} is not valid")
+        seconds_per_tick = 1.0 / (fps * ticks_per_frame)
+        quarters_per_second = 1e6 / first_tempo
+        return lambda ticks: ticks * seconds_per_tick * quarters_per_second
+    return lambda ticks: ticks / division
+
+
+def read_midi(path: str | Path, steps_per_quarter: int = 4) -> Phrase:
+    """The notes of a MIDI file (type 0, 1 or 2) as a phrase on a grid of ``steps_per_quarter``."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise MusicFileError(path, "the file does not exist") from None
+    except IsADirectoryError:
+        raise MusicFileError(path, "this is a folder, not a MIDI file") from None
+    except OSError as err:
+        raise MusicFileError(path, f"the file cannot be read ({err.strerror})") from None
+    _check_header(data, path)
+    midi = _open(path, data)
+    try:
+        return _to_phrase(midi, steps_per_quarter, path)
+    except MusicFileError as err:
+        if err.path is None:
+            raise MusicFileError(path, err.problem) from None
+        raise
+
+
+def _to_phrase(midi: mido.MidiFile, steps_per_quarter: int, path: Path) -> Phrase:
+    events = []                        # (tick, order, kind, channel, a, b)
+    tempo, signature = None, None
+    for number, track in enumerate(midi.tracks):
+        tick = 0
+        for msg in track:
+            tick += msg.time
+            if msg.type == "note_on" and msg.velocity > 0:
+                events.append((tick, 2, "on", msg.channel, msg.note, msg.velocity))
+            elif msg.type in ("note_off", "note_on"):
+                events.append((tick, 0, "off", msg.channel, msg.note, 0))
+            elif msg.type == "control_change" and msg.control == SUSTAIN:
+                events.append((tick, 1, "pedal", msg.channel, msg.value >= 64, 0))
+            elif msg.type == "set_tempo" and tempo is None:
+                tempo = msg.tempo
+            elif msg.type == "time_signature" and signature is None:
+                signature = (msg.numerator, msg.denominator)
+        if len(events) > 4 * MAX_NOTES:
+            raise MusicFileError(path, f"the file holds more than {MAX_NOTES:,} notes")
+        if midi.type == 2:
+            break                       # type 2 holds independent songs: read the first
+    if tempo is not None and tempo <= 0:
+        raise MusicFileError(path, "the file sets a tempo of zero")
+    tempo = tempo or 500_000
+    to_quarters = _ticks_to_quarters(midi, tempo)
+    events.sort(key=lambda e: (e[0], e[1]))
+
+    sounding: dict[tuple[int, int], list[tuple[float, int]]] = {}   # (channel, pitch) -> starts
+    held: dict[int, set[tuple[int, int]]] = {}                     # channel -> keys released under pedal
+    pedal: dict[int, bool] = {}
+    spans: list[tuple[int, float, float, int]] = []
+    last_tick = events[-1][0] if events else 0
+    if to_quarters(last_tick) > MAX_QUARTERS:
+        raise MusicFileError(path, "the notes run for more than four hours: the timing is broken")
+
+    def release(key, tick):
+        for start, velocity in sounding.pop(key, []):
+            spans.append((key[1], start, to_quarters(tick), velocity))
+
+    for tick, _, kind, channel, a, b in events:
+        if channel == DRUM_CHANNEL:
+            continue
+        if kind == "on":
+            key = (channel, a)
+            if key in sounding:                  # the same key struck again ends the sounding note
+                release(key, tick)
+            held.get(channel, set()).discard(key)
+            sounding[key] = [(to_quarters(tick), b)]
+        elif kind == "off":
+            key = (channel, a)
+            if pedal.get(channel) and key in sounding:
+                held.setdefault(channel, set()).add(key)
+            else:
+                release(key, tick)
+        else:
+            pedal[channel] = a
+            if not a:
+                for key in held.pop(channel, set()):
+                    release(key, tick)
+    for key in list(sounding):
+        release(key, last_tick)                  # notes never released end with the music
+
+    if not spans:
+        drums = any(e[3] == DRUM_CHANNEL and e[2] == "on" for e in events)
+        raise MusicFileError(path, "has no notes (only drums)" if drums else "has no notes")
+    if len(spans) > MAX_NOTES:
+        raise MusicFileError(path, f"the file holds more than {MAX_NOTES:,} notes")
+    notes: dict[tuple[int, int], Note] = {}
+    for pitch, start, end, velocity in spans:
+        a = round(start * steps_per_quarter)
+        b = max(a + 1, round(end * steps_per_quarter))
+        if (pitch, a) not in notes or notes[(pitch, a)].duration < b - a:
+            notes[(pitch, a)] = Note(pitch, a, b - a, max(1, min(127, velocity)))
+    num, den = signature or (4, 4)
+    if num < 1 or den < 1 or den & (den - 1):
+        num, den = 4, 4
+    return Phrase(tuple(notes.values()), steps_per_quarter=steps_per_quarter,
+                  tempo_bpm=round(60e6 / tempo, 3), time_signature=(num, den))
+
+
+def phrase_to_midi(phrase: Phrase) -> mido.MidiFile:
+    """A type 1 MIDI file: a tempo track and one piano track on channel 1."""
+    ticks_per_step = TICKS_PER_QUARTER / phrase.steps_per_quarter
+    meta = mido.MidiTrack([
+        mido.MetaMessage("track_name", name="Segue", time=0),
+        mido.MetaMessage("set_tempo", tempo=max(1, round(60e6 / phrase.tempo_bpm)), time=0),
+        mido.MetaMessage("time_signature", numerator=phrase.time_signature[0],
+                         denominator=phrase.time_signature[1], time=0),
+    ])
+    end_tick = round(phrase.length * ticks_per_step)
+    meta.append(mido.MetaMessage("end_of_track", time=end_tick))
+    timed = []
+    for n in phrase.notes:
+        timed.append((round(n.start * ticks_per_step), 1, mido.Message("note_on", note=n.pitch, velocity=n.velocity)))
+        timed.append((round(n.end * ticks_per_step), 0, mido.Message("note_off", note=n.pitch, velocity=0)))
+    timed.sort(key=lambda t: (t[0], t[1]))
+    piano = mido.MidiTrack([mido.MetaMessage("track_name", name="Piano", time=0),
+                            mido.Message("program_change", program=0, time=0)])
+    now = 0
+    for tick, _, msg in timed:
+        piano.append(msg.copy(time=tick - now))
+        now = tick
+    piano.append(mido.MetaMessage("end_of_track", time=max(0, end_tick - now)))
+    return mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER, tracks=[meta, piano])
+
+
+def write_midi(phrase: Phrase, path: str | Path) -> Path:
+    """Write the phrase as a standard MIDI file, atomically. Returns the path written."""
+    path = Path(path)
+    buffer = io.BytesIO()
+    phrase_to_midi(phrase).save(file=buffer)
+    try:
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(buffer.getvalue())
+    except OSError as err:
+        raise MusicFileError(path, f"cannot write the file ({err.strerror or err})") from None
+    return path

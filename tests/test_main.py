@@ -1,0 +1,93 @@
+"""The command line: continue, evaluate and bad input, run as a user would."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import main
+from engine.midi_file import write_midi
+from engine.music_files import read_music
+from engine.phrase import Note, Phrase
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def seed_file(tmp_path):
+    path = tmp_path / "seed.mid"
+    write_midi(Phrase(tuple(Note(60 + p, i * 4, 4) for i, p in enumerate([0, 2, 4, 5, 7, 5, 4, 2]))), path)
+    return path
+
+
+def test_continue_writes_the_seed_followed_by_new_bars(tiny_model_dir, seed_file, tmp_path, capsys):
+    out = tmp_path / "out.mid"
+    code = main.main(["continue", str(seed_file), "-o", str(out), "--bars", "2", "--seed", "5",
+                      "--model", str(tiny_model_dir)])
+    assert code == 0
+    seed, result = read_music(seed_file), read_music(out)
+    assert result.notes[:len(seed.notes)] == seed.notes
+    assert all(n.start >= seed.length for n in result.notes[len(seed.notes):])
+    assert result.length <= seed.length + 2 * 16
+
+
+def test_the_same_seed_number_gives_the_same_file(tiny_model_dir, seed_file, tmp_path):
+    for name in ("a.mid", "b.mid"):
+        main.main(["continue", str(seed_file), "-o", str(tmp_path / name), "--seed", "9",
+                   "--model", str(tiny_model_dir)])
+    assert (tmp_path / "a.mid").read_bytes() == (tmp_path / "b.mid").read_bytes()
+
+
+def test_variations_write_numbered_files(tiny_model_dir, seed_file, tmp_path):
+    code = main.main(["continue", str(seed_file), "-o", str(tmp_path / "take.mid"), "--variations", "3",
+                      "--bars", "1", "--seed", "1", "--model", str(tiny_model_dir)])
+    assert code == 0
+    assert sorted(p.name for p in tmp_path.glob("take-*.mid")) == ["take-1.mid", "take-2.mid", "take-3.mid"]
+
+
+def test_without_a_seed_file_it_starts_from_a_random_excerpt(tiny_model_dir, tmp_path):
+    out = tmp_path / "out.mid"
+    assert main.main(["continue", "-o", str(out), "--bars", "1", "--seed", "2",
+                      "--model", str(tiny_model_dir)]) == 0
+    assert read_music(out).notes
+
+
+@pytest.mark.parametrize("content", [b"", b"MThd\x00\x00\x00\x06\x00\x01", b"hello, this is text\n",
+                                     bytes(range(256)) * 4])
+def test_a_broken_seed_file_is_one_clear_line(tiny_model_dir, tmp_path, capsys, content):
+    bad = tmp_path / "bad.mid"
+    bad.write_bytes(content)
+    code = main.main(["continue", str(bad), "-o", str(tmp_path / "o.mid"), "--model", str(tiny_model_dir)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "bad.mid" in err and "Traceback" not in err
+    assert not (tmp_path / "o.mid").exists()
+
+
+def test_a_missing_model_is_one_clear_line(seed_file, tmp_path, capsys):
+    code = main.main(["continue", str(seed_file), "-o", str(tmp_path / "o.mid"), "--model", "nope"])
+    assert code == 2 and "no model found" in capsys.readouterr().err
+
+
+def test_evaluate_a_benchmark_pickle_prints_nll_per_step(tiny_model_dir, bl_data, capsys):
+    code = main.main(["evaluate", "--model", str(tiny_model_dir), "--data",
+                      str(bl_data / "JSB Chorales.pickle"), "--split", "valid", "--json"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["pieces"] == 76 and result["steps"] > 4000
+    assert result["nll_per_step"] == pytest.approx(result["total_nats"] / result["steps"])
+    assert result["nll_per_step"] > 0
+
+
+def test_evaluate_music_files_prints_bits_per_note(tiny_model_dir, seed_file, capsys):
+    assert main.main(["evaluate", "--model", str(tiny_model_dir), "--data", str(seed_file), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["notes"] == 8 and result["bits_per_note"] > 0 and "nll_per_step" not in result
+
+
+def test_a_wrong_argument_exits_non_zero_without_a_traceback():
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "continue", "--bars", "x", "-o", "o.mid"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 2 and "invalid int value" in proc.stderr and "Traceback" not in proc.stderr
