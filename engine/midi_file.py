@@ -56,9 +56,8 @@ def _open(path: Path, data: bytes) -> mido.MidiFile:
         raise MusicFileError(path, f"the MIDI data is damaged ({err})") from None
 
 
-def _ticks_to_quarters(midi: mido.MidiFile, first_tempo: int):
+def _ticks_to_quarters(division: int, first_tempo: int):
     """A function from absolute ticks to quarter notes (SMPTE division goes through real time)."""
-    division = midi.ticks_per_beat
     if division & 0x8000:                          # SMPTE: frames per second and ticks per frame
         fps = 256 - (division >> 8)
         if fps == 29:
@@ -85,18 +84,20 @@ def read_midi(path: str | Path, steps_per_quarter: int = 4) -> Phrase:
         raise MusicFileError(path, f"the file cannot be read ({err.strerror})") from None
     _check_header(data, path)
     midi = _open(path, data)
+    division = struct.unpack(">H", data[12:14])[0] if data[:4] == b"MThd" else midi.ticks_per_beat
     try:
-        return _to_phrase(midi, steps_per_quarter, path)
+        return _to_phrase(midi, division, steps_per_quarter, path)
     except MusicFileError as err:
         if err.path is None:
             raise MusicFileError(path, err.problem) from None
         raise
 
 
-def _to_phrase(midi: mido.MidiFile, steps_per_quarter: int, path: Path) -> Phrase:
+def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path: Path) -> Phrase:
     events = []                        # (tick, order, kind, channel, a, b)
     tempo, signature = None, None
-    for number, track in enumerate(midi.tracks):
+    track_end = 0
+    for track in midi.tracks:
         tick = 0
         for msg in track:
             tick += msg.time
@@ -110,6 +111,7 @@ def _to_phrase(midi: mido.MidiFile, steps_per_quarter: int, path: Path) -> Phras
                 tempo = msg.tempo
             elif msg.type == "time_signature" and signature is None:
                 signature = (msg.numerator, msg.denominator)
+        track_end = max(track_end, tick)
         if len(events) > 4 * MAX_NOTES:
             raise MusicFileError(path, f"the file holds more than {MAX_NOTES:,} notes")
         if midi.type == 2:
@@ -117,7 +119,7 @@ def _to_phrase(midi: mido.MidiFile, steps_per_quarter: int, path: Path) -> Phras
     if tempo is not None and tempo <= 0:
         raise MusicFileError(path, "the file sets a tempo of zero")
     tempo = tempo or 500_000
-    to_quarters = _ticks_to_quarters(midi, tempo)
+    to_quarters = _ticks_to_quarters(division, tempo)
     events.sort(key=lambda e: (e[0], e[1]))
 
     sounding: dict[tuple[int, int], list[tuple[float, int]]] = {}   # (channel, pitch) -> starts
@@ -125,7 +127,7 @@ def _to_phrase(midi: mido.MidiFile, steps_per_quarter: int, path: Path) -> Phras
     pedal: dict[int, bool] = {}
     spans: list[tuple[int, float, float, int]] = []
     last_tick = events[-1][0] if events else 0
-    if to_quarters(last_tick) > MAX_QUARTERS:
+    if to_quarters(max(last_tick, track_end)) > MAX_QUARTERS:
         raise MusicFileError(path, "the notes run for more than four hours: the timing is broken")
 
     def release(key, tick):
@@ -170,7 +172,8 @@ def _to_phrase(midi: mido.MidiFile, steps_per_quarter: int, path: Path) -> Phras
     if num < 1 or den < 1 or den & (den - 1):
         num, den = 4, 4
     return Phrase(tuple(notes.values()), steps_per_quarter=steps_per_quarter,
-                  tempo_bpm=round(60e6 / tempo, 3), time_signature=(num, den))
+                  tempo_bpm=round(60e6 / tempo, 3), time_signature=(num, den),
+                  end=round(to_quarters(track_end) * steps_per_quarter))
 
 
 def phrase_to_midi(phrase: Phrase) -> mido.MidiFile:

@@ -1,0 +1,184 @@
+"""MIDI files in and out: real files, odd but valid files, and every kind of broken file."""
+
+import struct
+
+import mido
+import pytest
+
+from engine.errors import MusicFileError
+from engine.midi_file import phrase_to_midi, read_midi, write_midi
+from engine.phrase import Note, Phrase
+
+
+def midi_bytes(tracks, fmt=1, division=480) -> bytes:
+    """A MIDI file from raw track bodies (bytes each)."""
+    out = b"MThd" + struct.pack(">IHHH", 6, fmt, len(tracks), division)
+    for body in tracks:
+        out += b"MTrk" + struct.pack(">I", len(body)) + body
+    return out
+
+
+END_OF_TRACK = b"\x00\xff\x2f\x00"
+
+
+def write(tmp_path, data: bytes, name="song.mid"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def save(tmp_path, midi: mido.MidiFile, name="song.mid"):
+    path = tmp_path / name
+    midi.save(str(path))
+    return path
+
+
+def test_round_trip_keeps_notes_tempo_and_metre(tmp_path):
+    phrase = Phrase((Note(60, 0, 4, 100), Note(64, 0, 4, 90), Note(67, 4, 12, 70), Note(36, 16, 40, 50)),
+                    tempo_bpm=96.0, time_signature=(3, 4), end=60)
+    path = write_midi(phrase, tmp_path / "out.mid")
+    assert read_midi(path) == phrase
+
+
+def test_real_files_from_the_piano_collection(piano_midi):
+    for path in sorted(piano_midi.glob("chopin/*.mid"))[:3]:
+        phrase = read_midi(path)
+        assert len(phrase.notes) > 200
+        assert phrase.tempo_bpm > 0
+        assert len({n.pitch for n in phrase.notes}) > 20
+
+
+def test_type_0_with_running_status(tmp_path):
+    # note on C, then E with running status (no repeated status byte), then offs as velocity-0 ons
+    body = (b"\x00\x90\x3c\x40" + b"\x00\x40\x40" + b"\x83\x60\x3c\x00" + b"\x00\x40\x00" + END_OF_TRACK)
+    phrase = read_midi(write(tmp_path, midi_bytes([body], fmt=0)))
+    assert [(n.pitch, n.start, n.duration, n.velocity) for n in phrase.notes] == [(60, 0, 4, 64), (64, 0, 4, 64)]
+
+
+def test_many_tracks_are_merged(tmp_path):
+    midi = mido.MidiFile(type=1, ticks_per_beat=96)
+    for i in range(20):
+        track = mido.MidiTrack([mido.Message("note_on", note=40 + i, velocity=80, time=i * 96),
+                                mido.Message("note_off", note=40 + i, velocity=0, time=96)])
+        midi.tracks.append(track)
+    phrase = read_midi(save(tmp_path, midi))
+    assert [n.pitch for n in phrase.notes] == list(range(40, 60))
+    assert phrase.notes[5].start == 20
+
+
+def test_sustain_pedal_holds_notes_until_release(tmp_path):
+    midi = mido.MidiFile(type=0, ticks_per_beat=480)
+    midi.tracks.append(mido.MidiTrack([
+        mido.Message("control_change", control=64, value=127, time=0),
+        mido.Message("note_on", note=60, velocity=80, time=0),
+        mido.Message("note_off", note=60, time=240),          # released after an eighth...
+        mido.Message("control_change", control=64, value=0, time=1680),   # ...pedal up at beat 4
+        mido.Message("note_on", note=62, velocity=80, time=0),
+        mido.Message("note_off", note=62, time=480),
+    ]))
+    phrase = read_midi(save(tmp_path, midi))
+    assert [(n.pitch, n.start, n.duration) for n in phrase.notes] == [(60, 0, 16), (62, 16, 4)]
+
+
+def test_drums_are_left_out(tmp_path):
+    midi = mido.MidiFile(type=0)
+    midi.tracks.append(mido.MidiTrack([
+        mido.Message("note_on", channel=9, note=36, velocity=100, time=0),
+        mido.Message("note_on", channel=0, note=60, velocity=100, time=0),
+        mido.Message("note_off", channel=9, note=36, time=480),
+        mido.Message("note_off", channel=0, note=60, time=0),
+    ]))
+    assert [n.pitch for n in read_midi(save(tmp_path, midi)).notes] == [60]
+
+
+def test_smpte_time_division_is_read_through_real_time(tmp_path):
+    # 25 frames per second x 40 ticks per frame = 1000 ticks per second; at 120 bpm, 500 per quarter
+    division = ((256 - 25) << 8) | 40
+    body = b"\x00\x90\x3c\x40" + b"\x83\x74\x80\x3c\x00" + END_OF_TRACK        # 500 ticks later
+    phrase = read_midi(write(tmp_path, midi_bytes([body], fmt=0, division=division)))
+    assert [(n.pitch, n.start, n.duration) for n in phrase.notes] == [(60, 0, 4)]
+
+
+def test_notes_never_released_end_with_the_music(tmp_path):
+    body = b"\x00\x90\x3c\x40" + b"\x00\x90\x40\x40" + b"\x87\x40\x80\x40\x00" + END_OF_TRACK
+    phrase = read_midi(write(tmp_path, midi_bytes([body], fmt=0)))
+    assert {n.pitch: n.duration for n in phrase.notes} == {60: 8, 64: 8}
+
+
+BROKEN = {
+    "empty": (b"", "empty"),
+    "text named .mid": (b"Hello, this is not music at all.\n" * 4, "not a MIDI file"),
+    "random bytes": (bytes((i * 97 + 13) % 256 for i in range(2000)), "not a MIDI file"),
+    "truncated header": (b"MThd\x00\x00\x00\x06\x00", "truncated"),
+    "absurd header length": (b"MThd\x7f\xff\xff\xff" + b"\x00" * 20, "impossible length"),
+    "zero division": (midi_bytes([END_OF_TRACK], division=0), "0 ticks"),
+    "no tracks": (b"MThd" + struct.pack(">IHHH", 6, 1, 0, 480), "no tracks"),
+    "truncated track": (midi_bytes([b"\x00\x90\x3c\x40" * 50])[:-60], "truncated"),
+    "absurd track length": (b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480) + b"MTrk\x7f\xff\xff\xff\x00\x90", "truncated"),
+    "no notes": (midi_bytes([b"\x00\xff\x51\x03\x07\xa1\x20" + END_OF_TRACK]), "has no notes"),
+    "drums only": (midi_bytes([b"\x00\x99\x24\x64\x60\x89\x24\x00" + END_OF_TRACK]), "only drums"),
+    "zero tempo": (midi_bytes([b"\x00\xff\x51\x03\x00\x00\x00\x00\x90\x3c\x40\x60\x80\x3c\x00" + END_OF_TRACK]), "tempo of zero"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
+def test_broken_files_get_one_clear_message(tmp_path, case):
+    data, words = BROKEN[case]
+    with pytest.raises(MusicFileError) as err:
+        read_midi(write(tmp_path, data, name="broken.mid"))
+    assert str(err.value).startswith("broken.mid: ")
+    assert words in str(err.value)
+
+
+def test_a_huge_delta_time_is_refused_quickly(tmp_path):
+    # a note-off 0x0FFFFFFF ticks later: about 155 hours at 120 bpm
+    body = b"\x00\x90\x3c\x40" + b"\xff\xff\xff\x7f\x80\x3c\x00" + END_OF_TRACK
+    with pytest.raises(MusicFileError, match="four hours"):
+        read_midi(write(tmp_path, midi_bytes([body], fmt=0)))
+
+
+def test_thousands_of_stacked_notes_read_without_trouble(tmp_path):
+    body = b"".join(b"\x00\x90" + bytes([p % 128, 64]) for p in range(5000)) + b"\x60\xb0\x7b\x00" + END_OF_TRACK
+    phrase = read_midi(write(tmp_path, midi_bytes([body], fmt=0)))
+    assert len(phrase.notes) == 128                 # one key can sound once at a time
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(MusicFileError, match="does not exist"):
+        read_midi(tmp_path / "nothing.mid")
+    with pytest.raises(MusicFileError, match="folder"):
+        read_midi(tmp_path)
+
+
+def test_export_is_a_standard_type_1_file(tmp_path):
+    midi = phrase_to_midi(Phrase((Note(60, 0, 4),), tempo_bpm=90, time_signature=(6, 8)))
+    assert midi.type == 1 and midi.ticks_per_beat == 480
+    metas = {m.type: m for m in midi.tracks[0] if m.is_meta}
+    assert round(mido.tempo2bpm(metas["set_tempo"].tempo)) == 90
+    assert (metas["time_signature"].numerator, metas["time_signature"].denominator) == (6, 8)
+
+
+def test_an_interrupted_export_leaves_the_old_file(tmp_path, monkeypatch):
+    path = write_midi(Phrase((Note(60, 0, 4),)), tmp_path / "keep.mid")
+    before = path.read_bytes()
+    monkeypatch.setattr("engine.midi_file.atomic_path", _exploding_atomic_path)
+    with pytest.raises(RuntimeError):
+        write_midi(Phrase((Note(72, 0, 4),)), path)
+    assert path.read_bytes() == before
+
+
+def _exploding_atomic_path(path):
+    from engine.atomic import atomic_path
+
+    class Boom:
+        def __enter__(self):
+            self.inner = atomic_path(path)
+            tmp = self.inner.__enter__()
+            tmp.write_bytes(b"MThd half")
+            raise_now = RuntimeError("power cut")
+            self.inner.__exit__(RuntimeError, raise_now, None)
+            raise raise_now
+
+        def __exit__(self, *exc):
+            return False
+    return Boom()
