@@ -1,0 +1,61 @@
+"""A folder of music: read on all cores, cached, broken files listed and skipped."""
+
+import pytest
+
+import engine.corpus as corpus_module
+from engine.corpus import load_corpus
+from engine.midi_file import write_midi
+from engine.phrase import Note, Phrase
+
+
+@pytest.fixture
+def folder(tmp_path):
+    music = tmp_path / "music"
+    (music / "inner").mkdir(parents=True)
+    for i in range(4):
+        write_midi(Phrase(tuple(Note(60 + i, s * 2, 2) for s in range(8))), music / f"piece{i}.mid")
+    write_midi(Phrase((Note(40, 0, 8),)), music / "inner" / "deep.midi")
+    (music / "broken.mid").write_bytes(b"not midi at all")
+    (music / "notes.txt").write_text("not music, not even tried")
+    return music
+
+
+def test_folders_are_searched_and_broken_files_listed(folder, tmp_path):
+    seen = []
+    corpus = load_corpus([folder], cache_dir=tmp_path / "cache", progress=lambda d, t: seen.append((d, t)))
+    assert sorted(p.name.split("/")[-1] for p in corpus.pieces) == [
+        "deep.midi", "piece0.mid", "piece1.mid", "piece2.mid", "piece3.mid"]
+    assert len(corpus.skipped) == 1 and corpus.skipped[0][0].endswith("broken.mid")
+    assert "not a MIDI file" in corpus.skipped[0][1]
+    assert seen[-1] == (6, 6)
+
+
+def test_the_second_load_comes_from_the_cache(folder, tmp_path, monkeypatch):
+    first = load_corpus([folder], cache_dir=tmp_path / "cache", workers=1)
+    calls = []
+    monkeypatch.setattr(corpus_module, "_read_one", lambda job: calls.append(job) or (job[0], None, "x"))
+    second = load_corpus([folder], cache_dir=tmp_path / "cache", workers=1)
+    assert [c[0] for c in calls] == [str(folder / "broken.mid")]       # only the broken file again
+    assert [p.phrase for p in second.pieces] == [p.phrase for p in first.pieces]
+
+
+def test_a_changed_file_is_read_again(folder, tmp_path):
+    load_corpus([folder], cache_dir=tmp_path / "cache", workers=1)
+    write_midi(Phrase((Note(72, 0, 4),)), folder / "piece0.mid")
+    again = load_corpus([folder / "piece0.mid"], cache_dir=tmp_path / "cache", workers=1)
+    assert [n.pitch for n in again.pieces[0].phrase.notes] == [72]
+
+
+def test_a_missing_path_is_listed_not_fatal(tmp_path):
+    corpus = load_corpus([tmp_path / "nowhere"], cache_dir=tmp_path / "cache")
+    assert not corpus.pieces and corpus.skipped[0][1] == "no such file or folder"
+
+
+def test_pickle_split_syntax(bl_data, tmp_path):
+    corpus = load_corpus([f"{bl_data / 'JSB Chorales.pickle'}:valid"], cache_dir=tmp_path)
+    assert len(corpus.pieces) == 76 and corpus.pieces[0].name.startswith("JSB Chorales:valid#")
+
+
+def test_the_whole_piano_collection_reads_without_a_skip(piano_midi, tmp_path):
+    corpus = load_corpus([piano_midi], cache_dir=tmp_path / "cache")
+    assert len(corpus.pieces) == 265 and not corpus.skipped
