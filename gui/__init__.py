@@ -1,0 +1,1 @@
+"""Segue's window: the only part of Segue that imports Qt."""

@@ -1,0 +1,79 @@
+"""Every command of the window as a QAction, with its shortcut, created in one place."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+
+K = QKeySequence
+
+
+def _action(window, text, slot, shortcut=None, tip=None, checkable=False):
+    action = QAction(text, window)
+    if shortcut is not None:
+        action.setShortcuts([K(s) if isinstance(s, str) else K(s) for s in (shortcut if isinstance(shortcut, list) else [shortcut])])
+    if tip:
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+    action.setCheckable(checkable)
+    action.triggered.connect(slot)
+    window.addAction(action)                 # shortcuts work wherever the focus is in the window
+    return action
+
+
+def create_actions(w) -> dict[str, QAction]:
+    """Build the window's actions; ``w`` is the MainWindow whose slots they call."""
+    a = {}
+    a["new"] = _action(w, "&New", w.new_document, K.StandardKey.New)
+    a["open"] = _action(w, "&Open…", w.open_dialog, K.StandardKey.Open, "Open a MIDI file, score or Segue document")
+    a["save"] = _action(w, "&Save", w.save, K.StandardKey.Save)
+    a["save_as"] = _action(w, "Save &As…", w.save_as, K.StandardKey.SaveAs)
+    a["export"] = _action(w, "&Export MIDI…", w.export_midi, "Ctrl+E", "Write a standard MIDI file")
+    a["quit"] = _action(w, "&Quit", w.close, K.StandardKey.Quit)
+
+    a["undo"] = w.undo_stack.createUndoAction(w, "&Undo")
+    a["undo"].setShortcut(K.StandardKey.Undo)
+    a["redo"] = w.undo_stack.createRedoAction(w, "&Redo")
+    a["redo"].setShortcuts([K("Ctrl+Shift+Z"), K(K.StandardKey.Redo)])
+    for key in ("undo", "redo"):
+        w.addAction(a[key])
+    a["cut"] = _action(w, "Cu&t", w.cut, K.StandardKey.Cut)
+    a["copy"] = _action(w, "&Copy", w.copy, K.StandardKey.Copy)
+    a["paste"] = _action(w, "&Paste", w.paste, K.StandardKey.Paste, "Paste at the playhead")
+    a["duplicate"] = _action(w, "D&uplicate", w.duplicate, "Ctrl+D")
+    a["delete"] = _action(w, "&Delete", w.delete, [K.StandardKey.Delete, "Backspace"])
+    a["select_all"] = _action(w, "Select &All", w.select_all, K.StandardKey.SelectAll)
+    a["quantize"] = _action(w, "&Quantize", w.quantize, "Q",
+                            "Snap the selection to the grid")
+    a["velocity"] = _action(w, "&Velocity…", w.edit_velocity, "Ctrl+Shift+V", "Set the selection's velocity")
+    a["up"] = _action(w, "Transpose Up", lambda: w.transpose(1), "Up")
+    a["down"] = _action(w, "Transpose Down", lambda: w.transpose(-1), "Down")
+    a["octave_up"] = _action(w, "Octave Up", lambda: w.transpose(12), "Shift+Up")
+    a["octave_down"] = _action(w, "Octave Down", lambda: w.transpose(-12), "Shift+Down")
+    a["later"] = _action(w, "Move Later", lambda: w.shift(1), "Right")
+    a["earlier"] = _action(w, "Move Earlier", lambda: w.shift(-1), "Left")
+    a["bar_later"] = _action(w, "Move a Bar Later", lambda: w.shift_bars(1), "Shift+Right")
+    a["bar_earlier"] = _action(w, "Move a Bar Earlier", lambda: w.shift_bars(-1), "Shift+Left")
+
+    tools = QActionGroup(w)
+    for key, text, shortcut in (("draw", "✎ Draw", "D"), ("select", "⬚ Select", "S"), ("erase", "⌫ Erase", "E")):
+        a[key] = _action(w, text, lambda checked=False, k=key: w.set_tool(k), shortcut,
+                         f"{text[2:]} tool ({shortcut})", checkable=True)
+        tools.addAction(a[key])
+
+    a["play"] = _action(w, "▶ Play", w.toggle_play, "Space", "Play or stop from the playhead (Space)")
+    a["stop"] = _action(w, "■ Stop", w.stop, None, "Stop and silence every note")
+    a["rewind"] = _action(w, "⏮", w.rewind, "Home", "Back to the start (Home)")
+    a["loop"] = _action(w, "⟲ Loop", w.toggle_loop, "L", "Loop the selected range (L)", checkable=True)
+
+    a["continue"] = _action(w, "Continue", w.continue_phrase, ["Ctrl+Return", "Ctrl+Enter"],
+                            "Let the model write what comes next (Ctrl+Return)")
+    a["cancel"] = _action(w, "Cancel", w.cancel_generation, "Esc")
+    a["previous_take"] = _action(w, "Previous Take", lambda: w.step_take(-1), "Alt+Left")
+    a["next_take"] = _action(w, "Next Take", lambda: w.step_take(1), "Alt+Right")
+    a["keep_take"] = _action(w, "Keep This Take", w.keep_take, "Alt+Return")
+    a["excerpt"] = _action(w, "Random Excerpt of the Training Music", w.random_excerpt)
+
+    a["zoom_in"] = _action(w, "Zoom In", lambda: w.view.zoom_time(1.25), K.StandardKey.ZoomIn)
+    a["zoom_out"] = _action(w, "Zoom Out", lambda: w.view.zoom_time(0.8), K.StandardKey.ZoomOut)
+    a["about"] = _action(w, "About Segue", w.about)
+    return a

@@ -1,0 +1,44 @@
+"""Start the application: the window shows first, the model loads when it is first needed."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from . import files, theme
+from .main_window import MainWindow
+
+
+def install_error_dialog(window) -> None:
+    """An unexpected error shows a dialog instead of ending the app; the document stays open."""
+    def hook(kind, value, tb):
+        traceback.print_exception(kind, value, tb)
+        if issubclass(kind, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        QMessageBox.critical(window, "Something went wrong",
+                             f"Segue hit an unexpected error and carried on:\n\n{kind.__name__}: {value}\n\n"
+                             "Your phrase is still open; saving it now is a good idea.")
+    sys.excepthook = hook
+
+
+def run(path: str | None = None, argv: list[str] | None = None) -> int:
+    """Open the main window (with ``path`` if given) and run until it closes."""
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("Segue")
+    app.setOrganizationName("Segue")
+    theme.apply(app)
+    window = MainWindow()
+    geometry = QSettings("Segue", "Segue").value("window/geometry")
+    if geometry is not None:
+        window.restoreGeometry(geometry)
+    install_error_dialog(window)
+    window.show()
+    if path:
+        QTimer.singleShot(0, lambda: window.open_path(path))
+    else:
+        QTimer.singleShot(0, lambda: files.offer_recovery(window))
+    return app.exec()

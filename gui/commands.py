@@ -1,0 +1,85 @@
+"""Every edit as one undoable command that refers to notes by id."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QUndoCommand
+
+from engine.phrase import Note
+
+from .phrase_model import PhraseModel
+
+
+class AddNotes(QUndoCommand):
+    """Add notes (drawn, pasted, or a generated continuation)."""
+
+    def __init__(self, model: PhraseModel, notes: list[Note], text: str = "Add notes",
+                 generated: bool = False, select: bool = True):
+        super().__init__(text)
+        self.model, self.notes, self.generated, self.select_after = model, list(notes), generated, select
+        self.ids: list[int] | None = None
+
+    def redo(self):
+        entries = [(None if self.ids is None else self.ids[k], n, self.generated) for k, n in enumerate(self.notes)]
+        self.ids = self.model.insert(entries)
+        if self.select_after:
+            self.model.select(self.ids)
+
+    def undo(self):
+        self.model.take(self.ids)
+
+
+class RemoveNotes(QUndoCommand):
+    def __init__(self, model: PhraseModel, ids, text: str = "Delete notes"):
+        super().__init__(text)
+        self.model, self.ids = model, list(ids)
+        self.taken: list = []
+
+    def redo(self):
+        self.taken = self.model.take(self.ids)
+
+    def undo(self):
+        self.model.insert(self.taken)
+        self.model.select(self.ids)
+
+
+class ChangeNotes(QUndoCommand):
+    """Replace notes by id with edited versions: move, resize, transpose, quantize, velocity."""
+
+    def __init__(self, model: PhraseModel, changes: dict[int, Note], text: str = "Edit notes"):
+        super().__init__(text)
+        self.model = model
+        self.after = dict(changes)
+        self.before = {i: model.note(i) for i in changes}
+
+    def redo(self):
+        self.model.update(self.after)
+
+    def undo(self):
+        self.model.update(self.before)
+
+
+class Continue(QUndoCommand):
+    """A whole Continue: one of its variations is in the phrase; stepping through them is no new step."""
+
+    def __init__(self, model: PhraseModel, variations: list[list[Note]]):
+        super().__init__("Continue")
+        self.model, self.variations = model, [list(v) for v in variations]
+        self.index = 0
+        self.ids: list[int] = []
+
+    def redo(self):
+        self.ids = self.model.insert((None, n, True) for n in self.variations[self.index])
+        self.model.select(self.ids)
+
+    def undo(self):
+        self.model.take(self.ids)
+        self.ids = []
+
+    def choose(self, index: int) -> None:
+        """Show variation ``index`` in place of the current one."""
+        index %= len(self.variations)
+        if index == self.index:
+            return
+        self.model.take(self.ids)
+        self.index = index
+        self.redo()

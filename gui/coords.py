@@ -1,0 +1,64 @@
+"""The piano roll's geometry: pixels to (step, pitch) and back, with zoom. No Qt needed."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+LOWEST, HIGHEST = 0, 127
+MIN_STEP_WIDTH, MAX_STEP_WIDTH = 2.0, 80.0
+MIN_KEY_HEIGHT, MAX_KEY_HEIGHT = 5.0, 40.0
+
+
+@dataclass
+class RollGeometry:
+    """Content coordinates: x grows with time (steps), y grows downwards from the highest key."""
+
+    step_width: float = 14.0        # pixels per grid step
+    key_height: float = 14.0        # pixels per semitone
+
+    def x(self, step: float) -> float:
+        return step * self.step_width
+
+    def step_at(self, x: float) -> float:
+        return x / self.step_width
+
+    def y(self, pitch: int) -> float:
+        """Top edge of the row of ``pitch``."""
+        return (HIGHEST - pitch) * self.key_height
+
+    def pitch_at(self, y: float) -> int:
+        return max(LOWEST, min(HIGHEST, HIGHEST - int(math.floor(y / self.key_height))))
+
+    @property
+    def height(self) -> float:
+        return (HIGHEST - LOWEST + 1) * self.key_height
+
+    def zoom_time(self, factor: float) -> None:
+        self.step_width = max(MIN_STEP_WIDTH, min(MAX_STEP_WIDTH, self.step_width * factor))
+
+    def zoom_pitch(self, factor: float) -> None:
+        self.key_height = max(MIN_KEY_HEIGHT, min(MAX_KEY_HEIGHT, self.key_height * factor))
+
+
+def snap_down(step: float, grid: int) -> int:
+    """The grid line at or before ``step`` (grid in steps; 1 means no snapping beyond the step)."""
+    grid = max(1, grid)
+    return int(math.floor(step / grid)) * grid
+
+
+def snap_nearest(step: float, grid: int) -> int:
+    grid = max(1, grid)
+    return int(round(step / grid)) * grid
+
+
+NOTE_NAMES = ("C", "C♯", "D", "E♭", "E", "F", "F♯", "G", "A♭", "A", "B♭", "B")
+
+
+def note_name(pitch: int) -> str:
+    """'C4' for 60 (middle C), 'F♯5' for 78."""
+    return f"{NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"
+
+
+def is_black_key(pitch: int) -> bool:
+    return pitch % 12 in (1, 3, 6, 8, 10)

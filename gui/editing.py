@@ -1,0 +1,116 @@
+"""Edits of the selection, as undo commands: clipboard, transpose, shift, quantize, velocity."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from PySide6.QtCore import QMimeData
+from PySide6.QtWidgets import QApplication
+
+from engine.phrase import Note, Phrase, quantize
+
+from .commands import AddNotes, ChangeNotes, RemoveNotes
+from .phrase_model import PhraseModel
+
+CLIPBOARD_TYPE = "application/x-segue-notes"
+
+
+def selected(model: PhraseModel) -> list[int]:
+    return sorted(model.selection, key=lambda i: model.note(i).sort_key())
+
+
+def delete(model, stack) -> None:
+    ids = selected(model)
+    if ids:
+        stack.push(RemoveNotes(model, ids, "Delete notes"))
+
+
+def copy(model) -> bool:
+    ids = selected(model)
+    if not ids:
+        return False
+    first = min(model.note(i).start for i in ids)
+    rows = [[model.note(i).pitch, model.note(i).start - first, model.note(i).duration,
+             model.note(i).velocity] for i in ids]
+    mime = QMimeData()
+    mime.setData(CLIPBOARD_TYPE, json.dumps(rows).encode())
+    mime.setText(" ".join(f"{r[0]}@{r[1]}" for r in rows))
+    QApplication.clipboard().setMimeData(mime)
+    return True
+
+
+def cut(model, stack) -> None:
+    if copy(model):
+        stack.push(RemoveNotes(model, selected(model), "Cut notes"))
+
+
+def paste(model, stack, at_step: int) -> bool:
+    mime = QApplication.clipboard().mimeData()
+    if mime is None or not mime.hasFormat(CLIPBOARD_TYPE):
+        return False
+    try:
+        rows = json.loads(bytes(mime.data(CLIPBOARD_TYPE)).decode())
+        notes = [Note(int(p), int(s) + at_step, int(d), int(v)) for p, s, d, v in rows]
+    except (ValueError, TypeError):
+        return False
+    stack.push(AddNotes(model, notes, "Paste notes"))
+    return True
+
+
+def duplicate(model, stack) -> None:
+    """Copy the selection to just after itself (rounded to the bar when it spans whole bars)."""
+    ids = selected(model)
+    if not ids:
+        return
+    first = min(model.note(i).start for i in ids)
+    last = max(model.note(i).end for i in ids)
+    bar = model.steps_per_bar
+    span = last - first
+    if first % bar == 0 and span > bar // 2:
+        span = -(-span // bar) * bar
+    notes = [replace(model.note(i), start=model.note(i).start + span) for i in ids]
+    stack.push(AddNotes(model, notes, "Duplicate notes"))
+
+
+def transpose(model, stack, semitones: int) -> None:
+    ids = selected(model)
+    if not ids:
+        return
+    low = min(model.note(i).pitch for i in ids)
+    high = max(model.note(i).pitch for i in ids)
+    semitones = max(-low, min(127 - high, semitones))
+    if semitones:
+        changes = {i: replace(model.note(i), pitch=model.note(i).pitch + semitones) for i in ids}
+        stack.push(ChangeNotes(model, changes, "Transpose"))
+
+
+def shift(model, stack, steps: int) -> None:
+    ids = selected(model)
+    if not ids:
+        return
+    steps = max(steps, -min(model.note(i).start for i in ids))
+    if steps:
+        changes = {i: replace(model.note(i), start=model.note(i).start + steps) for i in ids}
+        stack.push(ChangeNotes(model, changes, "Move notes"))
+
+
+def quantize_selection(model, stack, grid: int) -> None:
+    """Snap the selection (or every note, if none is selected) to ``grid`` steps."""
+    ids = selected(model) or sorted(model.ids(), key=lambda i: model.note(i).sort_key())
+    if not ids or grid <= 1:
+        return
+    changes = {}
+    for i in ids:
+        snapped = quantize(Phrase((model.note(i),)), grid).notes[0]
+        if snapped != model.note(i):
+            changes[i] = snapped
+    if changes:
+        stack.push(ChangeNotes(model, changes, "Quantize"))
+
+
+def set_velocity(model, stack, velocity: int) -> None:
+    ids = selected(model)
+    changes = {i: replace(model.note(i), velocity=velocity) for i in ids if model.note(i).velocity != velocity}
+    if changes:
+        stack.push(ChangeNotes(model, changes, "Set velocity"))

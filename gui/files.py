@@ -1,0 +1,284 @@
+"""The window's file work: new, open (any music file or .segue), save, export, seeds, autosave."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, QTimer
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from engine.document import SUFFIX, Document, load_document, save_document
+from engine.errors import MusicFileError
+from engine.music_files import MUSIC_SUFFIXES, read_music
+
+OPEN_FILTER = (f"Music and Segue documents (*{SUFFIX} " + " ".join(f"*{s}" for s in MUSIC_SUFFIXES) + ");;"
+               "MIDI files (*.mid *.midi);;Segue documents (*.segue);;All files (*)")
+AUTOSAVE_DELAY_MS = 3000
+
+
+def _start_dir() -> str:
+    return QStandardPaths.writableLocation(QStandardPaths.MusicLocation) or str(Path.home())
+
+
+def document_of(window) -> Document:
+    model = window.model
+    ids = sorted(model.ids(), key=lambda i: model.note(i).sort_key())
+    phrase = model.phrase(ids)
+    by_note = {}
+    for i in ids:
+        by_note.setdefault(model.note(i), model.is_generated(i))
+    panel = window.panel
+    settings = {"bars": panel.bars.value(), "temperature": panel.temperature.value(),
+                "variations": panel.variations.value(), "seed": panel.seed.value(),
+                "model": panel.model_path(), "snap": window.snap_box.currentIndex()}
+    return Document(phrase, [by_note[n] for n in phrase.notes], settings)
+
+
+def set_phrase(window, phrase, path: Path | None, label: str, generated=None, settings=None) -> None:
+    """Show ``phrase`` as the open document (the undo history starts afresh)."""
+    window.keep_take()
+    window.undo_stack.clear()
+    window.model.reset(phrase)
+    if generated:
+        ids = sorted(window.model.ids(), key=lambda i: window.model.note(i).sort_key())
+        window.model.mark_generated([i for i, g in zip(ids, generated) if g], True)
+    if settings:
+        _apply_settings(window, settings)
+    window.path = path
+    window._snap_changed()
+    window.update_title()
+    window.view.set_playhead(0.0)
+    if phrase.notes:
+        pitches = sorted(n.pitch for n in phrase.notes)
+        window.view.center_on_pitch(pitches[len(pitches) // 2])
+    window.view.horizontalScrollBar().setValue(0)
+    window.statusBar().showMessage(f"{label}: {len(phrase.notes)} notes, {phrase.bars:.1f} bars", 6000)
+
+
+def _apply_settings(window, s: dict) -> None:
+    panel = window.panel
+    for key, box in (("bars", panel.bars), ("variations", panel.variations), ("seed", panel.seed)):
+        if isinstance(s.get(key), int):
+            box.setValue(s[key])
+    if isinstance(s.get("temperature"), (int, float)):
+        panel.temperature.setValue(float(s["temperature"]))
+    if isinstance(s.get("model"), str) and Path(s["model"]).is_dir():
+        panel.set_model(s["model"])
+    if isinstance(s.get("snap"), int) and 0 <= s["snap"] < window.snap_box.count():
+        window.snap_box.setCurrentIndex(s["snap"])
+
+
+def confirm_discard(window) -> bool:
+    """Ask before unsaved changes are thrown away; True means go ahead."""
+    if window.undo_stack.isClean():
+        return True
+    answer = QMessageBox.question(
+        window, "Unsaved changes", "Save the changes to this phrase first?",
+        QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+    if answer == QMessageBox.Save:
+        return save(window)
+    return answer == QMessageBox.Discard
+
+
+def new_document(window) -> None:
+    if confirm_discard(window):
+        from engine.phrase import Phrase
+        set_phrase(window, Phrase(), None, "New phrase")
+
+
+def open_dialog(window) -> None:
+    if not confirm_discard(window):
+        return
+    path, _ = QFileDialog.getOpenFileName(window, "Open", _start_dir(), OPEN_FILTER)
+    if path:
+        open_path(window, path, confirmed=True)
+
+
+def open_path(window, path, confirmed: bool = False) -> bool:
+    """Open a music file or Segue document. A bad file gets a message; the open phrase is kept."""
+    path = Path(path)
+    if not confirmed and not confirm_discard(window):
+        return False
+    try:
+        if path.suffix.lower() == SUFFIX:
+            doc = load_document(path)
+            set_phrase(window, doc.phrase, path, f"Opened {path.name}", doc.generated, doc.settings)
+        else:
+            phrase = read_music(path, window.model.steps_per_quarter)
+            set_phrase(window, phrase, None, f"Opened {path.name}")
+            window.imported_from = path
+    except MusicFileError as err:
+        QMessageBox.warning(window, "Cannot open the file", str(err))
+        return False
+    return True
+
+
+def save(window) -> bool:
+    if window.path is None:
+        return save_as(window)
+    return _save_to(window, window.path)
+
+
+def save_as(window) -> bool:
+    suggested = str(Path(_start_dir()) / ((window.path.stem if window.path else "phrase") + SUFFIX))
+    path, _ = QFileDialog.getSaveFileName(window, "Save", suggested, f"Segue documents (*{SUFFIX})")
+    if not path:
+        return False
+    path = Path(path)
+    if path.suffix.lower() != SUFFIX:
+        path = path.with_suffix(SUFFIX)
+    return _save_to(window, path)
+
+
+def _save_to(window, path: Path) -> bool:
+    try:
+        save_document(document_of(window), path)
+    except MusicFileError as err:
+        QMessageBox.warning(window, "Cannot save", str(err))
+        return False
+    window.path = path
+    window.undo_stack.setClean()
+    window.update_title()
+    clear_autosave(window)
+    window.statusBar().showMessage(f"Saved {path.name}", 4000)
+    return True
+
+
+def export_midi(window, path=None) -> bool:
+    from engine.midi_file import write_midi
+    if not len(window.model):
+        window.statusBar().showMessage("There are no notes to export yet.", 4000)
+        return False
+    if path is None:
+        stem = window.path.stem if window.path else "segue"
+        path, _ = QFileDialog.getSaveFileName(window, "Export MIDI", str(Path(_start_dir()) / f"{stem}.mid"),
+                                              "MIDI files (*.mid)")
+        if not path:
+            return False
+    path = Path(path)
+    if path.suffix.lower() not in (".mid", ".midi"):
+        path = path.with_suffix(".mid")
+    try:
+        write_midi(window.model.phrase(), path)
+    except MusicFileError as err:
+        QMessageBox.warning(window, "Cannot export", str(err))
+        return False
+    window.statusBar().showMessage(f"Exported {path.name}", 5000)
+    return True
+
+
+# -- seeds -------------------------------------------------------------------------------------
+
+def fill_seeds_menu(window, menu) -> None:
+    menu.addAction(window.actions_["excerpt"])
+    menu.addSeparator()
+    try:
+        from engine.seeds import list_seeds, load_seed
+    except ImportError:
+        return
+    for seed in list_seeds():
+        action = menu.addAction(f"{seed.title}  ({seed.style})")
+        action.setStatusTip(seed.credit)
+        action.triggered.connect(lambda checked=False, s=seed: _open_seed(window, s, load_seed))
+
+
+def _open_seed(window, seed, load_seed) -> None:
+    if not confirm_discard(window):
+        return
+    try:
+        set_phrase(window, load_seed(seed), None, f"Seed: {seed.title}")
+    except MusicFileError as err:
+        QMessageBox.warning(window, "Cannot open the seed", str(err))
+
+
+# -- autosave ------------------------------------------------------------------------------------
+
+def autosave_dir() -> Path:
+    base = os.environ.get("SEGUE_DATA_DIR")
+    if base:
+        return Path(base) / "autosave"
+    from platformdirs import user_data_dir
+    return Path(user_data_dir("Segue", "Segue")) / "autosave"
+
+
+def autosave_path() -> Path:
+    return autosave_dir() / f"autosave-{os.getpid()}{SUFFIX}"
+
+
+def pending_recoveries() -> list[Path]:
+    """Autosaves left by sessions that did not close cleanly (their process is gone)."""
+    found = []
+    folder = autosave_dir()
+    if not folder.is_dir():
+        return found
+    for path in sorted(folder.glob(f"autosave-*{SUFFIX}")):
+        try:
+            pid = int(path.stem.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        if pid != os.getpid() and not _alive(pid):
+            found.append(path)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def install_autosave(window) -> None:
+    timer = QTimer(window)
+    timer.setSingleShot(True)
+    timer.setInterval(AUTOSAVE_DELAY_MS)
+    timer.timeout.connect(lambda: autosave_now(window))
+    window.autosave_timer = timer
+    window.undo_stack.indexChanged.connect(lambda *_: timer.start())
+
+
+def autosave_now(window) -> None:
+    if window.undo_stack.isClean():
+        clear_autosave(window)
+        return
+    try:
+        save_document(document_of(window), autosave_path())
+    except MusicFileError as err:
+        window.statusBar().showMessage(f"Autosave failed: {err}", 8000)
+
+
+def clear_autosave(window) -> None:
+    try:
+        autosave_path().unlink()
+    except FileNotFoundError:
+        pass
+
+
+def close_autosave(window) -> None:
+    window.autosave_timer.stop()
+    clear_autosave(window)
+
+
+def offer_recovery(window) -> None:
+    """At start-up: offer to restore the work of a session that ended without closing."""
+    for path in pending_recoveries():
+        try:
+            doc = load_document(path)
+        except MusicFileError:
+            path.unlink(missing_ok=True)
+            continue
+        answer = QMessageBox.question(
+            window, "Restore unsaved work?",
+            f"Segue did not close properly last time. Restore the phrase it was editing "
+            f"({len(doc.phrase.notes)} notes)?", QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+        if answer == QMessageBox.Yes:
+            set_phrase(window, doc.phrase, None, "Restored unsaved work", doc.generated, doc.settings)
+            window.undo_stack.resetClean()
+            window.update_title()
+            autosave_now(window)
+        path.unlink(missing_ok=True)
+        break

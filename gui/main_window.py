@@ -1,0 +1,382 @@
+"""Segue's main window: the piano roll, the Continue panel, transport and files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QDoubleSpinBox, QGridLayout, QInputDialog,
+                               QLabel, QMainWindow, QMessageBox, QWidget)
+
+from engine.phrase import Note
+
+from . import editing, files
+from .actions import create_actions
+from .commands import Continue
+from .continue_panel import ContinuePanel
+from .phrase_model import PhraseModel
+from .piano_roll import PianoRollView
+from .rulers import Keyboard, Ruler
+from .tools import DrawTool, EraseTool, SelectTool
+from .workers import ContinueJob, ExcerptJob, ModelCache
+
+SNAPS = (("1/4", 4), ("1/8", 2), ("1/16", 1), ("Off", 1))
+EDITOR_KEYS = ("delete", "up", "down", "octave_up", "octave_down", "later", "earlier", "bar_later",
+               "bar_earlier", "draw", "select", "erase", "play", "rewind", "loop", "quantize")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, model_cache: ModelCache | None = None, generator=None):
+        super().__init__()
+        self.model = PhraseModel(self)
+        self.undo_stack = QUndoStack(self)
+        self.cache = model_cache or ModelCache()
+        self.generator = generator               # tests may pass a stand-in for the engine
+        self.path: Path | None = None
+        self.job = None
+        self.take: Continue | None = None
+        self.playback = None
+        self.setAcceptDrops(True)
+        self.resize(1200, 720)
+
+        self.view = PianoRollView(self.model)
+        self.keyboard = Keyboard(self.view)
+        self.ruler = Ruler(self.view)
+        editor = QWidget()
+        grid = QGridLayout(editor)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(0)
+        grid.addWidget(self.ruler, 0, 0, 1, 2)
+        grid.addWidget(self.keyboard, 1, 0)
+        grid.addWidget(self.view, 1, 1)
+        self.setCentralWidget(editor)
+        self.editor = editor
+
+        self.panel = ContinuePanel()
+        dock = QDockWidget("Continue", self)
+        dock.setObjectName("continueDock")
+        dock.setWidget(self.panel)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
+        self.addDockWidget(Qt.RightDockWidgetArea, dock)
+
+        self.tools = {"draw": DrawTool(self.undo_stack), "select": SelectTool(self.undo_stack),
+                      "erase": EraseTool(self.undo_stack)}
+        self.actions_ = create_actions(self)
+        for key in EDITOR_KEYS:                  # keys that spin boxes also use stay in the editor
+            action = self.actions_[key]
+            self.removeAction(action)
+            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            editor.addAction(action)
+        self._build_menus()
+        self._build_toolbar()
+        self.set_tool("draw")
+
+        self.panel.continueRequested.connect(self.continue_phrase)
+        self.panel.cancelRequested.connect(self.cancel_generation)
+        self.panel.variationRequested.connect(self.step_take)
+        self.panel.keepRequested.connect(self.keep_take)
+        self.ruler.playheadRequested.connect(lambda s: self.view.set_playhead(s))
+        self.ruler.loopChanged.connect(self.set_loop)
+        self.keyboard.keyPressed.connect(self.preview_key)
+        self.undo_stack.cleanChanged.connect(self.update_title)
+        self.undo_stack.indexChanged.connect(self._history_moved)
+        self.model.selectionChanged.connect(self._selection_changed)
+        self.update_title()
+        self.statusBar().showMessage("Draw notes with the mouse, open a MIDI file, or pick a seed "
+                                     "from the Seeds menu; then press Continue (Ctrl+Return).")
+        QTimer.singleShot(0, lambda: self.view.center_on_pitch(64))
+        QTimer.singleShot(0, self._start_playback)
+        files.install_autosave(self)
+
+    # -- layout -------------------------------------------------------------------------------
+    def _build_menus(self):
+        a, bar = self.actions_, self.menuBar()
+        menu = bar.addMenu("&File")
+        for key in ("new", "open", None, "save", "save_as", "export", None, "quit"):
+            menu.addSeparator() if key is None else menu.addAction(a[key])
+        menu = bar.addMenu("&Edit")
+        for key in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", "select_all", None,
+                    "quantize", "velocity", None, "up", "down", "octave_up", "octave_down"):
+            menu.addSeparator() if key is None else menu.addAction(a[key])
+        self.seeds_menu = bar.addMenu("S&eeds")
+        files.fill_seeds_menu(self, self.seeds_menu)
+        menu = bar.addMenu("&Generate")
+        for key in ("continue", "cancel", None, "previous_take", "next_take", "keep_take"):
+            menu.addSeparator() if key is None else menu.addAction(a[key])
+        menu = bar.addMenu("&Play")
+        for key in ("play", "stop", "rewind", "loop"):
+            menu.addAction(a[key])
+        self.output_menu = menu.addMenu("Sound Output")
+        self.output_menu.aboutToShow.connect(self._fill_output_menu)
+        menu = bar.addMenu("&View")
+        for key in ("zoom_in", "zoom_out"):
+            menu.addAction(a[key])
+        bar.addMenu("&Help").addAction(a["about"])
+
+    def _build_toolbar(self):
+        a = self.actions_
+        bar = self.addToolBar("Tools")
+        bar.setObjectName("tools")
+        bar.setMovable(False)
+        for key in ("draw", "select", "erase"):
+            bar.addAction(a[key])
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Snap "))
+        self.snap_box = QComboBox()
+        for text, steps in SNAPS:
+            self.snap_box.addItem(text, steps)
+        self.snap_box.setCurrentIndex(2)
+        self.snap_box.currentIndexChanged.connect(self._snap_changed)
+        self._snap_changed()
+        bar.addWidget(self.snap_box)
+        bar.addAction(a["quantize"])
+        bar.addSeparator()
+        for key in ("rewind", "play", "stop", "loop"):
+            bar.addAction(a[key])
+        bar.addWidget(QLabel(" Tempo "))
+        self.tempo_box = QDoubleSpinBox(minimum=20, maximum=300, decimals=0, value=120, suffix=" bpm")
+        self.tempo_box.valueChanged.connect(self._tempo_changed)
+        self.model.settingsChanged.connect(lambda: self.tempo_box.setValue(self.model.tempo_bpm))
+        bar.addWidget(self.tempo_box)
+        bar.addSeparator()
+        bar.addAction(a["continue"])
+
+    def _snap_changed(self, *_):
+        text, steps = SNAPS[self.snap_box.currentIndex()]
+        spq = self.model.steps_per_quarter
+        self.view.snap = 1 if text == "Off" else max(1, steps * spq // 4)
+
+    def _tempo_changed(self, value):
+        self.model.set_tempo(float(value))
+
+    def set_tool(self, key: str) -> None:
+        self.view.tool = self.tools[key]
+        self.actions_[key].setChecked(True)
+
+    # -- title and history ----------------------------------------------------------------------
+    def update_title(self, *_):
+        name = self.path.name if self.path else "Untitled"
+        self.setWindowTitle(f"Segue — {name}[*]")
+        self.setWindowModified(not self.undo_stack.isClean())
+
+    def _history_moved(self, *_):
+        if self.take is not None and self.undo_stack.command(self.undo_stack.index() - 1) is not self.take:
+            self.keep_take()                     # once something else happens, the take is kept
+
+    def _selection_changed(self):
+        n = len(self.model.selection)
+        if n:
+            vel = sorted(self.model.note(i).velocity for i in self.model.selection)[n // 2]
+            self.statusBar().showMessage(f"{n} note{'s' * (n > 1)} selected (velocity {vel})", 4000)
+
+    # -- editing ---------------------------------------------------------------------------------
+    def delete(self): editing.delete(self.model, self.undo_stack)
+    def cut(self): editing.cut(self.model, self.undo_stack)
+    def copy(self): editing.copy(self.model)
+    def duplicate(self): editing.duplicate(self.model, self.undo_stack)
+    def transpose(self, semitones): editing.transpose(self.model, self.undo_stack, semitones)
+    def shift(self, steps): editing.shift(self.model, self.undo_stack, steps * max(1, self.view.snap))
+    def shift_bars(self, bars): editing.shift(self.model, self.undo_stack, bars * self.model.steps_per_bar)
+    def quantize(self): editing.quantize_selection(self.model, self.undo_stack, max(1, self.view.snap))
+    def select_all(self): self.model.select(self.model.ids())
+
+    def paste(self):
+        if not editing.paste(self.model, self.undo_stack, int(self.view.playhead)):
+            self.statusBar().showMessage("Nothing to paste: copy some notes first.", 4000)
+
+    def edit_velocity(self):
+        ids = self.model.selection
+        if not ids:
+            self.statusBar().showMessage("Select notes to change their velocity.", 4000)
+            return
+        current = sorted(self.model.note(i).velocity for i in ids)[len(ids) // 2]
+        value, ok = QInputDialog.getInt(self, "Velocity", "Velocity of the selected notes (1-127):",
+                                        current, 1, 127)
+        if ok:
+            editing.set_velocity(self.model, self.undo_stack, value)
+
+    # -- Continue ----------------------------------------------------------------------------------
+    def continue_options(self):
+        from engine.generate import ContinueOptions
+        p = self.panel
+        return ContinueOptions(bars=p.bars.value(), temperature=p.temperature.value(), top_p=0.95,
+                               variations=p.variations.value(), seed=p.seed.value())
+
+    def seed_for_continue(self):
+        """The phrase to continue: the selection if any, else everything; and where the new part goes."""
+        ids = self.model.selection or set(self.model.ids())
+        phrase = self.model.phrase(ids)
+        return phrase, phrase.length
+
+    def continue_phrase(self):
+        if self.job is not None:
+            return
+        self.keep_take()
+        seed, end = self.seed_for_continue()
+        bar = self.model.steps_per_bar
+        first = min((n.start for n in seed.notes), default=0) // bar * bar    # keep the bar lines
+        shifted = seed.with_notes([Note(n.pitch, n.start - first, n.duration, n.velocity) for n in seed.notes])
+        self.job = ContinueJob(self.cache, self.panel.model_path(), shifted, self.continue_options(),
+                               generator=self.generator, parent=self)
+        self.job.progressed.connect(self.panel.set_progress)
+        self.job.status.connect(self.panel.status.setText)
+        self.job.finished_with.connect(lambda takes: self._continued(takes, end))
+        self.job.failed.connect(self._job_failed)
+        self.job.cancelled.connect(self._job_cancelled)
+        self.job.finished.connect(self._job_done)
+        self.panel.set_busy(True)
+        self.job.start()
+
+    def _continued(self, takes, offset: int):
+        variations = [[Note(n.pitch, n.start + offset, n.duration, n.velocity) for n in t.notes] for t in takes]
+        if not any(variations):
+            self.panel.status.setText("The model wrote only rests this time; try another seed.")
+            return
+        self.take = Continue(self.model, variations)
+        self.undo_stack.push(self.take)
+        self.panel.show_takes(0, len(variations))
+        count = len(variations[0])
+        self.panel.status.setText(f"Wrote {count} notes. " + (
+            "Step through the takes with Alt+Left/Right, keep one with Alt+Return." if len(variations) > 1 else ""))
+        self.view.set_playhead(float(offset))
+
+    def _job_failed(self, message: str):
+        self.panel.status.setText(message)
+        QMessageBox.warning(self, "Continue", message)
+
+    def _job_cancelled(self):
+        self.panel.status.setText("Cancelled.")
+
+    def _job_done(self):
+        self.panel.set_busy(False)
+        self.job.deleteLater()
+        self.job = None
+
+    def cancel_generation(self):
+        if self.job is not None:
+            self.job.cancel()
+        elif self.playback and self.playback.is_playing():
+            self.stop()
+
+    def step_take(self, delta: int):
+        if self.take is None or len(self.take.variations) < 2:
+            return
+        self.take.choose(self.take.index + delta)
+        self.panel.show_takes(self.take.index, len(self.take.variations))
+        if self.playback and self.playback.is_playing():
+            self.toggle_play()
+            self.toggle_play()
+
+    def keep_take(self):
+        if self.take is not None:
+            self.take = None
+            self.panel.show_takes(None)
+
+    def random_excerpt(self):
+        if not files.confirm_discard(self):
+            return
+        job = ExcerptJob(self.cache, self.panel.model_path(), 4, self.panel.seed.value(), self)
+        job.finished_with.connect(lambda phrase: files.set_phrase(self, phrase, None, "Random excerpt"))
+        job.failed.connect(lambda m: QMessageBox.warning(self, "Random excerpt", m))
+        job.finished.connect(job.deleteLater)
+        job.start()
+
+    # -- listening ---------------------------------------------------------------------------------
+    def _start_playback(self):
+        try:
+            from .playback import Playback
+        except ImportError:
+            return
+        self.playback = Playback(self)
+        self.playback.position.connect(lambda step: self.view.set_playhead(step, follow=True))
+        self.playback.stopped.connect(lambda: self.actions_["play"].setText("▶ Play"))
+        self.playback.started.connect(lambda: self.actions_["play"].setText("❚❚ Stop"))
+        self.playback.error.connect(lambda m: self.statusBar().showMessage(m, 8000))
+
+    def toggle_play(self):
+        if self.playback is None:
+            self.statusBar().showMessage("Playback is not available on this system.", 5000)
+            return
+        if self.playback.is_playing():
+            self.stop()
+            return
+        loop = self.view.loop if self.actions_["loop"].isChecked() else None
+        start = loop[0] if loop else self.view.playhead
+        self._play_from = start
+        self.playback.play(self.model.phrase(), from_step=start, loop=loop)
+
+    def stop(self):
+        if self.playback is not None:
+            self.playback.stop()
+
+    def rewind(self):
+        self.view.set_playhead(0.0)
+        self.view.horizontalScrollBar().setValue(0)
+
+    def set_loop(self, loop):
+        self.view.loop = loop
+        self.actions_["loop"].setChecked(loop is not None)
+        self.view.viewport().update()
+        self.ruler.update()
+
+    def toggle_loop(self):
+        if self.actions_["loop"].isChecked() and self.view.loop is None:
+            ids = self.model.selection or set(self.model.ids())
+            phrase = self.model.phrase(ids)
+            if phrase.notes:
+                bar = self.model.steps_per_bar
+                first = min(n.start for n in phrase.notes) // bar * bar
+                self.view.loop = (first, -(-phrase.length // bar) * bar)
+        self.view.viewport().update()
+        self.ruler.update()
+
+    def preview_key(self, pitch: int):
+        if self.playback is not None:
+            self.playback.preview(pitch)
+
+    def _fill_output_menu(self):
+        self.output_menu.clear()
+        if self.playback is None:
+            self.output_menu.addAction("No sound output available").setEnabled(False)
+            return
+        for name in self.playback.outputs():
+            action = self.output_menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(name == self.playback.output())
+            action.triggered.connect(lambda checked=False, n=name: self.playback.set_output(n))
+
+    # -- files (see files.py) ------------------------------------------------------------------
+    def new_document(self): files.new_document(self)
+    def open_dialog(self): files.open_dialog(self)
+    def open_path(self, path, confirmed=False): return files.open_path(self, path, confirmed)
+    def save(self): return files.save(self)
+    def save_as(self): return files.save_as(self)
+    def export_midi(self): files.export_midi(self)
+
+    def dragEnterEvent(self, event):
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.open_path(urls[0])
+
+    def about(self):
+        QMessageBox.about(self, "About Segue",
+                          "<b>Segue</b><br>Draw or open a phrase, press Continue, and an LSTM writes what "
+                          "comes next in the style it learned.<br><br>The bundled model learned from the "
+                          "piano-midi.de collection (Bernd Krueger, CC BY-SA 3.0 DE).")
+
+    def closeEvent(self, event):
+        if not files.confirm_discard(self):
+            event.ignore()
+            return
+        if self.job is not None:
+            self.job.cancel()
+            self.job.wait(3000)
+        self.stop()
+        files.close_autosave(self)
+        QSettings("Segue", "Segue").setValue("window/geometry", self.saveGeometry())
+        event.accept()

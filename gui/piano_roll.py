@@ -1,0 +1,251 @@
+"""The piano roll: notes on a grid of steps and keys, drawn from the phrase model.
+
+Only what is visible is painted, so thousands of notes stay smooth. Mouse gestures go to the
+current tool (``tools.py``); while a gesture is under way the tool shows a preview here, and
+the model changes once, on release, through an undo command.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QPainter, QPen
+from PySide6.QtWidgets import QAbstractScrollArea
+
+from engine.phrase import Note
+
+from . import theme
+from .coords import RollGeometry, is_black_key
+from .phrase_model import PhraseModel
+
+
+class PianoRollView(QAbstractScrollArea):
+    """Scrollable, zoomable note grid. ``viewChanged`` tells the ruler and keyboard to follow."""
+
+    viewChanged = Signal()
+    playheadMoved = Signal(float)
+
+    def __init__(self, model: PhraseModel, parent=None):
+        super().__init__(parent)
+        self.model = model
+        self.geometry_ = RollGeometry()
+        self.snap = 4                                   # steps; 1 = off (the step grid itself)
+        self.tool = None
+        self.preview: dict[int, Note] = {}              # notes being dragged, by id
+        self.new_notes: list[Note] = []                 # notes being drawn
+        self.band: QRectF | None = None                 # rubber band, content coordinates
+        self.playhead = 0.0
+        self.loop: tuple[int, int] | None = None
+        self.setMouseTracking(True)
+        self.viewport().setMouseTracking(True)
+        self.setFocusPolicy(Qt.StrongFocus)
+        self.setAcceptDrops(False)
+        self.horizontalScrollBar().valueChanged.connect(self._scrolled)
+        self.verticalScrollBar().valueChanged.connect(self._scrolled)
+        model.notesChanged.connect(self._model_changed)
+        model.selectionChanged.connect(self.viewport().update)
+        model.settingsChanged.connect(self._model_changed)
+        self._update_scrollbars()
+
+    # -- coordinates ---------------------------------------------------------------------------
+    @property
+    def geo(self) -> RollGeometry:
+        return self.geometry_
+
+    def content_x(self, view_x: float) -> float:
+        return view_x + self.horizontalScrollBar().value()
+
+    def content_y(self, view_y: float) -> float:
+        return view_y + self.verticalScrollBar().value()
+
+    def step_at(self, view_x: float) -> float:
+        return max(0.0, self.geo.step_at(self.content_x(view_x)))
+
+    def pitch_at(self, view_y: float) -> int:
+        return self.geo.pitch_at(self.content_y(view_y))
+
+    def view_point(self, step: float, pitch: int) -> QPointF:
+        return QPointF(self.geo.x(step) - self.horizontalScrollBar().value(),
+                       self.geo.y(pitch) - self.verticalScrollBar().value())
+
+    def note_rect(self, note: Note) -> QRectF:
+        """The note's rectangle in viewport coordinates."""
+        top_left = self.view_point(note.start, note.pitch)
+        return QRectF(top_left.x(), top_left.y(), self.geo.x(note.duration), self.geo.key_height)
+
+    def visible_steps(self) -> tuple[float, float]:
+        left = self.step_at(0)
+        return left, left + self.geo.step_at(self.viewport().width())
+
+    def center_on_pitch(self, pitch: int) -> None:
+        y = self.geo.y(pitch) - self.viewport().height() / 2
+        self.verticalScrollBar().setValue(int(y))
+
+    # -- scrolling and zoom --------------------------------------------------------------------
+    def content_steps(self) -> int:
+        bar = self.model.steps_per_bar
+        return (self.model.length // bar + 16) * bar
+
+    def _update_scrollbars(self) -> None:
+        width = self.geo.x(self.content_steps())
+        h, v = self.horizontalScrollBar(), self.verticalScrollBar()
+        h.setRange(0, max(0, int(width - self.viewport().width())))
+        h.setPageStep(self.viewport().width())
+        h.setSingleStep(int(self.geo.step_width * 2))
+        v.setRange(0, max(0, int(self.geo.height - self.viewport().height())))
+        v.setPageStep(self.viewport().height())
+        v.setSingleStep(int(self.geo.key_height * 2))
+
+    def zoom_time(self, factor: float, anchor_x: float | None = None) -> None:
+        anchor_x = self.viewport().width() / 2 if anchor_x is None else anchor_x
+        step = self.step_at(anchor_x)
+        self.geo.zoom_time(factor)
+        self._update_scrollbars()
+        self.horizontalScrollBar().setValue(int(self.geo.x(step) - anchor_x))
+        self._scrolled()
+
+    def zoom_pitch(self, factor: float, anchor_y: float | None = None) -> None:
+        anchor_y = self.viewport().height() / 2 if anchor_y is None else anchor_y
+        content = self.content_y(anchor_y) / self.geo.key_height
+        self.geo.zoom_pitch(factor)
+        self._update_scrollbars()
+        self.verticalScrollBar().setValue(int(content * self.geo.key_height - anchor_y))
+        self._scrolled()
+
+    def wheelEvent(self, event):
+        delta = event.angleDelta().y() or event.angleDelta().x()
+        factor = 1.15 if delta > 0 else 1 / 1.15
+        mods = event.modifiers()
+        if mods & Qt.ControlModifier and mods & Qt.ShiftModifier:
+            self.zoom_pitch(factor, event.position().y())
+        elif mods & Qt.ControlModifier:
+            self.zoom_time(factor, event.position().x())
+        elif mods & Qt.ShiftModifier:
+            h = self.horizontalScrollBar()
+            h.setValue(h.value() - delta)
+        else:
+            super().wheelEvent(event)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._update_scrollbars()
+        self.viewChanged.emit()
+
+    def _scrolled(self, *_):
+        self.viewport().update()
+        self.viewChanged.emit()
+
+    def _model_changed(self):
+        self._update_scrollbars()
+        self.viewport().update()
+        self.viewChanged.emit()
+
+    # -- playhead --------------------------------------------------------------------------------
+    def set_playhead(self, step: float, follow: bool = False) -> None:
+        self.playhead = max(0.0, step)
+        if follow:
+            left, right = self.visible_steps()
+            if not left <= step <= right - 2:
+                self.horizontalScrollBar().setValue(int(self.geo.x(step) - self.geo.step_width * 4))
+        self.viewport().update()
+        self.playheadMoved.emit(self.playhead)
+
+    # -- mouse: handed to the tool -------------------------------------------------------------
+    def mousePressEvent(self, event):
+        self.setFocus()
+        if self.tool:
+            self.tool.press(self, event)
+
+    def mouseMoveEvent(self, event):
+        if self.tool:
+            self.tool.move(self, event)
+
+    def mouseReleaseEvent(self, event):
+        if self.tool:
+            self.tool.release(self, event)
+
+    def mouseDoubleClickEvent(self, event):
+        if self.tool and hasattr(self.tool, "double_click"):
+            self.tool.double_click(self, event)
+
+    # -- painting ------------------------------------------------------------------------------
+    def paintEvent(self, event):
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.Antialiasing, False)
+        self._paint_rows(painter)
+        self._paint_grid(painter)
+        self._paint_loop(painter)
+        self._paint_notes(painter)
+        self._paint_overlays(painter)
+        painter.end()
+
+    def _paint_rows(self, painter: QPainter) -> None:
+        width = self.viewport().width()
+        top, bottom = self.pitch_at(self.viewport().height()), self.pitch_at(0)
+        for pitch in range(top, bottom + 1):
+            y = self.view_point(0, pitch).y()
+            color = theme.ROW_BLACK if is_black_key(pitch) else theme.ROW_WHITE
+            painter.fillRect(QRectF(0, y, width, self.geo.key_height), color)
+            if pitch % 12 == 0:                               # a line under every C
+                painter.setPen(QPen(theme.OCTAVE_LINE, 1))
+                painter.drawLine(QPointF(0, y + self.geo.key_height), QPointF(width, y + self.geo.key_height))
+
+    def _paint_grid(self, painter: QPainter) -> None:
+        first, last = self.visible_steps()
+        spq, bar = self.model.steps_per_quarter, self.model.steps_per_bar
+        beat = max(1, spq * 4 // self.model.time_signature[1])
+        height = self.viewport().height()
+        show_steps = self.geo.step_width >= 6
+        for step in range(int(first), int(last) + 2):
+            if step % bar == 0:
+                pen = QPen(theme.BAR_LINE, 1)
+            elif step % beat == 0:
+                pen = QPen(theme.BEAT_LINE, 1)
+            elif show_steps:
+                pen = QPen(theme.STEP_LINE, 1)
+            else:
+                continue
+            x = self.view_point(step, 0).x()
+            painter.setPen(pen)
+            painter.drawLine(QPointF(x, 0), QPointF(x, height))
+
+    def _paint_loop(self, painter: QPainter) -> None:
+        if self.loop:
+            a = self.view_point(self.loop[0], 0).x()
+            b = self.view_point(self.loop[1], 0).x()
+            painter.fillRect(QRectF(a, 0, b - a, self.viewport().height()), theme.LOOP_FILL)
+
+    def _paint_notes(self, painter: QPainter) -> None:
+        first, last = self.visible_steps()
+        selection = self.model.selection
+        for note_id in self.model.visible(first, last + 1):
+            if note_id in self.preview:
+                continue
+            note = self.model.note(note_id)
+            if not self._row_visible(note.pitch):
+                continue
+            self._paint_note(painter, note, note_id in selection, self.model.is_generated(note_id))
+        for note_id, note in self.preview.items():
+            self._paint_note(painter, note, True, self.model.is_generated(note_id))
+        for note in self.new_notes:
+            self._paint_note(painter, note, True, False)
+
+    def _row_visible(self, pitch: int) -> bool:
+        y = self.view_point(0, pitch).y()
+        return -self.geo.key_height <= y <= self.viewport().height()
+
+    def _paint_note(self, painter: QPainter, note: Note, selected: bool, generated: bool) -> None:
+        rect = self.note_rect(note).adjusted(0.5, 0.5, -0.5, -0.5)
+        painter.fillRect(rect, theme.note_fill(note.velocity, generated, selected))
+        painter.setPen(QPen(theme.NOTE_EDGE_SELECTED if selected else theme.NOTE_EDGE, 1))
+        painter.drawRect(rect)
+
+    def _paint_overlays(self, painter: QPainter) -> None:
+        if self.band is not None:
+            top_left = QPointF(self.band.left() - self.horizontalScrollBar().value(),
+                               self.band.top() - self.verticalScrollBar().value())
+            painter.setPen(QPen(theme.BAND_EDGE, 1, Qt.DashLine))
+            painter.fillRect(QRectF(top_left, self.band.size()), theme.BAND_FILL)
+            painter.drawRect(QRectF(top_left, self.band.size()))
+        x = self.view_point(self.playhead, 0).x()
+        painter.setPen(QPen(theme.PLAYHEAD, 2))
+        painter.drawLine(QPointF(x, 0), QPointF(x, self.viewport().height()))

@@ -1,0 +1,89 @@
+"""Long jobs off the GUI thread: loading a model and continuing a phrase.
+
+The engine's plain callbacks (progress, cancel) become Qt signals here; torch is imported only
+inside the thread, so the window shows before the model is loaded.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+
+from PySide6.QtCore import QThread, Signal
+
+
+class ModelCache:
+    """Loaded models by folder, shared by the jobs (loading is the slow part of a first Continue)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._models = {}
+
+    def get(self, name_or_path):
+        from engine.checkpoint import find_model, load_model
+        folder = find_model(name_or_path)
+        with self._lock:
+            if folder not in self._models:
+                self._models[folder] = load_model(folder)
+            return self._models[folder]
+
+
+class ContinueJob(QThread):
+    """Continue ``phrase`` with the model; emits ``finished_with`` (list of phrases) or ``failed``."""
+
+    progressed = Signal(float)
+    status = Signal(str)
+    finished_with = Signal(list)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, cache: ModelCache, model_name, phrase, options, generator=None, parent=None):
+        super().__init__(parent)
+        self.cache, self.model_name, self.phrase, self.options = cache, model_name, phrase, options
+        self.generator = generator                  # tests may pass a stand-in for continue_phrase
+        self._stop = threading.Event()
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    def run(self):
+        try:
+            from engine.errors import ModelError
+            from engine.generate import Cancelled, continue_phrase
+            self.status.emit("Loading the model…")
+            loaded = self.cache.get(self.model_name)
+            self.status.emit(f"Continuing with {loaded.name}…")
+            generate = self.generator or continue_phrase
+            takes = generate(loaded, self.phrase, self.options, progress=self.progressed.emit,
+                             cancel=self._stop.is_set)
+        except Cancelled:
+            self.cancelled.emit()
+        except ModelError as err:
+            self.failed.emit(f"The model could not be loaded: {err}")
+        except ValueError as err:
+            self.failed.emit(str(err))
+        except Exception as err:      # a bug must reach the user as a message, not kill the app
+            traceback.print_exc()
+            self.failed.emit(f"Continue failed: {type(err).__name__}: {err}")
+        else:
+            self.finished_with.emit(takes)
+
+
+class ExcerptJob(QThread):
+    """A random excerpt of the model's training music, as a seed."""
+
+    finished_with = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, cache: ModelCache, model_name, bars: int, seed: int | None, parent=None):
+        super().__init__(parent)
+        self.cache, self.model_name, self.bars, self.seed = cache, model_name, bars, seed
+
+    def run(self):
+        try:
+            from engine.generate import random_excerpt
+            phrase = random_excerpt(self.cache.get(self.model_name), self.bars, self.seed)
+        except Exception as err:
+            self.failed.emit(str(err))
+        else:
+            self.finished_with.emit(phrase)

@@ -1,0 +1,199 @@
+"""The window as a person uses it: press and drag on the real piano roll, then check the phrase."""
+
+import time
+from types import SimpleNamespace
+
+import pytest
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtTest import QTest
+
+from engine.music_files import read_music
+from engine.phrase import Note, Phrase
+
+
+def point(w, step, pitch):
+    p = w.view.view_point(step, pitch)
+    return QPoint(int(p.x()) + 2, int(p.y() + w.view.geo.key_height / 2))
+
+
+def drag(w, start, end, modifiers=Qt.NoModifier):
+    vp = w.view.viewport()
+    QTest.mousePress(vp, Qt.LeftButton, modifiers, start)
+    QTest.mouseMove(vp, end)
+    QTest.mouseRelease(vp, Qt.LeftButton, modifiers, end)
+
+
+def notes(w):
+    return sorted((n.pitch, n.start, n.duration) for _, n in w.model.items())
+
+
+def test_title_names_the_document(window):
+    assert window.windowTitle().startswith("Segue — Untitled")
+
+
+def test_draw_a_note_by_dragging_then_undo_and_redo(window):
+    window.snap_box.setCurrentIndex(2)                        # 1/16: one step
+    drag(window, point(window, 4, 60), point(window, 11, 60))
+    assert notes(window) == [(60, 4, 8)]
+    assert window.isWindowModified()
+    window.undo_stack.undo()
+    assert notes(window) == []
+    window.undo_stack.redo()
+    assert notes(window) == [(60, 4, 8)]
+
+
+def test_drawing_snaps_to_the_chosen_grid(window):
+    window.snap_box.setCurrentIndex(0)                        # quarter notes: 4 steps
+    drag(window, point(window, 5, 62), point(window, 9, 62))
+    assert notes(window) == [(62, 4, 8)]
+
+
+def test_move_a_note_in_pitch_and_time_is_one_undo_step(window):
+    window.model.reset(Phrase((Note(60, 0, 4),)))
+    window.set_tool("select")
+    window.snap_box.setCurrentIndex(2)
+    before = window.undo_stack.count()
+    drag(window, point(window, 1, 60), point(window, 5, 63))
+    assert notes(window) == [(63, 4, 4)]
+    assert window.undo_stack.count() == before + 1
+    window.undo_stack.undo()
+    assert notes(window) == [(60, 0, 4)]
+
+
+def test_resize_by_the_right_edge(window):
+    window.model.reset(Phrase((Note(60, 0, 4),)))
+    window.set_tool("select")
+    window.snap_box.setCurrentIndex(2)
+    edge = window.view.view_point(4, 60)
+    start = QPoint(int(edge.x()) - 2, int(edge.y() + 7))
+    drag(window, start, point(window, 8, 60))
+    assert notes(window) == [(60, 0, 8)]
+
+
+def test_rubber_band_select_and_delete(window):
+    window.model.reset(Phrase((Note(60, 0, 4), Note(62, 4, 4), Note(72, 8, 4))))
+    window.set_tool("select")
+    drag(window, point(window, 0, 63) - QPoint(1, 0), point(window, 9, 59))
+    assert {window.model.note(i).pitch for i in window.model.selection} == {60, 62}
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key_Delete)
+    assert notes(window) == [(72, 8, 4)]
+    window.undo_stack.undo()
+    assert len(window.model) == 3
+
+
+def test_shift_click_adds_to_the_selection_and_arrows_transpose(window):
+    window.model.reset(Phrase((Note(60, 0, 4), Note(64, 4, 4))))
+    window.set_tool("select")
+    vp = window.view.viewport()
+    QTest.mouseClick(vp, Qt.LeftButton, Qt.NoModifier, point(window, 1, 60))
+    QTest.mouseClick(vp, Qt.LeftButton, Qt.ShiftModifier, point(window, 5, 64))
+    assert len(window.model.selection) == 2
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key_Up, Qt.ShiftModifier)
+    assert notes(window) == [(72, 0, 4), (76, 4, 4)]
+
+
+def test_erase_tool(window):
+    window.model.reset(Phrase((Note(60, 0, 4), Note(62, 4, 4))))
+    window.set_tool("erase")
+    QTest.mouseClick(window.view.viewport(), Qt.LeftButton, Qt.NoModifier, point(window, 5, 62))
+    assert notes(window) == [(60, 0, 4)]
+
+
+def test_copy_and_paste_at_the_playhead(window):
+    window.model.reset(Phrase((Note(60, 0, 4), Note(64, 0, 4))))
+    window.select_all()
+    window.copy()
+    window.view.set_playhead(16)
+    window.paste()
+    assert notes(window) == [(60, 0, 4), (60, 16, 4), (64, 0, 4), (64, 16, 4)]
+
+
+def test_quantize_the_selection(window):
+    window.model.reset(Phrase((Note(60, 1, 3), Note(62, 7, 2))))
+    window.snap_box.setCurrentIndex(0)
+    window.select_all()
+    window.quantize()
+    assert notes(window) == [(60, 0, 4), (62, 8, 4)]
+
+
+def test_a_broken_file_leaves_the_open_phrase_untouched(window, tmp_path, monkeypatch):
+    window.model.reset(Phrase((Note(60, 0, 4),)))
+    bad = tmp_path / "broken.mid"
+    bad.write_bytes(b"MThd\x00\x00\x00\x06\x00")
+    shown = []
+    monkeypatch.setattr("gui.files.QMessageBox.warning", lambda *a: shown.append(a[2]))
+    assert not window.open_path(bad, confirmed=True)
+    assert shown and "broken.mid" in shown[0] and "truncated" in shown[0]
+    assert notes(window) == [(60, 0, 4)]
+
+
+def test_export_round_trip(window, tmp_path):
+    phrase = Phrase((Note(60, 0, 4, 100), Note(67, 4, 8, 70)), tempo_bpm=90, time_signature=(3, 4))
+    window.model.reset(phrase)
+    out = tmp_path / "export.mid"
+    assert window.export_midi(out) if False else __import__("gui.files", fromlist=["x"]).export_midi(window, out)
+    back = read_music(out)
+    assert back.notes == phrase.notes and back.tempo_bpm == 90 and back.time_signature == (3, 4)
+
+
+def test_save_and_open_a_document_keeps_generated_notes(window, tmp_path):
+    from gui import files
+    window.model.reset(Phrase((Note(60, 0, 4),)))
+    window.model.mark_generated(window.model.ids(), True)
+    files._save_to(window, tmp_path / "song.segue")
+    assert not window.isWindowModified() and "song.segue" in window.windowTitle()
+    window.model.reset(Phrase())
+    assert files.open_path(window, tmp_path / "song.segue", confirmed=True)
+    (note_id,) = window.model.ids()
+    assert window.model.is_generated(note_id)
+
+
+def test_continue_with_a_real_tiny_model_is_one_undo_step(window, qtbot, tiny_model_dir):
+    window.model.reset(Phrase(tuple(Note(60 + i, i * 4, 4) for i in range(8))))
+    window.panel.set_model(str(tiny_model_dir))
+    window.panel.bars.setValue(2)
+    window.panel.variations.setValue(3)
+    before = len(window.model)
+    window.continue_phrase()
+    qtbot.waitUntil(lambda: window.job is None, timeout=20000)
+    added = [i for i in window.model.ids() if window.model.is_generated(i)]
+    assert added and all(window.model.note(i).start >= 32 for i in added)
+    assert window.take is not None and len(window.take.variations) == 3
+    first_take = notes(window)
+    window.step_take(1)
+    assert window.take.index == 1
+    window.step_take(-1)
+    assert notes(window) == first_take
+    window.undo_stack.undo()
+    assert len(window.model) == before
+
+
+def test_the_window_keeps_turning_during_a_long_continue_and_cancel_works(window, qtbot):
+    from engine.generate import Cancelled
+
+    def slow_generator(loaded, phrase, options, progress=None, cancel=None):
+        for i in range(200):
+            if cancel():
+                raise Cancelled()
+            time.sleep(0.02)
+            progress(i / 200)
+        return []
+
+    window.generator = slow_generator
+    window.cache.get = lambda name: SimpleNamespace(name="slow stand-in")
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start(50)
+    window.model.reset(Phrase((Note(60, 0, 4),)))
+    window.continue_phrase()
+    qtbot.wait(800)
+    assert window.job is not None and window.job.isRunning()
+    assert len(ticks) >= 10, "the 50 ms timer must keep firing while the model works"
+    assert max(b - a for a, b in zip(ticks, ticks[1:])) < 0.3
+    QTest.keyClick(window, Qt.Key_Escape)
+    qtbot.waitUntil(lambda: window.job is None, timeout=5000)
+    assert "Cancelled" in window.panel.status.text()
+    timer.stop()
