@@ -1,0 +1,193 @@
+"""Listening: the built-in piano through pygame's mixer, or a MIDI output port through mido.
+
+The window asks for ``play``/``stop``/``preview``; this object tells it where the music is
+(``position``, in steps) and what went wrong (``error``). Nothing here blocks for long: audio is
+rendered in one quick pass and played by SDL's own thread; MIDI goes out on the player's thread.
+A missing audio device, a missing MIDI backend or a port that disappears is reported, never fatal.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QElapsedTimer, QObject, QSettings, QTimer, Signal
+
+from engine.phrase import Phrase
+
+BUILT_IN = "Built-in piano"
+SETTING = "playback/output"
+
+
+class Playback(QObject):
+    position = Signal(float)
+    started = Signal()
+    stopped = Signal()
+    error = Signal(str)
+    _port_failed = Signal(str)                 # from the player's thread
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._output = BUILT_IN
+        self._player = None                    # PortPlayer when a port is chosen
+        self._synth = None
+        self._mixer_ready: bool | None = None
+        self._sound = None
+        self._playing = False
+        self._clock = QElapsedTimer()
+        self._timer = QTimer(self)
+        self._timer.setInterval(30)
+        self._timer.timeout.connect(self._tick)
+        self._start = self._end = 0
+        self._seconds_per_step = 0.125
+        self._loop = False
+        self._port_failed.connect(self._on_port_failed)
+        remembered = QSettings("Segue", "Segue").value(SETTING)
+        if isinstance(remembered, str) and remembered != BUILT_IN:
+            self.set_output(remembered, remember=False, quiet=True)
+
+    # -- outputs --------------------------------------------------------------------------------
+    def outputs(self) -> list[str]:
+        from engine.player import output_names
+        names, _ = output_names()
+        return [BUILT_IN] + names
+
+    def output(self) -> str:
+        return self._output
+
+    def set_output(self, name: str, remember: bool = True, quiet: bool = False) -> bool:
+        """Send sound to ``name`` (a MIDI port or the built-in piano); False if it cannot be opened."""
+        self.stop()
+        if self._player is not None:
+            self._player.close()
+            self._player = None
+        self._output = BUILT_IN
+        if name != BUILT_IN:
+            from engine.player import PortPlayer, output_names
+            names, problem = output_names()
+            try:
+                if name not in names:
+                    raise OSError(problem or "the port is not connected")
+                import mido
+                port = mido.open_output(name)
+            except Exception as err:
+                if not quiet:
+                    self.error.emit(f"Cannot open MIDI output '{name}': {err}. Using the built-in piano.")
+                return False
+            self._player = PortPlayer(port, on_error=self._port_failed.emit)
+            self._output = name
+        if remember:
+            QSettings("Segue", "Segue").setValue(SETTING, self._output)
+        return True
+
+    def _on_port_failed(self, message: str) -> None:
+        self._finish()
+        self.set_output(BUILT_IN, remember=False)
+        self.error.emit(message + " Switched to the built-in piano.")
+
+    # -- built-in sound -------------------------------------------------------------------------
+    def _mixer(self) -> bool:
+        if self._mixer_ready is None:
+            os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+            try:
+                import pygame
+                from engine.synth import SAMPLE_RATE, Synth
+                pygame.mixer.pre_init(SAMPLE_RATE, -16, 2, 1024)
+                pygame.mixer.init()
+                pygame.mixer.set_num_channels(16)
+                self._synth = Synth(pygame.mixer.get_init()[0])
+                self._mixer_ready = True
+            except Exception as err:
+                self._mixer_ready = False
+                self.error.emit(f"No sound: the audio device could not be opened ({err}). "
+                                "Choose a MIDI output in Play > Sound Output, or export the MIDI file.")
+        return self._mixer_ready
+
+    def _sound_of(self, samples):
+        import pygame
+        return pygame.mixer.Sound(buffer=samples.tobytes())
+
+    # -- transport ----------------------------------------------------------------------------------
+    def is_playing(self) -> bool:
+        return self._playing
+
+    def play(self, phrase: Phrase, from_step: float = 0, loop: tuple[int, int] | None = None) -> bool:
+        self.stop()
+        if not phrase.notes:
+            self.error.emit("There are no notes to play yet.")
+            return False
+        if loop:
+            start, end = int(loop[0]), int(loop[1])
+        else:
+            start, end = int(from_step), phrase.length
+            if start >= end:
+                start = 0
+        if self._player is not None:
+            self._player.play(phrase, start, end, loop=bool(loop))
+        else:
+            if not self._mixer():
+                return False
+            samples = self._synth.render(phrase, start, end, tail=not loop)
+            self._sound = self._sound_of(samples)
+            self._sound.play(loops=-1 if loop else 0)
+        self._start, self._end, self._loop = start, end, bool(loop)
+        self._seconds_per_step = phrase.seconds_per_step
+        self._playing = True
+        self._clock.start()
+        self._timer.start()
+        self.position.emit(float(start))
+        self.started.emit()
+        return True
+
+    def _tick(self) -> None:
+        steps = self._clock.elapsed() / 1000 / self._seconds_per_step
+        span = self._end - self._start
+        if self._loop and span > 0:
+            steps %= span
+        elif steps >= span:
+            self.position.emit(float(self._end))
+            self.stop()
+            return
+        self.position.emit(self._start + steps)
+
+    def stop(self) -> None:
+        """Stop and silence every note."""
+        if self._player is not None:
+            self._player.stop()
+        if self._sound is not None:
+            self._sound.stop()
+            self._sound = None
+        self._finish()
+
+    def _finish(self) -> None:
+        self._timer.stop()
+        if self._playing:
+            self._playing = False
+            self.stopped.emit()
+
+    def preview(self, pitch: int, velocity: int = 90) -> None:
+        """Sound one key briefly (a click on the keyboard or a newly drawn note)."""
+        if self._player is not None:
+            try:
+                import mido
+                self._player.port.send(mido.Message("note_on", note=pitch, velocity=velocity))
+                QTimer.singleShot(400, lambda: self._note_off(pitch))
+            except Exception as err:
+                self._port_failed.emit(f"MIDI output stopped: {err}.")
+            return
+        if self._mixer():
+            self._preview = self._sound_of(self._synth.render_note(pitch, velocity))
+            self._preview.play()
+
+    def _note_off(self, pitch: int) -> None:
+        if self._player is not None:
+            try:
+                import mido
+                self._player.port.send(mido.Message("note_off", note=pitch))
+            except Exception:
+                pass
+
+    def close(self) -> None:
+        self.stop()
+        if self._player is not None:
+            self._player.close()
+            self._player = None
