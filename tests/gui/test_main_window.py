@@ -197,3 +197,11 @@ def test_the_window_keeps_turning_during_a_long_continue_and_cancel_works(window
     qtbot.waitUntil(lambda: window.job is None, timeout=5000)
     assert "Cancelled" in window.panel.status.text()
     timer.stop()
+
+
+def test_the_seeds_menu_opens_a_bundled_seed(window):
+    actions = [a for a in window.seeds_menu.actions() if "Maple Leaf" in a.text()]
+    assert actions
+    actions[0].trigger()
+    assert len(window.model) > 8
+    assert not window.isWindowModified()

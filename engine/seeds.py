@@ -1,0 +1,44 @@
+"""The bundled seed phrases in ``resources/seeds``: openings to continue, each credited."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import MusicFileError
+from .midi_file import read_midi
+from .phrase import Phrase
+
+SEEDS_DIR = Path(__file__).resolve().parents[1] / "resources" / "seeds"
+
+
+@dataclass(frozen=True)
+class Seed:
+    title: str
+    style: str
+    credit: str
+    path: Path
+
+
+def list_seeds(folder: Path = SEEDS_DIR) -> list[Seed]:
+    """The seeds named in ``seeds.json``, in its order; an unreadable catalogue gives none."""
+    try:
+        entries = json.loads((folder / "seeds.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    seeds = []
+    for entry in entries if isinstance(entries, list) else []:
+        try:
+            seeds.append(Seed(str(entry["title"]), str(entry["style"]), str(entry["credit"]),
+                              folder / str(entry["file"])))
+        except (KeyError, TypeError):
+            continue
+    return seeds
+
+
+def load_seed(seed: Seed, steps_per_quarter: int = 4) -> Phrase:
+    phrase = read_midi(seed.path, steps_per_quarter)
+    if not phrase.notes:
+        raise MusicFileError(seed.path, "the seed has no notes")
+    return phrase

@@ -1,0 +1,100 @@
+"""Rebuild the bundled seed phrases: ``python resources/seeds/make_seeds.py``.
+
+Each seed is the opening bars of a piece from music21's corpus (public domain scores) or from
+the piano-midi.de collection in ../shared/data, or a phrase written for Segue. The result is a
+small MIDI file per seed and ``seeds.json`` naming the title, style and credit of each.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engine.midi_file import read_midi, write_midi          # noqa: E402
+from engine.phrase import Note, Phrase, trim          # noqa: E402
+from engine.scores import score_to_phrase                     # noqa: E402
+
+PIANO_MIDI = ROOT.parent / "shared" / "data" / "piano-midi"
+PIANO_CREDIT = "piano-midi.de, Bernd Krueger, CC BY-SA 3.0 DE"
+CORPUS_CREDIT = "{who}; public-domain score from the music21 corpus"
+
+# file, title, style, credit, first bar, bars
+SEEDS = [
+    ("corpus:bach/bwv66.6", "Chorale: Christ unser Herr (BWV 66.6)", "Baroque chorale",
+     CORPUS_CREDIT.format(who="J. S. Bach"), 1, 4),
+    ("corpus:joplin/maple_leaf_rag.mxl", "Maple Leaf Rag, opening", "Ragtime",
+     CORPUS_CREDIT.format(who="Scott Joplin (1899)"), 5, 4),
+    ("corpus:chopin/mazurka06-2.krn", "Mazurka op. 6 no. 2, opening", "Romantic piano, 3/4",
+     CORPUS_CREDIT.format(who="Frédéric Chopin"), 1, 8),
+    ("corpus:schubert/Lindenbaum.xml", "Der Lindenbaum, the song", "Romantic lied",
+     CORPUS_CREDIT.format(who="Franz Schubert"), 9, 4),
+    ("corpus:ryansMammoth/7thRegimentReel.abc", "The 7th Regiment Reel", "Folk fiddle tune",
+     CORPUS_CREDIT.format(who="Traditional, from Ryan's Mammoth Collection (1883)"), 1, 8),
+    ("piano-midi:grieg/grieg_spring.mid", "Grieg: To Spring, op. 43 no. 6", "Romantic piano",
+     "Edvard Grieg; sequenced by " + PIANO_CREDIT, 1, 4),
+    ("piano-midi:debussy/DEB_CLAI.mid", "Debussy: Clair de lune, opening", "Impressionist piano",
+     "Claude Debussy; sequenced by " + PIANO_CREDIT, 1, 4),
+    ("piano-midi:bach/bach_846.mid", "Bach: Prelude in C major (WTC I)", "Baroque keyboard",
+     "J. S. Bach; sequenced by " + PIANO_CREDIT, 1, 2),
+    ("piano-midi:mozart/mz_545_1.mid", "Mozart: Sonata in C, K. 545", "Classical piano",
+     "W. A. Mozart; sequenced by " + PIANO_CREDIT, 1, 4),
+    ("segue:pop", "Four chords and a tune", "Pop ballad", "Written for Segue, CC0", 1, 4),
+]
+
+
+def pop_ballad() -> Phrase:
+    """I-V-vi-IV in C with a simple right-hand tune: a phrase written for Segue."""
+    notes = []
+    chords = [(48, 52, 55), (43, 47, 50), (45, 48, 52), (41, 45, 48)]
+    for bar, chord in enumerate(chords):
+        for beat in range(4):
+            notes.append(Note(chord[0], bar * 16 + beat * 4, 4, 70 if beat else 80))
+            for p in chord[1:]:
+                notes.append(Note(p + 12, bar * 16 + beat * 4 + 2, 2, 58))
+    tune = [(72, 0, 4), (74, 4, 4), (76, 8, 6), (74, 14, 2), (74, 16, 4), (71, 20, 4), (67, 24, 8),
+            (69, 32, 4), (72, 36, 4), (76, 40, 6), (74, 46, 2), (72, 48, 6), (69, 54, 2), (72, 56, 8)]
+    notes += [Note(p, s, d, 92) for p, s, d in tune]
+    return Phrase(tuple(notes), tempo_bpm=84)
+
+
+def load(source: str) -> Phrase:
+    kind, name = source.split(":", 1)
+    if kind == "segue":
+        return pop_ballad()
+    if kind == "piano-midi":
+        return read_midi(PIANO_MIDI / name)
+    from music21 import corpus, stream
+    parsed = corpus.parse(name)
+    if isinstance(parsed, stream.Opus):
+        parsed = parsed.scores[0]
+    return score_to_phrase(parsed)
+
+
+def opening(phrase: Phrase, first_bar: int, bars: int) -> Phrase:
+    bar = phrase.steps_per_bar
+    start = (first_bar - 1) * bar
+    # a pickup bar makes the first notes start mid-bar; keep the bar lines where the piece has them
+    return trim(phrase, start, start + bars * bar)
+
+
+def main() -> None:
+    catalogue = []
+    for source, title, style, credit, first, bars in SEEDS:
+        phrase = opening(load(source), first, bars)
+        if not phrase.notes:
+            raise SystemExit(f"{source}: no notes in bars {first}-{first + bars - 1}")
+        file = source.split(":", 1)[1].replace("/", "-").rsplit(".", 1)[0] + ".mid"
+        write_midi(phrase, HERE / file)
+        catalogue.append({"file": file, "title": title, "style": style, "credit": credit,
+                          "source": source, "bars": bars})
+        print(f"{file}: {len(phrase.notes)} notes, {phrase.bars:.1f} bars")
+    (HERE / "seeds.json").write_text(json.dumps(catalogue, indent=1, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
