@@ -62,7 +62,7 @@ def create_actions(w) -> dict[str, QAction]:
 
     a["play"] = _action(w, "▶ Play", w.toggle_play, "Space", "Play or stop from the playhead (Space)")
     a["stop"] = _action(w, "■ Stop", w.stop, None, "Stop and silence every note")
-    a["rewind"] = _action(w, "⏮", w.rewind, "Home", "Back to the start (Home)")
+    a["rewind"] = _action(w, "|◀ Start", w.rewind, "Home", "Back to the start (Home)")
     a["loop"] = _action(w, "⟲ Loop", w.toggle_loop, "L", "Loop the selected range (L)", checkable=True)
 
     a["continue"] = _action(w, "Continue", w.continue_phrase, ["Ctrl+Return", "Ctrl+Enter"],

@@ -176,7 +176,19 @@ class PianoRollView(QAbstractScrollArea):
         self._paint_loop(painter)
         self._paint_notes(painter)
         self._paint_overlays(painter)
+        if not len(self.model) and not self.new_notes:
+            self._paint_empty_hint(painter)
         painter.end()
+
+    def _paint_empty_hint(self, painter: QPainter) -> None:
+        painter.setPen(theme.HINT_TEXT)
+        font = painter.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        painter.setFont(font)
+        painter.drawText(self.viewport().rect(), Qt.AlignCenter,
+                         "Click and drag to draw notes\n"
+                         "or open a MIDI file (Ctrl+O), drop one here, or pick a phrase from the Seeds menu.\n"
+                         "Then press Continue (Ctrl+Return) and the model writes what comes next.")
 
     def _paint_rows(self, painter: QPainter) -> None:
         width = self.viewport().width()
