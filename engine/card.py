@@ -51,7 +51,9 @@ def write_card(folder: str | Path, state: dict) -> Path:
         "",
         "## Network",
         f"- Embedding {model['embedding_size']}, {model['layers']} LSTM layers of {model['hidden_size']}, "
-        f"dropout {model['dropout']}, softmax over {model['vocab_size']} tokens",
+        f"dropout {model['dropout']}, softmax over {model['vocab_size']} tokens"
+        + (" (trained and scored over the tokens the spelling rules allow, see engine/grammar.py)"
+           if training.get("grammar") else ""),
         f"- {info['parameters']:,} parameters; weights file {human_size((folder / WEIGHTS).stat().st_size)}",
         f"- Vocabulary: waits up to {vocab['max_wait']} steps, lengths up to {vocab['max_length']} steps, "
         f"pitches {vocab['lowest_pitch']}-{vocab['highest_pitch']}, "

@@ -20,13 +20,16 @@ from .tokens import PAD, encode
 
 
 @torch.no_grad()
-def score_sequences(model, sequences: Sequence[Sequence[int]], device="cpu", batch_size: int = 16,
+def score_sequences(model, sequences: Sequence[Sequence[int]], vocab=None, device="cpu", batch_size: int = 16,
                     chunk: int = 512, progress: Callable[[int, int], None] | None = None) -> dict:
     """Total NLL (nats) of each sequence's tokens after the first, given the ones before.
 
     Whole sequences are scored from their start with the LSTM state carried through, in chunks
-    of ``chunk`` steps so memory stays bounded. Returns totals and per-sequence NLL.
+    of ``chunk`` steps so memory stays bounded. With ``vocab`` the softmax is taken over the
+    tokens the spelling rules allow (see ``grammar.py``). Returns totals and per-sequence NLL.
     """
+    from .grammar import Grammar, pitch_floors
+    grammar = Grammar(vocab, device) if vocab is not None else None
     was_training = model.training
     model.eval()
     order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
@@ -37,9 +40,12 @@ def score_sequences(model, sequences: Sequence[Sequence[int]], device="cpu", bat
         group = order[start:start + batch_size]
         longest = max(len(sequences[i]) for i in group)
         batch = torch.full((len(group), longest), PAD, dtype=torch.long)
+        floors = torch.zeros((len(group), longest), dtype=torch.long)
         for row, i in enumerate(group):
             batch[row, :len(sequences[i])] = torch.as_tensor(np.asarray(sequences[i], dtype=np.int64))
-        batch = batch.to(device)
+            if grammar is not None:
+                floors[row, :len(sequences[i])] = torch.from_numpy(pitch_floors(sequences[i], vocab))
+        batch, floors = batch.to(device), floors.to(device)
         state = None
         nll_rows = torch.zeros(len(group), dtype=torch.float64, device=device)
         for t in range(0, longest - 1, chunk):
@@ -47,11 +53,14 @@ def score_sequences(model, sequences: Sequence[Sequence[int]], device="cpu", bat
             y = batch[:, t + 1:t + 1 + chunk]
             x = x[:, :y.size(1)]
             logits, state = model(x, state)
-            log_probs = torch.log_softmax(logits.float(), dim=-1)
+            if grammar is not None:
+                log_probs = grammar.log_probs(logits, x, floors[:, t:t + x.size(1)])
+            else:
+                log_probs = torch.log_softmax(logits.float(), dim=-1)
             picked = log_probs.gather(-1, y.unsqueeze(-1)).squeeze(-1)
             mask = y != PAD
-            nll_rows -= (picked * mask).sum(dim=1).double()
-            correct += ((logits.argmax(-1) == y) & mask).sum().item()
+            nll_rows -= torch.where(mask, picked, torch.zeros_like(picked)).sum(dim=1).double()
+            correct += ((log_probs.argmax(-1) == y) & mask).sum().item()
             total_tokens += mask.sum().item()
         for row, i in enumerate(group):
             per_sequence[i] = nll_rows[row].item()
@@ -93,7 +102,7 @@ def evaluate(loaded, data: Sequence[str], split: str | None = None,
     if not phrases:
         raise ValueError("no readable music to evaluate on in " + ", ".join(map(str, data)))
     sequences = [encode(p, loaded.vocab) for p in phrases]
-    scores = score_sequences(loaded.model, sequences, progress=lambda d, t: report("scoring", d, t))
+    scores = score_sequences(loaded.model, sequences, loaded.vocab, progress=lambda d, t: report("scoring", d, t))
     notes = sum(len(p.notes) for p in phrases)
     steps = sum(p.length for p in phrases)
     result = {"model": loaded.name, "pieces": len(phrases), "tokens": scores["tokens"],

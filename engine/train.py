@@ -30,6 +30,7 @@ from .atomic import atomic_write
 from .checkpoint import load_model, save_model
 from .corpus import load_corpus
 from .evaluate import score_sequences
+from .grammar import Grammar, pitch_floors
 from .model import ModelConfig, MusicLSTM
 from .phrase import Phrase, trim
 from .tokens import Vocabulary, encode, transpose_tokens
@@ -68,6 +69,7 @@ class TrainConfig:
     threads: int = 0                                # 0: torch's default
     credit: str = ""
     command: str = ""
+    grammar: bool = True                            # softmax over the tokens the spelling rules allow
 
     def model_config(self, vocab: Vocabulary) -> ModelConfig:
         return ModelConfig(vocab.size, self.embedding_size, self.hidden_size, self.layers, self.dropout)
@@ -219,7 +221,7 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
             group["lr"] = state["learning_rate"]
         started = time.perf_counter()
         train_loss, train_acc = _train_epoch(model, optimizer, train_set, config, vocab, epoch, device, report)
-        valid = score_sequences(model, valid_set.tokens, device=device) if valid_set.tokens else None
+        valid = score_sequences(model, valid_set.tokens, vocab if config.grammar else None, device=device) if valid_set.tokens else None
         state["seconds"] += time.perf_counter() - started
         valid_loss = valid["nats_per_token"] if valid else train_loss
         row = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_acc,
@@ -256,6 +258,9 @@ def _train_epoch(model, optimizer, pieces, config, vocab, epoch, device, report)
     stream, lane_length = epoch_lanes(pieces, config, vocab, epoch)
     lanes = stream[:-1].view(config.batch_size, lane_length)
     targets = stream[1:].view(config.batch_size, lane_length)
+    grammar = Grammar(vocab, device) if config.grammar else None
+    if grammar is not None:
+        floors = torch.from_numpy(pitch_floors(stream[:-1].numpy(), vocab)).view(config.batch_size, lane_length)
     hidden = None
     total_loss = total_correct = total_tokens = 0.0
     batches = math.ceil(lane_length / config.window)
@@ -266,6 +271,9 @@ def _train_epoch(model, optimizer, pieces, config, vocab, epoch, device, report)
         if hidden is not None:
             hidden = tuple(h.detach() for h in hidden)
         logits, hidden = model(x, hidden)
+        if grammar is not None:
+            f = floors[:, b * config.window:(b + 1) * config.window].to(device)
+            logits = grammar.log_probs(logits, x, f)
         loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
