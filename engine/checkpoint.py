@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,13 +22,8 @@ from .errors import ModelError
 from .model import ModelConfig, MusicLSTM
 from .tokens import Vocabulary
 
-FORMAT = "segue-model"
-VERSION = 1
-WEIGHTS, META, EXCERPTS, CARD = "model.safetensors", "model.json", "excerpts.json", "card.md"
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-MODELS_DIR = Path(os.environ.get("SEGUE_MODELS_DIR", PROJECT_ROOT / "models"))
-DEFAULT_MODEL = "default"
+from .model_folders import (CARD, DEFAULT_MODEL, EXCERPTS, FORMAT, META, MODELS_DIR, VERSION,  # noqa: F401
+                            WEIGHTS, find_model, list_models)
 
 
 @dataclass
@@ -65,30 +59,6 @@ def save_model(folder: str | Path, model: MusicLSTM, vocab: Vocabulary, info: di
     if excerpts is not None:
         atomic_write(folder / EXCERPTS, json.dumps({"excerpts": excerpts}).encode())
     return folder
-
-
-def find_model(name_or_path: str | Path | None = None) -> Path:
-    """The folder for a model name under models/ or a path; ``None`` means the bundled default."""
-    if name_or_path is None or str(name_or_path) == "":
-        name_or_path = DEFAULT_MODEL
-    path = Path(name_or_path).expanduser()
-    if path.is_file() and path.name in (WEIGHTS, META):
-        path = path.parent
-    if (path / META).is_file():
-        return path
-    named = MODELS_DIR / str(name_or_path)
-    if (named / META).is_file():
-        return named
-    known = ", ".join(p.name for p in list_models()) or "none"
-    raise ModelError(path, f"no model found there (models available: {known})")
-
-
-def list_models(models_dir: str | Path | None = None) -> list[Path]:
-    """Model folders directly under models/ (each has a model.json), sorted by name."""
-    root = Path(models_dir) if models_dir else MODELS_DIR
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.iterdir() if (p / META).is_file())
 
 
 def read_info(folder: str | Path) -> dict:

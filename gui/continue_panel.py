@@ -13,7 +13,7 @@ CHOOSE_FROM_DISK = "Choose from disk…"
 
 
 def model_folders() -> list[Path]:
-    from engine.checkpoint import list_models   # engine.checkpoint imports torch; keep it lazy
+    from engine.model_folders import list_models   # torch-free: the window shows before torch loads
     return list_models()
 
 

@@ -19,7 +19,7 @@ from .phrase_model import PhraseModel
 from .piano_roll import PianoRollView
 from .rulers import Keyboard, Ruler
 from .tools import DrawTool, EraseTool, SelectTool
-from .workers import ContinueJob, ExcerptJob, ModelCache
+from .workers import ContinueJob, ExcerptJob, ModelCache, ModelLoadJob
 
 SNAPS = (("1/4", 4), ("1/8", 2), ("1/16", 1), ("Off", 1))
 EDITOR_KEYS = ("delete", "up", "down", "octave_up", "octave_down", "later", "earlier", "bar_later",
@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
                                      "from the Seeds menu; then press Continue (Ctrl+Return).")
         QTimer.singleShot(0, lambda: self.view.center_on_pitch(64))
         QTimer.singleShot(0, self._start_playback)
+        QTimer.singleShot(150, self._preload_model)
         files.install_autosave(self)
 
     # -- layout -------------------------------------------------------------------------------
@@ -223,6 +224,7 @@ class MainWindow(QMainWindow):
         self.job.status.connect(self.panel.status.setText)
         self.job.finished_with.connect(lambda takes: self._continued(takes, end))
         self.job.failed.connect(self._job_failed)
+        self.job.warning.connect(self._model_replaced)
         self.job.cancelled.connect(self._job_cancelled)
         self.job.finished.connect(self._job_done)
         self.panel.set_busy(True)
@@ -237,9 +239,22 @@ class MainWindow(QMainWindow):
         self.undo_stack.push(self.take)
         self.panel.show_takes(0, len(variations))
         count = len(variations[0])
-        self.panel.status.setText(f"Wrote {count} notes. " + (
+        warning = getattr(self, "_model_warning", "")
+        self._model_warning = ""
+        self.panel.status.setText((warning + "\n" if warning else "") + f"Wrote {count} notes. " + (
             "Step through the takes with Alt+Left/Right, keep one with Alt+Return." if len(variations) > 1 else ""))
         self.view.set_playhead(float(offset))
+
+    def _preload_model(self):
+        if self.generator is not None or self.job is not None:
+            return
+        self._preload = ModelLoadJob(self.cache, self.panel.model_path(), self)
+        self._preload.failed.connect(lambda m: self.panel.status.setText(m))
+        self._preload.start()
+
+    def _model_replaced(self, message: str):
+        self._model_warning = message
+        self.statusBar().showMessage(message, 15000)
 
     def _job_failed(self, message: str):
         self.panel.status.setText(message)
@@ -376,6 +391,8 @@ class MainWindow(QMainWindow):
         if self.job is not None:
             self.job.cancel()
             self.job.wait(3000)
+        if getattr(self, "_preload", None) is not None:
+            self._preload.wait()                 # a thread must not outlive its window
         self.stop()
         files.close_autosave(self)
         QSettings("Segue", "Segue").setValue("window/geometry", self.saveGeometry())

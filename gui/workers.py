@@ -33,6 +33,7 @@ class ContinueJob(QThread):
 
     progressed = Signal(float)
     status = Signal(str)
+    warning = Signal(str)                           # e.g. the chosen model was replaced by the bundled one
     finished_with = Signal(list)
     failed = Signal(str)
     cancelled = Signal()
@@ -51,7 +52,7 @@ class ContinueJob(QThread):
             from engine.errors import ModelError
             from engine.generate import Cancelled, continue_phrase
             self.status.emit("Loading the model…")
-            loaded = self.cache.get(self.model_name)
+            loaded = self._load()
             self.status.emit(f"Continuing with {loaded.name}…")
             generate = self.generator or continue_phrase
             takes = generate(loaded, self.phrase, self.options, progress=self.progressed.emit,
@@ -67,6 +68,39 @@ class ContinueJob(QThread):
             self.failed.emit(f"Continue failed: {type(err).__name__}: {err}")
         else:
             self.finished_with.emit(takes)
+
+    def _load(self):
+        """The chosen model; if it cannot be loaded, the bundled one, and say so."""
+        from engine.errors import ModelError
+        from engine.model_folders import DEFAULT_MODEL, find_model
+        try:
+            return self.cache.get(self.model_name)
+        except ModelError as err:
+            try:
+                if self.model_name is None or find_model(self.model_name) == find_model(DEFAULT_MODEL):
+                    raise
+            except ModelError:
+                raise err from None
+            loaded = self.cache.get(DEFAULT_MODEL)
+            self.warning.emit(f"The chosen model could not be loaded ({err}). "
+                              f"Continued with the bundled model '{loaded.name}' instead.")
+            return loaded
+
+
+class ModelLoadJob(QThread):
+    """Load torch and a model in the background after the window shows, so Continue starts fast."""
+
+    failed = Signal(str)
+
+    def __init__(self, cache: ModelCache, model_name, parent=None):
+        super().__init__(parent)
+        self.cache, self.model_name = cache, model_name
+
+    def run(self):
+        try:
+            self.cache.get(self.model_name)
+        except Exception as err:
+            self.failed.emit(f"The model could not be loaded: {err}")
 
 
 class ExcerptJob(QThread):

@@ -205,3 +205,24 @@ def test_the_seeds_menu_opens_a_bundled_seed(window):
     actions[0].trigger()
     assert len(window.model) > 8
     assert not window.isWindowModified()
+
+
+def test_a_broken_chosen_model_falls_back_to_the_bundled_one_and_says_so(window, qtbot, tmp_path,
+                                                                         tiny_model_dir, monkeypatch):
+    import shutil
+
+    import engine.model_folders as folders
+    broken = tmp_path / "broken-model"
+    shutil.copytree(tiny_model_dir, broken)
+    (broken / "model.safetensors").write_bytes(b"\x00" * 100)          # truncated weights
+    bundled = tmp_path / "models"
+    bundled.mkdir()
+    shutil.copytree(tiny_model_dir, bundled / folders.DEFAULT_MODEL)
+    monkeypatch.setattr(folders, "MODELS_DIR", bundled)
+    window.model.reset(Phrase(tuple(Note(60 + i, i * 4, 4) for i in range(8))))
+    window.panel.set_model(str(broken))
+    window.continue_phrase()
+    qtbot.waitUntil(lambda: window.job is None, timeout=20000)
+    assert any(window.model.is_generated(i) for i in window.model.ids())
+    status = window.panel.status.text()
+    assert "could not be loaded" in status and "bundled model" in status
