@@ -51,3 +51,38 @@ def test_a_save_interrupted_midway_keeps_the_previous_document(tmp_path, monkeyp
     assert path.read_bytes() == before
     assert json.loads(before)["format"] == "segue-document"
     assert [p.name for p in tmp_path.iterdir()] == ["song.segue"]       # no half-written leftovers
+
+
+def test_killing_a_process_while_it_saves_never_leaves_a_broken_document(tmp_path):
+    """A real process saves a large document over and over; kill -9 lands at random moments."""
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from engine.document import load_document
+    root = Path(__file__).resolve().parents[2]
+    target = tmp_path / "song.segue"
+    code = ("import sys; from engine.document import Document, save_document; from engine.phrase import Note, Phrase\n"
+            "i = 0\n"
+            "while True:\n"
+            "    notes = tuple(Note(40 + (k + i) % 40, k, 2) for k in range(20000))\n"
+            "    save_document(Document(Phrase(notes), [], {'round': i}), sys.argv[1]); i += 1\n"
+            "    print(i, flush=True)\n")
+    rng = random.Random(0)
+    rounds_seen = set()
+    for attempt in range(6):
+        child = subprocess.Popen([sys.executable, "-c", code, str(target)], cwd=root, stdout=subprocess.PIPE,
+                                 text=True, env=dict(os.environ, PYTHONPATH=str(root)))
+        if not target.exists():
+            child.stdout.readline()                    # the first good save exists
+        time.sleep(rng.uniform(0.05, 0.6))
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+        doc = load_document(target)                    # raises if the file were torn
+        assert len(doc.phrase.notes) == 20000
+        rounds_seen.add(doc.settings["round"])
+    assert not [p for p in tmp_path.iterdir() if p != target and p.suffix == ".segue"]

@@ -1,0 +1,80 @@
+"""Kill -9 a real Segue process in the middle of work; the next launch restores every note."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from engine.phrase import Note, Phrase
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CHILD = textwrap.dedent("""
+    import sys, time
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])
+    from engine.phrase import Note
+    from gui import files
+    from gui.commands import AddNotes
+    from gui.main_window import MainWindow
+    window = MainWindow()
+    window.show()
+    notes = [Note(48 + i % 30, i * 2, 3 + i % 5, 40 + i % 80) for i in range(300)]
+    window.undo_stack.push(AddNotes(window.model, notes, generated=False))
+    window.undo_stack.push(AddNotes(window.model, [Note(90, 700, 8)], generated=True))
+    def report():
+        if files.autosave_path().is_file():
+            print("autosaved", flush=True)
+        else:
+            QTimer.singleShot(100, report)
+    report()
+    app.exec()
+""")
+
+
+def test_kill_9_then_the_next_launch_offers_every_note_back(tmp_path, qtbot, monkeypatch):
+    data = tmp_path / "data"
+    env = dict(os.environ, SEGUE_DATA_DIR=str(data), QT_QPA_PLATFORM="offscreen", SDL_AUDIODRIVER="dummy",
+               PYTHONPATH=str(ROOT))
+    child = subprocess.Popen([sys.executable, "-c", CHILD], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 60
+        line = ""
+        while time.time() < deadline and "autosaved" not in line:
+            line = child.stdout.readline()
+            if not line and child.poll() is not None:
+                raise AssertionError("the app ended early: " + child.stderr.read()[-2000:])
+        assert "autosaved" in line, "no autosave within a minute"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    assert child.returncode == -signal.SIGKILL
+
+    monkeypatch.setenv("SEGUE_DATA_DIR", str(data))
+    from PySide6.QtCore import QSettings
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui import files
+    from gui.main_window import MainWindow
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.Yes)
+    window = MainWindow()
+    try:
+        files.offer_recovery(window)
+        assert asked and "301 notes" in asked[0]
+        expected = [Note(48 + i % 30, i * 2, 3 + i % 5, 40 + i % 80) for i in range(300)] + [Note(90, 700, 8)]
+        restored = sorted((window.model.note(i) for i in window.model.ids()), key=Note.sort_key)
+        assert restored == list(Phrase(tuple(expected)).notes)
+        generated = [window.model.note(i) for i in window.model.ids() if window.model.is_generated(i)]
+        assert generated == [Note(90, 700, 8)]
+        assert window.isWindowModified(), "restored work is unsaved work"
+        assert files.pending_recoveries() == []                  # offered once, not at every launch
+    finally:
+        window.undo_stack.setClean()
+        window.close()
