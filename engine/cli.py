@@ -71,6 +71,7 @@ def train_command(args) -> int:
         batch_size=args.batch_size, learning_rate=args.learning_rate, epochs=args.epochs,
         patience=args.patience, max_minutes=args.max_minutes, seed=args.seed, device=args.device,
         threads=args.threads, transpose=(-args.transpose, args.transpose), credit=args.credit or "",
+        context=not getattr(args, "no_held_notes", False),
         command="python main.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
     bar = ProgressBar()
 

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Callable
 
+import numpy as np
 import torch
 
 from .checkpoint import LoadedModel
+from .context import Clock, context_features
 from .phrase import DEFAULT_VELOCITY, Phrase, regrid, trim
 from .tokens import END, PAD, START, Decoder, decode, encode
 
@@ -125,7 +127,19 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
 
     prompt = encode(own, vocab)[:-1] if own.notes else [START]      # seed + its trailing rest
     k = options.variations
-    logits, state = model(torch.tensor([prompt], device=device))
+    context = bool(getattr(model.config, "context", False))
+    clocks = []
+    if context:
+        sounding, position = context_features(prompt, vocab, model.config.bar_steps)
+        logits, state = model(torch.tensor([prompt], device=device), None,
+                              torch.from_numpy(sounding)[None].to(device), torch.from_numpy(position)[None].to(device))
+        for _ in range(k):
+            clock = Clock(vocab, model.config.bar_steps)
+            for token in prompt:
+                clock.feed(token)
+            clocks.append(clock)
+    else:
+        logits, state = model(torch.tensor([prompt], device=device))
     logits = logits[:, -1].expand(k, -1)
     state = tuple(s.expand(-1, k, -1).contiguous() for s in state)
 
@@ -153,7 +167,14 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
             break
         if progress and step % 8 == 0:
             progress(min(d.now for d in decoders) / target)
-        logits, state = model(tokens.view(k, 1).to(device), state)
+        if context:
+            for clock, token in zip(clocks, tokens.tolist()):
+                clock.feed(token)
+            held = torch.from_numpy(np.stack([c.sounding() for c in clocks]))[:, None]
+            where = torch.tensor([[c.position] for c in clocks])
+            logits, state = model(tokens.view(k, 1).to(device), state, held.to(device), where.to(device))
+        else:
+            logits, state = model(tokens.view(k, 1).to(device), state)
         logits = logits[:, -1]
     results = []
     for decoder in decoders:

@@ -22,6 +22,9 @@ class ModelConfig:
     hidden_size: int = 512
     layers: int = 2
     dropout: float = 0.3
+    context: bool = False       # also read the held notes and the step in the bar (engine/context.py)
+    pitches: int = 128
+    bar_steps: int = 16
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -39,14 +42,27 @@ class MusicLSTM(nn.Module):
         super().__init__()
         self.config = config
         self.embedding = nn.Embedding(config.vocab_size, config.embedding_size)
+        if config.context:
+            self.held_notes = nn.Linear(config.pitches, config.embedding_size, bias=False)
+            self.bar_position = nn.Embedding(config.bar_steps, config.embedding_size)
         self.lstm = nn.LSTM(config.embedding_size, config.hidden_size, num_layers=config.layers,
                             dropout=config.dropout if config.layers > 1 else 0.0, batch_first=True)
         self.dropout = nn.Dropout(config.dropout)
         self.head = nn.Linear(config.hidden_size, config.vocab_size)
 
-    def forward(self, tokens: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
-        """tokens (batch, time) -> logits (batch, time, vocab) and the LSTM state after the last step."""
-        x = self.dropout(self.embedding(tokens))
+    def forward(self, tokens: torch.Tensor, state: State | None = None, sounding: torch.Tensor | None = None,
+                position: torch.Tensor | None = None) -> tuple[torch.Tensor, State]:
+        """tokens (batch, time) -> logits (batch, time, vocab) and the LSTM state after the last step.
+
+        A model with ``context`` also takes, per position, the pitches sounding (batch, time,
+        pitches) and the step in the bar (batch, time), from ``engine.context``.
+        """
+        x = self.embedding(tokens)
+        if self.config.context:
+            if sounding is None or position is None:
+                raise ValueError("this model needs the held notes and bar positions of its input")
+            x = x + self.held_notes(sounding.to(x.dtype)) + self.bar_position(position)
+        x = self.dropout(x)
         out, state = self.lstm(x, state)
         return self.head(self.dropout(out)), state
 

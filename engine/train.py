@@ -30,6 +30,7 @@ from .atomic import atomic_write
 from .checkpoint import load_model, save_model
 from .corpus import load_corpus
 from .evaluate import score_sequences
+from .context import context_features, transpose_sounding
 from .grammar import Grammar, pitch_floors
 from .model import ModelConfig, MusicLSTM
 from .phrase import Phrase, trim
@@ -70,9 +71,12 @@ class TrainConfig:
     credit: str = ""
     command: str = ""
     grammar: bool = True                            # softmax over the tokens the spelling rules allow
+    context: bool = True                            # the network also reads held notes and bar position
 
-    def model_config(self, vocab: Vocabulary) -> ModelConfig:
-        return ModelConfig(vocab.size, self.embedding_size, self.hidden_size, self.layers, self.dropout)
+    def model_config(self, vocab: Vocabulary, bar_steps: int | None = None) -> ModelConfig:
+        return ModelConfig(vocab.size, self.embedding_size, self.hidden_size, self.layers, self.dropout,
+                           context=self.context, pitches=vocab.highest_pitch - vocab.lowest_pitch + 1,
+                           bar_steps=bar_steps or 4 * self.steps_per_quarter)
 
     def vocabulary(self) -> Vocabulary:
         return Vocabulary(self.max_wait, self.max_length, self.velocity_levels)
@@ -80,7 +84,7 @@ class TrainConfig:
     def fingerprint(self) -> dict:
         """The settings that must match for a run to be resumed."""
         keep = ("data", "valid", "steps_per_quarter", "velocity_levels", "max_wait", "max_length",
-                "embedding_size", "hidden_size", "layers", "window", "batch_size", "seed")
+                "embedding_size", "hidden_size", "layers", "window", "batch_size", "seed", "context")
         return {k: getattr(self, k) for k in keep}
 
 
@@ -89,6 +93,7 @@ class Pieces:
     names: list[str]
     tokens: list[np.ndarray]
     phrases: list[Phrase]
+    context: list | None = None         # per piece: (held notes, bar positions), made when needed
 
     @property
     def token_count(self) -> int:
@@ -116,22 +121,36 @@ def split_by_piece(names: list[str], fraction: float, seed: int) -> tuple[list[i
     return sorted(order[n_valid:].tolist()), sorted(order[:n_valid].tolist())
 
 
-def epoch_lanes(pieces: Pieces, config: TrainConfig, vocab: Vocabulary, epoch: int) -> tuple[torch.Tensor, int]:
-    """This epoch's training stream as (batch_size, length) lanes: shuffled, transposed pieces."""
+def epoch_lanes(pieces: Pieces, config: TrainConfig, vocab: Vocabulary, epoch: int,
+                context: list | None = None):
+    """This epoch's training stream as (batch_size, length) lanes: shuffled, transposed pieces.
+
+    Returns (tokens, lane_length, held notes, bar positions); the last two are None unless
+    ``context`` (each piece's ``context_features``) is given.
+    """
     rng = np.random.default_rng([config.seed, epoch])
     low, high = config.transpose
-    parts = []
+    parts, held, where = [], [], []
     for i in rng.permutation(len(pieces.tokens)):
         seq = pieces.tokens[i]
         shift = int(rng.integers(low, high + 1)) if high > low else 0
         moved = transpose_tokens(seq, vocab, shift) if shift else None
         parts.append(np.asarray(moved, dtype=np.int64) if moved is not None else seq)
+        if context is not None:
+            held.append(transpose_sounding(context[i][0], shift if moved is not None else 0))
+            where.append(context[i][1])
     stream = np.concatenate(parts)
-    stream = stream[int(rng.integers(0, config.window)):]     # a new cut of the windows each epoch
+    cut = int(rng.integers(0, config.window))                 # a new cut of the windows each epoch
+    stream = stream[cut:]
     lane_length = (len(stream) - 1) // config.batch_size
     if lane_length < 2:
         raise ValueError("too little training music for one batch: add pieces or lower --batch-size")
-    return torch.from_numpy(stream[: lane_length * config.batch_size + 1].copy()), lane_length
+    used = lane_length * config.batch_size + 1
+    tokens = torch.from_numpy(stream[:used].copy())
+    if context is None:
+        return tokens, lane_length, None, None
+    return (tokens, lane_length, torch.from_numpy(np.concatenate(held)[cut:cut + used]),
+            torch.from_numpy(np.concatenate(where)[cut:cut + used]))
 
 
 def pick_device(name: str) -> torch.device:
@@ -195,7 +214,8 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
             "train_tokens": train_set.token_count, "valid_tokens": valid_set.token_count})
 
     torch.manual_seed(config.seed)
-    model = MusicLSTM(config.model_config(vocab)).to(device)
+    # the bar in steps of the music's own grid (benchmark pickles have their own grid)
+    model = MusicLSTM(config.model_config(vocab, 4 * grid["steps_per_quarter"])).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate,
                                   weight_decay=config.weight_decay)
     state = {"epoch": 0, "best_epoch": 0, "best_valid_loss": math.inf, "bad_epochs": 0,
@@ -221,7 +241,7 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
             group["lr"] = state["learning_rate"]
         started = time.perf_counter()
         train_loss, train_acc = _train_epoch(model, optimizer, train_set, config, vocab, epoch, device, report)
-        valid = score_sequences(model, valid_set.tokens, vocab if config.grammar else None, device=device) if valid_set.tokens else None
+        valid = score_sequences(model, valid_set.tokens, vocab, device=device, grammar=config.grammar) if valid_set.tokens else None
         state["seconds"] += time.perf_counter() - started
         valid_loss = valid["nats_per_token"] if valid else train_loss
         row = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_acc,
@@ -255,7 +275,13 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
 def _train_epoch(model, optimizer, pieces, config, vocab, epoch, device, report):
     model.train()
     torch.manual_seed(config.seed * 100_003 + epoch)          # dropout is the same on resume
-    stream, lane_length = epoch_lanes(pieces, config, vocab, epoch)
+    if config.context and pieces.context is None:
+        pieces.context = [context_features(t, vocab, model.config.bar_steps) for t in pieces.tokens]
+    stream, lane_length, held, where = epoch_lanes(pieces, config, vocab, epoch,
+                                                   pieces.context if config.context else None)
+    if held is not None:
+        held = held[:-1].view(config.batch_size, lane_length, -1)
+        where = where[:-1].view(config.batch_size, lane_length)
     lanes = stream[:-1].view(config.batch_size, lane_length)
     targets = stream[1:].view(config.batch_size, lane_length)
     grammar = Grammar(vocab, device) if config.grammar else None
@@ -270,7 +296,11 @@ def _train_epoch(model, optimizer, pieces, config, vocab, epoch, device, report)
         y = targets[:, b * config.window:(b + 1) * config.window].to(device)
         if hidden is not None:
             hidden = tuple(h.detach() for h in hidden)
-        logits, hidden = model(x, hidden)
+        if held is not None:
+            span = slice(b * config.window, (b + 1) * config.window)
+            logits, hidden = model(x, hidden, held[:, span].to(device), where[:, span].to(device))
+        else:
+            logits, hidden = model(x, hidden)
         if grammar is not None:
             f = floors[:, b * config.window:(b + 1) * config.window].to(device)
             logits = grammar.log_probs(logits, x, f)

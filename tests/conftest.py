@@ -32,6 +32,16 @@ def bl_data() -> Path:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     """A small untrained model folder (random weights, a few excerpts): fast, for plumbing tests."""
+    return _tiny_model(tmp_path_factory, context=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_context_model_dir(tmp_path_factory) -> Path:
+    """The same, for a network that also reads the held notes and the bar position."""
+    return _tiny_model(tmp_path_factory, context=True)
+
+
+def _tiny_model(tmp_path_factory, context: bool) -> Path:
     import torch
 
     from engine.checkpoint import save_model
@@ -41,7 +51,8 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 
     torch.manual_seed(0)
     vocab = Vocabulary()
-    model = MusicLSTM(ModelConfig(vocab.size, embedding_size=16, hidden_size=32, layers=2, dropout=0.0))
+    model = MusicLSTM(ModelConfig(vocab.size, embedding_size=16, hidden_size=32, layers=2, dropout=0.0,
+                                  context=context))
     excerpt = Phrase(tuple(Note(60 + (i % 8), i * 2, 2) for i in range(16)))
     folder = tmp_path_factory.mktemp("models") / "tiny"
     info = {"name": "tiny", "grid": {"steps_per_quarter": 4}, "metrics": {}, "training": {}}

@@ -8,9 +8,9 @@ from engine.generate import Cancelled, ContinueOptions, continue_phrase, random_
 from engine.phrase import Note, Phrase
 
 
-@pytest.fixture(scope="module")
-def loaded(tiny_model_dir):
-    return load_model(tiny_model_dir)
+@pytest.fixture(scope="module", params=["plain", "held notes"])
+def loaded(request, tiny_model_dir, tiny_context_model_dir):
+    return load_model(tiny_model_dir if request.param == "plain" else tiny_context_model_dir)
 
 
 SEED = Phrase(tuple(Note(60 + p, i * 4, 4, 90) for i, p in enumerate([0, 4, 7, 12, 7, 4, 0, -5])))
@@ -37,9 +37,9 @@ def test_generation_reads_the_seed_once_and_then_one_token_per_step(loaded, monk
     lengths = []
     original = loaded.model.forward
 
-    def spy(tokens, state=None):
+    def spy(tokens, state=None, *context):
         lengths.append(tokens.shape[1])
-        return original(tokens, state)
+        return original(tokens, state, *context)
 
     monkeypatch.setattr(loaded.model, "forward", spy)
     continue_phrase(loaded, SEED, ContinueOptions(bars=1, seed=3))

@@ -1,0 +1,87 @@
+"""What the music sounds like at each token: the notes still held, and where we are in the bar.
+
+A token stream names each note once, at its onset, with its length; a network reading it has to
+remember for itself which notes are still sounding, which is exactly what it needs to choose the
+next chord. This module follows the clock through the tokens and hands the network, at every
+position, the set of pitches sounding at that moment and the step within the bar. Both depend
+only on tokens already read, so a model that uses them still predicts each token from the past
+alone (a proper autoregressive model), and generation computes them as it goes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .tokens import END, PAD, START, Vocabulary
+
+
+class Clock:
+    """Follows one token stream: the time, the held notes, and the position in the bar."""
+
+    def __init__(self, vocab: Vocabulary, bar_steps: int):
+        self.vocab = vocab
+        self.bar_steps = max(1, bar_steps)
+        self.pitches = vocab.highest_pitch - vocab.lowest_pitch + 1
+        self.reset()
+
+    def reset(self) -> None:
+        self.now = 0
+        self.ends: dict[int, int] = {}              # pitch slot -> step where it stops sounding
+        self._slot: int | None = None              # the note whose length is being read
+        self._length = 0
+
+    def feed(self, token: int) -> None:
+        v = self.vocab
+        if token == START or token == END or token == PAD:
+            self.reset()
+        elif v.first_wait <= token < v.first_length:
+            self._slot = None
+            self.now += token - v.first_wait + 1
+            self.ends = {p: e for p, e in self.ends.items() if e > self.now}
+        elif v.first_length <= token < v.first_pitch:
+            if self._slot is not None:
+                self._length += token - v.first_length + 1
+                self.ends[self._slot] = self.now + self._length
+        elif v.first_pitch <= token < v.first_velocity:
+            self._slot = token - v.first_pitch
+            self._length = 0
+            self.ends[self._slot] = self.now + 1
+        # velocity tokens change nothing here
+
+    def sounding(self) -> np.ndarray:
+        out = np.zeros(self.pitches, dtype=np.bool_)
+        if self.ends:
+            out[list(self.ends)] = True
+        return out
+
+    @property
+    def position(self) -> int:
+        return self.now % self.bar_steps
+
+
+def context_features(tokens, vocab: Vocabulary, bar_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each position: the pitches sounding after reading that token (len x pitches, bool),
+    and the step within the bar (len, int64)."""
+    clock = Clock(vocab, bar_steps)
+    n = len(tokens)
+    sounding = np.zeros((n, clock.pitches), dtype=np.bool_)
+    position = np.zeros(n, dtype=np.int64)
+    for i, token in enumerate(np.asarray(tokens, dtype=np.int64).tolist()):
+        clock.feed(token)
+        if clock.ends:
+            sounding[i, list(clock.ends)] = True
+        position[i] = clock.now % clock.bar_steps
+    return sounding, position
+
+
+def transpose_sounding(sounding: np.ndarray, semitones: int) -> np.ndarray:
+    """The held-note sets of a stream transposed by ``semitones`` (notes never leave the range
+    here: callers only transpose streams whose pitches all fit)."""
+    if semitones == 0:
+        return sounding
+    out = np.zeros_like(sounding)
+    if semitones > 0:
+        out[:, semitones:] = sounding[:, :-semitones]
+    else:
+        out[:, :semitones] = sounding[:, -semitones:]
+    return out
