@@ -227,29 +227,35 @@ class PianoRollView(QAbstractScrollArea):
             painter.fillRect(QRectF(a, 0, b - a, self.viewport().height()), theme.LOOP_FILL)
 
     def _paint_notes(self, painter: QPainter) -> None:
+        """Only the notes in view, grouped by colour so each colour is one drawRects call."""
         first, last = self.visible_steps()
         selection = self.model.selection
+        groups: dict[tuple[int, bool, bool], list[QRectF]] = {}
+        top, bottom = -self.geo.key_height, self.viewport().height()
         for note_id in self.model.visible(first, last + 1):
             if note_id in self.preview:
                 continue
             note = self.model.note(note_id)
-            if not self._row_visible(note.pitch):
+            rect = self.note_rect(note)
+            if not top <= rect.y() <= bottom:
                 continue
-            self._paint_note(painter, note, note_id in selection, self.model.is_generated(note_id))
+            key = (note.velocity // 4, note_id in selection, self.model.is_generated(note_id))
+            groups.setdefault(key, []).append(rect)
         for note_id, note in self.preview.items():
-            self._paint_note(painter, note, True, self.model.is_generated(note_id))
+            groups.setdefault((note.velocity // 4, True, self.model.is_generated(note_id)), []).append(
+                self.note_rect(note))
         for note in self.new_notes:
-            self._paint_note(painter, note, True, False)
-
-    def _row_visible(self, pitch: int) -> bool:
-        y = self.view_point(0, pitch).y()
-        return -self.geo.key_height <= y <= self.viewport().height()
-
-    def _paint_note(self, painter: QPainter, note: Note, selected: bool, generated: bool) -> None:
-        rect = self.note_rect(note).adjusted(0.5, 0.5, -0.5, -0.5)
-        painter.fillRect(rect, theme.note_fill(note.velocity, generated, selected))
-        painter.setPen(QPen(theme.NOTE_EDGE_SELECTED if selected else theme.NOTE_EDGE, 1))
-        painter.drawRect(rect)
+            groups.setdefault((note.velocity // 4, True, False), []).append(self.note_rect(note))
+        outlined = self.geo.step_width >= 3
+        for (level, selected, generated), rects in groups.items():
+            painter.setBrush(theme.note_fill(level * 4 + 2, generated, selected))
+            if outlined:
+                painter.setPen(QPen(theme.NOTE_EDGE_SELECTED if selected else theme.NOTE_EDGE, 1))
+                rects = [r.adjusted(0.5, 0.5, -0.5, -0.5) for r in rects]
+            else:
+                painter.setPen(Qt.NoPen)
+            painter.drawRects(rects)
+        painter.setBrush(Qt.NoBrush)
 
     def _paint_overlays(self, painter: QPainter) -> None:
         if self.band is not None:

@@ -226,3 +226,15 @@ def test_a_broken_chosen_model_falls_back_to_the_bundled_one_and_says_so(window,
     assert any(window.model.is_generated(i) for i in window.model.ids())
     status = window.panel.status.text()
     assert "could not be loaded" in status and "bundled model" in status
+
+
+def test_long_sessions_of_painting_do_not_wear_out_python(window):
+    """PySide6 6.12.0 dropped a reference to None on every void call, so after enough repaints
+    Python 3.11 aborted ("deallocating None"). Thousands of painted notes must leave None alone."""
+    import sys
+    window.model.reset(Phrase(tuple(Note(40 + i % 40, i, 4) for i in range(400))))
+    window.view.viewport().repaint()
+    before = sys.getrefcount(None)
+    for _ in range(20):
+        window.view.viewport().repaint()
+    assert sys.getrefcount(None) >= before - 100
