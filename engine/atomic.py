@@ -24,10 +24,21 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as f:           # the bytes reach the disk before the rename
             os.fsync(f.fileno())
+        os.chmod(tmp, _mode_for(target))
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def _mode_for(target: Path) -> int:
+    """The replaced file's permissions, or those a new file gets (temporary files start private)."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def atomic_write(path: str | Path, data: bytes) -> None:

@@ -86,3 +86,19 @@ def test_killing_a_process_while_it_saves_never_leaves_a_broken_document(tmp_pat
         assert len(doc.phrase.notes) == 20000
         rounds_seen.add(doc.settings["round"])
     assert not [p for p in tmp_path.iterdir() if p != target and p.suffix == ".segue"]
+
+
+def test_saved_files_get_ordinary_permissions_not_the_temporary_files_private_ones(tmp_path):
+    import os
+    import stat
+
+    from engine.atomic import atomic_write
+    umask = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "new.mid", b"x")
+        assert stat.S_IMODE((tmp_path / "new.mid").stat().st_mode) == 0o644
+        os.chmod(tmp_path / "new.mid", 0o664)
+        atomic_write(tmp_path / "new.mid", b"y")                 # replacing keeps what the user set
+        assert stat.S_IMODE((tmp_path / "new.mid").stat().st_mode) == 0o664
+    finally:
+        os.umask(umask)
