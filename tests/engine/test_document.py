@@ -92,8 +92,10 @@ def test_saved_files_get_ordinary_permissions_not_the_temporary_files_private_on
     import os
     import stat
 
+    from engine import atomic
     from engine.atomic import atomic_write
     umask = os.umask(0o022)
+    atomic._UMASK = None
     try:
         atomic_write(tmp_path / "new.mid", b"x")
         assert stat.S_IMODE((tmp_path / "new.mid").stat().st_mode) == 0o644
@@ -102,3 +104,4 @@ def test_saved_files_get_ordinary_permissions_not_the_temporary_files_private_on
         assert stat.S_IMODE((tmp_path / "new.mid").stat().st_mode) == 0o664
     finally:
         os.umask(umask)
+        atomic._UMASK = None
