@@ -40,6 +40,18 @@ def copy(model) -> bool:
     return True
 
 
+def release_clipboard() -> None:
+    """Before the window goes: leave only the text of copied notes on the clipboard.
+
+    PySide6 and Qt both believe they own a QMimeData handed to the clipboard, and freeing it
+    twice at exit crashes the process; the text alone is a plain Qt-side copy.
+    """
+    clipboard = QApplication.clipboard()
+    mime = clipboard.mimeData()
+    if mime is not None and mime.hasFormat(CLIPBOARD_TYPE):
+        clipboard.setText(mime.text())
+
+
 def cut(model, stack) -> None:
     if copy(model):
         stack.push(RemoveNotes(model, selected(model), "Cut notes"))

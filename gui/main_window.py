@@ -394,6 +394,7 @@ class MainWindow(QMainWindow):
         if getattr(self, "_preload", None) is not None:
             self._preload.wait()                 # a thread must not outlive its window
         self.stop()
+        editing.release_clipboard()
         files.close_autosave(self)
         QSettings("Segue", "Segue").setValue("window/geometry", self.saveGeometry())
         event.accept()

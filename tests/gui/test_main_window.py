@@ -238,3 +238,26 @@ def test_long_sessions_of_painting_do_not_wear_out_python(window):
     for _ in range(20):
         window.view.viewport().repaint()
     assert sys.getrefcount(None) >= before - 100
+
+
+def test_quitting_after_copying_notes_ends_the_process_cleanly(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    code = ("from PySide6.QtWidgets import QApplication\n"
+            "app = QApplication([])\n"
+            "from engine.phrase import Note, Phrase\n"
+            "from gui.main_window import MainWindow\n"
+            "w = MainWindow(); w.show()\n"
+            "w.model.reset(Phrase((Note(60, 0, 4),)))\n"
+            "w.select_all(); w.copy()\n"
+            "w.close()\n"
+            "print(QApplication.clipboard().text())\n")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SDL_AUDIODRIVER="dummy", PYTHONPATH=str(root),
+               SEGUE_DATA_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert "60@0" in done.stdout                          # the copied notes' text stays on the clipboard
