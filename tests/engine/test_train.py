@@ -80,3 +80,42 @@ def test_no_readable_music_is_a_clear_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="no readable music"):
         train(TrainConfig(data=[str(tmp_path / "empty")], out=str(tmp_path / "out")))
+
+
+def test_a_training_process_killed_mid_run_resumes_to_the_same_model(songs, tmp_path):
+    """kill -9 a real `main.py train` after its first checkpoint; the same command finishes the job."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+
+    def command(out):
+        return [sys.executable, str(root / "main.py"), "train", "--data", str(songs), "--out", str(out),
+                "--embedding-size", "16", "--hidden-size", "32", "--layers", "1", "--window", "32",
+                "--batch-size", "4", "--epochs", "5", "--patience", "10", "--seed", "3", "--threads", "1"]
+
+    env = dict(os.environ, PYTHONPATH=str(root))
+    run = lambda out: subprocess.run(command(out), env=env, capture_output=True, text=True, timeout=300)
+    assert run(tmp_path / "whole").returncode == 0
+
+    child = subprocess.Popen(command(tmp_path / "killed"), env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    first = tmp_path / "killed" / "epochs" / "001" / "model.json"
+    deadline = time.time() + 120
+    while not first.exists() and time.time() < deadline and child.poll() is None:
+        time.sleep(0.02)
+    child.send_signal(signal.SIGKILL)
+    child.wait(10)
+    assert first.exists(), "the first epoch's checkpoint should exist before the kill"
+    assert not (tmp_path / "killed" / "epochs" / "005").exists(), "killed too late to test anything"
+    again = run(tmp_path / "killed")
+    assert again.returncode == 0, again.stderr[-1000:]
+    assert "resuming after epoch" in again.stderr
+    a = load_file(str(tmp_path / "whole" / "epochs" / "005" / "model.safetensors"))
+    b = load_file(str(tmp_path / "killed" / "epochs" / "005" / "model.safetensors"))
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
