@@ -73,7 +73,10 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default=None)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     load_ms = median_ms(lambda: load_model(args.model), 5)
     loaded = load_model(args.model)

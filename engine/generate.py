@@ -18,6 +18,7 @@ import torch
 
 from .checkpoint import LoadedModel
 from .context import Clock, context_features
+from .grammar import Grammar
 from .phrase import DEFAULT_VELOCITY, Phrase, regrid, trim
 from .tokens import END, PAD, START, Decoder, decode, encode
 
@@ -50,60 +51,64 @@ class ContinueOptions:
 
 
 class _Grammar:
-    """Per-variation bookkeeping of where we are, to mask tokens that would make no sense."""
+    """Where each variation is, to mask tokens that would make no sense (all rows at once).
 
-    def __init__(self, loaded: LoadedModel, batch: int):
-        v = loaded.vocab
-        self.vocab = v
-        self.size = v.size
-        self.base = torch.zeros(v.size, dtype=torch.bool)
-        self.base[[PAD, START, END]] = True                # the continuation runs to its length
-        self.lengths = torch.zeros(v.size, dtype=torch.bool)
-        self.lengths[v.first_length:v.first_pitch] = True
-        self.after_pitch = ~self.lengths                     # a pitch needs its length next
-        self.pitch_slots = torch.arange(v.size) - v.first_pitch
-        self.is_pitch = (self.pitch_slots >= 0) & (self.pitch_slots < v.first_velocity - v.first_pitch)
-        self.last = [None] * batch
-        self.low = [-1] * batch                              # highest pitch slot used at this onset
-        self.count = [0] * batch
+    The spelling rules of ``grammar.py``, plus what a continuation must not do: begin or end
+    the sequence, or pile more than ``MAX_NOTES_PER_ONSET`` notes on one onset; within an onset
+    pitches strictly rise, so no note is doubled.
+    """
 
-    def feed(self, row: int, token: int) -> None:
-        kind = self.vocab.kind(token)
-        if kind == "pitch":
-            self.low[row] = token - self.vocab.first_pitch
-            self.count[row] += 1
-        elif kind == "wait":
-            self.low[row], self.count[row] = -1, 0
-        self.last[row] = token
+    def __init__(self, loaded: LoadedModel, batch: int, prompt: list[int]):
+        v = self.vocab = loaded.vocab
+        rules = Grammar(v)
+        self.rules = rules.rules.clone()
+        self.rules[:, [PAD, START, END]] = True
+        self.ids, self.is_pitch = rules.ids, rules.is_pitch
+        self.waits = slice(v.first_wait, v.first_length)
+        floor = count = 0
+        for token in prompt:
+            kind = v.kind(token)
+            if kind == "pitch":
+                floor, count = token, count + 1
+            elif kind in ("wait", "start"):
+                floor, count = 0, 0
+        self.last = torch.full((batch,), prompt[-1], dtype=torch.long)
+        self.floor = torch.full((batch,), floor, dtype=torch.long)
+        self.count = torch.full((batch,), count, dtype=torch.long)
+
+    def feed(self, tokens: torch.Tensor) -> None:
+        v = self.vocab
+        pitch = (tokens >= v.first_pitch) & (tokens < v.first_velocity)
+        wait = (tokens >= v.first_wait) & (tokens < v.first_length)
+        zero = torch.zeros_like(tokens)
+        self.floor = torch.where(pitch, tokens, torch.where(wait, zero, self.floor))
+        self.count = torch.where(pitch, self.count + 1, torch.where(wait, zero, self.count))
+        self.last = tokens
 
     def mask(self) -> torch.Tensor:
-        rows = []
-        v = self.vocab
-        for row, last in enumerate(self.last):
-            banned = self.base.clone()
-            kind = v.kind(last) if last is not None else "start"
-            if kind == "pitch":
-                banned |= self.after_pitch
-            else:
-                if not (kind == "length" and v.value(last) == v.max_length):
-                    banned |= self.lengths
-                banned |= self.is_pitch & (self.pitch_slots <= self.low[row])
-                if self.count[row] >= MAX_NOTES_PER_ONSET:
-                    banned |= self.is_pitch
-            if kind == "wait" and v.value(last) != v.max_wait:
-                banned[v.first_wait:v.first_length] = True   # waits add up largest first
-            rows.append(banned)
-        return torch.stack(rows)
+        banned = self.rules[self.last]
+        banned |= self.is_pitch & (self.ids <= self.floor.unsqueeze(1))
+        banned |= (self.count >= MAX_NOTES_PER_ONSET).unsqueeze(1) & self.is_pitch
+        stuck = banned.all(1)
+        if stuck.any():                                        # never leave a row with no way on
+            banned[stuck, self.waits] = False
+        return banned
 
 
 def _sample(logits: torch.Tensor, temperature: float, top_p: float, generator) -> torch.Tensor:
+    """One token per row from softmax(logits / temperature), keeping the smallest set of likeliest
+    tokens whose probability reaches ``top_p`` (nucleus sampling). Drawn by inverting the
+    cumulative distribution: one uniform number per row, no token of probability 0 ever chosen."""
     probs = torch.softmax(logits / temperature, dim=-1)
     if top_p < 1.0:
-        sorted_probs, order = probs.sort(dim=-1, descending=True)
-        keep = sorted_probs.cumsum(-1) - sorted_probs < top_p          # always keeps the top one
-        sorted_probs = sorted_probs * keep
-        probs = torch.zeros_like(probs).scatter(-1, order, sorted_probs)
-    return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+        probs, order = probs.sort(dim=-1, descending=True)
+        probs = probs * (probs.cumsum(-1) - probs < top_p)              # always keeps the top one
+    else:
+        order = None
+    cumulative = probs.cumsum(-1)
+    draw = torch.rand(probs.size(0), 1, generator=generator) * cumulative[:, -1:]
+    chosen = (cumulative <= draw).sum(-1, keepdim=True).clamp(max=probs.size(-1) - 1)
+    return (order.gather(-1, chosen) if order is not None else chosen).squeeze(-1)
 
 
 @torch.inference_mode()
@@ -143,10 +148,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     logits = logits[:, -1].expand(k, -1)
     state = tuple(s.expand(-1, k, -1).contiguous() for s in state)
 
-    grammar = _Grammar(loaded, k)
-    for row in range(k):
-        for token in prompt[-40:]:
-            grammar.feed(row, token)
+    grammar = _Grammar(loaded, k, prompt)
     velocity = int(median(n.velocity for n in own.notes)) if own.notes else DEFAULT_VELOCITY
     decoders = [Decoder(vocab, now=0, velocity=velocity) for _ in range(k)]
     done = [False] * k
@@ -156,10 +158,10 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
             raise Cancelled()
         masked = logits.masked_fill(grammar.mask().to(device), float("-inf"))
         tokens = _sample(masked.float().cpu(), options.temperature, options.top_p, generator)
+        grammar.feed(tokens)
         for row, token in enumerate(tokens.tolist()):
             if done[row]:
                 continue
-            grammar.feed(row, token)
             decoders[row].feed(token)
             if decoders[row].now >= target:
                 done[row] = True
@@ -170,12 +172,11 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
         if context:
             for clock, token in zip(clocks, tokens.tolist()):
                 clock.feed(token)
-            held = torch.from_numpy(np.stack([c.sounding() for c in clocks]))[:, None]
-            where = torch.tensor([[c.position] for c in clocks])
-            logits, state = model(tokens.view(k, 1).to(device), state, held.to(device), where.to(device))
+            held = torch.from_numpy(np.stack([c.sounding() for c in clocks]))
+            where = torch.tensor([c.position for c in clocks])
+            logits, state = model.step(tokens.to(device), state, held.to(device), where.to(device))
         else:
-            logits, state = model(tokens.view(k, 1).to(device), state)
-        logits = logits[:, -1]
+            logits, state = model.step(tokens.to(device), state)
     results = []
     for decoder in decoders:
         notes = [n for n in decoder.close() if n.start < target]

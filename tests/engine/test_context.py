@@ -70,3 +70,19 @@ def test_a_model_that_reads_held_notes_refuses_to_run_without_them():
         assert "held notes" in str(err)
     else:
         raise AssertionError("expected a ValueError")
+
+
+def test_the_fast_single_step_matches_the_lstm():
+    torch.manual_seed(1)
+    vocab = Vocabulary()
+    for context in (False, True):
+        model = MusicLSTM(ModelConfig(vocab.size, 16, 24, 2, 0.0, context=context)).eval()
+        tokens = encode(Phrase(tuple(Note(48 + i * 5 % 20, i * 2, 3) for i in range(10))), vocab)
+        held, where = context_features(tokens, vocab, 16)
+        extra = (torch.from_numpy(held)[None], torch.from_numpy(where)[None]) if context else ()
+        whole, _ = model(torch.tensor([tokens]), None, *extra)
+        state = (torch.zeros(2, 1, 24), torch.zeros(2, 1, 24))
+        for i, token in enumerate(tokens):
+            extra = (torch.from_numpy(held[i])[None], torch.tensor([where[i]])) if context else ()
+            logits, state = model.step(torch.tensor([token]), state, *extra)
+            assert torch.allclose(logits[0], whole[0, i], atol=1e-5), (context, i)

@@ -35,15 +35,21 @@ def test_the_same_seed_gives_the_same_music(loaded):
 
 def test_generation_reads_the_seed_once_and_then_one_token_per_step(loaded, monkeypatch):
     lengths = []
-    original = loaded.model.forward
+    forward, step = loaded.model.forward, loaded.model.step
 
-    def spy(tokens, state=None, *context):
+    def spy_forward(tokens, state=None, *context):
         lengths.append(tokens.shape[1])
-        return original(tokens, state, *context)
+        return forward(tokens, state, *context)
 
-    monkeypatch.setattr(loaded.model, "forward", spy)
+    def spy_step(tokens, state, *context):
+        assert tokens.dim() == 1                        # one token per variation
+        lengths.append(1)
+        return step(tokens, state, *context)
+
+    monkeypatch.setattr(loaded.model, "forward", spy_forward)
+    monkeypatch.setattr(loaded.model, "step", spy_step)
     continue_phrase(loaded, SEED, ContinueOptions(bars=1, seed=3))
-    assert lengths[0] > 1 and set(lengths[1:]) == {1}
+    assert lengths[0] > 1 and len(lengths) > 5 and set(lengths[1:]) == {1}
 
 
 def test_a_continuation_on_another_grid_comes_back_on_the_seed_grid(loaded):
@@ -78,3 +84,17 @@ def test_random_excerpt_comes_from_the_models_training_music(loaded):
 def test_an_empty_seed_starts_from_scratch(loaded):
     take = continue_phrase(loaded, Phrase(), ContinueOptions(bars=1, seed=0))[0]
     assert take.length == 16
+
+
+def test_sampling_follows_the_distribution_and_never_picks_a_banned_token():
+    from engine.generate import _sample
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.tensor([[0.0, 1.0, float("-inf"), 2.0]]).repeat(20000, 1)
+    counts = torch.bincount(_sample(logits, 1.0, 1.0, generator), minlength=4) / 20000
+    assert counts[2] == 0
+    assert torch.allclose(counts, torch.softmax(logits[0], -1), atol=0.015)
+    nucleus = torch.bincount(_sample(logits, 1.0, 0.7, generator), minlength=4) / 20000
+    assert nucleus[0] == 0 and nucleus[2] == 0          # the top two already reach 70%
+    assert abs(nucleus[3] - 0.665 / (0.665 + 0.245)) < 0.015
+    top_only = torch.bincount(_sample(logits, 1.0, 0.6, generator), minlength=4)
+    assert top_only[3] == 20000
