@@ -20,7 +20,12 @@ class ModelCache:
         self._models = {}
 
     def get(self, name_or_path):
+        import torch
+
         from engine.checkpoint import find_model, load_model
+        # one token at a time for a few takes is quickest on one core, and leaves the others
+        # to the window and the sound
+        torch.set_num_threads(1)
         folder = find_model(name_or_path)
         with self._lock:
             if folder not in self._models:
