@@ -279,6 +279,8 @@ class MainWindow(QMainWindow):
             return
         self.take.choose(self.take.index + delta)
         self.panel.show_takes(self.take.index, len(self.take.variations))
+        self.panel.status.setText(f"Take {self.take.index + 1}: {len(self.take.variations[self.take.index])} notes. "
+                                  "Alt+Left/Right for the others, Alt+Return keeps this one.")
         if self.playback and self.playback.is_playing():
             self.toggle_play()
             self.toggle_play()
