@@ -105,13 +105,45 @@ def open_path(window, path, confirmed: bool = False) -> bool:
             doc = load_document(path)
             set_phrase(window, doc.phrase, path, f"Opened {path.name}", doc.generated, doc.settings)
         else:
-            phrase = read_music(path, window.model.steps_per_quarter)
+            phrase = read_in_background(window, path, lambda: read_music(path, window.model.steps_per_quarter))
             set_phrase(window, phrase, None, f"Opened {path.name}")
             window.imported_from = path
     except MusicFileError as err:
         QMessageBox.warning(window, "Cannot open the file", str(err))
         return False
     return True
+
+
+def read_in_background(window, path: Path, read):
+    """Run ``read`` on a thread while the window keeps drawing (scores through music21 can take
+    seconds); return its result or raise its error, as if it had run here."""
+    import threading
+
+    from PySide6.QtCore import QEventLoop, Qt
+    from PySide6.QtWidgets import QApplication
+    outcome = {}
+    done = threading.Event()
+
+    def work():
+        try:
+            outcome["value"] = read()
+        except BaseException as err:          # handed back to the GUI thread below
+            outcome["error"] = err
+        done.set()
+
+    threading.Thread(target=work, daemon=True, name="segue-read").start()
+    window.statusBar().showMessage(f"Reading {path.name}…")
+    QApplication.setOverrideCursor(Qt.BusyCursor)
+    try:
+        loop = QEventLoop()
+        while not done.wait(0.02):
+            loop.processEvents(QEventLoop.ExcludeUserInputEvents)
+    finally:
+        QApplication.restoreOverrideCursor()
+        window.statusBar().clearMessage()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def save(window) -> bool:

@@ -261,3 +261,25 @@ def test_quitting_after_copying_notes_ends_the_process_cleanly(tmp_path):
                           timeout=120)
     assert done.returncode == 0, done.stderr[-1500:]
     assert "60@0" in done.stdout                          # the copied notes' text stays on the clipboard
+
+
+def test_the_window_keeps_drawing_while_a_slow_file_is_read(window, tmp_path, monkeypatch):
+    import time as clock
+    from engine.midi_file import write_midi
+    path = tmp_path / "slow.mid"
+    write_midi(Phrase((Note(60, 0, 4), Note(64, 4, 4))), path)
+    real = read_music
+
+    def slow_read(p, steps):
+        clock.sleep(0.6)
+        return real(p, steps)
+
+    monkeypatch.setattr("gui.files.read_music", slow_read)
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(50)
+    assert window.open_path(path, confirmed=True)
+    timer.stop()
+    assert len(ticks) >= 6, "the event loop must keep turning while the file is read"
+    assert notes(window) == [(60, 0, 4), (64, 4, 4)]
