@@ -225,16 +225,6 @@ def decode(tokens: Iterable[int], vocab: Vocabulary, template: Phrase | None = N
     return template.with_notes(notes, end=decoder.now)
 
 
-def allowed_after(vocab: Vocabulary, previous: int) -> tuple[int, int] | None:
-    """Token id range (lo, hi) that must follow ``previous``, or None when anything may.
-
-    After a pitch only a length is grammatical; generation masks everything else.
-    """
-    if vocab.kind(previous) == "pitch":
-        return (vocab.first_length, vocab.first_pitch)
-    return None
-
-
 def transpose_tokens(tokens: Sequence[int], vocab: Vocabulary, semitones: int) -> list[int] | None:
     """The same tokens a number of semitones higher or lower; None if a pitch would leave the range."""
     lo, hi = vocab.first_pitch, vocab.first_velocity
