@@ -129,6 +129,26 @@ def test_a_broken_file_leaves_the_open_phrase_untouched(window, tmp_path, monkey
     assert notes(window) == [(60, 0, 4)]
 
 
+@pytest.mark.parametrize("name, text, problem", [
+    ("broken.musicxml", '<?xml version="1.0"?><score-partwise><part id="P1"><measure number="1">'
+                        '<note><pitch><step>C</step>', "broken.musicxml"),
+    ("empty.xml", "", "empty"),
+    ("nonsense.abc", "X:1\nK:C\n%%%% \x00\x01 not music at all", "nonsense.abc"),
+])
+def test_a_malformed_score_is_a_message_and_the_open_phrase_stays(window, tmp_path, monkeypatch,
+                                                                   name, text, problem):
+    window.model.reset(Phrase((Note(60, 0, 4),)))
+    bad = tmp_path / name
+    bad.write_text(text)
+    shown = []
+    monkeypatch.setattr("gui.files.QMessageBox.warning", lambda *a: shown.append(a[2]))
+    assert not window.open_path(bad, confirmed=True)
+    assert shown and name in shown[0] and problem in shown[0]
+    assert "Traceback" not in shown[0]
+    assert notes(window) == [(60, 0, 4)]
+    assert window.windowTitle() and not window.isHidden()
+
+
 def test_export_round_trip(window, tmp_path):
     phrase = Phrase((Note(60, 0, 4, 100), Note(67, 4, 8, 70)), tempo_bpm=90, time_signature=(3, 4))
     window.model.reset(phrase)

@@ -64,3 +64,46 @@ def test_no_audio_device_is_reported_and_nothing_crashes(qtbot, monkeypatch):
     playback.preview(60)
     assert not playback.is_playing()
     assert messages and "audio device" in messages[0] and "MIDI" in messages[0]
+
+
+class VanishingPort:
+    """A MIDI output that is unplugged after a few messages, as a USB synth pulled out mid-play."""
+
+    def __init__(self, lives: int):
+        self.lives = lives
+        self.sent = []
+        self.closed = False
+
+    def send(self, message):
+        if self.lives <= 0:
+            raise OSError("device unplugged")
+        self.lives -= 1
+        self.sent.append(message)
+
+    def reset(self):
+        self.send(None)
+
+    def close(self):
+        self.closed = True
+
+
+def test_a_port_unplugged_while_playing_switches_to_the_built_in_piano(qtbot, monkeypatch):
+    import mido
+
+    port = VanishingPort(lives=3)
+    monkeypatch.setattr("engine.player.output_names", lambda: (["USB Synth"], None))
+    monkeypatch.setattr(mido, "open_output", lambda name: port)
+    playback = Playback()
+    messages = []
+    playback.error.connect(messages.append)
+    assert playback.set_output("USB Synth", remember=False)
+    assert playback.output() == "USB Synth"
+    phrase = Phrase(tuple(Note(60 + i % 12, i, 1) for i in range(64)), tempo_bpm=480)
+    with qtbot.waitSignal(playback.stopped, timeout=5000):
+        assert playback.play(phrase)
+    qtbot.waitUntil(lambda: bool(messages), timeout=3000)
+    assert "device unplugged" in messages[0] and "built-in piano" in messages[0]
+    assert playback.output() == BUILT_IN
+    assert not playback.is_playing()
+    assert 0 < len(port.sent) <= 3
+    playback.stop()                                    # and the transport still answers
