@@ -42,6 +42,8 @@ def command_parser() -> argparse.ArgumentParser:
     train.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
     train.add_argument("--credit", help="licence credit for the training data, for the model card")
     train.add_argument("--fresh", action="store_true", help="start over instead of resuming")
+    train.add_argument("--progress-json", action="store_true",
+                       help="report progress as one JSON object per line on stdout (for the app)")
     train.add_argument("--no-held-notes", action="store_true",
                        help="the plain token LSTM: do not also feed the network the notes still sounding "
                             "and the step in the bar")

@@ -77,6 +77,10 @@ def train_command(args) -> int:
 
     def report(event: dict) -> None:
         stage = event["stage"]
+        if getattr(args, "progress_json", False):       # for the app, which shows its own progress
+            print(json.dumps(event), flush=True)
+            if stage != "skipped":
+                return
         if stage == "reading" and event["total"]:
             bar.show(event["done"] / max(event["total"], 1), f"reading {event['total']} files",
                      final=event["done"] == event["total"])

@@ -19,6 +19,15 @@ MODELS_DIR = Path(os.environ.get("SEGUE_MODELS_DIR", PROJECT_ROOT / "models"))
 DEFAULT_MODEL = "default"
 
 
+def user_models_dir() -> Path:
+    """Where models the user trains in the app are written: their own data folder, not the install."""
+    base = os.environ.get("SEGUE_DATA_DIR")
+    if base:
+        return Path(base) / "models"
+    from platformdirs import user_data_dir
+    return Path(user_data_dir("Segue", "Segue")) / "models"
+
+
 def find_model(name_or_path: str | Path | None = None) -> Path:
     """The folder for a model name under models/ or a path; ``None`` means the bundled default."""
     if name_or_path is None or str(name_or_path) == "":
@@ -28,16 +37,20 @@ def find_model(name_or_path: str | Path | None = None) -> Path:
         path = path.parent
     if (path / META).is_file():
         return path
-    named = MODELS_DIR / str(name_or_path)
-    if (named / META).is_file():
-        return named
+    for root in (MODELS_DIR, user_models_dir()):
+        named = root / str(name_or_path)
+        if (named / META).is_file():
+            return named
     known = ", ".join(p.name for p in list_models()) or "none"
     raise ModelError(path, f"no model found there (models available: {known})")
 
 
 def list_models(models_dir: str | Path | None = None) -> list[Path]:
-    """Model folders directly under models/ (each has a model.json), sorted by name."""
-    root = Path(models_dir) if models_dir else MODELS_DIR
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.iterdir() if (p / META).is_file())
+    """Model folders (each has a model.json), sorted by name: the bundled ones under models/,
+    then the ones the user trained; or only those directly under ``models_dir`` when given."""
+    roots = [Path(models_dir)] if models_dir else [MODELS_DIR, user_models_dir()]
+    found = []
+    for root in roots:
+        if root.is_dir():
+            found += sorted(p for p in root.iterdir() if (p / META).is_file())
+    return found

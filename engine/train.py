@@ -333,9 +333,15 @@ def _save_resume(out: Path, optimizer, state: dict, config: TrainConfig) -> None
                 tensors[f"{index}.{key}"] = value.detach().cpu().contiguous()
             else:
                 slots[str(index)][key] = value
-    atomic_write(folder / "optimizer.safetensors", save(tensors))
-    meta = {"state": state, "slots": slots, "config": config.fingerprint()}
+    # state.json is the commit point: it is written last and names the optimizer file of its own
+    # epoch, so a kill between the two writes leaves the previous epoch's pair intact
+    optimizer_file = f"optimizer-{state['epoch']:03d}.safetensors"
+    atomic_write(folder / optimizer_file, save(tensors))
+    meta = {"state": state, "slots": slots, "config": config.fingerprint(), "optimizer": optimizer_file}
     atomic_write(folder / "state.json", json.dumps(meta, indent=1, default=_json_number).encode())
+    for old in folder.glob("optimizer*.safetensors"):
+        if old.name != optimizer_file:
+            old.unlink(missing_ok=True)
 
 
 def _json_number(value):
@@ -355,7 +361,7 @@ def _resume(out: Path, config: TrainConfig, model, optimizer, state: dict, devic
     epoch_dir = out / "epochs" / f"{saved['epoch']:03d}"
     weights = load_model(epoch_dir).model.state_dict()
     model.load_state_dict(weights)
-    tensors = load_file(str(out / "resume" / "optimizer.safetensors"))
+    tensors = load_file(str(out / "resume" / meta.get("optimizer", "optimizer.safetensors")))
     opt_state = optimizer.state_dict()
     opt_state["state"] = {}
     for index, plain in meta["slots"].items():

@@ -72,6 +72,8 @@ def create_actions(w) -> dict[str, QAction]:
     a["next_take"] = _action(w, "Next Take", lambda: w.step_take(1), "Alt+Right")
     a["keep_take"] = _action(w, "Keep This Take", w.keep_take, "Alt+Return")
     a["excerpt"] = _action(w, "Random Excerpt of the Training Music", w.random_excerpt)
+    a["train"] = _action(w, "Train a Model on Your Music…", w.train_model, None,
+                         "Teach Segue the style of a folder of MIDI files or scores")
 
     a["zoom_in"] = _action(w, "Zoom In", lambda: w.view.zoom_time(1.25), K.StandardKey.ZoomIn)
     a["zoom_out"] = _action(w, "Zoom Out", lambda: w.view.zoom_time(0.8), K.StandardKey.ZoomOut)

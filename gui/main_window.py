@@ -35,6 +35,7 @@ class MainWindow(QMainWindow):
         self.generator = generator               # tests may pass a stand-in for the engine
         self.path: Path | None = None
         self.job = None
+        self.train_dialog = None
         self.take: Continue | None = None
         self.playback = None
         self.setAcceptDrops(True)
@@ -103,7 +104,7 @@ class MainWindow(QMainWindow):
         self.seeds_menu = bar.addMenu("S&eeds")
         files.fill_seeds_menu(self, self.seeds_menu)
         menu = bar.addMenu("&Generate")
-        for key in ("continue", "cancel", None, "previous_take", "next_take", "keep_take"):
+        for key in ("continue", "cancel", None, "previous_take", "next_take", "keep_take", None, "train"):
             menu.addSeparator() if key is None else menu.addAction(a[key])
         menu = bar.addMenu("&Play")
         for key in ("play", "stop", "rewind", "loop"):
@@ -386,6 +387,21 @@ class MainWindow(QMainWindow):
                           "comes next in the style it learned.<br><br>The bundled model learned from the "
                           "piano-midi.de collection (Bernd Krueger, CC BY-SA 3.0 DE).")
 
+    def train_model(self):
+        """Open the training dialog (one per window; it keeps running when hidden)."""
+        if self.train_dialog is None:
+            from .training import TrainDialog
+            self.train_dialog = TrainDialog(self)
+            self.train_dialog.modelReady.connect(self._trained_model_ready)
+        self.train_dialog.show()
+        self.train_dialog.raise_()
+        return self.train_dialog
+
+    def _trained_model_ready(self, folder: str) -> None:
+        self.panel.refresh_models(select=folder or None)
+        if folder:
+            self.statusBar().showMessage(f"Continue now uses the model '{Path(folder).name}'.", 5000)
+
     def closeEvent(self, event):
         if not files.confirm_discard(self):
             event.ignore()
@@ -395,6 +411,8 @@ class MainWindow(QMainWindow):
             self.job.wait(3000)
         if getattr(self, "_preload", None) is not None:
             self._preload.wait()                 # a thread must not outlive its window
+        if self.train_dialog is not None:
+            self.train_dialog.shutdown()         # stopped between saves; training again resumes
         self.stop()
         editing.release_clipboard()
         files.close_autosave(self)

@@ -82,6 +82,25 @@ def test_no_readable_music_is_a_clear_error(tmp_path):
         train(TrainConfig(data=[str(tmp_path / "empty")], out=str(tmp_path / "out")))
 
 
+def test_a_kill_between_the_optimizer_and_the_state_file_resumes_from_the_saved_epoch(songs, tmp_path):
+    """The resume state's commit point is state.json: a newer optimizer file without it is ignored."""
+    whole = tmp_path / "whole"
+    train(tiny_config(songs, whole, 3))
+    parts = tmp_path / "parts"
+    train(tiny_config(songs, parts, 2))
+    resume = parts / "resume"
+    assert json.loads((resume / "state.json").read_text())["optimizer"] == "optimizer-002.safetensors"
+    assert [p.name for p in resume.glob("optimizer*")] == ["optimizer-002.safetensors"]
+    (resume / "optimizer-003.safetensors").write_bytes(b"half written by a process killed here")
+    events = []
+    train(tiny_config(songs, parts, 3), events.append)
+    assert {"stage": "resumed", "epoch": 2} in events
+    a = load_file(str(whole / "epochs" / "003" / "model.safetensors"))
+    b = load_file(str(parts / "epochs" / "003" / "model.safetensors"))
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+
 def test_a_training_process_killed_mid_run_resumes_to_the_same_model(songs, tmp_path):
     """kill -9 a real `main.py train` after its first checkpoint; the same command finishes the job."""
     import os
@@ -104,7 +123,7 @@ def test_a_training_process_killed_mid_run_resumes_to_the_same_model(songs, tmp_
 
     child = subprocess.Popen(command(tmp_path / "killed"), env=env, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
-    first = tmp_path / "killed" / "epochs" / "001" / "model.json"
+    first = tmp_path / "killed" / "resume" / "state.json"          # written last: the epoch is saved
     deadline = time.time() + 120
     while not first.exists() and time.time() < deadline and child.poll() is None:
         time.sleep(0.02)

@@ -1,0 +1,102 @@
+"""Training from the window: a real child process learns a folder, the window keeps turning."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from engine.model_folders import list_models, user_models_dir
+
+SEEDS = Path(__file__).resolve().parents[2] / "resources" / "seeds"
+TINY = ["--embedding-size", "8", "--hidden-size", "16", "--layers", "1", "--dropout", "0",
+        "--batch-size", "2", "--window", "32", "--epochs", "2", "--transpose", "0"]
+
+
+@pytest.fixture
+def music(tmp_path):
+    folder = tmp_path / "my music"
+    folder.mkdir()
+    for midi in sorted(SEEDS.glob("*.mid"))[:6]:
+        shutil.copy(midi, folder)
+    return folder
+
+
+@pytest.fixture
+def dialog(window, monkeypatch):
+    monkeypatch.setattr("gui.training.SIZES", {"Tiny": TINY})
+    d = window.train_model()
+    d.size.clear()
+    d.size.addItems(["Tiny"])
+    d.minutes.setValue(5)
+    shown = []
+    monkeypatch.setattr("gui.training.QMessageBox.warning", lambda *a: shown.append(a[2]))
+    d.shown = shown
+    yield d
+    d.shutdown()
+
+
+def test_training_a_folder_makes_a_model_the_continue_panel_offers(window, dialog, music, qtbot):
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(50)
+    dialog.folder.setText(str(music))
+    dialog.name.setText("my seeds")
+    epochs = []
+    assert dialog.start()
+    dialog.job.epoch_done.connect(epochs.append)
+    with qtbot.waitSignal(dialog.job.finished_with, timeout=120_000) as done:
+        pass
+    timer.stop()
+    folder = Path(done.args[0])
+    assert folder == user_models_dir() / "my seeds" and (folder / "model.safetensors").is_file()
+    assert [e["epoch"] for e in epochs] == [1, 2]
+    assert folder in list_models()
+    assert window.panel.model_path() == str(folder)            # selected for the next Continue
+    assert len(ticks) > 10, "the window must keep turning while the model learns"
+    from engine.checkpoint import load_model
+    loaded = load_model(folder)
+    assert loaded.name == "my seeds" and loaded.info["training"]["data"] == [str(music)]
+    assert "Done" in dialog.status.text() and dialog.use_button.isEnabled()
+    assert not dialog.shown
+
+
+def test_stop_ends_the_child_and_the_window_goes_on(window, dialog, music, qtbot, monkeypatch):
+    monkeypatch.setattr("gui.training.SIZES", {"Tiny": TINY[:-6] + ["--epochs", "1000", "--transpose", "0"]})
+    dialog.folder.setText(str(music))
+    dialog.name.setText("stopped early")
+    assert dialog.start()
+    with qtbot.waitSignal(dialog.job.epoch_done, timeout=120_000):
+        pass
+    with qtbot.waitSignal(dialog.job.stopped, timeout=10_000) as stopped:
+        dialog.stop_button.click()
+    assert not dialog.is_training()
+    assert stopped.args[0] == str(user_models_dir() / "stopped early")   # the finished epochs are kept
+    assert "Stopped" in dialog.status.text() and dialog.start_button.isEnabled()
+    assert window.isVisible()
+
+
+def test_a_folder_with_nothing_readable_is_a_message(dialog, tmp_path, qtbot):
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "broken.mid").write_bytes(b"MThd\x00\x00")
+    dialog.folder.setText(str(junk))
+    dialog.name.setText("nothing")
+    assert dialog.start()
+    with qtbot.waitSignal(dialog.job.failed, timeout=60_000):
+        pass
+    assert dialog.shown and "no readable music" in dialog.shown[0] and str(junk) in dialog.shown[0]
+    assert dialog.start_button.isEnabled()
+
+
+def test_names_and_folders_are_checked_before_anything_starts(dialog, music, tmp_path):
+    dialog.folder.setText(str(tmp_path / "nowhere"))
+    dialog.name.setText("fine")
+    assert not dialog.start() and "does not exist" in dialog.shown[-1]
+    dialog.folder.setText(str(music))
+    dialog.name.setText("default")
+    assert not dialog.start() and "comes with Segue" in dialog.shown[-1]
+    dialog.name.setText("../../escape")
+    assert not dialog.start() and "letters, digits" in dialog.shown[-1]
+    assert dialog.job is None
