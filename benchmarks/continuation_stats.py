@@ -1,11 +1,14 @@
 """Does a continuation look like what the composer wrote? Musical statistics on held-out pieces.
 
     python benchmarks/continuation_stats.py [--model default] [--bars 4] [--json]
+        [--original-design runs/original-design]
 
 For every validation piece of the model's training run (whole pieces the model never learned
 from), the first ``--bars`` bars are the seed; the model continues them by the same number of
 bars (three takes, fixed random seeds), and the statistics of its continuation are set beside
-those of the bars the composer actually wrote next. Medians over pieces.
+those of the bars the composer actually wrote next. Medians over pieces. When the seed paper's
+design has been trained (``benchmarks/original_design.py train``, same pieces and split), its
+continuations of the same seeds make a further column.
 """
 
 from __future__ import annotations
@@ -52,7 +55,20 @@ def key_of(phrase: Phrase) -> tuple[int, set[int]]:
     return best[1], {(best[1] + d) % 12 for d in best[2]}
 
 
-def stats(phrase: Phrase, seed: Phrase) -> dict:
+def onset_gaps(phrase: Phrase) -> Counter:
+    starts = sorted({n.start for n in phrase.notes})
+    return Counter(b - a for a, b in zip(starts, starts[1:]))
+
+
+def distance(p: dict | list, q: dict | list) -> float:
+    """Half the L1 distance of two normalised histograms: 0 the same, 1 nothing in common."""
+    if isinstance(p, list):
+        p, q = dict(enumerate(p)), dict(enumerate(q))
+    tp, tq = sum(p.values()) or 1, sum(q.values()) or 1
+    return 0.5 * sum(abs(p.get(k, 0) / tp - q.get(k, 0) / tq) for k in set(p) | set(q))
+
+
+def stats(phrase: Phrase, seed: Phrase, truth: Phrase) -> dict:
     notes = phrase.notes
     bars = max(1.0, phrase.length / phrase.steps_per_bar)
     onsets = Counter(n.start for n in notes)
@@ -60,8 +76,7 @@ def stats(phrase: Phrase, seed: Phrase) -> dict:
     for n in notes:
         for t in range(n.start, min(n.end, phrase.length)):
             sounding[t] += 1
-    starts = sorted(onsets)
-    iois = Counter(b - a for a, b in zip(starts, starts[1:]))
+    iois = onset_gaps(phrase)
     total = sum(iois.values()) or 1
     _, scale = key_of(seed)
     bar = phrase.steps_per_bar
@@ -78,7 +93,9 @@ def stats(phrase: Phrase, seed: Phrase) -> dict:
         "distinct onset gaps": len(iois),
         "onset gap entropy (bits)": -sum(c / total * math.log2(c / total) for c in iois.values()),
         "notes in the seed's key": sum(n.pitch % 12 in scale for n in notes) / max(1, len(notes)),
-        "pitch-class distance to the seed": 0.5 * sum(abs(a - b) for a, b in zip(pitch_classes(phrase), pitch_classes(seed))),
+        "pitch-class distance to the seed": distance(pitch_classes(phrase), pitch_classes(seed)),
+        "pitch-class distance to the composer's bars": distance(pitch_classes(phrase), pitch_classes(truth)),
+        "onset-gap distance to the composer's bars": distance(iois, onset_gaps(truth)),
         "bars repeating an earlier bar": sum(p in patterns[:i] for i, p in enumerate(patterns) if p) / max(1, len(patterns)),
     }
 
@@ -89,6 +106,8 @@ def main(argv=None) -> int:
     parser.add_argument("--bars", type=int, default=4)
     parser.add_argument("--takes", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--original-design", type=Path, default=ROOT / "runs" / "original-design",
+                        help="the trained original design, for a column of its own (skipped if absent)")
     args = parser.parse_args(argv)
 
     import torch
@@ -98,6 +117,10 @@ def main(argv=None) -> int:
     from engine.generate import ContinueOptions, continue_phrase
     from engine.train import split_by_piece
     torch.set_num_threads(1)
+    baseline = None
+    if (args.original_design / "model.json").exists():
+        from original_design import Baseline
+        baseline = Baseline(args.original_design)
     loaded = load_model(args.model)
     training = loaded.info.get("training", {})
     if training.get("valid") or not training.get("data"):
@@ -106,6 +129,8 @@ def main(argv=None) -> int:
     names = [p.name for p in corpus.pieces]
     _, valid = split_by_piece(names, training.get("valid_fraction", 0.1), training.get("seed", 0))
     rows = {"composer": [], "segue": [], "seed": []}
+    if baseline is not None:
+        rows["original design"] = []
     for i in valid:
         piece = corpus.pieces[i].phrase
         span = args.bars * piece.steps_per_bar
@@ -115,10 +140,13 @@ def main(argv=None) -> int:
         truth = trim(piece, span, 2 * span)
         if len(seed.notes) < 8 or len(truth.notes) < 8:
             continue
-        rows["seed"].append(stats(seed, seed))
-        rows["composer"].append(stats(truth, seed))
+        rows["seed"].append(stats(seed, seed, truth))
+        rows["composer"].append(stats(truth, seed, truth))
         for take in continue_phrase(loaded, seed, ContinueOptions(bars=args.bars, variations=args.takes, seed=i)):
-            rows["segue"].append(stats(take, seed))
+            rows["segue"].append(stats(take, seed, truth))
+        if baseline is not None:
+            for take in range(args.takes):
+                rows["original design"].append(stats(baseline.continue_phrase(seed, args.bars, 1000 * i + take), seed, truth))
     keys = list(rows["composer"][0])
     table = {who: {k: round(statistics.median(r[k] for r in rs), 3) for k in keys} for who, rs in rows.items()}
     result = {"model": loaded.name, "pieces": len(rows["composer"]), "takes per piece": args.takes,
@@ -126,9 +154,10 @@ def main(argv=None) -> int:
     if not args.json:
         print(f"model {loaded.name}: {result['pieces']} held-out pieces, seed = first {args.bars} bars, "
               f"{args.takes} takes each; medians")
-        print(f"{'':42}{'seed':>9}{'composer':>10}{'Segue':>9}")
+        columns = ["seed", "composer", "segue"] + (["original design"] if baseline is not None else [])
+        print(f"{'':42}" + "".join(f"{c:>17}" for c in columns))
         for k in keys:
-            print(f"{k:42}{table['seed'][k]:>9.2f}{table['composer'][k]:>10.2f}{table['segue'][k]:>9.2f}")
+            print(f"{k:42}" + "".join(f"{table[c][k]:>17.2f}" for c in columns))
     print(json.dumps(result))
     return 0
 
