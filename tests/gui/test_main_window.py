@@ -149,6 +149,37 @@ def test_a_malformed_score_is_a_message_and_the_open_phrase_stays(window, tmp_pa
     assert window.windowTitle() and not window.isHidden()
 
 
+def drop_file(window, path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(path))])
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.CopyAction, data, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(window, QDropEvent(QPointF(50, 50), Qt.CopyAction, data, Qt.LeftButton, Qt.NoModifier))
+
+
+def test_dropping_files_meets_the_same_reader(window, tmp_path, monkeypatch):
+    window.model.reset(Phrase((Note(60, 0, 4),)))
+    window.undo_stack.setClean()
+    shown = []
+    monkeypatch.setattr("gui.files.QMessageBox.warning", lambda *a: shown.append(a[2]))
+    for name, content in (("random.mid", bytes(range(256)) * 4), ("damaged.segue", b'{"format": "segue-doc'),
+                          ("text.mid", b"these are my lyrics, not a MIDI file\n")):
+        (tmp_path / name).write_bytes(content)
+        drop_file(window, tmp_path / name)
+        assert shown and name in shown[-1], name
+        assert notes(window) == [(60, 0, 4)]
+    good = tmp_path / "good.mid"
+    from engine.midi_file import write_midi
+    write_midi(Phrase((Note(64, 0, 8), Note(67, 8, 8))), good)
+    drop_file(window, good)
+    assert notes(window) == [(64, 0, 8), (67, 8, 8)]
+    assert len(shown) == 3
+
+
 def test_export_round_trip(window, tmp_path):
     phrase = Phrase((Note(60, 0, 4, 100), Note(67, 4, 8, 70)), tempo_bpm=90, time_signature=(3, 4))
     window.model.reset(phrase)
