@@ -35,6 +35,8 @@ def command_parser() -> argparse.ArgumentParser:
     train.add_argument("--learning-rate", type=float, default=2e-3)
     train.add_argument("--epochs", type=int, default=40)
     train.add_argument("--patience", type=int, default=4, help="epochs without improvement before stopping")
+    train.add_argument("--lr-patience", type=int, default=1,
+                       help="halve the learning rate after this many epochs without improvement (default 1)")
     train.add_argument("--max-minutes", type=float, default=0.0, help="stop after this much training time")
     train.add_argument("--transpose", type=int, default=5, help="random transposition range in semitones")
     train.add_argument("--seed", type=int, default=0)

@@ -69,7 +69,7 @@ def train_command(args) -> int:
         velocity_levels=args.velocity_levels, embedding_size=args.embedding_size,
         hidden_size=args.hidden_size, layers=args.layers, dropout=args.dropout, window=args.window,
         batch_size=args.batch_size, learning_rate=args.learning_rate, epochs=args.epochs,
-        patience=args.patience, max_minutes=args.max_minutes, seed=args.seed, device=args.device,
+        patience=args.patience, lr_patience=getattr(args, "lr_patience", 1), max_minutes=args.max_minutes, seed=args.seed, device=args.device,
         threads=args.threads, transpose=(-args.transpose, args.transpose), credit=args.credit or "",
         context=not getattr(args, "no_held_notes", False),
         command="python main.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]))

@@ -62,6 +62,7 @@ class TrainConfig:
     clip: float = 1.0
     epochs: int = 40
     patience: int = 4
+    lr_patience: int = 1                            # halve the learning rate after this many epochs without progress
     max_minutes: float = 0.0                        # 0: no time limit
     valid_fraction: float = 0.1
     transpose: tuple[int, int] = (-5, 6)            # semitones, inclusive; (0, 0) turns it off
@@ -251,13 +252,7 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
             row["nll_per_step"] = valid["nats"] / valid_set.step_count
             row["bits_per_note"] = valid["nats"] / math.log(2) / valid_set.note_count
         state["history"].append(row)
-        improved = valid_loss < state["best_valid_loss"] - 1e-4
-        if improved:
-            state.update(best_epoch=epoch, best_valid_loss=valid_loss, bad_epochs=0)
-        else:
-            state["bad_epochs"] += 1
-            state["learning_rate"] *= 0.5
-        state["epoch"] = epoch
+        improved = record_epoch(state, epoch, valid_loss, config.lr_patience)
         info = {**base_info, "epoch": epoch, "metrics": row}
         save_model(out / "epochs" / f"{epoch:03d}", model, vocab, info)
         if improved:
@@ -270,6 +265,23 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
     report({"stage": "done", "best_epoch": state["best_epoch"], "best_valid_loss": state["best_valid_loss"]})
     return {"best_epoch": state["best_epoch"], "best_valid_loss": state["best_valid_loss"],
             "epochs": state["epoch"], "seconds": state["seconds"]}
+
+
+def record_epoch(state: dict, epoch: int, valid_loss: float, lr_patience: int = 1) -> bool:
+    """Note an epoch's validation loss in the run's state; True if it is the best so far.
+
+    After every ``lr_patience`` epochs in a row without a new best the learning rate is halved;
+    a waiting count of ``patience`` (checked by the caller) stops the run.
+    """
+    improved = valid_loss < state["best_valid_loss"] - 1e-4
+    if improved:
+        state.update(best_epoch=epoch, best_valid_loss=valid_loss, bad_epochs=0)
+    else:
+        state["bad_epochs"] += 1
+        if state["bad_epochs"] % max(1, lr_patience) == 0:
+            state["learning_rate"] *= 0.5
+    state["epoch"] = epoch
+    return improved
 
 
 def _train_epoch(model, optimizer, pieces, config, vocab, epoch, device, report):

@@ -138,3 +138,18 @@ def test_a_training_process_killed_mid_run_resumes_to_the_same_model(songs, tmp_
     b = load_file(str(tmp_path / "killed" / "epochs" / "005" / "model.safetensors"))
     for key in a:
         assert torch.equal(a[key], b[key]), key
+
+
+@pytest.mark.parametrize("lr_patience, rates", [
+    (1, [1.0, 0.5, 0.5, 0.25, 0.125]),          # every epoch without progress halves the rate
+    (2, [1.0, 1.0, 1.0, 1.0, 0.5]),             # a single noisy epoch does not
+])
+def test_the_learning_rate_is_halved_after_lr_patience_epochs_without_progress(lr_patience, rates):
+    from engine.train import record_epoch
+    state = {"epoch": 0, "best_epoch": 0, "best_valid_loss": float("inf"), "bad_epochs": 0, "learning_rate": 1.0}
+    seen = []
+    for epoch, loss in enumerate([2.0, 2.1, 1.9, 1.95, 1.96], start=1):
+        record_epoch(state, epoch, loss, lr_patience)
+        seen.append(state["learning_rate"])
+    assert seen == rates
+    assert state["best_epoch"] == 3 and state["bad_epochs"] == 2 and state["epoch"] == 5
