@@ -64,6 +64,9 @@ def create_actions(w) -> dict[str, QAction]:
     a["stop"] = _action(w, "■ Stop", w.stop, None, "Stop and silence every note")
     a["rewind"] = _action(w, "|◀ Start", w.rewind, "Home", "Back to the start (Home)")
     a["loop"] = _action(w, "⟲ Loop", w.toggle_loop, "L", "Loop the selected range (L)", checkable=True)
+    a["record"] = _action(w, "● Record", w.toggle_record, "R",
+                          "Play a phrase in on a MIDI keyboard, from the playhead (R starts and stops)",
+                          checkable=True)
 
     a["continue"] = _action(w, "Continue", w.continue_phrase, ["Ctrl+Return", "Ctrl+Enter"],
                             "Let the model write what comes next (Ctrl+Return)")

@@ -13,7 +13,7 @@ from engine.phrase import Note
 
 from . import editing, files
 from .actions import create_actions
-from .commands import Continue
+from .commands import AddNotes, Continue
 from .continue_panel import ContinuePanel
 from .phrase_model import PhraseModel
 from .piano_roll import PianoRollView
@@ -22,7 +22,7 @@ from .tools import DrawTool, EraseTool, SelectTool
 from .workers import ContinueJob, ExcerptJob, ModelCache, ModelLoadJob
 
 SNAPS = (("1/4", 4), ("1/8", 2), ("1/16", 1), ("Off", 1))
-EDITOR_KEYS = ("delete", "up", "down", "octave_up", "octave_down", "later", "earlier", "bar_later",
+EDITOR_KEYS = ("record", "delete", "up", "down", "octave_up", "octave_down", "later", "earlier", "bar_later",
                "bar_earlier", "draw", "select", "erase", "play", "rewind", "loop", "quantize")
 
 
@@ -36,6 +36,8 @@ class MainWindow(QMainWindow):
         self.path: Path | None = None
         self.job = None
         self.train_dialog = None
+        self.recorder = None
+        self._recorded_ids: list[int] = []
         self.take: Continue | None = None
         self.playback = None
         self.setAcceptDrops(True)
@@ -107,10 +109,12 @@ class MainWindow(QMainWindow):
         for key in ("continue", "cancel", None, "previous_take", "next_take", "keep_take", None, "train"):
             menu.addSeparator() if key is None else menu.addAction(a[key])
         menu = bar.addMenu("&Play")
-        for key in ("play", "stop", "rewind", "loop"):
+        for key in ("play", "stop", "rewind", "loop", "record"):
             menu.addAction(a[key])
         self.output_menu = menu.addMenu("Sound Output")
         self.output_menu.aboutToShow.connect(self._fill_output_menu)
+        self.input_menu = menu.addMenu("MIDI Input")
+        self.input_menu.aboutToShow.connect(self._fill_input_menu)
         menu = bar.addMenu("&View")
         for key in ("zoom_in", "zoom_out"):
             menu.addAction(a[key])
@@ -134,7 +138,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.snap_box)
         bar.addAction(a["quantize"])
         bar.addSeparator()
-        for key in ("rewind", "play", "stop", "loop"):
+        for key in ("rewind", "play", "stop", "loop", "record"):
             bar.addAction(a[key])
         bar.addWidget(QLabel(" Tempo "))
         self.tempo_box = QDoubleSpinBox(minimum=20, maximum=300, decimals=0, value=120, suffix=" bpm")
@@ -402,7 +406,69 @@ class MainWindow(QMainWindow):
         if folder:
             self.statusBar().showMessage(f"Continue now uses the model '{Path(folder).name}'.", 5000)
 
+    # -- playing a phrase in ------------------------------------------------------------------------
+    def _midi_recorder(self):
+        if self.recorder is None:
+            from .recording import MidiRecorder
+            self.recorder = MidiRecorder(self)
+            self.recorder.noteRecorded.connect(self._note_recorded)
+            self.recorder.position.connect(lambda step: self.view.set_playhead(step, follow=True))
+            self.recorder.stopped.connect(self._recording_stopped)
+            self.recorder.error.connect(self._recording_error)
+        return self.recorder
+
+    def toggle_record(self):
+        """Record from the MIDI keyboard at the playhead, playing the notes already there along."""
+        recorder = self._midi_recorder()
+        if recorder.is_recording():
+            recorder.stop()
+            return
+        start = float(int(self.view.playhead))
+        self._recorded_ids = []
+        if self.playback is not None and len(self.model):
+            self.playback.play(self.model.phrase(), from_step=start)   # first: its clock starts now too
+        if not recorder.start(start, self.model.template().seconds_per_step, self.view.snap):
+            self.actions_["record"].setChecked(False)
+            self.stop()
+            return
+        self.actions_["record"].setChecked(True)
+        self.statusBar().showMessage("Recording from the MIDI keyboard: play your phrase, press R to stop.")
+
+    def _note_recorded(self, note):
+        self._recorded_ids += self.model.insert([(None, note, False)])
+
+    def _recording_stopped(self, notes):
+        self.actions_["record"].setChecked(False)
+        self.stop()
+        self.model.take(self._recorded_ids)
+        self._recorded_ids = []
+        if not notes:
+            self.statusBar().showMessage("Nothing was played, so nothing was recorded.", 5000)
+            return
+        self.undo_stack.push(AddNotes(self.model, notes, "Record from MIDI keyboard"))
+        self.statusBar().showMessage(f"Recorded {len(notes)} note{'s' * (len(notes) > 1)}.", 5000)
+
+    def _recording_error(self, message):
+        self.actions_["record"].setChecked(False)
+        self.statusBar().showMessage(message, 10000)
+        QMessageBox.information(self, "Record", message)
+
+    def _fill_input_menu(self):
+        self.input_menu.clear()
+        recorder = self._midi_recorder()
+        names, problem = recorder.inputs()
+        if not names:
+            self.input_menu.addAction(problem or "No MIDI input connected").setEnabled(False)
+            return
+        for name in names:
+            action = self.input_menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(name == recorder.input_name or (len(names) == 1 and not recorder.input_name))
+            action.triggered.connect(lambda _=False, n=name: recorder.choose(n))
+
     def closeEvent(self, event):
+        if self.recorder is not None and self.recorder.is_recording():
+            self.recorder.stop()                 # the take becomes notes (and is saved with the rest)
         if not files.confirm_discard(self):
             event.ignore()
             return
