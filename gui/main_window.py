@@ -467,6 +467,15 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, n=name: recorder.choose(n))
 
     def closeEvent(self, event):
+        if self.train_dialog is not None and self.train_dialog.is_training():
+            answer = QMessageBox.question(
+                self, "Training is running",
+                "A model is still learning. Quit anyway? Every finished epoch is kept, and training "
+                "again under the same name goes on from there.",
+                QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+            if answer != QMessageBox.Yes:
+                event.ignore()
+                return
         if self.recorder is not None and self.recorder.is_recording():
             self.recorder.stop()                 # the take becomes notes (and is saved with the rest)
         if not files.confirm_discard(self):

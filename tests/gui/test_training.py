@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QMessageBox
 
 from engine.model_folders import list_models, user_models_dir
 
@@ -75,6 +76,22 @@ def test_stop_ends_the_child_and_the_window_goes_on(window, dialog, music, qtbot
     assert stopped.args[0] == str(user_models_dir() / "stopped early")   # the finished epochs are kept
     assert "Stopped" in dialog.status.text() and dialog.start_button.isEnabled()
     assert window.isVisible()
+
+
+def test_quitting_while_a_model_learns_asks_first(window, dialog, music, qtbot, monkeypatch):
+    monkeypatch.setattr("gui.training.SIZES", {"Tiny": TINY[:-6] + ["--epochs", "1000", "--transpose", "0"]})
+    dialog.folder.setText(str(music))
+    dialog.name.setText("asked")
+    assert dialog.start()
+    answers = []
+    monkeypatch.setattr("gui.main_window.QMessageBox.question",
+                        lambda *a, **k: answers.append(a[2]) or QMessageBox.No)
+    window.undo_stack.setClean()
+    assert not window.close()                        # "No": the window stays, training goes on
+    assert answers and "still learning" in answers[0] and dialog.is_training()
+    monkeypatch.setattr("gui.main_window.QMessageBox.question", lambda *a, **k: QMessageBox.Yes)
+    assert window.close()
+    assert not dialog.is_training()
 
 
 def test_a_folder_with_nothing_readable_is_a_message(dialog, tmp_path, qtbot):
