@@ -105,6 +105,8 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default=None)
     parser.add_argument("--bars", type=int, default=4)
     parser.add_argument("--takes", type=int, default=3)
+    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--top-p", type=float, default=0.95)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--original-design", type=Path, default=ROOT / "runs" / "original-design",
                         help="the trained original design, for a column of its own (skipped if absent)")
@@ -142,15 +144,16 @@ def main(argv=None) -> int:
             continue
         rows["seed"].append(stats(seed, seed, truth))
         rows["composer"].append(stats(truth, seed, truth))
-        for take in continue_phrase(loaded, seed, ContinueOptions(bars=args.bars, variations=args.takes, seed=i)):
+        for take in continue_phrase(loaded, seed, ContinueOptions(bars=args.bars, variations=args.takes, seed=i,
+                                                                   temperature=args.temperature, top_p=args.top_p)):
             rows["segue"].append(stats(take, seed, truth))
         if baseline is not None:
             for take in range(args.takes):
-                rows["original design"].append(stats(baseline.continue_phrase(seed, args.bars, 1000 * i + take), seed, truth))
+                rows["original design"].append(stats(baseline.continue_phrase(seed, args.bars, 1000 * i + take, args.temperature), seed, truth))
     keys = list(rows["composer"][0])
     table = {who: {k: round(statistics.median(r[k] for r in rs), 3) for k in keys} for who, rs in rows.items()}
     result = {"model": loaded.name, "pieces": len(rows["composer"]), "takes per piece": args.takes,
-              "bars": args.bars, "medians": table}
+              "bars": args.bars, "temperature": args.temperature, "top_p": args.top_p, "medians": table}
     if not args.json:
         print(f"model {loaded.name}: {result['pieces']} held-out pieces, seed = first {args.bars} bars, "
               f"{args.takes} takes each; medians")
