@@ -1,6 +1,6 @@
 """Scores (MusicXML, ABC, Humdrum) to phrases, through music21.
 
-All parts are merged, chords expanded, tied notes joined; the first metronome mark and time
+All parts are merged, chords expanded, tied notes joined (also across voices); the first metronome mark and time
 signature are kept. Grace notes and unpitched (percussion) notes are left out. An ABC file
 holding several tunes gives its first tune.
 """
@@ -43,22 +43,43 @@ def score_to_phrase(stream, steps_per_quarter: int = 4) -> Phrase:
     """A music21 stream (score, part or opus's first score) as a phrase."""
     import music21
 
-    notes: dict[tuple[int, int], Note] = {}
-    flat = stream.stripTies(inPlace=False).flatten() if hasattr(stream, "stripTies") else stream.flatten()
-    for element in flat.notes:
+    # Ties are joined here rather than by music21's stripTies, which loses the thread of a tie
+    # when a staff has several voices: a tied pitch goes on where a note of the same pitch ended.
+    flat = stream.flatten()
+    sounding: list[list] = []                      # [midi, start, end, velocity] in quarter notes
+    open_ties: dict[int, list] = {}                # midi -> the note a tie carries on
+    for element in sorted(flat.notes, key=lambda e: Fraction(e.offset)):
         if element.duration.isGrace:
             continue
-        start = Fraction(element.offset) * steps_per_quarter
-        length = Fraction(element.duration.quarterLength) * steps_per_quarter
-        a = round(start)
-        b = max(a + 1, round(start + length))
+        start = Fraction(element.offset)
+        end = start + Fraction(element.duration.quarterLength)
         velocity = element.volume.velocity if element.volume.velocity else DEFAULT_VELOCITY
-        pitches = element.pitches if isinstance(element, music21.chord.Chord) else (
-            [element.pitch] if isinstance(element, music21.note.Note) else [])
-        for pitch in pitches:
-            midi = pitch.midi
-            if 0 <= midi <= 127:
-                notes[(midi, a)] = Note(midi, a, b - a, int(max(1, min(127, velocity))))
+        if isinstance(element, music21.chord.Chord):
+            heads = [(n.pitch, n.tie or element.tie) for n in element.notes]
+        elif isinstance(element, music21.note.Note):
+            heads = [(element.pitch, element.tie)]
+        else:
+            heads = []
+        for pitch, tie in heads:
+            midi, kind = pitch.midi, tie.type if tie is not None else None
+            held = open_ties.get(midi)
+            if kind in ("stop", "continue") and held is not None and held[2] == start:
+                held[2] = end
+                if kind == "stop":
+                    del open_ties[midi]
+                continue
+            note = [midi, start, end, velocity]
+            sounding.append(note)
+            if kind in ("start", "continue"):
+                open_ties[midi] = note
+            else:
+                open_ties.pop(midi, None)
+    notes: dict[tuple[int, int], Note] = {}
+    for midi, start, end, velocity in sounding:
+        a = round(start * steps_per_quarter)
+        b = max(a + 1, round(end * steps_per_quarter))
+        if 0 <= midi <= 127:
+            notes[(midi, a)] = Note(midi, a, b - a, int(max(1, min(127, velocity))))
     tempo = 120.0
     marks = flat.getElementsByClass(music21.tempo.MetronomeMark)
     if marks:

@@ -1,0 +1,113 @@
+"""Phrases as sheet music: a piano grand staff in MusicXML, through music21.
+
+The original design showed its results as sheet music; so does Segue. Notes from middle C up go
+to the treble staff, the rest to the bass staff. On each staff, notes that start and end together
+make a chord; notes that overlap otherwise go to separate voices, so every note keeps its exact
+start and length (long notes are tied across bar lines). Tempo, time signature and title are
+written; reading the file back gives the same notes (tested).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .atomic import atomic_path
+from .errors import MusicFileError
+from .phrase import Note, Phrase
+
+MIDDLE_C = 60
+SCORE_SUFFIXES = (".musicxml", ".xml")
+
+
+def _voices(notes: list[Note]) -> list[list[tuple[int, int, list[Note]]]]:
+    """Chords (same start and length) shared out among as few non-overlapping voices as possible."""
+    chords: dict[tuple[int, int], list[Note]] = {}
+    for n in notes:
+        chords.setdefault((n.start, n.duration), []).append(n)
+    voices: list[list] = []                          # [end, [(start, length, notes)]]
+    for (start, length), group in sorted(chords.items()):
+        for voice in voices:
+            if voice[0] <= start:
+                voice[0] = start + length
+                voice[1].append((start, length, group))
+                break
+        else:
+            voices.append([start + length, [(start, length, group)]])
+    return [events for _, events in voices] or [[]]
+
+
+def _measures(events, phrase: Phrase, total_quarters: float):
+    """One voice as a run of measures: notes, chords and the rests between them, tied over bars."""
+    from music21 import chord, meter, note, stream
+
+    spq = phrase.steps_per_quarter
+    flat = stream.Stream()
+    flat.insert(0, meter.TimeSignature("{}/{}".format(*phrase.time_signature)))
+    now = 0
+    for start, length, group in events:
+        if start > now:
+            flat.insert(now / spq, note.Rest(quarterLength=(start - now) / spq))
+        pitches = sorted(n.pitch for n in group)
+        element = note.Note(pitches[0]) if len(pitches) == 1 else chord.Chord(pitches)
+        element.quarterLength = length / spq
+        element.volume.velocity = max(n.velocity for n in group)
+        flat.insert(start / spq, element)
+        now = start + length
+    if total_quarters * spq > now:
+        flat.insert(now / spq, note.Rest(quarterLength=total_quarters - now / spq))
+    return list(flat.makeMeasures().makeTies().getElementsByClass(stream.Measure))
+
+
+def phrase_to_score(phrase: Phrase, title: str = "Segue"):
+    """The phrase as a music21 score for piano: two staves joined by a brace."""
+    from music21 import clef, layout, meter, metadata, stream, tempo
+
+    bar = phrase.time_signature[0] * 4 / phrase.time_signature[1]
+    quarters = phrase.length / phrase.steps_per_quarter
+    total = max(bar, -(-quarters // bar) * bar)
+    score = stream.Score()
+    score.insert(0, metadata.Metadata(title=title))
+    staves = []
+    for name, staff_clef, on_staff in (("Right hand", clef.TrebleClef, lambda p: p >= MIDDLE_C),
+                                       ("Left hand", clef.BassClef, lambda p: p < MIDDLE_C)):
+        staff = stream.PartStaff()
+        staff.partName = name
+        voices = [_measures(v, phrase, total) for v in _voices([n for n in phrase.notes if on_staff(n.pitch)])]
+        for k in range(len(voices[0])):
+            measure = stream.Measure(number=k + 1)
+            if k == 0:
+                measure.insert(0, staff_clef())
+                measure.insert(0, meter.TimeSignature("{}/{}".format(*phrase.time_signature)))
+                if not staves:
+                    measure.insert(0, tempo.MetronomeMark(number=round(phrase.tempo_bpm, 2)))
+            if len(voices) == 1:
+                for element in voices[0][k].notesAndRests:
+                    measure.insert(element.offset, element)
+            else:
+                for number, voice_measures in enumerate(voices, start=1):
+                    voice = stream.Voice(id=str(number))
+                    for element in voice_measures[k].notesAndRests:
+                        voice.insert(element.offset, element)
+                    measure.insert(0, voice)
+            staff.append(measure)
+        staves.append(staff)
+    for staff in staves:
+        score.insert(0, staff)
+    score.insert(0, layout.StaffGroup(staves, name="Piano", symbol="brace", barTogether=True))
+    return score
+
+
+def write_musicxml(phrase: Phrase, path: str | Path, title: str | None = None) -> Path:
+    """Write the phrase as a MusicXML score for notation programs, atomically."""
+    from music21.musicxml.m21ToXml import GeneralObjectExporter
+
+    path = Path(path)
+    if not phrase.notes:
+        raise MusicFileError(path, "there are no notes to write")
+    data = GeneralObjectExporter(phrase_to_score(phrase, title or path.stem)).parse()
+    try:
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(data)
+    except OSError as err:
+        raise MusicFileError(path, f"cannot write the file ({err.strerror or err})") from None
+    return path
