@@ -53,7 +53,8 @@ def command_parser() -> argparse.ArgumentParser:
     cont = sub.add_parser("continue", help="continue a seed phrase and write MIDI")
     cont.add_argument("seed_file", nargs="?", help="MIDI or score file (default: a random excerpt of "
                                                    "the model's training music)")
-    cont.add_argument("-o", "--output", required=True, help="MIDI file to write")
+    cont.add_argument("-o", "--output", required=True,
+                      help="file to write: MIDI (.mid), or sheet music as MusicXML (.musicxml)")
     cont.add_argument("--bars", type=int, default=4, help="bars to add")
     cont.add_argument("--temperature", type=float, default=1.0)
     cont.add_argument("--top-p", type=float, default=0.95)

@@ -123,6 +123,7 @@ def continue_command(args) -> int:
     from .midi_file import write_midi
     from .music_files import read_music
     from .phrase import merge
+    from .score_writer import SCORE_SUFFIXES, write_musicxml
 
     loaded = load_model(args.model)
     if args.seed_file:
@@ -135,12 +136,13 @@ def continue_command(args) -> int:
                               variations=args.variations, seed=args.seed)
     takes = continue_phrase(loaded, seed_phrase, options)
     out = Path(args.output)
-    if out.suffix.lower() not in (".mid", ".midi"):
+    if out.suffix.lower() not in (".mid", ".midi") + SCORE_SUFFIXES:
         out = out.with_suffix(".mid")
+    write = write_musicxml if out.suffix.lower() in SCORE_SUFFIXES else write_midi   # sheet music or MIDI
     paths = [out] if len(takes) == 1 else [out.with_name(f"{out.stem}-{i}{out.suffix}")
                                            for i in range(1, len(takes) + 1)]
     for take, path in zip(takes, paths):
-        write_midi(merge(seed_phrase, take, offset=seed_phrase.length), path)
+        write(merge(seed_phrase, take, offset=seed_phrase.length), path)
         print(f"wrote {path} ({len(seed_phrase.notes)} seed notes + {len(take.notes)} new notes)")
     return 0
 

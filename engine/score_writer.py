@@ -16,6 +16,7 @@ from .errors import MusicFileError
 from .phrase import Note, Phrase
 
 MIDDLE_C = 60
+LOWEST_WRITTEN = 12          # C0: MusicXML octaves run from 0 to 9
 SCORE_SUFFIXES = (".musicxml", ".xml")
 
 
@@ -60,7 +61,7 @@ def _measures(events, phrase: Phrase, total_quarters: float):
 
 def phrase_to_score(phrase: Phrase, title: str = "Segue"):
     """The phrase as a music21 score for piano: two staves joined by a brace."""
-    from music21 import clef, layout, meter, metadata, stream, tempo
+    from music21 import clef, layout, meter, metadata, note, stream, tempo
 
     bar = phrase.time_signature[0] * 4 / phrase.time_signature[1]
     quarters = phrase.length / phrase.steps_per_quarter
@@ -94,6 +95,17 @@ def phrase_to_score(phrase: Phrase, title: str = "Segue"):
     for staff in staves:
         score.insert(0, staff)
     score.insert(0, layout.StaffGroup(staves, name="Piano", symbol="brace", barTogether=True))
+    # lengths no single note value can show (2.25 quarters...) become tied notes here, where the
+    # ties are right; left to the MusicXML exporter, a tie could jump to the next note of that pitch
+    score.splitAtDurations(recurse=True)
+    if bar != 4:
+        # a whole-note rest reads back as "rest for the whole bar" in music21 (and so in Segue):
+        # in bars that are not four quarters long, it is written as two half rests
+        for rest in list(score.recurse().getElementsByClass(note.Rest)):
+            if rest.quarterLength == 4:
+                site = rest.activeSite
+                rest.quarterLength = 2
+                site.insert(rest.offset + 2, note.Rest(quarterLength=2))
     return score
 
 
@@ -104,6 +116,11 @@ def write_musicxml(phrase: Phrase, path: str | Path, title: str | None = None) -
     path = Path(path)
     if not phrase.notes:
         raise MusicFileError(path, "there are no notes to write")
+    too_low = [n for n in phrase.notes if n.pitch < LOWEST_WRITTEN]
+    if too_low:
+        raise MusicFileError(path, f"{len(too_low)} note{'s' * (len(too_low) > 1)} lie below C0 (MIDI "
+                                   f"{LOWEST_WRITTEN}), lower than sheet music can show; transpose them "
+                                   f"or export MIDI instead")
     data = GeneralObjectExporter(phrase_to_score(phrase, title or path.stem)).parse()
     try:
         with atomic_path(path) as tmp:

@@ -39,19 +39,43 @@ def read_score(path: str | Path, steps_per_quarter: int = 4) -> Phrase:
     return phrase
 
 
+def _meets(end: Fraction, start: Fraction) -> bool:
+    """A tied note goes on where the last one ended (offsets of tuplets may carry float noise)."""
+    return abs(end - start) < Fraction(1, 10_000)
+
+
+def _placed_notes(stream, music21):
+    """(offset in quarters, (part, voice), element) for every note and chord of the stream."""
+    parts = list(stream.parts) if isinstance(stream, music21.stream.Score) and stream.parts else [stream]
+    for index, part in enumerate(parts):
+        base = Fraction(part.offset) if part is not stream else Fraction(0)
+        measures = part.getElementsByClass(music21.stream.Measure)
+        if not measures:
+            for element in part.flatten().notes:
+                yield base + Fraction(element.offset), (index, None), element
+            continue
+        for measure in measures:
+            at = base + Fraction(measure.offset)
+            for element in measure.notes:
+                yield at + Fraction(element.offset), (index, None), element
+            for voice in measure.voices:
+                for element in voice.notes:
+                    yield at + Fraction(voice.offset) + Fraction(element.offset), (index, voice.id), element
+
+
 def score_to_phrase(stream, steps_per_quarter: int = 4) -> Phrase:
     """A music21 stream (score, part or opus's first score) as a phrase."""
     import music21
 
     # Ties are joined here rather than by music21's stripTies, which loses the thread of a tie
-    # when a staff has several voices: a tied pitch goes on where a note of the same pitch ended.
+    # when a staff has several voices: a tie goes on in its own part and voice, where a note of
+    # the same pitch ended (or, failing that, in any voice where one did).
     flat = stream.flatten()
     sounding: list[list] = []                      # [midi, start, end, velocity] in quarter notes
-    open_ties: dict[int, list] = {}                # midi -> the note a tie carries on
-    for element in sorted(flat.notes, key=lambda e: Fraction(e.offset)):
+    open_ties: dict[tuple, list] = {}              # (part, voice, midi) -> the note a tie carries on
+    for start, where, element in sorted(_placed_notes(stream, music21), key=lambda t: t[0]):
         if element.duration.isGrace:
             continue
-        start = Fraction(element.offset)
         end = start + Fraction(element.duration.quarterLength)
         velocity = element.volume.velocity if element.volume.velocity else DEFAULT_VELOCITY
         if isinstance(element, music21.chord.Chord):
@@ -62,18 +86,23 @@ def score_to_phrase(stream, steps_per_quarter: int = 4) -> Phrase:
             heads = []
         for pitch, tie in heads:
             midi, kind = pitch.midi, tie.type if tie is not None else None
-            held = open_ties.get(midi)
-            if kind in ("stop", "continue") and held is not None and held[2] == start:
+            key = (*where, midi)
+            # a tie goes on into the next note of its pitch, whatever that note says: files often
+            # leave out the "stop" of the last note, or mark a middle note "start" again
+            if key not in open_ties or not _meets(open_ties[key][2], start):
+                key = next((k for k, held in open_ties.items() if k[-1] == midi and _meets(held[2], start)), key)
+            held = open_ties.get(key)
+            if held is not None and _meets(held[2], start):
                 held[2] = end
-                if kind == "stop":
-                    del open_ties[midi]
+                if kind not in ("start", "continue"):
+                    del open_ties[key]
                 continue
             note = [midi, start, end, velocity]
             sounding.append(note)
             if kind in ("start", "continue"):
-                open_ties[midi] = note
+                open_ties[key] = note
             else:
-                open_ties.pop(midi, None)
+                open_ties.pop(key, None)
     notes: dict[tuple[int, int], Note] = {}
     for midi, start, end, velocity in sounding:
         a = round(start * steps_per_quarter)

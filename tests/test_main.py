@@ -33,6 +33,30 @@ def test_continue_writes_the_seed_followed_by_new_bars(tiny_model_dir, seed_file
     assert result.length <= seed.length + 2 * 16
 
 
+def test_continue_can_write_sheet_music(tiny_model_dir, seed_file, tmp_path, capsys):
+    """The untrained test model writes any pitch: those below C0 cannot be sheet music and say so."""
+    from engine.checkpoint import load_model
+    from engine.generate import ContinueOptions, continue_phrase
+    from engine.phrase import merge
+    loaded, seed_phrase = load_model(tiny_model_dir), read_music(seed_file)
+    written = 0
+    for seed in range(1, 9):
+        score = tmp_path / f"{seed}.musicxml"
+        take, = continue_phrase(loaded, seed_phrase, ContinueOptions(bars=2, seed=seed))
+        expected = merge(seed_phrase, take, offset=seed_phrase.length)
+        capsys.readouterr()
+        code = main.main(["continue", str(seed_file), "-o", str(score), "--bars", "2", "--seed", str(seed),
+                          "--model", str(tiny_model_dir)])
+        if min(n.pitch for n in expected.notes) < 12:
+            assert code == 2 and "below C0" in capsys.readouterr().err and not score.exists()
+            continue
+        assert code == 0 and "<score-partwise" in score.read_text()
+        assert sorted((n.pitch, n.start, n.duration) for n in read_music(score).notes) == \
+               sorted((n.pitch, n.start, n.duration) for n in expected.notes)
+        written += 1
+    assert written >= 1
+
+
 def test_the_same_seed_number_gives_the_same_file(tiny_model_dir, seed_file, tmp_path):
     for name in ("a.mid", "b.mid"):
         main.main(["continue", str(seed_file), "-o", str(tmp_path / name), "--seed", "9",

@@ -1,7 +1,7 @@
 """Sheet music out: a grand staff in MusicXML that reads back to the same notes."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import MusicFileError
@@ -30,8 +30,9 @@ def phrases(draw):
     return Phrase(tuple(notes), steps_per_quarter=spq, time_signature=metre, tempo_bpm=draw(st.sampled_from([60, 96, 132.5])))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(phrases())
+@example(Phrase((Note(125, 39, 8), Note(125, 47, 10)), tempo_bpm=60))   # the same key again, over a bar line
 def test_any_phrase_reads_back_note_for_note(tmp_path_factory, phrase):
     path = tmp_path_factory.mktemp("score") / "phrase.musicxml"
     write_musicxml(phrase, path)
@@ -64,6 +65,8 @@ def test_two_staves_with_clefs_and_voices_where_notes_overlap():
 def test_nothing_to_write_and_an_unwritable_place(tmp_path):
     with pytest.raises(MusicFileError, match="no notes"):
         write_musicxml(Phrase(), tmp_path / "empty.musicxml")
+    with pytest.raises(MusicFileError, match="below C0"):
+        write_musicxml(Phrase((Note(60, 0, 4), Note(5, 0, 4))), tmp_path / "low.musicxml")
     (tmp_path / "a file").write_text("not a folder")
     with pytest.raises(MusicFileError, match="cannot write"):
         write_musicxml(Phrase((Note(60, 0, 4),)), tmp_path / "a file" / "x.musicxml")
