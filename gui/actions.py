@@ -28,6 +28,10 @@ def create_actions(w) -> dict[str, QAction]:
     a["save"] = _action(w, "&Save", w.save, K.StandardKey.Save)
     a["save_as"] = _action(w, "Save &As…", w.save_as, K.StandardKey.SaveAs)
     a["export"] = _action(w, "&Export MIDI…", w.export_midi, "Ctrl+E", "Write a standard MIDI file")
+    a["export_score"] = _action(w, "Export &Sheet Music (MusicXML)…", w.export_score, "Ctrl+Shift+E",
+                                "Write the phrase as a piano score for MuseScore, Sibelius, Finale, Dorico…")
+    a["sheet_music"] = _action(w, "Show as Sheet &Music", w.show_sheet_music, "Ctrl+M",
+                               "See the phrase as a piano score (engraved by MuseScore when installed)")
     a["quit"] = _action(w, "&Quit", w.close, K.StandardKey.Quit)
 
     a["undo"] = w.undo_stack.createUndoAction(w, "&Undo")

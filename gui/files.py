@@ -200,6 +200,31 @@ def export_midi(window, path=None) -> bool:
     return True
 
 
+def export_score(window, path=None) -> bool:
+    """Write the phrase as sheet music (MusicXML) for a notation program."""
+    from engine.score_writer import write_musicxml
+    if not len(window.model):
+        window.statusBar().showMessage("There are no notes to export yet.", 4000)
+        return False
+    stem = window.path.stem if window.path else "segue"
+    if path is None:
+        path, _ = QFileDialog.getSaveFileName(window, "Export Sheet Music",
+                                              str(Path(_start_dir()) / f"{stem}.musicxml"),
+                                              "MusicXML scores (*.musicxml)")
+        if not path:
+            return False
+    path = Path(path)
+    if path.suffix.lower() not in (".musicxml", ".xml"):
+        path = path.with_suffix(".musicxml")
+    try:
+        write_musicxml(window.model.phrase(), path, title=stem)
+    except MusicFileError as err:
+        QMessageBox.warning(window, "Cannot export", str(err))
+        return False
+    window.statusBar().showMessage(f"Exported {path.name}", 5000)
+    return True
+
+
 # -- seeds -------------------------------------------------------------------------------------
 
 def fill_seeds_menu(window, menu) -> None:

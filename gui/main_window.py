@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self):
         a, bar = self.actions_, self.menuBar()
         menu = bar.addMenu("&File")
-        for key in ("new", "open", None, "save", "save_as", "export", None, "quit"):
+        for key in ("new", "open", None, "save", "save_as", "export", "export_score", None, "quit"):
             menu.addSeparator() if key is None else menu.addAction(a[key])
         menu = bar.addMenu("&Edit")
         for key in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", "select_all", None,
@@ -116,8 +116,8 @@ class MainWindow(QMainWindow):
         self.input_menu = menu.addMenu("MIDI Input")
         self.input_menu.aboutToShow.connect(self._fill_input_menu)
         menu = bar.addMenu("&View")
-        for key in ("zoom_in", "zoom_out"):
-            menu.addAction(a[key])
+        for key in ("zoom_in", "zoom_out", None, "sheet_music"):
+            menu.addSeparator() if key is None else menu.addAction(a[key])
         bar.addMenu("&Help").addAction(a["about"])
 
     def _build_toolbar(self):
@@ -390,6 +390,13 @@ class MainWindow(QMainWindow):
                           "<b>Segue</b><br>Draw or open a phrase, press Continue, and an LSTM writes what "
                           "comes next in the style it learned.<br><br>The bundled model learned from the "
                           "piano-midi.de collection (Bernd Krueger, CC BY-SA 3.0 DE).")
+
+    def export_score(self, path=None):
+        return files.export_score(self, path)
+
+    def show_sheet_music(self):
+        from .sheet_music import show_sheet_music
+        return show_sheet_music(self)
 
     def train_model(self):
         """Open the training dialog (one per window; it keeps running when hidden)."""

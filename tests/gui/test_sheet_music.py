@@ -1,0 +1,69 @@
+"""Sheet music from the window: exported for notation programs, or engraved and shown."""
+
+import os
+import stat
+from pathlib import Path
+
+from engine.music_files import read_music
+from engine.phrase import Note, Phrase
+
+ROOT = Path(__file__).resolve().parents[2]
+PHRASE = Phrase((Note(72, 0, 16), Note(76, 4, 4), Note(79, 4, 4), Note(48, 0, 8), Note(43, 8, 8)),
+                tempo_bpm=100, time_signature=(3, 4))
+
+
+def exact(phrase):
+    return sorted((n.pitch, n.start, n.duration) for n in phrase.notes)
+
+
+def test_export_sheet_music_reads_back_note_for_note(window, tmp_path):
+    window.model.reset(PHRASE)
+    assert window.export_score(tmp_path / "for-musescore")
+    out = tmp_path / "for-musescore.musicxml"
+    back = read_music(out)
+    assert exact(back) == exact(PHRASE) and back.time_signature == (3, 4) and back.tempo_bpm == 100
+
+
+def fake_musescore(tmp_path, pages=2):
+    """A stand-in for `mscore -o OUT.png IN.musicxml`: writes OUT-1.png ... as MuseScore does."""
+    page = next((ROOT / "docs" / "screenshots").glob("*.png"))
+    script = tmp_path / "mscore"
+    script.write_text("#!/bin/sh\n"
+                      'out="$2"; base="${out%.png}"\n'
+                      'grep -q "<score-partwise" "$3" || exit 3\n'
+                      + "".join(f'cp "{page}" "$base-{i}.png"\n' for i in range(1, pages + 1)))
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return str(script)
+
+
+def test_show_as_sheet_music_engraves_with_musescore(window, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr("gui.sheet_music.find_engraver", lambda: fake_musescore(tmp_path))
+    window.model.reset(PHRASE)
+    assert window.show_sheet_music()
+    qtbot.waitUntil(lambda: getattr(window, "sheet_music", None) is not None, timeout=10_000)
+    dialog = window.sheet_music
+    assert dialog.isVisible() and len(dialog.pages) == 2
+    assert not dialog.pages[0].pixmap().isNull()
+    dialog.close()
+
+
+def test_without_musescore_the_score_opens_in_the_desktop_program(window, monkeypatch):
+    opened, told = [], []
+    monkeypatch.setattr("gui.sheet_music.find_engraver", lambda: None)
+    monkeypatch.setattr("gui.sheet_music.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    window.model.reset(PHRASE)
+    assert window.show_sheet_music()
+    assert opened and exact(read_music(opened[0])) == exact(PHRASE)
+    monkeypatch.setattr("gui.sheet_music.QDesktopServices.openUrl", lambda url: False)
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.information", lambda *a: told.append(a[2]))
+    assert not window.show_sheet_music()
+    assert told and "MuseScore" in told[0] and ".musicxml" in told[0]
+
+
+def test_a_phrase_sheet_music_cannot_show_is_a_message(window, monkeypatch):
+    warned = []
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning", lambda *a: warned.append(a[2]))
+    window.model.reset(Phrase((Note(60, 0, 4), Note(3, 4, 4))))
+    assert not window.show_sheet_music()
+    assert warned and "below C0" in warned[0]
+    assert len(window.model) == 2
