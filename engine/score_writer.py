@@ -37,7 +37,32 @@ def _voices(notes: list[Note]) -> list[list[tuple[int, int, list[Note]]]]:
     return [events for _, events in voices] or [[]]
 
 
-def _measures(events, phrase: Phrase, total_quarters: float):
+def _spelled(midi: int, flats: bool):
+    """A pitch spelled for the key: black keys as flats in flat keys, as sharps otherwise."""
+    from music21 import pitch
+    p = pitch.Pitch(midi=midi)
+    if p.accidental is not None and p.accidental.name == "natural":
+        p.accidental = None                      # no natural signs where nothing needs cancelling
+    elif flats and p.accidental is not None and p.accidental.name == "sharp":
+        p = p.getEnharmonic()
+    return p
+
+
+def _key(phrase: Phrase):
+    """The key the notes suggest (Krumhansl-Schmuckler), for the key signature and spelling."""
+    from music21 import note, stream
+    flat = stream.Stream()
+    for n in phrase.notes:
+        flat.insert(n.start / phrase.steps_per_quarter, note.Note(midi=n.pitch,
+                                                                 quarterLength=n.duration / phrase.steps_per_quarter))
+    try:
+        return flat.analyze("key")
+    except Exception:                            # too few notes to tell: C major, no signature
+        from music21 import key
+        return key.Key("C")
+
+
+def _measures(events, phrase: Phrase, total_quarters: float, flats: bool = False):
     """One voice as a run of measures: notes, chords and the rests between them, tied over bars."""
     from music21 import chord, meter, note, stream
 
@@ -48,7 +73,7 @@ def _measures(events, phrase: Phrase, total_quarters: float):
     for start, length, group in events:
         if start > now:
             flat.insert(now / spq, note.Rest(quarterLength=(start - now) / spq))
-        pitches = sorted(n.pitch for n in group)
+        pitches = [_spelled(p, flats) for p in sorted(n.pitch for n in group)]
         element = note.Note(pitches[0]) if len(pitches) == 1 else chord.Chord(pitches)
         element.quarterLength = length / spq
         element.volume.velocity = max(n.velocity for n in group)
@@ -61,23 +86,26 @@ def _measures(events, phrase: Phrase, total_quarters: float):
 
 def phrase_to_score(phrase: Phrase, title: str = "Segue"):
     """The phrase as a music21 score for piano: two staves joined by a brace."""
-    from music21 import clef, layout, meter, metadata, note, stream, tempo
+    from music21 import clef, key, layout, meter, metadata, note, stream, tempo
 
     bar = phrase.time_signature[0] * 4 / phrase.time_signature[1]
     quarters = phrase.length / phrase.steps_per_quarter
     total = max(bar, -(-quarters // bar) * bar)
     score = stream.Score()
-    score.insert(0, metadata.Metadata(title=title))
+    score.insert(0, metadata.Metadata(title=title, composer="Segue"))
+    tonality = _key(phrase)
+    flats = tonality.sharps < 0
     staves = []
     for name, staff_clef, on_staff in (("Right hand", clef.TrebleClef, lambda p: p >= MIDDLE_C),
                                        ("Left hand", clef.BassClef, lambda p: p < MIDDLE_C)):
         staff = stream.PartStaff()
         staff.partName = name
-        voices = [_measures(v, phrase, total) for v in _voices([n for n in phrase.notes if on_staff(n.pitch)])]
+        voices = [_measures(v, phrase, total, flats) for v in _voices([n for n in phrase.notes if on_staff(n.pitch)])]
         for k in range(len(voices[0])):
             measure = stream.Measure(number=k + 1)
             if k == 0:
                 measure.insert(0, staff_clef())
+                measure.insert(0, key.KeySignature(tonality.sharps))
                 measure.insert(0, meter.TimeSignature("{}/{}".format(*phrase.time_signature)))
                 if not staves:
                     measure.insert(0, tempo.MetronomeMark(number=round(phrase.tempo_bpm, 2)))
