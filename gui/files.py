@@ -178,46 +178,35 @@ def _save_to(window, path: Path) -> bool:
 
 
 def export_midi(window, path=None) -> bool:
+    """Write the phrase as a standard MIDI file for a DAW."""
     from engine.midi_file import write_midi
-    if not len(window.model):
-        window.statusBar().showMessage("There are no notes to export yet.", 4000)
-        return False
-    if path is None:
-        stem = window.path.stem if window.path else "segue"
-        path, _ = QFileDialog.getSaveFileName(window, "Export MIDI", str(Path(_start_dir()) / f"{stem}.mid"),
-                                              "MIDI files (*.mid)")
-        if not path:
-            return False
-    path = Path(path)
-    if path.suffix.lower() not in (".mid", ".midi"):
-        path = path.with_suffix(".mid")
-    try:
-        write_midi(window.model.phrase(), path)
-    except MusicFileError as err:
-        QMessageBox.warning(window, "Cannot export", str(err))
-        return False
-    window.statusBar().showMessage(f"Exported {path.name}", 5000)
-    return True
+    return _export(window, path, "Export MIDI", "MIDI files (*.mid)", (".mid", ".midi"),
+                   lambda phrase, target, title: write_midi(phrase, target))
 
 
 def export_score(window, path=None) -> bool:
     """Write the phrase as sheet music (MusicXML) for a notation program."""
     from engine.score_writer import write_musicxml
+    return _export(window, path, "Export Sheet Music", "MusicXML scores (*.musicxml)", (".musicxml", ".xml"),
+                   lambda phrase, target, title: write_musicxml(phrase, target, title=title))
+
+
+def _export(window, path, caption: str, file_filter: str, suffixes: tuple[str, ...], write) -> bool:
+    """Ask where (unless ``path`` is given), fix the suffix, write; a failure is a message."""
     if not len(window.model):
         window.statusBar().showMessage("There are no notes to export yet.", 4000)
         return False
     stem = window.path.stem if window.path else "segue"
     if path is None:
-        path, _ = QFileDialog.getSaveFileName(window, "Export Sheet Music",
-                                              str(Path(_start_dir()) / f"{stem}.musicxml"),
-                                              "MusicXML scores (*.musicxml)")
+        path, _ = QFileDialog.getSaveFileName(window, caption, str(Path(_start_dir()) / f"{stem}{suffixes[0]}"),
+                                              file_filter)
         if not path:
             return False
     path = Path(path)
-    if path.suffix.lower() not in (".musicxml", ".xml"):
-        path = path.with_suffix(".musicxml")
+    if path.suffix.lower() not in suffixes:
+        path = path.with_suffix(suffixes[0])
     try:
-        write_musicxml(window.model.phrase(), path, title=stem)
+        write(window.model.phrase(), path, stem)
     except MusicFileError as err:
         QMessageBox.warning(window, "Cannot export", str(err))
         return False
