@@ -62,7 +62,7 @@ def continuation_stats(plt) -> Path | None:
     who = [w for w in ("composer", "segue", "original design") if w in medians]
     keys = [k for k in medians["composer"] if medians["composer"][k] and "distance" not in k
             and "repeating" not in k]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [3, 2]})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.4), gridspec_kw={"width_ratios": [3, 2]})
     width = 0.8 / len(who)
     for i, w in enumerate(who):
         ratios = [medians[w][k] / medians["composer"][k] for k in keys]
@@ -72,7 +72,7 @@ def continuation_stats(plt) -> Path | None:
     left.set_yticks([j + width * (len(who) - 1) / 2 for j in range(len(keys))], keys, fontsize=8)
     left.invert_yaxis()
     left.set_xlabel("median, as a share of what the composer wrote (1 = the same)")
-    left.legend(fontsize=8, frameon=False, loc="lower right")
+    left.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
     distances = [k for k in medians["composer"] if "composer's bars" in k]
     for i, w in enumerate(["seed"] + [x for x in who if x != "composer"]):
         right.bar([j + i * width for j in range(len(distances))], [medians[w][k] for k in distances],
