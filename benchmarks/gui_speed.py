@@ -46,6 +46,7 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
+    from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
     os.environ["SEGUE_DATA_DIR"] = str(ROOT / ".bench-data")
@@ -83,11 +84,20 @@ def main(argv=None) -> int:
         before = len(window.model)
         started = time.perf_counter()
         window.continue_phrase()
-        while window.job is not None or len(window.model) == before:
-            app.processEvents()
-            time.sleep(0.001)
+        job = window.job
+        loop = QEventLoop()                     # idle in the event loop, as the app is while it waits
+        window.model.notesChanged.connect(loop.quit)
+        job.finished.connect(loop.quit)
+        while len(window.model) == before and window.job is not None:
+            loop.exec()
+        window.model.notesChanged.disconnect(loop.quit)
         window.view.viewport().repaint()
         presses.append((time.perf_counter() - started) * 1000)
+        if len(window.model) == before:
+            raise SystemExit(f"Continue wrote nothing: {window.panel.status.text()}")
+        job.wait()                              # the worker is done before the next press
+        while window.job is not None:
+            app.processEvents()
     window.model.reset(big)
     app.processEvents()
     peak_with_model = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
