@@ -100,7 +100,11 @@ def show_sheet_music(window) -> bool:
         window.statusBar().showMessage("There are no notes to show yet.", 4000)
         return False
     title = window.path.stem if window.path else "Segue"
-    folder = Path(tempfile.mkdtemp(prefix="segue-score-"))
+    if getattr(window, "_score_folder", None) is None:      # one scratch folder per window
+        window._score_folder = tempfile.TemporaryDirectory(prefix="segue-score-")
+    folder = Path(window._score_folder.name)
+    for old in folder.glob("*"):
+        old.unlink(missing_ok=True)
     try:
         score = write_musicxml(window.model.phrase(), folder / f"{title}.musicxml", title=title)
     except MusicFileError as err:
