@@ -104,6 +104,15 @@ class Synth:
         return self.render(phrase)
 
 
+def click_bar(template: Phrase) -> Phrase:
+    """One bar of metronome clicks in the template's metre and tempo: a high downbeat, then beats."""
+    beat = template.steps_per_quarter * 4 // template.time_signature[1]
+    bar = template.steps_per_bar
+    clicks = tuple(Note(96 if step == 0 else 89, step, 1, 110 if step == 0 else 80)
+                   for step in range(0, bar, max(1, beat)))
+    return template.with_notes(clicks, end=bar)
+
+
 def _max_polyphony(phrase: Phrase, start: int, end: int) -> int:
     events = []
     for n in phrase.notes:

@@ -71,6 +71,8 @@ def create_actions(w) -> dict[str, QAction]:
     a["record"] = _action(w, "● Record", w.toggle_record, "R",
                           "Play a phrase in on a MIDI keyboard, from the playhead (R starts and stops)",
                           checkable=True)
+    a["metronome"] = _action(w, "Metronome While Recording", lambda on: w.set_metronome(on), None,
+                             "Click the beats (built-in sound) while you record", checkable=True)
 
     a["continue"] = _action(w, "Continue", w.continue_phrase, ["Ctrl+Return", "Ctrl+Enter"],
                             "Let the model write what comes next (Ctrl+Return)")

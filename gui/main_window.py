@@ -66,6 +66,8 @@ class MainWindow(QMainWindow):
         self.tools = {"draw": DrawTool(self.undo_stack), "select": SelectTool(self.undo_stack),
                       "erase": EraseTool(self.undo_stack)}
         self.actions_ = create_actions(self)
+        self.actions_["metronome"].setChecked(
+            QSettings("Segue", "Segue").value("recording/metronome", True, type=bool))
         for key in EDITOR_KEYS:                  # keys that spin boxes also use stay in the editor
             action = self.actions_[key]
             self.removeAction(action)
@@ -109,7 +111,7 @@ class MainWindow(QMainWindow):
         for key in ("continue", "cancel", None, "previous_take", "next_take", "keep_take", None, "train"):
             menu.addSeparator() if key is None else menu.addAction(a[key])
         menu = bar.addMenu("&Play")
-        for key in ("play", "stop", "rewind", "loop", "record"):
+        for key in ("play", "stop", "rewind", "loop", "record", "metronome"):
             menu.addAction(a[key])
         self.output_menu = menu.addMenu("Sound Output")
         self.output_menu.aboutToShow.connect(self._fill_output_menu)
@@ -439,13 +441,22 @@ class MainWindow(QMainWindow):
             self.stop()
             return
         self.actions_["record"].setChecked(True)
+        if self.playback is not None and self.actions_["metronome"].isChecked():
+            self.playback.metronome(self.model.template())
         self.statusBar().showMessage("Recording from the MIDI keyboard: play your phrase, press R to stop.")
+
+    def set_metronome(self, on: bool) -> None:
+        QSettings("Segue", "Segue").setValue("recording/metronome", bool(on))
+        if self.playback is not None and self.recorder is not None and self.recorder.is_recording():
+            self.playback.metronome(self.model.template() if on else None)
 
     def _note_recorded(self, note):
         self._recorded_ids += self.model.insert([(None, note, False)])
 
     def _recording_stopped(self, notes):
         self.actions_["record"].setChecked(False)
+        if self.playback is not None:
+            self.playback.metronome(None)
         self.stop()
         self.model.take(self._recorded_ids)
         self._recorded_ids = []

@@ -32,6 +32,7 @@ class Playback(QObject):
         self._synth = None
         self._mixer_ready: bool | None = None
         self._sound = None
+        self._clicks = None                    # the metronome's looping bar, while recording
         self._playing = False
         self._clock = QElapsedTimer()
         self._timer = QTimer(self)
@@ -164,6 +165,20 @@ class Playback(QObject):
             self._playing = False
             self.stopped.emit()
 
+    def metronome(self, template: Phrase | None) -> bool:
+        """Click the beats of ``template``'s metre and tempo through the built-in sound until called
+        with None (whatever the chosen output, so it never lands in a recording on a port)."""
+        if self._clicks is not None:
+            self._clicks.stop()
+            self._clicks = None
+        if template is None or not self._mixer():
+            return False
+        from engine.synth import click_bar
+        bar = click_bar(template)
+        self._clicks = self._sound_of(self._synth.render(bar, 0, bar.length, tail=False))
+        self._clicks.play(loops=-1)
+        return True
+
     def preview(self, pitch: int, velocity: int = 90) -> None:
         """Sound one key briefly (a click on the keyboard or a newly drawn note)."""
         if self._player is not None:
@@ -187,6 +202,7 @@ class Playback(QObject):
                 pass
 
     def close(self) -> None:
+        self.metronome(None)
         self.stop()
         if self._player is not None:
             self._player.close()

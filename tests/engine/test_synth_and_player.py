@@ -89,3 +89,12 @@ def test_a_port_that_disappears_is_reported_not_raised():
     assert "device unplugged" in errors[0]
     player.close()
     assert port.closed
+
+
+def test_a_bar_of_metronome_clicks_follows_the_metre():
+    from engine.phrase import Phrase
+    from engine.synth import click_bar
+    waltz = click_bar(Phrase(tempo_bpm=90, time_signature=(3, 4)))
+    assert [(n.start, n.pitch) for n in waltz.notes] == [(0, 96), (4, 89), (8, 89)] and waltz.length == 12
+    jig = click_bar(Phrase(time_signature=(6, 8)))
+    assert [n.start for n in jig.notes] == [0, 2, 4, 6, 8, 10] and jig.notes[0].velocity > jig.notes[1].velocity

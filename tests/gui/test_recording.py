@@ -56,6 +56,7 @@ def test_record_a_phrase_from_the_keyboard_is_one_undo_step(window, qtbot, monke
 
 def recorded(window, qtbot, keyboard):
     assert window.recorder.is_recording() and keyboard.name == "Piano Keys"
+    assert window.actions_["metronome"].isChecked() and window.playback._clicks is not None   # ticking
     assert window.actions_["record"].isChecked()
     arrivals = []
     window.recorder.noteRecorded.connect(arrivals.append)
@@ -69,6 +70,7 @@ def recorded(window, qtbot, keyboard):
     qtbot.wait(300)
     QTest.keyClick(window.view, Qt.Key_R)                               # stop: held keys end now
     assert not window.recorder.is_recording() and keyboard.closed
+    assert window.playback._clicks is None                              # and silent again
     assert not window.actions_["record"].isChecked()
     played = [n for n in notes(window) if n[0] != 48]
     assert [p for p, _, _ in played] == [60, 64, 67]
