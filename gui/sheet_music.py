@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QProcess, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QProcess, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QPixmap
 from PySide6.QtWidgets import QDialog, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -44,8 +44,14 @@ class Engraving(QObject):
         self.process.finished.connect(self._finished)
         self.process.errorOccurred.connect(self._error)
 
-    def start(self) -> None:
+    def start(self, limit_ms: int = 60_000) -> None:
         self.process.start()
+        QTimer.singleShot(limit_ms, self._too_long)
+
+    def _too_long(self) -> None:
+        if self.process.state() != QProcess.NotRunning:
+            self._timed_out = True
+            self.process.kill()
 
     def _pages(self) -> list[Path]:
         pages = sorted(self.out.parent.glob(f"{self.out.stem}-*.png"),
@@ -53,6 +59,9 @@ class Engraving(QObject):
         return pages or ([self.out] if self.out.exists() else [])
 
     def _finished(self, code: int, status) -> None:
+        if getattr(self, "_timed_out", False):
+            self.failed.emit("MuseScore took more than a minute and was stopped.")
+            return
         pages = self._pages()
         if code == 0 and status == QProcess.NormalExit and pages:
             self.finished_with.emit(pages)

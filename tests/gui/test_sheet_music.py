@@ -1,6 +1,5 @@
 """Sheet music from the window: exported for notation programs, or engraved and shown."""
 
-import os
 import stat
 from pathlib import Path
 
@@ -67,3 +66,16 @@ def test_a_phrase_sheet_music_cannot_show_is_a_message(window, monkeypatch):
     assert not window.show_sheet_music()
     assert warned and "below C0" in warned[0]
     assert len(window.model) == 2
+
+
+def test_a_musescore_that_hangs_is_stopped_and_said(window, qtbot, tmp_path, monkeypatch):
+    from gui.sheet_music import Engraving
+    script = tmp_path / "stuck"
+    script.write_text("#!/bin/sh\nsleep 30\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    score = tmp_path / "x.musicxml"
+    score.write_text("<score-partwise/>")
+    job = Engraving(str(script), score, window)
+    with qtbot.waitSignal(job.failed, timeout=10_000) as failed:
+        job.start(limit_ms=300)
+    assert "more than a minute" in failed.args[0]
