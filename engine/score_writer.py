@@ -115,7 +115,10 @@ def phrase_to_score(phrase: Phrase, title: str = "Segue"):
             else:
                 for number, voice_measures in enumerate(voices, start=1):
                     voice = stream.Voice(id=str(number))
-                    for element in voice_measures[k].notesAndRests:
+                    content = list(voice_measures[k].notesAndRests)
+                    for element in content:
+                        if number > 1 and len(content) == 1 and element.isRest:
+                            element.style.hideObjectOnPrint = True   # an inner voice silent all bar
                         voice.insert(element.offset, element)
                     measure.insert(0, voice)
             staff.append(measure)
