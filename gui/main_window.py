@@ -313,7 +313,7 @@ class MainWindow(QMainWindow):
         except ImportError:
             return
         self.playback = Playback(self)
-        self.playback.position.connect(lambda step: self.view.set_playhead(step, follow=True))
+        self.playback.position.connect(lambda step: self.view.set_playhead(max(0.0, step), follow=True))
         self.playback.stopped.connect(lambda: self.actions_["play"].setText("▶ Play"))
         self.playback.started.connect(lambda: self.actions_["play"].setText("❚❚ Stop"))
         self.playback.error.connect(lambda m: self.statusBar().showMessage(m, 8000))
@@ -432,18 +432,29 @@ class MainWindow(QMainWindow):
         if recorder.is_recording():
             recorder.stop()
             return
-        start = float(int(self.view.playhead))
+        template = self.model.template()
+        clicks = self.playback is not None and self.actions_["metronome"].isChecked()
+        bar = template.steps_per_bar
+        start = float(int(self.view.playhead) // bar * bar) if clicks else float(int(self.view.playhead))
+        count_in = bar if clicks else 0
         self._recorded_ids = []
+        # Everything starts together, a bar early when counting in: the clicks (made ready first),
+        # the notes already there (from the bar before, as a pre-roll) and the recording clock.
+        # What is played during the count-in lands before the start, as a pickup.
+        if clicks:
+            clicks = self.playback.metronome(template, start=False)
         if self.playback is not None and len(self.model):
-            self.playback.play(self.model.phrase(), from_step=start)   # first: its clock starts now too
-        if not recorder.start(start, self.model.template().seconds_per_step, self.view.snap):
+            self.playback.play(self.model.phrase(), from_step=start - count_in)
+        if not recorder.start(start - count_in, template.seconds_per_step, self.view.snap):
             self.actions_["record"].setChecked(False)
+            self.playback.metronome(None) if self.playback is not None else None
             self.stop()
             return
+        if clicks:
+            self.playback.start_metronome()
         self.actions_["record"].setChecked(True)
-        if self.playback is not None and self.actions_["metronome"].isChecked():
-            self.playback.metronome(self.model.template())
-        self.statusBar().showMessage("Recording from the MIDI keyboard: play your phrase, press R to stop.")
+        self.statusBar().showMessage(("One bar to count in, then play" if count_in else "Recording: play")
+                                     + " your phrase on the MIDI keyboard; press R to stop.")
 
     def set_metronome(self, on: bool) -> None:
         QSettings("Segue", "Segue").setValue("recording/metronome", bool(on))

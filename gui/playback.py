@@ -165,9 +165,11 @@ class Playback(QObject):
             self._playing = False
             self.stopped.emit()
 
-    def metronome(self, template: Phrase | None) -> bool:
-        """Click the beats of ``template``'s metre and tempo through the built-in sound until called
-        with None (whatever the chosen output, so it never lands in a recording on a port)."""
+    def metronome(self, template: Phrase | None, start: bool = True) -> bool:
+        """Click the beats of ``template``'s metre and tempo through the built-in sound (whatever
+        the chosen output, so the clicks never reach a recording on a port), a bar at a time, until
+        called with None. With ``start=False`` the clicks are only made ready: ``start_metronome``
+        then starts them at once (to start them in step with other things)."""
         if self._clicks is not None:
             self._clicks.stop()
             self._clicks = None
@@ -176,8 +178,13 @@ class Playback(QObject):
         from engine.synth import click_bar
         bar = click_bar(template)
         self._clicks = self._sound_of(self._synth.render(bar, 0, bar.length, tail=False))
-        self._clicks.play(loops=-1)
+        if start:
+            self.start_metronome()
         return True
+
+    def start_metronome(self) -> None:
+        if self._clicks is not None:
+            self._clicks.play(loops=-1)
 
     def preview(self, pitch: int, velocity: int = 90) -> None:
         """Sound one key briefly (a click on the keyboard or a newly drawn note)."""

@@ -44,6 +44,7 @@ def test_record_a_phrase_from_the_keyboard_is_one_undo_step(window, qtbot, monke
     monkeypatch.setattr(mido, "open_input", keyboard.open)
     window.model.reset(Phrase((Note(48, 0, 16),), tempo_bpm=240))      # a step lasts 1/16 s
     window.undo_stack.clear()
+    window.actions_["metronome"].setChecked(False)                       # no count-in: at once
     window.view.setFocus()
     QTest.keyClick(window.view, Qt.Key_R)
     try:
@@ -56,7 +57,7 @@ def test_record_a_phrase_from_the_keyboard_is_one_undo_step(window, qtbot, monke
 
 def recorded(window, qtbot, keyboard):
     assert window.recorder.is_recording() and keyboard.name == "Piano Keys"
-    assert window.actions_["metronome"].isChecked() and window.playback._clicks is not None   # ticking
+    assert window.playback._clicks is None
     assert window.actions_["record"].isChecked()
     arrivals = []
     window.recorder.noteRecorded.connect(arrivals.append)
@@ -70,7 +71,6 @@ def recorded(window, qtbot, keyboard):
     qtbot.wait(300)
     QTest.keyClick(window.view, Qt.Key_R)                               # stop: held keys end now
     assert not window.recorder.is_recording() and keyboard.closed
-    assert window.playback._clicks is None                              # and silent again
     assert not window.actions_["record"].isChecked()
     played = [n for n in notes(window) if n[0] != 48]
     assert [p for p, _, _ in played] == [60, 64, 67]
@@ -81,6 +81,33 @@ def recorded(window, qtbot, keyboard):
     assert notes(window) == [(48, 0, 16)]
     window.undo_stack.redo()
     assert len(notes(window)) == 4
+
+
+def test_with_the_metronome_a_bar_is_counted_in_and_a_pickup_kept(window, qtbot, monkeypatch):
+    keyboard = Keyboard()
+    monkeypatch.setattr("gui.recording.input_names", lambda: (["Piano Keys"], None))
+    monkeypatch.setattr(mido, "open_input", keyboard.open)
+    qtbot.waitUntil(lambda: window.playback is not None, timeout=3000)
+    window.model.reset(Phrase((Note(48, 0, 64),), tempo_bpm=240))      # a bar of 4/4 lasts 1 s
+    window.undo_stack.clear()
+    window.actions_["metronome"].setChecked(True)
+    window.view.set_playhead(21.0)                                      # inside bar 2: starts at 16
+    window.toggle_record()
+    try:
+        assert window.recorder.is_recording() and window.playback._clicks is not None   # ticking
+        player = keyboard.play([(0.5, mido.Message("note_on", note=60, velocity=90)),    # count-in
+                                (0.25, mido.Message("note_off", note=60)),
+                                (0.5, mido.Message("note_on", note=64, velocity=90)),   # bar 2, beat 2
+                                (0.25, mido.Message("note_off", note=64))])
+        player.join()
+        qtbot.waitUntil(lambda: len(window.model) == 3, timeout=2000)
+    finally:
+        window.toggle_record()
+        window.undo_stack.setClean()
+    assert window.playback._clicks is None                              # silent again
+    played = sorted((n.pitch, n.start) for _, n in window.model.items() if n.pitch != 48)
+    assert played[0][0] == 60 and 7 <= played[0][1] <= 9                # the pickup, before bar 2
+    assert played[1][0] == 64 and 19 <= played[1][1] <= 21
 
 
 def test_no_keyboard_is_a_message_not_a_crash(window, monkeypatch):
