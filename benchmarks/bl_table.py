@@ -36,16 +36,18 @@ PUBLISHED = {
 RECIPES = {
     "piano-midi-de": ["--embedding-size", "128", "--hidden-size", "512", "--layers", "2", "--dropout", "0.5",
                       "--transpose", "5", "--window", "128", "--batch-size", "16", "--epochs", "80",
-                      "--patience", "6", "--max-minutes", "90", "--threads", "1", "--seed", "0"],
+                      "--patience", "8", "--lr-patience", "3", "--max-minutes", "60", "--threads", "1",
+                      "--seed", "0"],
     "nottingham": ["--embedding-size", "128", "--hidden-size", "384", "--layers", "2", "--dropout", "0.3",
                    "--transpose", "5", "--window", "128", "--batch-size", "32", "--epochs", "60",
                    "--patience", "5", "--max-minutes", "90", "--threads", "1", "--seed", "0"],
     "musedata": ["--embedding-size", "128", "--hidden-size", "512", "--layers", "2", "--dropout", "0.4",
                  "--transpose", "5", "--window", "128", "--batch-size", "32", "--epochs", "60",
                  "--patience", "5", "--max-minutes", "90", "--threads", "1", "--seed", "0"],
-    "jsb-chorales": ["--embedding-size", "96", "--hidden-size", "256", "--layers", "2", "--dropout", "0.4",
-                     "--transpose", "5", "--window", "64", "--batch-size", "16", "--epochs", "80",
-                     "--patience", "8", "--max-minutes", "60", "--threads", "1", "--seed", "0"],
+    "jsb-chorales": ["--embedding-size", "96", "--hidden-size", "256", "--layers", "2", "--dropout", "0.2",
+                     "--transpose", "5", "--window", "64", "--batch-size", "16", "--epochs", "300",
+                     "--patience", "10", "--lr-patience", "3", "--max-minutes", "22", "--threads", "1",
+                     "--seed", "0"],
 }
 
 
