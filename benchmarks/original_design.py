@@ -72,13 +72,18 @@ def phrase_of(words: list[str], template: Phrase, offset: int = 0) -> Phrase:
     """Words back to notes, one after the other from step ``offset`` (the paper's reading)."""
     notes, now = [], offset
     for word in words:
-        pitches, _, quarters = word.rpartition("_")
-        length = max(1, round(float(quarters) * template.steps_per_quarter))
+        pitches = word.rpartition("_")[0]
+        length = _steps(word, template)
         if pitches != "rest":
             notes += [Note(int(p), now, length, DEFAULT_VELOCITY) for p in pitches.split(".")]
         now += length
     return Phrase(tuple(sorted(notes, key=Note.sort_key)), template.steps_per_quarter,
                   template.tempo_bpm, template.time_signature, now)
+
+
+def _steps(word: str, template: Phrase) -> int:
+    """How many grid steps a word lasts (at least one)."""
+    return max(1, round(float(word.rpartition("_")[2]) * template.steps_per_quarter))
 
 
 def _quarters(steps: int, phrase: Phrase) -> str:
@@ -243,6 +248,7 @@ class Baseline:
             words = [self.vocab[0]] * (WINDOW - len(words)) + words
         ids = [self.index[w] for w in words]
         generator = torch.Generator().manual_seed(seed_value)
+        from engine.phrase import trim
         target = bars * seed.steps_per_bar
         new: list[str] = []
         written = 0
@@ -252,13 +258,8 @@ class Baseline:
                 pick = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=generator))
                 ids.append(pick)
                 new.append(self.vocab[pick])
-                written = phrase_of(new, seed).length
-        return _cut(phrase_of(new, seed), target)
-
-
-def _cut(phrase: Phrase, length: int) -> Phrase:
-    from engine.phrase import trim
-    return trim(phrase, 0, length)
+                written += _steps(self.vocab[pick], seed)
+        return trim(phrase_of(new, seed), 0, target)
 
 
 def report(folder: Path = OUT) -> dict:

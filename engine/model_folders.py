@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from .errors import ModelError
+from .user_data import data_dir
 
 FORMAT = "segue-model"
 VERSION = 1
@@ -21,11 +22,7 @@ DEFAULT_MODEL = "default"
 
 def user_models_dir() -> Path:
     """Where models the user trains in the app are written: their own data folder, not the install."""
-    base = os.environ.get("SEGUE_DATA_DIR")
-    if base:
-        return Path(base) / "models"
-    from platformdirs import user_data_dir
-    return Path(user_data_dir("Segue", "Segue")) / "models"
+    return data_dir() / "models"
 
 
 def find_model(name_or_path: str | Path | None = None) -> Path:

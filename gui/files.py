@@ -241,11 +241,8 @@ def _open_seed(window, seed, load_seed) -> None:
 # -- autosave ------------------------------------------------------------------------------------
 
 def autosave_dir() -> Path:
-    base = os.environ.get("SEGUE_DATA_DIR")
-    if base:
-        return Path(base) / "autosave"
-    from platformdirs import user_data_dir
-    return Path(user_data_dir("Segue", "Segue")) / "autosave"
+    from engine.user_data import data_dir
+    return data_dir() / "autosave"
 
 
 def autosave_path() -> Path:

@@ -13,9 +13,10 @@ from engine.phrase import Note
 
 from . import editing, files
 from .actions import create_actions
-from .commands import AddNotes, Continue
+from .commands import Continue
 from .continue_panel import ContinuePanel
 from .phrase_model import PhraseModel
+from .record_take import metronome_wanted
 from .piano_roll import PianoRollView
 from .rulers import Keyboard, Ruler
 from .tools import DrawTool, EraseTool, SelectTool
@@ -36,8 +37,7 @@ class MainWindow(QMainWindow):
         self.path: Path | None = None
         self.job = None
         self.train_dialog = None
-        self.recorder = None
-        self._recorded_ids: list[int] = []
+        self.takes = None                        # recording from a MIDI keyboard, made when first used
         self.take: Continue | None = None
         self.playback = None
         self.setAcceptDrops(True)
@@ -66,8 +66,7 @@ class MainWindow(QMainWindow):
         self.tools = {"draw": DrawTool(self.undo_stack), "select": SelectTool(self.undo_stack),
                       "erase": EraseTool(self.undo_stack)}
         self.actions_ = create_actions(self)
-        self.actions_["metronome"].setChecked(
-            QSettings("Segue", "Segue").value("recording/metronome", True, type=bool))
+        self.actions_["metronome"].setChecked(metronome_wanted())
         for key in EDITOR_KEYS:                  # keys that spin boxes also use stay in the editor
             action = self.actions_[key]
             self.removeAction(action)
@@ -116,7 +115,7 @@ class MainWindow(QMainWindow):
         self.output_menu = menu.addMenu("Sound Output")
         self.output_menu.aboutToShow.connect(self._fill_output_menu)
         self.input_menu = menu.addMenu("MIDI Input")
-        self.input_menu.aboutToShow.connect(self._fill_input_menu)
+        self.input_menu.aboutToShow.connect(lambda: self._take_recorder().fill_input_menu(self.input_menu))
         menu = bar.addMenu("&View")
         for key in ("zoom_in", "zoom_out", None, "sheet_music"):
             menu.addSeparator() if key is None else menu.addAction(a[key])
@@ -313,7 +312,7 @@ class MainWindow(QMainWindow):
         except ImportError:
             return
         self.playback = Playback(self)
-        self.playback.position.connect(lambda step: self.view.set_playhead(max(0.0, step), follow=True))
+        self.playback.position.connect(lambda step: self.view.set_playhead(step, follow=True))
         self.playback.stopped.connect(lambda: self.actions_["play"].setText("▶ Play"))
         self.playback.started.connect(lambda: self.actions_["play"].setText("❚❚ Stop"))
         self.playback.error.connect(lambda m: self.statusBar().showMessage(m, 8000))
@@ -415,85 +414,18 @@ class MainWindow(QMainWindow):
         if folder:
             self.statusBar().showMessage(f"Continue now uses the model '{Path(folder).name}'.", 5000)
 
-    # -- playing a phrase in ------------------------------------------------------------------------
-    def _midi_recorder(self):
-        if self.recorder is None:
-            from .recording import MidiRecorder
-            self.recorder = MidiRecorder(self)
-            self.recorder.noteRecorded.connect(self._note_recorded)
-            self.recorder.position.connect(lambda step: self.view.set_playhead(step, follow=True))
-            self.recorder.stopped.connect(self._recording_stopped)
-            self.recorder.error.connect(self._recording_error)
-        return self.recorder
+    # -- playing a phrase in (gui/record_take.py) ---------------------------------------------------
+    def _take_recorder(self):
+        if self.takes is None:
+            from .record_take import TakeRecorder
+            self.takes = TakeRecorder(self)
+        return self.takes
 
     def toggle_record(self):
-        """Record from the MIDI keyboard at the playhead, playing the notes already there along."""
-        recorder = self._midi_recorder()
-        if recorder.is_recording():
-            recorder.stop()
-            return
-        template = self.model.template()
-        clicks = self.playback is not None and self.actions_["metronome"].isChecked()
-        bar = template.steps_per_bar
-        start = float(int(self.view.playhead) // bar * bar) if clicks else float(int(self.view.playhead))
-        count_in = bar if clicks else 0
-        self._recorded_ids = []
-        # Everything starts together, a bar early when counting in: the clicks (made ready first),
-        # the notes already there (from the bar before, as a pre-roll) and the recording clock.
-        # What is played during the count-in lands before the start, as a pickup.
-        if clicks:
-            clicks = self.playback.metronome(template, start=False)
-        if self.playback is not None and len(self.model):
-            self.playback.play(self.model.phrase(), from_step=start - count_in)
-        if not recorder.start(start - count_in, template.seconds_per_step, self.view.snap):
-            self.actions_["record"].setChecked(False)
-            self.playback.metronome(None) if self.playback is not None else None
-            self.stop()
-            return
-        if clicks:
-            self.playback.start_metronome()
-        self.actions_["record"].setChecked(True)
-        self.statusBar().showMessage(("One bar to count in, then play" if count_in else "Recording: play")
-                                     + " your phrase on the MIDI keyboard; press R to stop.")
+        self._take_recorder().toggle()
 
     def set_metronome(self, on: bool) -> None:
-        QSettings("Segue", "Segue").setValue("recording/metronome", bool(on))
-        if self.playback is not None and self.recorder is not None and self.recorder.is_recording():
-            self.playback.metronome(self.model.template() if on else None)
-
-    def _note_recorded(self, note):
-        self._recorded_ids += self.model.insert([(None, note, False)])
-
-    def _recording_stopped(self, notes):
-        self.actions_["record"].setChecked(False)
-        if self.playback is not None:
-            self.playback.metronome(None)
-        self.stop()
-        self.model.take(self._recorded_ids)
-        self._recorded_ids = []
-        if not notes:
-            self.statusBar().showMessage("Nothing was played, so nothing was recorded.", 5000)
-            return
-        self.undo_stack.push(AddNotes(self.model, notes, "Record from MIDI keyboard"))
-        self.statusBar().showMessage(f"Recorded {len(notes)} note{'s' * (len(notes) > 1)}.", 5000)
-
-    def _recording_error(self, message):
-        self.actions_["record"].setChecked(False)
-        self.statusBar().showMessage(message, 10000)
-        QMessageBox.information(self, "Record", message)
-
-    def _fill_input_menu(self):
-        self.input_menu.clear()
-        recorder = self._midi_recorder()
-        names, problem = recorder.inputs()
-        if not names:
-            self.input_menu.addAction(problem or "No MIDI input connected").setEnabled(False)
-            return
-        for name in names:
-            action = self.input_menu.addAction(name)
-            action.setCheckable(True)
-            action.setChecked(name == recorder.input_name or (len(names) == 1 and not recorder.input_name))
-            action.triggered.connect(lambda _=False, n=name: recorder.choose(n))
+        self._take_recorder().set_metronome(on)
 
     def closeEvent(self, event):
         if self.train_dialog is not None and self.train_dialog.is_training():
@@ -505,8 +437,8 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.Yes:
                 event.ignore()
                 return
-        if self.recorder is not None and self.recorder.is_recording():
-            self.recorder.stop()                 # the take becomes notes (and is saved with the rest)
+        if self.takes is not None and self.takes.is_recording():
+            self.takes.toggle()                  # the take becomes notes (and is saved with the rest)
         if not files.confirm_discard(self):
             event.ignore()
             return

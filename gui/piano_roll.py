@@ -144,8 +144,8 @@ class PianoRollView(QAbstractScrollArea):
         self.playhead = max(0.0, step)
         if follow:
             left, right = self.visible_steps()
-            if not left <= step <= right - 2:
-                self.horizontalScrollBar().setValue(int(self.geo.x(step) - self.geo.step_width * 4))
+            if not left <= self.playhead <= right - 2:
+                self.horizontalScrollBar().setValue(int(self.geo.x(self.playhead) - self.geo.step_width * 4))
         self.viewport().update()
         self.playheadMoved.emit(self.playhead)
 

@@ -111,4 +111,4 @@ class MidiRecorder(QObject):
     def _tick(self) -> None:
         if self._recording is not None:
             r = self._recording
-            self.position.emit(max(0.0, r.start_step + (time.monotonic() - self._t0) / r.seconds_per_step))
+            self.position.emit(r.start_step + (time.monotonic() - self._t0) / r.seconds_per_step)

@@ -50,17 +50,17 @@ def test_record_a_phrase_from_the_keyboard_is_one_undo_step(window, qtbot, monke
     try:
         recorded(window, qtbot, keyboard)
     finally:
-        if window.recorder.is_recording():
-            window.recorder.stop()
+        if window.takes.input.is_recording():
+            window.takes.input.stop()
         window.undo_stack.setClean()
 
 
 def recorded(window, qtbot, keyboard):
-    assert window.recorder.is_recording() and keyboard.name == "Piano Keys"
+    assert window.takes.input.is_recording() and keyboard.name == "Piano Keys"
     assert window.playback._clicks is None
     assert window.actions_["record"].isChecked()
     arrivals = []
-    window.recorder.noteRecorded.connect(arrivals.append)
+    window.takes.input.noteRecorded.connect(arrivals.append)
     player = keyboard.play([(0.0, mido.Message("note_on", note=60, velocity=100)),
                             (0.25, mido.Message("note_off", note=60)),
                             (0.0, mido.Message("note_on", note=64, velocity=80)),
@@ -70,7 +70,7 @@ def recorded(window, qtbot, keyboard):
     assert [p for p, s, _ in notes(window) if s <= 1] == [48, 60], "a released note shows at once"
     qtbot.wait(300)
     QTest.keyClick(window.view, Qt.Key_R)                               # stop: held keys end now
-    assert not window.recorder.is_recording() and keyboard.closed
+    assert not window.takes.input.is_recording() and keyboard.closed
     assert not window.actions_["record"].isChecked()
     played = [n for n in notes(window) if n[0] != 48]
     assert [p for p, _, _ in played] == [60, 64, 67]
@@ -94,7 +94,7 @@ def test_with_the_metronome_a_bar_is_counted_in_and_a_pickup_kept(window, qtbot,
     window.view.set_playhead(21.0)                                      # inside bar 2: starts at 16
     window.toggle_record()
     try:
-        assert window.recorder.is_recording() and window.playback._clicks is not None   # ticking
+        assert window.takes.input.is_recording() and window.playback._clicks is not None   # ticking
         player = keyboard.play([(0.5, mido.Message("note_on", note=60, velocity=90)),    # count-in
                                 (0.25, mido.Message("note_off", note=60)),
                                 (0.5, mido.Message("note_on", note=64, velocity=90)),   # bar 2, beat 2
@@ -115,7 +115,7 @@ def test_no_keyboard_is_a_message_not_a_crash(window, monkeypatch):
     monkeypatch.setattr("gui.main_window.QMessageBox.information", lambda *a: shown.append(a[2]))
     monkeypatch.setattr("gui.recording.input_names", lambda: ([], "MIDI inputs are not available (no ALSA)"))
     window.toggle_record()
-    assert shown and "no ALSA" in shown[-1] and not window.recorder.is_recording()
+    assert shown and "no ALSA" in shown[-1] and not window.takes.input.is_recording()
     assert not window.actions_["record"].isChecked()
     monkeypatch.setattr("gui.recording.input_names", lambda: (["Gone"], None))
 
@@ -125,4 +125,4 @@ def test_no_keyboard_is_a_message_not_a_crash(window, monkeypatch):
     monkeypatch.setattr(mido, "open_input", unplugged)
     window.toggle_record()
     assert "Gone" in shown[-1] and "device disconnected" in shown[-1]
-    assert not window.recorder.is_recording()
+    assert not window.takes.input.is_recording()
