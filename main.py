@@ -49,6 +49,9 @@ def command_parser() -> argparse.ArgumentParser:
     train.add_argument("--no-held-notes", action="store_true",
                        help="the plain token LSTM: do not also feed the network the notes still sounding "
                             "and the step in the bar")
+    train.add_argument("--pitch-memory", action="store_true",
+                       help="also score every candidate pitch by when it was last played and by its interval "
+                            "from the last note and the bass, with weights shared by all pitches")
 
     cont = sub.add_parser("continue", help="continue a seed phrase and write MIDI")
     cont.add_argument("seed_file", nargs="?", help="MIDI or score file (default: a random excerpt of "

@@ -71,7 +71,7 @@ def train_command(args) -> int:
         batch_size=args.batch_size, learning_rate=args.learning_rate, epochs=args.epochs,
         patience=args.patience, lr_patience=getattr(args, "lr_patience", 1), max_minutes=args.max_minutes, seed=args.seed, device=args.device,
         threads=args.threads, transpose=(-args.transpose, args.transpose), credit=args.credit or "",
-        context=not getattr(args, "no_held_notes", False),
+        context=not getattr(args, "no_held_notes", False), pitch_memory=getattr(args, "pitch_memory", False),
         command="python main.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
     bar = ProgressBar()
 

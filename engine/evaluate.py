@@ -29,13 +29,13 @@ def score_sequences(model, sequences: Sequence[Sequence[int]], vocab=None, devic
     of ``chunk`` steps so memory stays bounded. With ``vocab`` the softmax is taken over the
     tokens the spelling rules allow (see ``grammar.py``). Returns totals and per-sequence NLL.
     """
-    from .context import context_features
     from .grammar import Grammar, pitch_floors
+    from .side_inputs import batch_inputs, model_arguments, needs_side_inputs, stream_inputs
     grammar = Grammar(vocab, device) if vocab is not None and grammar else None
     config = getattr(model, "config", None)
-    context = bool(getattr(config, "context", False))
-    if context and vocab is None:
-        raise ValueError("scoring a model that reads held notes needs its vocabulary")
+    reads_more = needs_side_inputs(config)
+    if reads_more and vocab is None:
+        raise ValueError("scoring a model that reads held notes or pitch memory needs its vocabulary")
     was_training = model.training
     model.eval()
     order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
@@ -47,14 +47,8 @@ def score_sequences(model, sequences: Sequence[Sequence[int]], vocab=None, devic
         longest = max(len(sequences[i]) for i in group)
         batch = torch.full((len(group), longest), PAD, dtype=torch.long)
         floors = torch.zeros((len(group), longest), dtype=torch.long)
-        if context:
-            sounding = torch.zeros((len(group), longest, config.pitches), dtype=torch.bool)
-            position = torch.zeros((len(group), longest), dtype=torch.long)
+        side = batch_inputs([stream_inputs(sequences[i], vocab, config) for i in group], longest) if reads_more else {}
         for row, i in enumerate(group):
-            if context:
-                held, where = context_features(sequences[i], vocab, config.bar_steps)
-                sounding[row, :len(held)] = torch.from_numpy(held)
-                position[row, :len(where)] = torch.from_numpy(where)
             batch[row, :len(sequences[i])] = torch.as_tensor(np.asarray(sequences[i], dtype=np.int64))
             if grammar is not None:
                 floors[row, :len(sequences[i])] = torch.from_numpy(pitch_floors(sequences[i], vocab))
@@ -65,11 +59,8 @@ def score_sequences(model, sequences: Sequence[Sequence[int]], vocab=None, devic
             x = batch[:, t:t + chunk]
             y = batch[:, t + 1:t + 1 + chunk]
             x = x[:, :y.size(1)]
-            if context:
-                span = slice(t, t + x.size(1))
-                logits, state = model(x, state, sounding[:, span].to(device), position[:, span].to(device))
-            else:
-                logits, state = model(x, state)
+            span = slice(t, t + x.size(1))
+            logits, state = model(x, state, **model_arguments({k: v[:, span] for k, v in side.items()}, device))
             if grammar is not None:
                 log_probs = grammar.log_probs(logits, x, floors[:, t:t + x.size(1)])
             else:

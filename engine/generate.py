@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Callable
 
-import numpy as np
 import torch
 
 from .checkpoint import LoadedModel
-from .context import Clock, context_features
 from .grammar import Grammar
 from .phrase import DEFAULT_VELOCITY, Phrase, regrid, trim
+from .side_inputs import Followers, model_arguments, needs_side_inputs, stream_inputs
 from .tokens import END, PAD, START, Decoder, decode, encode
 
 MAX_NOTES_PER_ONSET = 12
@@ -132,19 +131,10 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
 
     prompt = encode(own, vocab)[:-1] if own.notes else [START]      # seed + its trailing rest
     k = options.variations
-    context = bool(getattr(model.config, "context", False))
-    clocks = []
-    if context:
-        sounding, position = context_features(prompt, vocab, model.config.bar_steps)
-        logits, state = model(torch.tensor([prompt], device=device), None,
-                              torch.from_numpy(sounding)[None].to(device), torch.from_numpy(position)[None].to(device))
-        for _ in range(k):
-            clock = Clock(vocab, model.config.bar_steps)
-            for token in prompt:
-                clock.feed(token)
-            clocks.append(clock)
-    else:
-        logits, state = model(torch.tensor([prompt], device=device))
+    reads_more = needs_side_inputs(model.config)
+    side = {key: torch.from_numpy(value)[None] for key, value in stream_inputs(prompt, vocab, model.config).items()}
+    logits, state = model(torch.tensor([prompt], device=device), None, **model_arguments(side, device))
+    followers = Followers(vocab, model.config, prompt, k) if reads_more else None
     logits = logits[:, -1].expand(k, -1)
     state = tuple(s.expand(-1, k, -1).contiguous() for s in state)
 
@@ -169,14 +159,8 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
             break
         if progress and step % 8 == 0:
             progress(min(d.now for d in decoders) / target)
-        if context:
-            for clock, token in zip(clocks, tokens.tolist()):
-                clock.feed(token)
-            held = torch.from_numpy(np.stack([c.sounding() for c in clocks]))
-            where = torch.tensor([c.position for c in clocks])
-            logits, state = model.step(tokens.to(device), state, held.to(device), where.to(device))
-        else:
-            logits, state = model.step(tokens.to(device), state)
+        side = followers.feed(tokens.tolist()) if followers else {}
+        logits, state = model.step(tokens.to(device), state, **model_arguments(side, device))
     results = []
     for decoder in decoders:
         notes = [n for n in decoder.close() if n.start < target]

@@ -12,7 +12,10 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from .pitch_memory import ANCHORS, FEATURES, interval_index, memory_features
+
 State = tuple[torch.Tensor, torch.Tensor]
+Memory = tuple[torch.Tensor, torch.Tensor, torch.Tensor]      # ages, held, anchors: engine/pitch_memory.py
 
 
 @dataclass
@@ -25,6 +28,9 @@ class ModelConfig:
     context: bool = False       # also read the held notes and the step in the bar (engine/context.py)
     pitches: int = 128
     bar_steps: int = 16
+    pitch_memory: bool = False  # also score each pitch by what was just played (engine/pitch_memory.py)
+    first_pitch: int | None = None  # the token id of the lowest pitch (pitch_memory needs it)
+    interval_reach: int = 36    # semitones either side of an anchor that get their own score
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -49,13 +55,20 @@ class MusicLSTM(nn.Module):
                             dropout=config.dropout if config.layers > 1 else 0.0, batch_first=True)
         self.dropout = nn.Dropout(config.dropout)
         self.head = nn.Linear(config.hidden_size, config.vocab_size)
+        if config.pitch_memory:
+            if config.first_pitch is None or config.first_pitch + config.pitches > config.vocab_size:
+                raise ValueError("a model with pitch memory needs the token id of its lowest pitch (first_pitch)")
+            self.memory_weights = nn.Linear(config.hidden_size, FEATURES)
+            self.interval_scores = nn.Linear(config.hidden_size, ANCHORS * (2 * config.interval_reach + 1))
 
     def forward(self, tokens: torch.Tensor, state: State | None = None, sounding: torch.Tensor | None = None,
-                position: torch.Tensor | None = None) -> tuple[torch.Tensor, State]:
+                position: torch.Tensor | None = None, memory: Memory | None = None) -> tuple[torch.Tensor, State]:
         """tokens (batch, time) -> logits (batch, time, vocab) and the LSTM state after the last step.
 
         A model with ``context`` also takes, per position, the pitches sounding (batch, time,
-        pitches) and the step in the bar (batch, time), from ``engine.context``.
+        pitches) and the step in the bar (batch, time), from ``engine.context``; one with
+        ``pitch_memory`` takes the ages and held notes (batch, time, pitches) and the anchors
+        (batch, time, ANCHORS) of ``engine.pitch_memory``.
         """
         x = self.embedding(tokens)
         if self.config.context:
@@ -64,11 +77,30 @@ class MusicLSTM(nn.Module):
             x = x + self.held_notes(sounding.to(x.dtype)) + self.bar_position(position)
         x = self.dropout(x)
         out, state = self.lstm(x, state)
-        return self.head(self.dropout(out)), state
+        return self._scores(self.dropout(out), memory), state
+
+    def _scores(self, out: torch.Tensor, memory: Memory | None) -> torch.Tensor:
+        """The softmax's logits: one row per token, and with ``pitch_memory`` each pitch's logit
+        plus scores shared by all pitches: for what the memory says of it, and for its interval
+        from each anchor."""
+        logits = self.head(out)
+        if not self.config.pitch_memory:
+            return logits
+        if memory is None:
+            raise ValueError("this model needs the pitch memory of its input")
+        ages, held, anchors = memory
+        c = self.config
+        by_memory = (memory_features(ages, held) * self.memory_weights(out).unsqueeze(-2)).sum(-1)
+        reach = c.interval_reach
+        scores = self.interval_scores(out).unflatten(-1, (ANCHORS, 2 * reach + 1))
+        scores = torch.nn.functional.pad(scores, (0, 1))            # the last slot scores 0
+        by_interval = scores.gather(-1, interval_index(anchors, c.pitches, reach)).sum(-2)
+        pitch_logits = logits[..., c.first_pitch:c.first_pitch + c.pitches] + by_memory + by_interval
+        return torch.cat([logits[..., :c.first_pitch], pitch_logits, logits[..., c.first_pitch + c.pitches:]], -1)
 
     @torch.no_grad()
     def step(self, tokens: torch.Tensor, state: State, sounding: torch.Tensor | None = None,
-             position: torch.Tensor | None = None) -> tuple[torch.Tensor, State]:
+             position: torch.Tensor | None = None, memory: Memory | None = None) -> tuple[torch.Tensor, State]:
         """One token per row (batch,) -> logits (batch, vocab): what ``forward`` gives for a
         length-1 input, computed with each layer's gates in one fused matrix product, which is
         about 1.5x faster than ``nn.LSTM`` for a single step. For generation (eval mode)."""
@@ -85,7 +117,7 @@ class MusicLSTM(nn.Module):
             x = torch.sigmoid(o) * torch.tanh(c)
             hs.append(x)
             cs.append(c)
-        return self.head(x), (torch.stack(hs), torch.stack(cs))
+        return self._scores(x, memory), (torch.stack(hs), torch.stack(cs))
 
     def _fused_weights(self):
         version = tuple(p._version for p in self.lstm.parameters())

@@ -30,10 +30,10 @@ from .atomic import atomic_write
 from .checkpoint import load_model, save_model
 from .corpus import load_corpus
 from .evaluate import score_sequences
-from .context import context_features, transpose_sounding
 from .grammar import Grammar, pitch_floors
 from .model import ModelConfig, MusicLSTM
 from .phrase import Phrase, trim
+from .side_inputs import model_arguments, needs_side_inputs, stream_inputs, transpose_inputs
 from .tokens import Vocabulary, encode, transpose_tokens
 
 Progress = Callable[[dict], None]
@@ -73,11 +73,13 @@ class TrainConfig:
     command: str = ""
     grammar: bool = True                            # softmax over the tokens the spelling rules allow
     context: bool = True                            # the network also reads held notes and bar position
+    pitch_memory: bool = False                      # pitches also scored by what was just played
 
     def model_config(self, vocab: Vocabulary, bar_steps: int | None = None) -> ModelConfig:
         return ModelConfig(vocab.size, self.embedding_size, self.hidden_size, self.layers, self.dropout,
                            context=self.context, pitches=vocab.highest_pitch - vocab.lowest_pitch + 1,
-                           bar_steps=bar_steps or 4 * self.steps_per_quarter)
+                           bar_steps=bar_steps or 4 * self.steps_per_quarter,
+                           pitch_memory=self.pitch_memory, first_pitch=vocab.first_pitch)
 
     def vocabulary(self) -> Vocabulary:
         return Vocabulary(self.max_wait, self.max_length, self.velocity_levels)
@@ -86,7 +88,7 @@ class TrainConfig:
         """The settings that must match for a run to be resumed."""
         keep = ("data", "valid", "steps_per_quarter", "velocity_levels", "max_wait", "max_length",
                 "embedding_size", "hidden_size", "layers", "window", "batch_size", "seed", "context")
-        return {k: getattr(self, k) for k in keep}
+        return {k: getattr(self, k) for k in keep} | ({"pitch_memory": True} if self.pitch_memory else {})
 
 
 @dataclass
@@ -94,7 +96,7 @@ class Pieces:
     names: list[str]
     tokens: list[np.ndarray]
     phrases: list[Phrase]
-    context: list | None = None         # per piece: (held notes, bar positions), made when needed
+    inputs: list | None = None          # per piece: its side inputs (side_inputs.py), made when needed
 
     @property
     def token_count(self) -> int:
@@ -123,23 +125,22 @@ def split_by_piece(names: list[str], fraction: float, seed: int) -> tuple[list[i
 
 
 def epoch_lanes(pieces: Pieces, config: TrainConfig, vocab: Vocabulary, epoch: int,
-                context: list | None = None):
+                inputs: list | None = None):
     """This epoch's training stream as (batch_size, length) lanes: shuffled, transposed pieces.
 
-    Returns (tokens, lane_length, held notes, bar positions); the last two are None unless
-    ``context`` (each piece's ``context_features``) is given.
+    Returns (tokens, lane_length, side inputs): the side inputs, a dict of tensors cut like the
+    tokens, are empty unless ``inputs`` (each piece's ``stream_inputs``) is given.
     """
     rng = np.random.default_rng([config.seed, epoch])
     low, high = config.transpose
-    parts, held, where = [], [], []
+    parts, sides = [], []
     for i in rng.permutation(len(pieces.tokens)):
         seq = pieces.tokens[i]
         shift = int(rng.integers(low, high + 1)) if high > low else 0
         moved = transpose_tokens(seq, vocab, shift) if shift else None
         parts.append(np.asarray(moved, dtype=np.int64) if moved is not None else seq)
-        if context is not None:
-            held.append(transpose_sounding(context[i][0], shift if moved is not None else 0))
-            where.append(context[i][1])
+        if inputs is not None:
+            sides.append(transpose_inputs(inputs[i], shift if moved is not None else 0))
     stream = np.concatenate(parts)
     cut = int(rng.integers(0, config.window))                 # a new cut of the windows each epoch
     stream = stream[cut:]
@@ -148,10 +149,9 @@ def epoch_lanes(pieces: Pieces, config: TrainConfig, vocab: Vocabulary, epoch: i
         raise ValueError("too little training music for one batch: add pieces or lower --batch-size")
     used = lane_length * config.batch_size + 1
     tokens = torch.from_numpy(stream[:used].copy())
-    if context is None:
-        return tokens, lane_length, None, None
-    return (tokens, lane_length, torch.from_numpy(np.concatenate(held)[cut:cut + used]),
-            torch.from_numpy(np.concatenate(where)[cut:cut + used]))
+    side = {key: torch.from_numpy(np.concatenate([s[key] for s in sides])[cut:cut + used])
+            for key in (sides[0] if sides else {})}
+    return tokens, lane_length, side
 
 
 def pick_device(name: str) -> torch.device:
@@ -287,13 +287,11 @@ def record_epoch(state: dict, epoch: int, valid_loss: float, lr_patience: int = 
 def _train_epoch(model, optimizer, pieces, config, vocab, epoch, device, report):
     model.train()
     torch.manual_seed(config.seed * 100_003 + epoch)          # dropout is the same on resume
-    if config.context and pieces.context is None:
-        pieces.context = [context_features(t, vocab, model.config.bar_steps) for t in pieces.tokens]
-    stream, lane_length, held, where = epoch_lanes(pieces, config, vocab, epoch,
-                                                   pieces.context if config.context else None)
-    if held is not None:
-        held = held[:-1].view(config.batch_size, lane_length, -1)
-        where = where[:-1].view(config.batch_size, lane_length)
+    reads_more = needs_side_inputs(model.config)
+    if reads_more and pieces.inputs is None:
+        pieces.inputs = [stream_inputs(t, vocab, model.config) for t in pieces.tokens]
+    stream, lane_length, side = epoch_lanes(pieces, config, vocab, epoch, pieces.inputs if reads_more else None)
+    side = {key: value[:-1].view(config.batch_size, lane_length, *value.shape[1:]) for key, value in side.items()}
     lanes = stream[:-1].view(config.batch_size, lane_length)
     targets = stream[1:].view(config.batch_size, lane_length)
     grammar = Grammar(vocab, device) if config.grammar else None
@@ -308,11 +306,8 @@ def _train_epoch(model, optimizer, pieces, config, vocab, epoch, device, report)
         y = targets[:, b * config.window:(b + 1) * config.window].to(device)
         if hidden is not None:
             hidden = tuple(h.detach() for h in hidden)
-        if held is not None:
-            span = slice(b * config.window, (b + 1) * config.window)
-            logits, hidden = model(x, hidden, held[:, span].to(device), where[:, span].to(device))
-        else:
-            logits, hidden = model(x, hidden)
+        span = slice(b * config.window, (b + 1) * config.window)
+        logits, hidden = model(x, hidden, **model_arguments({k: v[:, span] for k, v in side.items()}, device))
         if grammar is not None:
             f = floors[:, b * config.window:(b + 1) * config.window].to(device)
             logits = grammar.log_probs(logits, x, f)

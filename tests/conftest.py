@@ -41,7 +41,13 @@ def tiny_context_model_dir(tmp_path_factory) -> Path:
     return _tiny_model(tmp_path_factory, context=True)
 
 
-def _tiny_model(tmp_path_factory, context: bool) -> Path:
+@pytest.fixture(scope="session")
+def tiny_memory_model_dir(tmp_path_factory) -> Path:
+    """The same, for a network that also scores pitches by what was just played."""
+    return _tiny_model(tmp_path_factory, context=True, pitch_memory=True)
+
+
+def _tiny_model(tmp_path_factory, context: bool, pitch_memory: bool = False) -> Path:
     import torch
 
     from engine.checkpoint import save_model
@@ -52,7 +58,7 @@ def _tiny_model(tmp_path_factory, context: bool) -> Path:
     torch.manual_seed(0)
     vocab = Vocabulary()
     model = MusicLSTM(ModelConfig(vocab.size, embedding_size=16, hidden_size=32, layers=2, dropout=0.0,
-                                  context=context))
+                                  context=context, pitch_memory=pitch_memory, first_pitch=vocab.first_pitch))
     excerpt = Phrase(tuple(Note(60 + (i % 8), i * 2, 2) for i in range(16)))
     folder = tmp_path_factory.mktemp("models") / "tiny"
     info = {"name": "tiny", "grid": {"steps_per_quarter": 4}, "metrics": {}, "training": {}}

@@ -8,9 +8,10 @@ from engine.generate import Cancelled, ContinueOptions, continue_phrase, random_
 from engine.phrase import Note, Phrase
 
 
-@pytest.fixture(scope="module", params=["plain", "held notes"])
-def loaded(request, tiny_model_dir, tiny_context_model_dir):
-    return load_model(tiny_model_dir if request.param == "plain" else tiny_context_model_dir)
+@pytest.fixture(scope="module", params=["plain", "held notes", "pitch memory"])
+def loaded(request, tiny_model_dir, tiny_context_model_dir, tiny_memory_model_dir):
+    return load_model({"plain": tiny_model_dir, "held notes": tiny_context_model_dir,
+                       "pitch memory": tiny_memory_model_dir}[request.param])
 
 
 SEED = Phrase(tuple(Note(60 + p, i * 4, 4, 90) for i, p in enumerate([0, 4, 7, 12, 7, 4, 0, -5])))
@@ -37,14 +38,14 @@ def test_generation_reads_the_seed_once_and_then_one_token_per_step(loaded, monk
     lengths = []
     forward, step = loaded.model.forward, loaded.model.step
 
-    def spy_forward(tokens, state=None, *context):
+    def spy_forward(tokens, state=None, *context, **more):
         lengths.append(tokens.shape[1])
-        return forward(tokens, state, *context)
+        return forward(tokens, state, *context, **more)
 
-    def spy_step(tokens, state, *context):
+    def spy_step(tokens, state, *context, **more):
         assert tokens.dim() == 1                        # one token per variation
         lengths.append(1)
-        return step(tokens, state, *context)
+        return step(tokens, state, *context, **more)
 
     monkeypatch.setattr(loaded.model, "forward", spy_forward)
     monkeypatch.setattr(loaded.model, "step", spy_step)

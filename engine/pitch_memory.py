@@ -1,0 +1,159 @@
+"""What was just played, pitch by pitch: the memory a model's choice of the next pitch leans on.
+
+Music repeats itself a few onsets later (an Alberti bass, a repeated chord, a sequence a step
+higher) and moves by intervals (a third above the bass, a step down from the last melody note).
+A softmax with one weight row per absolute pitch has to learn each of these again at every pitch.
+A model with ``pitch_memory`` (see ``model.py``) also scores every candidate pitch by what
+this module reports, with weights shared by all pitches:
+
+- ``ages``: for each pitch, how many onsets ago it was last struck (1 = the onset just
+  before, 0 = struck in the onset being read, ``NEVER`` = not in memory);
+- ``held``: for each pitch, 1 if a note of it is still sounding, 2 if one stopped sounding
+  exactly now (a pitch struck again at once, or one whose note is simply held on), else 0;
+- ``anchors``: pitches to measure intervals from: the last pitch struck, the lowest and the
+  highest pitch of the last complete onset (bass and melody), and that onset's note in the same
+  place counted from the bottom as the note about to be chosen (its voice), or -1 where there
+  is none yet.
+
+Everything here depends only on tokens already read, so the model stays a proper
+autoregressive model over the tokens, and generation keeps the memory up to date as it goes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .tokens import END, PAD, START, Vocabulary
+
+NEVER = 255                         # the age of a pitch not struck since the start (or long ago)
+ANCHORS = 4                         # the last pitch struck; bass, melody and same voice of the last onset
+RECENT_ONSETS = (1, 2, 3, 4, 6, 8)  # "struck exactly k onsets ago", each its own feature
+WITHIN_ONSETS = (8, 32)             # "struck within the last k onsets"
+KEY_ONSETS = 16                     # "its pitch class was struck within the last k onsets"
+
+
+class PitchMemory:
+    """Follows one token stream and knows, after each token, the ages and anchors above."""
+
+    def __init__(self, vocab: Vocabulary):
+        self.vocab = vocab
+        self.pitches = vocab.highest_pitch - vocab.lowest_pitch + 1
+        self.reset()
+
+    def reset(self) -> None:
+        self.ages = np.full(self.pitches, NEVER, dtype=np.uint8)
+        self.onset: list[int] = []                 # pitch slots struck at the onset being read
+        self.previous: list[int] = []              # those of the last complete onset
+        self.last_pitch = -1
+        self.now = 0
+        self.ends: dict[int, int] = {}             # pitch slot -> step where its note stops
+        self._length = 0
+
+    def feed(self, token: int) -> None:
+        v = self.vocab
+        if token == START or token == END or token == PAD:
+            self.reset()
+        elif v.first_wait <= token < v.first_length:
+            self._close_onset()
+            self.now += token - v.first_wait + 1
+            self.ends = {p: e for p, e in self.ends.items() if e >= self.now}
+        elif v.first_length <= token < v.first_pitch:
+            if self.onset:
+                self._length += token - v.first_length + 1
+                self.ends[self.onset[-1]] = self.now + self._length
+        elif v.first_pitch <= token < v.first_velocity:
+            slot = token - v.first_pitch
+            self.onset.append(slot)
+            self.ages[slot] = 0
+            self.last_pitch = slot
+            self._length = 0
+
+    def _close_onset(self) -> None:
+        if not self.onset:                         # a rest written as several waits is one gap
+            return
+        older = self.ages < NEVER - 1
+        self.ages[older] += 1
+        self.ages[~older] = NEVER
+        self.previous = self.onset
+        self.onset = []
+
+    @property
+    def held(self) -> np.ndarray:
+        out = np.zeros(self.pitches, dtype=np.uint8)
+        for slot, end in self.ends.items():
+            out[slot] = 1 if end > self.now else 2
+        return out
+
+    @property
+    def anchors(self) -> tuple[int, int, int, int]:
+        if not self.previous:
+            return self.last_pitch, -1, -1, -1
+        voice = self.previous[min(len(self.onset), len(self.previous) - 1)]
+        return self.last_pitch, self.previous[0], self.previous[-1], voice
+
+
+def pitch_memory(tokens, vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each position, after reading its token: ages (len x pitches, uint8), held (len x
+    pitches, uint8) and anchors (len x ANCHORS, int16, -1 for none)."""
+    memory = PitchMemory(vocab)
+    n = len(tokens)
+    ages = np.empty((n, memory.pitches), dtype=np.uint8)
+    held = np.empty((n, memory.pitches), dtype=np.uint8)
+    anchors = np.empty((n, ANCHORS), dtype=np.int16)
+    for i, token in enumerate(np.asarray(tokens, dtype=np.int64).tolist()):
+        memory.feed(token)
+        ages[i] = memory.ages
+        held[i] = memory.held
+        anchors[i] = memory.anchors
+    return ages, held, anchors
+
+
+def _shift_pitches(rows: np.ndarray, semitones: int, fill: int) -> np.ndarray:
+    moved = np.full_like(rows, fill)
+    if semitones > 0:
+        moved[:, semitones:] = rows[:, :-semitones]
+    else:
+        moved[:, :semitones] = rows[:, -semitones:]
+    return moved
+
+
+def transpose_memory(ages: np.ndarray, held: np.ndarray, anchors: np.ndarray,
+                     semitones: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The memory of a stream transposed by ``semitones`` (callers only transpose streams whose
+    pitches all stay in range)."""
+    if semitones == 0:
+        return ages, held, anchors
+    return (_shift_pitches(ages, semitones, NEVER), _shift_pitches(held, semitones, 0),
+            np.where(anchors >= 0, anchors + semitones, anchors).astype(anchors.dtype))
+
+
+FEATURES = len(RECENT_ONSETS) + len(WITHIN_ONSETS) + 3
+
+
+def memory_features(ages: torch.Tensor, held: torch.Tensor) -> torch.Tensor:
+    """ages and held (..., pitches) -> (..., pitches, FEATURES) floats of 0 and 1, the same for
+    every pitch: struck 1, 2, 3, 4, 6, 8 onsets ago; struck within 8 and 32 onsets; still
+    sounding; stopped sounding just now; pitch class heard within 16 onsets."""
+    a = ages.long()
+    struck = a >= 1
+    columns = [a == k for k in RECENT_ONSETS]
+    columns += [struck & (a <= k) for k in WITHIN_ONSETS]
+    columns += [held == 1, held == 2]
+    heard = struck & (a <= KEY_ONSETS)
+    pitches = heard.size(-1)
+    octaves = -(-pitches // 12)
+    padded = torch.nn.functional.pad(heard, (0, octaves * 12 - pitches))
+    classes = padded.unflatten(-1, (octaves, 12)).any(-2, keepdim=True)
+    columns.append(classes.expand(*padded.shape[:-1], octaves, 12).flatten(-2)[..., :pitches])
+    return torch.stack(columns, -1).float()
+
+
+def interval_index(anchors: torch.Tensor, pitches: int, reach: int) -> torch.Tensor:
+    """anchors (..., ANCHORS) -> (..., ANCHORS, pitches) indices into interval scores of size
+    2 * reach + 2: candidate p measured from anchor a is interval p - a, stored at p - a + reach;
+    intervals beyond ``reach`` and missing anchors point at the last slot, which scores 0."""
+    p = torch.arange(pitches, device=anchors.device)
+    offset = p - anchors.long().unsqueeze(-1) + reach
+    outside = (offset < 0) | (offset > 2 * reach) | (anchors < 0).unsqueeze(-1)
+    return torch.where(outside, torch.full_like(offset, 2 * reach + 1), offset)

@@ -1,0 +1,96 @@
+"""Everything a network reads beside its tokens, gathered for a whole stream or step by step.
+
+A plain model reads tokens only. A model with ``context`` also reads the notes still sounding
+and the step in the bar (``context.py``); one with ``pitch_memory`` also reads how long ago each
+pitch was struck, which are held, and the pitches to measure intervals from (``pitch_memory.py``). Training,
+scoring and generation all get these arrays from here, so the three always agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .context import Clock, context_features, transpose_sounding
+from .pitch_memory import PitchMemory, pitch_memory, transpose_memory
+from .tokens import Vocabulary
+
+
+def needs_side_inputs(config) -> bool:
+    return bool(getattr(config, "context", False) or getattr(config, "pitch_memory", False))
+
+
+def stream_inputs(tokens, vocab: Vocabulary, config) -> dict[str, np.ndarray]:
+    """Per position of one token stream (after reading that token), the arrays ``config``'s
+    model reads: any of sounding, position, ages, anchors. Empty for a plain model."""
+    inputs = {}
+    if getattr(config, "context", False):
+        inputs["sounding"], inputs["position"] = context_features(tokens, vocab, config.bar_steps)
+    if getattr(config, "pitch_memory", False):
+        inputs["ages"], inputs["held"], inputs["anchors"] = pitch_memory(tokens, vocab)
+    return inputs
+
+
+def transpose_inputs(inputs: dict[str, np.ndarray], semitones: int) -> dict[str, np.ndarray]:
+    """The side inputs of the same stream transposed by ``semitones``."""
+    if not semitones:
+        return inputs
+    moved = dict(inputs)
+    if "sounding" in inputs:
+        moved["sounding"] = transpose_sounding(inputs["sounding"], semitones)
+    if "ages" in inputs:
+        moved["ages"], moved["held"], moved["anchors"] = transpose_memory(
+            inputs["ages"], inputs["held"], inputs["anchors"], semitones)
+    return moved
+
+
+def model_arguments(inputs: dict[str, torch.Tensor], device) -> dict[str, object]:
+    """Keyword arguments for ``MusicLSTM.forward``/``step`` from batched side inputs."""
+    args = {}
+    if "sounding" in inputs:
+        args["sounding"] = inputs["sounding"].to(device)
+        args["position"] = inputs["position"].to(device)
+    if "ages" in inputs:
+        args["memory"] = tuple(inputs[key].to(device) for key in ("ages", "held", "anchors"))
+    return args
+
+
+def batch_inputs(streams: list[dict[str, np.ndarray]], longest: int) -> dict[str, torch.Tensor]:
+    """Side inputs of several streams as (rows, longest, ...) tensors, zero-padded at the end."""
+    if not streams or not streams[0]:
+        return {}
+    batched = {}
+    for key, first in streams[0].items():
+        out = np.zeros((len(streams), longest) + first.shape[1:], dtype=first.dtype)
+        for row, inputs in enumerate(streams):
+            out[row, :len(inputs[key])] = inputs[key]
+        batched[key] = torch.from_numpy(out)
+    return batched
+
+
+class Followers:
+    """The side inputs of ``rows`` streams that share a beginning and then go their own ways,
+    one token per row at a time (for generation)."""
+
+    def __init__(self, vocab: Vocabulary, config, prompt: list[int], rows: int):
+        self.clocks = [Clock(vocab, config.bar_steps) for _ in range(rows)] if config.context else []
+        self.memories = [PitchMemory(vocab) for _ in range(rows)] if getattr(config, "pitch_memory", False) else []
+        for follower in self.clocks + self.memories:
+            for token in prompt:
+                follower.feed(token)
+
+    def feed(self, tokens: list[int]) -> dict[str, torch.Tensor]:
+        """Read one token per row; return the side inputs after it, shaped (rows, ...)."""
+        inputs = {}
+        if self.clocks:
+            for clock, token in zip(self.clocks, tokens):
+                clock.feed(token)
+            inputs["sounding"] = torch.from_numpy(np.stack([c.sounding() for c in self.clocks]))
+            inputs["position"] = torch.tensor([c.position for c in self.clocks])
+        if self.memories:
+            for memory, token in zip(self.memories, tokens):
+                memory.feed(token)
+            inputs["ages"] = torch.from_numpy(np.stack([m.ages for m in self.memories]))
+            inputs["held"] = torch.from_numpy(np.stack([m.held for m in self.memories]))
+            inputs["anchors"] = torch.tensor([m.anchors for m in self.memories])
+        return inputs
