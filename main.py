@@ -52,6 +52,9 @@ def command_parser() -> argparse.ArgumentParser:
     train.add_argument("--pitch-memory", action="store_true",
                        help="also score every candidate pitch by when it was last played and by its interval "
                             "from the last note and the bass, with weights shared by all pitches")
+    train.add_argument("--rhythm-memory", action="store_true",
+                       help="also score every candidate wait and note length by whether it ends with the held "
+                            "notes, repeats the last gap or lands on a beat, with weights shared by all durations")
 
     cont = sub.add_parser("continue", help="continue a seed phrase and write MIDI")
     cont.add_argument("seed_file", nargs="?", help="MIDI or score file (default: a random excerpt of "

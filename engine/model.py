@@ -12,10 +12,13 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from . import rhythm_memory
 from .pitch_memory import ANCHORS, FEATURES, interval_index, memory_features
+from .tokens import SPECIALS
 
 State = tuple[torch.Tensor, torch.Tensor]
 Memory = tuple[torch.Tensor, torch.Tensor, torch.Tensor]      # ages, held, anchors: engine/pitch_memory.py
+Rhythm = tuple[torch.Tensor, torch.Tensor, torch.Tensor]      # wait marks, length marks, phases: engine/rhythm_memory.py
 
 
 @dataclass
@@ -31,6 +34,7 @@ class ModelConfig:
     pitch_memory: bool = False  # also score each pitch by what was just played (engine/pitch_memory.py)
     first_pitch: int | None = None  # the token id of the lowest pitch (pitch_memory needs it)
     interval_reach: int = 36    # semitones either side of an anchor that get their own score
+    rhythm_memory: bool = False # also score waits and lengths by what they line up with (engine/rhythm_memory.py)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -60,15 +64,20 @@ class MusicLSTM(nn.Module):
                 raise ValueError("a model with pitch memory needs the token id of its lowest pitch (first_pitch)")
             self.memory_weights = nn.Linear(config.hidden_size, FEATURES)
             self.interval_scores = nn.Linear(config.hidden_size, ANCHORS * (2 * config.interval_reach + 1))
+        if config.rhythm_memory:
+            self.wait_weights = nn.Linear(config.hidden_size, rhythm_memory.FEATURES)
+            self.length_weights = nn.Linear(config.hidden_size, rhythm_memory.FEATURES)
 
     def forward(self, tokens: torch.Tensor, state: State | None = None, sounding: torch.Tensor | None = None,
-                position: torch.Tensor | None = None, memory: Memory | None = None) -> tuple[torch.Tensor, State]:
+                position: torch.Tensor | None = None, memory: Memory | None = None,
+                rhythm: Rhythm | None = None) -> tuple[torch.Tensor, State]:
         """tokens (batch, time) -> logits (batch, time, vocab) and the LSTM state after the last step.
 
         A model with ``context`` also takes, per position, the pitches sounding (batch, time,
         pitches) and the step in the bar (batch, time), from ``engine.context``; one with
         ``pitch_memory`` takes the ages and held notes (batch, time, pitches) and the anchors
-        (batch, time, ANCHORS) of ``engine.pitch_memory``.
+        (batch, time, ANCHORS) of ``engine.pitch_memory``; one with ``rhythm_memory`` the wait
+        marks, length marks and phases of ``engine.rhythm_memory``.
         """
         x = self.embedding(tokens)
         if self.config.context:
@@ -77,13 +86,16 @@ class MusicLSTM(nn.Module):
             x = x + self.held_notes(sounding.to(x.dtype)) + self.bar_position(position)
         x = self.dropout(x)
         out, state = self.lstm(x, state)
-        return self._scores(self.dropout(out), memory), state
+        return self._scores(self.dropout(out), memory, rhythm), state
 
-    def _scores(self, out: torch.Tensor, memory: Memory | None) -> torch.Tensor:
+    def _scores(self, out: torch.Tensor, memory: Memory | None, rhythm: Rhythm | None) -> torch.Tensor:
         """The softmax's logits: one row per token, and with ``pitch_memory`` each pitch's logit
         plus scores shared by all pitches: for what the memory says of it, and for its interval
-        from each anchor."""
+        from each anchor; with ``rhythm_memory`` each wait's and length's logit plus scores shared
+        by all durations, for what it lines up with."""
         logits = self.head(out)
+        if self.config.rhythm_memory:
+            logits = self._rhythm_scores(logits, out, rhythm)
         if not self.config.pitch_memory:
             return logits
         if memory is None:
@@ -98,9 +110,24 @@ class MusicLSTM(nn.Module):
         pitch_logits = logits[..., c.first_pitch:c.first_pitch + c.pitches] + by_memory + by_interval
         return torch.cat([logits[..., :c.first_pitch], pitch_logits, logits[..., c.first_pitch + c.pitches:]], -1)
 
+    def _rhythm_scores(self, logits: torch.Tensor, out: torch.Tensor, rhythm: Rhythm | None) -> torch.Tensor:
+        if rhythm is None:
+            raise ValueError("this model needs the rhythm memory of its input")
+        waits, lengths, phases = rhythm
+        bar = self.config.bar_steps
+        first_wait = len(SPECIALS)
+        first_length = first_wait + waits.size(-1)
+        first_pitch = first_length + lengths.size(-1)
+        by_wait = (rhythm_memory.rhythm_features(waits, phases[..., 0], bar) * self.wait_weights(out).unsqueeze(-2)).sum(-1)
+        by_length = (rhythm_memory.rhythm_features(lengths, phases[..., 1], bar)
+                     * self.length_weights(out).unsqueeze(-2)).sum(-1)
+        return torch.cat([logits[..., :first_wait], logits[..., first_wait:first_length] + by_wait,
+                          logits[..., first_length:first_pitch] + by_length, logits[..., first_pitch:]], -1)
+
     @torch.no_grad()
     def step(self, tokens: torch.Tensor, state: State, sounding: torch.Tensor | None = None,
-             position: torch.Tensor | None = None, memory: Memory | None = None) -> tuple[torch.Tensor, State]:
+             position: torch.Tensor | None = None, memory: Memory | None = None,
+             rhythm: Rhythm | None = None) -> tuple[torch.Tensor, State]:
         """One token per row (batch,) -> logits (batch, vocab): what ``forward`` gives for a
         length-1 input, computed with each layer's gates in one fused matrix product, which is
         about 1.5x faster than ``nn.LSTM`` for a single step. For generation (eval mode)."""
@@ -117,7 +144,7 @@ class MusicLSTM(nn.Module):
             x = torch.sigmoid(o) * torch.tanh(c)
             hs.append(x)
             cs.append(c)
-        return self._scores(x, memory), (torch.stack(hs), torch.stack(cs))
+        return self._scores(x, memory, rhythm), (torch.stack(hs), torch.stack(cs))
 
     def _fused_weights(self):
         version = tuple(p._version for p in self.lstm.parameters())

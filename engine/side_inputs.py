@@ -2,7 +2,8 @@
 
 A plain model reads tokens only. A model with ``context`` also reads the notes still sounding
 and the step in the bar (``context.py``); one with ``pitch_memory`` also reads how long ago each
-pitch was struck, which are held, and the pitches to measure intervals from (``pitch_memory.py``). Training,
+pitch was struck, which are held, and the pitches to measure intervals from (``pitch_memory.py``);
+one with ``rhythm_memory`` what each wait and length would line up with (``rhythm_memory.py``). Training,
 scoring and generation all get these arrays from here, so the three always agree.
 """
 
@@ -13,11 +14,12 @@ import torch
 
 from .context import Clock, context_features, transpose_sounding
 from .pitch_memory import PitchMemory, pitch_memory, transpose_memory
+from .rhythm_memory import RhythmMemory, rhythm_memory
 from .tokens import Vocabulary
 
 
 def needs_side_inputs(config) -> bool:
-    return bool(getattr(config, "context", False) or getattr(config, "pitch_memory", False))
+    return any(getattr(config, option, False) for option in ("context", "pitch_memory", "rhythm_memory"))
 
 
 def stream_inputs(tokens, vocab: Vocabulary, config) -> dict[str, np.ndarray]:
@@ -28,6 +30,8 @@ def stream_inputs(tokens, vocab: Vocabulary, config) -> dict[str, np.ndarray]:
         inputs["sounding"], inputs["position"] = context_features(tokens, vocab, config.bar_steps)
     if getattr(config, "pitch_memory", False):
         inputs["ages"], inputs["held"], inputs["anchors"] = pitch_memory(tokens, vocab)
+    if getattr(config, "rhythm_memory", False):
+        inputs["wait_marks"], inputs["length_marks"], inputs["phases"] = rhythm_memory(tokens, vocab, config.bar_steps)
     return inputs
 
 
@@ -52,6 +56,8 @@ def model_arguments(inputs: dict[str, torch.Tensor], device) -> dict[str, object
         args["position"] = inputs["position"].to(device)
     if "ages" in inputs:
         args["memory"] = tuple(inputs[key].to(device) for key in ("ages", "held", "anchors"))
+    if "wait_marks" in inputs:
+        args["rhythm"] = tuple(inputs[key].to(device) for key in ("wait_marks", "length_marks", "phases"))
     return args
 
 
@@ -75,7 +81,9 @@ class Followers:
     def __init__(self, vocab: Vocabulary, config, prompt: list[int], rows: int):
         self.clocks = [Clock(vocab, config.bar_steps) for _ in range(rows)] if config.context else []
         self.memories = [PitchMemory(vocab) for _ in range(rows)] if getattr(config, "pitch_memory", False) else []
-        for follower in self.clocks + self.memories:
+        self.rhythms = ([RhythmMemory(vocab, config.bar_steps) for _ in range(rows)]
+                        if getattr(config, "rhythm_memory", False) else [])
+        for follower in self.clocks + self.memories + self.rhythms:
             for token in prompt:
                 follower.feed(token)
 
@@ -93,4 +101,11 @@ class Followers:
             inputs["ages"] = torch.from_numpy(np.stack([m.ages for m in self.memories]))
             inputs["held"] = torch.from_numpy(np.stack([m.held for m in self.memories]))
             inputs["anchors"] = torch.tensor([m.anchors for m in self.memories])
+        if self.rhythms:
+            for rhythm, token in zip(self.rhythms, tokens):
+                rhythm.feed(token)
+            marks = [r.marks() for r in self.rhythms]
+            inputs["wait_marks"] = torch.from_numpy(np.stack([m[0] for m in marks]))
+            inputs["length_marks"] = torch.from_numpy(np.stack([m[1] for m in marks]))
+            inputs["phases"] = torch.tensor([m[2] for m in marks])
         return inputs

@@ -74,12 +74,14 @@ class TrainConfig:
     grammar: bool = True                            # softmax over the tokens the spelling rules allow
     context: bool = True                            # the network also reads held notes and bar position
     pitch_memory: bool = False                      # pitches also scored by what was just played
+    rhythm_memory: bool = False                     # waits and lengths also scored by what they line up with
 
     def model_config(self, vocab: Vocabulary, bar_steps: int | None = None) -> ModelConfig:
         return ModelConfig(vocab.size, self.embedding_size, self.hidden_size, self.layers, self.dropout,
                            context=self.context, pitches=vocab.highest_pitch - vocab.lowest_pitch + 1,
                            bar_steps=bar_steps or 4 * self.steps_per_quarter,
-                           pitch_memory=self.pitch_memory, first_pitch=vocab.first_pitch)
+                           pitch_memory=self.pitch_memory, first_pitch=vocab.first_pitch,
+                           rhythm_memory=self.rhythm_memory)
 
     def vocabulary(self) -> Vocabulary:
         return Vocabulary(self.max_wait, self.max_length, self.velocity_levels)
@@ -88,7 +90,8 @@ class TrainConfig:
         """The settings that must match for a run to be resumed."""
         keep = ("data", "valid", "steps_per_quarter", "velocity_levels", "max_wait", "max_length",
                 "embedding_size", "hidden_size", "layers", "window", "batch_size", "seed", "context")
-        return {k: getattr(self, k) for k in keep} | ({"pitch_memory": True} if self.pitch_memory else {})
+        added = {k: True for k in ("pitch_memory", "rhythm_memory") if getattr(self, k)}   # old runs resume
+        return {k: getattr(self, k) for k in keep} | added
 
 
 @dataclass

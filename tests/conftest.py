@@ -43,7 +43,8 @@ def tiny_context_model_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_memory_model_dir(tmp_path_factory) -> Path:
-    """The same, for a network that also scores pitches by what was just played."""
+    """The same, for a network that also scores pitches by what was just played and durations by
+    what they line up with."""
     return _tiny_model(tmp_path_factory, context=True, pitch_memory=True)
 
 
@@ -58,7 +59,8 @@ def _tiny_model(tmp_path_factory, context: bool, pitch_memory: bool = False) -> 
     torch.manual_seed(0)
     vocab = Vocabulary()
     model = MusicLSTM(ModelConfig(vocab.size, embedding_size=16, hidden_size=32, layers=2, dropout=0.0,
-                                  context=context, pitch_memory=pitch_memory, first_pitch=vocab.first_pitch))
+                                  context=context, pitch_memory=pitch_memory, first_pitch=vocab.first_pitch,
+                                  rhythm_memory=pitch_memory))
     excerpt = Phrase(tuple(Note(60 + (i % 8), i * 2, 2) for i in range(16)))
     folder = tmp_path_factory.mktemp("models") / "tiny"
     info = {"name": "tiny", "grid": {"steps_per_quarter": 4}, "metrics": {}, "training": {}}
