@@ -22,6 +22,7 @@ import torch  # noqa: E402
 
 from engine.checkpoint import load_model  # noqa: E402
 from engine.generate import ContinueOptions, continue_phrase, random_excerpt  # noqa: E402
+from engine.side_inputs import model_arguments, stream_inputs  # noqa: E402
 
 
 def median_ms(job, repeats: int) -> float:
@@ -33,13 +34,11 @@ def median_ms(job, repeats: int) -> float:
     return statistics.median(times)
 
 
-def _run(model, tokens, state=None):
-    """One forward pass; a model that reads held notes gets an empty held-note input (timing only)."""
-    if getattr(model.config, "context", False):
-        batch, time_ = tokens.shape
-        return model(tokens, state, torch.zeros(batch, time_, model.config.pitches),
-                     torch.zeros(batch, time_, dtype=torch.long))
-    return model(tokens, state)
+def _run(model, tokens, state=None, vocab=None):
+    """One forward pass over one row of tokens, with the side inputs (held notes, pitch and rhythm
+    memory) the model reads worked out from those tokens alone (timing only)."""
+    side = {k: torch.from_numpy(v)[None] for k, v in stream_inputs(tokens[0].tolist(), vocab, model.config).items()}
+    return model(tokens, state, **model_arguments(side, "cpu"))
 
 
 def window_rerun_ms(loaded, notes: int = 500, window: int = 100) -> float:
@@ -49,7 +48,7 @@ def window_rerun_ms(loaded, notes: int = 500, window: int = 100) -> float:
     started = time.perf_counter()
     with torch.inference_mode():
         for _ in range(notes):
-            logits, _ = _run(model, tokens[:, -window:])
+            logits, _ = _run(model, tokens[:, -window:], vocab=loaded.vocab)
             nxt = torch.multinomial(torch.softmax(logits[0, -1], -1), 1).view(1, 1)
             tokens = torch.cat([tokens[:, 1:], nxt], dim=1)
     return (time.perf_counter() - started) * 1000
@@ -61,10 +60,10 @@ def stateful_ms(loaded, notes: int = 500, window: int = 100) -> float:
     tokens = torch.randint(loaded.vocab.first_pitch, loaded.vocab.first_velocity, (1, window))
     started = time.perf_counter()
     with torch.inference_mode():
-        logits, state = _run(model, tokens)
+        logits, state = _run(model, tokens, vocab=loaded.vocab)
         for _ in range(notes):
             nxt = torch.multinomial(torch.softmax(logits[0, -1], -1), 1).view(1, 1)
-            logits, state = _run(model, nxt, state)
+            logits, state = _run(model, nxt, state, vocab=loaded.vocab)
     return (time.perf_counter() - started) * 1000
 
 

@@ -54,6 +54,7 @@ def write_card(folder: str | Path, state: dict) -> Path:
         f"dropout {model['dropout']}, softmax over {model['vocab_size']} tokens"
         + (" (trained and scored over the tokens the spelling rules allow, see engine/grammar.py)"
            if training.get("grammar") else ""),
+        *_reads(model),
         f"- {info['parameters']:,} parameters; weights file {human_size((folder / WEIGHTS).stat().st_size)}",
         f"- Vocabulary: waits up to {vocab['max_wait']} steps, lengths up to {vocab['max_length']} steps, "
         f"pitches {vocab['lowest_pitch']}-{vocab['highest_pitch']}, "
@@ -83,3 +84,19 @@ def write_card(folder: str | Path, state: dict) -> Path:
     path = folder / CARD
     atomic_write(path, ("\n".join(lines) + "\n").encode())
     return path
+
+
+def _reads(model: dict) -> list[str]:
+    """What the network reads and scores beside the tokens, in a musician's words."""
+    extras = []
+    if model.get("context"):
+        extras.append("the notes still sounding and the step in the bar, as input")
+    if model.get("pitch_memory"):
+        extras.append("pitch memory: each candidate pitch also scored by how many onsets ago it was struck, "
+                      "whether it is held, and its interval from the last note, the bass, the melody and its "
+                      "voice in the last chord (engine/pitch_memory.py)")
+    if model.get("rhythm_memory"):
+        extras.append("rhythm memory: each candidate wait and length also scored by whether it ends with the "
+                      "held notes, repeats the last gap or the chord's length, or lands on a beat or bar line "
+                      "(engine/rhythm_memory.py)")
+    return [f"- Also reads {extra}" for extra in extras]

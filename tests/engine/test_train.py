@@ -68,6 +68,29 @@ def test_an_interrupted_run_resumes_to_the_same_model(songs, tmp_path):
         assert torch.equal(a[key], b[key]), key
 
 
+def test_a_model_with_pitch_and_rhythm_memory_trains_resumes_and_says_so(songs, tmp_path):
+    def config(out, epochs):
+        c = tiny_config(songs, out, epochs)
+        c.pitch_memory = c.rhythm_memory = True
+        return c
+    train(config(tmp_path / "whole", 3))
+    train(config(tmp_path / "parts", 2))
+    train(config(tmp_path / "parts", 3))
+    a = load_file(str(tmp_path / "whole" / "epochs" / "003" / "model.safetensors"))
+    b = load_file(str(tmp_path / "parts" / "epochs" / "003" / "model.safetensors"))
+    assert "interval_scores.weight" in a and "wait_weights.weight" in a
+    assert all(torch.equal(a[key], b[key]) for key in a)
+    loaded = load_model(tmp_path / "whole")
+    assert loaded.model.config.pitch_memory and loaded.model.config.rhythm_memory
+    card = (tmp_path / "whole" / "card.md").read_text()
+    assert "pitch memory" in card and "rhythm memory" in card
+    metrics = json.loads((tmp_path / "whole" / "metrics.json").read_text())
+    assert metrics["epochs"][-1]["train_loss"] < metrics["epochs"][0]["train_loss"]
+    plain = tiny_config(songs, tmp_path / "whole", 4)          # the same folder without the memories
+    with pytest.raises(ValueError, match="other settings"):
+        train(plain)
+
+
 def test_resuming_with_other_settings_is_refused(songs, tmp_path):
     train(tiny_config(songs, tmp_path / "run", 1))
     other = tiny_config(songs, tmp_path / "run", 2)
