@@ -34,6 +34,7 @@ class ModelConfig:
     pitch_memory: bool = False  # also score each pitch by what was just played (engine/pitch_memory.py)
     first_pitch: int | None = None  # the token id of the lowest pitch (pitch_memory needs it)
     interval_reach: int = 36    # semitones either side of an anchor that get their own score
+    anchors: int = 4            # how many of pitch_memory's anchors it measures from (4: models before held ones)
     rhythm_memory: bool = False # also score waits and lengths by what they line up with (engine/rhythm_memory.py)
 
     def to_json(self) -> dict:
@@ -63,7 +64,9 @@ class MusicLSTM(nn.Module):
             if config.first_pitch is None or config.first_pitch + config.pitches > config.vocab_size:
                 raise ValueError("a model with pitch memory needs the token id of its lowest pitch (first_pitch)")
             self.memory_weights = nn.Linear(config.hidden_size, FEATURES)
-            self.interval_scores = nn.Linear(config.hidden_size, ANCHORS * (2 * config.interval_reach + 1))
+            if not 1 <= config.anchors <= ANCHORS:
+                raise ValueError(f"a model can measure intervals from 1 to {ANCHORS} anchors, not {config.anchors}")
+            self.interval_scores = nn.Linear(config.hidden_size, config.anchors * (2 * config.interval_reach + 1))
         if config.rhythm_memory:
             self.wait_weights = nn.Linear(config.hidden_size, rhythm_memory.FEATURES)
             self.length_weights = nn.Linear(config.hidden_size, rhythm_memory.FEATURES)
@@ -104,9 +107,9 @@ class MusicLSTM(nn.Module):
         c = self.config
         by_memory = (memory_features(ages, held) * self.memory_weights(out).unsqueeze(-2)).sum(-1)
         reach = c.interval_reach
-        scores = self.interval_scores(out).unflatten(-1, (ANCHORS, 2 * reach + 1))
+        scores = self.interval_scores(out).unflatten(-1, (c.anchors, 2 * reach + 1))
         scores = torch.nn.functional.pad(scores, (0, 1))            # the last slot scores 0
-        by_interval = scores.gather(-1, interval_index(anchors, c.pitches, reach)).sum(-2)
+        by_interval = scores.gather(-1, interval_index(anchors[..., :c.anchors], c.pitches, reach)).sum(-2)
         pitch_logits = logits[..., c.first_pitch:c.first_pitch + c.pitches] + by_memory + by_interval
         return torch.cat([logits[..., :c.first_pitch], pitch_logits, logits[..., c.first_pitch + c.pitches:]], -1)
 

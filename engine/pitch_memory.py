@@ -12,8 +12,8 @@ this module reports, with weights shared by all pitches:
   exactly now (a pitch struck again at once, or one whose note is simply held on), else 0;
 - ``anchors``: pitches to measure intervals from: the last pitch struck, the lowest and the
   highest pitch of the last complete onset (bass and melody), and that onset's note in the same
-  place counted from the bottom as the note about to be chosen (its voice), or -1 where there
-  is none yet.
+  place counted from the bottom as the note about to be chosen (its voice), and the lowest and
+  highest notes held on from before, or -1 where there is none.
 
 Everything here depends only on tokens already read, so the model stays a proper
 autoregressive model over the tokens, and generation keeps the memory up to date as it goes.
@@ -27,7 +27,8 @@ import torch
 from .tokens import END, PAD, START, Vocabulary
 
 NEVER = 255                         # the age of a pitch not struck since the start (or long ago)
-ANCHORS = 4                         # the last pitch struck; bass, melody and same voice of the last onset
+ANCHORS = 6                         # the last pitch struck; bass, melody and same voice of the last onset;
+                                    # the lowest and highest note held on (a model may read only the first few)
 RECENT_ONSETS = (1, 2, 3, 4, 6, 8)  # "struck exactly k onsets ago", each its own feature
 WITHIN_ONSETS = (8, 32)             # "struck within the last k onsets"
 KEY_ONSETS = 16                     # "its pitch class was struck within the last k onsets"
@@ -86,11 +87,14 @@ class PitchMemory:
         return out
 
     @property
-    def anchors(self) -> tuple[int, int, int, int]:
+    def anchors(self) -> tuple[int, ...]:
+        struck = set(self.onset)
+        on = [p for p, end in self.ends.items() if end > self.now and p not in struck]
+        held = (min(on), max(on)) if on else (-1, -1)
         if not self.previous:
-            return self.last_pitch, -1, -1, -1
+            return (self.last_pitch, -1, -1, -1) + held
         voice = self.previous[min(len(self.onset), len(self.previous) - 1)]
-        return self.last_pitch, self.previous[0], self.previous[-1], voice
+        return (self.last_pitch, self.previous[0], self.previous[-1], voice) + held
 
 
 def pitch_memory(tokens, vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -32,6 +32,7 @@ from .corpus import load_corpus
 from .evaluate import score_sequences
 from .grammar import Grammar, pitch_floors
 from .model import ModelConfig, MusicLSTM
+from .pitch_memory import ANCHORS
 from .phrase import Phrase, trim
 from .side_inputs import model_arguments, needs_side_inputs, stream_inputs, transpose_inputs
 from .tokens import Vocabulary, encode, transpose_tokens
@@ -80,7 +81,7 @@ class TrainConfig:
         return ModelConfig(vocab.size, self.embedding_size, self.hidden_size, self.layers, self.dropout,
                            context=self.context, pitches=vocab.highest_pitch - vocab.lowest_pitch + 1,
                            bar_steps=bar_steps or 4 * self.steps_per_quarter,
-                           pitch_memory=self.pitch_memory, first_pitch=vocab.first_pitch,
+                           pitch_memory=self.pitch_memory, first_pitch=vocab.first_pitch, anchors=ANCHORS,
                            rhythm_memory=self.rhythm_memory)
 
     def vocabulary(self) -> Vocabulary:

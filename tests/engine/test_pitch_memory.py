@@ -28,7 +28,7 @@ def test_ages_count_onsets_since_each_pitch_was_struck():
     assert memory.ages[48] == memory.ages[64] == memory.ages[67] == 2
     assert memory.ages[60] == NEVER
     # the last pitch struck; bass, melody and same voice (the lowest: 71 is the onset's first) of the last onset
-    assert memory.anchors == (71, 55, 55, 55)
+    assert memory.anchors == (71, 55, 55, 55, -1, -1)     # nothing held on from before
     assert memory.held[71] == 1 and memory.held[55] == 2 and memory.held[48] == 0   # 55 stops just now
 
 
@@ -42,8 +42,18 @@ def test_anchors_follow_the_voices_of_the_last_onset():
         if vocab.kind(token) == "length":
             seen.append(memory.anchors)
     # after 48, 64, 67 (no onset before), then after 50 and after 65 (the C major chord before)
-    assert seen[:3] == [(48, -1, -1, -1), (64, -1, -1, -1), (67, -1, -1, -1)]
-    assert seen[3] == (50, 48, 67, 64) and seen[4] == (65, 48, 67, 67)
+    none = (-1, -1, -1, -1, -1)
+    assert seen[:3] == [(48,) + none, (64,) + none, (67,) + none]
+    assert seen[3] == (50, 48, 67, 64, -1, -1) and seen[4] == (65, 48, 67, 67, -1, -1)
+
+
+def test_the_lowest_and_highest_notes_held_on_are_anchors_too():
+    vocab = Vocabulary()
+    memory = PitchMemory(vocab)
+    music = Phrase((Note(36, 0, 8), Note(60, 0, 8), Note(72, 0, 2), Note(74, 2, 2)))
+    for token in encode(music, vocab, end=False)[:-1]:      # up to the pitch 74, before its length
+        memory.feed(token)
+    assert memory.anchors == (74, 36, 72, 60, 36, 60)        # 72 stopped just now: not held on
 
 
 def test_a_rest_written_as_several_waits_counts_as_one_gap_and_start_forgets():
@@ -51,7 +61,7 @@ def test_a_rest_written_as_several_waits_counts_as_one_gap_and_start_forgets():
     phrase = Phrase((Note(60, 0, 2), Note(62, 14, 2)))      # a 14-step gap: waits of 4 + 4 + 4 + 2
     ages, _, anchors = pitch_memory(encode(phrase, vocab), vocab)
     assert ages[-2, 60] == 2 and ages[-2, 62] == 1           # before the end token
-    assert (ages[-1] == NEVER).all() and tuple(anchors[-1]) == (-1, -1, -1, -1)
+    assert (ages[-1] == NEVER).all() and tuple(anchors[-1]) == (-1,) * 6
 
 
 def test_memory_follows_transposition():
@@ -89,7 +99,8 @@ def test_intervals_beyond_reach_or_without_anchor_score_nothing():
 def test_one_token_at_a_time_gives_the_same_predictions_as_the_whole_sequence():
     torch.manual_seed(0)
     vocab = Vocabulary(velocity_levels=4)
-    config = ModelConfig(vocab.size, 16, 24, 2, 0.0, context=True, pitch_memory=True, first_pitch=vocab.first_pitch)
+    config = ModelConfig(vocab.size, 16, 24, 2, 0.0, context=True, pitch_memory=True, first_pitch=vocab.first_pitch,
+                         anchors=6)
     model = MusicLSTM(config).eval()
     for p in (model.memory_weights.weight, model.interval_scores.weight):
         torch.nn.init.normal_(p, std=1.0)                    # make the memory's part of the logits count
