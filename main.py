@@ -4,6 +4,7 @@
     python main.py train --data PATH... --out models/NAME
     python main.py continue [SEED.mid] -o OUT.mid --bars N
     python main.py evaluate --data PATH... [--model NAME] [--split valid] [--json]
+    python main.py average RUN --window N --out FOLDER
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-COMMANDS = ("train", "continue", "evaluate")
+COMMANDS = ("train", "continue", "evaluate", "average")
 
 
 def command_parser() -> argparse.ArgumentParser:
@@ -74,6 +75,12 @@ def command_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", help="a model name under models/ or a folder (default: the bundled one)")
     ev.add_argument("--split", default=None, help="pickle split: train, valid or test (default valid)")
     ev.add_argument("--json", action="store_true", help="print one JSON object")
+
+    avg = sub.add_parser("average", help="one model from the average of a run's best few consecutive epochs")
+    avg.add_argument("run", help="a training run's folder (the --out of train; it keeps epochs/NNN/)")
+    avg.add_argument("--window", type=int, default=5, help="how many consecutive epochs to average")
+    avg.add_argument("--out", required=True, help="the model folder to write")
+    avg.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -83,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         args = command_parser().parse_args(argv)
         from engine import cli
         job = {"train": cli.train_command, "continue": cli.continue_command,
-               "evaluate": cli.evaluate_command}[args.command]
+               "evaluate": cli.evaluate_command, "average": cli.average_command}[args.command]
         return job(args)
     window = argparse.ArgumentParser(prog="segue", description="Segue: continue your phrase with an LSTM",
                                      epilog="Commands: " + ", ".join(COMMANDS) + " (see segue COMMAND -h)")

@@ -44,8 +44,7 @@ def write_card(folder: str | Path, state: dict) -> Path:
         "",
         "## Training",
         f"- Command: `{training.get('command') or 'python main.py train ...'}`",
-        f"- Epochs run: {state.get('epoch', len(history))}; this folder holds epoch {info.get('epoch')}, "
-        f"the best on validation",
+        f"- Epochs run: {state.get('epoch', len(history))}; " + _which_weights(info),
         f"- Training time: {minutes:.1f} minutes on {training.get('device', 'unknown device')}",
         f"- torch {training.get('torch')}, Python {training.get('python')}",
         "",
@@ -100,3 +99,12 @@ def _reads(model: dict) -> list[str]:
                       "held notes, repeats the last gap or the chord's length, or lands on a beat or bar line "
                       "(engine/rhythm_memory.py)")
     return [f"- Also reads {extra}" for extra in extras]
+
+
+def _which_weights(info: dict) -> str:
+    averaged = info.get("averaged_epochs")
+    if averaged:
+        by = info.get("averaged_by") or "python main.py average"
+        return (f"this folder holds the average of the weights of epochs {averaged[0]}-{averaged[-1]}, "
+                f"the best run of {len(averaged)} consecutive epochs on validation (`{by}`)")
+    return f"this folder holds epoch {info.get('epoch')}, the best on validation"

@@ -170,3 +170,26 @@ def evaluate_command(args) -> int:
         print(f"  NLL per time step ({result['split']}): {result['nll_per_step']:.3f} nats "
               f"over {result['steps']:,} steps")
     return 0
+
+
+@guarded
+def average_command(args) -> int:
+    from .averaging import best_average, write_average
+
+    bar = ProgressBar()
+
+    def report(event: dict) -> None:
+        if event.get("stage") == "average":
+            bar.show(event["done"] / event["total"], f"epochs {event['epochs'][0]}-{event['epochs'][-1]}: "
+                     f"{event['valid_loss']:.4f} nats per token", final=event["done"] == event["total"])
+
+    result = best_average(args.run, args.window, report)
+    out = write_average(args.run, args.out, result,
+                        command="python main.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
+    if args.json:
+        print(json.dumps({k: v for k, v in result.items()} | {"out": str(out)}))
+        return 0
+    print(f"best: the average of epochs {result['epochs'][0]}-{result['epochs'][-1]}: "
+          f"{result['valid_loss']:.4f} nats per token on validation, {result['nll_per_step']:.3f} nats per step; "
+          f"written to {out}")
+    return 0

@@ -194,6 +194,28 @@ def load_pieces(paths: list[str], config: TrainConfig, vocab: Vocabulary, report
     return tokenize([p.phrase for p in corpus.pieces], [p.name for p in corpus.pieces], vocab)
 
 
+def training_and_validation(config: TrainConfig, vocab: Vocabulary, report: Progress) -> tuple[Pieces, Pieces]:
+    """The run's training and validation pieces: ``config.valid`` when given, else whole pieces
+    of ``config.data`` held out at random (the same ones for the same seed)."""
+    pieces = load_pieces(config.data, config, vocab, report)
+    if config.valid:
+        return pieces, load_pieces(config.valid, config, vocab, report)
+    tr, va = split_by_piece(pieces.names, config.valid_fraction, config.seed)
+    pick = lambda idx: Pieces([pieces.names[i] for i in idx], [pieces.tokens[i] for i in idx],
+                              [pieces.phrases[i] for i in idx])
+    return pick(tr), pick(va)
+
+
+def config_of_run(info: dict) -> TrainConfig:
+    """The TrainConfig a model folder was trained with, from its model.json."""
+    training = info.get("training") or {}
+    known = {k: training[k] for k in TrainConfig.__dataclass_fields__ if k in training}
+    if "data" not in known or "out" not in known:
+        raise ValueError("the model folder does not say what it was trained on")
+    known["transpose"] = tuple(known.get("transpose", (0, 0)))
+    return TrainConfig(**known)
+
+
 def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = False) -> dict:
     """Run (or resume) training; returns the final metrics. ``progress`` gets dict events."""
     report = progress or (lambda event: None)
@@ -204,14 +226,7 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
     device = pick_device(config.device)
     vocab = config.vocabulary()
 
-    pieces = load_pieces(config.data, config, vocab, report)
-    if config.valid:
-        train_set, valid_set = pieces, load_pieces(config.valid, config, vocab, report)
-    else:
-        tr, va = split_by_piece(pieces.names, config.valid_fraction, config.seed)
-        pick = lambda idx: Pieces([pieces.names[i] for i in idx], [pieces.tokens[i] for i in idx],
-                                  [pieces.phrases[i] for i in idx])
-        train_set, valid_set = pick(tr), pick(va)
+    train_set, valid_set = training_and_validation(config, vocab, report)
     if not train_set.tokens:
         raise ValueError("no readable music to train on in " + ", ".join(config.data))
     grid = {"steps_per_quarter": train_set.phrases[0].steps_per_quarter}
