@@ -26,32 +26,34 @@ class Clock:
 
     def reset(self) -> None:
         self.now = 0
-        self.ends: dict[int, int] = {}              # pitch slot -> step where it stops sounding
-        self._slot: int | None = None              # the note whose length is being read
-        self._length = 0
+        self.ends: dict[int, int] = {}              # pitch slot -> step where it stops sounding (>= now)
+        self.note: int | None = None               # the pitch slot whose length is being read
+        self.length = 0                            # its length so far (0 between onsets)
 
     def feed(self, token: int) -> None:
         v = self.vocab
         if token == START or token == END or token == PAD:
             self.reset()
         elif v.first_wait <= token < v.first_length:
-            self._slot = None
+            self.note, self.length = None, 0
             self.now += token - v.first_wait + 1
-            self.ends = {p: e for p, e in self.ends.items() if e > self.now}
+            self.ends = {p: e for p, e in self.ends.items() if e >= self.now}
         elif v.first_length <= token < v.first_pitch:
-            if self._slot is not None:
-                self._length += token - v.first_length + 1
-                self.ends[self._slot] = self.now + self._length
+            if self.note is not None:
+                self.length += token - v.first_length + 1
+                self.ends[self.note] = self.now + self.length
         elif v.first_pitch <= token < v.first_velocity:
-            self._slot = token - v.first_pitch
-            self._length = 0
-            self.ends[self._slot] = self.now + 1
+            self.note = token - v.first_pitch
+            self.length = 0
+            self.ends[self.note] = self.now + 1
         # velocity tokens change nothing here
 
     def sounding(self) -> np.ndarray:
+        """The pitches still sounding after now (those that stopped just now are not)."""
         out = np.zeros(self.pitches, dtype=np.bool_)
-        if self.ends:
-            out[list(self.ends)] = True
+        on = [p for p, e in self.ends.items() if e > self.now]
+        if on:
+            out[on] = True
         return out
 
     @property
@@ -68,8 +70,7 @@ def context_features(tokens, vocab: Vocabulary, bar_steps: int) -> tuple[np.ndar
     position = np.zeros(n, dtype=np.int64)
     for i, token in enumerate(np.asarray(tokens, dtype=np.int64).tolist()):
         clock.feed(token)
-        if clock.ends:
-            sounding[i, list(clock.ends)] = True
+        sounding[i] = clock.sounding()
         position[i] = clock.now % clock.bar_steps
     return sounding, position
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .context import Clock
 from .tokens import END, PAD, START, Vocabulary
 
 NEVER = 255                         # the age of a pitch not struck since the start (or long ago)
@@ -43,32 +44,24 @@ class PitchMemory:
         self.reset()
 
     def reset(self) -> None:
+        self.clock = Clock(self.vocab, 1)          # the time and the notes sounding
         self.ages = np.full(self.pitches, NEVER, dtype=np.uint8)
         self.onset: list[int] = []                 # pitch slots struck at the onset being read
         self.previous: list[int] = []              # those of the last complete onset
         self.last_pitch = -1
-        self.now = 0
-        self.ends: dict[int, int] = {}             # pitch slot -> step where its note stops
-        self._length = 0
 
     def feed(self, token: int) -> None:
         v = self.vocab
+        self.clock.feed(token)
         if token == START or token == END or token == PAD:
             self.reset()
         elif v.first_wait <= token < v.first_length:
             self._close_onset()
-            self.now += token - v.first_wait + 1
-            self.ends = {p: e for p, e in self.ends.items() if e >= self.now}
-        elif v.first_length <= token < v.first_pitch:
-            if self.onset:
-                self._length += token - v.first_length + 1
-                self.ends[self.onset[-1]] = self.now + self._length
         elif v.first_pitch <= token < v.first_velocity:
             slot = token - v.first_pitch
             self.onset.append(slot)
             self.ages[slot] = 0
             self.last_pitch = slot
-            self._length = 0
 
     def _close_onset(self) -> None:
         if not self.onset:                         # a rest written as several waits is one gap
@@ -82,14 +75,16 @@ class PitchMemory:
     @property
     def held(self) -> np.ndarray:
         out = np.zeros(self.pitches, dtype=np.uint8)
-        for slot, end in self.ends.items():
-            out[slot] = 1 if end > self.now else 2
+        now = self.clock.now
+        for slot, end in self.clock.ends.items():
+            out[slot] = 1 if end > now else 2
         return out
 
     @property
     def anchors(self) -> tuple[int, ...]:
         struck = set(self.onset)
-        on = [p for p, end in self.ends.items() if end > self.now and p not in struck]
+        now = self.clock.now
+        on = [p for p, end in self.clock.ends.items() if end > now and p not in struck]
         held = (min(on), max(on)) if on else (-1, -1)
         if not self.previous:
             return (self.last_pitch, -1, -1, -1) + held

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .context import Clock
 from .tokens import END, PAD, START, Vocabulary
 
 ENDS, REPEATS = 1, 2                # the bits of the marks
@@ -36,56 +37,47 @@ class RhythmMemory:
         self.reset()
 
     def reset(self) -> None:
-        self.now = 0
-        self.ends: dict[int, int] = {}             # pitch -> step where its note stops sounding
-        self.onset: list[int] = []                 # pitches struck at this onset, in order
-        self.note: int | None = None               # the pitch whose length is being read
-        self.length = 0                            # its length so far
+        self.clock = Clock(self.vocab, self.bar_steps)     # the time and the notes sounding
+        self.onset: list[int] = []                 # pitch slots struck at this onset, in order
         self.last_onset: int | None = None
         self.gap = 0                               # steps between the last two onsets
 
     def feed(self, token: int) -> None:
         v = self.vocab
+        if v.first_wait <= token < v.first_length and self.onset:
+            if self.last_onset is not None:
+                self.gap = self.clock.now - self.last_onset
+            self.last_onset = self.clock.now
+        self.clock.feed(token)
         if token == START or token == END or token == PAD:
             self.reset()
         elif v.first_wait <= token < v.first_length:
-            if self.onset:
-                if self.last_onset is not None:
-                    self.gap = self.now - self.last_onset
-                self.last_onset = self.now
-            self.onset, self.note, self.length = [], None, 0
-            self.now += token - v.first_wait + 1
-            self.ends = {p: e for p, e in self.ends.items() if e > self.now}
-        elif v.first_length <= token < v.first_pitch:
-            if self.note is not None:
-                self.length += token - v.first_length + 1
-                self.ends[self.note] = self.now + self.length
+            self.onset = []
         elif v.first_pitch <= token < v.first_velocity:
-            self.note, self.length = token, 0
-            self.onset.append(token)
-            self.ends.pop(token, None)
+            self.onset.append(token - v.first_pitch)
 
     def marks(self) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
-        v = self.vocab
+        v, clock = self.vocab, self.clock
+        now, note = clock.now, clock.note
         waits = np.zeros(v.max_wait, dtype=np.uint8)
         lengths = np.zeros(v.max_length, dtype=np.uint8)
-        start = self.now + self.length                      # where the note being read ends so far
-        for pitch, end in self.ends.items():
-            if 1 <= end - self.now <= v.max_wait:
-                waits[end - self.now - 1] |= ENDS
-            if pitch != self.note and 1 <= end - start <= v.max_length:
+        start = now + clock.length                          # where the note being read ends so far
+        for pitch, end in clock.ends.items():
+            if 1 <= end - now <= v.max_wait:
+                waits[end - now - 1] |= ENDS
+            if pitch != note and 1 <= end - start <= v.max_length:
                 lengths[end - start - 1] |= ENDS
         if self.onset:                                      # the onset being read is at now
-            d = self.now - self.last_onset if self.last_onset is not None else 0
+            d = now - self.last_onset if self.last_onset is not None else 0
         else:
-            d = self.last_onset + self.gap - self.now if self.last_onset is not None and self.gap else 0
+            d = self.last_onset + self.gap - now if self.last_onset is not None and self.gap else 0
         if 1 <= d <= v.max_wait:
             waits[d - 1] |= REPEATS
-        if self.note is not None and len(self.onset) > 1:
-            below = self.ends.get(self.onset[-2])
+        if note is not None and len(self.onset) > 1:
+            below = clock.ends.get(self.onset[-2])
             if below is not None and 1 <= below - start <= v.max_length:
                 lengths[below - start - 1] |= REPEATS
-        return waits, lengths, (self.now % self.bar_steps, start % self.bar_steps)
+        return waits, lengths, (now % self.bar_steps, start % self.bar_steps)
 
 
 def rhythm_memory(tokens, vocab: Vocabulary, bar_steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
