@@ -1,11 +1,14 @@
-"""Shared engine test set-up: a small folder of made-up songs to train on."""
+"""Shared engine test set-up: a small folder of made-up songs to train on, and a check that a
+network predicts the same one token at a time as over a whole sequence."""
 
 import random
 
 import pytest
+import torch
 
 from engine.midi_file import write_midi
 from engine.phrase import Note, Phrase
+from engine.side_inputs import Followers, model_arguments, stream_inputs
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +27,18 @@ def songs(tmp_path_factory):
         write_midi(Phrase(tuple(notes)), folder / f"song{i:02d}.mid")
     (folder / "broken.mid").write_bytes(b"MThd\x00\x00")
     return folder
+
+
+def whole_and_stepwise(model, vocab, tokens) -> torch.Tensor:
+    """The model's logits for ``tokens`` read as one sequence (1, len, vocab), after checking that
+    feeding them one token at a time, with side inputs kept up to date, predicts the same."""
+    side = {k: torch.from_numpy(v)[None] for k, v in stream_inputs(tokens, vocab, model.config).items()}
+    with torch.no_grad():
+        whole, _ = model(torch.tensor([tokens]), None, **model_arguments(side, "cpu"))
+        followers = Followers(vocab, model.config, [], 1)
+        layers, hidden = model.config.layers, model.config.hidden_size
+        state = (torch.zeros(layers, 1, hidden), torch.zeros(layers, 1, hidden))
+        for i, token in enumerate(tokens):
+            logits, state = model.step(torch.tensor([token]), state, **model_arguments(followers.feed([token]), "cpu"))
+            assert torch.allclose(logits[0], whole[0, i], atol=1e-5), i
+    return whole

@@ -11,8 +11,10 @@ from engine.model import ModelConfig, MusicLSTM
 from engine.phrase import Note, Phrase, transpose
 from engine.pitch_memory import (FEATURES, NEVER, PitchMemory, interval_index, memory_features, pitch_memory,
                                  transpose_memory)
-from engine.side_inputs import Followers, model_arguments, stream_inputs
+from engine.side_inputs import model_arguments, stream_inputs
 from engine.tokens import Vocabulary, encode
+
+from .conftest import whole_and_stepwise
 
 C_CHORD_THEN_G = Phrase((Note(48, 0, 4), Note(64, 0, 4), Note(67, 0, 4), Note(55, 4, 4), Note(71, 8, 4)))
 
@@ -106,17 +108,14 @@ def test_one_token_at_a_time_gives_the_same_predictions_as_the_whole_sequence():
         torch.nn.init.normal_(p, std=1.0)                    # make the memory's part of the logits count
     phrase = Phrase(tuple(Note(50 + (i * 7) % 24, i * 3, 2 + i % 6, 30 + 7 * i) for i in range(12)))
     tokens = encode(phrase, vocab)
-    side = {k: torch.from_numpy(v)[None] for k, v in stream_inputs(tokens, vocab, config).items()}
-    with torch.no_grad():
-        whole, _ = model(torch.tensor([tokens]), None, **model_arguments(side, "cpu"))
-        plain = model.head(model.lstm(model.embedding(torch.tensor([tokens])))[0])
-        followers = Followers(vocab, config, [], 1)
-        state = (torch.zeros(2, 1, 24), torch.zeros(2, 1, 24))
-        for i, token in enumerate(tokens):
-            logits, state = model.step(torch.tensor([token]), state, **model_arguments(followers.feed([token]), "cpu"))
-            assert torch.allclose(logits[0], whole[0, i], atol=1e-5), i
+    whole = whole_and_stepwise(model, vocab, tokens)
+    for head in (model.memory_weights, model.interval_scores):
+        torch.nn.init.zeros_(head.weight)
+        torch.nn.init.zeros_(head.bias)
+    without = whole_and_stepwise(model, vocab, tokens)
     pitches = slice(vocab.first_pitch, vocab.first_pitch + 128)
-    assert not torch.allclose(whole[..., pitches], plain[..., pitches], atol=1e-3)   # the memory is used
+    assert not torch.allclose(whole[..., pitches], without[..., pitches], atol=1e-3)   # the memory is used
+    assert torch.equal(whole[..., :vocab.first_pitch], without[..., :vocab.first_pitch])
 
 
 def test_a_model_with_pitch_memory_refuses_to_run_without_it():

@@ -9,8 +9,9 @@ import torch
 from engine.model import ModelConfig, MusicLSTM
 from engine.phrase import Note, Phrase, transpose
 from engine.rhythm_memory import ENDS, FEATURES, REPEATS, RhythmMemory, rhythm_features, rhythm_memory
-from engine.side_inputs import Followers, model_arguments, stream_inputs
 from engine.tokens import Vocabulary, encode
+
+from .conftest import whole_and_stepwise
 
 # a bass C held 8 steps; E and G over it at 0 (4 steps) and again at 4 (4 steps)
 MUSIC = Phrase((Note(48, 0, 8), Note(64, 0, 4), Note(67, 0, 4), Note(64, 4, 4), Note(67, 4, 4)))
@@ -72,17 +73,14 @@ def test_one_token_at_a_time_gives_the_same_predictions_as_the_whole_sequence():
         torch.nn.init.normal_(p, std=1.0)
     phrase = Phrase(tuple(Note(50 + (i * 7) % 24, i * 3, 2 + i % 11) for i in range(12)))
     tokens = encode(phrase, vocab)
-    side = {k: torch.from_numpy(v)[None] for k, v in stream_inputs(tokens, vocab, config).items()}
-    with torch.no_grad():
-        whole, _ = model(torch.tensor([tokens]), None, **model_arguments(side, "cpu"))
-        plain = model.head(model.lstm(model.embedding(torch.tensor([tokens])))[0])
-        followers = Followers(vocab, config, [], 1)
-        state = (torch.zeros(2, 1, 24), torch.zeros(2, 1, 24))
-        for i, token in enumerate(tokens):
-            logits, state = model.step(torch.tensor([token]), state, **model_arguments(followers.feed([token]), "cpu"))
-            assert torch.allclose(logits[0], whole[0, i], atol=1e-5), i
+    whole = whole_and_stepwise(model, vocab, tokens)
+    for head in (model.wait_weights, model.length_weights):
+        torch.nn.init.zeros_(head.weight)
+        torch.nn.init.zeros_(head.bias)
+    without = whole_and_stepwise(model, vocab, tokens)
     durations = slice(vocab.first_wait, vocab.first_pitch)
-    assert not torch.allclose(whole[..., durations], plain[..., durations], atol=1e-3)
+    assert not torch.allclose(whole[..., durations], without[..., durations], atol=1e-3)  # the memory is used
+    assert torch.equal(whole[..., vocab.first_pitch:], without[..., vocab.first_pitch:])
 
 
 def test_a_model_with_rhythm_memory_refuses_to_run_without_it():
