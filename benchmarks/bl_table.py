@@ -37,7 +37,7 @@ PUBLISHED = {
 RECIPES = {
     "piano-midi-de": ["--embedding-size", "128", "--hidden-size", "512", "--layers", "2", "--dropout", "0.5",
                       "--transpose", "5", "--window", "128", "--batch-size", "16", "--epochs", "80",
-                      "--patience", "8", "--lr-patience", "3", "--max-minutes", "70", "--threads", "1",
+                      "--patience", "8", "--lr-patience", "2", "--max-minutes", "65", "--threads", "1",
                       "--seed", "0", "--pitch-memory", "--rhythm-memory"],
     "nottingham": ["--embedding-size", "128", "--hidden-size", "384", "--layers", "2", "--dropout", "0.3",
                    "--transpose", "5", "--window", "128", "--batch-size", "32", "--epochs", "60",

@@ -91,9 +91,11 @@ def _reads(model: dict) -> list[str]:
     if model.get("context"):
         extras.append("the notes still sounding and the step in the bar, as input")
     if model.get("pitch_memory"):
+        anchors = ["the last note", "the bass", "the melody", "its voice in the last chord",
+                   "the lowest note held on", "the highest note held on"][:model.get("anchors", 4)]
         extras.append("pitch memory: each candidate pitch also scored by how many onsets ago it was struck, "
-                      "whether it is held, and its interval from the last note, the bass, the melody and its "
-                      "voice in the last chord (engine/pitch_memory.py)")
+                      "whether it is held, and its interval from " + ", ".join(anchors[:-1]) + " and "
+                      + anchors[-1] + " (engine/pitch_memory.py)")
     if model.get("rhythm_memory"):
         extras.append("rhythm memory: each candidate wait and length also scored by whether it ends with the "
                       "held notes, repeats the last gap or the chord's length, or lands on a beat or bar line "
