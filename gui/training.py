@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QElapsedTimer, QObject, QProcess, Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPlainTextEdit,
                                QProgressBar, QPushButton, QSpinBox, QVBoxLayout)
 
@@ -31,6 +31,8 @@ SIZES = {
         "--embedding-size", "128", "--hidden-size", "512", "--layers", "2", "--dropout", "0.3",
         "--batch-size", "16", "--window", "128"],
 }
+# "Remember recent pitches and rhythms" (engine/pitch_memory.py, engine/rhythm_memory.py)
+MEMORY = ["--pitch-memory", "--rhythm-memory"]
 
 
 def model_name_problem(name: str) -> str | None:
@@ -177,11 +179,16 @@ class TrainDialog(QDialog):
         self.name = QLineEdit(placeholderText="e.g. my-waltzes")
         self.size = QComboBox()
         self.size.addItems(list(SIZES))
+        self.memory = QCheckBox("Remember recent pitches and rhythms")
+        self.memory.setToolTip("The model also weighs each note by what was just played: repeated figures, "
+                               "intervals from the bass and the melody, notes ending together.\nIt predicts "
+                               "music better, and continues about 1.6 times more slowly.")
         self.minutes = QSpinBox(minimum=1, maximum=24 * 60, value=30, suffix=" minutes")
         form = QFormLayout()
         form.addRow("Music to learn from", row)
         form.addRow("Model name", self.name)
         form.addRow("Size", self.size)
+        form.addRow("", self.memory)
         form.addRow("Train for at most", self.minutes)
         self.progress = QProgressBar(maximum=1000, textVisible=False)
         self.status = QLabel("Segue learns the style of the music in the folder: every epoch is "
@@ -234,12 +241,13 @@ class TrainDialog(QDialog):
             answer = QMessageBox.question(
                 self, "Train a Model",
                 f"You already have a model named '{name}'.\n\nYes: go on training it where it stopped "
-                f"(same music and size).\nNo: start it over from scratch, replacing it.",
+                f"(same music, size and memory).\nNo: start it over from scratch, replacing it.",
                 QMessageBox.Yes | QMessageBox.No | QMessageBox.Cancel, QMessageBox.Yes)
             if answer == QMessageBox.Cancel:
                 return False
             fresh = answer == QMessageBox.No
-        self.job = TrainingJob([data], name, self.minutes.value(), SIZES[self.size.currentText()], fresh, self)
+        network = SIZES[self.size.currentText()] + (MEMORY if self.memory.isChecked() else [])
+        self.job = TrainingJob([data], name, self.minutes.value(), network, fresh, self)
         self.job.progressed.connect(self._progressed)
         self.job.epoch_done.connect(self._epoch_done)
         self.job.finished_with.connect(self._finished)
@@ -267,7 +275,7 @@ class TrainDialog(QDialog):
             self.job.wait(5000)
 
     def _set_running(self, running: bool) -> None:
-        for w in (self.folder, self.name, self.size, self.minutes, self.start_button):
+        for w in (self.folder, self.name, self.size, self.memory, self.minutes, self.start_button):
             w.setEnabled(not running)
         self.stop_button.setEnabled(running)
         self.use_button.setEnabled(bool(self._ready_folder))

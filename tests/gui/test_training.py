@@ -59,7 +59,22 @@ def test_training_a_folder_makes_a_model_the_continue_panel_offers(window, dialo
     from engine.checkpoint import load_model
     loaded = load_model(folder)
     assert loaded.name == "my seeds" and loaded.info["training"]["data"] == [str(music)]
+    assert not loaded.model.config.pitch_memory                 # unless asked for: it continues faster
     assert "Done" in dialog.status.text() and dialog.use_button.isEnabled()
+    assert not dialog.shown
+
+
+def test_a_model_can_learn_to_remember_recent_pitches_and_rhythms(dialog, music, qtbot):
+    dialog.folder.setText(str(music))
+    dialog.name.setText("with memory")
+    dialog.memory.setChecked(True)
+    assert dialog.start()
+    assert not dialog.memory.isEnabled()                       # settings stay as started
+    with qtbot.waitSignal(dialog.job.finished_with, timeout=120_000) as done:
+        pass
+    from engine.checkpoint import load_model
+    loaded = load_model(done.args[0])
+    assert loaded.model.config.pitch_memory and loaded.model.config.rhythm_memory
     assert not dialog.shown
 
 
