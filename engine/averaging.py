@@ -16,7 +16,6 @@ import math
 from pathlib import Path
 from typing import Callable
 
-import torch
 
 from . import card
 from .atomic import atomic_write
