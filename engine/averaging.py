@@ -16,7 +16,6 @@ import math
 from pathlib import Path
 from typing import Callable
 
-
 from . import card
 from .atomic import atomic_write
 from .checkpoint import EXCERPTS, META, load_model, save_model
