@@ -8,8 +8,9 @@ this module reports, with weights shared by all pitches:
 
 - ``ages``: for each pitch, how many onsets ago it was last struck (1 = the onset just
   before, 0 = struck in the onset being read, ``NEVER`` = not in memory);
-- ``held``: for each pitch, 1 if a note of it is still sounding, 2 if one stopped sounding
-  exactly now (a pitch struck again at once, or one whose note is simply held on), else 0;
+- ``held``: for each pitch, 1 if a note of it is still sounding, 2 if one stops exactly now
+  (is it struck again at once? in music read from piano rolls, never: a held note and a
+  repeated one look the same there), else 0;
 - ``anchors``: pitches to measure intervals from: the last pitch struck, the lowest and the
   highest pitch of the last complete onset (bass and melody), and that onset's note in the same
   place counted from the bottom as the note about to be chosen (its voice), and the lowest and
