@@ -35,9 +35,9 @@ PUBLISHED = {
     "jsb-chorales": {"RNN-RBM": 6.27, "RNN-NADE-HF": 5.56, "previous-step baseline": 10.5},
 }
 RECIPES = {
-    "piano-midi-de": ["--embedding-size", "128", "--hidden-size", "512", "--layers", "2", "--dropout", "0.6",
+    "piano-midi-de": ["--embedding-size", "128", "--hidden-size", "512", "--layers", "2", "--dropout", "0.7",
                       "--transpose", "5", "--window", "128", "--batch-size", "16", "--epochs", "80",
-                      "--patience", "8", "--lr-patience", "2", "--max-minutes", "58", "--threads", "1",
+                      "--patience", "8", "--lr-patience", "2", "--max-minutes", "28.9", "--threads", "1",
                       "--seed", "0", "--pitch-memory", "--rhythm-memory"],
     "nottingham": ["--embedding-size", "128", "--hidden-size", "384", "--layers", "2", "--dropout", "0.3",
                    "--transpose", "5", "--window", "128", "--batch-size", "32", "--epochs", "60",
