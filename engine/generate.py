@@ -18,7 +18,7 @@ import torch
 from .checkpoint import LoadedModel
 from .grammar import Grammar
 from .phrase import DEFAULT_VELOCITY, Phrase, regrid, trim
-from .side_inputs import Followers, model_arguments, needs_side_inputs, stream_inputs
+from .side_inputs import Followers, model_arguments, stream_inputs
 from .tokens import END, PAD, START, Decoder, decode, encode
 
 MAX_NOTES_PER_ONSET = 12
@@ -131,10 +131,9 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
 
     prompt = encode(own, vocab)[:-1] if own.notes else [START]      # seed + its trailing rest
     k = options.variations
-    reads_more = needs_side_inputs(model.config)
     side = {key: torch.from_numpy(value)[None] for key, value in stream_inputs(prompt, vocab, model.config).items()}
     logits, state = model(torch.tensor([prompt], device=device), None, **model_arguments(side, device))
-    followers = Followers(vocab, model.config, prompt, k) if reads_more else None
+    followers = Followers(vocab, model.config, prompt, k)          # keeps nothing for a plain model
     logits = logits[:, -1].expand(k, -1)
     state = tuple(s.expand(-1, k, -1).contiguous() for s in state)
 
@@ -159,7 +158,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
             break
         if progress and step % 8 == 0:
             progress(min(d.now for d in decoders) / target)
-        side = followers.feed(tokens.tolist()) if followers else {}
+        side = followers.feed(tokens.tolist())
         logits, state = model.step(tokens.to(device), state, **model_arguments(side, device))
     results = []
     for decoder in decoders:
