@@ -56,6 +56,13 @@ def command_parser() -> argparse.ArgumentParser:
     train.add_argument("--rhythm-memory", action="store_true",
                        help="also score every candidate wait and note length by whether it ends with the held "
                             "notes, repeats the last gap or lands on a beat, with weights shared by all durations")
+    train.add_argument("--controls", action="store_true",
+                       help="also feed the network what each bar sounds like (density, chords, register, "
+                            "pitch classes, rhythm, loudness), so Continue can follow the phrase or be steered; "
+                            "bars are counted in each piece's own metre")
+    train.add_argument("--excerpts", type=int, nargs=2, metavar=("FEWEST", "MOST"), default=(0, 0),
+                       help="learn from excerpts of FEWEST to MOST bars, each read from a fresh start, as "
+                            "Continue reads a phrase (default: whole pieces)")
 
     cont = sub.add_parser("continue", help="continue a seed phrase and write MIDI")
     cont.add_argument("seed_file", nargs="?", help="MIDI or score file (default: a random excerpt of "

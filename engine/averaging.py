@@ -66,7 +66,7 @@ def best_average(run: str | Path, window: int, progress: Progress | None = None)
     for end in range(window - 1, len(epochs)):
         chosen = epochs[end - window + 1:end + 1]
         model = averaged_model(run, chosen)
-        scores = score_sequences(model.model, valid.tokens, model.vocab, grammar=config.grammar)
+        scores = score_sequences(model.model, valid.tokens, model.vocab, grammar=config.grammar, metres=valid.metres)
         row = {"epochs": chosen, "valid_loss": scores["nats_per_token"], "valid_accuracy": scores["accuracy"],
                "nll_per_step": scores["nats"] / valid.step_count,
                "bits_per_note": scores["nats"] / math.log(2) / valid.note_count}

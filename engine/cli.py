@@ -72,7 +72,8 @@ def train_command(args) -> int:
         patience=args.patience, lr_patience=getattr(args, "lr_patience", 1), max_minutes=args.max_minutes, seed=args.seed, device=args.device,
         threads=args.threads, transpose=(-args.transpose, args.transpose), credit=args.credit or "",
         context=not getattr(args, "no_held_notes", False), pitch_memory=getattr(args, "pitch_memory", False),
-        rhythm_memory=getattr(args, "rhythm_memory", False),
+        rhythm_memory=getattr(args, "rhythm_memory", False), controls=getattr(args, "controls", False),
+        bar_from_music=getattr(args, "controls", False), excerpt_bars=tuple(getattr(args, "excerpts", (0, 0))),
         command="python main.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
     bar = ProgressBar()
 

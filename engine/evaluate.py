@@ -22,14 +22,19 @@ from .tokens import PAD, encode
 @torch.no_grad()
 def score_sequences(model, sequences: Sequence[Sequence[int]], vocab=None, device="cpu", batch_size: int = 16,
                     chunk: int = 512, progress: Callable[[int, int], None] | None = None,
-                    grammar: bool = True) -> dict:
+                    grammar: bool = True, metres: Sequence[tuple[int, int]] | None = None,
+                    hidden_controls: bool = False) -> dict:
     """Total NLL (nats) of each sequence's tokens after the first, given the ones before.
 
     Whole sequences are scored from their start with the LSTM state carried through, in chunks
     of ``chunk`` steps so memory stays bounded. With ``vocab`` the softmax is taken over the
-    tokens the spelling rules allow (see ``grammar.py``). Returns totals and per-sequence NLL.
+    tokens the spelling rules allow (see ``grammar.py``). ``metres`` gives each sequence's bar
+    length in steps and steps per quarter note (models that count bars in the music's metre or
+    read controls need them). A model with controls reads each bar's own controls, measured from
+    the music (what it writes to when asked to follow), or none with ``hidden_controls``: its
+    likelihood of the music with nothing given away. Returns totals and per-sequence NLL.
     """
-    from .grammar import Grammar, pitch_floors
+    from .grammar import Grammar, spelling_state
     from .side_inputs import batch_inputs, model_arguments, needs_side_inputs, stream_inputs
     grammar = Grammar(vocab, device) if vocab is not None and grammar else None
     config = getattr(model, "config", None)
@@ -46,12 +51,15 @@ def score_sequences(model, sequences: Sequence[Sequence[int]], vocab=None, devic
         group = order[start:start + batch_size]
         longest = max(len(sequences[i]) for i in group)
         batch = torch.full((len(group), longest), PAD, dtype=torch.long)
-        floors = torch.zeros((len(group), longest), dtype=torch.long)
-        side = batch_inputs([stream_inputs(sequences[i], vocab, config) for i in group], longest) if reads_more else {}
+        floors = torch.zeros((len(group), longest, 2), dtype=torch.long)
+        side = batch_inputs([stream_inputs(sequences[i], vocab, config, *(metres[i] if metres else (None, 4)))
+                             for i in group], longest) if reads_more else {}
+        if hidden_controls and "controls" in side:
+            side["controls"] = torch.zeros_like(side["controls"])
         for row, i in enumerate(group):
             batch[row, :len(sequences[i])] = torch.as_tensor(np.asarray(sequences[i], dtype=np.int64))
             if grammar is not None:
-                floors[row, :len(sequences[i])] = torch.from_numpy(pitch_floors(sequences[i], vocab))
+                floors[row, :len(sequences[i])] = torch.from_numpy(spelling_state(sequences[i], vocab))
         batch, floors = batch.to(device), floors.to(device)
         state = None
         nll_rows = torch.zeros(len(group), dtype=torch.float64, device=device)
@@ -110,7 +118,8 @@ def evaluate(loaded, data: Sequence[str], split: str | None = None,
     if not phrases:
         raise ValueError("no readable music to evaluate on in " + ", ".join(map(str, data)))
     sequences = [encode(p, loaded.vocab) for p in phrases]
-    scores = score_sequences(loaded.model, sequences, loaded.vocab, progress=lambda d, t: report("scoring", d, t))
+    scores = score_sequences(loaded.model, sequences, loaded.vocab, progress=lambda d, t: report("scoring", d, t),
+                             metres=[(p.steps_per_bar, p.steps_per_quarter) for p in phrases])
     notes = sum(len(p.notes) for p in phrases)
     steps = sum(p.length for p in phrases)
     result = {"model": loaded.name, "pieces": len(phrases), "tokens": scores["tokens"],

@@ -1,42 +1,53 @@
 """Continue a phrase: the one generation entry point (phrase and options in, phrases out).
 
-The seed is read once to set the LSTM's state; after that the network is fed one token per step,
-all variations in one batch. Sampling follows the token grammar (a pitch is always followed by
-its length; pitches at one onset rise), so every variation decodes to clean notes.
+The phrase is read once to set the LSTM's state; after that the network writes one token per
+step, all drafts in one batch (``sampling.Writer``). A model with controls is told what each new
+bar should sound like, taken from the phrase's last bars ("follow the phrase") or moved by the
+options (denser, single notes, another key). With more candidates than takes, the takes are the
+drafts the model itself finds likeliest. Velocity levels come back at the phrase's own loudness,
+and a take can end on a held chord instead of being cut at the bar line.
 """
 
 from __future__ import annotations
 
 import os
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import median
 from typing import Callable
 
 import torch
 
 from .checkpoint import LoadedModel
-from .grammar import Grammar
-from .phrase import DEFAULT_VELOCITY, Phrase, regrid, trim
-from .side_inputs import Followers, model_arguments, stream_inputs
-from .tokens import END, PAD, START, Decoder, decode, encode
+from .controls import ControlSettings, follow
+from .keys import Key, estimate_key
+from .phrase import Note, Phrase, regrid, trim
+from .sampling import Cancelled, Task, Writer  # noqa: F401  (Cancelled is part of this module's API)
+from .tokens import START, decode, encode
 
-MAX_NOTES_PER_ONSET = 12
-
-
-class Cancelled(Exception):
-    """Generation was stopped by the caller."""
+TEXTURES = ("follow", "single notes", "chords", "free")
+FOLLOW_OR_FREE = ("follow", "free")
+ENDINGS = ("held", "bar line")
 
 
 @dataclass
 class ContinueOptions:
-    """How to continue: length in bars, randomness, how many takes, and the random seed."""
+    """How to continue: length in bars, randomness, how many takes, the random seed, and how
+    the takes follow the phrase (the defaults follow it)."""
 
     bars: int = 4
     temperature: float = 1.0
     top_p: float = 0.95
     variations: int = 1
     seed: int | None = None
+    density: float = 1.0          # notes per beat against the phrase's: 0.25 (sparser) .. 4 (denser)
+    texture: str = "follow"       # follow | single notes | chords | free
+    register: str = "follow"      # follow | free: keep the phrase's low, high and middle notes
+    key: str = "follow"           # follow (its pitch classes) | stay (only notes of its key) | free | "D minor"...
+    rhythm: str = "follow"        # follow | free: the phrase's spacing of onsets
+    dynamics: str = "follow"      # follow | free: the phrase's loudness
+    ending: str = "held"          # held: the last chord rings to the bar line | bar line: cut there
+    candidates: int = 0           # drafts to choose the takes from (0: one per take)
 
     def check(self) -> None:
         if not 1 <= self.bars <= 256:
@@ -47,77 +58,104 @@ class ContinueOptions:
             raise ValueError(f"top-p must be above 0 and at most 1, not {self.top_p}")
         if not 1 <= self.variations <= 64:
             raise ValueError(f"variations must be between 1 and 64, not {self.variations}")
+        if not 0.25 <= self.density <= 4.0:
+            raise ValueError(f"density must be between 0.25 and 4 (1 follows the phrase), not {self.density}")
+        if self.texture not in TEXTURES:
+            raise ValueError(f"texture must be one of {', '.join(TEXTURES)}, not '{self.texture}'")
+        for name in ("register", "rhythm", "dynamics"):
+            if getattr(self, name) not in FOLLOW_OR_FREE:
+                raise ValueError(f"{name} must be 'follow' or 'free', not '{getattr(self, name)}'")
+        if self.key not in ("follow", "stay", "free"):
+            Key.parse(self.key)                                   # raises a readable ValueError
+        if self.ending not in ENDINGS:
+            raise ValueError(f"ending must be one of {', '.join(ENDINGS)}, not '{self.ending}'")
+        if not 0 <= self.candidates <= 256:
+            raise ValueError(f"candidates must be between 0 and 256, not {self.candidates}")
+
+    def controls(self) -> ControlSettings:
+        return ControlSettings(density=self.density, texture=self.texture, register=self.register,
+                               key="follow" if self.key in ("follow", "stay") else
+                               ("free" if self.key == "free" else self.key),
+                               rhythm=self.rhythm, dynamics=self.dynamics)
+
+    def chosen_key(self, phrase: Phrase) -> Key | None:
+        """The key the takes must stay in: the phrase's own ("stay"), a named one, or none."""
+        if self.key == "stay":
+            return estimate_key(phrase)
+        if self.key in ("follow", "free"):
+            return None
+        return Key.parse(self.key)
 
 
-class _Grammar:
-    """Where each variation is, to mask tokens that would make no sense (all rows at once).
-
-    The spelling rules of ``grammar.py``, plus what a continuation must not do: begin or end
-    the sequence, or pile more than ``MAX_NOTES_PER_ONSET`` notes on one onset; within an onset
-    pitches strictly rise, so no note is doubled.
-    """
-
-    def __init__(self, loaded: LoadedModel, batch: int, prompt: list[int]):
-        v = self.vocab = loaded.vocab
-        rules = Grammar(v)
-        self.rules = rules.rules.clone()
-        self.rules[:, [PAD, START, END]] = True
-        self.ids, self.is_pitch = rules.ids, rules.is_pitch
-        self.waits = slice(v.first_wait, v.first_length)
-        floor = count = 0
-        for token in prompt:
-            kind = v.kind(token)
-            if kind == "pitch":
-                floor, count = token, count + 1
-            elif kind in ("wait", "start"):
-                floor, count = 0, 0
-        self.last = torch.full((batch,), prompt[-1], dtype=torch.long)
-        self.floor = torch.full((batch,), floor, dtype=torch.long)
-        self.count = torch.full((batch,), count, dtype=torch.long)
-
-    def feed(self, tokens: torch.Tensor) -> None:
-        v = self.vocab
-        pitch = (tokens >= v.first_pitch) & (tokens < v.first_velocity)
-        wait = (tokens >= v.first_wait) & (tokens < v.first_length)
-        zero = torch.zeros_like(tokens)
-        self.floor = torch.where(pitch, tokens, torch.where(wait, zero, self.floor))
-        self.count = torch.where(pitch, self.count + 1, torch.where(wait, zero, self.count))
-        self.last = tokens
-
-    def mask(self) -> torch.Tensor:
-        banned = self.rules[self.last]
-        banned |= self.is_pitch & (self.ids <= self.floor.unsqueeze(1))
-        banned |= (self.count >= MAX_NOTES_PER_ONSET).unsqueeze(1) & self.is_pitch
-        stuck = banned.all(1)
-        if stuck.any():                                        # never leave a row with no way on
-            banned[stuck, self.waits] = False
-        return banned
+def beat_steps(phrase: Phrase) -> int:
+    """Steps in one beat of the phrase's metre (a dotted quarter in 6/8, 9/8 and 12/8)."""
+    num, den = phrase.time_signature
+    whole = 4 * phrase.steps_per_quarter
+    if den == 8 and num % 3 == 0 and num > 3:
+        return max(1, 3 * whole // 8)
+    return max(1, whole // den)
 
 
-def _sample(logits: torch.Tensor, temperature: float, top_p: float, generator) -> torch.Tensor:
-    """One token per row from softmax(logits / temperature), keeping the smallest set of likeliest
-    tokens whose probability reaches ``top_p`` (nucleus sampling). Drawn by inverting the
-    cumulative distribution: one uniform number per row, no token of probability 0 ever chosen."""
-    probs = torch.softmax(logits / temperature, dim=-1)
-    if top_p < 1.0:
-        probs, order = probs.sort(dim=-1, descending=True)
-        probs = probs * (probs.cumsum(-1) - probs < top_p)              # always keeps the top one
+def loudness_by_level(phrase: Phrase, vocab) -> dict[int, int]:
+    """For each velocity level the phrase uses, the median velocity of its notes at that level."""
+    levels: dict[int, list[int]] = {}
+    for n in phrase.notes:
+        levels.setdefault(vocab.velocity_level(n.velocity), []).append(n.velocity)
+    return {level: int(median(vs)) for level, vs in levels.items()}
+
+
+def as_phrase_dynamics(notes: list[Note], phrase: Phrase, vocab) -> list[Note]:
+    """Velocity levels played at the loudness the phrase itself uses for each level."""
+    if not vocab.velocity_levels or not phrase.notes:
+        return notes
+    loudness = loudness_by_level(phrase, vocab)
+    return [replace(n, velocity=loudness.get(vocab.velocity_level(n.velocity), n.velocity)) for n in notes]
+
+
+def end_held(take: Phrase, beat: int) -> Phrase:
+    """The take ending on a held sound: the onsets after the last beat struck in its last bar (its
+    second half if it strikes one there) are left out, and what sounds at that beat rings to the end."""
+    end, bar = take.length, take.steps_per_bar
+    onsets = sorted({n.start for n in take.notes})
+    if not onsets:
+        return take
+    last_bar = max(0, end - bar)
+    on_beat = [t for t in onsets if t >= last_bar and t % beat == 0]
+    later_half = [t for t in on_beat if t >= last_bar + bar // 2]
+    if later_half:
+        final = later_half[-1]
+    elif on_beat:
+        final = on_beat[-1]
+    elif onsets[-1] >= last_bar:
+        final = onsets[-1]
     else:
-        order = None
-    cumulative = probs.cumsum(-1)
-    draw = torch.rand(probs.size(0), 1, generator=generator) * cumulative[:, -1:]
-    chosen = (cumulative <= draw).sum(-1, keepdim=True).clamp(max=probs.size(-1) - 1)
-    return (order.gather(-1, chosen) if order is not None else chosen).squeeze(-1)
+        return take                                               # a silent last bar stays silent
+    notes = []
+    for n in take.notes:
+        if n.start > final:
+            continue
+        if n.end > final:
+            n = replace(n, duration=end - n.start)
+        notes.append(n)
+    return take.with_notes(notes, end=end)
+
+
+def _rank(drafts, keep: int) -> list[int]:
+    """The ``keep`` drafts the model finds likeliest, per token written (unfinished ones last)."""
+    score = lambda i: (drafts[i].finished and bool(drafts[i].notes), drafts[i].log_model / max(1, len(drafts[i].written)))
+    return sorted(range(len(drafts)), key=score, reverse=True)[:keep]
 
 
 @torch.inference_mode()
 def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOptions | None = None,
                     progress: Callable[[float], None] | None = None,
-                    cancel: Callable[[], bool] | None = None) -> list[Phrase]:
+                    cancel: Callable[[], bool] | None = None, locked: list[Note] = ()) -> list[Phrase]:
     """``options.variations`` continuations of ``phrase``, each ``options.bars`` bars long.
 
     Each result holds only the new notes, timed from step 0 = the end of ``phrase`` (its
     ``length``), on the phrase's grid, tempo and metre. The same seed gives the same music.
+    ``locked`` notes (timed the same way, from the phrase's end) are struck in every take exactly
+    where they are, the model writing around them.
     """
     options = options or ContinueOptions()
     options.check()
@@ -125,50 +163,48 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     generator = torch.Generator().manual_seed(int(seed))
     spq = loaded.steps_per_quarter
     own = regrid(phrase, spq)
-    target = options.bars * own.steps_per_bar
-    vocab, model = loaded.vocab, loaded.model
-    device = next(model.parameters()).device
-
-    prompt = encode(own, vocab)[:-1] if own.notes else [START]      # seed + its trailing rest
-    k = options.variations
-    side = {key: torch.from_numpy(value)[None] for key, value in stream_inputs(prompt, vocab, model.config).items()}
-    logits, state = model(torch.tensor([prompt], device=device), None, **model_arguments(side, device))
-    followers = Followers(vocab, model.config, prompt, k)          # keeps nothing for a plain model
-    logits = logits[:, -1].expand(k, -1)
-    state = tuple(s.expand(-1, k, -1).contiguous() for s in state)
-
-    grammar = _Grammar(loaded, k, prompt)
-    velocity = int(median(n.velocity for n in own.notes)) if own.notes else DEFAULT_VELOCITY
-    decoders = [Decoder(vocab, now=0, velocity=velocity) for _ in range(k)]
-    done = [False] * k
-    budget = target * 48 + 256                                      # tokens; a safety stop
-    for step in range(budget):
-        if cancel and cancel():
-            raise Cancelled()
-        masked = logits.masked_fill(grammar.mask().to(device), float("-inf"))
-        tokens = _sample(masked.float().cpu(), options.temperature, options.top_p, generator)
-        grammar.feed(tokens)
-        for row, token in enumerate(tokens.tolist()):
-            if done[row]:
-                continue
-            decoders[row].feed(token)
-            if decoders[row].now >= target:
-                done[row] = True
-        if all(done):
-            break
-        if progress and step % 8 == 0:
-            progress(min(d.now for d in decoders) / target)
-        side = followers.feed(tokens.tolist())
-        logits, state = model.step(tokens.to(device), state, **model_arguments(side, device))
+    bar = own.steps_per_bar
+    start = own.length
+    target = options.bars * bar
+    vocab = loaded.vocab
+    prompt = encode(own, vocab, end=False) if own.notes else [START]
+    if locked:
+        own_locks = regrid(phrase.with_notes(locked), spq).notes
+        locks = [replace(n, start=n.start + start) for n in own_locks if n.start < target]
+    else:
+        locks = []
+    key = options.chosen_key(own)
+    targets = None
+    if getattr(loaded.model.config, "controls", False):
+        bars_written = -(-(start + target) // bar) - start // bar
+        targets = follow(own, bar, bars_written, options.controls(), key.profile() if key is not None else None)
+    rows = max(options.variations, options.candidates)
+    task = Task(start=start, end=start + target, bar_steps=bar, steps_per_quarter=spq, locked=locks,
+                pitch_classes=key.pitch_classes if key is not None else None, targets=targets)
+    writer = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator,
+                    scoring=rows > options.variations)
+    drafts = writer.write(progress, cancel)
+    chosen = _rank(drafts, options.variations) if rows > options.variations else range(rows)
+    beat = beat_steps(own)
     results = []
-    for decoder in decoders:
-        notes = [n for n in decoder.close() if n.start < target]
-        continuation = trim(own.with_notes(notes), 0, target)
-        back = regrid(continuation, phrase.steps_per_quarter)
+    for i in chosen:
+        notes = [replace(n, start=n.start - start) for n in drafts[i].notes if n.start >= start]
+        notes = as_phrase_dynamics(notes, own, vocab)
+        take = trim(own.with_notes(notes, end=target), 0, target)
+        if options.ending == "held":
+            take = end_held(take, beat)
+        if locks:
+            take = _with_locks(take, [replace(n, start=n.start - start) for n in locks])
+        back = regrid(take, phrase.steps_per_quarter)
         results.append(trim(back, 0, options.bars * phrase.steps_per_bar))
-    if progress:
-        progress(1.0)
     return results
+
+
+def _with_locks(take: Phrase, locks: list[Note]) -> Phrase:
+    """The take with each locked note exactly as it was (its velocity too)."""
+    keyed = {(n.pitch, n.start): n for n in locks}
+    notes = [n for n in take.notes if (n.pitch, n.start) not in keyed] + list(keyed.values())
+    return take.with_notes(notes, end=take.length)
 
 
 def random_excerpt(loaded: LoadedModel, bars: int = 4, seed: int | None = None) -> Phrase:

@@ -1,12 +1,24 @@
-"""The spelling rules of the token vocabulary, as masks over the next token.
+"""The spelling rules of the token vocabulary, as masks over the next token: one grammar for
+training, scoring and generation.
 
 ``encode`` writes every phrase one way only: a pitch is always followed by its length, a length
 continues only after the longest length token, waits add up largest first, a velocity token is
-followed by a pitch, and the pitches of one onset rise from low to high. Tokens that break these
-rules can never be the right answer, so the model's softmax is taken over the allowed tokens
-only. That is still a proper probability distribution over token sequences, and since each piano
-roll has exactly one spelling, also over piano rolls: training and scoring with the mask is
-honest, and it spends none of the model's probability on impossible spellings.
+followed by a pitch, and the pitches of one onset rise strictly from low to high (a key is struck
+once at a time). Tokens that break these rules can never be the right answer, so the model's
+softmax is taken over the allowed tokens only. That is still a proper probability distribution
+over token sequences, and since each piano roll has exactly one spelling, also over piano rolls:
+training and scoring with the mask is honest, and it spends none of the model's probability on
+impossible spellings.
+
+A velocity token comes only where the loudness changes, so it may not repeat the level already
+in force, and only where a pitch can still follow it. With these rules every token sequence the grammar allows spells a different phrase.
+
+What the rules need to know at a position is the token just read, the *pitch floor* (the last
+pitch struck at the onset being read: nothing may be at or below it) and the velocity token in
+force. ``spelling_state`` works these out for a whole stream at once (training, scoring);
+``Speller`` keeps them up to date one token at a time for a batch of streams (generation). Both
+feed ``Grammar.banned``, and a test holds the two equal on random streams, so the three uses
+allow exactly the same tokens.
 """
 
 from __future__ import annotations
@@ -45,7 +57,8 @@ def next_token_rules(vocab: Vocabulary) -> torch.Tensor:
 
 
 def pitch_floors(tokens, vocab: Vocabulary) -> np.ndarray:
-    """For each position i, the lowest token id a pitch at i+1 may have (0: any pitch).
+    """For each position i, the token id of the last pitch struck at the onset being read after
+    token i (0: none yet). A pitch at i+1 must lie above it.
 
     Within one onset pitches rise; a wait, the start or the end begins a new onset.
     """
@@ -58,21 +71,71 @@ def pitch_floors(tokens, vocab: Vocabulary) -> np.ndarray:
     return np.where((last >= 0) & is_pitch[np.maximum(last, 0)], floors, 0)
 
 
+def velocity_in_force(tokens, vocab: Vocabulary) -> np.ndarray:
+    """For each position i, the velocity token in force after token i (0: none yet)."""
+    t = np.asarray(tokens, dtype=np.int64)
+    is_velocity = (t >= vocab.first_velocity) & (t < vocab.size)
+    resets = (t == START) | (t == END) | (t == PAD)
+    marks = np.where(is_velocity | resets, np.arange(len(t)), -1)
+    last = np.maximum.accumulate(marks) if len(t) else marks
+    return np.where((last >= 0) & is_velocity[np.maximum(last, 0)], t[np.maximum(last, 0)], 0)
+
+
+def spelling_state(tokens, vocab: Vocabulary) -> np.ndarray:
+    """(len, 2): each position's pitch floor and velocity in force (what ``Grammar.banned`` reads)."""
+    return np.stack([pitch_floors(tokens, vocab), velocity_in_force(tokens, vocab)], -1)
+
+
 class Grammar:
     """Masks for a batch of positions, given each position's token and pitch floor."""
 
     def __init__(self, vocab: Vocabulary, device="cpu"):
+        self.vocab = vocab
         self.rules = next_token_rules(vocab).to(device)
         ids = torch.arange(vocab.size, device=device)
         self.ids = ids
         self.is_pitch = (ids >= vocab.first_pitch) & (ids < vocab.first_velocity)
+        self.is_velocity = ids >= vocab.first_velocity
 
-    def banned(self, previous: torch.Tensor, floors: torch.Tensor) -> torch.Tensor:
-        """Bool mask of shape previous.shape + (vocab size,)."""
-        below = self.is_pitch & (self.ids < floors.unsqueeze(-1))
-        return self.rules[previous] | below
+    def banned(self, previous: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
+        """Bool mask of shape previous.shape + (vocab size,); ``state`` is ``spelling_state``'s
+        (..., 2) pitch floor and velocity in force at each position."""
+        floors, velocity = state[..., 0], state[..., 1]
+        at_or_below = self.is_pitch & (self.ids <= floors.unsqueeze(-1))
+        same_level = self.ids == velocity.unsqueeze(-1)          # id 0 is never a velocity token
+        no_pitch_left = (floors >= self.vocab.first_velocity - 1).unsqueeze(-1) & self.is_velocity
+        return self.rules[previous] | at_or_below | (same_level & (velocity > 0).unsqueeze(-1)) | no_pitch_left
 
-    def log_probs(self, logits: torch.Tensor, previous: torch.Tensor, floors: torch.Tensor) -> torch.Tensor:
+    def log_probs(self, logits: torch.Tensor, previous: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
         """log-softmax over the allowed tokens (banned ones get -inf)."""
-        masked = logits.float().masked_fill(self.banned(previous, floors), float("-inf"))
+        masked = logits.float().masked_fill(self.banned(previous, state), float("-inf"))
         return torch.log_softmax(masked, dim=-1)
+
+
+class Speller:
+    """The grammar's view of a batch of streams read one token per row at a time (generation):
+    the last token and the pitch floor of each row, and the mask they give."""
+
+    def __init__(self, grammar: Grammar, prompt: list[int], rows: int):
+        self.grammar = grammar
+        v = grammar.vocab
+        self._pitches = (v.first_pitch, v.first_velocity)
+        self._waits = (v.first_wait, v.first_length)
+        self._velocities = (v.first_velocity, v.size)
+        state = spelling_state(prompt, v)[-1] if prompt else np.zeros(2, dtype=np.int64)
+        self.last = torch.full((rows,), prompt[-1] if prompt else START, dtype=torch.long)
+        self.state = torch.tensor(state, dtype=torch.long).repeat(rows, 1)
+
+    def feed(self, tokens: torch.Tensor) -> None:
+        between = lambda bounds: (tokens >= bounds[0]) & (tokens < bounds[1])
+        ends = (tokens == START) | (tokens == END) | (tokens == PAD)
+        zero = torch.zeros_like(tokens)
+        floor, velocity = self.state[:, 0], self.state[:, 1]
+        floor = torch.where(between(self._pitches), tokens, torch.where(between(self._waits) | ends, zero, floor))
+        velocity = torch.where(between(self._velocities), tokens, torch.where(ends, zero, velocity))
+        self.state = torch.stack([floor, velocity], 1)
+        self.last = tokens
+
+    def banned(self) -> torch.Tensor:
+        """(rows, vocab size): what the grammar forbids next in each row."""
+        return self.grammar.banned(self.last, self.state)

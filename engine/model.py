@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from . import rhythm_memory
+from .controls import FEATURES as CONTROL_FEATURES, control_features
 from .pitch_memory import ANCHORS, FEATURES, interval_index, memory_features
 from .tokens import SPECIALS
 
@@ -36,6 +37,8 @@ class ModelConfig:
     interval_reach: int = 36    # semitones either side of an anchor that get their own score
     anchors: int = 4            # how many of pitch_memory's anchors it measures from (4: models before held ones)
     rhythm_memory: bool = False # also score waits and lengths by what they line up with (engine/rhythm_memory.py)
+    controls: bool = False      # also read what this bar and the next should sound like (engine/controls.py)
+    bar_from_music: bool = False  # the bar position counts in the music's own metre (bar_steps: most positions)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -56,6 +59,10 @@ class MusicLSTM(nn.Module):
         if config.context:
             self.held_notes = nn.Linear(config.pitches, config.embedding_size, bias=False)
             self.bar_position = nn.Embedding(config.bar_steps, config.embedding_size)
+        if config.controls:
+            self.control_input = nn.Linear(2 * CONTROL_FEATURES, config.embedding_size, bias=False)
+        if config.rhythm_memory and config.bar_from_music:
+            raise ValueError("rhythm memory does not yet follow the music's own metre (bar_from_music)")
         self.lstm = nn.LSTM(config.embedding_size, config.hidden_size, num_layers=config.layers,
                             dropout=config.dropout if config.layers > 1 else 0.0, batch_first=True)
         self.dropout = nn.Dropout(config.dropout)
@@ -73,23 +80,40 @@ class MusicLSTM(nn.Module):
 
     def forward(self, tokens: torch.Tensor, state: State | None = None, sounding: torch.Tensor | None = None,
                 position: torch.Tensor | None = None, memory: Memory | None = None,
-                rhythm: Rhythm | None = None) -> tuple[torch.Tensor, State]:
+                rhythm: Rhythm | None = None, controls: torch.Tensor | None = None) -> tuple[torch.Tensor, State]:
         """tokens (batch, time) -> logits (batch, time, vocab) and the LSTM state after the last step.
 
         A model with ``context`` also takes, per position, the pitches sounding (batch, time,
         pitches) and the step in the bar (batch, time), from ``engine.context``; one with
         ``pitch_memory`` takes the ages and held notes (batch, time, pitches) and the anchors
         (batch, time, ANCHORS) of ``engine.pitch_memory``; one with ``rhythm_memory`` the wait
-        marks, length marks and phases of ``engine.rhythm_memory``.
+        marks, length marks and phases of ``engine.rhythm_memory``; one with ``controls`` the
+        controls of the bar each position is in and of the next (batch, time, 2, RAW) of
+        ``engine.controls``.
         """
+        x = self._inputs(tokens, sounding, position, controls)
+        x = self.dropout(x)
+        out, state = self.lstm(x, state)
+        return self._scores(self.dropout(out), memory, rhythm), state
+
+    def _inputs(self, tokens, sounding, position, controls, control_vectors=None) -> torch.Tensor:
         x = self.embedding(tokens)
         if self.config.context:
             if sounding is None or position is None:
                 raise ValueError("this model needs the held notes and bar positions of its input")
             x = x + self.held_notes(sounding.to(x.dtype)) + self.bar_position(position)
-        x = self.dropout(x)
-        out, state = self.lstm(x, state)
-        return self._scores(self.dropout(out), memory, rhythm), state
+        if self.config.controls:
+            if control_vectors is None:
+                if controls is None:
+                    raise ValueError("this model needs the controls of its input")
+                control_vectors = self.control_vectors(controls)
+            x = x + control_vectors
+        return x
+
+    def control_vectors(self, controls: torch.Tensor) -> torch.Tensor:
+        """(..., 2, RAW) controls of a bar and the next -> (..., embedding) what the network adds
+        to its input (generation works these out once per bar)."""
+        return self.control_input(control_features(controls).flatten(-2))
 
     def _scores(self, out: torch.Tensor, memory: Memory | None, rhythm: Rhythm | None) -> torch.Tensor:
         """The softmax's logits: one row per token, and with ``pitch_memory`` each pitch's logit
@@ -130,13 +154,13 @@ class MusicLSTM(nn.Module):
     @torch.no_grad()
     def step(self, tokens: torch.Tensor, state: State, sounding: torch.Tensor | None = None,
              position: torch.Tensor | None = None, memory: Memory | None = None,
-             rhythm: Rhythm | None = None) -> tuple[torch.Tensor, State]:
+             rhythm: Rhythm | None = None, controls: torch.Tensor | None = None,
+             control_vectors: torch.Tensor | None = None) -> tuple[torch.Tensor, State]:
         """One token per row (batch,) -> logits (batch, vocab): what ``forward`` gives for a
         length-1 input, computed with each layer's gates in one fused matrix product, which is
-        about 1.5x faster than ``nn.LSTM`` for a single step. For generation (eval mode)."""
-        x = self.embedding(tokens)
-        if self.config.context:
-            x = x + self.held_notes(sounding.to(x.dtype)) + self.bar_position(position)
+        about 1.5x faster than ``nn.LSTM`` for a single step. For generation (eval mode).
+        ``control_vectors`` (batch, embedding), from ``control_vectors``, may stand for ``controls``."""
+        x = self._inputs(tokens, sounding, position, controls, control_vectors)
         fused = self._fused_weights()
         h0, c0 = state
         hs, cs = [], []

@@ -3,8 +3,12 @@
 A plain model reads tokens only. A model with ``context`` also reads the notes still sounding
 and the step in the bar (``context.py``); one with ``pitch_memory`` also reads how long ago each
 pitch was struck, which are held, and the pitches to measure intervals from (``pitch_memory.py``);
-one with ``rhythm_memory`` what each wait and length would line up with (``rhythm_memory.py``). Training,
+one with ``rhythm_memory`` what each wait and length would line up with (``rhythm_memory.py``); one
+with ``controls`` what its bar and the next should sound like (``controls.py``). Training,
 scoring and generation all get these arrays from here, so the three always agree.
+
+A model with ``bar_from_music`` counts bars in the music's own metre: callers pass the stream's
+bar length in steps (and its grid, for the controls); older models count in ``config.bar_steps``.
 """
 
 from __future__ import annotations
@@ -13,25 +17,40 @@ import numpy as np
 import torch
 
 from .context import Clock, context_features, transpose_sounding
+from .controls import stream_controls, transpose_controls
 from .pitch_memory import PitchMemory, pitch_memory, transpose_memory
 from .rhythm_memory import RhythmMemory, rhythm_memory
 from .tokens import Vocabulary
 
 
 def needs_side_inputs(config) -> bool:
-    return any(getattr(config, option, False) for option in ("context", "pitch_memory", "rhythm_memory"))
+    return any(getattr(config, option, False) for option in ("context", "pitch_memory", "rhythm_memory", "controls"))
 
 
-def stream_inputs(tokens, vocab: Vocabulary, config) -> dict[str, np.ndarray]:
+def bar_of(config, bar_steps: int | None) -> int:
+    """The bar length, in steps, a model counts positions in for a stream of ``bar_steps``."""
+    if getattr(config, "bar_from_music", False) and bar_steps:
+        return int(bar_steps)
+    return config.bar_steps
+
+
+def stream_inputs(tokens, vocab: Vocabulary, config, bar_steps: int | None = None,
+                  steps_per_quarter: int = 4, targets: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Per position of one token stream (after reading that token), the arrays ``config``'s
-    model reads: any of sounding, position, ages, anchors. Empty for a plain model."""
+    model reads: any of sounding, position, ages, anchors, controls. Empty for a plain model.
+    ``bar_steps`` and ``steps_per_quarter`` give the stream's metre and grid; ``targets`` the
+    controls asked of the bars after it (``controls.stream_controls``)."""
     inputs = {}
+    bar = bar_of(config, bar_steps)
     if getattr(config, "context", False):
-        inputs["sounding"], inputs["position"] = context_features(tokens, vocab, config.bar_steps)
+        inputs["sounding"], position = context_features(tokens, vocab, bar)
+        inputs["position"] = np.minimum(position, config.bar_steps - 1)
     if getattr(config, "pitch_memory", False):
         inputs["ages"], inputs["held"], inputs["anchors"] = pitch_memory(tokens, vocab)
     if getattr(config, "rhythm_memory", False):
         inputs["wait_marks"], inputs["length_marks"], inputs["phases"] = rhythm_memory(tokens, vocab, config.bar_steps)
+    if getattr(config, "controls", False):
+        inputs["controls"], inputs["control_bar"] = stream_controls(tokens, vocab, bar, steps_per_quarter, targets)
     return inputs
 
 
@@ -45,6 +64,8 @@ def transpose_inputs(inputs: dict[str, np.ndarray], semitones: int) -> dict[str,
     if "ages" in inputs:
         moved["ages"], moved["held"], moved["anchors"] = transpose_memory(
             inputs["ages"], inputs["held"], inputs["anchors"], semitones)
+    if "controls" in inputs:
+        moved["controls"] = transpose_controls(inputs["controls"], semitones)
     return moved
 
 
@@ -58,6 +79,8 @@ def model_arguments(inputs: dict[str, torch.Tensor], device) -> dict[str, object
         args["memory"] = tuple(inputs[key].to(device) for key in ("ages", "held", "anchors"))
     if "wait_marks" in inputs:
         args["rhythm"] = tuple(inputs[key].to(device) for key in ("wait_marks", "length_marks", "phases"))
+    if "controls" in inputs:
+        args["controls"] = inputs["controls"].to(device)
     return args
 
 
@@ -78,8 +101,12 @@ class Followers:
     """The side inputs of ``rows`` streams that share a beginning and then go their own ways,
     one token per row at a time (for generation)."""
 
-    def __init__(self, vocab: Vocabulary, config, prompt: list[int], rows: int):
-        self.clocks = [Clock(vocab, config.bar_steps) for _ in range(rows)] if config.context else []
+    def __init__(self, vocab: Vocabulary, config, prompt: list[int], rows: int, bar_steps: int | None = None):
+        bar = bar_of(config, bar_steps)
+        timed = config.context or getattr(config, "controls", False)
+        self.clocks = [Clock(vocab, bar) for _ in range(rows)] if timed else []
+        self.context, self.controls = config.context, getattr(config, "controls", False)
+        self.positions = config.bar_steps
         self.memories = [PitchMemory(vocab) for _ in range(rows)] if getattr(config, "pitch_memory", False) else []
         self.rhythms = ([RhythmMemory(vocab, config.bar_steps) for _ in range(rows)]
                         if getattr(config, "rhythm_memory", False) else [])
@@ -93,8 +120,11 @@ class Followers:
         if self.clocks:
             for clock, token in zip(self.clocks, tokens):
                 clock.feed(token)
+        if self.context:
             inputs["sounding"] = torch.from_numpy(np.stack([c.sounding() for c in self.clocks]))
-            inputs["position"] = torch.tensor([c.position for c in self.clocks])
+            inputs["position"] = torch.tensor([min(c.position, self.positions - 1) for c in self.clocks])
+        if self.controls:
+            inputs["control_bar"] = torch.tensor([c.now // c.bar_steps for c in self.clocks])
         if self.memories:
             for memory, token in zip(self.memories, tokens):
                 memory.feed(token)

@@ -6,7 +6,8 @@ steps pass; at each onset the notes sounding from there are listed low to high, 
 has velocity levels, comes before a note whose loudness differs from the note before it.
 Waits and lengths longer than the largest token are written as several tokens that add up
 (the largest ones first), so every phrase on the grid has exactly one spelling and
-``decode(encode(p)) == p``. The sequence begins with ``start`` and closes with ``end`` after
+``decode(encode(p)) == p`` (a key is struck once at a time: of two notes of one pitch starting
+together, the longer is the one written). The sequence begins with ``start`` and closes with ``end`` after
 a final wait to the phrase's last step, so a trailing rest survives too.
 
 This is the original design's "note+duration strings" made polyphonic and lossless: a chord is
@@ -142,18 +143,24 @@ def _split(total: int, largest: int) -> list[int]:
     return parts
 
 
-def encode(phrase: Phrase, vocab: Vocabulary, *, start: bool = True, end: bool = True) -> list[int]:
-    """The phrase's tokens. Pitches outside the vocabulary's range are left out.
+def encode(phrase: Phrase, vocab: Vocabulary, *, start: bool = True, end: bool = True, now: int = 0,
+           level: int | None = None) -> list[int]:
+    """The phrase's tokens. Pitches outside the vocabulary's range are left out, and of two notes
+    of one pitch struck at the same step (one key struck once) only the longer is written.
 
     ``start``/``end`` add the sequence markers; a seed for continuation leaves out ``end`` and the
-    trailing wait, so the model picks up from the last onset.
+    trailing wait, so the model picks up from the last onset. ``now`` and ``level`` carry on a
+    stream already at that step with that velocity level in force (the notes start at ``now`` or later).
     """
     tokens = [START] if start else []
-    now = 0
-    velocity = DEFAULT_VELOCITY if not vocab.velocity_levels else None
-    for note in phrase.notes:
+    velocity = DEFAULT_VELOCITY if not vocab.velocity_levels else level
+    notes = phrase.notes
+    for i, note in enumerate(notes):
         if not vocab.lowest_pitch <= note.pitch <= vocab.highest_pitch:
             continue
+        following = notes[i + 1] if i + 1 < len(notes) else None
+        if following is not None and (following.start, following.pitch) == (note.start, note.pitch):
+            continue                                    # one key struck twice at once: the longer note
         if note.start > now:
             tokens.extend(vocab.wait(w) for w in _split(note.start - now, vocab.max_wait))
             now = note.start

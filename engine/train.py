@@ -30,8 +30,9 @@ from .atomic import atomic_write
 from .checkpoint import load_model, save_model
 from .corpus import load_corpus
 from .evaluate import score_sequences
-from .grammar import Grammar, pitch_floors
+from .grammar import Grammar, spelling_state
 from .model import ModelConfig, MusicLSTM
+from .controls import hide_controls
 from .pitch_memory import ANCHORS
 from .phrase import Phrase, trim
 from .side_inputs import model_arguments, needs_side_inputs, stream_inputs, transpose_inputs
@@ -76,13 +77,21 @@ class TrainConfig:
     context: bool = True                            # the network also reads held notes and bar position
     pitch_memory: bool = False                      # pitches also scored by what was just played
     rhythm_memory: bool = False                     # waits and lengths also scored by what they line up with
+    controls: bool = False                          # the network reads what each bar sounds like (controls.py)
+    bar_from_music: bool = False                    # bar positions in each piece's own metre
+    excerpt_bars: tuple[int, int] = (0, 0)          # learn from excerpts of this many bars, each from a start
+                                                    # (what Continue reads); (0, 0): whole pieces
+    control_dropout: float = 0.2                    # share of each bar's control groups hidden in training
+    control_all_dropout: float = 0.1                # share of excerpts learned with every control hidden
 
     def model_config(self, vocab: Vocabulary, bar_steps: int | None = None) -> ModelConfig:
+        bar = bar_steps or 4 * self.steps_per_quarter
         return ModelConfig(vocab.size, self.embedding_size, self.hidden_size, self.layers, self.dropout,
                            context=self.context, pitches=vocab.highest_pitch - vocab.lowest_pitch + 1,
-                           bar_steps=bar_steps or 4 * self.steps_per_quarter,
+                           bar_steps=max(bar, POSITIONS) if self.bar_from_music else bar,
                            pitch_memory=self.pitch_memory, first_pitch=vocab.first_pitch, anchors=ANCHORS,
-                           rhythm_memory=self.rhythm_memory)
+                           rhythm_memory=self.rhythm_memory, controls=self.controls,
+                           bar_from_music=self.bar_from_music)
 
     def vocabulary(self) -> Vocabulary:
         return Vocabulary(self.max_wait, self.max_length, self.velocity_levels)
@@ -91,8 +100,14 @@ class TrainConfig:
         """The settings that must match for a run to be resumed."""
         keep = ("data", "valid", "steps_per_quarter", "velocity_levels", "max_wait", "max_length",
                 "embedding_size", "hidden_size", "layers", "window", "batch_size", "seed", "context")
-        added = {k: True for k in ("pitch_memory", "rhythm_memory") if getattr(self, k)}   # old runs resume
+        added = {k: True for k in ("pitch_memory", "rhythm_memory", "controls", "bar_from_music")
+                 if getattr(self, k)}                                                    # old runs resume
+        if self.excerpt_bars != (0, 0):
+            added["excerpt_bars"] = list(self.excerpt_bars)
         return {k: getattr(self, k) for k in keep} | added
+
+
+POSITIONS = 64                                      # bar positions a metre-aware model tells apart
 
 
 @dataclass
@@ -101,6 +116,15 @@ class Pieces:
     tokens: list[np.ndarray]
     phrases: list[Phrase]
     inputs: list | None = None          # per piece: its side inputs (side_inputs.py), made when needed
+
+    @property
+    def metres(self) -> list[tuple[int, int]]:
+        """Each piece's bar length in steps and its steps per quarter note."""
+        return [(p.steps_per_bar, p.steps_per_quarter) for p in self.phrases]
+
+    def subset(self, indices) -> "Pieces":
+        return Pieces([self.names[i] for i in indices], [self.tokens[i] for i in indices],
+                      [self.phrases[i] for i in indices])
 
     @property
     def token_count(self) -> int:
@@ -119,6 +143,29 @@ def tokenize(phrases: list[Phrase], names: list[str], vocab: Vocabulary) -> Piec
     tokens = [np.asarray(encode(p, vocab), dtype=np.int64) for p in phrases]
     keep = [i for i, t in enumerate(tokens) if len(t) > 3]
     return Pieces([names[i] for i in keep], [tokens[i] for i in keep], [phrases[i] for i in keep])
+
+
+def excerpts_of(pieces: Pieces, vocab: Vocabulary, bars: tuple[int, int], seed: int) -> Pieces:
+    """The pieces cut at bar lines into excerpts of ``bars[0]``..``bars[1]`` bars, each its own
+    stream from ``start``: the situation of Continue, where the network reads a few bars taken
+    from the middle of something and goes on. Notes held into an excerpt begin at its start."""
+    rng = np.random.default_rng([seed, 7])
+    lo, hi = bars
+    names, phrases = [], []
+    for name, phrase in zip(pieces.names, pieces.phrases):
+        bar = phrase.steps_per_bar
+        total = -(-phrase.length // bar)
+        first = 0
+        while first < total:
+            last = min(total, first + int(rng.integers(lo, hi + 1)))
+            if total - last < lo:                        # no scrap too short to be an excerpt at the end
+                last = total
+            excerpt = trim(phrase, first * bar, min(last * bar, phrase.length))
+            if len(excerpt.notes) >= 4:
+                names.append(f"{name} bars {first + 1}-{last}")
+                phrases.append(excerpt)
+            first = last
+    return tokenize(phrases, names, vocab)
 
 
 def split_by_piece(names: list[str], fraction: float, seed: int) -> tuple[list[int], list[int]]:
@@ -144,7 +191,12 @@ def epoch_lanes(pieces: Pieces, config: TrainConfig, vocab: Vocabulary, epoch: i
         moved = transpose_tokens(seq, vocab, shift) if shift else None
         parts.append(np.asarray(moved, dtype=np.int64) if moved is not None else seq)
         if inputs is not None:
-            sides.append(transpose_inputs(inputs[i], shift if moved is not None else 0))
+            side = transpose_inputs(inputs[i], shift if moved is not None else 0)
+            if "controls" in side:
+                side = dict(side, controls=hide_controls(side["controls"], side["control_bar"], rng,
+                                                         config.control_dropout, config.control_all_dropout))
+                side.pop("control_bar")
+            sides.append(side)
     stream = np.concatenate(parts)
     cut = int(rng.integers(0, config.window))                 # a new cut of the windows each epoch
     stream = stream[cut:]
@@ -199,11 +251,14 @@ def training_and_validation(config: TrainConfig, vocab: Vocabulary, report: Prog
     of ``config.data`` held out at random (the same ones for the same seed)."""
     pieces = load_pieces(config.data, config, vocab, report)
     if config.valid:
-        return pieces, load_pieces(config.valid, config, vocab, report)
-    tr, va = split_by_piece(pieces.names, config.valid_fraction, config.seed)
-    pick = lambda idx: Pieces([pieces.names[i] for i in idx], [pieces.tokens[i] for i in idx],
-                              [pieces.phrases[i] for i in idx])
-    return pick(tr), pick(va)
+        valid = load_pieces(config.valid, config, vocab, report)
+    else:
+        tr, va = split_by_piece(pieces.names, config.valid_fraction, config.seed)
+        pieces, valid = pieces.subset(tr), pieces.subset(va)
+    if tuple(config.excerpt_bars) != (0, 0):
+        pieces = excerpts_of(pieces, vocab, tuple(config.excerpt_bars), config.seed)
+    return pieces, valid
+
 
 
 def config_of_run(info: dict) -> TrainConfig:
@@ -261,7 +316,8 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
             group["lr"] = state["learning_rate"]
         started = time.perf_counter()
         train_loss, train_acc = _train_epoch(model, optimizer, train_set, config, vocab, epoch, device, report)
-        valid = score_sequences(model, valid_set.tokens, vocab, device=device, grammar=config.grammar) if valid_set.tokens else None
+        valid = score_sequences(model, valid_set.tokens, vocab, device=device, grammar=config.grammar,
+                                metres=valid_set.metres) if valid_set.tokens else None
         state["seconds"] += time.perf_counter() - started
         valid_loss = valid["nats_per_token"] if valid else train_loss
         row = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_acc,
@@ -308,14 +364,14 @@ def _train_epoch(model, optimizer, pieces, config, vocab, epoch, device, report)
     torch.manual_seed(config.seed * 100_003 + epoch)          # dropout is the same on resume
     reads_more = needs_side_inputs(model.config)
     if reads_more and pieces.inputs is None:
-        pieces.inputs = [stream_inputs(t, vocab, model.config) for t in pieces.tokens]
+        pieces.inputs = [stream_inputs(t, vocab, model.config, *metre) for t, metre in zip(pieces.tokens, pieces.metres)]
     stream, lane_length, side = epoch_lanes(pieces, config, vocab, epoch, pieces.inputs if reads_more else None)
     side = {key: value[:-1].view(config.batch_size, lane_length, *value.shape[1:]) for key, value in side.items()}
     lanes = stream[:-1].view(config.batch_size, lane_length)
     targets = stream[1:].view(config.batch_size, lane_length)
     grammar = Grammar(vocab, device) if config.grammar else None
     if grammar is not None:
-        floors = torch.from_numpy(pitch_floors(stream[:-1].numpy(), vocab)).view(config.batch_size, lane_length)
+        floors = torch.from_numpy(spelling_state(stream[:-1].numpy(), vocab)).view(config.batch_size, lane_length, 2)
     hidden = None
     total_loss = total_correct = total_tokens = 0.0
     batches = math.ceil(lane_length / config.window)

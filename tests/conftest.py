@@ -48,7 +48,14 @@ def tiny_memory_model_dir(tmp_path_factory) -> Path:
     return _tiny_model(tmp_path_factory, context=True, pitch_memory=True)
 
 
-def _tiny_model(tmp_path_factory, context: bool, pitch_memory: bool = False) -> Path:
+@pytest.fixture(scope="session")
+def tiny_controls_model_dir(tmp_path_factory) -> Path:
+    """The same, for a network that reads held notes, bar positions in the music's own metre and
+    what each bar should sound like (controls), with velocity levels."""
+    return _tiny_model(tmp_path_factory, context=True, controls=True)
+
+
+def _tiny_model(tmp_path_factory, context: bool, pitch_memory: bool = False, controls: bool = False) -> Path:
     import torch
 
     from engine.checkpoint import save_model
@@ -57,10 +64,11 @@ def _tiny_model(tmp_path_factory, context: bool, pitch_memory: bool = False) -> 
     from engine.tokens import Vocabulary, encode
 
     torch.manual_seed(0)
-    vocab = Vocabulary()
+    vocab = Vocabulary(velocity_levels=4 if controls else 0)
     model = MusicLSTM(ModelConfig(vocab.size, embedding_size=16, hidden_size=32, layers=2, dropout=0.0,
                                   context=context, pitch_memory=pitch_memory, first_pitch=vocab.first_pitch,
-                                  rhythm_memory=pitch_memory))
+                                  rhythm_memory=pitch_memory, controls=controls, bar_from_music=controls,
+                                  bar_steps=64 if controls else 16))
     excerpt = Phrase(tuple(Note(60 + (i % 8), i * 2, 2) for i in range(16)))
     folder = tmp_path_factory.mktemp("models") / "tiny"
     info = {"name": "tiny", "grid": {"steps_per_quarter": 4}, "metrics": {}, "training": {}}

@@ -39,6 +39,10 @@ def whole_and_stepwise(model, vocab, tokens) -> torch.Tensor:
         layers, hidden = model.config.layers, model.config.hidden_size
         state = (torch.zeros(layers, 1, hidden), torch.zeros(layers, 1, hidden))
         for i, token in enumerate(tokens):
-            logits, state = model.step(torch.tensor([token]), state, **model_arguments(followers.feed([token]), "cpu"))
+            fed = followers.feed([token])
+            if "controls" in side:                       # generation looks a bar's controls up by its bar
+                assert fed.pop("control_bar").item() == side["control_bar"][0, i].item()
+                fed["controls"] = side["controls"][:, i]
+            logits, state = model.step(torch.tensor([token]), state, **model_arguments(fed, "cpu"))
             assert torch.allclose(logits[0], whole[0, i], atol=1e-5), i
     return whole

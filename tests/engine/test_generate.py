@@ -8,10 +8,10 @@ from engine.generate import Cancelled, ContinueOptions, continue_phrase, random_
 from engine.phrase import Note, Phrase
 
 
-@pytest.fixture(scope="module", params=["plain", "held notes", "pitch memory"])
-def loaded(request, tiny_model_dir, tiny_context_model_dir, tiny_memory_model_dir):
+@pytest.fixture(scope="module", params=["plain", "held notes", "pitch memory", "controls"])
+def loaded(request, tiny_model_dir, tiny_context_model_dir, tiny_memory_model_dir, tiny_controls_model_dir):
     return load_model({"plain": tiny_model_dir, "held notes": tiny_context_model_dir,
-                       "pitch memory": tiny_memory_model_dir}[request.param])
+                       "pitch memory": tiny_memory_model_dir, "controls": tiny_controls_model_dir}[request.param])
 
 
 SEED = Phrase(tuple(Note(60 + p, i * 4, 4, 90) for i, p in enumerate([0, 4, 7, 12, 7, 4, 0, -5])))
@@ -49,7 +49,7 @@ def test_generation_reads_the_seed_once_and_then_one_token_per_step(loaded, monk
 
     monkeypatch.setattr(loaded.model, "forward", spy_forward)
     monkeypatch.setattr(loaded.model, "step", spy_step)
-    continue_phrase(loaded, SEED, ContinueOptions(bars=1, seed=3))
+    continue_phrase(loaded, SEED, ContinueOptions(bars=4, seed=3))
     assert lengths[0] > 1 and len(lengths) > 5 and set(lengths[1:]) == {1}
 
 
@@ -88,14 +88,49 @@ def test_an_empty_seed_starts_from_scratch(loaded):
 
 
 def test_sampling_follows_the_distribution_and_never_picks_a_banned_token():
-    from engine.generate import _sample
+    from engine.sampling import draw
     generator = torch.Generator().manual_seed(0)
     logits = torch.tensor([[0.0, 1.0, float("-inf"), 2.0]]).repeat(20000, 1)
-    counts = torch.bincount(_sample(logits, 1.0, 1.0, generator), minlength=4) / 20000
+    counts = torch.bincount(draw(logits, 1.0, 1.0, generator)[0], minlength=4) / 20000
     assert counts[2] == 0
     assert torch.allclose(counts, torch.softmax(logits[0], -1), atol=0.015)
-    nucleus = torch.bincount(_sample(logits, 1.0, 0.7, generator), minlength=4) / 20000
+    nucleus = torch.bincount(draw(logits, 1.0, 0.7, generator)[0], minlength=4) / 20000
     assert nucleus[0] == 0 and nucleus[2] == 0          # the top two already reach 70%
     assert abs(nucleus[3] - 0.665 / (0.665 + 0.245)) < 0.015
-    top_only = torch.bincount(_sample(logits, 1.0, 0.6, generator), minlength=4)
+    top_only = torch.bincount(draw(logits, 1.0, 0.6, generator)[0], minlength=4)
     assert top_only[3] == 20000
+
+
+def test_stay_in_key_writes_no_note_outside_the_key(loaded):
+    from engine.keys import Key
+    for key, options in ((Key(7, False), dict(key="stay")), (Key(2, True), dict(key="D minor"))):
+        seed = Phrase(tuple(Note(67 + p, i * 4, 4, 90) for i, p in enumerate([0, 4, 7, 12, 11, 7, 2, 0])))
+        takes = continue_phrase(loaded, seed, ContinueOptions(bars=2, variations=4, seed=3, temperature=2.0,
+                                                              **options))
+        assert sum(len(t.notes) for t in takes) > 8
+        assert {n.pitch % 12 for t in takes for n in t.notes} <= key.pitch_classes
+
+
+def test_locked_notes_are_played_where_they_are(loaded):
+    locks = [Note(40, 0, 8, 100), Note(64, 4, 6, 30), Note(71, 4, 2, 30), Note(50, 20, 40, 64)]
+    for take in continue_phrase(loaded, SEED, ContinueOptions(bars=2, variations=3, seed=5, ending="bar line"),
+                                locked=locks):
+        for lock in locks:
+            assert any(n.pitch == lock.pitch and n.start == lock.start and n.velocity == lock.velocity
+                       and n.end == min(lock.end, take.length) for n in take.notes), lock
+
+
+def test_a_held_ending_rings_from_a_beat_to_the_bar_line():
+    from engine.generate import end_held
+    running = Phrase(tuple(Note(60 + i % 3, i, 1) for i in range(32)) + (Note(36, 16, 4),), end=32)
+    held = end_held(running, beat=4)
+    assert max(n.start for n in held.notes) == 28                  # the last beat of the last bar
+    assert [n.end for n in held.notes if n.start == 28] == [32]
+    assert all(n.start <= 28 for n in held.notes)
+
+
+def test_options_out_of_range_are_refused_with_a_reason():
+    for bad in (dict(density=9), dict(texture="loud"), dict(key="H major"), dict(ending="fade"),
+                dict(register="up"), dict(candidates=-1)):
+        with pytest.raises(ValueError):
+            ContinueOptions(**bad).check()

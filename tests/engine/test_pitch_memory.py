@@ -136,8 +136,8 @@ def test_a_saved_model_with_pitch_memory_loads_and_scores_like_the_original(tiny
     side = {k: torch.from_numpy(v)[None] for k, v in stream_inputs(tokens, vocab, loaded.model.config).items()}
     with torch.no_grad():
         logits, _ = loaded.model(torch.tensor([tokens]), None, **model_arguments(side, "cpu"))
-    from engine.grammar import Grammar, pitch_floors
+    from engine.grammar import Grammar, spelling_state
     log_probs = Grammar(vocab).log_probs(logits[:, :-1], torch.tensor([tokens[:-1]]),
-                                         torch.from_numpy(pitch_floors(tokens, vocab))[None, :-1])
+                                         torch.from_numpy(spelling_state(tokens, vocab))[None, :-1])
     want = -log_probs.gather(-1, torch.tensor([tokens[1:]]).unsqueeze(-1)).sum().item()
     assert scored["nats"] == pytest.approx(want, rel=1e-5)

@@ -25,11 +25,11 @@ def phrases_for(vocab: Vocabulary):
 
 
 def _unique(notes):
-    # two notes with the same pitch, start and length are one note on a piano roll
+    # a key is struck once at a time: one note per pitch and start
     seen, out = set(), []
     for n in notes:
-        if (n.pitch, n.start, n.duration) not in seen:
-            seen.add((n.pitch, n.start, n.duration))
+        if (n.pitch, n.start) not in seen:
+            seen.add((n.pitch, n.start))
             out.append(n)
     return out
 
@@ -117,7 +117,7 @@ def test_the_spelling_rules_never_ban_the_token_encode_actually_wrote():
 
     import torch
 
-    from engine.grammar import Grammar, pitch_floors
+    from engine.grammar import Grammar, spelling_state
     rng = random.Random(3)
     for levels in (0, 4):
         vocab = Vocabulary(velocity_levels=levels)
@@ -128,7 +128,7 @@ def test_the_spelling_rules_never_ban_the_token_encode_actually_wrote():
                      for _ in range(rng.randrange(0, 30))]
             tokens = encode(Phrase(tuple(notes), end=rng.randrange(0, 200)), vocab)
             x, y = torch.tensor(tokens[:-1]), torch.tensor(tokens[1:])
-            banned = grammar.banned(x, torch.from_numpy(pitch_floors(tokens[:-1], vocab)))
+            banned = grammar.banned(x, torch.from_numpy(spelling_state(tokens[:-1], vocab)))
             assert not banned.gather(-1, y[:, None]).any()
             banned_total += int(banned.sum())
             positions += len(x)
@@ -141,7 +141,7 @@ def test_after_a_pitch_only_lengths_and_pitches_of_one_onset_rise():
     from engine.grammar import Grammar
     vocab = Vocabulary()
     grammar = Grammar(vocab)
-    after_pitch = grammar.banned(torch.tensor([vocab.pitch(60)]), torch.tensor([vocab.pitch(60)]))[0]
+    after_pitch = grammar.banned(torch.tensor([vocab.pitch(60)]), torch.tensor([[vocab.pitch(60), 0]]))[0]
     assert (~after_pitch).nonzero().flatten().tolist() == list(range(vocab.first_length, vocab.first_pitch))
-    after_length = grammar.banned(torch.tensor([vocab.length(4)]), torch.tensor([vocab.pitch(60)]))[0]
-    assert after_length[vocab.pitch(59)] and not after_length[vocab.pitch(64)]
+    after_length = grammar.banned(torch.tensor([vocab.length(4)]), torch.tensor([[vocab.pitch(60), 0]]))[0]
+    assert after_length[vocab.pitch(59)] and after_length[vocab.pitch(60)] and not after_length[vocab.pitch(64)]

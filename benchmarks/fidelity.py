@@ -1,0 +1,208 @@
+"""Does a continuation follow the phrase? Takes set beside the composer's own next bars.
+
+    python benchmarks/fidelity.py [--model default] [--takes 4] [--json] [--limit N]
+        [--temperature T] [--top-p P] [--candidates N] [--no-controls]
+
+The protocol (issue 11). For every held-out piece of the piano collection (the pieces the
+default model's training run keeps for validation: ``../shared/data/piano-midi``, one tenth held
+out with seed 0) that is at least 16 bars long, the *phrase* is the 4 bars from bar 9 and the
+*reference* the 4 bars after it, bars 13-16, in the piece's own metre. The model writes 4 takes of
+4 bars after the phrase, with fixed random seeds (the piece's number), at the given settings. A
+plain *copy of the phrase* (its 4 bars played again) is the baseline. Each take, and the copy,
+is compared with the reference on six measures, averaged over every take of every piece:
+
+- density: abs(log(notes per beat / the reference's)), each count plus half a note so that an
+  empty take scores a large but finite error;
+- chords: abs. difference of the share of onsets that strike two or more notes;
+- pitch classes: total variation between the pitch-class distributions (notes counted);
+- rhythm: total variation between the distributions of the intervals between onsets, in
+  sixteenths, 1..8 and "longer";
+- range: abs. difference of the pitch range (highest minus lowest), in octaves (semitones / 12);
+- register: abs. difference of the mean pitch, in octaves.
+
+It also reports **new notes** (the share of written notes that do not repeat a phrase note at
+the same pitch and the same place in the bar) and the **failures**: takes that are empty, a
+single repeated pitch, or silent for a whole bar in which the reference sounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engine.phrase import Phrase, trim  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "piano-midi"
+PHRASE_BAR, BARS = 9, 4
+MEASURES = ("density", "chords", "pitch classes", "rhythm", "range", "register")
+
+
+def _histogram_distance(p: Counter, q: Counter) -> float:
+    """Total variation of two count histograms: 0 the same shape, 1 nothing in common."""
+    tp, tq = sum(p.values()), sum(q.values())
+    if not tp or not tq:
+        return 0.0 if tp == tq else 1.0
+    return 0.5 * sum(abs(p[k] / tp - q[k] / tq) for k in set(p) | set(q))
+
+
+def onset_intervals(phrase: Phrase) -> Counter:
+    """Intervals between successive onsets in sixteenth notes: 1..8, and 9 for anything longer."""
+    sixteenth = max(1, phrase.steps_per_quarter // 4)
+    starts = sorted({n.start for n in phrase.notes})
+    return Counter(min(9, max(1, round((b - a) / sixteenth))) for a, b in zip(starts, starts[1:]))
+
+
+def profile(phrase: Phrase) -> dict:
+    """What the six measures compare, for one span of music."""
+    notes = phrase.notes
+    beats = max(1e-9, phrase.length / phrase.steps_per_quarter * phrase.time_signature[1] / 4)
+    onsets = Counter(n.start for n in notes)
+    pitches = [n.pitch for n in notes]
+    return {
+        "notes": len(notes),
+        "density": (len(notes) + 0.5) / beats,
+        "chords": sum(c >= 2 for c in onsets.values()) / len(onsets) if onsets else 0.0,
+        "pitch classes": Counter(p % 12 for p in pitches),
+        "rhythm": onset_intervals(phrase),
+        "range": (max(pitches) - min(pitches)) if pitches else 0,
+        "register": statistics.mean(pitches) if pitches else None,
+    }
+
+
+def distances(take: Phrase, reference: Phrase) -> dict[str, float]:
+    """The six measures of one take (or the copy) against the reference: 0 is the same."""
+    a, b = profile(take), profile(reference)
+    register = (abs(a["register"] - b["register"]) / 12 if a["register"] is not None and b["register"] is not None
+                else 1.0)
+    return {
+        "density": abs(math.log(a["density"] / b["density"])),
+        "chords": abs(a["chords"] - b["chords"]),
+        "pitch classes": _histogram_distance(a["pitch classes"], b["pitch classes"]),
+        "rhythm": _histogram_distance(a["rhythm"], b["rhythm"]),
+        "range": abs(a["range"] - b["range"]) / 12,
+        "register": register,
+    }
+
+
+def new_notes(take: Phrase, phrase: Phrase) -> float:
+    """The share of the take's notes that are not a phrase note at the same pitch and place in the bar."""
+    bar = phrase.steps_per_bar
+    old = {(n.pitch, n.start % bar) for n in phrase.notes}
+    return sum((n.pitch, n.start % bar) not in old for n in take.notes) / len(take.notes) if take.notes else 0.0
+
+
+def failures(take: Phrase, reference: Phrase) -> list[str]:
+    """What makes a take unusable: empty, one repeated pitch, or a bar of silence the composer filled."""
+    if not take.notes:
+        return ["empty"]
+    found = []
+    if len({n.pitch for n in take.notes}) == 1:
+        found.append("one repeated pitch")
+    bar = reference.steps_per_bar
+    for b in range(max(1, reference.length // bar)):
+        lo, hi = b * bar, (b + 1) * bar
+        sounds = lambda p: any(n.start < hi and n.end > lo for n in p.notes)
+        if sounds(reference) and not sounds(take):
+            found.append(f"silent bar {b + 1}")
+    return found
+
+
+def held_out_pieces(data: Path = DATA, fraction: float = 0.1, seed: int = 0):
+    """(name, phrase) of the pieces the default model's run held out, in a fixed order."""
+    from engine.corpus import load_corpus
+    from engine.train import split_by_piece
+
+    corpus = load_corpus([str(data)])
+    _, valid = split_by_piece([p.name for p in corpus.pieces], fraction, seed)
+    return [(corpus.pieces[i].name, corpus.pieces[i].phrase) for i in valid]
+
+
+def cases(pieces, first_bar: int = PHRASE_BAR, bars: int = BARS):
+    """(name, phrase, reference) for every piece long enough: bars first_bar.. and the bars after."""
+    out = []
+    for name, piece in pieces:
+        bar = piece.steps_per_bar
+        start = (first_bar - 1) * bar
+        if piece.length < start + 2 * bars * bar:
+            continue
+        phrase = trim(piece, start, start + bars * bar)
+        reference = trim(piece, start + bars * bar, start + 2 * bars * bar)
+        if len(phrase.notes) >= 4 and len(reference.notes) >= 4:
+            out.append((name, phrase, reference))
+    return out
+
+
+def summarise(rows: list[dict]) -> dict:
+    out = {m: round(statistics.mean(r[m] for r in rows), 3) for m in MEASURES}
+    if "new notes" in rows[0]:
+        out["new notes"] = round(statistics.mean(r["new notes"] for r in rows), 3)
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--takes", type=int, default=4)
+    parser.add_argument("--temperature", type=float, default=None)
+    parser.add_argument("--top-p", type=float, default=None)
+    parser.add_argument("--limit", type=int, default=0, help="only the first N pieces (a quick look)")
+    parser.add_argument("--json", action="store_true", help="print only the JSON line")
+    parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                        help="any other ContinueOptions field, e.g. --option candidates=16")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    from engine.checkpoint import load_model
+    from engine.generate import ContinueOptions, continue_phrase
+    torch.set_num_threads(1)
+    loaded = load_model(args.model)
+    settings = {}
+    if args.temperature is not None:
+        settings["temperature"] = args.temperature
+    if args.top_p is not None:
+        settings["top_p"] = args.top_p
+    for item in args.option:
+        key, _, value = item.partition("=")
+        default = getattr(ContinueOptions(), key)
+        settings[key] = type(default)(value) if default is not None and not isinstance(default, bool) else (
+            value.lower() in ("1", "true", "yes") if isinstance(default, bool) else value)
+    chosen = cases(held_out_pieces())
+    if args.limit:
+        chosen = chosen[:args.limit]
+    segue, copy, new, failed = [], [], [], Counter()
+    for number, (name, phrase, reference) in enumerate(chosen):
+        copy.append(distances(phrase, reference))
+        options = ContinueOptions(bars=BARS, variations=args.takes, seed=number, **settings)
+        for take in continue_phrase(loaded, phrase, options):
+            segue.append(distances(take, reference) | {"new notes": new_notes(take, phrase)})
+            for problem in failures(take, reference):
+                failed[problem.split(" bar ")[0] + (" bar" if " bar " in problem else "")] += 1
+    result = {"model": loaded.name, "pieces": len(chosen), "takes per piece": args.takes,
+              "settings": {k: v for k, v in vars(ContinueOptions(**settings)).items() if k not in ("seed",)},
+              "segue": summarise(segue), "copy of the phrase": summarise(copy),
+              "failures": dict(failed), "takes": len(segue)}
+    result["closer than the copy"] = sum(result["segue"][m] <= result["copy of the phrase"][m] for m in MEASURES)
+    if not args.json:
+        print(f"model {loaded.name}: {len(chosen)} held-out pieces, phrase = bars {PHRASE_BAR}-{PHRASE_BAR + BARS - 1}, "
+              f"reference = the next {BARS} bars, {args.takes} takes each; means (0 = the composer)")
+        print(f"{'measure':16}{'Segue':>10}{'copy':>10}")
+        for m in MEASURES:
+            print(f"{m:16}{result['segue'][m]:>10.3f}{result['copy of the phrase'][m]:>10.3f}")
+        print(f"{'new notes':16}{result['segue']['new notes']:>10.1%}")
+        print(f"closer than (or as close as) the copy on {result['closer than the copy']} of 6; "
+              f"failures: {dict(failed) or 'none'} in {len(segue)} takes")
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Keys: which key a phrase is in (Krumhansl-Schmuckler), and the notes that belong to a key.
+
+A major key's notes are its scale; a minor key's are the natural minor scale with the raised sixth
+and seventh of the melodic and harmonic minor, since music in minor uses both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .phrase import Phrase
+
+NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+_SPELLINGS = {"C": 0, "B#": 0, "C#": 1, "DB": 1, "D": 2, "D#": 3, "EB": 3, "E": 4, "FB": 4, "E#": 5, "F": 5,
+              "F#": 6, "GB": 6, "G": 7, "G#": 8, "AB": 8, "A": 9, "A#": 10, "BB": 10, "B": 11, "CB": 11}
+# Krumhansl and Kessler's key profiles: how well each scale degree fits a major / a minor key
+MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
+MINOR_SCALE = (0, 2, 3, 5, 7, 8, 9, 10, 11)
+
+
+@dataclass(frozen=True)
+class Key:
+    tonic: int            # pitch class, 0 = C
+    minor: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{NAMES[self.tonic]} {'minor' if self.minor else 'major'}"
+
+    @property
+    def pitch_classes(self) -> frozenset[int]:
+        return frozenset((self.tonic + d) % 12 for d in (MINOR_SCALE if self.minor else MAJOR_SCALE))
+
+    def profile(self) -> np.ndarray:
+        """How much each pitch class belongs to the key (Krumhansl-Kessler), summing to 1."""
+        base = MINOR_PROFILE if self.minor else MAJOR_PROFILE
+        rolled = np.roll(base, self.tonic)
+        return rolled / rolled.sum()
+
+    @classmethod
+    def parse(cls, text: str) -> "Key":
+        """'D minor', 'Eb major', 'f# minor', 'Bb' (major): raises ValueError naming what is wrong."""
+        match = re.fullmatch(r"\s*([A-Ga-g])\s*([#b]?)\s*(major|minor|maj|min|m)?\s*", text or "")
+        if not match:
+            raise ValueError(f"'{text}' is not a key: write it like 'D minor' or 'Eb major'")
+        tonic = _SPELLINGS[(match.group(1) + match.group(2)).upper()]
+        return cls(tonic, match.group(3) in ("minor", "min", "m"))
+
+
+ALL_KEYS = tuple(Key(t, m) for m in (False, True) for t in range(12))
+
+
+def pitch_class_weights(phrase: Phrase) -> np.ndarray:
+    """How long each pitch class sounds in the phrase, in steps."""
+    weights = np.zeros(12)
+    for n in phrase.notes:
+        weights[n.pitch % 12] += n.duration
+    return weights
+
+
+def estimate_key(phrase: Phrase) -> Key | None:
+    """The key whose profile best matches the phrase's pitch classes (None for a phrase without notes)."""
+    weights = pitch_class_weights(phrase)
+    if not weights.any():
+        return None
+    scores = [np.corrcoef(key.profile(), weights)[0, 1] if weights.std() > 0 else 0.0 for key in ALL_KEYS]
+    return ALL_KEYS[int(np.argmax(scores))]

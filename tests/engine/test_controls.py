@@ -1,0 +1,95 @@
+"""Controls: what each bar sounds like, measured, moved with the music, hidden bar by bar, and
+asked of a continuation."""
+
+import numpy as np
+import torch
+
+from engine.controls import (FLAGS, GROUPS, KEY, NAMES, RAW, ControlSettings, bar_controls, control_features,
+                             follow, hide_controls, stream_controls, transpose_controls)
+from engine.phrase import Note, Phrase, transpose
+from engine.tokens import Vocabulary, encode
+
+# bar 1: a C major chord then three single notes in quarters; bar 2: empty; bar 3: eighths
+PHRASE = Phrase((Note(48, 0, 4, 100), Note(52, 0, 4, 100), Note(55, 0, 4, 100), Note(60, 4, 4, 60),
+                 Note(62, 8, 4, 60), Note(64, 12, 4, 60))
+                + tuple(Note(67 + (i % 2), 32 + 2 * i, 2, 80) for i in range(8)))
+
+
+def flag(name):
+    return FLAGS + NAMES.index(name)
+
+
+def test_a_bar_is_measured_from_the_notes_that_start_in_it():
+    table = bar_controls(PHRASE, 16)
+    assert table.shape == (3, RAW)
+    first, empty, third = table
+    assert first[0] == 6 / 4 and first[1] == 4 / 4                       # notes, onsets per quarter
+    assert first[2] == 0.25 and first[3] == 1.5                           # one chord in four onsets
+    assert (first[4], first[5]) == (48, 64) and np.isclose(first[6], (48 + 52 + 55 + 60 + 62 + 64) / 6)
+    assert np.isclose(first[KEY].sum(), 1) and np.isclose(first[KEY][0], 2 / 6)
+    rhythm = GROUPS["rhythm"]
+    assert np.isclose(first[rhythm][3], 1.0)                              # every gap a quarter (4 sixteenths)
+    assert np.isclose(first[GROUPS["dynamics"]][0], (300 + 180) / 6)
+    assert empty[flag("density")] == 1 and empty[0] == 0                  # an empty bar: density 0, the rest unknown
+    assert not empty[FLAGS + 1:].any()
+    assert np.isclose(third[rhythm][1], 7 / 8) and third[1] == 2.0        # eighths, after a long gap
+    assert np.isclose(third[rhythm][7], 1 / 8)
+
+
+def test_transposed_controls_are_the_controls_of_the_transposed_music():
+    table = bar_controls(PHRASE, 16)
+    assert np.allclose(transpose_controls(table, 5), bar_controls(transpose(PHRASE, 5), 16))
+    assert np.allclose(transpose_controls(table, -3), bar_controls(transpose(PHRASE, -3), 16))
+
+
+def test_each_position_reads_its_bar_and_the_next():
+    vocab = Vocabulary(velocity_levels=4)
+    tokens = encode(PHRASE, vocab)
+    controls, bars = stream_controls(tokens, vocab, 16, 4)
+    assert controls.shape == (len(tokens), 2, RAW)
+    assert bars[0] == 0 and bars[-1] == 0                                # the end starts the count again
+    assert set(bars[:-1]) == {0, 1, 2, 3}                                 # the trailing rest reaches bar 4
+    table = bar_controls(PHRASE, 16)
+    for i in np.flatnonzero(bars[:-1] == 1):
+        assert np.allclose(controls[i, 0, :7], table[1, :7]) and np.allclose(controls[i, 1, :7], table[2, :7])
+
+
+def test_hiding_hides_a_group_of_a_bar_everywhere_it_is_read():
+    vocab = Vocabulary()
+    tokens = encode(PHRASE, vocab)
+    controls, bars = stream_controls(tokens, vocab, 16, 4)
+    hidden = hide_controls(controls, bars, np.random.default_rng(1), rate=0.5, all_rate=0.0)
+    for g, name in enumerate(NAMES):
+        for b in range(3):
+            here = (hidden[bars == b, 0, FLAGS + g] > 0)
+            assert here.all() or not here.any()
+            before = bars == b - 1
+            if before.any() and here.any():
+                assert (hidden[before, 1, FLAGS + g] > 0).all()             # the same bar seen as "next"
+    assert (hidden[..., :FLAGS][hidden[..., FLAGS:].sum(-1) == 0] == 0).all()
+    everything = hide_controls(controls, bars, np.random.default_rng(1), rate=0.0, all_rate=1.0)
+    assert not everything.any()
+
+
+def test_hidden_groups_give_the_network_nothing_but_their_flags():
+    raw = torch.zeros(1, RAW)
+    features = control_features(raw)
+    assert not features.any()
+    raw[0, flag("density")] = 1
+    assert control_features(raw).any()
+
+
+def test_follow_the_phrase_and_move_away_from_it():
+    phrase = Phrase(tuple(Note(60 + 4 * (i % 3), 4 * i, 4, 90) for i in range(16)))
+    asked = follow(phrase, 16, 2, ControlSettings())
+    measured = bar_controls(phrase, 16)
+    assert asked.shape == (2, RAW)
+    assert np.allclose(asked[0, :7], measured.mean(0)[:7])
+    denser = follow(phrase, 16, 2, ControlSettings(density=2.0))
+    assert np.isclose(denser[0, 0], 2 * asked[0, 0])
+    single = follow(phrase, 16, 2, ControlSettings(texture="chords"))
+    assert single[0, 2] >= 0.8
+    free = follow(phrase, 16, 2, ControlSettings(register="free", key="free"))
+    assert free[0, flag("register")] == 0 and not free[0, KEY].any()
+    nothing = follow(Phrase(), 16, 2, ControlSettings())
+    assert not nothing[0, FLAGS:].any()
