@@ -3,6 +3,7 @@
     python main.py [FILE]                      open the window (optionally with a file)
     python main.py train --data PATH... --out models/NAME
     python main.py continue [SEED.mid] -o OUT.mid --bars N
+    python main.py fill IN.mid -o OUT.mid --from-bar A --to-bar B
     python main.py evaluate --data PATH... [--model NAME] [--split valid] [--json]
     python main.py average RUN --window N --out FOLDER
 """
@@ -12,11 +13,37 @@ from __future__ import annotations
 import argparse
 import sys
 
-COMMANDS = ("train", "continue", "evaluate", "average")
+COMMANDS = ("train", "continue", "fill", "evaluate", "average")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """A parser whose complaints are one line naming the problem, and exit status 2."""
+
+    def error(self, message):
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def following_arguments(parser: argparse.ArgumentParser) -> None:
+    """How new music follows the phrase around it (the defaults follow it)."""
+    group = parser.add_argument_group("how the new music follows the phrase")
+    group.add_argument("--density", type=float, default=1.0,
+                       help="notes per beat against the phrase's: 0.25 (sparser) to 4 (denser); 1 follows it")
+    group.add_argument("--texture", default="follow", choices=("follow", "single notes", "chords", "free"),
+                       help="chords or single notes as the phrase has them (follow), or as asked")
+    group.add_argument("--register", default="follow", choices=("follow", "free"),
+                       help="keep the phrase's low, high and middle notes (follow) or not (free)")
+    group.add_argument("--key", default="follow",
+                       help="follow (the phrase's pitch classes), stay (only notes of the phrase's key), "
+                            "free, or a key such as 'D minor' (only its notes)")
+    group.add_argument("--rhythm", default="follow", choices=("follow", "free"),
+                       help="space the onsets as the phrase does (follow) or not (free)")
+    group.add_argument("--dynamics", default="follow", choices=("follow", "free"),
+                       help="play as loud as the phrase (follow) or not (free)")
 
 
 def command_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="segue", description="Segue's command line")
+    parser = OneLineParser(prog="segue", description="Segue's command line")
     sub = parser.add_subparsers(dest="command", required=True)
 
     train = sub.add_parser("train", help="learn a model from MIDI files, scores or a benchmark pickle")
@@ -76,6 +103,27 @@ def command_parser() -> argparse.ArgumentParser:
     cont.add_argument("--seed", type=int, help="random seed: the same seed gives the same music")
     cont.add_argument("--seed-bars", type=int, default=4, help="bars of random excerpt without a seed file")
     cont.add_argument("--model", help="a model name under models/ or a folder (default: the bundled one)")
+    cont.add_argument("--ending", default="held", choices=("held", "bar line"),
+                      help="held: the last chord rings to the bar line (default); bar line: cut there")
+    cont.add_argument("--candidates", type=int, default=0,
+                      help="write this many drafts and keep the takes the model finds likeliest")
+    following_arguments(cont)
+
+    fill = sub.add_parser("fill", help="rewrite some bars so they lead into the music after them")
+    fill.add_argument("input", help="MIDI or score file")
+    fill.add_argument("-o", "--output", required=True,
+                      help="file to write: MIDI (.mid), or sheet music as MusicXML (.musicxml)")
+    fill.add_argument("--from-bar", type=int, required=True, help="first bar to rewrite (counted from 1)")
+    fill.add_argument("--to-bar", type=int, required=True, help="last bar to rewrite (included)")
+    fill.add_argument("--variations", type=int, default=1, help="several takes: OUT-1.mid ... OUT-K.mid")
+    fill.add_argument("--seed", type=int, help="random seed: the same seed gives the same music")
+    fill.add_argument("--model", help="a model name under models/ or a folder (default: the bundled one)")
+    fill.add_argument("--candidates", type=int, default=32,
+                      help="candidate middles weighed by the music after them (default 32)")
+    fill.add_argument("--listen", type=int, default=2, help="bars after the span each candidate is weighed by")
+    fill.add_argument("--temperature", type=float, default=1.0)
+    fill.add_argument("--top-p", type=float, default=0.95)
+    following_arguments(fill)
 
     ev = sub.add_parser("evaluate", help="how well a model predicts music: NLL per token/step")
     ev.add_argument("--data", nargs="+", required=True, help="music files/folders or FILE.pickle[:SPLIT]")
@@ -96,10 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in COMMANDS:
         args = command_parser().parse_args(argv)
         from engine import cli
-        job = {"train": cli.train_command, "continue": cli.continue_command,
+        job = {"train": cli.train_command, "continue": cli.continue_command, "fill": cli.fill_command,
                "evaluate": cli.evaluate_command, "average": cli.average_command}[args.command]
         return job(args)
-    window = argparse.ArgumentParser(prog="segue", description="Segue: continue your phrase with an LSTM",
+    window = OneLineParser(prog="segue", description="Segue: continue your phrase with an LSTM",
                                      epilog="Commands: " + ", ".join(COMMANDS) + " (see segue COMMAND -h)")
     window.add_argument("file", nargs="?", help="a MIDI file, score or .segue document to open")
     args = window.parse_args(argv)

@@ -122,10 +122,8 @@ def train_command(args) -> int:
 def continue_command(args) -> int:
     from .checkpoint import load_model
     from .generate import ContinueOptions, continue_phrase, random_excerpt
-    from .midi_file import write_midi
     from .music_files import read_music
     from .phrase import merge
-    from .score_writer import SCORE_SUFFIXES, write_musicxml
 
     loaded = load_model(args.model)
     if args.seed_file:
@@ -135,17 +133,69 @@ def continue_command(args) -> int:
     else:
         seed_phrase = random_excerpt(loaded, bars=args.seed_bars, seed=args.seed)
     options = ContinueOptions(bars=args.bars, temperature=args.temperature, top_p=args.top_p,
-                              variations=args.variations, seed=args.seed)
+                              variations=args.variations, seed=args.seed, ending=args.ending,
+                              candidates=args.candidates, **following(args))
+    options.check()
+    paths, write = output_paths(args.output, options.variations)
     takes = continue_phrase(loaded, seed_phrase, options)
-    out = Path(args.output)
-    if out.suffix.lower() not in (".mid", ".midi") + SCORE_SUFFIXES:
-        out = out.with_suffix(".mid")
-    write = write_musicxml if out.suffix.lower() in SCORE_SUFFIXES else write_midi   # sheet music or MIDI
-    paths = [out] if len(takes) == 1 else [out.with_name(f"{out.stem}-{i}{out.suffix}")
-                                           for i in range(1, len(takes) + 1)]
     for take, path in zip(takes, paths):
         write(merge(seed_phrase, take, offset=seed_phrase.length), path)
         print(f"wrote {path} ({len(seed_phrase.notes)} seed notes + {len(take.notes)} new notes)")
+    return 0
+
+
+def following(args) -> dict:
+    """The options that say how new music follows the phrase, from parsed arguments."""
+    return {name: getattr(args, name) for name in ("density", "texture", "register", "key", "rhythm", "dynamics")}
+
+
+def output_paths(output: str, takes: int):
+    """Where the takes go (OUT.mid, or OUT-1.mid ... OUT-K.mid) and the writer for the file kind;
+    a folder that does not exist or a kind Segue does not write is refused."""
+    from .midi_file import write_midi
+    from .score_writer import SCORE_SUFFIXES, write_musicxml
+
+    out = Path(output)
+    suffix = out.suffix.lower()
+    if suffix not in (".mid", ".midi") + SCORE_SUFFIXES:
+        raise ValueError(f"{output}: Segue writes MIDI (.mid) or MusicXML ({', '.join(SCORE_SUFFIXES)}) files")
+    if not out.parent.is_dir():
+        raise ValueError(f"{output}: the folder {out.parent} does not exist")
+    write = write_musicxml if suffix in SCORE_SUFFIXES else write_midi
+    paths = [out] if takes == 1 else [out.with_name(f"{out.stem}-{i}{out.suffix}") for i in range(1, takes + 1)]
+    return paths, write
+
+
+@guarded
+def fill_command(args) -> int:
+    from .checkpoint import load_model
+    from .fill import FillOptions, fill_span
+    from .music_files import read_music
+    from .phrase import merge
+
+    options = FillOptions(temperature=args.temperature, top_p=args.top_p, variations=args.variations,
+                          seed=args.seed, candidates=args.candidates, listen_bars=args.listen, **following(args))
+    options.check()
+    paths, write = output_paths(args.output, options.variations)
+    loaded = load_model(args.model)
+    phrase = read_music(args.input, steps_per_quarter=loaded.steps_per_quarter)
+    if not phrase.notes:
+        raise MusicFileError(args.input, "has no notes to fill between")
+    bar = phrase.steps_per_bar
+    bars = -(-phrase.length // bar)
+    first, last = args.from_bar, args.to_bar
+    if first < 1 or last < 1:
+        raise ValueError(f"bars are counted from 1 (--from-bar {first} --to-bar {last})")
+    if last < first:
+        raise ValueError(f"--from-bar {first} comes after --to-bar {last}")
+    if first > bars:
+        raise ValueError(f"bars {first}-{last} are outside the music: {args.input} has {bars} bars")
+    start, end = (first - 1) * bar, last * bar
+    takes = fill_span(loaded, phrase, start, end, options)
+    kept = phrase.with_notes([n for n in phrase.notes if not start <= n.start < end], end=max(phrase.end, end))
+    for take, path in zip(takes, paths):
+        write(merge(kept, take, offset=start), path)
+        print(f"wrote {path} (bars {first}-{last} rewritten: {len(take.notes)} new notes)")
     return 0
 
 

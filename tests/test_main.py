@@ -115,3 +115,74 @@ def test_a_wrong_argument_exits_non_zero_without_a_traceback():
     proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "continue", "--bars", "x", "-o", "o.mid"],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 2 and "invalid int value" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("arguments, complaint", [
+    (["--density", "9"], "density must be between 0.25 and 4"),
+    (["--key", "H major"], "is not a key"),
+    (["--texture", "loud"], "invalid choice"),
+    (["--candidates", "999"], "candidates must be between"),
+])
+def test_out_of_range_settings_are_one_clear_line(tiny_model_dir, seed_file, tmp_path, capsys, arguments, complaint):
+    code = exit_code(["continue", str(seed_file), "-o", str(tmp_path / "o.mid"), "--model", str(tiny_model_dir)]
+                     + arguments)
+    err = capsys.readouterr().err
+    assert code == 2 and complaint in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o.mid").exists()
+
+
+def exit_code(argv) -> int:
+    """What ``segue ARGV`` exits with, whether the parser or the command refuses."""
+    try:
+        return main.main(argv)
+    except SystemExit as stop:
+        return stop.code
+
+
+def test_an_output_segue_cannot_write_is_refused_before_anything_is_written(tiny_model_dir, seed_file, tmp_path, capsys):
+    for output in (tmp_path / "take.txt", tmp_path / "missing-folder" / "take.mid"):
+        code = main.main(["continue", str(seed_file), "-o", str(output), "--model", str(tiny_model_dir)])
+        assert code == 2 and str(output) in capsys.readouterr().err
+    assert not (tmp_path / "missing-folder").exists()
+
+
+@pytest.fixture
+def eight_bars(tmp_path):
+    path = tmp_path / "eight.mid"
+    write_midi(Phrase(tuple(Note(60 + (i % 7), 4 * i, 4) for i in range(32))
+                      + tuple(Note(43 + 2 * (b % 3), 16 * b, 16) for b in range(8))), path)
+    return path
+
+
+def test_fill_rewrites_the_bars_asked_and_keeps_the_rest(tiny_model_dir, eight_bars, tmp_path, capsys):
+    out = tmp_path / "filled.mid"
+    code = main.main(["fill", str(eight_bars), "-o", str(out), "--from-bar", "3", "--to-bar", "4",
+                      "--variations", "2", "--seed", "4", "--candidates", "6", "--model", str(tiny_model_dir)])
+    assert code == 0
+    original = read_music(eight_bars)
+    for path in (tmp_path / "filled-1.mid", tmp_path / "filled-2.mid"):
+        filled = read_music(path)
+        outside = lambda p: [n for n in p.notes if not 32 <= n.start < 64]
+        assert outside(filled) == outside(original)
+        assert all(n.end <= 64 for n in filled.notes if 32 <= n.start < 64)
+    again = tmp_path / "again.mid"
+    main.main(["fill", str(eight_bars), "-o", str(again), "--from-bar", "3", "--to-bar", "4", "--variations", "2",
+               "--seed", "4", "--candidates", "6", "--model", str(tiny_model_dir)])
+    assert read_music(tmp_path / "again-1.mid") == read_music(tmp_path / "filled-1.mid")
+
+
+@pytest.mark.parametrize("bars, complaint", [(("5", "3"), "comes after"), (("20", "22"), "outside the music"),
+                                             (("0", "2"), "counted from 1")])
+def test_a_span_that_makes_no_sense_is_one_clear_line(tiny_model_dir, eight_bars, tmp_path, capsys, bars, complaint):
+    code = main.main(["fill", str(eight_bars), "-o", str(tmp_path / "o.mid"), "--from-bar", bars[0],
+                      "--to-bar", bars[1], "--model", str(tiny_model_dir)])
+    err = capsys.readouterr().err
+    assert code == 2 and complaint in err and len(err.strip().splitlines()) == 1
+
+
+def test_filling_a_file_without_notes_is_one_clear_line(tiny_model_dir, tmp_path, capsys):
+    empty = tmp_path / "empty.mid"
+    write_midi(Phrase(end=64), empty)
+    code = main.main(["fill", str(empty), "-o", str(tmp_path / "o.mid"), "--from-bar", "1", "--to-bar", "2",
+                      "--model", str(tiny_model_dir)])
+    assert code == 2 and "no notes" in capsys.readouterr().err
