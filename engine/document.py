@@ -1,4 +1,4 @@
-"""The Segue document (.segue): the notes, which of them were generated, and the settings.
+"""The Segue document (.segue): the notes, which of them were generated or locked, and the settings.
 
 A small versioned JSON file, written atomically, so a session can be resumed exactly.
 """
@@ -23,16 +23,18 @@ class Document:
     phrase: Phrase
     generated: list[bool] = field(default_factory=list)      # one flag per note of phrase.notes
     settings: dict = field(default_factory=dict)              # Continue and playback settings
+    locked: list[bool] = field(default_factory=list)          # one flag per note: kept by Fill and Continue
 
 
 def document_to_json(doc: Document) -> dict:
     generated = doc.generated or [False] * len(doc.phrase.notes)
+    locked = doc.locked or [False] * len(doc.phrase.notes)
     return {"format": FORMAT, "version": VERSION,
             "grid": {"steps_per_quarter": doc.phrase.steps_per_quarter},
             "tempo_bpm": doc.phrase.tempo_bpm, "time_signature": list(doc.phrase.time_signature),
             "end": doc.phrase.end,
-            "notes": [[n.pitch, n.start, n.duration, n.velocity, int(g)]
-                      for n, g in zip(doc.phrase.notes, generated)],
+            "notes": [[n.pitch, n.start, n.duration, n.velocity, int(g)] + ([1] if lock else [])
+                      for n, g, lock in zip(doc.phrase.notes, generated, locked)],
             "settings": doc.settings}
 
 
@@ -66,6 +68,7 @@ def load_document(path: str | Path) -> Document:
         rows = data["notes"]
         notes = [Note(int(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
         flags = [bool(r[4]) if len(r) > 4 else False for r in rows]
+        locks = [bool(r[5]) if len(r) > 5 else False for r in rows]
         phrase = Phrase(tuple(notes), steps_per_quarter=int(data["grid"]["steps_per_quarter"]),
                         tempo_bpm=float(data["tempo_bpm"]), time_signature=tuple(data["time_signature"]),
                         end=int(data.get("end", 0)))
@@ -73,4 +76,4 @@ def load_document(path: str | Path) -> Document:
         raise MusicFileError(path, f"the document's notes are damaged ({err})") from None
     order = sorted(range(len(notes)), key=lambda i: notes[i].sort_key())
     settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
-    return Document(phrase, [flags[i] for i in order], settings)
+    return Document(phrase, [flags[i] for i in order], settings, [locks[i] for i in order])

@@ -76,6 +76,13 @@ def create_actions(w) -> dict[str, QAction]:
 
     a["continue"] = _action(w, "Continue", w.continue_phrase, ["Ctrl+Return", "Ctrl+Enter"],
                             "Let the model write what comes next (Ctrl+Return)")
+    a["fill"] = _action(w, "Fill", w.fill, ["Ctrl+Shift+Return", "Ctrl+Shift+Enter"],
+                        "Rewrite the chosen bars so they lead into what follows, keeping locked notes "
+                        "(drag on the ruler or select notes to choose the bars; Ctrl+Shift+Return)")
+    a["reroll"] = _action(w, "Re-roll", w.reroll, "Ctrl+R",
+                          "Write the last Continue or Fill again with a new random seed, keeping locked notes")
+    a["lock"] = _action(w, "Lock / Unlock Notes", w.toggle_lock, "K",
+                        "Fill and Continue keep locked notes exactly where they are (K)")
     a["cancel"] = _action(w, "Cancel", w.cancel_generation, "Esc")
     a["previous_take"] = _action(w, "Previous Take", lambda: w.step_take(-1), "Alt+Left")
     a["next_take"] = _action(w, "Next Take", lambda: w.step_take(1), "Alt+Right")

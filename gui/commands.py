@@ -58,22 +58,45 @@ class ChangeNotes(QUndoCommand):
         self.model.update(self.before)
 
 
-class Continue(QUndoCommand):
-    """A whole Continue: one of its variations is in the phrase; stepping through them is no new step."""
+class LockNotes(QUndoCommand):
+    """Lock notes (Fill and Continue keep them exactly) or unlock them."""
 
-    def __init__(self, model: PhraseModel, variations: list[list[Note]]):
-        super().__init__("Continue")
+    def __init__(self, model: PhraseModel, ids, locked: bool):
+        super().__init__("Lock notes" if locked else "Unlock notes")
+        self.model, self.ids, self.locked = model, list(ids), locked
+        self.before = [i for i in self.ids if model.is_locked(i)]
+
+    def redo(self):
+        self.model.set_locked(self.ids, self.locked)
+
+    def undo(self):
+        self.model.set_locked(self.ids, False)
+        self.model.set_locked(self.before, True)
+
+
+class Continue(QUndoCommand):
+    """A whole Continue or Fill: the notes it replaces go and one of its takes comes in; stepping
+    through the takes is no new step."""
+
+    def __init__(self, model: PhraseModel, variations: list[list[Note]], replaced=(), text: str = "Continue"):
+        super().__init__(text)
         self.model, self.variations = model, [list(v) for v in variations]
+        self.replaced_ids = list(replaced)
+        self.replaced: list = []
         self.index = 0
         self.ids: list[int] = []
 
     def redo(self):
+        if self.replaced_ids:
+            self.replaced = self.model.take(self.replaced_ids)
         self.ids = self.model.insert((None, n, True) for n in self.variations[self.index])
         self.model.select(self.ids)
 
     def undo(self):
         self.model.take(self.ids)
         self.ids = []
+        if self.replaced:
+            self.model.insert(self.replaced)
 
     def choose(self, index: int) -> None:
         """Show variation ``index`` in place of the current one."""
@@ -82,4 +105,5 @@ class Continue(QUndoCommand):
             return
         self.model.take(self.ids)
         self.index = index
-        self.redo()
+        self.ids = self.model.insert((None, n, True) for n in self.variations[self.index])
+        self.model.select(self.ids)

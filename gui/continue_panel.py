@@ -6,10 +6,20 @@ import random
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QLabel, QProgressBar, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 CHOOSE_FROM_DISK = "Choose from disk…"
+DENSITIES = (("Much sparser", 0.5), ("Sparser", 0.75), ("As the phrase", 1.0), ("Denser", 1.5),
+             ("Much denser", 2.0))
+TEXTURES = (("As the phrase", "follow"), ("Single notes", "single notes"), ("Chords", "chords"),
+            ("Free", "free"))
+KEY_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+KEYS = ((("Follow the phrase", "follow"), ("Stay in the phrase's key", "stay"))
+        + tuple((f"{k} {m}", f"{k} {m}") for m in ("major", "minor") for k in KEY_NAMES) + (("Free", "free"),))
+
+
+DEFAULT_DRAFTS = 4
 
 
 def model_folders() -> list[Path]:
@@ -48,6 +58,7 @@ class ContinuePanel(QWidget):
         form.addRow("Model", self.model_box)
         form.addRow("Random seed", seed_row)
         layout.addLayout(form)
+        self._build_more(layout)
 
         self.button = QPushButton("Continue")
         self.button.setObjectName("continueButton")
@@ -86,6 +97,106 @@ class ContinuePanel(QWidget):
         self._custom_models: list[str] = []
         self.refresh_models()
         self.model_box.activated.connect(self._model_chosen)
+
+    def _build_more(self, layout) -> None:
+        """How the new music follows the phrase, folded away under "More"."""
+        self.more_button = QToolButton(text="More ▸", checkable=True)
+        self.more_button.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        self.more_button.setAutoRaise(True)
+        self.more = QWidget()
+        form = QFormLayout(self.more)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.density = QComboBox()
+        for text, value in DENSITIES:
+            self.density.addItem(text, value)
+        self.density.setToolTip("How many notes per beat, against the phrase's")
+        self.texture = QComboBox()
+        for text, value in TEXTURES:
+            self.texture.addItem(text, value)
+        self.texture.setToolTip("Chords or single notes")
+        self.key = QComboBox()
+        for text, value in KEYS:
+            self.key.addItem(text, value)
+        self.key.setToolTip("Follow the phrase's pitch classes; or write only the notes of its key, or of a "
+                            "key you choose")
+        self.register = QCheckBox("Keep the phrase's register")
+        self.rhythm = QCheckBox("Follow the phrase's rhythm")
+        self.dynamics = QCheckBox("Follow the phrase's dynamics")
+        self.held_ending = QCheckBox("End on a held chord")
+        self.held_ending.setToolTip("The last chord rings to the bar line, instead of the take being cut there")
+        for box in (self.register, self.rhythm, self.dynamics, self.held_ending):
+            box.setChecked(True)
+        self.drafts = QSpinBox(minimum=1, maximum=64, value=DEFAULT_DRAFTS)
+        self.drafts.setToolTip("Continue writes this many drafts and keeps the likeliest; Fill weighs this "
+                               "many (at least 8) by how well they lead into the music after them")
+        form.addRow("Density", self.density)
+        form.addRow("Texture", self.texture)
+        form.addRow("Key", self.key)
+        form.addRow(self.register)
+        form.addRow(self.rhythm)
+        form.addRow(self.dynamics)
+        form.addRow(self.held_ending)
+        form.addRow("Drafts", self.drafts)
+        self.reset_more()
+        self.more.hide()
+        self.more_button.toggled.connect(self._show_more)
+        layout.addWidget(self.more_button)
+        layout.addWidget(self.more)
+
+    def _show_more(self, shown: bool) -> None:
+        self.more.setVisible(shown)
+        self.more_button.setText("More ▾" if shown else "More ▸")
+
+    def reset_more(self) -> None:
+        """Back to following the phrase in everything."""
+        self.density.setCurrentIndex(2)
+        self.texture.setCurrentIndex(0)
+        self.key.setCurrentIndex(0)
+
+    def following(self) -> dict:
+        """How the new music follows the phrase, as ``ContinueOptions`` fields."""
+        follow = lambda box: "follow" if box.isChecked() else "free"
+        return {"density": self.density.currentData(), "texture": self.texture.currentData(),
+                "key": self.key.currentData(), "register": follow(self.register), "rhythm": follow(self.rhythm),
+                "dynamics": follow(self.dynamics)}
+
+    def options(self, fill: bool = False):
+        """The panel's settings as the engine's options (Continue's, or Fill's)."""
+        from engine.fill import FillOptions
+        from engine.generate import ContinueOptions
+        common = dict(temperature=self.temperature.value(), top_p=0.95, variations=self.variations.value(),
+                      seed=self.seed.value(), **self.following())
+        if fill:
+            return FillOptions(candidates=max(8, self.drafts.value()), **common)
+        return ContinueOptions(bars=self.bars.value(), candidates=self.drafts.value(),
+                               ending="held" if self.held_ending.isChecked() else "bar line", **common)
+
+    def settings(self) -> dict:
+        """Everything the panel holds, for a document."""
+        return {"bars": self.bars.value(), "temperature": self.temperature.value(),
+                "variations": self.variations.value(), "seed": self.seed.value(), "model": self.model_path(),
+                "drafts": self.drafts.value(), "ending": "held" if self.held_ending.isChecked() else "bar line",
+                **self.following()}
+
+    def apply_settings(self, s: dict) -> None:
+        """Show a document's settings; anything missing or not understood stays as it is."""
+        for key, box in (("bars", self.bars), ("variations", self.variations), ("seed", self.seed),
+                         ("drafts", self.drafts)):
+            if isinstance(s.get(key), int) and not isinstance(s.get(key), bool):
+                box.setValue(s[key])
+        if isinstance(s.get("temperature"), (int, float)):
+            self.temperature.setValue(float(s["temperature"]))
+        if isinstance(s.get("model"), str) and Path(s["model"]).is_dir():
+            self.set_model(s["model"])
+        for key, box in (("density", self.density), ("texture", self.texture), ("key", self.key)):
+            index = box.findData(s.get(key)) if s.get(key) is not None else -1
+            if index >= 0:
+                box.setCurrentIndex(index)
+        for key, box in (("register", self.register), ("rhythm", self.rhythm), ("dynamics", self.dynamics)):
+            if s.get(key) in ("follow", "free"):
+                box.setChecked(s[key] == "follow")
+        if s.get("ending") in ("held", "bar line"):
+            self.held_ending.setChecked(s["ending"] == "held")
 
     # -- models -----------------------------------------------------------------------------
     def refresh_models(self, select: str | None = None) -> None:

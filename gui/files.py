@@ -28,21 +28,23 @@ def document_of(window) -> Document:
     by_note = {}
     for i in ids:
         by_note.setdefault(model.note(i), model.is_generated(i))
-    panel = window.panel
-    settings = {"bars": panel.bars.value(), "temperature": panel.temperature.value(),
-                "variations": panel.variations.value(), "seed": panel.seed.value(),
-                "model": panel.model_path(), "snap": window.snap_box.currentIndex()}
-    return Document(phrase, [by_note[n] for n in phrase.notes], settings)
+    locked = {}
+    for i in ids:
+        locked.setdefault(model.note(i), model.is_locked(i))
+    settings = {**window.panel.settings(), "snap": window.snap_box.currentIndex()}
+    return Document(phrase, [by_note[n] for n in phrase.notes], settings, [locked[n] for n in phrase.notes])
 
 
-def set_phrase(window, phrase, path: Path | None, label: str, generated=None, settings=None) -> None:
+def set_phrase(window, phrase, path: Path | None, label: str, generated=None, settings=None, locked=None) -> None:
     """Show ``phrase`` as the open document (the undo history starts afresh)."""
     window.keep_take()
     window.undo_stack.clear()
     window.model.reset(phrase)
+    ids = sorted(window.model.ids(), key=lambda i: window.model.note(i).sort_key())
     if generated:
-        ids = sorted(window.model.ids(), key=lambda i: window.model.note(i).sort_key())
         window.model.mark_generated([i for i, g in zip(ids, generated) if g], True)
+    if locked:
+        window.model.set_locked([i for i, on in zip(ids, locked) if on], True)
     if settings:
         _apply_settings(window, settings)
     window.path = path
@@ -57,14 +59,7 @@ def set_phrase(window, phrase, path: Path | None, label: str, generated=None, se
 
 
 def _apply_settings(window, s: dict) -> None:
-    panel = window.panel
-    for key, box in (("bars", panel.bars), ("variations", panel.variations), ("seed", panel.seed)):
-        if isinstance(s.get(key), int):
-            box.setValue(s[key])
-    if isinstance(s.get("temperature"), (int, float)):
-        panel.temperature.setValue(float(s["temperature"]))
-    if isinstance(s.get("model"), str) and Path(s["model"]).is_dir():
-        panel.set_model(s["model"])
+    window.panel.apply_settings(s)
     if isinstance(s.get("snap"), int) and 0 <= s["snap"] < window.snap_box.count():
         window.snap_box.setCurrentIndex(s["snap"])
 
@@ -103,7 +98,7 @@ def open_path(window, path, confirmed: bool = False) -> bool:
     try:
         if path.suffix.lower() == SUFFIX:
             doc = load_document(path)
-            set_phrase(window, doc.phrase, path, f"Opened {path.name}", doc.generated, doc.settings)
+            set_phrase(window, doc.phrase, path, f"Opened {path.name}", doc.generated, doc.settings, doc.locked)
         else:
             phrase = read_in_background(window, path, lambda: read_music(path, window.model.steps_per_quarter))
             set_phrase(window, phrase, None, f"Opened {path.name}")
@@ -319,7 +314,7 @@ def offer_recovery(window) -> None:
             f"Segue did not close properly last time. Restore the phrase it was editing "
             f"({len(doc.phrase.notes)} notes)?", QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
         if answer == QMessageBox.Yes:
-            set_phrase(window, doc.phrase, None, "Restored unsaved work", doc.generated, doc.settings)
+            set_phrase(window, doc.phrase, None, "Restored unsaved work", doc.generated, doc.settings, doc.locked)
             window.undo_stack.resetClean()
             window.update_title()
             autosave_now(window)

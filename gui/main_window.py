@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QDockWidget, QDoubleSpinBox, QGridLayo
 
 from engine.phrase import Note
 
-from . import editing, files
+from . import editing, files, writing
 from .actions import create_actions
 from .commands import Continue
 from .continue_panel import ContinuePanel
@@ -20,11 +20,11 @@ from .record_take import metronome_wanted
 from .piano_roll import PianoRollView
 from .rulers import Keyboard, Ruler
 from .tools import DrawTool, EraseTool, SelectTool
-from .workers import ContinueJob, ExcerptJob, ModelCache, ModelLoadJob
+from .workers import ExcerptJob, ModelCache, ModelLoadJob
 
 SNAPS = (("1/4", 4), ("1/8", 2), ("1/16", 1), ("Off", 1))
 EDITOR_KEYS = ("record", "delete", "up", "down", "octave_up", "octave_down", "later", "earlier", "bar_later",
-               "bar_earlier", "draw", "select", "erase", "play", "rewind", "loop", "quantize")
+               "bar_earlier", "draw", "select", "erase", "play", "rewind", "loop", "quantize", "lock")
 
 
 class MainWindow(QMainWindow):
@@ -38,7 +38,8 @@ class MainWindow(QMainWindow):
         self.job = None
         self.train_dialog = None
         self.takes = None                        # recording from a MIDI keyboard, made when first used
-        self.take: Continue | None = None
+        self.take: Continue | None = None       # the Continue or Fill whose takes Alt+Left/Right step through
+        self.last_writing = None                 # what Re-roll writes again (writing.Writing)
         self.playback = None
         self.setAcceptDrops(True)
         self.resize(1200, 720)
@@ -102,12 +103,13 @@ class MainWindow(QMainWindow):
             menu.addSeparator() if key is None else menu.addAction(a[key])
         menu = bar.addMenu("&Edit")
         for key in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", "select_all", None,
-                    "quantize", "velocity", None, "up", "down", "octave_up", "octave_down"):
+                    "quantize", "velocity", "lock", None, "up", "down", "octave_up", "octave_down"):
             menu.addSeparator() if key is None else menu.addAction(a[key])
         self.seeds_menu = bar.addMenu("S&eeds")
         files.fill_seeds_menu(self, self.seeds_menu)
         menu = bar.addMenu("&Generate")
-        for key in ("continue", "cancel", None, "previous_take", "next_take", "keep_take", None, "train"):
+        for key in ("continue", "fill", "reroll", "cancel", None, "previous_take", "next_take", "keep_take", None,
+                    "train"):
             menu.addSeparator() if key is None else menu.addAction(a[key])
         menu = bar.addMenu("&Play")
         for key in ("play", "stop", "rewind", "loop", "record", "metronome"):
@@ -148,6 +150,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.tempo_box)
         bar.addSeparator()
         bar.addAction(a["continue"])
+        bar.addAction(a["fill"])
 
     def _snap_changed(self, *_):
         text, steps = SNAPS[self.snap_box.currentIndex()]
@@ -203,53 +206,11 @@ class MainWindow(QMainWindow):
         if ok:
             editing.set_velocity(self.model, self.undo_stack, value)
 
-    # -- Continue ----------------------------------------------------------------------------------
-    def continue_options(self):
-        from engine.generate import ContinueOptions
-        p = self.panel
-        return ContinueOptions(bars=p.bars.value(), temperature=p.temperature.value(), top_p=0.95,
-                               variations=p.variations.value(), seed=p.seed.value())
-
-    def seed_for_continue(self):
-        """The phrase to continue: the selection if any, else everything; and where the new part goes."""
-        ids = self.model.selection or set(self.model.ids())
-        phrase = self.model.phrase(ids)
-        return phrase, phrase.length
-
-    def continue_phrase(self):
-        if self.job is not None:
-            return
-        self.keep_take()
-        seed, end = self.seed_for_continue()
-        bar = self.model.steps_per_bar
-        first = min((n.start for n in seed.notes), default=0) // bar * bar    # keep the bar lines
-        shifted = seed.with_notes([Note(n.pitch, n.start - first, n.duration, n.velocity) for n in seed.notes])
-        self.job = ContinueJob(self.cache, self.panel.model_path(), shifted, self.continue_options(),
-                               generator=self.generator, parent=self)
-        self.job.progressed.connect(self.panel.set_progress)
-        self.job.status.connect(self.panel.status.setText)
-        self.job.finished_with.connect(lambda takes: self._continued(takes, end))
-        self.job.failed.connect(self._job_failed)
-        self.job.warning.connect(self._model_replaced)
-        self.job.cancelled.connect(self._job_cancelled)
-        self.job.finished.connect(self._job_done)
-        self.panel.set_busy(True)
-        self.job.start()
-
-    def _continued(self, takes, offset: int):
-        variations = [[Note(n.pitch, n.start + offset, n.duration, n.velocity) for n in t.notes] for t in takes]
-        if not any(variations):
-            self.panel.status.setText("The model wrote only rests this time; try another seed.")
-            return
-        self.take = Continue(self.model, variations)
-        self.undo_stack.push(self.take)
-        self.panel.show_takes(0, len(variations))
-        count = len(variations[0])
-        warning = getattr(self, "_model_warning", "")
-        self._model_warning = ""
-        self.panel.status.setText((warning + "\n" if warning else "") + f"Wrote {count} notes. " + (
-            "Step through the takes with Alt+Left/Right, keep one with Alt+Return." if len(variations) > 1 else ""))
-        self.view.set_playhead(float(offset))
+    # -- Continue, Fill, Re-roll and locks (see writing.py) ------------------------------------------
+    def continue_phrase(self): writing.continue_phrase(self)
+    def fill(self): writing.fill(self)
+    def reroll(self): writing.reroll(self)
+    def toggle_lock(self): writing.toggle_lock(self)
 
     def _preload_model(self):
         if self.generator is not None or self.job is not None:
@@ -271,6 +232,8 @@ class MainWindow(QMainWindow):
 
     def _job_done(self):
         self.panel.set_busy(False)
+        self.view.fill_span = None
+        self.view.viewport().update()
         self.job.deleteLater()
         self.job = None
 

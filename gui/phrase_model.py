@@ -22,6 +22,7 @@ class PhraseModel(QObject):
         super().__init__(parent)
         self._notes: dict[int, Note] = {}
         self._generated: set[int] = set()
+        self._locked: set[int] = set()                        # kept by Fill and Continue (ids outlive undo)
         self._next_id = 1
         self._selection: set[int] = set()
         self.steps_per_quarter = 4
@@ -45,6 +46,12 @@ class PhraseModel(QObject):
 
     def is_generated(self, note_id: int) -> bool:
         return note_id in self._generated
+
+    def is_locked(self, note_id: int) -> bool:
+        return note_id in self._locked and note_id in self._notes
+
+    def locked_ids(self) -> list[int]:
+        return [i for i in self._locked if i in self._notes]
 
     def template(self) -> Phrase:
         return Phrase(steps_per_quarter=self.steps_per_quarter, tempo_bpm=self.tempo_bpm,
@@ -133,10 +140,18 @@ class PhraseModel(QObject):
             self._generated -= set(ids)
         self.notesChanged.emit()
 
+    def set_locked(self, ids, locked: bool) -> None:
+        if locked:
+            self._locked |= set(ids) & self._notes.keys()
+        else:
+            self._locked -= set(ids)
+        self.notesChanged.emit()
+
     def reset(self, phrase: Phrase) -> None:
         """Replace everything with ``phrase`` (opening a file; the undo history is cleared elsewhere)."""
         self._notes.clear()
         self._generated.clear()
+        self._locked.clear()
         self._selection.clear()
         self.steps_per_quarter = phrase.steps_per_quarter
         self.tempo_bpm = phrase.tempo_bpm

@@ -35,6 +35,7 @@ class PianoRollView(QAbstractScrollArea):
         self.band: QRectF | None = None                 # rubber band, content coordinates
         self.playhead = 0.0
         self.loop: tuple[int, int] | None = None
+        self.fill_span: tuple[int, int] | None = None   # the bars a Fill is rewriting, shown while it works
         self.setMouseTracking(True)
         self.viewport().setMouseTracking(True)
         self.setFocusPolicy(Qt.StrongFocus)
@@ -75,6 +76,13 @@ class PianoRollView(QAbstractScrollArea):
     def visible_steps(self) -> tuple[float, float]:
         left = self.step_at(0)
         return left, left + self.geo.step_at(self.viewport().width())
+
+    def ensure_visible_step(self, step: float) -> None:
+        """Scroll sideways, if needed, so that ``step`` is in view (a quarter of the way in)."""
+        left, right = self.visible_steps()
+        if not left <= step <= right - 2:
+            self._update_scrollbars()
+            self.horizontalScrollBar().setValue(int(self.geo.x(step) - self.viewport().width() / 4))
 
     def center_on_pitch(self, pitch: int) -> None:
         y = self.geo.y(pitch) - self.viewport().height() / 2
@@ -221,6 +229,10 @@ class PianoRollView(QAbstractScrollArea):
             painter.drawLine(QPointF(x, 0), QPointF(x, height))
 
     def _paint_loop(self, painter: QPainter) -> None:
+        if self.fill_span:
+            a = self.view_point(self.fill_span[0], 0).x()
+            b = self.view_point(self.fill_span[1], 0).x()
+            painter.fillRect(QRectF(a, 0, b - a, self.viewport().height()), theme.FILL_SPAN)
         if self.loop:
             a = self.view_point(self.loop[0], 0).x()
             b = self.view_point(self.loop[1], 0).x()
@@ -256,6 +268,25 @@ class PianoRollView(QAbstractScrollArea):
                 painter.setPen(Qt.NoPen)
             painter.drawRects(rects)
         painter.setBrush(Qt.NoBrush)
+        self._paint_locks(painter, first, last)
+
+    def _paint_locks(self, painter: QPainter, first: float, last: float) -> None:
+        """Locked notes: a gold frame, and a small padlock where the note is wide enough."""
+        locked = [i for i in self.model.visible(first, last + 1) if self.model.is_locked(i)]
+        if not locked:
+            return
+        painter.setPen(QPen(theme.LOCK_EDGE, 2))
+        painter.setBrush(Qt.NoBrush)
+        for note_id in locked:
+            note = self.preview.get(note_id, self.model.note(note_id))
+            rect = self.note_rect(note).adjusted(1, 1, -1, -1)
+            painter.drawRect(rect)
+            size = min(rect.height() - 2, 9.0)
+            if rect.width() >= size + 6 and size >= 5:
+                body = QRectF(rect.left() + 3, rect.center().y() - size / 2 + size * 0.35, size, size * 0.65)
+                painter.fillRect(body, theme.LOCK_EDGE)
+                painter.drawArc(QRectF(body.left() + size * 0.2, body.top() - size * 0.45, size * 0.6, size * 0.8),
+                                0, 180 * 16)
 
     def _paint_overlays(self, painter: QPainter) -> None:
         if self.band is not None:

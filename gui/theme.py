@@ -22,6 +22,8 @@ KEY_LABEL = QColor("#5a5a5a")
 RULER_BG = QColor("#1d2025")
 RULER_TEXT = QColor("#c9ced6")
 HINT_TEXT = QColor("#8b93a1")
+LOCK_EDGE = QColor("#ffe066")                          # a locked note: a gold frame and a padlock
+FILL_SPAN = QColor(120, 220, 140, 36)                  # the bars Fill rewrites
 
 _WRITTEN = (QColor("#f0a04b"), QColor("#ffd59a"))     # your notes: amber, soft to loud
 _GENERATED = (QColor("#3fa7d6"), QColor("#9be3ff"))   # the model's notes: blue

@@ -43,10 +43,11 @@ class ContinueJob(QThread):
     failed = Signal(str)
     cancelled = Signal()
 
-    def __init__(self, cache: ModelCache, model_name, phrase, options, generator=None, parent=None):
+    def __init__(self, cache: ModelCache, model_name, phrase, options, generator=None, parent=None, locked=()):
         super().__init__(parent)
         self.cache, self.model_name, self.phrase, self.options = cache, model_name, phrase, options
         self.generator = generator                  # tests may pass a stand-in for continue_phrase
+        self.locked = list(locked)                  # notes to keep, timed from the phrase's end
         self._stop = threading.Event()
 
     def cancel(self) -> None:
@@ -55,13 +56,10 @@ class ContinueJob(QThread):
     def run(self):
         try:
             from engine.errors import ModelError
-            from engine.generate import Cancelled, continue_phrase
+            from engine.generate import Cancelled
             self.status.emit("Loading the model…")
             loaded = self._load()
-            self.status.emit(f"Continuing with {loaded.name}…")
-            generate = self.generator or continue_phrase
-            takes = generate(loaded, self.phrase, self.options, progress=self.progressed.emit,
-                             cancel=self._stop.is_set)
+            takes = self.write(loaded)
         except Cancelled:
             self.cancelled.emit()
         except ModelError as err:
@@ -73,6 +71,14 @@ class ContinueJob(QThread):
             self.failed.emit(f"Continue failed: {type(err).__name__}: {err}")
         else:
             self.finished_with.emit(takes)
+
+    def write(self, loaded) -> list:
+        from engine.generate import continue_phrase
+        self.status.emit(f"Continuing with {loaded.name}…")
+        generate = self.generator or continue_phrase
+        more = {"locked": self.locked} if self.locked else {}
+        return generate(loaded, self.phrase, self.options, progress=self.progressed.emit, cancel=self._stop.is_set,
+                        **more)
 
     def _load(self):
         """The chosen model; if it cannot be loaded, the bundled one, and say so."""
@@ -90,6 +96,20 @@ class ContinueJob(QThread):
             self.warning.emit(f"The chosen model could not be loaded ({err}). "
                               f"Continued with the bundled model '{loaded.name}' instead.")
             return loaded
+
+
+class FillJob(ContinueJob):
+    """Fill the span ``span`` (steps) of ``phrase`` with the model, keeping ``locked`` notes."""
+
+    def __init__(self, cache: ModelCache, model_name, phrase, options, parent=None, locked=(), span=(0, 0)):
+        super().__init__(cache, model_name, phrase, options, parent=parent, locked=locked)
+        self.span = span
+
+    def write(self, loaded) -> list:
+        from engine.fill import fill_span
+        self.status.emit(f"Filling with {loaded.name}…")
+        return fill_span(loaded, self.phrase, *self.span, self.options, locked=self.locked,
+                         progress=self.progressed.emit, cancel=self._stop.is_set)
 
 
 class ModelLoadJob(QThread):

@@ -12,13 +12,22 @@ from engine.phrase import Note, Phrase
 def sample():
     phrase = Phrase((Note(60, 0, 4, 100), Note(64, 4, 4, 70), Note(67, 8, 8, 90)), tempo_bpm=88,
                     time_signature=(3, 4), end=24)
-    return Document(phrase, [False, True, True], {"bars": 8, "temperature": 0.9, "model": "default"})
+    return Document(phrase, [False, True, True], {"bars": 8, "temperature": 0.9, "model": "default", "key": "D minor"},
+                    [True, False, True])
 
 
 def test_round_trip(tmp_path):
     doc = sample()
     loaded = load_document(save_document(doc, tmp_path / "song.segue"))
     assert loaded == doc
+
+
+def test_a_document_from_before_locks_opens_with_nothing_locked(tmp_path):
+    path = save_document(sample(), tmp_path / "old.segue")
+    data = json.loads(path.read_text())
+    data["notes"] = [row[:5] for row in data["notes"]]
+    path.write_text(json.dumps(data))
+    assert load_document(path).locked == [False, False, False]
 
 
 @pytest.mark.parametrize("content, words", [

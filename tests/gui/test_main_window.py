@@ -334,3 +334,113 @@ def test_the_window_keeps_drawing_while_a_slow_file_is_read(window, tmp_path, mo
     timer.stop()
     assert len(ticks) >= 6, "the event loop must keep turning while the file is read"
     assert notes(window) == [(60, 0, 4), (64, 4, 4)]
+
+
+def all_notes(w, keep=lambda n: True):
+    return sorted((n for _, n in w.model.items() if keep(n)), key=Note.sort_key)
+
+
+BARS_OF_QUARTERS = Phrase(tuple(Note(60 + (i % 5), 4 * i, 4) for i in range(16))
+                          + tuple(Note(43, 16 * b, 16) for b in range(4)))
+
+
+def test_k_locks_the_selected_notes_and_undo_unlocks_them(window):
+    window.model.reset(BARS_OF_QUARTERS)
+    chosen = [i for i, n in window.model.items() if n.start == 20]
+    window.model.select(chosen)
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key_K)
+    assert all(window.model.is_locked(i) for i in chosen)
+    assert not any(window.model.is_locked(i) for i in window.model.ids() if i not in chosen)
+    window.view.grab()                                           # a locked note paints (gold frame, padlock)
+    QTest.keyClick(window.view, Qt.Key_K)
+    assert not any(window.model.is_locked(i) for i in chosen)
+    window.undo_stack.undo()
+    assert all(window.model.is_locked(i) for i in chosen)
+    window.undo_stack.undo()
+    assert not any(window.model.is_locked(i) for i in chosen)
+
+
+def test_fill_rewrites_the_bars_dragged_on_the_ruler_around_a_locked_note(window, qtbot, tiny_model_dir):
+    window.model.reset(BARS_OF_QUARTERS)
+    window.panel.set_model(str(tiny_model_dir))
+    window.panel.variations.setValue(3)
+    locked = [i for i, n in window.model.items() if n.start == 20 and n.pitch != 43]
+    window.model.select(locked)
+    window.toggle_lock()
+    window.model.select([])
+    lock_note = window.model.note(locked[0])
+    outside = all_notes(window, lambda n: not 16 <= n.start < 48)
+    window.set_loop((16, 48))                                    # bars 2-3, as a drag on the ruler sets it
+    QTest.keyClick(window, Qt.Key_Return, Qt.ControlModifier | Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: window.job is None, timeout=20000)
+    assert window.take is not None and len(window.take.variations) == 3
+    assert window.undo_stack.undoText() == "Fill"
+    takes = []
+    for k in range(3):
+        window.step_take(1) if k else None
+        now = all_notes(window)
+        assert all_notes(window, lambda n: not 16 <= n.start < 48) == outside
+        assert window.model.note(locked[0]) == lock_note and now.count(lock_note) == 1
+        assert all(window.model.is_generated(i) for i, n in window.model.items()
+                   if 16 <= n.start < 48 and i not in locked)
+        takes.append(now)
+    assert takes[0] != takes[1] or takes[1] != takes[2]
+    window.undo_stack.undo()
+    assert all_notes(window) == list(BARS_OF_QUARTERS.notes)
+    assert window.model.is_locked(locked[0])
+
+
+def test_fill_without_a_span_says_how_to_choose_one(window):
+    window.model.reset(BARS_OF_QUARTERS)
+    window.fill()
+    assert window.job is None and "ruler" in window.panel.status.text()
+
+
+def test_reroll_writes_a_new_take_of_the_last_continue_keeping_locked_notes(window, qtbot, tiny_model_dir):
+    window.model.reset(Phrase(tuple(Note(60 + i, i * 4, 4) for i in range(8))))
+    window.panel.set_model(str(tiny_model_dir))
+    window.panel.bars.setValue(2)
+    window.continue_phrase()
+    qtbot.waitUntil(lambda: window.job is None, timeout=20000)
+    first = all_notes(window, lambda n: n.start >= 32)
+    keep = next(i for i, n in window.model.items() if n.start >= 32)
+    kept = window.model.note(keep)
+    window.model.select([keep])
+    window.toggle_lock()
+    seed_before = window.panel.seed.value()
+    QTest.keyClick(window, Qt.Key_R, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: window.job is None, timeout=20000)
+    assert window.panel.seed.value() != seed_before
+    second = all_notes(window, lambda n: n.start >= 32)
+    assert second != first and kept in second
+    assert sum(1 for n in second if (n.pitch, n.start) == (kept.pitch, kept.start)) == 1
+    window.undo_stack.undo()
+    assert all_notes(window, lambda n: n.start >= 32) == first
+
+
+def test_the_follow_settings_travel_with_the_document(window, tmp_path):
+    window.model.reset(BARS_OF_QUARTERS)
+    panel = window.panel
+    panel.density.setCurrentIndex(4)
+    panel.key.setCurrentIndex(panel.key.findData("D minor"))
+    panel.register.setChecked(False)
+    panel.held_ending.setChecked(False)
+    window.model.select([window.model.ids()[0]])
+    window.toggle_lock()
+    path = tmp_path / "song.segue"
+    window.save_as = None
+    from gui import files
+    from engine.document import save_document, load_document
+    save_document(files.document_of(window), path)
+    doc = load_document(path)
+    assert doc.settings["density"] == 2.0 and doc.settings["key"] == "D minor"
+    assert doc.settings["register"] == "free" and doc.settings["ending"] == "bar line"
+    assert sum(doc.locked) == 1
+    panel.reset_more()
+    panel.register.setChecked(True)
+    files.set_phrase(window, doc.phrase, path, "Opened", doc.generated, doc.settings, doc.locked)
+    assert panel.key.currentData() == "D minor" and not panel.register.isChecked()
+    assert len(window.model.locked_ids()) == 1
+    options = panel.options()
+    assert options.density == 2.0 and options.key == "D minor" and options.register == "free"
