@@ -59,18 +59,23 @@ def _flag(name: str) -> int:
 def bar_controls(phrase: Phrase, bar_steps: int, bars: int | None = None) -> np.ndarray:
     """(bars, RAW) float32: the controls of each bar of ``phrase`` (bars of ``bar_steps`` steps
     from step 0; by default as many as the phrase lasts)."""
-    spq = phrase.steps_per_quarter
     bar_steps = max(1, bar_steps)
     if bars is None:
         bars = -(-phrase.length // bar_steps)
+    return measure_bars(phrase.notes, bar_steps, bars, phrase.steps_per_quarter)
+
+
+def measure_bars(notes, bar_steps: int, bars: int, steps_per_quarter: int, origin: int = 0) -> np.ndarray:
+    """``bar_controls`` of notes counted from step ``origin`` (notes before it are left out)."""
+    spq = steps_per_quarter
     table = np.zeros((bars, RAW), dtype=np.float32)
     quarters = bar_steps / spq
     by_bar: list[list] = [[] for _ in range(bars)]
-    for note in phrase.notes:
-        b = note.start // bar_steps
-        if b < bars:
+    for note in notes:
+        b = (note.start - origin) // bar_steps
+        if 0 <= b < bars:
             by_bar[b].append(note)
-    starts = sorted({n.start for n in phrase.notes})
+    starts = sorted({n.start for n in notes if n.start >= origin})
     previous_onset = {s: p for p, s in zip(starts, starts[1:])}
     sixteenth = spq / 4
     for b, notes in enumerate(by_bar):
@@ -174,6 +179,31 @@ def hide_controls(controls: np.ndarray, bars: np.ndarray, rng: np.random.Generat
     return out
 
 
+def mismatch(measured: np.ndarray, asked: np.ndarray) -> float:
+    """How far bars as written (``bar_controls``) are from the controls asked of them, summed over
+    bars and the groups asked for: 0 when every asked control is met."""
+    total = 0.0
+    for got, want in zip(measured, asked):
+        for g, name in enumerate(NAMES):
+            if not want[FLAGS + g]:
+                continue
+            if not got[FLAGS + g]:
+                total += 1.0 if name != "density" else 0.0
+                continue
+            a, b = got[GROUPS[name]], want[GROUPS[name]]
+            if name == "density":
+                total += float(np.abs(np.log((a + 0.1) / (b + 0.1))).sum())
+            elif name == "texture":
+                total += abs(float(a[0] - b[0])) + abs(float(np.log(a[1] / max(b[1], 1.0))))
+            elif name == "register":
+                total += float(np.abs(a - b).sum()) / 12
+            elif name == "dynamics":
+                total += abs(float(a[0] - b[0])) / 32
+            else:
+                total += 0.5 * float(np.abs(a - b).sum())
+    return total
+
+
 # -- the network's view -----------------------------------------------------------------------
 
 def _bumps(x: torch.Tensor, centres: torch.Tensor, width: float) -> torch.Tensor:
@@ -218,6 +248,8 @@ class ControlSettings:
     rhythm: str = "follow"            # follow | free
     dynamics: str = "follow"          # follow | free
     listen_bars: int = 4              # how many of the phrase's last bars it follows
+    bar_by_bar: tuple[str, ...] = NAMES   # groups followed bar by bar (new bar k asks for what the phrase's
+                                          # bar k had, round and round), not as the mean of its bars
 
 
 def follow(phrase: Phrase, bar_steps: int, bars: int, settings: ControlSettings,
@@ -225,13 +257,24 @@ def follow(phrase: Phrase, bar_steps: int, bars: int, settings: ControlSettings,
     """(bars, RAW): the controls asked of each bar of a continuation of ``phrase``."""
     measured = bar_controls(phrase, bar_steps)
     recent = measured[-max(1, settings.listen_bars):] if len(measured) else measured
-    return aim(recent, bars, settings, key_profile)
+    rows = aim(recent, bars, settings, key_profile)
+    for g, name in enumerate(NAMES):                    # the phrase's bars again, one by one
+        followed = name == "density" or getattr(settings, name) == "follow"
+        if name not in settings.bar_by_bar or not followed or not len(recent) or not rows[0, FLAGS + g]:
+            continue
+        for k in range(bars):
+            source = recent[k % len(recent)]
+            if source[FLAGS + g]:
+                rows[k, GROUPS[name]] = source[GROUPS[name]]
+        if name == "density":
+            rows[:, GROUPS[name]] *= settings.density
+    return rows
 
 
 def aim(recent: np.ndarray, bars: int, settings: ControlSettings,
         key_profile: np.ndarray | None = None) -> np.ndarray:
     """(bars, RAW): the controls asked of new bars that follow the measured bars ``recent`` (the
-    bars around them), moved as ``settings`` say."""
+    bars around them): their mean, moved as ``settings`` say."""
     target = np.zeros(RAW, dtype=np.float32)
     if len(recent):
         for g, name in enumerate(NAMES):

@@ -19,7 +19,7 @@ from typing import Callable
 import torch
 
 from .checkpoint import LoadedModel
-from .controls import ControlSettings, follow
+from .controls import ControlSettings, follow, measure_bars, mismatch
 from .keys import Key, estimate_key
 from .phrase import Note, Phrase, regrid, trim
 from .sampling import Cancelled, Task, Writer  # noqa: F401  (Cancelled is part of this module's API)
@@ -48,6 +48,7 @@ class ContinueOptions:
     dynamics: str = "follow"      # follow | free: the phrase's loudness
     ending: str = "held"          # held: the last chord rings to the bar line | bar line: cut there
     candidates: int = 0           # drafts to choose the takes from (0: one per take)
+    choose: str = "follow"        # follow: the drafts that follow the asked controls best | likely: the likeliest
 
     def check(self) -> None:
         if not 1 <= self.bars <= 256:
@@ -69,6 +70,8 @@ class ContinueOptions:
             Key.parse(self.key)                                   # raises a readable ValueError
         if self.ending not in ENDINGS:
             raise ValueError(f"ending must be one of {', '.join(ENDINGS)}, not '{self.ending}'")
+        if self.choose not in ("follow", "likely"):
+            raise ValueError(f"choose must be 'follow' or 'likely', not '{self.choose}'")
         if not 0 <= self.candidates <= 256:
             raise ValueError(f"candidates must be between 0 and 256, not {self.candidates}")
 
@@ -140,9 +143,15 @@ def end_held(take: Phrase, beat: int) -> Phrase:
     return take.with_notes(notes, end=end)
 
 
-def _rank(drafts, keep: int) -> list[int]:
-    """The ``keep`` drafts the model finds likeliest, per token written (unfinished ones last)."""
-    score = lambda i: (drafts[i].finished and bool(drafts[i].notes), drafts[i].log_model / max(1, len(drafts[i].written)))
+def _rank(drafts, keep: int, follow_score=None) -> list[int]:
+    """The ``keep`` best drafts: those that follow the asked controls most closely
+    (``follow_score``, lower is closer), else those the model finds likeliest per token written;
+    unfinished or empty drafts last."""
+    def score(i):
+        usable = drafts[i].finished and bool(drafts[i].notes)
+        if follow_score is not None:
+            return (usable, -follow_score(drafts[i]))
+        return (usable, drafts[i].log_model / max(1, len(drafts[i].written)))
     return sorted(range(len(drafts)), key=score, reverse=True)[:keep]
 
 
@@ -182,9 +191,15 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     task = Task(start=start, end=start + target, bar_steps=bar, steps_per_quarter=spq, locked=locks,
                 pitch_classes=key.pitch_classes if key is not None else None, targets=targets)
     writer = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator,
-                    scoring=rows > options.variations)
+                    scoring=rows > options.variations and options.choose == "likely")
     drafts = writer.write(progress, cancel)
-    chosen = _rank(drafts, options.variations) if rows > options.variations else range(rows)
+    follow_score = None
+    if targets is not None and options.choose == "follow":
+        first = start // bar * bar
+        def follow_score(draft):
+            written = [n for n in draft.notes if n.start >= start]
+            return mismatch(measure_bars(written, bar, len(targets), spq, origin=first), targets)
+    chosen = _rank(drafts, options.variations, follow_score) if rows > options.variations else range(rows)
     beat = beat_steps(own)
     results = []
     for i in chosen:

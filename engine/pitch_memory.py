@@ -93,6 +93,72 @@ class PitchMemory:
         return (self.last_pitch, self.previous[0], self.previous[-1], voice) + held
 
 
+class PitchMemories:
+    """The memories of a batch of streams that share a beginning and then go their own ways, one
+    token per row at a time (generation), kept in arrays: the same answers as one ``PitchMemory``
+    per row, at a fraction of the cost."""
+
+    def __init__(self, vocab: Vocabulary, rows: int, prompt=()):
+        from .context import Clocks
+        one = PitchMemory(vocab)
+        for token in prompt:
+            one.feed(token)
+        self.vocab = vocab
+        self.clocks = Clocks(vocab, 1, rows, prompt)
+        self.ages = np.repeat(one.ages[None], rows, 0)
+        self.onset = [list(one.onset) for _ in range(rows)]
+        self.previous = [list(one.previous) for _ in range(rows)]
+        self.last_pitch = [one.last_pitch] * rows
+        self._kinds = vocab.kinds
+
+    def feed(self, tokens) -> None:
+        v = self.vocab
+        self.clocks.feed(tokens)
+        closing, struck = [], []
+        for row, token in enumerate(tokens):
+            kind = self._kinds[token]
+            if kind == "wait":
+                if self.onset[row]:
+                    closing.append(row)
+                    self.previous[row], self.onset[row] = self.onset[row], []
+            elif kind == "pitch":
+                slot = token - v.first_pitch
+                self.onset[row].append(slot)
+                self.last_pitch[row] = slot
+                struck.append((row, slot))
+            elif kind in ("start", "end", "pad"):
+                self.ages[row] = NEVER
+                self.onset[row], self.previous[row], self.last_pitch[row] = [], [], -1
+        if closing:
+            ages = self.ages[closing]
+            self.ages[closing] = np.where(ages < NEVER - 1, ages + 1, NEVER)
+        for row, slot in struck:
+            self.ages[row, slot] = 0
+
+    @property
+    def held(self) -> np.ndarray:
+        ends, now = self.clocks.ends, self.clocks.now[:, None]
+        started = ends > 0
+        return np.where(ends > now, 1, np.where(started & (ends == now), 2, 0)).astype(np.uint8)
+
+    @property
+    def anchors(self) -> np.ndarray:
+        out = np.full((len(self.onset), ANCHORS), -1, dtype=np.int64)
+        sounding = self.clocks.sounding()
+        for row, onset in enumerate(self.onset):
+            on = sounding[row].copy()
+            on[onset] = False
+            slots = np.flatnonzero(on)
+            held = (slots[0], slots[-1]) if len(slots) else (-1, -1)
+            previous = self.previous[row]
+            if previous:
+                voice = previous[min(len(onset), len(previous) - 1)]
+                out[row] = (self.last_pitch[row], previous[0], previous[-1], voice) + held
+            else:
+                out[row] = (self.last_pitch[row], -1, -1, -1) + held
+        return out
+
+
 def pitch_memory(tokens, vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each position, after reading its token: ages (len x pitches, uint8), held (len x
     pitches, uint8) and anchors (len x ANCHORS, int16, -1 for none)."""

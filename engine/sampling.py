@@ -142,6 +142,7 @@ class Writer:
                 self.outside_key[v.pitch(pitch)] = pitch % 12 not in task.pitch_classes
             for note in task.locked:
                 self.outside_key[v.pitch(note.pitch)] = False
+        self.narrowed = task.pitch_classes is not None or bool(task.locked)   # pitches the grammar allows may be banned
         onsets: dict[int, list[Note]] = {}
         for note in sorted(task.locked, key=Note.sort_key):
             onsets.setdefault(note.start, []).append(note)
@@ -266,8 +267,9 @@ class Writer:
             grammar_banned = speller.banned()
             writing = torch.tensor([m == WRITING for m in self.mode])
             banned = grammar_banned | self._task_mask(torch.tensor(now), torch.tensor(note_length), writing)
-            no_pitch = (banned | ~self.is_pitch).all(1)
-            banned[no_pitch] |= self.is_velocity             # a velocity token needs a pitch to follow
+            if self.narrowed:                                # a velocity token needs a pitch to follow
+                no_pitch = (banned | ~self.is_pitch).all(1)
+                banned[no_pitch] |= self.is_velocity
             stuck = banned.all(1)
             if stuck.any():                                  # never leave a row with no way on
                 banned[stuck] = grammar_banned[stuck] | self.never

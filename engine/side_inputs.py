@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .context import Clock, context_features, transpose_sounding
+from .context import Clocks, context_features, transpose_sounding
 from .controls import stream_controls, transpose_controls
-from .pitch_memory import PitchMemory, pitch_memory, transpose_memory
+from .pitch_memory import PitchMemories, pitch_memory, transpose_memory
 from .rhythm_memory import RhythmMemory, rhythm_memory
 from .tokens import Vocabulary
 
@@ -104,33 +104,31 @@ class Followers:
     def __init__(self, vocab: Vocabulary, config, prompt: list[int], rows: int, bar_steps: int | None = None):
         bar = bar_of(config, bar_steps)
         timed = config.context or getattr(config, "controls", False)
-        self.clocks = [Clock(vocab, bar) for _ in range(rows)] if timed else []
+        self.clocks = Clocks(vocab, bar, rows, prompt) if timed else None
         self.context, self.controls = config.context, getattr(config, "controls", False)
         self.positions = config.bar_steps
-        self.memories = [PitchMemory(vocab) for _ in range(rows)] if getattr(config, "pitch_memory", False) else []
+        self.memories = PitchMemories(vocab, rows, prompt) if getattr(config, "pitch_memory", False) else None
         self.rhythms = ([RhythmMemory(vocab, config.bar_steps) for _ in range(rows)]
                         if getattr(config, "rhythm_memory", False) else [])
-        for follower in self.clocks + self.memories + self.rhythms:
+        for follower in self.rhythms:
             for token in prompt:
                 follower.feed(token)
 
     def feed(self, tokens: list[int]) -> dict[str, torch.Tensor]:
         """Read one token per row; return the side inputs after it, shaped (rows, ...)."""
         inputs = {}
-        if self.clocks:
-            for clock, token in zip(self.clocks, tokens):
-                clock.feed(token)
+        if self.clocks is not None:
+            self.clocks.feed(tokens)
         if self.context:
-            inputs["sounding"] = torch.from_numpy(np.stack([c.sounding() for c in self.clocks]))
-            inputs["position"] = torch.tensor([min(c.position, self.positions - 1) for c in self.clocks])
+            inputs["sounding"] = torch.from_numpy(self.clocks.sounding())
+            inputs["position"] = torch.from_numpy(np.minimum(self.clocks.position, self.positions - 1))
         if self.controls:
-            inputs["control_bar"] = torch.tensor([c.now // c.bar_steps for c in self.clocks])
-        if self.memories:
-            for memory, token in zip(self.memories, tokens):
-                memory.feed(token)
-            inputs["ages"] = torch.from_numpy(np.stack([m.ages for m in self.memories]))
-            inputs["held"] = torch.from_numpy(np.stack([m.held for m in self.memories]))
-            inputs["anchors"] = torch.tensor([m.anchors for m in self.memories])
+            inputs["control_bar"] = torch.from_numpy(self.clocks.now // self.clocks.bar_steps)
+        if self.memories is not None:
+            self.memories.feed(tokens)
+            inputs["ages"] = torch.from_numpy(self.memories.ages.copy())
+            inputs["held"] = torch.from_numpy(self.memories.held)
+            inputs["anchors"] = torch.from_numpy(self.memories.anchors)
         if self.rhythms:
             for rhythm, token in zip(self.rhythms, tokens):
                 rhythm.feed(token)

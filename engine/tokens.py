@@ -17,6 +17,7 @@ its pitches at one onset, a rest is a wait, and rhythm is exact to the step.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Iterable, Sequence
 
 from .phrase import DEFAULT_VELOCITY, Note, Phrase
@@ -36,23 +37,23 @@ class Vocabulary:
     highest_pitch: int = 127
 
     # -- layout -------------------------------------------------------------------------------
-    @property
+    @cached_property
     def first_wait(self) -> int:
         return len(SPECIALS)
 
-    @property
+    @cached_property
     def first_length(self) -> int:
         return self.first_wait + self.max_wait
 
-    @property
+    @cached_property
     def first_pitch(self) -> int:
         return self.first_length + self.max_length
 
-    @property
+    @cached_property
     def first_velocity(self) -> int:
         return self.first_pitch + (self.highest_pitch - self.lowest_pitch + 1)
 
-    @property
+    @cached_property
     def size(self) -> int:
         return self.first_velocity + self.velocity_levels
 
@@ -73,8 +74,19 @@ class Vocabulary:
         assert 0 <= level < self.velocity_levels
         return self.first_velocity + level
 
+    @cached_property
+    def kinds(self) -> tuple[str, ...]:
+        """The kind of every token id, for lookups in tight loops."""
+        return tuple(self._kind(t) for t in range(self.size))
+
     def kind(self, token: int) -> str:
         """'pad', 'start', 'end', 'wait', 'length', 'pitch' or 'velocity'."""
+        kinds = self.kinds
+        if 0 <= token < len(kinds):
+            return kinds[token]
+        return self._kind(token)
+
+    def _kind(self, token: int) -> str:
         if token < self.first_wait:
             return SPECIALS[token]
         if token < self.first_length:

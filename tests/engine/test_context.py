@@ -86,3 +86,29 @@ def test_the_fast_single_step_matches_the_lstm():
             extra = (torch.from_numpy(held[i])[None], torch.tensor([where[i]])) if context else ()
             logits, state = model.step(torch.tensor([token]), state, *extra)
             assert torch.allclose(logits[0], whole[0, i], atol=1e-5), (context, i)
+
+
+def test_the_batch_clocks_of_generation_agree_with_one_clock_per_stream():
+    import random
+
+    from engine.context import Clock, Clocks
+    from engine.phrase import Note, Phrase
+    from engine.tokens import Vocabulary, encode
+    vocab = Vocabulary(max_wait=8, max_length=8, velocity_levels=4)
+    rng = random.Random(2)
+    streams = [encode(Phrase(tuple(Note(rng.randrange(40, 80), rng.randrange(0, 60), rng.randrange(1, 20),
+                                        rng.randrange(1, 128)) for _ in range(15))), vocab) for _ in range(3)]
+    longest = max(map(len, streams))
+    streams = [s + [s[-1]] * (longest - len(s)) for s in streams]
+    prompt = [1]
+    batch = Clocks(vocab, 12, 3, prompt)
+    singles = [Clock(vocab, 12) for _ in range(3)]
+    for clock in singles:
+        clock.feed(1)
+    for step in range(1, longest):
+        tokens = [s[step] for s in streams]
+        batch.feed(tokens)
+        for row, clock in enumerate(singles):
+            clock.feed(tokens[row])
+            assert batch.now[row] == clock.now and batch.position[row] == clock.position
+            assert (batch.sounding()[row] == clock.sounding()).all()

@@ -80,15 +80,21 @@ def test_hidden_groups_give_the_network_nothing_but_their_flags():
 
 
 def test_follow_the_phrase_and_move_away_from_it():
-    phrase = Phrase(tuple(Note(60 + 4 * (i % 3), 4 * i, 4, 90) for i in range(16)))
-    asked = follow(phrase, 16, 2, ControlSettings())
+    phrase = Phrase(tuple(Note(60 + 4 * (i % 3) + 12 * (i // 8), 2 * i if i < 8 else 4 * i - 16, 2, 90)
+                          for i in range(12)))
+    asked = follow(phrase, 16, 4, ControlSettings())
     measured = bar_controls(phrase, 16)
-    assert asked.shape == (2, RAW)
-    assert np.allclose(asked[0, :7], measured.mean(0)[:7])
-    denser = follow(phrase, 16, 2, ControlSettings(density=2.0))
-    assert np.isclose(denser[0, 0], 2 * asked[0, 0])
-    single = follow(phrase, 16, 2, ControlSettings(texture="chords"))
-    assert single[0, 2] >= 0.8
+    assert asked.shape == (4, RAW)
+    for k in range(4):                                       # density and register follow bar by bar
+        assert np.allclose(asked[k, :7], measured[k % len(measured), :7])
+    mean = follow(phrase, 16, 4, ControlSettings(bar_by_bar=("density",)))
+    assert np.allclose(mean[0, KEY], mean[1, KEY])           # or each group as the mean of the phrase's bars
+    assert np.allclose(mean[0, KEY], measured[:, KEY].mean(0) / measured[:, KEY].mean(0).sum())
+    assert np.allclose(mean[:, 4:7], measured[:, 4:7].mean(0))
+    denser = follow(phrase, 16, 4, ControlSettings(density=2.0))
+    assert np.allclose(denser[:, 0], 2 * asked[:, 0])
+    single = follow(phrase, 16, 4, ControlSettings(texture="chords"))
+    assert (single[:, 2] >= 0.8).all()
     free = follow(phrase, 16, 2, ControlSettings(register="free", key="free"))
     assert free[0, flag("register")] == 0 and not free[0, KEY].any()
     nothing = follow(Phrase(), 16, 2, ControlSettings())

@@ -141,3 +141,32 @@ def test_a_saved_model_with_pitch_memory_loads_and_scores_like_the_original(tiny
                                          torch.from_numpy(spelling_state(tokens, vocab))[None, :-1])
     want = -log_probs.gather(-1, torch.tensor([tokens[1:]]).unsqueeze(-1)).sum().item()
     assert scored["nats"] == pytest.approx(want, rel=1e-5)
+
+
+def test_the_batch_memories_of_generation_agree_with_one_memory_per_stream():
+    import random
+
+    from engine.phrase import Note, Phrase
+    from engine.pitch_memory import PitchMemories, PitchMemory
+    from engine.tokens import Vocabulary, encode
+    vocab = Vocabulary(max_wait=8, max_length=8, velocity_levels=4)
+    rng = random.Random(5)
+    streams = [encode(Phrase(tuple(Note(rng.randrange(40, 80), rng.randrange(0, 60), rng.randrange(1, 20),
+                                        rng.randrange(1, 128)) for _ in range(20))), vocab) for _ in range(3)]
+    prompt = streams[0][:7]
+    streams = [prompt + s[1:] for s in streams]
+    longest = max(map(len, streams))
+    streams = [s + [0] * (longest - len(s)) for s in streams]
+    batch = PitchMemories(vocab, 3, prompt)
+    singles = [PitchMemory(vocab) for _ in range(3)]
+    for memory in singles:
+        for token in prompt:
+            memory.feed(token)
+    for step in range(len(prompt), longest):
+        tokens = [s[step] for s in streams]
+        batch.feed(tokens)
+        for row, memory in enumerate(singles):
+            memory.feed(tokens[row])
+            assert (batch.ages[row] == memory.ages).all(), step
+            assert (batch.held[row] == memory.held).all(), step
+            assert tuple(batch.anchors[row]) == memory.anchors, step
