@@ -1,5 +1,5 @@
-"""How fast the engine is on this machine: model load, Continue latency, and stateful generation
-against the original design's way of generating (re-running a window for every new note).
+"""How fast the engine is on this machine: model load, Continue and Fill latency, and stateful
+generation against the original design's way of generating (re-running a window for every new note).
 
     python benchmarks/engine_speed.py [--model NAME] [--repeats 15] [--json]
 
@@ -67,19 +67,36 @@ def stateful_ms(loaded, notes: int = 500, window: int = 100) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def fill_ms(loaded, candidates: int, repeats: int) -> float:
+    """Fill 2 bars between 4 bars before and 2 after (the bundled 8-bar Chopin mazurka seed), 4 takes."""
+    from engine.fill import FillOptions, fill_span
+    from engine.seeds import list_seeds, load_seed
+    phrase = load_seed(next(s for s in list_seeds() if "Mazurka" in s.title))
+    bar = phrase.steps_per_bar
+    counter = iter(range(10**6))
+    return median_ms(lambda: fill_span(loaded, phrase, 4 * bar, 6 * bar, FillOptions(
+        variations=4, candidates=candidates, seed=next(counter))), repeats)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    parser.add_argument("--seed-file", help="the phrase to continue (default: a 4-bar excerpt stored with the model)")
+    parser.add_argument("--fill-candidates", type=int, default=32, help="candidate middles Fill weighs")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
 
     load_ms = median_ms(lambda: load_model(args.model), 5)
     loaded = load_model(args.model)
-    seed = random_excerpt(loaded, bars=4, seed=0)
+    if args.seed_file:
+        from engine.music_files import read_music
+        seed = read_music(args.seed_file, loaded.steps_per_quarter)
+    else:
+        seed = random_excerpt(loaded, bars=4, seed=0)
     results = {"machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads",
                "model": loaded.name, "parameters": loaded.model.parameter_count(),
                "model_load_ms": round(load_ms, 1), "continue_ms": {}}
@@ -89,6 +106,8 @@ def main(argv=None) -> int:
             ms = median_ms(lambda: continue_phrase(loaded, seed, ContinueOptions(
                 bars=bars, variations=variations, seed=next(counter))), args.repeats if bars < 16 else 5)
             results["continue_ms"][f"{bars} bars x {variations}"] = round(ms, 1)
+    results["fill_ms"] = round(fill_ms(loaded, args.fill_candidates, args.repeats), 1)
+    results["fill_candidates"] = args.fill_candidates
     rerun = statistics.median(window_rerun_ms(loaded) for _ in range(3))
     stateful = statistics.median(stateful_ms(loaded) for _ in range(3))
     results["500 tokens, window re-run ms"] = round(rerun, 1)
@@ -104,6 +123,8 @@ def main(argv=None) -> int:
     for bars in (1, 4, 16):
         row = [results["continue_ms"][f"{bars} bars x {v}"] for v in (1, 4, 8)]
         print(f"  {bars:>4}              " + "".join(f"{ms:>9.1f}" for ms in row))
+    print(f"Fill 2 bars between 4 bars before and 2 after, 4 takes from {args.fill_candidates} candidates: "
+          f"{results['fill_ms']} ms")
     print(f"500 new tokens after a 100-token window: re-running the window {rerun:.0f} ms, "
           f"stateful {stateful:.0f} ms: {rerun / stateful:.1f}x faster")
     print(json.dumps(results))

@@ -147,7 +147,7 @@ def fill_span(loaded: LoadedModel, phrase: Phrase, start: int, end: int, options
     takes = []
     for i in picks:
         notes = [replace(n, start=n.start - own_start) for n in drafts[i].notes if n.start >= own_start]
-        notes = as_phrase_dynamics(notes, own, loaded.vocab)
+        notes = as_phrase_dynamics(notes, own, loaded.vocab, origin=own_start)
         take = regrid(own.with_notes(notes, end=round(end * ratio) - own_start), phrase.steps_per_quarter)
         take = _keep_locks(take.with_notes(take.notes, end=end - start), locked, start)
         takes.append(take)

@@ -99,20 +99,29 @@ def beat_steps(phrase: Phrase) -> int:
     return max(1, whole // den)
 
 
-def loudness_by_level(phrase: Phrase, vocab) -> dict[int, int]:
-    """For each velocity level the phrase uses, the median velocity of its notes at that level."""
-    levels: dict[int, list[int]] = {}
-    for n in phrase.notes:
-        levels.setdefault(vocab.velocity_level(n.velocity), []).append(n.velocity)
-    return {level: int(median(vs)) for level, vs in levels.items()}
-
-
-def as_phrase_dynamics(notes: list[Note], phrase: Phrase, vocab) -> list[Note]:
-    """Velocity levels played at the loudness the phrase itself uses for each level."""
+def as_phrase_dynamics(notes: list[Note], phrase: Phrase, vocab, origin: int = 0) -> list[Note]:
+    """New notes played the way the phrase plays: the model writes a coarse loudness level, and
+    each note takes the velocity of the phrase's note of that level nearest it in the bar and in
+    pitch, so accents and the balance of melody and accompaniment carry over (``origin``: the
+    step the new notes count from, on the phrase's bar lines)."""
     if not vocab.velocity_levels or not phrase.notes:
         return notes
-    loudness = loudness_by_level(phrase, vocab)
-    return [replace(n, velocity=loudness.get(vocab.velocity_level(n.velocity), n.velocity)) for n in notes]
+    bar = phrase.steps_per_bar
+    by_level: dict[int, list[tuple[int, int, int]]] = {}
+    for n in phrase.notes:
+        by_level.setdefault(vocab.velocity_level(n.velocity), []).append((n.start % bar, n.pitch, n.velocity))
+    levels = sorted(by_level)
+    out = []
+    for n in notes:
+        level = vocab.velocity_level(n.velocity)
+        nearest = min(levels, key=lambda other: (abs(other - level), other))
+        at = (n.start + origin) % bar
+
+        def distance(model_note):
+            gap = abs(model_note[0] - at)
+            return min(gap, bar - gap) + abs(model_note[1] - n.pitch) / 4
+        out.append(replace(n, velocity=min(by_level[nearest], key=distance)[2]))
+    return out
 
 
 def end_held(take: Phrase, beat: int) -> Phrase:
@@ -204,7 +213,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     results = []
     for i in chosen:
         notes = [replace(n, start=n.start - start) for n in drafts[i].notes if n.start >= start]
-        notes = as_phrase_dynamics(notes, own, vocab)
+        notes = as_phrase_dynamics(notes, own, vocab, origin=start)
         take = trim(own.with_notes(notes, end=target), 0, target)
         if options.ending == "held":
             take = end_held(take, beat)

@@ -134,3 +134,18 @@ def test_options_out_of_range_are_refused_with_a_reason():
                 dict(register="up"), dict(candidates=-1)):
         with pytest.raises(ValueError):
             ContinueOptions(**bad).check()
+
+
+def test_new_notes_take_the_phrase_s_own_loudness_accents_and_balance():
+    from engine.generate import as_phrase_dynamics
+    from engine.tokens import Vocabulary
+    vocab = Vocabulary(velocity_levels=4)
+    # the phrase: a loud bass on each downbeat (level 3), a soft melody (level 1) and accents on beats (level 2)
+    phrase = Phrase(tuple(Note(36, 16 * b, 16, 112) for b in range(2))
+                    + tuple(Note(72, 16 * b + 4 * k, 2, 70 if k == 0 else 40) for b in range(2) for k in range(4)))
+    level = lambda v: vocab.level_velocity(vocab.velocity_level(v))
+    new = [Note(38, 0, 8, level(112)), Note(74, 0, 2, level(70)), Note(74, 6, 2, level(40)),
+           Note(76, 12, 2, level(40)), Note(50, 2, 2, level(100))]
+    played = as_phrase_dynamics(new, phrase, vocab, origin=32)
+    assert [n.velocity for n in played] == [112, 70, 40, 40, 112]
+    assert [(n.pitch, n.start, n.duration) for n in played] == [(n.pitch, n.start, n.duration) for n in new]
