@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from statistics import median
 from typing import Callable
 
+import numpy as np
 import torch
 
 from .checkpoint import LoadedModel
@@ -104,24 +105,18 @@ def as_phrase_dynamics(notes: list[Note], phrase: Phrase, vocab, origin: int = 0
     each note takes the velocity of the phrase's note of that level nearest it in the bar and in
     pitch, so accents and the balance of melody and accompaniment carry over (``origin``: the
     step the new notes count from, on the phrase's bar lines)."""
-    if not vocab.velocity_levels or not phrase.notes:
+    if not vocab.velocity_levels or not phrase.notes or not notes:
         return notes
     bar = phrase.steps_per_bar
-    by_level: dict[int, list[tuple[int, int, int]]] = {}
-    for n in phrase.notes:
-        by_level.setdefault(vocab.velocity_level(n.velocity), []).append((n.start % bar, n.pitch, n.velocity))
-    levels = sorted(by_level)
-    out = []
-    for n in notes:
-        level = vocab.velocity_level(n.velocity)
-        nearest = min(levels, key=lambda other: (abs(other - level), other))
-        at = (n.start + origin) % bar
-
-        def distance(model_note):
-            gap = abs(model_note[0] - at)
-            return min(gap, bar - gap) + abs(model_note[1] - n.pitch) / 4
-        out.append(replace(n, velocity=min(by_level[nearest], key=distance)[2]))
-    return out
+    model = np.array([(n.start % bar, n.pitch, n.velocity, vocab.velocity_level(n.velocity)) for n in phrase.notes])
+    new = np.array([((n.start + origin) % bar, n.pitch, vocab.velocity_level(n.velocity)) for n in notes])
+    levels = np.unique(model[:, 3])
+    nearest = levels[np.abs(levels[None, :] - new[:, 2:3]).argmin(1)]        # ties go to the softer level
+    gap = np.abs(new[:, None, 0] - model[None, :, 0])
+    distance = np.minimum(gap, bar - gap) + np.abs(new[:, None, 1] - model[None, :, 1]) / 4
+    distance = np.where(model[None, :, 3] == nearest[:, None], distance, np.inf)
+    velocities = model[distance.argmin(1), 2].tolist()
+    return [Note(n.pitch, n.start, n.duration, v) for n, v in zip(notes, velocities)]
 
 
 def end_held(take: Phrase, beat: int) -> Phrase:
@@ -212,15 +207,16 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     beat = beat_steps(own)
     results = []
     for i in chosen:
-        notes = [replace(n, start=n.start - start) for n in drafts[i].notes if n.start >= start]
-        notes = as_phrase_dynamics(notes, own, vocab, origin=start)
-        take = trim(own.with_notes(notes, end=target), 0, target)
+        notes = [Note(n.pitch, n.start - start, min(n.duration, start + target - n.start), n.velocity)
+                 for n in drafts[i].notes if start <= n.start < start + target]
+        take = own.with_notes(as_phrase_dynamics(notes, own, vocab, origin=start), end=target)
         if options.ending == "held":
             take = end_held(take, beat)
         if locks:
             take = _with_locks(take, [replace(n, start=n.start - start) for n in locks])
-        back = regrid(take, phrase.steps_per_quarter)
-        results.append(trim(back, 0, options.bars * phrase.steps_per_bar))
+        if phrase.steps_per_quarter != spq:
+            take = trim(regrid(take, phrase.steps_per_quarter), 0, options.bars * phrase.steps_per_bar)
+        results.append(take)
     return results
 
 

@@ -126,15 +126,23 @@ class Speller:
         self.last = torch.full((rows,), prompt[-1] if prompt else START, dtype=torch.long)
         self.state = torch.tensor(state, dtype=torch.long).repeat(rows, 1)
 
-    def feed(self, tokens: torch.Tensor) -> None:
-        between = lambda bounds: (tokens >= bounds[0]) & (tokens < bounds[1])
-        ends = (tokens == START) | (tokens == END) | (tokens == PAD)
-        zero = torch.zeros_like(tokens)
-        floor, velocity = self.state[:, 0], self.state[:, 1]
-        floor = torch.where(between(self._pitches), tokens, torch.where(between(self._waits) | ends, zero, floor))
-        velocity = torch.where(between(self._velocities), tokens, torch.where(ends, zero, velocity))
-        self.state = torch.stack([floor, velocity], 1)
-        self.last = tokens
+    def feed(self, tokens) -> None:
+        """Read one token per row (a list of ints or a tensor)."""
+        tokens = tokens.tolist() if isinstance(tokens, torch.Tensor) else list(tokens)
+        kinds = self.grammar.vocab.kinds
+        state = self.state.tolist()
+        for row, token in enumerate(tokens):
+            kind = kinds[token]
+            if kind == "pitch":
+                state[row][0] = token
+            elif kind == "velocity":
+                state[row][1] = token
+            elif kind == "wait":
+                state[row][0] = 0
+            elif kind in ("start", "end", "pad"):
+                state[row] = [0, 0]
+        self.state = torch.tensor(state, dtype=torch.long)
+        self.last = torch.tensor(tokens, dtype=torch.long)
 
     def banned(self) -> torch.Tensor:
         """(rows, vocab size): what the grammar forbids next in each row."""

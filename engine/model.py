@@ -14,7 +14,7 @@ from torch import nn
 
 from . import rhythm_memory
 from .controls import FEATURES as CONTROL_FEATURES, control_features
-from .pitch_memory import ANCHORS, FEATURES, interval_index, memory_features
+from .pitch_memory import ANCHORS, FEATURES, interval_index, memory_scores
 from .tokens import SPECIALS
 
 State = tuple[torch.Tensor, torch.Tensor]
@@ -129,7 +129,7 @@ class MusicLSTM(nn.Module):
             raise ValueError("this model needs the pitch memory of its input")
         ages, held, anchors = memory
         c = self.config
-        by_memory = (memory_features(ages, held) * self.memory_weights(out).unsqueeze(-2)).sum(-1)
+        by_memory = memory_scores(ages, held, self.memory_weights(out))
         reach = c.interval_reach
         scores = self.interval_scores(out).unflatten(-1, (c.anchors, 2 * reach + 1))
         scores = torch.nn.functional.pad(scores, (0, 1))            # the last slot scores 0
@@ -174,7 +174,11 @@ class MusicLSTM(nn.Module):
         return self._scores(x, memory, rhythm), (torch.stack(hs), torch.stack(cs))
 
     def _fused_weights(self):
-        version = tuple(p._version for p in self.lstm.parameters())
+        params = self.__dict__.get("_lstm_parameters")
+        if params is None:
+            params = list(self.lstm.parameters())
+            object.__setattr__(self, "_lstm_parameters", params)
+        version = tuple(p._version for p in params)
         cached = getattr(self, "_fused", None)
         if cached is None or cached[0] != version:
             lstm = self.lstm

@@ -98,13 +98,14 @@ class PitchMemories:
     token per row at a time (generation), kept in arrays: the same answers as one ``PitchMemory``
     per row, at a fraction of the cost."""
 
-    def __init__(self, vocab: Vocabulary, rows: int, prompt=()):
+    def __init__(self, vocab: Vocabulary, rows: int, prompt=(), clocks=None):
         from .context import Clocks
         one = PitchMemory(vocab)
         for token in prompt:
             one.feed(token)
         self.vocab = vocab
-        self.clocks = Clocks(vocab, 1, rows, prompt)
+        self.shared = clocks is not None          # someone else feeds the clocks (side_inputs.Followers)
+        self.clocks = clocks if clocks is not None else Clocks(vocab, 1, rows, prompt)
         self.ages = np.repeat(one.ages[None], rows, 0)
         self.onset = [list(one.onset) for _ in range(rows)]
         self.previous = [list(one.previous) for _ in range(rows)]
@@ -113,7 +114,8 @@ class PitchMemories:
 
     def feed(self, tokens) -> None:
         v = self.vocab
-        self.clocks.feed(tokens)
+        if not self.shared:
+            self.clocks.feed(tokens)
         closing, struck = [], []
         for row, token in enumerate(tokens):
             kind = self._kinds[token]
@@ -213,6 +215,38 @@ def memory_features(ages: torch.Tensor, held: torch.Tensor) -> torch.Tensor:
     classes = padded.unflatten(-1, (octaves, 12)).any(-2, keepdim=True)
     columns.append(classes.expand(*padded.shape[:-1], octaves, 12).flatten(-2)[..., :pitches])
     return torch.stack(columns, -1).float()
+
+
+_AGE_TABLES: dict = {}
+
+
+def _age_features(device) -> torch.Tensor:
+    """(256, 8): the age features of ``memory_features`` for every age 0-255."""
+    if device not in _AGE_TABLES:
+        a = torch.arange(256, device=device)
+        struck = a >= 1
+        columns = [a == k for k in RECENT_ONSETS] + [struck & (a <= k) for k in WITHIN_ONSETS]
+        _AGE_TABLES[device] = torch.stack(columns, -1).float()
+    return _AGE_TABLES[device]
+
+
+def memory_scores(ages: torch.Tensor, held: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """(..., pitches): the sum over features of ``memory_features(ages, held)`` times ``weights``
+    (..., FEATURES), worked out by looking each pitch's age and held state up in per-row tables
+    instead of building every feature of every pitch."""
+    ages_n = len(RECENT_ONSETS) + len(WITHIN_ONSETS)
+    by_age = weights[..., :ages_n] @ _age_features(weights.device).t()              # (..., 256)
+    scores = by_age.gather(-1, ages.long())
+    by_held = torch.nn.functional.pad(weights[..., ages_n:ages_n + 2], (1, 0))      # held 0, 1, 2
+    scores = scores + by_held.gather(-1, held.long().clamp(max=2))
+    a = ages.long()
+    heard = (a >= 1) & (a <= KEY_ONSETS)
+    pitches = heard.size(-1)
+    octaves = -(-pitches // 12)
+    padded = torch.nn.functional.pad(heard, (0, octaves * 12 - pitches))
+    classes = padded.unflatten(-1, (octaves, 12)).any(-2, keepdim=True)
+    classes = classes.expand(*padded.shape[:-1], octaves, 12).flatten(-2)[..., :pitches]
+    return scores + classes * weights[..., ages_n + 2:ages_n + 3]
 
 
 def interval_index(anchors: torch.Tensor, pitches: int, reach: int) -> torch.Tensor:

@@ -184,6 +184,10 @@ class Writer:
         self.prompt_velocity = decoder.velocity
 
     # -- masks -----------------------------------------------------------------------------------
+    def _plain(self) -> bool:
+        """True once the task forbids the same tokens in every row at every step."""
+        return self._all_started and not (self.task.within or self.lock_onsets)
+
     def _task_mask(self, now: torch.Tensor, note_length: torch.Tensor, writing: torch.Tensor) -> torch.Tensor:
         """(rows, vocab): what the task forbids each writing row (grammar aside)."""
         task = self.task
@@ -250,6 +254,8 @@ class Writer:
         speller = Speller(self.grammar, self.prompt, k)
         self.mode = [WRITING] * k
         self._all_started = False
+        self._all_rows = torch.ones(k, dtype=torch.bool)
+        self._fixed = (self.never | self.outside_key).expand(k, -1)
         self.locks = [_Locks(self.lock_onsets) for _ in range(k)]
         decoders = [Decoder(v, now=self.prompt_now, velocity=self.prompt_velocity) for _ in range(k)]
         drafts = [Draft([]) for _ in range(k)]
@@ -265,8 +271,12 @@ class Writer:
                 raise Cancelled()
             logits = logits.float().cpu()
             grammar_banned = speller.banned()
-            writing = torch.tensor([m == WRITING for m in self.mode])
-            banned = grammar_banned | self._task_mask(torch.tensor(now), torch.tensor(note_length), writing)
+            all_writing = all(m == WRITING for m in self.mode)
+            writing = self._all_rows if all_writing else torch.tensor([m == WRITING for m in self.mode])
+            if self._plain():
+                banned = grammar_banned | self._fixed
+            else:
+                banned = grammar_banned | self._task_mask(torch.tensor(now), torch.tensor(note_length), writing)
             if self.narrowed:                                # a velocity token needs a pitch to follow
                 no_pitch = (banned | ~self.is_pitch).all(1)
                 banned[no_pitch] |= self.is_velocity
@@ -274,7 +284,8 @@ class Writer:
             if stuck.any():                                  # never leave a row with no way on
                 banned[stuck] = grammar_banned[stuck] | self.never
                 banned[stuck & banned.all(1)] = ~self.is_wait
-            banned[~writing] = False                         # rows not drawing: any token, ignored
+            if not all_writing:
+                banned[~writing] = False                     # rows not drawing: any token, ignored
             chosen, chance = self._draw(logits, banned)
             if self.scoring:
                 model_log = torch.log_softmax(logits.masked_fill(grammar_banned, float("-inf")), -1)
@@ -320,8 +331,8 @@ class Writer:
                 break
             if progress and step % 8 == 0:
                 progress(min(1.0, max(0, min(now) - task.start) / span))
-            token_tensor = torch.tensor(tokens)
-            speller.feed(token_tensor)
+            speller.feed(tokens)
+            token_tensor = speller.last
             side = self.followers.feed(tokens)
             args = model_arguments({name: t for name, t in side.items() if name != "control_bar"}, self.device)
             if self.vectors is not None:

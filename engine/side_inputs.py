@@ -103,11 +103,12 @@ class Followers:
 
     def __init__(self, vocab: Vocabulary, config, prompt: list[int], rows: int, bar_steps: int | None = None):
         bar = bar_of(config, bar_steps)
-        timed = config.context or getattr(config, "controls", False)
+        memory = getattr(config, "pitch_memory", False)
+        timed = config.context or getattr(config, "controls", False) or memory
         self.clocks = Clocks(vocab, bar, rows, prompt) if timed else None
         self.context, self.controls = config.context, getattr(config, "controls", False)
         self.positions = config.bar_steps
-        self.memories = PitchMemories(vocab, rows, prompt) if getattr(config, "pitch_memory", False) else None
+        self.memories = PitchMemories(vocab, rows, prompt, self.clocks) if memory else None
         self.rhythms = ([RhythmMemory(vocab, config.bar_steps) for _ in range(rows)]
                         if getattr(config, "rhythm_memory", False) else [])
         for follower in self.rhythms:

@@ -170,3 +170,14 @@ def test_the_batch_memories_of_generation_agree_with_one_memory_per_stream():
             assert (batch.ages[row] == memory.ages).all(), step
             assert (batch.held[row] == memory.held).all(), step
             assert tuple(batch.anchors[row]) == memory.anchors, step
+
+
+def test_memory_scores_are_the_features_times_their_weights():
+    from engine.pitch_memory import FEATURES, memory_features, memory_scores
+    generator = torch.Generator().manual_seed(0)
+    ages = torch.randint(0, 256, (3, 5, 128), generator=generator).to(torch.uint8)
+    ages[..., :40] = torch.randint(0, 10, (3, 5, 40), generator=generator).to(torch.uint8)
+    held = torch.randint(0, 3, (3, 5, 128), generator=generator).to(torch.uint8)
+    weights = torch.randn(3, 5, FEATURES, generator=generator)
+    want = (memory_features(ages, held) * weights.unsqueeze(-2)).sum(-1)
+    assert torch.allclose(memory_scores(ages, held, weights), want, atol=1e-5)
