@@ -155,6 +155,8 @@ def main(argv=None) -> int:
     parser.add_argument("--top-p", type=float, default=None)
     parser.add_argument("--limit", type=int, default=0, help="only the first N pieces (a quick look)")
     parser.add_argument("--json", action="store_true", help="print only the JSON line")
+    parser.add_argument("--card", action="store_true",
+                        help="also write the figures into the model's card (card.md), replacing earlier ones")
     parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                         help="any other ContinueOptions field, e.g. --option candidates=16")
     args = parser.parse_args(argv)
@@ -200,8 +202,35 @@ def main(argv=None) -> int:
         print(f"{'new notes':16}{result['segue']['new notes']:>10.1%}")
         print(f"closer than (or as close as) the copy on {result['closer than the copy']} of 6; "
               f"failures: {dict(failed) or 'none'} in {len(segue)} takes")
+    if args.card:
+        write_card_section(loaded.folder, result, " ".join(["python benchmarks/fidelity.py"] + list(argv or sys.argv[1:])))
     print(json.dumps(result))
     return 0
+
+
+SECTION = "## Continuations that follow the phrase"
+
+
+def write_card_section(folder: Path, result: dict, command: str) -> None:
+    """Put the protocol's figures in the model card, in place of any earlier ones."""
+    card = Path(folder) / "card.md"
+    text = card.read_text() if card.is_file() else ""
+    if SECTION in text:
+        head, _, rest = text.partition(SECTION)
+        following = rest.find("\n## ")
+        text = head.rstrip() + ("\n" + rest[following:] if following >= 0 else "\n")
+    settings = ", ".join(f"{k} {v}" for k, v in result["settings"].items())
+    lines = ["", SECTION, "",
+             f"The fidelity protocol (`{command}`): {result['pieces']} held-out pieces, the 4 bars from bar 9 as the "
+             f"phrase, {result['takes per piece']} takes of 4 bars each with fixed seeds ({settings}), compared "
+             "with the composer's bars 13-16; a copy of the phrase is the baseline. Means, 0 = the composer:", "",
+             "| measure | this model | copy of the phrase |", "|---|---|---|"]
+    lines += [f"| {m} | {result['segue'][m]:.3f} | {result['copy of the phrase'][m]:.3f} |" for m in MEASURES]
+    lines += ["", f"New notes (not a phrase note at the same pitch and place in the bar): "
+                  f"{result['segue']['new notes']:.1%}. At least as close as the copy on "
+                  f"{result['closer than the copy']} of 6 measures. Takes that are empty, one repeated pitch or "
+                  f"silent for a bar the composer filled: {sum(result['failures'].values())} of {result['takes']}."]
+    card.write_text(text.rstrip() + "\n" + "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

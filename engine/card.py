@@ -75,6 +75,11 @@ def write_card(folder: str | Path, state: dict) -> Path:
         acc = row.get("valid_accuracy")
         lines.append(f"| {row['epoch']} | {row['train_loss']:.4f} | {row['valid_loss']:.4f} | "
                      f"{'' if acc is None else f'{acc:.1%}'} |")
+    excerpts = training.get("excerpt_bars") or (0, 0)
+    if tuple(excerpts) != (0, 0):
+        lines[lines.index("## Network") - 1:lines.index("## Network") - 1] = [
+            f"- Learned from excerpts of {excerpts[0]}-{excerpts[1]} bars cut at bar lines, each read from a "
+            "fresh start as Continue reads a phrase; validation scores whole pieces"]
     credits = credits_for(training["data"] + training["valid"], training.get("credit", ""))
     lines += ["", "## Credits and licence"]
     lines += [f"- Training data: {c}" for c in credits] or ["- Training data: see the data's own licence"]
@@ -96,6 +101,14 @@ def _reads(model: dict) -> list[str]:
         extras.append("pitch memory: each candidate pitch also scored by how many onsets ago it was struck, "
                       "whether it is held, and its interval from " + ", ".join(anchors[:-1]) + " and "
                       + anchors[-1] + " (engine/pitch_memory.py)")
+    if model.get("controls"):
+        extras.append("controls: what its bar and the next sound like (notes and onsets per beat, share of "
+                      "chords, lowest, highest and middle pitch, pitch classes, spacing of onsets, loudness), "
+                      "measured from the music in training and some hidden at random; at Continue they are set "
+                      "from the phrase or as asked (engine/controls.py). Its validation loss reads each bar's "
+                      "own controls, so it is not comparable with a model without them")
+    if model.get("bar_from_music"):
+        extras.append("bars in each piece's own metre")
     if model.get("rhythm_memory"):
         extras.append("rhythm memory: each candidate wait and length also scored by whether it ends with the "
                       "held notes, repeats the last gap or the chord's length, or lands on a beat or bar line "

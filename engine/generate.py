@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from .checkpoint import LoadedModel
-from .controls import ControlSettings, follow, measure_bars, mismatch
+from .controls import ControlSettings, aim, follow, measure_bars, mismatch
 from .keys import Key, estimate_key
 from .phrase import Note, Phrase, regrid, trim
 from .sampling import Cancelled, Task, Writer  # noqa: F401  (Cancelled is part of this module's API)
@@ -200,9 +200,20 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     follow_score = None
     if targets is not None and options.choose == "follow":
         first = start // bar * bar
+        listen = options.controls().listen_bars * bar
+        heard = max(0, first - listen)
+        whole = aim(measure_bars(own.notes, first - heard or bar, 1, spq, origin=heard), 1, options.controls(),
+                    key.profile() if key is not None else None)
+        mode = os.environ.get("SEGUE_FOLLOW", "both")
+
         def follow_score(draft):
             written = [n for n in draft.notes if n.start >= start]
-            return mismatch(measure_bars(written, bar, len(targets), spq, origin=first), targets)
+            score = 0.0
+            if mode in ("bars", "both"):
+                score += mismatch(measure_bars(written, bar, len(targets), spq, origin=first), targets)
+            if mode in ("whole", "both"):
+                score += len(targets) * mismatch(measure_bars(written, len(targets) * bar, 1, spq, origin=first), whole)
+            return score
     chosen = _rank(drafts, options.variations, follow_score) if rows > options.variations else range(rows)
     beat = beat_steps(own)
     results = []

@@ -48,6 +48,8 @@ def set_phrase(window, phrase, path: Path | None, label: str, generated=None, se
     if settings:
         _apply_settings(window, settings)
     window.path = path
+    window.last_writing = None                   # Re-roll belongs to the phrase it wrote into
+    window.panel.status.setText("Press Continue to write what comes next, or choose bars and Fill.")
     window._snap_changed()
     window.update_title()
     window.view.set_playhead(0.0)

@@ -32,7 +32,6 @@ def main() -> int:
     window.move(20, 20)
     window.show()
     OUT.mkdir(parents=True, exist_ok=True)
-    steps = []
 
     def shot(name):
         def take():
@@ -72,32 +71,89 @@ def main() -> int:
         if pitches:
             view.center_on_pitch((pitches[0] + pitches[-1]) // 2)
 
-    script = [
-        (600, shot("1-start")),
-        (100, open_seed("K. 545")),
-        (300, zoom_to_fit),
-        (300, shot("2-seed")),
-        (100, continue_),
-    ]
-
-    def after_continue():
+    def take_continue(title, name, seed=7):
+        """Open a bundled seed, continue it by 4 bars (4 takes) and shoot the first take."""
+        yield open_seed(title)
+        yield 300
+        window.panel.bars.setValue(4)
+        window.panel.variations.setValue(4)
+        window.panel.seed.setValue(seed)
+        window.continue_phrase()
+        yield "job"
         zoom_to_fit()
         window.view.set_playhead(0.0)
-        QTimer.singleShot(400, shot("3-continued"))
-        QTimer.singleShot(500, lambda: window.step_take(1))
-        QTimer.singleShot(900, shot("4-second-take"))
-        QTimer.singleShot(1000, lambda: (window.keep_take(), window.set_tool("select"),
-                                         window.model.select([i for i, _ in window.model.items()
-                                                              if window.model.is_generated(i)][:30])))
-        QTimer.singleShot(1400, shot("5-selection"))
-        QTimer.singleShot(1600, lambda: (window.undo_stack.setClean(), window.close(), app.quit()))
+        yield 400
+        shot(name)()
 
-    t = 0
-    for delay, fn in script:
-        t += delay
-        QTimer.singleShot(t, fn)
-    QTimer.singleShot(t + 200, wait_for_job(after_continue))
-    QTimer.singleShot(120_000, app.quit)
+    def run():
+        yield 600
+        shot("1-start")()
+        yield open_seed("K. 545")
+        yield 300
+        zoom_to_fit()
+        yield 300
+        shot("2-seed")()
+        continue_()
+        yield "job"
+        zoom_to_fit()
+        window.view.set_playhead(0.0)
+        yield 400
+        shot("3-continued")()
+        window.step_take(1)
+        yield 400
+        shot("4-second-take")()
+        window.keep_take()
+        window.set_tool("select")
+        window.model.select([i for i, _ in window.model.items() if window.model.is_generated(i)][:30])
+        yield 400
+        shot("5-selection")()
+        window.undo_stack.setClean()
+        yield from take_continue("Maple Leaf", "7-ragtime")
+        window.undo_stack.setClean()
+        yield from take_continue("Four chords", "8-ballad")
+        window.undo_stack.setClean()
+        yield from take_continue("Regiment Reel", "9-one-line-melody")
+        window.undo_stack.setClean()
+        # Fill: the mazurka's bars 5-6 rewritten between bars 1-4 and 7-8, around a locked note
+        yield open_seed("Mazurka")
+        yield 300
+        zoom_to_fit()
+        bar = window.model.steps_per_bar
+        inside = sorted((n.start, -n.pitch, i) for i, n in window.model.items() if 4 * bar <= n.start < 6 * bar)
+        window.model.select([inside[len(inside) // 2][2]])
+        window.toggle_lock()
+        window.model.select([])
+        window.set_loop((4 * bar, 6 * bar))
+        window.panel.variations.setValue(4)
+        window.panel.seed.setValue(3)
+        yield 400
+        shot("10-fill-before")()
+        window.fill()
+        yield "job"
+        window.set_loop(None)
+        yield 400
+        shot("11-fill-after")()
+        window.undo_stack.setClean()
+        window.close()
+        app.quit()
+
+    steps = run()
+
+    def advance():
+        try:
+            item = next(steps)
+        except StopIteration:
+            return
+        if item == "job":
+            QTimer.singleShot(100, wait_for_job(advance))
+        elif callable(item):
+            item()
+            QTimer.singleShot(100, advance)
+        else:
+            QTimer.singleShot(int(item), advance)
+
+    QTimer.singleShot(0, advance)
+    QTimer.singleShot(300_000, app.quit)
     return app.exec()
 
 
