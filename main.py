@@ -103,8 +103,9 @@ def command_parser() -> argparse.ArgumentParser:
     cont.add_argument("--seed", type=int, help="random seed: the same seed gives the same music")
     cont.add_argument("--seed-bars", type=int, default=4, help="bars of random excerpt without a seed file")
     cont.add_argument("--model", help="a model name under models/ or a folder (default: the bundled one)")
-    cont.add_argument("--ending", default="held", choices=("held", "bar line"),
-                      help="held: the last chord rings to the bar line (default); bar line: cut there")
+    cont.add_argument("--ending", default="bar line", choices=("held", "bar line"),
+                      help="bar line: the take stops there, ready to be continued (default); held: it ends on a "
+                           "chord that rings to the bar line, not in the middle of a run")
     cont.add_argument("--candidates", type=int, default=0,
                       help="write this many drafts and keep the takes the model finds likeliest")
     following_arguments(cont)

@@ -21,8 +21,10 @@ is compared with the reference on six measures, averaged over every take of ever
 - register: abs. difference of the mean pitch, in octaves.
 
 It also reports **new notes** (the share of written notes that do not repeat a phrase note at
-the same pitch and the same place in the bar) and the **failures**: takes that are empty, a
-single repeated pitch, or silent for a whole bar in which the reference sounds.
+the same pitch and the same place in the bar), **key kept** (the share of takes whose key, as
+the Krumhansl-Schmuckler estimate of ``engine/keys.py`` hears it, is the phrase's; the same for
+the composer's bars) and the **failures**: takes that are empty, a single repeated pitch, or
+silent for a whole bar in which the reference sounds.
 """
 
 from __future__ import annotations
@@ -142,8 +144,9 @@ def cases(pieces, first_bar: int = PHRASE_BAR, bars: int = BARS):
 
 def summarise(rows: list[dict]) -> dict:
     out = {m: round(statistics.mean(r[m] for r in rows), 3) for m in MEASURES}
-    if "new notes" in rows[0]:
-        out["new notes"] = round(statistics.mean(r["new notes"] for r in rows), 3)
+    for extra in ("new notes", "key kept"):
+        if extra in rows[0]:
+            out[extra] = round(statistics.mean(r[extra] for r in rows), 3)
     return out
 
 
@@ -180,18 +183,24 @@ def main(argv=None) -> int:
     chosen = cases(held_out_pieces())
     if args.limit:
         chosen = chosen[:args.limit]
+    from engine.keys import estimate_key
     segue, copy, new, failed = [], [], [], Counter()
+    composer_key = []
     for number, (name, phrase, reference) in enumerate(chosen):
         copy.append(distances(phrase, reference))
+        key = estimate_key(phrase)
+        composer_key.append(estimate_key(reference) == key)
         options = ContinueOptions(bars=BARS, variations=args.takes, seed=number, **settings)
         for take in continue_phrase(loaded, phrase, options):
-            segue.append(distances(take, reference) | {"new notes": new_notes(take, phrase)})
+            segue.append(distances(take, reference) | {"new notes": new_notes(take, phrase),
+                                                       "key kept": float(estimate_key(take) == key)})
             for problem in failures(take, reference):
                 failed[problem.split(" bar ")[0] + (" bar" if " bar " in problem else "")] += 1
     result = {"model": loaded.name, "pieces": len(chosen), "takes per piece": args.takes,
               "settings": {k: v for k, v in vars(ContinueOptions(**settings)).items() if k not in ("seed",)},
               "segue": summarise(segue), "copy of the phrase": summarise(copy),
-              "failures": dict(failed), "takes": len(segue)}
+              "failures": dict(failed), "takes": len(segue),
+              "composer keeps the key": round(statistics.mean(composer_key), 3)}
     result["closer than the copy"] = sum(result["segue"][m] <= result["copy of the phrase"][m] for m in MEASURES)
     if not args.json:
         print(f"model {loaded.name}: {len(chosen)} held-out pieces, phrase = bars {PHRASE_BAR}-{PHRASE_BAR + BARS - 1}, "
@@ -200,6 +209,8 @@ def main(argv=None) -> int:
         for m in MEASURES:
             print(f"{m:16}{result['segue'][m]:>10.3f}{result['copy of the phrase'][m]:>10.3f}")
         print(f"{'new notes':16}{result['segue']['new notes']:>10.1%}")
+        print(f"{'key kept':16}{result['segue']['key kept']:>10.1%}   (the composer's bars: "
+              f"{result['composer keeps the key']:.1%})")
         print(f"closer than (or as close as) the copy on {result['closer than the copy']} of 6; "
               f"failures: {dict(failed) or 'none'} in {len(segue)} takes")
     if args.card:
@@ -227,7 +238,8 @@ def write_card_section(folder: Path, result: dict, command: str) -> None:
              "| measure | this model | copy of the phrase |", "|---|---|---|"]
     lines += [f"| {m} | {result['segue'][m]:.3f} | {result['copy of the phrase'][m]:.3f} |" for m in MEASURES]
     lines += ["", f"New notes (not a phrase note at the same pitch and place in the bar): "
-                  f"{result['segue']['new notes']:.1%}. At least as close as the copy on "
+                  f"{result['segue']['new notes']:.1%}. Takes in the phrase's key: {result['segue']['key kept']:.0%} "
+                  f"(the composer's bars: {result['composer keeps the key']:.0%}). At least as close as the copy on "
                   f"{result['closer than the copy']} of 6 measures. Takes that are empty, one repeated pitch or "
                   f"silent for a bar the composer filled: {sum(result['failures'].values())} of {result['takes']}."]
     card.write_text(text.rstrip() + "\n" + "\n".join(lines) + "\n")

@@ -40,7 +40,6 @@ class FillOptions(ContinueOptions):
 
     candidates: int = 32
     listen_bars: int = LISTEN_BARS
-    ending: str = "bar line"        # a middle hands over to the music after it; it does not end
 
     def check(self) -> None:
         super().check()

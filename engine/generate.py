@@ -47,7 +47,7 @@ class ContinueOptions:
     key: str = "follow"           # follow (its pitch classes) | stay (only notes of its key) | free | "D minor"...
     rhythm: str = "follow"        # follow | free: the phrase's spacing of onsets
     dynamics: str = "follow"      # follow | free: the phrase's loudness
-    ending: str = "held"          # held: the last chord rings to the bar line | bar line: cut there
+    ending: str = "bar line"      # bar line: the take stops there, ready to go on | held: it ends on a held chord
     candidates: int = 0           # drafts to choose the takes from (0: one per take)
     choose: str = "follow"        # follow: the drafts that follow the asked controls best | likely: the likeliest
 
@@ -154,7 +154,7 @@ def _rank(drafts, keep: int, follow_score=None) -> list[int]:
     def score(i):
         usable = drafts[i].finished and bool(drafts[i].notes)
         if follow_score is not None:
-            return (usable, -follow_score(drafts[i]))
+            return (usable, -follow_score(i))
         return (usable, drafts[i].log_model / max(1, len(drafts[i].written)))
     return sorted(range(len(drafts)), key=score, reverse=True)[:keep]
 
@@ -197,6 +197,14 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     writer = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator,
                     scoring=rows > options.variations and options.choose == "likely")
     drafts = writer.write(progress, cancel)
+    beat = beat_steps(own)
+
+    def written(i) -> Phrase:
+        """Draft i as a take: its notes from the phrase's end, cut at the take's end."""
+        notes = [Note(n.pitch, n.start - start, min(n.duration, start + target - n.start), n.velocity)
+                 for n in drafts[i].notes if start <= n.start < start + target]
+        return own.with_notes(notes, end=target)
+
     follow_score = None
     if targets is not None and options.choose == "follow":
         first = start // bar * bar
@@ -204,23 +212,20 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
         heard = max(0, first - listen)
         whole = aim(measure_bars(own.notes, first - heard or bar, 1, spq, origin=heard), 1, options.controls(),
                     key.profile() if key is not None else None)
-        mode = os.environ.get("SEGUE_FOLLOW", "both")
 
-        def follow_score(draft):
-            written = [n for n in draft.notes if n.start >= start]
-            score = 0.0
-            if mode in ("bars", "both"):
-                score += mismatch(measure_bars(written, bar, len(targets), spq, origin=first), targets)
-            if mode in ("whole", "both"):
-                score += len(targets) * mismatch(measure_bars(written, len(targets) * bar, 1, spq, origin=first), whole)
+        def follow_score(draft_index):
+            take = written(draft_index)
+            score = mismatch(measure_bars(take.notes, bar, len(targets), spq, origin=first - start), targets)
+            score += len(targets) * mismatch(measure_bars(take.notes, len(targets) * bar, 1, spq,
+                                                          origin=first - start), whole)
+            if options.ending == "held" and take.notes:      # a draft that ends on a beat loses nothing
+                score += len(targets) * (1 - len(end_held(take, beat).notes) / len(take.notes))
             return score
     chosen = _rank(drafts, options.variations, follow_score) if rows > options.variations else range(rows)
-    beat = beat_steps(own)
     results = []
     for i in chosen:
-        notes = [Note(n.pitch, n.start - start, min(n.duration, start + target - n.start), n.velocity)
-                 for n in drafts[i].notes if start <= n.start < start + target]
-        take = own.with_notes(as_phrase_dynamics(notes, own, vocab, origin=start), end=target)
+        take = written(i)
+        take = take.with_notes(as_phrase_dynamics(list(take.notes), own, vocab, origin=start), end=target)
         if options.ending == "held":
             take = end_held(take, beat)
         if locks:

@@ -124,7 +124,7 @@ class ContinuePanel(QWidget):
         self.dynamics = QCheckBox("Follow the phrase's dynamics")
         self.held_ending = QCheckBox("End on a held chord")
         self.held_ending.setToolTip("The last chord rings to the bar line, instead of the take being cut there")
-        for box in (self.register, self.rhythm, self.dynamics, self.held_ending):
+        for box in (self.register, self.rhythm, self.dynamics):
             box.setChecked(True)
         self.drafts = QSpinBox(minimum=1, maximum=64, value=DEFAULT_DRAFTS)
         self.drafts.setToolTip("Continue writes this many drafts and keeps the likeliest; Fill weighs this "

@@ -425,22 +425,23 @@ def test_the_follow_settings_travel_with_the_document(window, tmp_path):
     panel.density.setCurrentIndex(4)
     panel.key.setCurrentIndex(panel.key.findData("D minor"))
     panel.register.setChecked(False)
-    panel.held_ending.setChecked(False)
+    panel.held_ending.setChecked(True)
     window.model.select([window.model.ids()[0]])
     window.toggle_lock()
     path = tmp_path / "song.segue"
-    window.save_as = None
     from gui import files
     from engine.document import save_document, load_document
     save_document(files.document_of(window), path)
     doc = load_document(path)
     assert doc.settings["density"] == 2.0 and doc.settings["key"] == "D minor"
-    assert doc.settings["register"] == "free" and doc.settings["ending"] == "bar line"
+    assert doc.settings["register"] == "free" and doc.settings["ending"] == "held"
     assert sum(doc.locked) == 1
     panel.reset_more()
     panel.register.setChecked(True)
+    panel.held_ending.setChecked(False)
     files.set_phrase(window, doc.phrase, path, "Opened", doc.generated, doc.settings, doc.locked)
     assert panel.key.currentData() == "D minor" and not panel.register.isChecked()
     assert len(window.model.locked_ids()) == 1
     options = panel.options()
     assert options.density == 2.0 and options.key == "D minor" and options.register == "free"
+    assert options.ending == "held" and panel.options(fill=True).key == "D minor"
