@@ -3,12 +3,13 @@
     python benchmarks/continuation_stats.py [--model default] [--bars 4] [--json]
         [--original-design runs/original-design]
 
-For every validation piece of the model's training run (whole pieces the model never learned
-from), the first ``--bars`` bars are the seed; the model continues them by the same number of
-bars (three takes, fixed random seeds), and the statistics of its continuation are set beside
-those of the bars the composer actually wrote next. Medians over pieces. When the seed paper's
-design has been trained (``benchmarks/original_design.py train``, same pieces and split), its
-continuations of the same seeds make a further column.
+The pieces, phrases and references are those of the fidelity protocol (``fidelity.py``): the
+held-out pieces of the default model's run, the 4 bars from bar 9 as the seed and the next 4 bars
+as what the composer wrote; onset gaps are counted in sixteenths and pitch classes by notes, as
+there. The model continues each seed (three takes, fixed random seeds), and the statistics of its
+continuation are set beside those of the composer's bars. Medians over pieces. When the seed
+paper's design has been trained (``benchmarks/original_design.py train``, same pieces and split),
+its continuations of the same seeds make a further column.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from engine.phrase import Phrase, trim  # noqa: E402
+from engine.phrase import Phrase  # noqa: E402
 
 MAJOR = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88]
 MINOR = [6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]
@@ -32,9 +34,10 @@ MAJOR_SCALE, MINOR_SCALE = {0, 2, 4, 5, 7, 9, 11}, {0, 2, 3, 5, 7, 8, 10, 11}
 
 
 def pitch_classes(phrase: Phrase) -> list[float]:
+    """The share of the notes in each pitch class (as the fidelity protocol counts them)."""
     counts = [0.0] * 12
     for n in phrase.notes:
-        counts[n.pitch % 12] += n.duration
+        counts[n.pitch % 12] += 1
     total = sum(counts) or 1.0
     return [c / total for c in counts]
 
@@ -56,8 +59,8 @@ def key_of(phrase: Phrase) -> tuple[int, set[int]]:
 
 
 def onset_gaps(phrase: Phrase) -> Counter:
-    starts = sorted({n.start for n in phrase.notes})
-    return Counter(b - a for a, b in zip(starts, starts[1:]))
+    from fidelity import onset_intervals                    # sixteenths, 1..8 and longer
+    return onset_intervals(phrase)
 
 
 def distance(p: dict | list, q: dict | list) -> float:
@@ -115,33 +118,18 @@ def main(argv=None) -> int:
     import torch
 
     from engine.checkpoint import load_model
-    from engine.corpus import load_corpus
     from engine.generate import ContinueOptions, continue_phrase
-    from engine.train import split_by_piece
     torch.set_num_threads(1)
     baseline = None
     if (args.original_design / "model.json").exists():
         from original_design import Baseline
         baseline = Baseline(args.original_design)
+    from fidelity import cases, held_out_pieces
     loaded = load_model(args.model)
-    training = loaded.info.get("training", {})
-    if training.get("valid") or not training.get("data"):
-        raise SystemExit("this script needs a model trained with a held-out share of MIDI pieces")
-    corpus = load_corpus(training["data"], steps_per_quarter=loaded.steps_per_quarter)
-    names = [p.name for p in corpus.pieces]
-    _, valid = split_by_piece(names, training.get("valid_fraction", 0.1), training.get("seed", 0))
     rows = {"composer": [], "segue": [], "seed": []}
     if baseline is not None:
         rows["original design"] = []
-    for i in valid:
-        piece = corpus.pieces[i].phrase
-        span = args.bars * piece.steps_per_bar
-        if piece.length < 2 * span:
-            continue
-        seed = trim(piece, 0, span)
-        truth = trim(piece, span, 2 * span)
-        if len(seed.notes) < 8 or len(truth.notes) < 8:
-            continue
+    for i, (_, seed, truth) in enumerate(cases(held_out_pieces(), bars=args.bars)):
         rows["seed"].append(stats(seed, seed, truth))
         rows["composer"].append(stats(truth, seed, truth))
         for take in continue_phrase(loaded, seed, ContinueOptions(bars=args.bars, variations=args.takes, seed=i,
@@ -155,7 +143,7 @@ def main(argv=None) -> int:
     result = {"model": loaded.name, "pieces": len(rows["composer"]), "takes per piece": args.takes,
               "bars": args.bars, "temperature": args.temperature, "top_p": args.top_p, "medians": table}
     if not args.json:
-        print(f"model {loaded.name}: {result['pieces']} held-out pieces, seed = first {args.bars} bars, "
+        print(f"model {loaded.name}: {result['pieces']} held-out pieces, seed = {args.bars} bars from bar 9, "
               f"{args.takes} takes each; medians")
         columns = ["seed", "composer", "segue"] + (["original design"] if baseline is not None else [])
         print(f"{'':42}" + "".join(f"{c:>17}" for c in columns))
