@@ -131,6 +131,9 @@ def command_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", help="a model name under models/ or a folder (default: the bundled one)")
     ev.add_argument("--split", default=None, help="pickle split: train, valid or test (default valid)")
     ev.add_argument("--json", action="store_true", help="print one JSON object")
+    ev.add_argument("--without-controls", action="store_true",
+                    help="a model with controls reads none (its likelihood with nothing given away); "
+                         "by default it reads each bar's own, measured from the music")
 
     avg = sub.add_parser("average", help="one model from the average of a run's best few consecutive epochs")
     avg.add_argument("run", help="a training run's folder (the --out of train; it keeps epochs/NNN/)")

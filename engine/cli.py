@@ -207,7 +207,8 @@ def evaluate_command(args) -> int:
     loaded = load_model(args.model)
     bar = ProgressBar()
     result = evaluate(loaded, [str(d) for d in args.data], split=args.split,
-                      progress=lambda stage, d, t: bar.show(d / max(t, 1), stage, final=d == t))
+                      progress=lambda stage, d, t: bar.show(d / max(t, 1), stage, final=d == t),
+                      hidden_controls=getattr(args, "without_controls", False))
     for path, message in result.get("skipped", []):
         print(f"segue: skipped {path}: {message}", file=sys.stderr)
     if args.json:

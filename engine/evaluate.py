@@ -91,11 +91,12 @@ def score_sequences(model, sequences: Sequence[Sequence[int]], vocab=None, devic
 
 
 def evaluate(loaded, data: Sequence[str], split: str | None = None,
-             progress: Callable[[str, int, int], None] | None = None) -> dict:
+             progress: Callable[[str, int, int], None] | None = None, hidden_controls: bool = False) -> dict:
     """Score a model on music files/folders or a Boulanger-Lewandowski pickle split.
 
     Returns a dict with ``nats_per_token``, ``bits_per_note`` and, for pickles, ``nll_per_step``
-    (with the counts behind each figure).
+    (with the counts behind each figure). A model with controls reads each bar's own controls,
+    or none with ``hidden_controls`` (its likelihood with nothing given away).
     """
     from .bl_pickle import read_bl
     from .corpus import load_corpus
@@ -119,7 +120,8 @@ def evaluate(loaded, data: Sequence[str], split: str | None = None,
         raise ValueError("no readable music to evaluate on in " + ", ".join(map(str, data)))
     sequences = [encode(p, loaded.vocab) for p in phrases]
     scores = score_sequences(loaded.model, sequences, loaded.vocab, progress=lambda d, t: report("scoring", d, t),
-                             metres=[(p.steps_per_bar, p.steps_per_quarter) for p in phrases])
+                             metres=[(p.steps_per_bar, p.steps_per_quarter) for p in phrases],
+                             hidden_controls=hidden_controls)
     notes = sum(len(p.notes) for p in phrases)
     steps = sum(p.length for p in phrases)
     result = {"model": loaded.name, "pieces": len(phrases), "tokens": scores["tokens"],

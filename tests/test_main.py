@@ -186,3 +186,12 @@ def test_filling_a_file_without_notes_is_one_clear_line(tiny_model_dir, tmp_path
     code = main.main(["fill", str(empty), "-o", str(tmp_path / "o.mid"), "--from-bar", "1", "--to-bar", "2",
                       "--model", str(tiny_model_dir)])
     assert code == 2 and "no notes" in capsys.readouterr().err
+
+
+def test_evaluate_a_model_with_controls_with_and_without_them(tiny_controls_model_dir, seed_file, capsys):
+    assert main.main(["evaluate", "--data", str(seed_file), "--model", str(tiny_controls_model_dir), "--json"]) == 0
+    given = json.loads(capsys.readouterr().out)
+    assert main.main(["evaluate", "--data", str(seed_file), "--model", str(tiny_controls_model_dir), "--json",
+                      "--without-controls"]) == 0
+    hidden = json.loads(capsys.readouterr().out)
+    assert given["tokens"] == hidden["tokens"] and given["nats_per_token"] != hidden["nats_per_token"]

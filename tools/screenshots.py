@@ -133,6 +133,9 @@ def main() -> int:
         window.set_loop(None)
         yield 400
         shot("11-fill-after")()
+        window.panel.more_button.setChecked(True)
+        yield 300
+        shot("12-more-settings")()
         window.undo_stack.setClean()
         window.close()
         app.quit()
