@@ -101,7 +101,7 @@ def fill_drafts(loaded: LoadedModel, phrase: Phrase, start: int, end: int, optio
         table = _control_table(own, before, after, start, end, options, vocab)
     task = Task(start=start, end=end, bar_steps=bar, steps_per_quarter=spq, locked=inside,
                 pitch_classes=key.pitch_classes if key is not None else None, within=True,
-                after=listen, bar_table=table)
+                after=listen, bar_table=table, single_notes=options.texture == "single notes")
     rows = max(options.variations, options.candidates)
     drafts = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator).write(progress, cancel)
     weights = np.array([d.log_model - d.log_drawn - d.log_stop + d.log_after if d.finished else -math.inf

@@ -42,7 +42,7 @@ class ContinueOptions:
     variations: int = 1
     seed: int | None = None
     density: float = 1.0          # notes per beat against the phrase's: 0.25 (sparser) .. 4 (denser)
-    texture: str = "follow"       # follow | single notes | chords | free
+    texture: str = "follow"       # follow | single notes (never two at once) | chords | free
     register: str = "follow"      # follow | free: keep the phrase's low, high and middle notes
     key: str = "follow"           # follow (its pitch classes) | stay (only notes of its key) | free | "D minor"...
     rhythm: str = "follow"        # follow | free: the phrase's spacing of onsets
@@ -193,7 +193,8 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
         targets = follow(own, bar, bars_written, options.controls(), key.profile() if key is not None else None)
     rows = max(options.variations, options.candidates)
     task = Task(start=start, end=start + target, bar_steps=bar, steps_per_quarter=spq, locked=locks,
-                pitch_classes=key.pitch_classes if key is not None else None, targets=targets)
+                pitch_classes=key.pitch_classes if key is not None else None, targets=targets,
+                single_notes=options.texture == "single notes")
     writer = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator,
                     scoring=rows > options.variations and options.choose == "likely")
     drafts = writer.write(progress, cancel)

@@ -66,6 +66,7 @@ class Task:
     locked: list[Note] = field(default_factory=list)      # notes to strike as they are, start..end
     pitch_classes: frozenset[int] | None = None           # only these (stay in key), or any
     within: bool = False                         # notes end by ``end``
+    single_notes: bool = False                   # one note at a time: no chords (locked ones excepted)
     after: list[Note] = field(default_factory=list)       # the music after ``end`` to read and score
     targets: np.ndarray | None = None            # controls asked of the bars from ``start``'s bar on
     bar_table: np.ndarray | None = None          # or the whole table of controls, bar by bar
@@ -186,7 +187,7 @@ class Writer:
     # -- masks -----------------------------------------------------------------------------------
     def _plain(self) -> bool:
         """True once the task forbids the same tokens in every row at every step."""
-        return self._all_started and not (self.task.within or self.lock_onsets)
+        return self._all_started and not (self.task.within or self.lock_onsets or self.task.single_notes)
 
     def _task_mask(self, now: torch.Tensor, note_length: torch.Tensor, writing: torch.Tensor) -> torch.Tensor:
         """(rows, vocab): what the task forbids each writing row (grammar aside)."""
@@ -207,6 +208,15 @@ class Writer:
             banned |= self._lock_mask(now)
         banned[~writing] = False
         return banned
+
+    def _at_lock(self, now: list[int]) -> torch.Tensor:
+        """Rows standing at an onset whose locked notes are not all struck yet."""
+        at = [False] * self.rows
+        if self.lock_onsets:
+            for row, locks in enumerate(self.locks):
+                pending = locks.pending()
+                at[row] = pending is not None and pending[0] == now[row]
+        return torch.tensor(at)
 
     def _lock_mask(self, now: torch.Tensor) -> torch.Tensor:
         v = self.vocab
@@ -277,6 +287,9 @@ class Writer:
                 banned = grammar_banned | self._fixed
             else:
                 banned = grammar_banned | self._task_mask(torch.tensor(now), torch.tensor(note_length), writing)
+                if task.single_notes:                        # a pitch struck at this onset: no second one
+                    struck = (speller.state[:, 0] > 0) & ~self._at_lock(now)
+                    banned |= struck.unsqueeze(1) & (self.is_pitch | self.is_velocity)
             if self.narrowed:                                # a velocity token needs a pitch to follow
                 no_pitch = (banned | ~self.is_pitch).all(1)
                 banned[no_pitch] |= self.is_velocity

@@ -39,8 +39,8 @@ def test_single_notes_means_no_chords(default):
     phrase = seed("Four chords")
     takes = [t for s in range(4) for t in continue_phrase(default, phrase, ContinueOptions(
         bars=2, variations=2, seed=s, texture="single notes"))]
-    onsets = [sum(1 for m in t.notes if m.start == n.start) for t in takes for n in t.notes]
-    assert statistics.mean(c >= 2 for c in onsets) < 0.1
+    assert sum(len(t.notes) for t in takes) > 20
+    assert all(len({n.start for n in t.notes}) == len(t.notes) for t in takes)
 
 
 def test_stay_in_key_writes_no_note_outside_the_key(default):

@@ -149,3 +149,10 @@ def test_new_notes_take_the_phrase_s_own_loudness_accents_and_balance():
     played = as_phrase_dynamics(new, phrase, vocab, origin=32)
     assert [n.velocity for n in played] == [112, 70, 40, 40, 112]
     assert [(n.pitch, n.start, n.duration) for n in played] == [(n.pitch, n.start, n.duration) for n in new]
+
+
+def test_single_notes_never_strikes_two_at_once(loaded):
+    takes = continue_phrase(loaded, SEED, ContinueOptions(bars=2, variations=4, seed=9, temperature=2.0,
+                                                          texture="single notes"))
+    assert sum(len(t.notes) for t in takes) > 8
+    assert all(len({n.start for n in t.notes}) == len(t.notes) for t in takes)
