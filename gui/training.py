@@ -31,8 +31,11 @@ SIZES = {
         "--embedding-size", "128", "--hidden-size", "512", "--layers", "2", "--dropout", "0.3",
         "--batch-size", "16", "--window", "128"],
 }
-# "Remember recent pitches and rhythms" (engine/pitch_memory.py, engine/rhythm_memory.py)
-MEMORY = ["--pitch-memory", "--rhythm-memory"]
+# Every model trained here reads controls, so Continue can follow a phrase and be steered, and learns
+# from excerpts read from a fresh start, as Continue reads a phrase (engine/controls.py, engine/train.py)
+FOLLOWING = ["--controls", "--excerpts", "8", "32"]
+# "Remember recent pitches" (engine/pitch_memory.py)
+MEMORY = ["--pitch-memory"]
 
 
 def model_name_problem(name: str) -> str | None:
@@ -64,7 +67,7 @@ class TrainingJob(QObject):
         self.args = [str(PROJECT_ROOT / "main.py"), "train", "--data", *data, "--out", str(self.folder),
                      "--name", self.name, "--max-minutes", str(minutes), "--epochs", "1000",
                      "--velocity-levels", "4", "--threads", str(max(1, (os.cpu_count() or 2) - 1)),
-                     "--credit", "your own music", "--progress-json", *size_args]
+                     "--credit", "your own music", "--progress-json", *FOLLOWING, *size_args]
         if fresh:
             self.args.append("--fresh")
         self.process = QProcess(self)
@@ -179,10 +182,10 @@ class TrainDialog(QDialog):
         self.name = QLineEdit(placeholderText="e.g. my-waltzes")
         self.size = QComboBox()
         self.size.addItems(list(SIZES))
-        self.memory = QCheckBox("Remember recent pitches and rhythms")
+        self.memory = QCheckBox("Remember recent pitches")
         self.memory.setToolTip("The model also weighs each note by what was just played: repeated figures, "
-                               "intervals from the bass and the melody, notes ending together.\nIt predicts "
-                               "music better, and continues about 1.6 times more slowly.")
+                               "intervals from the bass and the melody.\nIt predicts music better, and "
+                               "continues about 1.5 times more slowly.")
         self.minutes = QSpinBox(minimum=1, maximum=24 * 60, value=30, suffix=" minutes")
         form = QFormLayout()
         form.addRow("Music to learn from", row)

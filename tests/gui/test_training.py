@@ -60,11 +60,12 @@ def test_training_a_folder_makes_a_model_the_continue_panel_offers(window, dialo
     loaded = load_model(folder)
     assert loaded.name == "my seeds" and loaded.info["training"]["data"] == [str(music)]
     assert not loaded.model.config.pitch_memory                 # unless asked for: it continues faster
+    assert loaded.model.config.controls                         # so Continue follows a phrase with it
     assert "Done" in dialog.status.text() and dialog.use_button.isEnabled()
     assert not dialog.shown
 
 
-def test_a_model_can_learn_to_remember_recent_pitches_and_rhythms(dialog, music, qtbot):
+def test_a_model_can_learn_to_remember_recent_pitches(dialog, music, qtbot):
     dialog.folder.setText(str(music))
     dialog.name.setText("with memory")
     dialog.memory.setChecked(True)
@@ -74,7 +75,7 @@ def test_a_model_can_learn_to_remember_recent_pitches_and_rhythms(dialog, music,
         pass
     from engine.checkpoint import load_model
     loaded = load_model(done.args[0])
-    assert loaded.model.config.pitch_memory and loaded.model.config.rhythm_memory
+    assert loaded.model.config.pitch_memory and loaded.model.config.controls
     assert not dialog.shown
 
 
