@@ -87,6 +87,12 @@ def command_parser() -> argparse.ArgumentParser:
                        help="also feed the network what each bar sounds like (density, chords, register, "
                             "pitch classes, rhythm, loudness), so Continue can follow the phrase or be steered; "
                             "bars are counted in each piece's own metre")
+    train.add_argument("--control-scores", action="store_true",
+                       help="with --controls: also score each pitch by how much its bar asks for its pitch class "
+                            "and by where it lies against the bar's lowest, highest and middle note, with weights "
+                            "shared by all pitches (Continue follows key and register more closely)")
+    train.add_argument("--init-from", metavar="MODEL",
+                       help="start from this model's weights (a folder or bundled name); parts it lacks start silent")
     train.add_argument("--excerpts", type=int, nargs=2, metavar=("FEWEST", "MOST"), default=(0, 0),
                        help="learn from excerpts of FEWEST to MOST bars, each read from a fresh start, as "
                             "Continue reads a phrase (default: whole pieces)")

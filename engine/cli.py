@@ -63,6 +63,10 @@ class ProgressBar:
 def train_command(args) -> int:
     from .train import TrainConfig, train
 
+    fewest, most = getattr(args, "excerpts", (0, 0))
+    if (fewest, most) != (0, 0) and not 1 <= fewest <= most:
+        raise ValueError(f"--excerpts needs 1 <= FEWEST <= MOST bars, not {fewest} {most}")
+
     config = TrainConfig(
         data=[str(d) for d in args.data], out=str(args.out), valid=[str(v) for v in args.valid or []],
         name=args.name or Path(args.out).name, steps_per_quarter=args.steps_per_quarter,
@@ -72,8 +76,10 @@ def train_command(args) -> int:
         patience=args.patience, lr_patience=getattr(args, "lr_patience", 1), max_minutes=args.max_minutes, seed=args.seed, device=args.device,
         threads=args.threads, transpose=(-args.transpose, args.transpose), credit=args.credit or "",
         context=not getattr(args, "no_held_notes", False), pitch_memory=getattr(args, "pitch_memory", False),
-        rhythm_memory=getattr(args, "rhythm_memory", False), controls=getattr(args, "controls", False),
-        bar_from_music=getattr(args, "controls", False), excerpt_bars=tuple(getattr(args, "excerpts", (0, 0))),
+        rhythm_memory=getattr(args, "rhythm_memory", False),
+        controls=getattr(args, "controls", False) or getattr(args, "control_scores", False),
+        control_scores=getattr(args, "control_scores", False), init_from=str(getattr(args, "init_from", "") or ""),
+        bar_from_music=getattr(args, "controls", False) or getattr(args, "control_scores", False), excerpt_bars=tuple(getattr(args, "excerpts", (0, 0))),
         command="python main.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
     bar = ProgressBar()
 

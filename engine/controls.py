@@ -52,8 +52,12 @@ LOW, HIGH, MEAN = 4, 5, 6        # where the register's pitches are (they move w
 KEY = GROUPS["key"]
 
 
-def _flag(name: str) -> int:
+def flag_of(name: str) -> int:
+    """Where the flag of the control group ``name`` is in a row of controls."""
     return FLAGS + NAMES.index(name)
+
+
+_flag = flag_of
 
 
 def bar_controls(phrase: Phrase, bar_steps: int, bars: int | None = None) -> np.ndarray:

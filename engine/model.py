@@ -7,13 +7,16 @@ the LSTM state, so generation feeds one token per step and never re-runs a windo
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
 
 from . import rhythm_memory
-from .controls import FEATURES as CONTROL_FEATURES, control_features
+from .controls import FEATURES as CONTROL_FEATURES, HIGH, KEY as KEY_VALUES, LOW, MEAN, control_features, flag_of
+
+KEY_FLAG, REGISTER_FLAG = flag_of("key"), flag_of("register")
 from .pitch_memory import ANCHORS, FEATURES, interval_index, memory_scores
 from .tokens import SPECIALS
 
@@ -38,6 +41,8 @@ class ModelConfig:
     anchors: int = 4            # how many of pitch_memory's anchors it measures from (4: models before held ones)
     rhythm_memory: bool = False # also score waits and lengths by what they line up with (engine/rhythm_memory.py)
     controls: bool = False      # also read what this bar and the next should sound like (engine/controls.py)
+    control_scores: bool = False  # and score each pitch by its bar's pitch classes and register (shared weights)
+    register_reach: int = 24    # semitones from the bar's lowest, highest and middle note that get their own score
     bar_from_music: bool = False  # the bar position counts in the music's own metre (bar_steps: most positions)
 
     def to_json(self) -> dict:
@@ -61,6 +66,14 @@ class MusicLSTM(nn.Module):
             self.bar_position = nn.Embedding(config.bar_steps, config.embedding_size)
         if config.controls:
             self.control_input = nn.Linear(2 * CONTROL_FEATURES, config.embedding_size, bias=False)
+        if config.control_scores:
+            if not config.controls or config.first_pitch is None:
+                raise ValueError("control scores need a model with controls and the token id of its lowest pitch")
+            self.key_weight = nn.Linear(config.hidden_size, 2)
+            self.register_scores = nn.Linear(config.hidden_size, 3 * (2 * config.register_reach + 1))
+            for layer in (self.key_weight, self.register_scores):     # they start silent: a model they are
+                nn.init.zeros_(layer.weight)                            # added to goes on as it was
+                nn.init.zeros_(layer.bias)
         if config.rhythm_memory and config.bar_from_music:
             raise ValueError("rhythm memory does not yet follow the music's own metre (bar_from_music)")
         self.lstm = nn.LSTM(config.embedding_size, config.hidden_size, num_layers=config.layers,
@@ -94,7 +107,7 @@ class MusicLSTM(nn.Module):
         x = self._inputs(tokens, sounding, position, controls)
         x = self.dropout(x)
         out, state = self.lstm(x, state)
-        return self._scores(self.dropout(out), memory, rhythm), state
+        return self._scores(self.dropout(out), memory, rhythm, controls), state
 
     def _inputs(self, tokens, sounding, position, controls, control_vectors=None) -> torch.Tensor:
         x = self.embedding(tokens)
@@ -115,14 +128,21 @@ class MusicLSTM(nn.Module):
         to its input (generation works these out once per bar)."""
         return self.control_input(control_features(controls).flatten(-2))
 
-    def _scores(self, out: torch.Tensor, memory: Memory | None, rhythm: Rhythm | None) -> torch.Tensor:
+    def _scores(self, out: torch.Tensor, memory: Memory | None, rhythm: Rhythm | None,
+                controls: torch.Tensor | None = None) -> torch.Tensor:
         """The softmax's logits: one row per token, and with ``pitch_memory`` each pitch's logit
         plus scores shared by all pitches: for what the memory says of it, and for its interval
         from each anchor; with ``rhythm_memory`` each wait's and length's logit plus scores shared
-        by all durations, for what it lines up with."""
+        by all durations, for what it lines up with; with ``control_scores`` each pitch's logit plus
+        scores for how much its bar asks for its pitch class and for where it lies against the
+        bar's lowest, highest and middle note."""
         logits = self.head(out)
         if self.config.rhythm_memory:
             logits = self._rhythm_scores(logits, out, rhythm)
+        if self.config.control_scores:
+            if controls is None:
+                raise ValueError("this model needs the controls of its input")
+            logits = self._control_scores(logits, out, controls[..., 0, :].float())
         if not self.config.pitch_memory:
             return logits
         if memory is None:
@@ -136,6 +156,27 @@ class MusicLSTM(nn.Module):
         by_interval = scores.gather(-1, interval_index(anchors[..., :c.anchors], c.pitches, reach)).sum(-2)
         pitch_logits = logits[..., c.first_pitch:c.first_pitch + c.pitches] + by_memory + by_interval
         return torch.cat([logits[..., :c.first_pitch], pitch_logits, logits[..., c.first_pitch + c.pitches:]], -1)
+
+    def _control_scores(self, logits: torch.Tensor, out: torch.Tensor, bar: torch.Tensor) -> torch.Tensor:
+        """Pitch logits plus, with weights from the LSTM state shared by all pitches: the log of the
+        share its bar asks of the pitch's class (and whether it asks for it at all), and a score for
+        its distance from the bar's lowest, highest and middle note (``bar``: one row of controls)."""
+        c = self.config
+        key_known = bar[..., KEY_FLAG].unsqueeze(-1)
+        profile = bar[..., KEY_VALUES]
+        classes = torch.arange(c.pitches, device=bar.device) % 12
+        by_class = torch.stack([torch.log(profile + 0.02) - math.log(0.02), (profile > 0).float()], -1)
+        weights = self.key_weight(out) * key_known                             # (..., 2)
+        by_key = (by_class[..., classes, :] * weights.unsqueeze(-2)).sum(-1)    # (..., pitches)
+        known = bar[..., REGISTER_FLAG] > 0
+        anchors = torch.stack([bar[..., LOW], bar[..., HIGH], bar[..., MEAN]], -1).round()
+        anchors = torch.where(known.unsqueeze(-1), anchors, torch.full_like(anchors, -1)).long()
+        reach = c.register_reach
+        table = torch.nn.functional.pad(self.register_scores(out).unflatten(-1, (3, 2 * reach + 1)), (0, 1))
+        by_register = table.gather(-1, interval_index(anchors, c.pitches, reach)).sum(-2)
+        first = c.first_pitch
+        pitch_logits = logits[..., first:first + c.pitches] + by_key + by_register
+        return torch.cat([logits[..., :first], pitch_logits, logits[..., first + c.pitches:]], -1)
 
     def _rhythm_scores(self, logits: torch.Tensor, out: torch.Tensor, rhythm: Rhythm | None) -> torch.Tensor:
         if rhythm is None:
@@ -161,6 +202,8 @@ class MusicLSTM(nn.Module):
         about 1.5x faster than ``nn.LSTM`` for a single step. For generation (eval mode).
         ``control_vectors`` (batch, embedding), from ``control_vectors``, may stand for ``controls``."""
         x = self._inputs(tokens, sounding, position, controls, control_vectors)
+        if self.config.control_scores and controls is None:
+            raise ValueError("this model's step needs the controls of each row, not only their vectors")
         fused = self._fused_weights()
         h0, c0 = state
         hs, cs = [], []
@@ -171,7 +214,7 @@ class MusicLSTM(nn.Module):
             x = torch.sigmoid(o) * torch.tanh(c)
             hs.append(x)
             cs.append(c)
-        return self._scores(x, memory, rhythm), (torch.stack(hs), torch.stack(cs))
+        return self._scores(x, memory, rhythm, controls), (torch.stack(hs), torch.stack(cs))
 
     def _fused_weights(self):
         params = self.__dict__.get("_lstm_parameters")

@@ -168,7 +168,8 @@ class Writer:
                     full[first:first + len(targets)] = targets
                 table = full
             rows = np.stack([table[:-1], table[1:]], 1)
-            self.vectors = model.control_vectors(torch.from_numpy(rows).to(self.device))
+            self.bar_controls = torch.from_numpy(rows).to(self.device)
+            self.vectors = model.control_vectors(self.bar_controls)
             bars = side["control_bar"]
             side["controls"] = rows[np.minimum(bars, len(rows) - 1)]
         batched = {k: torch.from_numpy(np.asarray(a))[None] for k, a in side.items()}
@@ -351,6 +352,8 @@ class Writer:
             if self.vectors is not None:
                 bars = side["control_bar"].clamp(max=len(self.vectors) - 1)
                 args["control_vectors"] = self.vectors[bars.to(self.device)]
+                if self.model.config.control_scores:
+                    args["controls"] = self.bar_controls[bars.to(self.device)]
             logits, self.state = self.model.step(token_tensor.to(self.device), self.state, **args)
         for row in range(k):
             drafts[row].notes = decoders[row].close()

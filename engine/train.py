@@ -81,6 +81,8 @@ class TrainConfig:
     bar_from_music: bool = False                    # bar positions in each piece's own metre
     excerpt_bars: tuple[int, int] = (0, 0)          # learn from excerpts of this many bars, each from a start
                                                     # (what Continue reads); (0, 0): whole pieces
+    control_scores: bool = False                    # pitches also scored by their bar's pitch classes and register
+    init_from: str = ""                             # start from this model's weights (new parts start silent)
     control_dropout: float = 0.2                    # share of each bar's control groups hidden in training
     control_all_dropout: float = 0.1                # share of excerpts learned with every control hidden
 
@@ -91,7 +93,7 @@ class TrainConfig:
                            bar_steps=max(bar, POSITIONS) if self.bar_from_music else bar,
                            pitch_memory=self.pitch_memory, first_pitch=vocab.first_pitch, anchors=ANCHORS,
                            rhythm_memory=self.rhythm_memory, controls=self.controls,
-                           bar_from_music=self.bar_from_music)
+                           bar_from_music=self.bar_from_music, control_scores=self.control_scores)
 
     def vocabulary(self) -> Vocabulary:
         return Vocabulary(self.max_wait, self.max_length, self.velocity_levels)
@@ -100,7 +102,7 @@ class TrainConfig:
         """The settings that must match for a run to be resumed."""
         keep = ("data", "valid", "steps_per_quarter", "velocity_levels", "max_wait", "max_length",
                 "embedding_size", "hidden_size", "layers", "window", "batch_size", "seed", "context")
-        added = {k: True for k in ("pitch_memory", "rhythm_memory", "controls", "bar_from_music")
+        added = {k: True for k in ("pitch_memory", "rhythm_memory", "controls", "bar_from_music", "control_scores")
                  if getattr(self, k)}                                                    # old runs resume
         if self.excerpt_bars != (0, 0):
             added["excerpt_bars"] = list(self.excerpt_bars)
@@ -298,6 +300,8 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
     resumed = False if fresh else _resume(out, config, model, optimizer, state, device)
     if resumed:
         report({"stage": "resumed", "epoch": state["epoch"]})
+    elif config.init_from:
+        _start_from(model, config.init_from)
     excerpts = excerpts_for(train_set, vocab, seed=config.seed)
     base_info = {"name": config.name or out.name, "grid": grid,
                  "training": {**asdict(config), "train_pieces": len(train_set.tokens),
@@ -456,6 +460,17 @@ def _resume(out: Path, config: TrainConfig, model, optimizer, state: dict, devic
     optimizer.load_state_dict(opt_state)
     state.update(saved)
     return True
+
+
+def _start_from(model, folder: str) -> None:
+    """Take every weight of the model in ``folder`` that this network has, of the same shape;
+    the parts it does not have keep their start (new scores start silent)."""
+    source = load_model(folder).model.state_dict()
+    own = model.state_dict()
+    taken = {k: v for k, v in source.items() if k in own and own[k].shape == v.shape}
+    if not taken:
+        raise ValueError(f"{folder} has no weights this network can start from")
+    model.load_state_dict(taken, strict=False)
 
 
 def _write_metrics(out: Path, state: dict) -> None:

@@ -55,7 +55,14 @@ def tiny_controls_model_dir(tmp_path_factory) -> Path:
     return _tiny_model(tmp_path_factory, context=True, controls=True)
 
 
-def _tiny_model(tmp_path_factory, context: bool, pitch_memory: bool = False, controls: bool = False) -> Path:
+@pytest.fixture(scope="session")
+def tiny_control_scores_model_dir(tmp_path_factory) -> Path:
+    """The same with controls that also score each pitch by its bar's pitch classes and register."""
+    return _tiny_model(tmp_path_factory, context=True, controls=True, control_scores=True)
+
+
+def _tiny_model(tmp_path_factory, context: bool, pitch_memory: bool = False, controls: bool = False,
+                control_scores: bool = False) -> Path:
     import torch
 
     from engine.checkpoint import save_model
@@ -68,7 +75,12 @@ def _tiny_model(tmp_path_factory, context: bool, pitch_memory: bool = False, con
     model = MusicLSTM(ModelConfig(vocab.size, embedding_size=16, hidden_size=32, layers=2, dropout=0.0,
                                   context=context, pitch_memory=pitch_memory, first_pitch=vocab.first_pitch,
                                   rhythm_memory=pitch_memory, controls=controls, bar_from_music=controls,
-                                  bar_steps=64 if controls else 16))
+                                  bar_steps=64 if controls else 16, control_scores=control_scores))
+    if control_scores:                                 # they start silent; a test model should use them
+        with torch.no_grad():
+            for layer in (model.key_weight, model.register_scores):
+                layer.weight.normal_(0, 0.3)
+                layer.bias.normal_(0, 0.3)
     excerpt = Phrase(tuple(Note(60 + (i % 8), i * 2, 2) for i in range(16)))
     folder = tmp_path_factory.mktemp("models") / "tiny"
     info = {"name": "tiny", "grid": {"steps_per_quarter": 4}, "metrics": {}, "training": {}}

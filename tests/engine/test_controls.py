@@ -99,3 +99,34 @@ def test_follow_the_phrase_and_move_away_from_it():
     assert free[0, flag("register")] == 0 and not free[0, KEY].any()
     nothing = follow(Phrase(), 16, 2, ControlSettings())
     assert not nothing[0, FLAGS:].any()
+
+
+def test_a_network_reads_the_same_one_token_at_a_time_as_over_the_whole_stream(tiny_control_scores_model_dir,
+                                                                              tiny_controls_model_dir):
+    from engine.checkpoint import load_model
+
+    from .conftest import whole_and_stepwise
+    for folder in (tiny_controls_model_dir, tiny_control_scores_model_dir):
+        loaded = load_model(folder)
+        whole_and_stepwise(loaded.model, loaded.vocab, encode(PHRASE, loaded.vocab))
+
+
+def test_control_scores_favour_the_asked_pitch_classes_and_register(tiny_control_scores_model_dir):
+    from engine.checkpoint import load_model
+    model = load_model(tiny_control_scores_model_dir).model
+    with torch.no_grad():
+        model.key_weight.weight.zero_()
+        model.key_weight.bias.copy_(torch.tensor([1.0, 0.0]))          # only the log share of each class
+        model.register_scores.weight.zero_()
+        model.register_scores.bias.zero_()
+        bar = torch.zeros(1, 2, RAW)
+        bar[0, 0, KEY.start + 0] = 0.6                                   # C
+        bar[0, 0, KEY.start + 7] = 0.4                                   # G
+        bar[0, 0, flag("key")] = 1
+        out = torch.zeros(1, model.config.hidden_size)
+        logits = torch.zeros(1, model.config.vocab_size)
+        scored = model._control_scores(logits, out, bar[:, 0]) - logits
+        first = model.config.first_pitch
+        assert scored[0, first + 60] > scored[0, first + 67] > scored[0, first + 62] == scored[0, first + 61]
+        bar[0, 0, flag("key")] = 0                                       # a hidden key scores nothing
+        assert not (model._control_scores(logits, out, bar[:, 0]) - logits).any()

@@ -8,10 +8,12 @@ from engine.generate import Cancelled, ContinueOptions, continue_phrase, random_
 from engine.phrase import Note, Phrase
 
 
-@pytest.fixture(scope="module", params=["plain", "held notes", "pitch memory", "controls"])
-def loaded(request, tiny_model_dir, tiny_context_model_dir, tiny_memory_model_dir, tiny_controls_model_dir):
+@pytest.fixture(scope="module", params=["plain", "held notes", "pitch memory", "controls", "control scores"])
+def loaded(request, tiny_model_dir, tiny_context_model_dir, tiny_memory_model_dir, tiny_controls_model_dir,
+           tiny_control_scores_model_dir):
     return load_model({"plain": tiny_model_dir, "held notes": tiny_context_model_dir,
-                       "pitch memory": tiny_memory_model_dir, "controls": tiny_controls_model_dir}[request.param])
+                       "pitch memory": tiny_memory_model_dir, "controls": tiny_controls_model_dir,
+                       "control scores": tiny_control_scores_model_dir}[request.param])
 
 
 SEED = Phrase(tuple(Note(60 + p, i * 4, 4, 90) for i, p in enumerate([0, 4, 7, 12, 7, 4, 0, -5])))

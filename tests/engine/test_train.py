@@ -155,3 +155,24 @@ def test_the_learning_rate_is_halved_after_lr_patience_epochs_without_progress(l
         seen.append(state["learning_rate"])
     assert seen == rates
     assert state["best_epoch"] == 3 and state["bad_epochs"] == 2 and state["epoch"] == 5
+
+
+def test_a_network_can_start_from_another_model_and_its_new_parts_start_silent(tiny_controls_model_dir):
+    import torch
+
+    from engine.checkpoint import load_model
+    from engine.model import MusicLSTM
+    from engine.phrase import Note, Phrase
+    from engine.side_inputs import model_arguments, stream_inputs
+    from engine.tokens import encode
+    from engine.train import _start_from
+    source = load_model(tiny_controls_model_dir)
+    config = type(source.model.config)(**{**source.model.config.to_json(), "control_scores": True})
+    grown = MusicLSTM(config).eval()
+    _start_from(grown, str(tiny_controls_model_dir))
+    tokens = encode(Phrase(tuple(Note(60 + i % 7, 3 * i, 3, 90) for i in range(12))), source.vocab)
+    side = {k: torch.from_numpy(v)[None] for k, v in stream_inputs(tokens, source.vocab, config, 16, 4).items()}
+    with torch.no_grad():
+        a, _ = source.model(torch.tensor([tokens]), None, **model_arguments(side, "cpu"))
+        b, _ = grown(torch.tensor([tokens]), None, **model_arguments(side, "cpu"))
+    assert torch.allclose(a, b, atol=1e-6)
