@@ -91,6 +91,9 @@ def command_parser() -> argparse.ArgumentParser:
                        help="with --controls: also score each pitch by how much its bar asks for its pitch class "
                             "and by where it lies against the bar's lowest, highest and middle note, with weights "
                             "shared by all pitches (Continue follows key and register more closely)")
+    train.add_argument("--rhythm-scores", action="store_true",
+                       help="with --controls: also score each wait by how often its bar spaces onsets that far "
+                            "apart, with weights shared by all waits (Continue follows the rhythm more closely)")
     train.add_argument("--init-from", metavar="MODEL",
                        help="start from this model's weights (a folder or bundled name); parts it lacks start silent")
     train.add_argument("--excerpts", type=int, nargs=2, metavar=("FEWEST", "MOST"), default=(0, 0),

@@ -77,9 +77,12 @@ def train_command(args) -> int:
         threads=args.threads, transpose=(-args.transpose, args.transpose), credit=args.credit or "",
         context=not getattr(args, "no_held_notes", False), pitch_memory=getattr(args, "pitch_memory", False),
         rhythm_memory=getattr(args, "rhythm_memory", False),
-        controls=getattr(args, "controls", False) or getattr(args, "control_scores", False),
-        control_scores=getattr(args, "control_scores", False), init_from=str(getattr(args, "init_from", "") or ""),
-        bar_from_music=getattr(args, "controls", False) or getattr(args, "control_scores", False), excerpt_bars=tuple(getattr(args, "excerpts", (0, 0))),
+        controls=getattr(args, "controls", False) or getattr(args, "control_scores", False)
+        or getattr(args, "rhythm_scores", False),
+        control_scores=getattr(args, "control_scores", False), rhythm_scores=getattr(args, "rhythm_scores", False),
+        init_from=str(getattr(args, "init_from", "") or ""),
+        bar_from_music=getattr(args, "controls", False) or getattr(args, "control_scores", False)
+        or getattr(args, "rhythm_scores", False), excerpt_bars=tuple(getattr(args, "excerpts", (0, 0))),
         command="python main.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
     bar = ProgressBar()
 

@@ -14,9 +14,10 @@ import torch
 from torch import nn
 
 from . import rhythm_memory
-from .controls import FEATURES as CONTROL_FEATURES, HIGH, KEY as KEY_VALUES, LOW, MEAN, control_features, flag_of
+from .controls import FEATURES as CONTROL_FEATURES, GROUPS, HIGH, KEY as KEY_VALUES, LOW, MEAN, control_features, flag_of
 
-KEY_FLAG, REGISTER_FLAG = flag_of("key"), flag_of("register")
+KEY_FLAG, REGISTER_FLAG, RHYTHM_FLAG = flag_of("key"), flag_of("register"), flag_of("rhythm")
+RHYTHM_VALUES = GROUPS["rhythm"]
 from .pitch_memory import ANCHORS, FEATURES, interval_index, memory_scores
 from .tokens import SPECIALS
 
@@ -43,6 +44,9 @@ class ModelConfig:
     controls: bool = False      # also read what this bar and the next should sound like (engine/controls.py)
     control_scores: bool = False  # and score each pitch by its bar's pitch classes and register (shared weights)
     register_reach: int = 24    # semitones from the bar's lowest, highest and middle note that get their own score
+    rhythm_scores: bool = False   # and score each wait by how often its bar spaces onsets that far apart
+    steps_per_sixteenth: float = 1.0  # the grid, for rhythm scores (onset spacing is counted in sixteenths)
+    max_wait: int = 16          # wait tokens in the vocabulary (rhythm scores need to know where they end)
     bar_from_music: bool = False  # the bar position counts in the music's own metre (bar_steps: most positions)
 
     def to_json(self) -> dict:
@@ -74,6 +78,12 @@ class MusicLSTM(nn.Module):
             for layer in (self.key_weight, self.register_scores):     # they start silent: a model they are
                 nn.init.zeros_(layer.weight)                            # added to goes on as it was
                 nn.init.zeros_(layer.bias)
+        if config.rhythm_scores:
+            if not config.controls:
+                raise ValueError("rhythm scores need a model with controls")
+            self.rhythm_weight = nn.Linear(config.hidden_size, 2)
+            nn.init.zeros_(self.rhythm_weight.weight)
+            nn.init.zeros_(self.rhythm_weight.bias)
         if config.rhythm_memory and config.bar_from_music:
             raise ValueError("rhythm memory does not yet follow the music's own metre (bar_from_music)")
         self.lstm = nn.LSTM(config.embedding_size, config.hidden_size, num_layers=config.layers,
@@ -139,10 +149,13 @@ class MusicLSTM(nn.Module):
         logits = self.head(out)
         if self.config.rhythm_memory:
             logits = self._rhythm_scores(logits, out, rhythm)
-        if self.config.control_scores:
+        if self.config.control_scores or self.config.rhythm_scores:
             if controls is None:
                 raise ValueError("this model needs the controls of its input")
-            logits = self._control_scores(logits, out, controls[..., 0, :].float())
+            if self.config.control_scores:
+                logits = self._control_scores(logits, out, controls[..., 0, :].float())
+            if self.config.rhythm_scores:
+                logits = self._spacing_scores(logits, out, controls[..., 0, :].float())
         if not self.config.pitch_memory:
             return logits
         if memory is None:
@@ -178,6 +191,19 @@ class MusicLSTM(nn.Module):
         pitch_logits = logits[..., first:first + c.pitches] + by_key + by_register
         return torch.cat([logits[..., :first], pitch_logits, logits[..., first + c.pitches:]], -1)
 
+    def _spacing_scores(self, logits: torch.Tensor, out: torch.Tensor, bar: torch.Tensor) -> torch.Tensor:
+        """Wait logits plus, with weights from the LSTM state shared by all waits: the log of the
+        share of its bar's onsets that come that many sixteenths apart (and whether any do)."""
+        first_wait = len(SPECIALS)
+        waits = torch.arange(1, self.config.max_wait + 1, device=bar.device)
+        bins = (waits / self.config.steps_per_sixteenth).round().clamp(1, 9).long() - 1
+        shares = bar[..., RHYTHM_VALUES][..., bins]                           # (..., waits)
+        known = bar[..., RHYTHM_FLAG].unsqueeze(-1)
+        by_share = torch.stack([torch.log(shares + 0.02) - math.log(0.02), (shares > 0).float()], -1)
+        by_spacing = (by_share * (self.rhythm_weight(out) * known).unsqueeze(-2)).sum(-1)
+        end = first_wait + len(waits)
+        return torch.cat([logits[..., :first_wait], logits[..., first_wait:end] + by_spacing, logits[..., end:]], -1)
+
     def _rhythm_scores(self, logits: torch.Tensor, out: torch.Tensor, rhythm: Rhythm | None) -> torch.Tensor:
         if rhythm is None:
             raise ValueError("this model needs the rhythm memory of its input")
@@ -202,7 +228,7 @@ class MusicLSTM(nn.Module):
         about 1.5x faster than ``nn.LSTM`` for a single step. For generation (eval mode).
         ``control_vectors`` (batch, embedding), from ``control_vectors``, may stand for ``controls``."""
         x = self._inputs(tokens, sounding, position, controls, control_vectors)
-        if self.config.control_scores and controls is None:
+        if (self.config.control_scores or self.config.rhythm_scores) and controls is None:
             raise ValueError("this model's step needs the controls of each row, not only their vectors")
         fused = self._fused_weights()
         h0, c0 = state

@@ -223,10 +223,11 @@ _AGE_TABLES: dict = {}
 def _age_features(device) -> torch.Tensor:
     """(256, 8): the age features of ``memory_features`` for every age 0-255."""
     if device not in _AGE_TABLES:
-        a = torch.arange(256, device=device)
-        struck = a >= 1
-        columns = [a == k for k in RECENT_ONSETS] + [struck & (a <= k) for k in WITHIN_ONSETS]
-        _AGE_TABLES[device] = torch.stack(columns, -1).float()
+        with torch.inference_mode(False):                  # a plain tensor, usable in training too
+            a = torch.arange(256, device=device)
+            struck = a >= 1
+            columns = [a == k for k in RECENT_ONSETS] + [struck & (a <= k) for k in WITHIN_ONSETS]
+            _AGE_TABLES[device] = torch.stack(columns, -1).float()
     return _AGE_TABLES[device]
 
 

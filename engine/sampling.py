@@ -352,7 +352,7 @@ class Writer:
             if self.vectors is not None:
                 bars = side["control_bar"].clamp(max=len(self.vectors) - 1)
                 args["control_vectors"] = self.vectors[bars.to(self.device)]
-                if self.model.config.control_scores:
+                if self.model.config.control_scores or self.model.config.rhythm_scores:
                     args["controls"] = self.bar_controls[bars.to(self.device)]
             logits, self.state = self.model.step(token_tensor.to(self.device), self.state, **args)
         for row in range(k):

@@ -82,6 +82,7 @@ class TrainConfig:
     excerpt_bars: tuple[int, int] = (0, 0)          # learn from excerpts of this many bars, each from a start
                                                     # (what Continue reads); (0, 0): whole pieces
     control_scores: bool = False                    # pitches also scored by their bar's pitch classes and register
+    rhythm_scores: bool = False                     # waits also scored by their bar's spacing of onsets
     init_from: str = ""                             # start from this model's weights (new parts start silent)
     control_dropout: float = 0.2                    # share of each bar's control groups hidden in training
     control_all_dropout: float = 0.1                # share of excerpts learned with every control hidden
@@ -93,7 +94,9 @@ class TrainConfig:
                            bar_steps=max(bar, POSITIONS) if self.bar_from_music else bar,
                            pitch_memory=self.pitch_memory, first_pitch=vocab.first_pitch, anchors=ANCHORS,
                            rhythm_memory=self.rhythm_memory, controls=self.controls,
-                           bar_from_music=self.bar_from_music, control_scores=self.control_scores)
+                           bar_from_music=self.bar_from_music, control_scores=self.control_scores,
+                           rhythm_scores=self.rhythm_scores, steps_per_sixteenth=self.steps_per_quarter / 4,
+                           max_wait=vocab.max_wait)
 
     def vocabulary(self) -> Vocabulary:
         return Vocabulary(self.max_wait, self.max_length, self.velocity_levels)
@@ -102,7 +105,8 @@ class TrainConfig:
         """The settings that must match for a run to be resumed."""
         keep = ("data", "valid", "steps_per_quarter", "velocity_levels", "max_wait", "max_length",
                 "embedding_size", "hidden_size", "layers", "window", "batch_size", "seed", "context")
-        added = {k: True for k in ("pitch_memory", "rhythm_memory", "controls", "bar_from_music", "control_scores")
+        added = {k: True for k in ("pitch_memory", "rhythm_memory", "controls", "bar_from_music", "control_scores",
+                                   "rhythm_scores")
                  if getattr(self, k)}                                                    # old runs resume
         if self.excerpt_bars != (0, 0):
             added["excerpt_bars"] = list(self.excerpt_bars)

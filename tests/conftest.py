@@ -75,10 +75,11 @@ def _tiny_model(tmp_path_factory, context: bool, pitch_memory: bool = False, con
     model = MusicLSTM(ModelConfig(vocab.size, embedding_size=16, hidden_size=32, layers=2, dropout=0.0,
                                   context=context, pitch_memory=pitch_memory, first_pitch=vocab.first_pitch,
                                   rhythm_memory=pitch_memory, controls=controls, bar_from_music=controls,
-                                  bar_steps=64 if controls else 16, control_scores=control_scores))
+                                  bar_steps=64 if controls else 16, control_scores=control_scores,
+                                  rhythm_scores=control_scores, max_wait=vocab.max_wait))
     if control_scores:                                 # they start silent; a test model should use them
         with torch.no_grad():
-            for layer in (model.key_weight, model.register_scores):
+            for layer in (model.key_weight, model.register_scores, model.rhythm_weight):
                 layer.weight.normal_(0, 0.3)
                 layer.bias.normal_(0, 0.3)
     excerpt = Phrase(tuple(Note(60 + (i % 8), i * 2, 2) for i in range(16)))
