@@ -21,7 +21,7 @@ is compared with the reference on six measures, averaged over every take of ever
 - register: abs. difference of the mean pitch, in octaves.
 
 It also reports **new notes** (the share of written notes that do not repeat a phrase note at
-the same pitch and the same place in the bar), **key kept** (the share of takes whose key, as
+the same pitch and the same place in the bar; also for the composer's own bars), **key kept** (the share of takes whose key, as
 the Krumhansl-Schmuckler estimate of ``engine/keys.py`` hears it, is the phrase's; the same for
 the composer's bars) and the **failures**: takes that are empty, a single repeated pitch, or
 silent for a whole bar in which the reference sounds.
@@ -45,6 +45,7 @@ from engine.phrase import Phrase, trim  # noqa: E402
 DATA = ROOT.parent / "shared" / "data" / "piano-midi"
 PHRASE_BAR, BARS = 9, 4
 MEASURES = ("density", "chords", "pitch classes", "rhythm", "range", "register")
+COMPOSER_NEW = "composer's new notes"
 
 
 def _histogram_distance(p: Counter, q: Counter) -> float:
@@ -185,9 +186,10 @@ def main(argv=None) -> int:
         chosen = chosen[:args.limit]
     from engine.keys import estimate_key
     segue, copy, new, failed = [], [], [], Counter()
-    composer_key = []
+    composer_key, composer_new = [], []
     for number, (name, phrase, reference) in enumerate(chosen):
         copy.append(distances(phrase, reference))
+        composer_new.append(new_notes(reference, phrase))
         key = estimate_key(phrase)
         composer_key.append(estimate_key(reference) == key)
         options = ContinueOptions(bars=BARS, variations=args.takes, seed=number, **settings)
@@ -200,7 +202,8 @@ def main(argv=None) -> int:
               "settings": {k: v for k, v in vars(ContinueOptions(**settings)).items() if k not in ("seed",)},
               "segue": summarise(segue), "copy of the phrase": summarise(copy),
               "failures": dict(failed), "takes": len(segue),
-              "composer keeps the key": round(statistics.mean(composer_key), 3)}
+              "composer keeps the key": round(statistics.mean(composer_key), 3),
+              COMPOSER_NEW: round(statistics.mean(composer_new), 3)}
     result["closer than the copy"] = sum(result["segue"][m] <= result["copy of the phrase"][m] for m in MEASURES)
     if not args.json:
         print(f"model {loaded.name}: {len(chosen)} held-out pieces, phrase = bars {PHRASE_BAR}-{PHRASE_BAR + BARS - 1}, "
@@ -208,7 +211,8 @@ def main(argv=None) -> int:
         print(f"{'measure':16}{'Segue':>10}{'copy':>10}")
         for m in MEASURES:
             print(f"{m:16}{result['segue'][m]:>10.3f}{result['copy of the phrase'][m]:>10.3f}")
-        print(f"{'new notes':16}{result['segue']['new notes']:>10.1%}")
+        print(f"{'new notes':16}{result['segue']['new notes']:>10.1%}   (the composer's bars: "
+              f"{result[COMPOSER_NEW]:.1%})")
         print(f"{'key kept':16}{result['segue']['key kept']:>10.1%}   (the composer's bars: "
               f"{result['composer keeps the key']:.1%})")
         print(f"closer than (or as close as) the copy on {result['closer than the copy']} of 6; "
@@ -238,7 +242,8 @@ def write_card_section(folder: Path, result: dict, command: str) -> None:
              "| measure | this model | copy of the phrase |", "|---|---|---|"]
     lines += [f"| {m} | {result['segue'][m]:.3f} | {result['copy of the phrase'][m]:.3f} |" for m in MEASURES]
     lines += ["", f"New notes (not a phrase note at the same pitch and place in the bar): "
-                  f"{result['segue']['new notes']:.1%}. Takes in the phrase's key: {result['segue']['key kept']:.0%} "
+                  f"{result['segue']['new notes']:.1%} (the composer's own next bars: "
+                  f"{result[COMPOSER_NEW]:.1%}). Takes in the phrase's key: {result['segue']['key kept']:.0%} "
                   f"(the composer's bars: {result['composer keeps the key']:.0%}). At least as close as the copy on "
                   f"{result['closer than the copy']} of 6 measures. Takes that are empty, one repeated pitch or "
                   f"silent for a bar the composer filled: {sum(result['failures'].values())} of {result['takes']}."]
