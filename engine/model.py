@@ -139,72 +139,110 @@ class MusicLSTM(nn.Module):
         return self.control_input(control_features(controls).flatten(-2))
 
     def _scores(self, out: torch.Tensor, memory: Memory | None, rhythm: Rhythm | None,
-                controls: torch.Tensor | None = None) -> torch.Tensor:
+                controls: torch.Tensor | None = None, terms: dict | None = None) -> torch.Tensor:
         """The softmax's logits: one row per token, and with ``pitch_memory`` each pitch's logit
         plus scores shared by all pitches: for what the memory says of it, and for its interval
         from each anchor; with ``rhythm_memory`` each wait's and length's logit plus scores shared
         by all durations, for what it lines up with; with ``control_scores`` each pitch's logit plus
         scores for how much its bar asks for its pitch class and for where it lies against the
         bar's lowest, highest and middle note."""
-        logits = self.head(out)
+        r = self._read_out(out)
+        logits = r["head"]
         if self.config.rhythm_memory:
-            logits = self._rhythm_scores(logits, out, rhythm)
+            logits = self._rhythm_scores(logits, r, rhythm)
         if self.config.control_scores or self.config.rhythm_scores:
-            if controls is None:
-                raise ValueError("this model needs the controls of its input")
+            if terms is None:
+                if controls is None:
+                    raise ValueError("this model needs the controls of its input")
+                terms = self.control_terms(controls[..., 0, :])
             if self.config.control_scores:
-                logits = self._control_scores(logits, out, controls[..., 0, :].float())
+                logits = self._control_scores(logits, r, terms)
             if self.config.rhythm_scores:
-                logits = self._spacing_scores(logits, out, controls[..., 0, :].float())
+                logits = self._spacing_scores(logits, r, terms)
         if not self.config.pitch_memory:
             return logits
         if memory is None:
             raise ValueError("this model needs the pitch memory of its input")
         ages, held, anchors = memory
         c = self.config
-        by_memory = memory_scores(ages, held, self.memory_weights(out))
+        by_memory = memory_scores(ages, held, r["memory_weights"])
         reach = c.interval_reach
-        scores = self.interval_scores(out).unflatten(-1, (c.anchors, 2 * reach + 1))
+        scores = r["interval_scores"].unflatten(-1, (c.anchors, 2 * reach + 1))
         scores = torch.nn.functional.pad(scores, (0, 1))            # the last slot scores 0
         by_interval = scores.gather(-1, interval_index(anchors[..., :c.anchors], c.pitches, reach)).sum(-2)
         pitch_logits = logits[..., c.first_pitch:c.first_pitch + c.pitches] + by_memory + by_interval
         return torch.cat([logits[..., :c.first_pitch], pitch_logits, logits[..., c.first_pitch + c.pitches:]], -1)
 
-    def _control_scores(self, logits: torch.Tensor, out: torch.Tensor, bar: torch.Tensor) -> torch.Tensor:
+    READ_OUTS = ("head", "key_weight", "register_scores", "rhythm_weight", "memory_weights", "interval_scores",
+                 "wait_weights", "length_weights")
+
+    def _read_out(self, out: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Every linear read-out of the LSTM's output (the softmax's row per token, and the weights
+        of the shared scores). Without gradients they are one matrix product with the layers'
+        weights side by side (generation calls this once per token: one product beats several)."""
+        names = [n for n in self.READ_OUTS if hasattr(self, n)]
+        if torch.is_grad_enabled() or len(names) == 1:
+            return {n: getattr(self, n)(out) for n in names}
+        layers = [getattr(self, n) for n in names]
+        version = tuple(p._version for layer in layers for p in (layer.weight, layer.bias))
+        cached = self.__dict__.get("_read_outs")
+        if cached is None or cached[0] != version:
+            weight = torch.cat([layer.weight for layer in layers]).t().contiguous()
+            bias = torch.cat([layer.bias for layer in layers])
+            sizes = [layer.out_features for layer in layers]
+            cached = (version, weight, bias, sizes)
+            object.__setattr__(self, "_read_outs", cached)
+        _, weight, bias, sizes = cached
+        flat = torch.addmm(bias, out.reshape(-1, out.size(-1)), weight).reshape(*out.shape[:-1], -1)
+        return dict(zip(names, flat.split(sizes, -1)))
+
+    def control_terms(self, bar: torch.Tensor) -> dict[str, torch.Tensor]:
+        """What the control and rhythm scores need of a bar's controls (``bar``: (..., RAW), the
+        bar a position is in), worked out once: generation keeps them per bar, not per step.
+        Per pitch the log share its bar asks of the pitch's class and whether it asks for it
+        (zero when the key is hidden); per register anchor (lowest, highest, middle note) where
+        each pitch lies; per wait the log share of onsets that far apart and whether any are."""
+        c, bar = self.config, bar.float()
+        terms = {}
+        if c.control_scores:
+            profile = bar[..., KEY_VALUES]
+            classes = torch.arange(c.pitches, device=bar.device) % 12
+            by_class = torch.stack([torch.log(profile + 0.02) - math.log(0.02), (profile > 0).float()], -1)
+            terms["by_class"] = by_class[..., classes, :] * bar[..., KEY_FLAG, None, None]   # (..., pitches, 2)
+            known = bar[..., REGISTER_FLAG] > 0
+            anchors = torch.stack([bar[..., LOW], bar[..., HIGH], bar[..., MEAN]], -1).round()
+            anchors = torch.where(known.unsqueeze(-1), anchors, torch.full_like(anchors, -1)).long()
+            terms["register"] = interval_index(anchors, c.pitches, c.register_reach)            # (..., 3, pitches)
+        if c.rhythm_scores:
+            waits = torch.arange(1, c.max_wait + 1, device=bar.device)
+            bins = (waits / c.steps_per_sixteenth).round().clamp(1, 9).long() - 1
+            shares = bar[..., RHYTHM_VALUES][..., bins]                                        # (..., waits)
+            by_share = torch.stack([torch.log(shares + 0.02) - math.log(0.02), (shares > 0).float()], -1)
+            terms["by_share"] = by_share * bar[..., RHYTHM_FLAG, None, None]                    # (..., waits, 2)
+        return terms
+
+    def _control_scores(self, logits: torch.Tensor, r: dict, terms: dict) -> torch.Tensor:
         """Pitch logits plus, with weights from the LSTM state shared by all pitches: the log of the
         share its bar asks of the pitch's class (and whether it asks for it at all), and a score for
-        its distance from the bar's lowest, highest and middle note (``bar``: one row of controls)."""
+        its distance from the bar's lowest, highest and middle note."""
         c = self.config
-        key_known = bar[..., KEY_FLAG].unsqueeze(-1)
-        profile = bar[..., KEY_VALUES]
-        classes = torch.arange(c.pitches, device=bar.device) % 12
-        by_class = torch.stack([torch.log(profile + 0.02) - math.log(0.02), (profile > 0).float()], -1)
-        weights = self.key_weight(out) * key_known                             # (..., 2)
-        by_key = (by_class[..., classes, :] * weights.unsqueeze(-2)).sum(-1)    # (..., pitches)
-        known = bar[..., REGISTER_FLAG] > 0
-        anchors = torch.stack([bar[..., LOW], bar[..., HIGH], bar[..., MEAN]], -1).round()
-        anchors = torch.where(known.unsqueeze(-1), anchors, torch.full_like(anchors, -1)).long()
+        by_key = (terms["by_class"] * r["key_weight"].unsqueeze(-2)).sum(-1)    # (..., pitches)
         reach = c.register_reach
-        table = torch.nn.functional.pad(self.register_scores(out).unflatten(-1, (3, 2 * reach + 1)), (0, 1))
-        by_register = table.gather(-1, interval_index(anchors, c.pitches, reach)).sum(-2)
+        table = torch.nn.functional.pad(r["register_scores"].unflatten(-1, (3, 2 * reach + 1)), (0, 1))
+        by_register = table.gather(-1, terms["register"]).sum(-2)
         first = c.first_pitch
         pitch_logits = logits[..., first:first + c.pitches] + by_key + by_register
         return torch.cat([logits[..., :first], pitch_logits, logits[..., first + c.pitches:]], -1)
 
-    def _spacing_scores(self, logits: torch.Tensor, out: torch.Tensor, bar: torch.Tensor) -> torch.Tensor:
+    def _spacing_scores(self, logits: torch.Tensor, r: dict, terms: dict) -> torch.Tensor:
         """Wait logits plus, with weights from the LSTM state shared by all waits: the log of the
         share of its bar's onsets that come that many sixteenths apart (and whether any do)."""
         first_wait = len(SPECIALS)
-        waits = torch.arange(1, self.config.max_wait + 1, device=bar.device)
-        bins = (waits / self.config.steps_per_sixteenth).round().clamp(1, 9).long() - 1
-        shares = bar[..., RHYTHM_VALUES][..., bins]                           # (..., waits)
-        known = bar[..., RHYTHM_FLAG].unsqueeze(-1)
-        by_share = torch.stack([torch.log(shares + 0.02) - math.log(0.02), (shares > 0).float()], -1)
-        by_spacing = (by_share * (self.rhythm_weight(out) * known).unsqueeze(-2)).sum(-1)
-        end = first_wait + len(waits)
+        by_spacing = (terms["by_share"] * r["rhythm_weight"].unsqueeze(-2)).sum(-1)
+        end = first_wait + self.config.max_wait
         return torch.cat([logits[..., :first_wait], logits[..., first_wait:end] + by_spacing, logits[..., end:]], -1)
 
-    def _rhythm_scores(self, logits: torch.Tensor, out: torch.Tensor, rhythm: Rhythm | None) -> torch.Tensor:
+    def _rhythm_scores(self, logits: torch.Tensor, r: dict, rhythm: Rhythm | None) -> torch.Tensor:
         if rhythm is None:
             raise ValueError("this model needs the rhythm memory of its input")
         waits, lengths, phases = rhythm
@@ -212,9 +250,9 @@ class MusicLSTM(nn.Module):
         first_wait = len(SPECIALS)
         first_length = first_wait + waits.size(-1)
         first_pitch = first_length + lengths.size(-1)
-        by_wait = (rhythm_memory.rhythm_features(waits, phases[..., 0], bar) * self.wait_weights(out).unsqueeze(-2)).sum(-1)
+        by_wait = (rhythm_memory.rhythm_features(waits, phases[..., 0], bar) * r["wait_weights"].unsqueeze(-2)).sum(-1)
         by_length = (rhythm_memory.rhythm_features(lengths, phases[..., 1], bar)
-                     * self.length_weights(out).unsqueeze(-2)).sum(-1)
+                     * r["length_weights"].unsqueeze(-2)).sum(-1)
         return torch.cat([logits[..., :first_wait], logits[..., first_wait:first_length] + by_wait,
                           logits[..., first_length:first_pitch] + by_length, logits[..., first_pitch:]], -1)
 
@@ -222,13 +260,15 @@ class MusicLSTM(nn.Module):
     def step(self, tokens: torch.Tensor, state: State, sounding: torch.Tensor | None = None,
              position: torch.Tensor | None = None, memory: Memory | None = None,
              rhythm: Rhythm | None = None, controls: torch.Tensor | None = None,
-             control_vectors: torch.Tensor | None = None) -> tuple[torch.Tensor, State]:
+             control_vectors: torch.Tensor | None = None, control_terms: dict | None = None
+             ) -> tuple[torch.Tensor, State]:
         """One token per row (batch,) -> logits (batch, vocab): what ``forward`` gives for a
         length-1 input, computed with each layer's gates in one fused matrix product, which is
         about 1.5x faster than ``nn.LSTM`` for a single step. For generation (eval mode).
-        ``control_vectors`` (batch, embedding), from ``control_vectors``, may stand for ``controls``."""
+        ``control_vectors`` (batch, embedding) and ``control_terms`` (from ``control_vectors`` and
+        ``control_terms`` of each row's bar) may stand for ``controls``."""
         x = self._inputs(tokens, sounding, position, controls, control_vectors)
-        if (self.config.control_scores or self.config.rhythm_scores) and controls is None:
+        if (self.config.control_scores or self.config.rhythm_scores) and controls is None and control_terms is None:
             raise ValueError("this model's step needs the controls of each row, not only their vectors")
         fused = self._fused_weights()
         h0, c0 = state
@@ -240,7 +280,7 @@ class MusicLSTM(nn.Module):
             x = torch.sigmoid(o) * torch.tanh(c)
             hs.append(x)
             cs.append(c)
-        return self._scores(x, memory, rhythm, controls), (torch.stack(hs), torch.stack(cs))
+        return self._scores(x, memory, rhythm, controls, control_terms), (torch.stack(hs), torch.stack(cs))
 
     def _fused_weights(self):
         params = self.__dict__.get("_lstm_parameters")

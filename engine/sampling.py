@@ -170,6 +170,7 @@ class Writer:
             rows = np.stack([table[:-1], table[1:]], 1)
             self.bar_controls = torch.from_numpy(rows).to(self.device)
             self.vectors = model.control_vectors(self.bar_controls)
+            self.terms = model.control_terms(self.bar_controls[:, 0])          # once per bar, not per step
             bars = side["control_bar"]
             side["controls"] = rows[np.minimum(bars, len(rows) - 1)]
         batched = {k: torch.from_numpy(np.asarray(a))[None] for k, a in side.items()}
@@ -352,8 +353,9 @@ class Writer:
             if self.vectors is not None:
                 bars = side["control_bar"].clamp(max=len(self.vectors) - 1)
                 args["control_vectors"] = self.vectors[bars.to(self.device)]
-                if self.model.config.control_scores or self.model.config.rhythm_scores:
-                    args["controls"] = self.bar_controls[bars.to(self.device)]
+                if self.terms:
+                    at = bars.to(self.device)
+                    args["control_terms"] = {name: value[at] for name, value in self.terms.items()}
             logits, self.state = self.model.step(token_tensor.to(self.device), self.state, **args)
         for row in range(k):
             drafts[row].notes = decoders[row].close()

@@ -125,15 +125,15 @@ def test_control_scores_favour_the_asked_pitch_classes_and_register(tiny_control
         bar[0, 0, flag("key")] = 1
         out = torch.zeros(1, model.config.hidden_size)
         logits = torch.zeros(1, model.config.vocab_size)
-        scored = model._control_scores(logits, out, bar[:, 0]) - logits
+        scored = model._control_scores(logits, model._read_out(out), model.control_terms(bar[:, 0])) - logits
         first = model.config.first_pitch
         assert scored[0, first + 60] > scored[0, first + 67] > scored[0, first + 62] == scored[0, first + 61]
         bar[0, 0, flag("key")] = 0                                       # a hidden key scores nothing
-        assert not (model._control_scores(logits, out, bar[:, 0]) - logits).any()
+        assert not (model._control_scores(logits, model._read_out(out), model.control_terms(bar[:, 0])) - logits).any()
         model.rhythm_weight.weight.zero_()
         model.rhythm_weight.bias.copy_(torch.tensor([1.0, 0.0]))
         bar[0, 0, GROUPS["rhythm"].start + 1] = 1.0                      # every onset an eighth after the last
         bar[0, 0, flag("rhythm")] = 1
-        spaced = model._spacing_scores(logits, out, bar[:, 0]) - logits
+        spaced = model._spacing_scores(logits, model._read_out(out), model.control_terms(bar[:, 0])) - logits
         first_wait = 3
         assert spaced[0, first_wait + 1] > spaced[0, first_wait] == spaced[0, first_wait + 3]   # wait 2 = an eighth
