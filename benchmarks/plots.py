@@ -111,7 +111,7 @@ def continue_latency(plt) -> Path | None:
 
 
 def _label(who: str) -> str:
-    return {"segue": "Segue", "composer": "composer", "seed": "seed (first bars)"}.get(who, who)
+    return {"segue": "Segue", "composer": "composer", "seed": "the phrase (bars 9-12)"}.get(who, who)
 
 
 def _save(fig, name: str) -> Path:
