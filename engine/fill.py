@@ -7,7 +7,9 @@ So Fill draws many candidate middles in one batch from the model after the music
 (``sampling.Writer``, locked notes forced, notes ending by the span's end), then reads the music
 after the span (its next bars) after each of them, and weighs each middle by how likely the model
 finds that music once the middle is there, divided by how likely the middle was to be drawn
-(importance weights, which also correct for temperature, top-p and the forced notes). The takes
+(importance weights, which also correct for temperature, top-p and the forced notes). At the
+seams no note ends exactly where a note of its pitch starts (a held note is not broken in two):
+such middles are not in the running. The takes
 are drawn from the candidates by those weights: the first exactly as sampling-importance-
 resampling does, so with many candidates it follows p(middle | before, after); the others without
 replacement, so the takes differ.
@@ -101,7 +103,9 @@ def fill_drafts(loaded: LoadedModel, phrase: Phrase, start: int, end: int, optio
         table = _control_table(own, before, after, start, end, options, vocab)
     task = Task(start=start, end=end, bar_steps=bar, steps_per_quarter=spq, locked=inside,
                 pitch_classes=key.pitch_classes if key is not None else None, within=True,
-                after=listen, bar_table=table, single_notes=options.texture == "single notes")
+                after=listen, bar_table=table, single_notes=options.texture == "single notes",
+                ending_at_start=frozenset(n.pitch for n in before if n.end == start),
+                starting_at_end=frozenset(n.pitch for n in after if n.start == end))
     rows = max(options.variations, options.candidates)
     drafts = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator).write(progress, cancel)
     weights = np.array([d.log_model - d.log_drawn - d.log_stop + d.log_after if d.finished else -math.inf

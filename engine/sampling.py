@@ -67,6 +67,10 @@ class Task:
     pitch_classes: frozenset[int] | None = None           # only these (stay in key), or any
     within: bool = False                         # notes end by ``end``
     single_notes: bool = False                   # one note at a time: no chords (locked ones excepted)
+    ending_at_start: frozenset[int] = frozenset()  # pitches of notes before that end at ``start``: not struck
+                                                 # again there (a held note is not broken in two at a seam)
+    starting_at_end: frozenset[int] = frozenset()  # pitches struck at ``end`` by the music after: no note of
+                                                 # them ends exactly there
     after: list[Note] = field(default_factory=list)       # the music after ``end`` to read and score
     targets: np.ndarray | None = None            # controls asked of the bars from ``start``'s bar on
     bar_table: np.ndarray | None = None          # or the whole table of controls, bar by bar
@@ -206,9 +210,35 @@ class Writer:
         banned |= early.unsqueeze(1) & self.is_wait & short
         if task.within:
             banned |= self.is_length & (now.unsqueeze(1) + note_length.unsqueeze(1) + self.length_steps > task.end)
+        if task.ending_at_start or task.starting_at_end:
+            banned |= self._seam_mask(now, note_length)
         if self.lock_onsets:
             banned |= self._lock_mask(now)
         banned[~writing] = False
+        return banned
+
+    def _seam_mask(self, now: torch.Tensor, note_length: torch.Tensor) -> torch.Tensor:
+        """At the span's seams no note ends exactly where a note of its pitch starts: no restrike at
+        ``start`` of a pitch that ends there, and no note of a pitch the music after strikes at
+        ``end`` ending there (nor struck so late that it could only end there)."""
+        task, v = self.task, self.vocab
+        banned = torch.zeros(self.rows, v.size, dtype=torch.bool)
+        for row in range(self.rows):
+            if self.mode[row] != WRITING or (self.lock_onsets and self.locks[row].open):
+                continue
+            t = int(now[row])
+            if t == task.start:
+                for pitch in task.ending_at_start:
+                    banned[row, v.pitch(pitch)] = True
+            if task.starting_at_end:
+                if t >= task.end - 1:
+                    for pitch in task.starting_at_end:
+                        banned[row, v.pitch(pitch)] = True
+                if self.note_pitch[row] in task.starting_at_end:
+                    ends = t + int(note_length[row]) + self.length_steps
+                    banned[row] |= self.is_length & (ends == task.end)
+        for note in task.locked:                               # locked notes are struck as they are
+            banned[:, v.pitch(note.pitch)] = False
         return banned
 
     def _at_lock(self, now: list[int]) -> torch.Tensor:
@@ -265,6 +295,7 @@ class Writer:
         self._read_prompt()
         speller = Speller(self.grammar, self.prompt, k)
         self.mode = [WRITING] * k
+        self.note_pitch = [-1] * k                       # the pitch whose length is being written
         self._all_started = False
         self._all_rows = torch.ones(k, dtype=torch.bool)
         self._fixed = (self.never | self.outside_key).expand(k, -1)
@@ -374,6 +405,7 @@ class Writer:
             note_length[row] = 0
         elif kind == "pitch":
             note_length[row] = 0
+            self.note_pitch[row] = v.value(token)
             if locks is not None:
                 pending = locks.pending()
                 if pending is not None and pending[0] == now[row] and \
