@@ -135,12 +135,12 @@ def continue_command(args) -> int:
     from .phrase import merge
 
     loaded = load_model(args.model)
-    if args.seed_file:
-        seed_phrase = read_music(args.seed_file, steps_per_quarter=loaded.steps_per_quarter)
+    if args.phrase_file:
+        seed_phrase = read_music(args.phrase_file, steps_per_quarter=loaded.steps_per_quarter)
         if not seed_phrase.notes:
-            raise MusicFileError(args.seed_file, "has no notes to continue")
+            raise MusicFileError(args.phrase_file, "has no notes to continue")
     else:
-        seed_phrase = random_excerpt(loaded, bars=args.seed_bars, seed=args.seed)
+        seed_phrase = random_excerpt(loaded, bars=args.excerpt_bars, seed=args.seed)
     options = ContinueOptions(bars=args.bars, temperature=args.temperature, top_p=args.top_p,
                               variations=args.variations, seed=args.seed, ending=args.ending,
                               candidates=args.candidates, **following(args))

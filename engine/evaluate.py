@@ -104,12 +104,14 @@ def evaluate(loaded, data: Sequence[str], split: str | None = None,
     report = progress or (lambda stage, done, total: None)
     pickles = [d for d in data if str(d).split(":")[0].endswith(".pickle")]
     others = [d for d in data if d not in pickles]
-    phrases, names, skipped = [], [], []
+    phrases, names, skipped, splits = [], [], [], []
     for item in pickles:
         path, _, named_split = str(item).partition(":")
-        for i, phrase in enumerate(read_bl(path, named_split or split or "valid")):
+        chosen = named_split or split or "valid"          # FILE.pickle:test names its own split
+        splits.append(chosen)
+        for i, phrase in enumerate(read_bl(path, chosen)):
             phrases.append(phrase)
-            names.append(f"{Path(path).name}:{named_split or split or 'valid'}#{i}")
+            names.append(f"{Path(path).name}:{chosen}#{i}")
     if others:
         corpus = load_corpus(list(others), steps_per_quarter=loaded.steps_per_quarter,
                              progress=lambda d, t: report("reading", d, t))
@@ -130,5 +132,5 @@ def evaluate(loaded, data: Sequence[str], split: str | None = None,
               "bits_per_note": scores["nats"] / math.log(2) / max(notes, 1), "skipped": skipped}
     if pickles:
         result["nll_per_step"] = scores["nats"] / max(steps, 1)
-        result["split"] = split or "valid"
+        result["split"] = ",".join(dict.fromkeys(splits))
     return result

@@ -139,11 +139,56 @@ def exit_code(argv) -> int:
         return stop.code
 
 
-def test_an_output_segue_cannot_write_is_refused_before_anything_is_written(tiny_model_dir, seed_file, tmp_path, capsys):
+@pytest.mark.parametrize("command", [["continue"], ["fill", "--from-bar", "1", "--to-bar", "1"]])
+def test_an_output_segue_cannot_write_is_refused_before_anything_is_written(tiny_model_dir, seed_file, tmp_path,
+                                                                            capsys, command):
     for output in (tmp_path / "take.txt", tmp_path / "missing-folder" / "take.mid"):
-        code = main.main(["continue", str(seed_file), "-o", str(output), "--model", str(tiny_model_dir)])
+        code = main.main(command[:1] + [str(seed_file), "-o", str(output), "--model", str(tiny_model_dir)]
+                         + command[1:])
         assert code == 2 and str(output) in capsys.readouterr().err
-    assert not (tmp_path / "missing-folder").exists()
+    assert not (tmp_path / "missing-folder").exists() and not list(tmp_path.glob("take*"))
+
+
+def test_help_lists_the_commands_in_its_usage(capsys):
+    assert exit_code(["--help"]) == 0
+    usage = capsys.readouterr().out.split("\n\n")[0]
+    assert "{train,continue,fill,evaluate,average}" in usage and "FILE" in usage
+
+
+def test_every_option_says_what_it_does_and_its_default():
+    import argparse
+    commands = next(a for a in main.command_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(commands.choices) == set(main.COMMANDS)
+    for name, parser in commands.choices.items():
+        formatter = parser.formatter_class(name)
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help, f"{name} {action.dest} has no help text"
+            flag = isinstance(action, argparse._StoreTrueAction)
+            if action.option_strings and not action.required and not flag:
+                assert "default" in formatter._get_help_string(action), f"{name} {action.option_strings} hides its default"
+
+
+def test_the_random_seed_and_the_phrase_file_are_hard_to_confuse(capsys):
+    assert exit_code(["continue", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "[PHRASE.mid]" in text.split("\n\n")[0]
+    assert "--seed N" in text and "random seed for the takes" in text
+    assert "--seed-bars" not in text and "--excerpt-bars N" in text
+
+
+def test_evaluate_names_the_split_it_read(tiny_model_dir, tmp_path, capsys):
+    import pickle as pickles
+    chorale = [[60, 64, 67], [60, 64, 67], [62, 65, 69], [59, 62, 67]] * 4
+    (tmp_path / "splits.pickle").write_bytes(pickles.dumps({"train": [chorale], "valid": [chorale] * 2,
+                                                            "test": [chorale] * 3}))
+    pickle = str(tmp_path / "splits.pickle") + ":test"
+    assert main.main(["evaluate", "--model", str(tiny_model_dir), "--data", pickle, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["split"] == "test" and result["pieces"] == 3
+    assert main.main(["evaluate", "--model", str(tiny_model_dir), "--data", pickle]) == 0
+    assert "(test)" in capsys.readouterr().out
 
 
 @pytest.fixture
