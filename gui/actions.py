@@ -7,10 +7,21 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 K = QKeySequence
 
 
+def keys(*wanted) -> list[QKeySequence]:
+    """The key sequences of an action: each standard key as this platform binds it, each text as
+    written. A sequence named twice is kept once: Qt calls a doubled key ambiguous and ignores it."""
+    found = []
+    for key in wanted:
+        for sequence in K.keyBindings(key) if isinstance(key, K.StandardKey) else [K(key)]:
+            if not sequence.isEmpty() and sequence not in found:
+                found.append(sequence)
+    return found
+
+
 def _action(window, text, slot, shortcut=None, tip=None, checkable=False):
     action = QAction(text, window)
     if shortcut is not None:
-        action.setShortcuts([K(s) if isinstance(s, str) else K(s) for s in (shortcut if isinstance(shortcut, list) else [shortcut])])
+        action.setShortcuts(keys(*(shortcut if isinstance(shortcut, list) else [shortcut])))
     if tip:
         action.setStatusTip(tip)
         action.setToolTip(tip)
@@ -32,19 +43,19 @@ def create_actions(w) -> dict[str, QAction]:
                                 "Write the phrase as a piano score for MuseScore, Sibelius, Finale, Dorico…")
     a["sheet_music"] = _action(w, "Show as Sheet &Music", w.show_sheet_music, "Ctrl+M",
                                "See the phrase as a piano score (engraved by MuseScore when installed)")
-    a["quit"] = _action(w, "&Quit", w.close, K.StandardKey.Quit)
+    a["quit"] = _action(w, "&Quit", w.close, [K.StandardKey.Quit, "Ctrl+Q"])
 
     a["undo"] = w.undo_stack.createUndoAction(w, "&Undo")
-    a["undo"].setShortcut(K.StandardKey.Undo)
+    a["undo"].setShortcuts(keys(K.StandardKey.Undo, "Ctrl+Z"))
     a["redo"] = w.undo_stack.createRedoAction(w, "&Redo")
-    a["redo"].setShortcuts([K("Ctrl+Shift+Z"), K(K.StandardKey.Redo)])
+    a["redo"].setShortcuts(keys(K.StandardKey.Redo, "Ctrl+Shift+Z", "Ctrl+Y"))   # Linux's standard redo lacks Ctrl+Y
     for key in ("undo", "redo"):
         w.addAction(a[key])
     a["cut"] = _action(w, "Cu&t", w.cut, K.StandardKey.Cut)
     a["copy"] = _action(w, "&Copy", w.copy, K.StandardKey.Copy)
     a["paste"] = _action(w, "&Paste", w.paste, K.StandardKey.Paste, "Paste at the playhead")
     a["duplicate"] = _action(w, "D&uplicate", w.duplicate, "Ctrl+D")
-    a["delete"] = _action(w, "&Delete", w.delete, [K.StandardKey.Delete, "Backspace"])
+    a["delete"] = _action(w, "&Delete", w.delete, ["Del", "Backspace"])    # X11 also binds Ctrl+D: Duplicate here
     a["select_all"] = _action(w, "Select &All", w.select_all, K.StandardKey.SelectAll)
     a["quantize"] = _action(w, "&Quantize", w.quantize, "Q",
                             "Snap the selection to the grid")
