@@ -99,12 +99,17 @@ def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path:
     track_end = 0
     for track in midi.tracks:
         tick = 0
+        struck: dict[tuple[int, int], int] = {}     # (channel, pitch) -> tick of its last note_on here
         for msg in track:
             tick += msg.time
             if msg.type == "note_on" and msg.velocity > 0:
                 events.append((tick, 2, "on", msg.channel, msg.note, msg.velocity))
+                struck[(msg.channel, msg.note)] = tick
             elif msg.type in ("note_off", "note_on"):
-                events.append((tick, 0, "off", msg.channel, msg.note, 0))
+                # offs go before ons at one tick (a repeated note), unless this off ends a note of no
+                # length struck just before it at this tick
+                after_on = struck.pop((msg.channel, msg.note), None) == tick
+                events.append((tick, 3 if after_on else 0, "off", msg.channel, msg.note, 0))
             elif msg.type == "control_change" and msg.control == SUSTAIN:
                 events.append((tick, 1, "pedal", msg.channel, msg.value >= 64, 0))
             elif msg.type == "set_tempo" and tempo is None:
@@ -162,6 +167,7 @@ def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path:
         raise MusicFileError(path, "has no notes (only drums)" if drums else "has no notes")
     if len(spans) > MAX_NOTES:
         raise MusicFileError(path, f"the file holds more than {MAX_NOTES:,} notes")
+    spans = _without_silent_ending(spans)
     notes: dict[tuple[int, int], Note] = {}
     for pitch, start, end, velocity in spans:
         a = round(start * steps_per_quarter)
@@ -174,6 +180,15 @@ def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path:
     return Phrase(tuple(notes.values()), steps_per_quarter=steps_per_quarter,
                   tempo_bpm=round(60e6 / tempo, 3), time_signature=(num, den),
                   end=round(to_quarters(track_end) * steps_per_quarter))
+
+
+def _without_silent_ending(spans: list[tuple[int, float, float, int]]) -> list[tuple[int, float, float, int]]:
+    """The notes without those of zero length struck after everything heard has ended (often on the
+    closing bar line): they sound nothing, and as grid notes they would push the end a step later."""
+    heard_end = max((end for _, start, end, _ in spans if end > start), default=None)
+    if heard_end is None:
+        return spans                             # only zero-length notes: keep them, as the shortest notes
+    return [s for s in spans if s[2] > s[1] or s[1] < heard_end]
 
 
 def phrase_to_midi(phrase: Phrase) -> mido.MidiFile:

@@ -105,6 +105,38 @@ def test_notes_never_released_end_with_the_music(tmp_path):
     assert {n.pitch: n.duration for n in phrase.notes} == {60: 8, 64: 8}
 
 
+
+def test_zero_length_notes_on_the_closing_bar_line_do_not_lengthen_the_music(tmp_path):
+    midi = mido.MidiFile(type=0, ticks_per_beat=480)
+    midi.tracks.append(mido.MidiTrack([
+        mido.Message("note_on", note=48, velocity=80, time=0),
+        mido.Message("note_on", note=60, velocity=80, time=0),
+        mido.Message("note_off", note=60, time=960),
+        mido.Message("note_on", note=62, velocity=80, time=0),
+        mido.Message("note_off", note=48, time=960),             # a whole bar of 4/4 ends here...
+        mido.Message("note_off", note=62, time=0),
+        mido.Message("note_on", note=48, velocity=80, time=0),    # ...with notes of no length on the bar line
+        mido.Message("note_off", note=48, time=0),
+        mido.Message("note_on", note=67, velocity=80, time=0),
+    ]))
+    phrase = read_midi(save(tmp_path, midi))
+    assert phrase.length == 16                                   # Continue starts on the bar line
+    assert [(n.pitch, n.start, n.duration) for n in phrase.notes] == [(48, 0, 16), (60, 0, 8), (62, 8, 8)]
+
+
+def test_a_zero_length_note_inside_the_music_is_kept_as_the_shortest_note(tmp_path):
+    midi = mido.MidiFile(type=0, ticks_per_beat=480)
+    midi.tracks.append(mido.MidiTrack([
+        mido.Message("note_on", note=48, velocity=80, time=0),
+        mido.Message("note_on", note=72, velocity=80, time=480),
+        mido.Message("note_off", note=72, time=0),
+        mido.Message("note_off", note=48, time=1440),
+    ]))
+    phrase = read_midi(save(tmp_path, midi))
+    assert [(n.pitch, n.start, n.duration) for n in phrase.notes] == [(48, 0, 16), (72, 4, 1)]
+    assert phrase.length == 16
+
+
 BROKEN = {
     "empty": (b"", "empty"),
     "text named .mid": (b"Hello, this is not music at all.\n" * 4, "not a MIDI file"),
