@@ -85,6 +85,7 @@ class Continue(QUndoCommand):
         self.replaced: list = []
         self.index = 0
         self.ids: list[int] = []
+        self.kept = False                        # Alt+Return chose the take showing: no more stepping
 
     def redo(self):
         if self.replaced_ids:

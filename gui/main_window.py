@@ -171,8 +171,7 @@ class MainWindow(QMainWindow):
         self.setWindowModified(not self.undo_stack.isClean())
 
     def _history_moved(self, *_):
-        if self.take is not None and self.undo_stack.command(self.undo_stack.index() - 1) is not self.take:
-            self.keep_take()                     # once something else happens, the take is kept
+        writing.history_moved(self)
 
     def _selection_changed(self):
         n = len(self.model.selection)
@@ -244,20 +243,11 @@ class MainWindow(QMainWindow):
             self.stop()
 
     def step_take(self, delta: int):
-        if self.take is None or len(self.take.variations) < 2:
-            return
-        self.take.choose(self.take.index + delta)
-        self.panel.show_takes(self.take.index, len(self.take.variations))
-        self.panel.status.setText(f"Take {self.take.index + 1}: {len(self.take.variations[self.take.index])} notes. "
-                                  "Alt+Left/Right for the others, Alt+Return keeps this one.")
-        if self.playback and self.playback.is_playing():
+        if writing.step_take(self, delta) and self.playback and self.playback.is_playing():
             self.toggle_play()
             self.toggle_play()
 
-    def keep_take(self):
-        if self.take is not None:
-            self.take = None
-            self.panel.show_takes(None)
+    def keep_take(self): writing.keep_take(self)
 
     def random_excerpt(self):
         if not files.confirm_discard(self):

@@ -149,9 +149,7 @@ def _written(window, takes, offset: int, locks: list[Note], replaced: list[int],
     if not any(variations) and not replaced:
         window.panel.status.setText("The model wrote only rests this time; try another seed.")
         return
-    window.take = Continue(window.model, variations, replaced, what)
-    window.undo_stack.push(window.take)
-    window.panel.show_takes(0, len(variations))
+    window.undo_stack.push(Continue(window.model, variations, replaced, what))     # history_moved offers its takes
     count = len(variations[0])
     warning = getattr(window, "_model_warning", "")
     window._model_warning = ""
@@ -162,3 +160,54 @@ def _written(window, takes, offset: int, locks: list[Note], replaced: list[int],
         if len(variations) > 1 else " Ctrl+R writes another take."))
     window.view.set_playhead(float(offset))
     window.view.ensure_visible_step(offset)
+
+
+# -- takes: Alt+Left/Right step through them while their Continue is the last thing done ------------
+
+def history_moved(window) -> None:
+    """Offer the takes of the Continue or Fill on top of the history (pushed or redone) while
+    nothing waits to be redone after it; close them when it is undone or something else is done."""
+    stack = window.undo_stack
+    top = stack.command(stack.index() - 1)
+    offered = top if (isinstance(top, Continue) and not top.kept and stack.index() == stack.count()) else None
+    if offered is window.take:
+        return
+    closed, window.take = window.take, offered
+    if offered is not None:
+        window.panel.show_takes(offered.index, len(offered.variations))
+        if len(offered.variations) > 1:
+            window.panel.status.setText(_take_message(offered))
+        return
+    window.panel.show_takes(None)
+    if not any(stack.command(i) is closed for i in range(stack.index())):
+        window.panel.status.setText(f"{closed.text()} undone.")
+    elif len(closed.variations) > 1:
+        window.panel.status.setText(f"Kept take {closed.index + 1} of {len(closed.variations)}.")
+
+
+def step_take(window, delta: int) -> bool:
+    """Show the next (+1) or previous (-1) take; False when there are no takes to step through."""
+    take = window.take
+    if take is None or len(take.variations) < 2:
+        return False
+    take.choose(take.index + delta)
+    window.panel.show_takes(take.index, len(take.variations))
+    window.panel.status.setText(_take_message(take))
+    return True
+
+
+def keep_take(window) -> None:
+    """Keep the take showing (Alt+Return): its notes stay, the others go."""
+    take = window.take
+    if take is None:
+        return
+    take.kept = True
+    window.take = None
+    window.panel.show_takes(None)
+    if len(take.variations) > 1:
+        window.panel.status.setText(f"Kept take {take.index + 1} of {len(take.variations)}.")
+
+
+def _take_message(take) -> str:
+    return (f"Take {take.index + 1} of {len(take.variations)}: {len(take.variations[take.index])} notes. "
+            "Alt+Left/Right for the others, Alt+Return keeps this one.")

@@ -1,0 +1,81 @@
+"""Continue's takes and the undo history, from the keyboard, with a stand-in for the model."""
+
+from types import SimpleNamespace
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from engine.phrase import Note, Phrase
+
+PHRASE = Phrase(tuple(Note(60 + i, i * 4, 4) for i in range(8)))
+
+
+def stand_in(pitches):
+    """A generator that writes one take per pitch: four quarter notes of it."""
+    def write(loaded, phrase, options, progress=None, cancel=None, **more):
+        return [Phrase(tuple(Note(p, 4 * k, 4) for k in range(4))) for p in pitches]
+    return write
+
+
+def continue_with(window, qtbot, pitches):
+    window.generator = stand_in(pitches)
+    window.cache.get = lambda name: SimpleNamespace(name="stand-in")
+    window.model.reset(PHRASE)
+    QTest.keyClick(window, Qt.Key_Return, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: window.job is None, timeout=10000)
+
+
+def new_pitches(window):
+    return sorted({n.pitch for _, n in window.model.items() if n.start >= 32})
+
+
+def test_takes_step_again_after_undo_and_redo_of_a_continue(window, qtbot):
+    continue_with(window, qtbot, [70, 72, 74])
+    assert new_pitches(window) == [70]
+    QTest.keyClick(window, Qt.Key_Right, Qt.AltModifier)
+    assert new_pitches(window) == [72]
+    QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert new_pitches(window) == []
+    assert window.panel.status.text() == "Continue undone."
+    assert window.panel.takes_row.isHidden()
+    QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert new_pitches(window) == [72]                         # the take that was showing
+    assert not window.panel.takes_row.isHidden()
+    assert "Take 2 of 3" in window.panel.take_label.text()
+    QTest.keyClick(window, Qt.Key_Right, Qt.AltModifier)
+    assert new_pitches(window) == [74]
+    assert "Take 3" in window.panel.status.text()
+
+
+def test_an_edit_after_the_takes_keeps_the_one_showing(window, qtbot):
+    continue_with(window, qtbot, [70, 72])
+    QTest.keyClick(window, Qt.Key_Right, Qt.AltModifier)
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key_Up)                     # transpose the new notes
+    assert new_pitches(window) == [73]
+    assert window.panel.takes_row.isHidden()
+    assert "Alt+Left/Right" not in window.panel.status.text()
+    QTest.keyClick(window, Qt.Key_Right, Qt.AltModifier)       # the takes are closed: nothing happens
+    assert new_pitches(window) == [73]
+    QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    QTest.keyClick(window, Qt.Key_Right, Qt.AltModifier)       # still closed: a redo waits on this take
+    assert new_pitches(window) == [72]
+
+
+def test_alt_return_keeps_the_take(window, qtbot):
+    continue_with(window, qtbot, [70, 72])
+    QTest.keyClick(window, Qt.Key_Return, Qt.AltModifier)
+    assert window.panel.takes_row.isHidden()
+    assert "Kept take 1 of 2" in window.panel.status.text()
+    QTest.keyClick(window, Qt.Key_Right, Qt.AltModifier)
+    assert new_pitches(window) == [70]
+
+
+def test_new_closes_the_takes(window, qtbot):
+    continue_with(window, qtbot, [70, 72, 74])
+    window.undo_stack.setClean()
+    QTest.keyClick(window, Qt.Key_N, Qt.ControlModifier)
+    assert len(window.model) == 0
+    assert window.panel.takes_row.isHidden()
+    assert "Take" not in window.panel.status.text() and "Alt+Left/Right" not in window.panel.status.text()
+    assert window.take is None
