@@ -8,14 +8,15 @@ from dataclasses import dataclass
 LOWEST, HIGHEST = 0, 127
 MIN_STEP_WIDTH, MAX_STEP_WIDTH = 2.0, 80.0
 MIN_KEY_HEIGHT, MAX_KEY_HEIGHT = 5.0, 40.0
+DEFAULT_STEP_WIDTH, DEFAULT_KEY_HEIGHT = 14.0, 14.0
 
 
 @dataclass
 class RollGeometry:
     """Content coordinates: x grows with time (steps), y grows downwards from the highest key."""
 
-    step_width: float = 14.0        # pixels per grid step
-    key_height: float = 14.0        # pixels per semitone
+    step_width: float = DEFAULT_STEP_WIDTH        # pixels per grid step
+    key_height: float = DEFAULT_KEY_HEIGHT        # pixels per semitone
 
     def x(self, step: float) -> float:
         return step * self.step_width
@@ -39,6 +40,14 @@ class RollGeometry:
 
     def zoom_pitch(self, factor: float) -> None:
         self.key_height = max(MIN_KEY_HEIGHT, min(MAX_KEY_HEIGHT, self.key_height * factor))
+
+    def fit(self, low: int, middle: int, high: int, steps: int, width: float, height: float) -> None:
+        """Zoom so that keys ``low``..``high`` show in ``height`` pixels when ``middle`` is at the
+        centre (a key to spare each side) and ``steps`` fit in ``width``: the default zoom, or
+        further out where the notes need it, down to the limits."""
+        keys_each_side = max(high - middle, middle - low + 1) + 1
+        self.key_height = max(MIN_KEY_HEIGHT, min(DEFAULT_KEY_HEIGHT, height / (2 * keys_each_side)))
+        self.step_width = max(MIN_STEP_WIDTH, min(DEFAULT_STEP_WIDTH, width / max(1, steps)))
 
 
 def snap_down(step: float, grid: int) -> int:

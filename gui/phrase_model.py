@@ -17,6 +17,7 @@ class PhraseModel(QObject):
     notesChanged = Signal()
     selectionChanged = Signal()
     settingsChanged = Signal()
+    phraseReplaced = Signal()                                 # a new phrase was opened (reset)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -159,6 +160,7 @@ class PhraseModel(QObject):
         self.insert((None, n, False) for n in phrase.notes)
         self.settingsChanged.emit()
         self.selectionChanged.emit()
+        self.phraseReplaced.emit()
 
     def set_tempo(self, bpm: float) -> None:
         if bpm != self.tempo_bpm:

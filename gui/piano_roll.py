@@ -45,6 +45,7 @@ class PianoRollView(QAbstractScrollArea):
         model.notesChanged.connect(self._model_changed)
         model.selectionChanged.connect(self.viewport().update)
         model.settingsChanged.connect(self._model_changed)
+        model.phraseReplaced.connect(self.fit_to_notes)
         self._update_scrollbars()
 
     # -- coordinates ---------------------------------------------------------------------------
@@ -77,16 +78,40 @@ class PianoRollView(QAbstractScrollArea):
         left = self.step_at(0)
         return left, left + self.geo.step_at(self.viewport().width())
 
-    def ensure_visible_step(self, step: float) -> None:
-        """Scroll sideways, if needed, so that ``step`` is in view (a quarter of the way in)."""
-        left, right = self.visible_steps()
-        if not left <= step <= right - 2:
-            self._update_scrollbars()
-            self.horizontalScrollBar().setValue(int(self.geo.x(step) - self.viewport().width() / 4))
-
     def center_on_pitch(self, pitch: int) -> None:
         y = self.geo.y(pitch) - self.viewport().height() / 2
         self.verticalScrollBar().setValue(int(y))
+
+    def fit_to_notes(self) -> None:
+        """Show a phrase just opened whole where it can be: zoomed out as far as its notes need,
+        from its start, centred on its middle note."""
+        notes = [note for _, note in self.model.items()]
+        if not notes:
+            return
+        pitches = sorted(n.pitch for n in notes)
+        middle = pitches[len(pitches) // 2]
+        self.geo.fit(pitches[0], middle, pitches[-1], self.model.length + self.model.steps_per_bar,
+                     self.viewport().width(), self.viewport().height())
+        self._update_scrollbars()
+        self.center_on_pitch(middle)
+        self.horizontalScrollBar().setValue(0)
+        self._scrolled()
+
+    def bring_into_view(self, notes: list[Note]) -> None:
+        """Scroll, where needed, so that ``notes`` can be seen: sideways to put their start a
+        quarter of the way in, up or down to centre their registers."""
+        if not notes:
+            return
+        self._update_scrollbars()
+        first, last = min(n.start for n in notes), max(n.end for n in notes)
+        left, right = self.visible_steps()
+        if not (left <= first and last <= right):
+            self.horizontalScrollBar().setValue(int(self.geo.x(first) - self.viewport().width() / 4))
+        low, high = min(n.pitch for n in notes), max(n.pitch for n in notes)
+        top = self.verticalScrollBar().value()
+        if self.geo.y(high) < top or self.geo.y(low) + self.geo.key_height > top + self.viewport().height():
+            middle = (self.geo.y(high) + self.geo.y(low) + self.geo.key_height) / 2
+            self.verticalScrollBar().setValue(int(middle - self.viewport().height() / 2))
 
     # -- scrolling and zoom --------------------------------------------------------------------
     def content_steps(self) -> int:

@@ -149,7 +149,8 @@ def _written(window, takes, offset: int, locks: list[Note], replaced: list[int],
     if not any(variations) and not replaced:
         window.panel.status.setText("The model wrote only rests this time; try another seed.")
         return
-    window.undo_stack.push(Continue(window.model, variations, replaced, what))     # history_moved offers its takes
+    written = Continue(window.model, variations, replaced, what)
+    window.undo_stack.push(written)                                 # history_moved offers its takes
     count = len(variations[0])
     warning = getattr(window, "_model_warning", "")
     window._model_warning = ""
@@ -159,7 +160,7 @@ def _written(window, takes, offset: int, locks: list[Note], replaced: list[int],
         " Step through the takes with Alt+Left/Right, keep one with Alt+Return; Ctrl+R re-rolls."
         if len(variations) > 1 else " Ctrl+R writes another take."))
     window.view.set_playhead(float(offset))
-    window.view.ensure_visible_step(offset)
+    window.view.bring_into_view([window.model.note(i) for i in written.ids])
 
 
 # -- takes: Alt+Left/Right step through them while their Continue is the last thing done ------------
@@ -191,6 +192,7 @@ def step_take(window, delta: int) -> bool:
     if take is None or len(take.variations) < 2:
         return False
     take.choose(take.index + delta)
+    window.view.bring_into_view([window.model.note(i) for i in take.ids])
     window.panel.show_takes(take.index, len(take.variations))
     window.panel.status.setText(_take_message(take))
     return True

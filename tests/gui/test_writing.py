@@ -79,3 +79,15 @@ def test_new_closes_the_takes(window, qtbot):
     assert window.panel.takes_row.isHidden()
     assert "Take" not in window.panel.status.text() and "Alt+Left/Right" not in window.panel.status.text()
     assert window.take is None
+
+
+def fully_in_view(window, note_ids):
+    view = window.view.viewport().rect()
+    return all(view.contains(window.view.note_rect(window.model.note(i)).toAlignedRect()) for i in note_ids)
+
+
+def test_continue_brings_the_new_notes_into_view(window, qtbot):
+    continue_with(window, qtbot, [100, 30])                    # far above, then far below the phrase
+    assert fully_in_view(window, window.take.ids)
+    QTest.keyClick(window, Qt.Key_Right, Qt.AltModifier)
+    assert new_pitches(window) == [30] and fully_in_view(window, window.take.ids)
