@@ -33,6 +33,8 @@ def document_to_json(doc: Document) -> dict:
             "grid": {"steps_per_quarter": doc.phrase.steps_per_quarter},
             "tempo_bpm": doc.phrase.tempo_bpm, "time_signature": list(doc.phrase.time_signature),
             "end": doc.phrase.end,
+            "tempo_changes": [list(change) for change in doc.phrase.tempo_changes],
+            "key_signatures": [list(key) for key in doc.phrase.key_signatures],
             "notes": [[n.pitch, n.start, n.duration, n.velocity, int(g)] + ([1] if lock else [])
                       for n, g, lock in zip(doc.phrase.notes, generated, locked)],
             "settings": doc.settings}
@@ -71,7 +73,9 @@ def load_document(path: str | Path) -> Document:
         locks = [bool(r[5]) if len(r) > 5 else False for r in rows]
         phrase = Phrase(tuple(notes), steps_per_quarter=int(data["grid"]["steps_per_quarter"]),
                         tempo_bpm=float(data["tempo_bpm"]), time_signature=tuple(data["time_signature"]),
-                        end=int(data.get("end", 0)))
+                        end=int(data.get("end", 0)),          # the next two are absent from older documents
+                        tempo_changes=tuple((int(step), float(bpm)) for step, bpm in data.get("tempo_changes", [])),
+                        key_signatures=tuple((int(step), str(key)) for step, key in data.get("key_signatures", [])))
     except (KeyError, IndexError, TypeError, ValueError) as err:
         raise MusicFileError(path, f"the document's notes are damaged ({err})") from None
     order = sorted(range(len(notes)), key=lambda i: notes[i].sort_key())

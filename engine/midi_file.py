@@ -1,7 +1,8 @@
 """Standard MIDI files to phrases and back, through mido.
 
-Reading merges every track, keeps the first tempo and time signature, lengthens notes held by the
-sustain pedal, leaves drums (channel 10) out, and snaps times to the grid. Every problem a broken
+Reading merges every track, keeps the tempo map and the key signatures at their places and the
+first time signature, lengthens notes held by the sustain pedal, leaves drums (channel 10) out,
+and snaps times to the grid; writing puts the tempo map and key signatures back. Every problem a broken
 file can have comes out as one ``MusicFileError`` naming the file and what is wrong with it.
 """
 
@@ -95,7 +96,7 @@ def read_midi(path: str | Path, steps_per_quarter: int = 4) -> Phrase:
 
 def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path: Path) -> Phrase:
     events = []                        # (tick, order, kind, channel, a, b)
-    tempo, signature = None, None
+    tempos, keys, signature = [], [], None   # tempos and keys as (tick, value)
     track_end = 0
     for track in midi.tracks:
         tick = 0
@@ -112,8 +113,10 @@ def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path:
                 events.append((tick, 3 if after_on else 0, "off", msg.channel, msg.note, 0))
             elif msg.type == "control_change" and msg.control == SUSTAIN:
                 events.append((tick, 1, "pedal", msg.channel, msg.value >= 64, 0))
-            elif msg.type == "set_tempo" and tempo is None:
-                tempo = msg.tempo
+            elif msg.type == "set_tempo":
+                tempos.append((tick, msg.tempo))
+            elif msg.type == "key_signature":
+                keys.append((tick, msg.key))
             elif msg.type == "time_signature" and signature is None:
                 signature = (msg.numerator, msg.denominator)
         track_end = max(track_end, tick)
@@ -121,9 +124,10 @@ def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path:
             raise MusicFileError(path, f"the file holds more than {MAX_NOTES:,} notes")
         if midi.type == 2:
             break                       # type 2 holds independent songs: read the first
-    if tempo is not None and tempo <= 0:
+    if any(t <= 0 for _, t in tempos):
         raise MusicFileError(path, "the file sets a tempo of zero")
-    tempo = tempo or 500_000
+    tempos.sort(key=lambda change: change[0])
+    tempo = tempos[0][1] if tempos else 500_000       # the first tempo holds from the start
     to_quarters = _ticks_to_quarters(division, tempo)
     events.sort(key=lambda e: (e[0], e[1]))
 
@@ -177,9 +181,20 @@ def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path:
     num, den = signature or (4, 4)
     if num < 1 or den < 1 or den & (den - 1):
         num, den = 4, 4
+    end = max(round(to_quarters(track_end) * steps_per_quarter), max(n.end for n in notes.values()))
+
+    def timeline(changes, first_step: int):         # (tick, value) -> (step, value) inside the music
+        steps = ((round(to_quarters(tick) * steps_per_quarter), value) for tick, value in changes)
+        return tuple((step, value) for step, value in steps if first_step <= step < end)
     return Phrase(tuple(notes.values()), steps_per_quarter=steps_per_quarter,
-                  tempo_bpm=round(60e6 / tempo, 3), time_signature=(num, den),
-                  end=round(to_quarters(track_end) * steps_per_quarter))
+                  tempo_bpm=_bpm(tempo), time_signature=(num, den), end=end,
+                  tempo_changes=tuple((step, _bpm(t)) for step, t in timeline(tempos[1:], 1)),
+                  key_signatures=timeline(sorted(keys, key=lambda change: change[0]), 0))
+
+
+def _bpm(tempo: int) -> float:
+    """Beats per minute from MIDI's microseconds per quarter note."""
+    return round(60e6 / tempo, 3)
 
 
 def _without_silent_ending(spans: list[tuple[int, float, float, int]]) -> list[tuple[int, float, float, int]]:
@@ -196,12 +211,20 @@ def phrase_to_midi(phrase: Phrase) -> mido.MidiFile:
     ticks_per_step = TICKS_PER_QUARTER / phrase.steps_per_quarter
     meta = mido.MidiTrack([
         mido.MetaMessage("track_name", name="Segue", time=0),
-        mido.MetaMessage("set_tempo", tempo=max(1, round(60e6 / phrase.tempo_bpm)), time=0),
+        mido.MetaMessage("set_tempo", tempo=_tempo(phrase.tempo_bpm), time=0),
         mido.MetaMessage("time_signature", numerator=phrase.time_signature[0],
                          denominator=phrase.time_signature[1], time=0),
     ])
+    changes = sorted([(step, mido.MetaMessage("set_tempo", tempo=_tempo(bpm))) for step, bpm in phrase.tempo_changes]
+                     + [(step, mido.MetaMessage("key_signature", key=key)) for step, key in phrase.key_signatures],
+                     key=lambda change: change[0])
+    now = 0
+    for step, msg in changes:
+        tick = round(step * ticks_per_step)
+        meta.append(msg.copy(time=tick - now))
+        now = tick
     end_tick = round(phrase.length * ticks_per_step)
-    meta.append(mido.MetaMessage("end_of_track", time=end_tick))
+    meta.append(mido.MetaMessage("end_of_track", time=max(0, end_tick - now)))
     timed = []
     for n in phrase.notes:
         timed.append((round(n.start * ticks_per_step), 1, mido.Message("note_on", note=n.pitch, velocity=n.velocity)))
@@ -215,6 +238,11 @@ def phrase_to_midi(phrase: Phrase) -> mido.MidiFile:
         now = tick
     piano.append(mido.MetaMessage("end_of_track", time=max(0, end_tick - now)))
     return mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER, tracks=[meta, piano])
+
+
+def _tempo(bpm: float) -> int:
+    """MIDI's microseconds per quarter note from beats per minute."""
+    return max(1, round(60e6 / bpm))
 
 
 def write_midi(phrase: Phrase, path: str | Path) -> Path:

@@ -15,6 +15,9 @@ LOWEST_PITCH = 0
 HIGHEST_PITCH = 127
 DEFAULT_VELOCITY = 80
 DEFAULT_STEPS_PER_QUARTER = 4
+# Key signatures as MIDI files name them, round the circle of fifths: 7 flats to 7 sharps, major then minor
+KEY_SIGNATURES = ("Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#",
+                  "Abm", "Ebm", "Bbm", "Fm", "Cm", "Gm", "Dm", "Am", "Em", "Bm", "F#m", "C#m", "G#m", "D#m", "A#m")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,10 @@ class Phrase:
 
     ``notes`` are kept in canonical order (see ``Note.sort_key``). ``length`` is the phrase's
     length in steps: at least the end of the last note, more when the phrase ends in a rest.
+    ``tempo_bpm`` is the tempo at the start; ``tempo_changes`` the later ones as (step, bpm), and
+    ``key_signatures`` the key signatures as (step, key), a key named as MIDI files name it
+    ("Eb", "F#m"; see ``KEY_SIGNATURES``). Both belong to the timeline: edits that move notes
+    leave them where they are.
     """
 
     notes: tuple[Note, ...] = ()
@@ -58,6 +65,8 @@ class Phrase:
     tempo_bpm: float = 120.0
     time_signature: tuple[int, int] = (4, 4)
     end: int = 0
+    tempo_changes: tuple[tuple[int, float], ...] = ()
+    key_signatures: tuple[tuple[int, str], ...] = ()
 
     def __post_init__(self):
         ordered = tuple(sorted(self.notes, key=Note.sort_key))
@@ -71,6 +80,15 @@ class Phrase:
             raise ValueError(f"time signature {num}/{den} is not valid")
         last_end = max((n.end for n in ordered), default=0)
         object.__setattr__(self, "end", max(int(self.end), last_end))
+        tempos = _timeline((int(step), float(bpm)) for step, bpm in self.tempo_changes)
+        if any(step < 1 or not bpm > 0 for step, bpm in tempos):
+            raise ValueError(f"tempo changes must come after the start and be positive, not {tempos}")
+        object.__setattr__(self, "tempo_changes", _timeline(tempos, first=self.tempo_bpm))
+        keys = _timeline((int(step), str(key)) for step, key in self.key_signatures)
+        for step, key in keys:
+            if step < 0 or key not in KEY_SIGNATURES:
+                raise ValueError(f"'{key}' at step {step} is not a key signature (such as 'Eb' or 'F#m')")
+        object.__setattr__(self, "key_signatures", keys)
 
     # -- measures ---------------------------------------------------------------------------
     @property
@@ -93,9 +111,25 @@ class Phrase:
     def bars(self) -> float:
         return self.length / self.steps_per_bar
 
+    def tempo_at(self, step: int) -> float:
+        """The tempo in beats per minute in effect at ``step``."""
+        return next((bpm for at, bpm in reversed(self.tempo_changes) if at <= step), self.tempo_bpm)
+
     def with_notes(self, notes: Iterable[Note], end: int = 0) -> "Phrase":
         """The same grid, tempo and metre with other notes."""
         return replace(self, notes=tuple(notes), end=end)
+
+
+def _timeline(changes, first=None) -> tuple:
+    """(step, value) changes in time order: the last one given at a step wins, and one that
+    repeats the value before it (or ``first`` at the start) is left out."""
+    latest = dict(sorted(changes, key=lambda change: change[0]))
+    out, before = [], first
+    for step, value in sorted(latest.items()):
+        if value != before:
+            out.append((step, value))
+        before = value
+    return tuple(out)
 
 
 # -- pure edits: each returns a new phrase ----------------------------------------------------
@@ -150,7 +184,9 @@ def trim(phrase: Phrase, start: int, end: int) -> Phrase:
         a, b = max(n.start, start), min(n.end, end)
         if b > a:
             out.append(replace(n, start=a - start, duration=b - a))
-    return phrase.with_notes(out, end=end - start)
+    return replace(phrase, notes=tuple(out), end=end - start, tempo_bpm=phrase.tempo_at(start),
+                   tempo_changes=tuple((s - start, bpm) for s, bpm in phrase.tempo_changes if start < s < end),
+                   key_signatures=tuple((max(0, s - start), key) for s, key in phrase.key_signatures if s < end))
 
 
 def merge(first: Phrase, second: Phrase, offset: int = 0) -> Phrase:
@@ -172,7 +208,9 @@ def regrid(phrase: Phrase, steps_per_quarter: int) -> Phrase:
         end = max(start + 1, round(n.end * ratio))
         notes[(n.pitch, start)] = replace(n, start=start, duration=end - start)
     return replace(phrase, notes=tuple(notes.values()), steps_per_quarter=steps_per_quarter,
-                   end=round(phrase.end * ratio))
+                   end=round(phrase.end * ratio),
+                   tempo_changes=tuple((max(1, round(s * ratio)), bpm) for s, bpm in phrase.tempo_changes),
+                   key_signatures=tuple((round(s * ratio), key) for s, key in phrase.key_signatures))
 
 
 def with_velocity(phrase: Phrase, velocity: int) -> Phrase:

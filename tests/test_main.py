@@ -33,6 +33,22 @@ def test_continue_writes_the_seed_followed_by_new_bars(tiny_model_dir, seed_file
     assert result.length <= seed.length + 2 * 16
 
 
+def test_continue_keeps_the_tempo_map_and_key_signatures_of_the_phrase(tiny_model_dir, tmp_path, capsys):
+    import mido
+    phrase = tmp_path / "map.mid"
+    write_midi(Phrase(tuple(Note(60 + i % 5, 4 * i, 4) for i in range(16)), tempo_bpm=100,
+                      tempo_changes=((16, 80.0), (48, 132.0)), key_signatures=((0, "Eb"), (32, "Cm"))), phrase)
+    out = tmp_path / "out.mid"
+    assert main.main(["continue", str(phrase), "-o", str(out), "--bars", "1", "--seed", "3",
+                      "--model", str(tiny_model_dir)]) == 0
+    found, tick = [], 0
+    for msg in mido.MidiFile(str(out)).tracks[0]:
+        tick += msg.time
+        if msg.type in ("set_tempo", "key_signature"):
+            found.append((tick, msg.key if msg.type == "key_signature" else round(mido.tempo2bpm(msg.tempo))))
+    assert found == [(0, 100), (0, "Eb"), (480 * 4, 80), (480 * 8, "Cm"), (480 * 12, 132)]
+
+
 def test_continue_can_write_sheet_music(tiny_model_dir, seed_file, tmp_path, capsys):
     """The untrained test model writes any pitch: those below C0 cannot be sheet music and say so."""
     from engine.checkpoint import load_model

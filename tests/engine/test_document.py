@@ -30,6 +30,18 @@ def test_a_document_from_before_locks_opens_with_nothing_locked(tmp_path):
     assert load_document(path).locked == [False, False, False]
 
 
+def test_a_tempo_map_and_key_signatures_are_kept_and_older_documents_open_without_them(tmp_path):
+    doc = sample()
+    doc.phrase = Phrase(doc.phrase.notes, tempo_bpm=88, time_signature=(3, 4), end=24,
+                        tempo_changes=((12, 72.0),), key_signatures=((0, "D"), (12, "Bm")))
+    path = save_document(doc, tmp_path / "map.segue")
+    assert load_document(path) == doc
+    data = json.loads(path.read_text())
+    del data["tempo_changes"], data["key_signatures"]
+    path.write_text(json.dumps(data))
+    assert load_document(path).phrase == sample().phrase
+
+
 @pytest.mark.parametrize("content, words", [
     ("", "damaged or truncated"),
     ('{"format": "segue-document", "version": 1, "notes": [[60, 0', "damaged or truncated"),

@@ -137,6 +137,50 @@ def test_a_zero_length_note_inside_the_music_is_kept_as_the_shortest_note(tmp_pa
     assert phrase.length == 16
 
 
+
+def tempo_map_file(tmp_path, name="map.mid"):
+    """Four bars of 4/4 in E-flat major at 100 bpm, slowing to 80 in bar 2, C minor from bar 3,
+    132 bpm in bar 4: the meta messages in a tempo track, the notes in a track of their own."""
+    midi = mido.MidiFile(type=1, ticks_per_beat=480)
+    midi.tracks.append(mido.MidiTrack([
+        mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(100), time=0),
+        mido.MetaMessage("key_signature", key="Eb", time=0),
+        mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(80), time=1920),
+        mido.MetaMessage("key_signature", key="Cm", time=1920),
+        mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(132), time=1920),
+    ]))
+    notes = mido.MidiTrack()
+    for bar in range(4):
+        notes += [mido.Message("note_on", note=63 - bar, velocity=80, time=0),
+                  mido.Message("note_off", note=63 - bar, time=1920)]
+    midi.tracks.append(notes)
+    return save(tmp_path, midi, name)
+
+
+def tempo_and_keys(path):
+    """(tick, what) of every tempo and key signature in a MIDI file, read with mido."""
+    found = []
+    for track in mido.MidiFile(str(path)).tracks:
+        tick = 0
+        for msg in track:
+            tick += msg.time
+            if msg.type == "set_tempo":
+                found.append((tick, round(mido.tempo2bpm(msg.tempo), 3)))
+            elif msg.type == "key_signature":
+                found.append((tick, msg.key))
+    return sorted(found, key=str)
+
+
+def test_a_tempo_map_and_key_signatures_survive_reading_and_export(tmp_path):
+    phrase = read_midi(tempo_map_file(tmp_path))
+    assert phrase.tempo_bpm == 100 and phrase.tempo_changes == ((16, 80.0), (48, 132.0))
+    assert phrase.key_signatures == ((0, "Eb"), (32, "Cm"))
+    exported = write_midi(phrase, tmp_path / "exported.mid")
+    assert tempo_and_keys(exported) == tempo_and_keys(tmp_path / "map.mid") == \
+        sorted([(0, 100.0), (0, "Eb"), (1920, 80.0), (3840, "Cm"), (5760, 132.0)], key=str)
+    assert read_midi(exported) == phrase
+
+
 BROKEN = {
     "empty": (b"", "empty"),
     "text named .mid": (b"Hello, this is not music at all.\n" * 4, "not a MIDI file"),

@@ -62,3 +62,23 @@ def test_regrid_between_sixteenths_and_eighths():
     e = regrid(p, 2)
     assert e.notes == (Note(60, 2, 2),) and e.steps_per_quarter == 2
     assert regrid(e, 4).notes == p.notes
+
+
+def test_tempo_changes_and_key_signatures_stay_at_their_places_in_the_music():
+    p = Phrase((Note(60, 0, 64),), tempo_bpm=100, tempo_changes=((32, 80), (16, 90), (48, 80)),
+               key_signatures=((0, "Eb"), (32, "Cm")))
+    assert p.tempo_changes == ((16, 90.0), (32, 80.0))         # in time order; a repeated tempo is no change
+    assert [p.tempo_at(s) for s in (0, 15, 16, 40)] == [100, 100, 90, 80]
+    cut = trim(p, 24, 56)                                      # the tempo and key in force at the cut go first
+    assert (cut.tempo_bpm, cut.tempo_changes, cut.key_signatures) == (90, ((8, 80.0),), ((0, "Eb"), (8, "Cm")))
+    eighths = regrid(p, 2)
+    assert eighths.tempo_changes == ((8, 90.0), (16, 80.0)) and eighths.key_signatures == ((0, "Eb"), (16, "Cm"))
+    assert merge(p, Phrase((Note(60, 0, 4),), tempo_bpm=60), 64).tempo_changes == p.tempo_changes
+    assert transpose(p, 2).key_signatures == p.key_signatures and shift(p, 4).tempo_changes == p.tempo_changes
+
+
+@pytest.mark.parametrize("bad", [dict(key_signatures=((0, "H"),)), dict(key_signatures=((0, "E#"),)),
+                                 dict(tempo_changes=((0, 90),)), dict(tempo_changes=((4, 0),))])
+def test_impossible_tempo_changes_and_key_signatures_are_refused(bad):
+    with pytest.raises(ValueError):
+        Phrase(**bad)
