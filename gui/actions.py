@@ -75,7 +75,8 @@ def create_actions(w) -> dict[str, QAction]:
                          f"{text[2:]} tool ({shortcut})", checkable=True)
         tools.addAction(a[key])
 
-    a["play"] = _action(w, "▶ Play", w.toggle_play, "Space", "Play or stop from the playhead (Space)")
+    a["play"] = _action(w, "▶ Play", w.toggle_play, "Space", "Play from the playhead; lit while playing (Space "
+                        "plays and stops)", checkable=True)
     a["stop"] = _action(w, "■ Stop", w.stop, None, "Stop and silence every note")
     a["rewind"] = _action(w, "|◀ Start", w.rewind, "Home", "Back to the start (Home)")
     a["loop"] = _action(w, "⟲ Loop", w.toggle_loop, "L", "Loop the selected range (L)", checkable=True)

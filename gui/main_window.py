@@ -266,12 +266,14 @@ class MainWindow(QMainWindow):
             return
         self.playback = Playback(self)
         self.playback.position.connect(lambda step: self.view.set_playhead(step, follow=True))
-        self.playback.stopped.connect(lambda: self.actions_["play"].setText("▶ Play"))
-        self.playback.started.connect(lambda: self.actions_["play"].setText("❚❚ Stop"))
+        self.playback.stopped.connect(lambda: self.actions_["play"].setChecked(False))
+        self.playback.started.connect(lambda: self.actions_["play"].setChecked(True))
         self.playback.error.connect(lambda m: self.statusBar().showMessage(m, 8000))
 
     def toggle_play(self):
+        """Play from the playhead (or the loop), or stop if playing; Play stays lit while it plays."""
         if self.playback is None:
+            self.actions_["play"].setChecked(False)
             self.statusBar().showMessage("Playback is not available on this system.", 5000)
             return
         if self.playback.is_playing():
@@ -280,7 +282,7 @@ class MainWindow(QMainWindow):
         loop = self.view.loop if self.actions_["loop"].isChecked() else None
         start = loop[0] if loop else self.view.playhead
         self._play_from = start
-        self.playback.play(self.model.phrase(), from_step=start, loop=loop)
+        self.actions_["play"].setChecked(self.playback.play(self.model.phrase(), from_step=start, loop=loop))
 
     def stop(self):
         if self.playback is not None:

@@ -445,3 +445,30 @@ def test_the_follow_settings_travel_with_the_document(window, tmp_path):
     options = panel.options()
     assert options.density == 2.0 and options.key == "D minor" and options.register == "free"
     assert options.ending == "held" and panel.options(fill=True).key == "D minor"
+
+
+def test_play_lights_up_while_playing_and_the_toolbar_stays_put(window, qtbot):
+    from PySide6.QtWidgets import QToolBar, QToolButton
+    qtbot.waitUntil(lambda: window.playback is not None, timeout=3000)
+    toolbar = window.findChild(QToolBar, "tools")
+    play = window.actions_["play"]
+    play_button = toolbar.widgetForAction(play)
+
+    def buttons():
+        shown = (toolbar.widgetForAction(a) for a in toolbar.actions())
+        return [(w.text() if isinstance(w, QToolButton) else "", w.geometry()) for w in shown if w]
+
+    QTest.mouseClick(play_button, Qt.LeftButton)                # nothing to play: Play does not stay lit
+    assert not play.isChecked() and not window.playback.is_playing()
+    window.model.reset(Phrase((Note(60, 0, 32),), tempo_bpm=120))   # four seconds
+    before = buttons()
+    with qtbot.waitSignal(window.playback.started, timeout=3000):
+        QTest.mouseClick(play_button, Qt.LeftButton)
+    qtbot.wait(50)
+    assert play.isChecked() and buttons() == before
+    assert [text for text, _ in buttons()].count("■ Stop") == 1
+    assert not any("Stop" in text for text, _ in buttons() if text != "■ Stop")
+    window.view.setFocus()
+    with qtbot.waitSignal(window.playback.stopped, timeout=3000):
+        QTest.keyClick(window.view, Qt.Key_Space)               # Space stops, as it started
+    assert not play.isChecked() and buttons() == before
