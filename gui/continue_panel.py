@@ -20,6 +20,7 @@ KEYS = ((("Follow the phrase", "follow"), ("Stay in the phrase's key", "stay"))
 
 
 DEFAULT_DRAFTS = 4
+DEFAULT_TOP_P = 0.95
 
 
 def model_folders() -> list[Path]:
@@ -124,11 +125,16 @@ class ContinuePanel(QWidget):
         self.dynamics = QCheckBox("Follow the phrase's dynamics")
         self.held_ending = QCheckBox("End on a held chord")
         self.held_ending.setToolTip("The last chord rings to the bar line, instead of the take being cut there")
-        for box in (self.register, self.rhythm, self.dynamics):
-            box.setChecked(True)
         self.drafts = QSpinBox(minimum=1, maximum=64, value=DEFAULT_DRAFTS)
-        self.drafts.setToolTip("Continue writes this many drafts and keeps the likeliest; Fill weighs this "
-                               "many (at least 8) by how well they lead into the music after them")
+        self.drafts.setToolTip("Continue writes this many drafts and keeps the ones that follow the phrase and "
+                               "these settings best; Fill weighs this many (at least 8) by how well they lead "
+                               "into the music after them")
+        self.top_p = QDoubleSpinBox(minimum=0.05, maximum=1.0, singleStep=0.05, value=DEFAULT_TOP_P, decimals=2)
+        self.top_p.setToolTip("Top-p: each note is drawn only from the likeliest choices that make up this share "
+                              "of the model's belief. Lower is safer; 1.00 leaves every choice open")
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.setToolTip("Back to following the phrase in everything, with the usual drafts and top-p")
+        self.reset_button.clicked.connect(self.reset_more)
         form.addRow("Density", self.density)
         form.addRow("Texture", self.texture)
         form.addRow("Key", self.key)
@@ -137,6 +143,8 @@ class ContinuePanel(QWidget):
         form.addRow(self.dynamics)
         form.addRow(self.held_ending)
         form.addRow("Drafts", self.drafts)
+        form.addRow("Top-p", self.top_p)
+        form.addRow(self.reset_button)
         self.reset_more()
         self.more.hide()
         self.more_button.toggled.connect(self._show_more)
@@ -148,10 +156,15 @@ class ContinuePanel(QWidget):
         self.more_button.setText("More ▾" if shown else "More ▸")
 
     def reset_more(self) -> None:
-        """Back to following the phrase in everything."""
+        """Back to following the phrase in everything, with the usual drafts and top-p."""
         self.density.setCurrentIndex(2)
         self.texture.setCurrentIndex(0)
         self.key.setCurrentIndex(0)
+        for box in (self.register, self.rhythm, self.dynamics):
+            box.setChecked(True)
+        self.held_ending.setChecked(False)
+        self.drafts.setValue(DEFAULT_DRAFTS)
+        self.top_p.setValue(DEFAULT_TOP_P)
 
     def following(self) -> dict:
         """How the new music follows the phrase, as ``ContinueOptions`` fields."""
@@ -164,8 +177,8 @@ class ContinuePanel(QWidget):
         """The panel's settings as the engine's options (Continue's, or Fill's)."""
         from engine.fill import FillOptions
         from engine.generate import ContinueOptions
-        common = dict(temperature=self.temperature.value(), top_p=0.95, variations=self.variations.value(),
-                      seed=self.seed.value(), **self.following())
+        common = dict(temperature=self.temperature.value(), top_p=self.top_p.value(),
+                      variations=self.variations.value(), seed=self.seed.value(), **self.following())
         if fill:
             return FillOptions(candidates=max(8, self.drafts.value()), **common)
         return ContinueOptions(bars=self.bars.value(), candidates=self.drafts.value(),
@@ -176,6 +189,7 @@ class ContinuePanel(QWidget):
         return {"bars": self.bars.value(), "temperature": self.temperature.value(),
                 "variations": self.variations.value(), "seed": self.seed.value(), "model": self.model_path(),
                 "drafts": self.drafts.value(), "ending": "held" if self.held_ending.isChecked() else "bar line",
+                "top_p": self.top_p.value(),
                 **self.following()}
 
     def apply_settings(self, s: dict) -> None:
@@ -186,6 +200,9 @@ class ContinuePanel(QWidget):
                 box.setValue(s[key])
         if isinstance(s.get("temperature"), (int, float)):
             self.temperature.setValue(float(s["temperature"]))
+        top_p = s.get("top_p")
+        if isinstance(top_p, (int, float)) and not isinstance(top_p, bool) and 0.05 <= top_p <= 1.0:
+            self.top_p.setValue(float(top_p))
         if isinstance(s.get("model"), str) and Path(s["model"]).is_dir():
             self.set_model(s["model"])
         for key, box in (("density", self.density), ("texture", self.texture), ("key", self.key)):
