@@ -1,7 +1,7 @@
 """Does a continuation follow the phrase? Takes set beside the composer's own next bars.
 
-    python benchmarks/fidelity.py [--model default] [--takes 4] [--json] [--limit N]
-        [--temperature T] [--top-p P] [--candidates N] [--no-controls]
+    python benchmarks/fidelity.py [--model default] [--takes 4] [--json] [--limit N] [--card]
+        [--temperature T] [--top-p P] [--option NAME=VALUE ...] [--pool N]
 
 The protocol (issue 11). For every held-out piece of the piano collection (the pieces the
 default model's training run keeps for validation: ``../shared/data/piano-midi``, one tenth held
@@ -118,6 +118,12 @@ def failures(take: Phrase, reference: Phrase) -> list[str]:
     return found
 
 
+def closest_to_the_phrase(takes: list[Phrase], phrase: Phrase, keep: int) -> list[Phrase]:
+    """The ``keep`` takes whose six measures against the *phrase* (not the reference) sum lowest:
+    a choice that knows only the phrase, as Continue's own choice of drafts does."""
+    return sorted(takes, key=lambda take: sum(distances(take, phrase).values()))[:keep]
+
+
 def held_out_pieces(data: Path = DATA, fraction: float = 0.1, seed: int = 0):
     """(name, phrase) of the pieces the default model's run held out, in a fixed order."""
     from engine.corpus import load_corpus
@@ -161,6 +167,9 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true", help="print only the JSON line")
     parser.add_argument("--card", action="store_true",
                         help="also write the figures into the model's card (card.md), replacing earlier ones")
+    parser.add_argument("--pool", type=int, default=0, metavar="N",
+                        help="write N takes and keep the --takes whose own six measures against the phrase are "
+                             "smallest: how close a choice by the phrase's statistics alone can come")
     parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                         help="any other ContinueOptions field, e.g. --option candidates=16")
     args = parser.parse_args(argv)
@@ -192,13 +201,18 @@ def main(argv=None) -> int:
         composer_new.append(new_notes(reference, phrase))
         key = estimate_key(phrase)
         composer_key.append(estimate_key(reference) == key)
-        options = ContinueOptions(bars=BARS, variations=args.takes, seed=number, **settings)
-        for take in continue_phrase(loaded, phrase, options):
+        if args.pool:
+            options = ContinueOptions(bars=BARS, variations=args.pool, seed=number, **settings)
+            takes = closest_to_the_phrase(continue_phrase(loaded, phrase, options), phrase, args.takes)
+        else:
+            takes = continue_phrase(loaded, phrase, ContinueOptions(bars=BARS, variations=args.takes, seed=number,
+                                                                    **settings))
+        for take in takes:
             segue.append(distances(take, reference) | {"new notes": new_notes(take, phrase),
                                                        "key kept": float(estimate_key(take) == key)})
             for problem in failures(take, reference):
                 failed[problem.split(" bar ")[0] + (" bar" if " bar " in problem else "")] += 1
-    result = {"model": loaded.name, "pieces": len(chosen), "takes per piece": args.takes,
+    result = {"model": loaded.name, "pieces": len(chosen), "takes per piece": args.takes, "pool": args.pool,
               "settings": {k: v for k, v in vars(ContinueOptions(**settings)).items() if k not in ("seed",)},
               "segue": summarise(segue), "copy of the phrase": summarise(copy),
               "failures": dict(failed), "takes": len(segue),
