@@ -15,14 +15,21 @@ SEEDS_DIR = Path(__file__).resolve().parents[1] / "resources" / "seeds"
 
 @dataclass(frozen=True)
 class Seed:
-    title: str
+    composer: str                 # "Bach", "Traditional"
+    piece: str                    # "Prelude in C major (WTC I)"
     style: str
     credit: str
     path: Path
 
+    @property
+    def title(self) -> str:
+        """The name a musician reads in the Seeds menu: "Composer – Piece"."""
+        return f"{self.composer} – {self.piece}"
+
 
 def list_seeds(folder: Path = SEEDS_DIR) -> list[Seed]:
-    """The seeds named in ``seeds.json``, in its order; an unreadable catalogue gives none."""
+    """The seeds named in ``seeds.json``, in its order; an unreadable catalogue gives none, an
+    entry without a composer, title, style, credit or file is left out."""
     try:
         entries = json.loads((folder / "seeds.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -30,8 +37,8 @@ def list_seeds(folder: Path = SEEDS_DIR) -> list[Seed]:
     seeds = []
     for entry in entries if isinstance(entries, list) else []:
         try:
-            seeds.append(Seed(str(entry["title"]), str(entry["style"]), str(entry["credit"]),
-                              folder / str(entry["file"])))
+            seeds.append(Seed(str(entry["composer"]), str(entry["title"]), str(entry["style"]),
+                              str(entry["credit"]), folder / str(entry["file"])))
         except (KeyError, TypeError):
             continue
     return seeds

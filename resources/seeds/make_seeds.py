@@ -2,7 +2,7 @@
 
 Each seed is the opening bars of a piece from music21's corpus (public domain scores) or from
 the piano-midi.de collection in ../shared/data, or a phrase written for Segue. The result is a
-small MIDI file per seed and ``seeds.json`` naming the title, style and credit of each.
+small MIDI file per seed and ``seeds.json`` naming the composer, title, style and credit of each.
 """
 
 from __future__ import annotations
@@ -23,27 +23,27 @@ PIANO_MIDI = ROOT.parent / "shared" / "data" / "piano-midi"
 PIANO_CREDIT = "piano-midi.de, Bernd Krueger, CC BY-SA 3.0 DE"
 CORPUS_CREDIT = "{who}; public-domain score from the music21 corpus"
 
-# file, title, style, credit, first bar, bars
+# source, composer, title, style, credit, first bar, bars
 SEEDS = [
-    ("corpus:bach/bwv66.6", "Chorale: Christ unser Herr (BWV 66.6)", "Baroque chorale",
+    ("corpus:bach/bwv66.6", "Bach", "Chorale: Christ unser Herr (BWV 66.6)", "Baroque chorale",
      CORPUS_CREDIT.format(who="J. S. Bach"), 1, 4),
-    ("corpus:joplin/maple_leaf_rag.mxl", "Maple Leaf Rag, opening", "Ragtime",
+    ("corpus:joplin/maple_leaf_rag.mxl", "Joplin", "Maple Leaf Rag", "Ragtime",
      CORPUS_CREDIT.format(who="Scott Joplin (1899)"), 5, 4),
-    ("corpus:chopin/mazurka06-2.krn", "Mazurka op. 6 no. 2, opening", "Romantic piano, 3/4",
+    ("corpus:chopin/mazurka06-2.krn", "Chopin", "Mazurka op. 6 no. 2", "Romantic piano, 3/4",
      CORPUS_CREDIT.format(who="Frédéric Chopin"), 1, 8),
-    ("corpus:schubert/Lindenbaum.xml", "Der Lindenbaum, the song", "Romantic lied",
+    ("corpus:schubert/Lindenbaum.xml", "Schubert", "Der Lindenbaum", "Romantic lied",
      CORPUS_CREDIT.format(who="Franz Schubert"), 9, 4),
-    ("corpus:ryansMammoth/7thRegimentReel.abc", "The 7th Regiment Reel", "Folk fiddle tune",
+    ("corpus:ryansMammoth/7thRegimentReel.abc", "Traditional", "The 7th Regiment Reel", "Folk fiddle tune",
      CORPUS_CREDIT.format(who="Traditional, from Ryan's Mammoth Collection (1883)"), 1, 8),
-    ("piano-midi:grieg/grieg_spring.mid", "Grieg: To Spring, op. 43 no. 6", "Romantic piano",
+    ("piano-midi:grieg/grieg_spring.mid", "Grieg", "To Spring, op. 43 no. 6", "Romantic piano",
      "Edvard Grieg; sequenced by " + PIANO_CREDIT, 1, 4),
-    ("piano-midi:debussy/DEB_CLAI.mid", "Debussy: Clair de lune, opening", "Impressionist piano",
+    ("piano-midi:debussy/DEB_CLAI.mid", "Debussy", "Clair de lune", "Impressionist piano",
      "Claude Debussy; sequenced by " + PIANO_CREDIT, 1, 4),
-    ("piano-midi:bach/bach_846.mid", "Bach: Prelude in C major (WTC I)", "Baroque keyboard",
+    ("piano-midi:bach/bach_846.mid", "Bach", "Prelude in C major (WTC I)", "Baroque keyboard",
      "J. S. Bach; sequenced by " + PIANO_CREDIT, 1, 2),
-    ("piano-midi:mozart/mz_545_1.mid", "Mozart: Sonata in C, K. 545", "Classical piano",
+    ("piano-midi:mozart/mz_545_1.mid", "Mozart", "Sonata in C, K. 545", "Classical piano",
      "W. A. Mozart; sequenced by " + PIANO_CREDIT, 1, 4),
-    ("segue:pop", "Four chords and a tune", "Pop ballad", "Written for Segue, CC0", 1, 4),
+    ("segue:pop", "Segue", "Four chords and a tune", "Pop ballad", "Written for Segue, CC0", 1, 4),
 ]
 
 
@@ -84,13 +84,13 @@ def opening(phrase: Phrase, first_bar: int, bars: int) -> Phrase:
 
 def main() -> None:
     catalogue = []
-    for source, title, style, credit, first, bars in SEEDS:
+    for source, composer, title, style, credit, first, bars in SEEDS:
         phrase = opening(load(source), first, bars)
         if not phrase.notes:
             raise SystemExit(f"{source}: no notes in bars {first}-{first + bars - 1}")
         file = source.split(":", 1)[1].replace("/", "-").rsplit(".", 1)[0] + ".mid"
         write_midi(phrase, HERE / file)
-        catalogue.append({"file": file, "title": title, "style": style, "credit": credit,
+        catalogue.append({"file": file, "composer": composer, "title": title, "style": style, "credit": credit,
                           "source": source, "bars": bars})
         print(f"{file}: {len(phrase.notes)} notes, {phrase.bars:.1f} bars")
     (HERE / "seeds.json").write_text(json.dumps(catalogue, indent=1, ensure_ascii=False) + "\n")

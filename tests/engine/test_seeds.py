@@ -20,3 +20,18 @@ def test_piano_midi_seeds_carry_the_licence():
 def test_a_broken_catalogue_gives_no_seeds_not_an_error(tmp_path):
     (tmp_path / "seeds.json").write_text("{not json")
     assert list_seeds(tmp_path) == []
+
+
+def test_every_seed_is_named_composer_then_piece():
+    for seed in list_seeds():
+        composer, piece = seed.title.split(" – ")
+        assert composer == seed.composer and piece == seed.piece and composer and piece
+        assert composer in seed.credit, seed.title                   # the credit names the same person
+        assert "opening" not in piece                                # every seed is an opening
+
+
+def test_an_entry_without_a_composer_is_left_out(tmp_path):
+    (tmp_path / "seeds.json").write_text('[{"file": "a.mid", "title": "A", "style": "s", "credit": "c"}, '
+                                         '{"file": "b.mid", "composer": "B", "title": "Bee", "style": "s", '
+                                         '"credit": "c"}]')
+    assert [s.title for s in list_seeds(tmp_path)] == ["B – Bee"]

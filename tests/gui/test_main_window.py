@@ -258,6 +258,14 @@ def test_the_seeds_menu_opens_a_bundled_seed(window):
     assert not window.isWindowModified()
 
 
+def test_the_seeds_menu_names_every_piece_composer_first(window):
+    import re
+    names = [a.text() for a in window.seeds_menu.actions() if a.statusTip()]
+    assert len(names) >= 10
+    assert [n for n in names if not re.fullmatch(r"[A-Z][\w. ]+ – \S.*  \(.+\)", n)] == []
+    assert any(n.startswith("Bach – Prelude") for n in names) and any(n.startswith("Joplin – ") for n in names)
+
+
 def test_a_broken_chosen_model_falls_back_to_the_bundled_one_and_says_so(window, qtbot, tmp_path,
                                                                          tiny_model_dir, monkeypatch):
     import shutil
