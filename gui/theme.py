@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap
+from PySide6.QtWidgets import QProxyStyle, QStyle
 
 ROW_WHITE = QColor("#2b2f36")
 ROW_BLACK = QColor("#23262c")
@@ -63,15 +65,86 @@ QLabel#hint { color: #8f98a5; }
 """
 
 
+BACKGROUND = QColor("#1b1e23")
+TEXT = QColor("#d8dde5")
+DIM_TEXT = QColor("#7d8692")                          # disabled text: dimmer, still readable
+FIELD = QColor("#252a31")
+ACCENT = QColor("#2f7fc1")
+BOX_EDGE = QColor("#9aa4b2")                          # a check box's frame, clear on the dark ground
+BOX_EDGE_DISABLED = QColor("#5a626e")
+
+
+class DarkStyle(QProxyStyle):
+    """Fusion with what it draws for light themes redrawn for this dark one: check boxes get a
+    clear frame and a white tick on blue; dark glyph icons (the file dialog's back, forward and up
+    arrows) are drawn in the text colour. Coloured icons stay as they are."""
+
+    def drawPrimitive(self, element, option, painter, widget=None):
+        if element in (QStyle.PE_IndicatorCheckBox, QStyle.PE_IndicatorItemViewItemCheck):
+            paint_check_box(painter, QRectF(option.rect), bool(option.state & QStyle.State_On),
+                            bool(option.state & QStyle.State_Enabled))
+            return
+        super().drawPrimitive(element, option, painter, widget)
+
+    def standardIcon(self, which, option=None, widget=None):
+        return lightened(super().standardIcon(which, option, widget))
+
+
+def paint_check_box(painter: QPainter, rect: QRectF, checked: bool, enabled: bool) -> None:
+    side = min(rect.width(), rect.height()) - 3
+    box = QRectF(0, 0, side, side)
+    box.moveCenter(rect.center())
+    painter.save()
+    painter.setRenderHint(QPainter.Antialiasing)
+    painter.setPen(QPen(BOX_EDGE if enabled else BOX_EDGE_DISABLED, 1.2))
+    painter.setBrush(ACCENT if checked and enabled else FIELD)
+    painter.drawRoundedRect(box, 2.5, 2.5)
+    if checked:
+        tick = QPainterPath(QPointF(box.left() + side * 0.22, box.top() + side * 0.52))
+        tick.lineTo(QPointF(box.left() + side * 0.42, box.top() + side * 0.72))
+        tick.lineTo(QPointF(box.left() + side * 0.78, box.top() + side * 0.30))
+        painter.setPen(QPen(QColor("white") if enabled else DIM_TEXT, max(1.5, side / 8)))
+        painter.setBrush(QColor(0, 0, 0, 0))
+        painter.drawPath(tick)
+    painter.restore()
+
+
+def lightened(icon: QIcon) -> QIcon:
+    """``icon`` in the text colour if it is a dark glyph that would vanish on the dark ground."""
+    if icon.isNull() or not _is_dark(icon.pixmap(16, 16)):
+        return icon
+    light = QIcon()
+    for size in icon.availableSizes() or [QPixmap(16, 16).size()]:
+        pixmap = icon.pixmap(size)
+        painter = QPainter(pixmap)
+        painter.setCompositionMode(QPainter.CompositionMode_SourceIn)     # keep the shape, change the ink
+        painter.fillRect(pixmap.rect(), TEXT)
+        painter.end()
+        light.addPixmap(pixmap)
+    return light
+
+
+def _is_dark(pixmap: QPixmap) -> bool:
+    image = pixmap.toImage()
+    inked = [image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height())]
+    inked = [c for c in inked if c.alpha() > 128]
+    return bool(inked) and sum(c.lightnessF() for c in inked) / len(inked) < 0.35
+
+
 def apply(app) -> None:
-    app.setStyle("Fusion")
+    app.setStyle(DarkStyle("Fusion"))
     palette = QPalette()
-    palette.setColor(QPalette.Window, QColor("#1b1e23"))
-    palette.setColor(QPalette.WindowText, QColor("#d8dde5"))
-    palette.setColor(QPalette.Base, QColor("#252a31"))
-    palette.setColor(QPalette.Text, QColor("#d8dde5"))
-    palette.setColor(QPalette.Button, QColor("#2e3540"))
-    palette.setColor(QPalette.ButtonText, QColor("#d8dde5"))
-    palette.setColor(QPalette.Highlight, QColor("#2f7fc1"))
+    for role, color in ((QPalette.Window, BACKGROUND), (QPalette.WindowText, TEXT), (QPalette.Base, FIELD),
+                        (QPalette.AlternateBase, QColor("#2b3038")), (QPalette.Text, TEXT),
+                        (QPalette.Button, QColor("#2e3540")), (QPalette.ButtonText, TEXT),
+                        (QPalette.Highlight, ACCENT), (QPalette.HighlightedText, QColor("white")),
+                        (QPalette.ToolTipBase, FIELD), (QPalette.ToolTipText, TEXT),
+                        (QPalette.PlaceholderText, DIM_TEXT), (QPalette.Link, QColor("#6cb6ff")),
+                        (QPalette.Light, QColor("#4a5260")), (QPalette.Midlight, QColor("#3c4552")),
+                        (QPalette.Mid, QColor("#30363f")), (QPalette.Dark, QColor("#15171b")),
+                        (QPalette.Shadow, QColor("#0d0f12"))):
+        palette.setColor(role, color)
+    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
+        palette.setColor(QPalette.Disabled, role, DIM_TEXT)
     app.setPalette(palette)
     app.setStyleSheet(STYLE)
