@@ -9,6 +9,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QProgressBar, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
+from .counts import counted_suffix
+
 CHOOSE_FROM_DISK = "Choose from disk…"
 DENSITIES = (("Much sparser", 0.5), ("Sparser", 0.75), ("As the phrase", 1.0), ("Denser", 1.5),
              ("Much denser", 2.0))
@@ -38,7 +40,8 @@ class ContinuePanel(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         form = QFormLayout()
-        self.bars = QSpinBox(minimum=1, maximum=64, value=4, suffix=" bars")
+        self.bars = QSpinBox(minimum=1, maximum=64, value=4)
+        counted_suffix(self.bars, "bar")
         self.temperature = QDoubleSpinBox(minimum=0.1, maximum=2.0, singleStep=0.05, value=1.0, decimals=2)
         self.temperature.setToolTip("Lower is safer and more repetitive; higher is more adventurous.")
         self.variations = QSpinBox(minimum=1, maximum=8, value=1)

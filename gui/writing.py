@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from engine.phrase import Note
 
 from .commands import Continue, LockNotes
+from .counts import count
 from .workers import ContinueJob, FillJob
 
 
@@ -38,7 +39,7 @@ def toggle_lock(window) -> None:
     lock = not all(model.is_locked(i) for i in ids)
     window.undo_stack.push(LockNotes(model, ids, lock))
     window.statusBar().showMessage(
-        f"{len(ids)} note{'s' * (len(ids) > 1)} {'locked: Fill and Continue keep them' if lock else 'unlocked'}.", 5000)
+        f"{count(len(ids), 'note')} {'locked: Fill and Continue keep them' if lock else 'unlocked'}.", 5000)
 
 
 def _locked_between(model, start: int, end: int) -> list[int]:
@@ -151,10 +152,10 @@ def _written(window, takes, offset: int, locks: list[Note], replaced: list[int],
         return
     written = Continue(window.model, variations, replaced, what)
     window.undo_stack.push(written)                                 # history_moved offers its takes
-    count = len(variations[0])
+    notes = count(len(variations[0]), "note")
     warning = getattr(window, "_model_warning", "")
     window._model_warning = ""
-    done = f"Wrote {count} notes" if what == "Continue" else f"Filled the span with {count} notes"
+    done = f"Wrote {notes}" if what == "Continue" else f"Filled the span with {notes}"
     window.panel.status.setText((warning + "\n" if warning else "") + done + (
         f" around {len(locks)} locked." if locks else ".") + (
         " Step through the takes with Alt+Left/Right, keep one with Alt+Return; Ctrl+R re-rolls."
@@ -211,5 +212,5 @@ def keep_take(window) -> None:
 
 
 def _take_message(take) -> str:
-    return (f"Take {take.index + 1} of {len(take.variations)}: {len(take.variations[take.index])} notes. "
+    return (f"Take {take.index + 1} of {len(take.variations)}: {count(len(take.variations[take.index]), 'note')}. "
             "Alt+Left/Right for the others, Alt+Return keeps this one.")

@@ -50,3 +50,10 @@ def test_the_drafts_tip_says_continue_keeps_the_drafts_that_follow_best(panel):
     tip = panel.drafts.toolTip()
     assert "likeliest" not in tip and "follow" in tip
     assert panel.options().choose == "follow"
+
+
+def test_one_bar_is_one_bar(panel):
+    panel.bars.setValue(1)
+    assert panel.bars.text() == "1 bar"
+    panel.bars.setValue(4)
+    assert panel.bars.text() == "4 bars"

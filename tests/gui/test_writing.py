@@ -91,3 +91,15 @@ def test_continue_brings_the_new_notes_into_view(window, qtbot):
     assert fully_in_view(window, window.take.ids)
     QTest.keyClick(window, Qt.Key_Right, Qt.AltModifier)
     assert new_pitches(window) == [30] and fully_in_view(window, window.take.ids)
+
+
+def test_one_new_note_is_one_note(window, qtbot):
+    window.generator = lambda loaded, phrase, options, progress=None, cancel=None, **more: [
+        Phrase((Note(70, 0, 4),)), Phrase((Note(72, 0, 4),))]
+    window.cache.get = lambda name: SimpleNamespace(name="stand-in")
+    window.model.reset(PHRASE)
+    QTest.keyClick(window, Qt.Key_Return, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: window.job is None, timeout=10000)
+    assert window.panel.status.text().startswith("Wrote 1 note.")
+    QTest.keyClick(window, Qt.Key_Right, Qt.AltModifier)
+    assert window.panel.status.text().startswith("Take 2 of 2: 1 note.")
