@@ -29,6 +29,8 @@ class PhraseModel(QObject):
         self.steps_per_quarter = 4
         self.tempo_bpm = 120.0
         self.time_signature = (4, 4)
+        self.tempo_changes: tuple = ()                       # the opened file's tempo map and key
+        self.key_signatures: tuple = ()                      # signatures, kept for export
         self._index: list[tuple[int, int]] | None = None     # (start, id), sorted
         self._longest = 1
 
@@ -56,7 +58,8 @@ class PhraseModel(QObject):
 
     def template(self) -> Phrase:
         return Phrase(steps_per_quarter=self.steps_per_quarter, tempo_bpm=self.tempo_bpm,
-                      time_signature=self.time_signature)
+                      time_signature=self.time_signature, tempo_changes=self.tempo_changes,
+                      key_signatures=self.key_signatures)
 
     def phrase(self, ids=None) -> Phrase:
         """The notes (all, or those of ``ids``) as an engine phrase."""
@@ -157,6 +160,7 @@ class PhraseModel(QObject):
         self.steps_per_quarter = phrase.steps_per_quarter
         self.tempo_bpm = phrase.tempo_bpm
         self.time_signature = phrase.time_signature
+        self.tempo_changes, self.key_signatures = phrase.tempo_changes, phrase.key_signatures
         self.insert((None, n, False) for n in phrase.notes)
         self.settingsChanged.emit()
         self.selectionChanged.emit()
