@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, QTimer
+from PySide6.QtCore import QSettings, QStandardPaths, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.document import SUFFIX, Document, load_document, save_document
@@ -15,10 +15,28 @@ from engine.music_files import MUSIC_SUFFIXES, read_music
 OPEN_FILTER = (f"Music and Segue documents (*{SUFFIX} " + " ".join(f"*{s}" for s in MUSIC_SUFFIXES) + ");;"
                "MIDI files (*.mid *.midi);;Segue documents (*.segue);;All files (*)")
 AUTOSAVE_DELAY_MS = 3000
+LAST_FOLDER = "files/last_folder"
 
 
-def _start_dir() -> str:
-    return QStandardPaths.writableLocation(QStandardPaths.MusicLocation) or str(Path.home())
+def start_folder() -> Path:
+    """Where Open, Save and Export begin: the folder last used, else the user's Music folder, else home."""
+    remembered = QSettings("Segue", "Segue").value(LAST_FOLDER, "", type=str)
+    music = QStandardPaths.writableLocation(QStandardPaths.MusicLocation)
+    for folder in (remembered, music):
+        if folder and Path(folder).is_dir():
+            return Path(folder)
+    return Path.home()
+
+
+def remember_folder(path: Path) -> None:
+    """The folder of a file just opened, saved or exported is where the next dialog begins."""
+    QSettings("Segue", "Segue").setValue(LAST_FOLDER, str(Path(path).resolve().parent))
+
+
+def name_stem(window, default: str) -> str:
+    """The document's name without its suffix: the saved document, else the music file opened."""
+    shown = window.path or window.imported_from
+    return shown.stem if shown else default
 
 
 def document_of(window) -> Document:
@@ -35,8 +53,10 @@ def document_of(window) -> Document:
     return Document(phrase, [by_note[n] for n in phrase.notes], settings, [locked[n] for n in phrase.notes])
 
 
-def set_phrase(window, phrase, path: Path | None, label: str, generated=None, settings=None, locked=None) -> None:
-    """Show ``phrase`` as the open document (the undo history starts afresh)."""
+def set_phrase(window, phrase, path: Path | None, label: str, generated=None, settings=None, locked=None,
+               imported_from: Path | None = None) -> None:
+    """Show ``phrase`` as the open document (the undo history starts afresh). ``path`` is the
+    document's own file; ``imported_from`` the music file it was read from, which names it until saved."""
     window.keep_take()
     window.undo_stack.clear()
     window.model.reset(phrase)
@@ -48,6 +68,7 @@ def set_phrase(window, phrase, path: Path | None, label: str, generated=None, se
     if settings:
         _apply_settings(window, settings)
     window.path = path
+    window.imported_from = imported_from
     window.last_writing = None                   # Re-roll belongs to the phrase it wrote into
     window.panel.status.setText("Press Continue to write what comes next, or choose bars and Fill.")
     window._snap_changed()
@@ -87,7 +108,7 @@ def new_document(window) -> None:
 def open_dialog(window) -> None:
     if not confirm_discard(window):
         return
-    path, _ = QFileDialog.getOpenFileName(window, "Open", _start_dir(), OPEN_FILTER)
+    path, _ = QFileDialog.getOpenFileName(window, "Open", str(start_folder()), OPEN_FILTER)
     if path:
         open_path(window, path, confirmed=True)
 
@@ -103,11 +124,11 @@ def open_path(window, path, confirmed: bool = False) -> bool:
             set_phrase(window, doc.phrase, path, f"Opened {path.name}", doc.generated, doc.settings, doc.locked)
         else:
             phrase = read_in_background(window, path, lambda: read_music(path, window.model.steps_per_quarter))
-            set_phrase(window, phrase, None, f"Opened {path.name}")
-            window.imported_from = path
+            set_phrase(window, phrase, None, f"Opened {path.name}", imported_from=path)
     except MusicFileError as err:
         QMessageBox.warning(window, "Cannot open the file", str(err))
         return False
+    remember_folder(path)
     return True
 
 
@@ -150,7 +171,7 @@ def save(window) -> bool:
 
 
 def save_as(window) -> bool:
-    suggested = str(Path(_start_dir()) / ((window.path.stem if window.path else "phrase") + SUFFIX))
+    suggested = str(start_folder() / (name_stem(window, "phrase") + SUFFIX))
     path, _ = QFileDialog.getSaveFileName(window, "Save", suggested, f"Segue documents (*{SUFFIX})")
     if not path:
         return False
@@ -169,6 +190,7 @@ def _save_to(window, path: Path) -> bool:
     window.path = path
     window.undo_stack.setClean()
     window.update_title()
+    remember_folder(path)
     clear_autosave(window)
     window.statusBar().showMessage(f"Saved {path.name}", 4000)
     return True
@@ -193,9 +215,9 @@ def _export(window, path, caption: str, file_filter: str, suffixes: tuple[str, .
     if not len(window.model):
         window.statusBar().showMessage("There are no notes to export yet.", 4000)
         return False
-    stem = window.path.stem if window.path else "segue"
+    stem = name_stem(window, "segue")
     if path is None:
-        path, _ = QFileDialog.getSaveFileName(window, caption, str(Path(_start_dir()) / f"{stem}{suffixes[0]}"),
+        path, _ = QFileDialog.getSaveFileName(window, caption, str(start_folder() / f"{stem}{suffixes[0]}"),
                                               file_filter)
         if not path:
             return False
@@ -207,6 +229,7 @@ def _export(window, path, caption: str, file_filter: str, suffixes: tuple[str, .
     except MusicFileError as err:
         QMessageBox.warning(window, "Cannot export", str(err))
         return False
+    remember_folder(path)
     window.statusBar().showMessage(f"Exported {path.name}", 5000)
     return True
 

@@ -35,6 +35,7 @@ class MainWindow(QMainWindow):
         self.cache = model_cache or ModelCache()
         self.generator = generator               # tests may pass a stand-in for the engine
         self.path: Path | None = None
+        self.imported_from: Path | None = None   # the music file opened, naming the document until it is saved
         self.job = None
         self.train_dialog = None
         self.takes = None                        # recording from a MIDI keyboard, made when first used
@@ -166,7 +167,8 @@ class MainWindow(QMainWindow):
 
     # -- title and history ----------------------------------------------------------------------
     def update_title(self, *_):
-        name = self.path.name if self.path else "Untitled"
+        shown = self.path or self.imported_from
+        name = shown.name if shown else "Untitled"
         self.setWindowTitle(f"Segue — {name}[*]")
         self.setWindowModified(not self.undo_stack.isClean())
 
@@ -212,8 +214,8 @@ class MainWindow(QMainWindow):
     def toggle_lock(self): writing.toggle_lock(self)
 
     def _preload_model(self):
-        if self.generator is not None or self.job is not None:
-            return
+        if self.generator is not None or self.job is not None or not self.isVisible():
+            return                               # a window closed already must not start a thread
         self._preload = ModelLoadJob(self.cache, self.panel.model_path(), self)
         self._preload.failed.connect(lambda m: self.panel.status.setText(m))
         self._preload.start()

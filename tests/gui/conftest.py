@@ -7,7 +7,8 @@ import pytest
 def window(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("SEGUE_DATA_DIR", str(tmp_path / "data"))
     from PySide6.QtCore import QSettings
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
+    for kind in (QSettings.IniFormat, QSettings.NativeFormat):      # QSettings("Segue", "Segue") is native
+        QSettings.setPath(kind, QSettings.UserScope, str(tmp_path / "settings"))
     from gui.main_window import MainWindow
     w = MainWindow()
     w.resize(1100, 700)
