@@ -114,6 +114,9 @@ def command_parser() -> argparse.ArgumentParser:
                        help="random seed for the split, the shuffling and the first weights")
     train.add_argument("--device", default="auto", help="auto, cpu or cuda")
     train.add_argument("--threads", type=int, default=0, metavar="N", help="CPU threads (0: as many as torch chooses)")
+    train.add_argument("--keep-epochs", type=int, default=0, metavar="N",
+                       help="keep only the best epoch and the last N in epochs/, deleting the others as "
+                            "training goes (0: keep every epoch)")
     train.add_argument("--credit", help="licence credit for the training data, for the model card (default: none)")
     train.add_argument("--fresh", action="store_true", help="start over instead of resuming")
     train.add_argument("--progress-json", action="store_true",

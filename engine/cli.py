@@ -66,6 +66,8 @@ def train_command(args) -> int:
     fewest, most = getattr(args, "excerpts", (0, 0))
     if (fewest, most) != (0, 0) and not 1 <= fewest <= most:
         raise ValueError(f"--excerpts needs 1 <= FEWEST <= MOST bars, not {fewest} {most}")
+    if args.keep_epochs < 0:
+        raise ValueError(f"--keep-epochs needs 0 (keep every epoch) or more, not {args.keep_epochs}")
 
     config = TrainConfig(
         data=[str(d) for d in args.data], out=str(args.out), valid=[str(v) for v in args.valid or []],
@@ -80,7 +82,7 @@ def train_command(args) -> int:
         controls=getattr(args, "controls", False) or getattr(args, "control_scores", False)
         or getattr(args, "rhythm_scores", False),
         control_scores=getattr(args, "control_scores", False), rhythm_scores=getattr(args, "rhythm_scores", False),
-        init_from=str(getattr(args, "init_from", "") or ""),
+        init_from=str(getattr(args, "init_from", "") or ""), keep_epochs=args.keep_epochs,
         bar_from_music=getattr(args, "controls", False) or getattr(args, "control_scores", False)
         or getattr(args, "rhythm_scores", False), excerpt_bars=tuple(getattr(args, "excerpts", (0, 0))),
         command="python main.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]))

@@ -8,7 +8,9 @@ window. Validation scores every validation piece from its start, state carried t
 
 Every epoch writes ``epochs/NNN/`` (a loadable model folder), updates ``metrics.json`` and
 ``curves.png``, and saves what resuming needs in ``resume/``. The best epoch so far is copied to
-the top of the output folder, with its model card. Re-running the same command resumes.
+the top of the output folder, with its model card. Re-running the same command resumes. With
+``keep_epochs`` only the best epoch and the last few stay in ``epochs/`` (the app's runs: each
+epoch can take megabytes).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import platform
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -86,6 +89,7 @@ class TrainConfig:
     init_from: str = ""                             # start from this model's weights (new parts start silent)
     control_dropout: float = 0.2                    # share of each bar's control groups hidden in training
     control_all_dropout: float = 0.1                # share of excerpts learned with every control hidden
+    keep_epochs: int = 0                            # keep only the best epoch and the last N in epochs/ (0: all)
 
     def model_config(self, vocab: Vocabulary, bar_steps: int | None = None) -> ModelConfig:
         bar = bar_steps or 4 * self.steps_per_quarter
@@ -344,10 +348,22 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
         _save_resume(out, optimizer, state, config)
         _write_metrics(out, state)
         card.write_card(out, state)
+        prune_epochs(out, config.keep_epochs, state["best_epoch"])
         report({"stage": "epoch", **row, "best_epoch": state["best_epoch"], "improved": improved})
     report({"stage": "done", "best_epoch": state["best_epoch"], "best_valid_loss": state["best_valid_loss"]})
     return {"best_epoch": state["best_epoch"], "best_valid_loss": state["best_valid_loss"],
             "epochs": state["epoch"], "seconds": state["seconds"]}
+
+
+def prune_epochs(out: Path, keep_last: int, best_epoch: int) -> None:
+    """Delete the epoch checkpoints of a run but the best one and the last ``keep_last`` (0 keeps all).
+    Called once the resume state names the newest epoch, so resuming always finds its epoch."""
+    if keep_last < 1:
+        return
+    epochs = sorted(int(d.name) for d in (out / "epochs").iterdir() if d.name.isdigit())
+    for epoch in epochs[:-keep_last]:
+        if epoch != best_epoch:
+            shutil.rmtree(out / "epochs" / f"{epoch:03d}", ignore_errors=True)
 
 
 def record_epoch(state: dict, epoch: int, valid_loss: float, lr_patience: int = 1) -> bool:

@@ -3,8 +3,9 @@
 Training runs in its own process (``main.py train --progress-json``), so it has its own cores
 and memory, the window stays responsive, and stopping it (or a crash in it) cannot take the
 window down. Every epoch is saved: once the first epoch is done the model is usable, and
-training again under the same name resumes where it stopped. Models go to the user's data
-folder and appear in the Continue panel's model list.
+training again under the same name resumes where it stopped; of the epochs, the best and the
+last few are kept. Models go to the user's data folder and appear in the Continue panel's model
+list; the dialog offers the new model, and the panel keeps the one chosen until the user takes it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ SIZES = {
 FOLLOWING = ["--controls", "--excerpts", "8", "32"]
 # "Remember recent pitches" (engine/pitch_memory.py)
 MEMORY = ["--pitch-memory"]
+# epochs kept besides the best one (enough to resume and to go back a little; each can be megabytes)
+KEEP_EPOCHS = 3
+
+
+def folder_size(folder: Path) -> str:
+    """How much disk a folder takes, in words such as '4.2 MB'."""
+    total = sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file())
+    return f"{total / 2**20:.1f} MB" if total >= 2**20 else f"{total / 1024:.0f} KB"
 
 
 def model_name_problem(name: str) -> str | None:
@@ -67,7 +76,8 @@ class TrainingJob(QObject):
         self.args = [str(PROJECT_ROOT / "main.py"), "train", "--data", *data, "--out", str(self.folder),
                      "--name", self.name, "--max-minutes", str(minutes), "--epochs", "1000",
                      "--velocity-levels", "4", "--threads", str(max(1, (os.cpu_count() or 2) - 1)),
-                     "--credit", "your own music", "--progress-json", *FOLLOWING, *size_args]
+                     "--credit", "your own music", "--progress-json", "--keep-epochs", str(KEEP_EPOCHS),
+                     *FOLLOWING, *size_args]
         if fresh:
             self.args.append("--fresh")
         self.process = QProcess(self)
@@ -159,15 +169,20 @@ class TrainingJob(QObject):
         return f"Training stopped unexpectedly (exit code {self.process.exitCode()})."
 
     @property
+    def epochs(self) -> int:
+        """Epochs finished (and saved) so far, counting those of a run resumed."""
+        return self._epochs
+
+    @property
     def notes(self) -> list[str]:
         """Files that were skipped, for the log."""
         return list(self._errors)
 
 
 class TrainDialog(QDialog):
-    """Choose the music, a name, a size and a time; watch it learn; use the model."""
+    """Choose the music, a name, a size and a time; watch it learn; use the model if you like it."""
 
-    modelReady = Signal(str)                 # a model folder to select in the Continue panel
+    modelReady = Signal(str)                 # a model folder to select in the Continue panel ("": list it)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -197,6 +212,7 @@ class TrainDialog(QDialog):
         self.status = QLabel("Segue learns the style of the music in the folder: every epoch is "
                              "saved, so you can stop at any time and keep what it has learned.")
         self.status.setWordWrap(True)
+        self.disk = QLabel("")               # how much room the model's folder takes
         self.log = QPlainTextEdit(readOnly=True)
         self.log.setMaximumBlockCount(500)
         self.buttons = QDialogButtonBox()
@@ -212,6 +228,7 @@ class TrainDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
+        layout.addWidget(self.disk)
         layout.addWidget(self.log, 1)
         layout.addWidget(self.buttons)
         self._ready_folder = ""
@@ -294,15 +311,31 @@ class TrainDialog(QDialog):
             f"guesses the next token right {100 * (event.get('valid_accuracy') or 0):.1f}% of the time{mark}")
         self._ready_folder = str(self.job.folder)
         self.use_button.setEnabled(True)
+        self._show_disk_use()
         self.modelReady.emit("")             # the model list may now show it
 
-    def _finished(self, folder: str) -> None:
+    def _show_disk_use(self) -> None:
+        folder = self.job.folder if self.job else None
+        if folder is not None and folder.is_dir():
+            self.disk.setText(f"The model's folder takes {folder_size(folder)} (the best epoch and the last "
+                              f"{KEEP_EPOCHS} are kept): {folder}")
+
+    def _offer(self, folder: str, said: str) -> None:
+        """Say the model is ready and offer it; the Continue panel keeps its model until it is taken."""
         self._ready_folder = folder
+        self._set_running(False)
+        self._show_disk_use()
+        name = Path(folder).name
+        self.status.setText(f"{said} '{name}' is in the Continue panel's model list: press Use This Model to "
+                            f"continue with it.")
+        self.use_button.setDefault(True)
+        self.use_button.setFocus()
+        self.modelReady.emit("")
+
+    def _finished(self, folder: str) -> None:
         self._note_skipped()
         self.progress.setValue(1000)
-        self.status.setText(f"Done: '{Path(folder).name}' is ready in the Continue panel's model list.")
-        self._set_running(False)
-        self.modelReady.emit(folder)
+        self._offer(folder, "Done:")
 
     def _failed(self, message: str) -> None:
         self._note_skipped()
@@ -311,13 +344,14 @@ class TrainDialog(QDialog):
         QMessageBox.warning(self, "Train a Model", message)
 
     def _stopped(self, folder: str) -> None:
-        self._ready_folder = folder
-        self._set_running(False)
-        self.status.setText("Stopped. " + ("What it learned so far is kept; start again with the same "
-                                           "name to go on training." if folder else
-                                           "No epoch was finished, so there is no model yet."))
-        if folder:
-            self.modelReady.emit(folder)
+        if not folder:
+            self._ready_folder = ""
+            self._set_running(False)
+            self.status.setText("Stopped. No epoch was finished, so there is no model yet.")
+            return
+        epochs = self.job.epochs if self.job else 0
+        self._offer(folder, f"Stopped after {epochs} epoch{'s' * (epochs != 1)}; start again with the same "
+                            f"name to go on training.")
 
     def _note_skipped(self) -> None:
         for line in self.job.notes if self.job else []:

@@ -186,6 +186,12 @@ def test_every_option_says_what_it_does_and_its_default():
                 assert "default" in formatter._get_help_string(action), f"{name} {action.option_strings} hides its default"
 
 
+def test_training_from_the_command_line_keeps_every_epoch_unless_asked():
+    train = ["train", "--data", "music", "--out", "models/mine"]
+    assert main.command_parser().parse_args(train).keep_epochs == 0
+    assert main.command_parser().parse_args(train + ["--keep-epochs", "3"]).keep_epochs == 3
+
+
 def test_the_random_seed_and_the_phrase_file_are_hard_to_confuse(capsys):
     assert exit_code(["continue", "--help"]) == 0
     text = capsys.readouterr().out

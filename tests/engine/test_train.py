@@ -36,6 +36,24 @@ def test_every_epoch_is_kept_and_the_best_is_on_top(songs, tmp_path):
     assert metrics["epochs"][-1]["train_loss"] < metrics["epochs"][0]["train_loss"]
 
 
+def test_keep_epochs_keeps_the_best_and_the_last_few_and_the_run_still_resumes(songs, tmp_path):
+    config = tiny_config(songs, tmp_path / "run", 5)
+    config.keep_epochs = 2
+    events = []
+    result = train(config, events.append)
+    epochs = tmp_path / "run" / "epochs"
+    kept = sorted(int(d.name) for d in epochs.iterdir())
+    assert kept == sorted({result["best_epoch"], 4, 5})
+    assert all(load_model(epochs / f"{e:03d}").info["epoch"] == e for e in kept)
+    config.epochs = 6
+    assert train(config)["epochs"] == 6                      # resumes from the last epoch kept
+    assert sorted(int(d.name) for d in epochs.iterdir()) == sorted({train_best(tmp_path / "run"), 5, 6})
+
+
+def train_best(run) -> int:
+    return json.loads((run / "metrics.json").read_text())["best_epoch"]
+
+
 def test_an_interrupted_run_resumes_to_the_same_model(songs, tmp_path):
     train(tiny_config(songs, tmp_path / "whole", 3))
     train(tiny_config(songs, tmp_path / "parts", 2))          # as if stopped after epoch 2

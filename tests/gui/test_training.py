@@ -8,6 +8,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from engine.model_folders import list_models, user_models_dir
+from gui.training import folder_size
 
 SEEDS = Path(__file__).resolve().parents[2] / "resources" / "seeds"
 TINY = ["--embedding-size", "8", "--hidden-size", "16", "--layers", "1", "--dropout", "0",
@@ -45,7 +46,9 @@ def test_training_a_folder_makes_a_model_the_continue_panel_offers(window, dialo
     dialog.folder.setText(str(music))
     dialog.name.setText("my seeds")
     epochs = []
+    chosen = window.panel.model_path()
     assert dialog.start()
+    assert dialog.job.args[dialog.job.args.index("--keep-epochs") + 1] == "3"   # the best and the last 3
     dialog.job.epoch_done.connect(epochs.append)
     with qtbot.waitSignal(dialog.job.finished_with, timeout=120_000) as done:
         pass
@@ -53,15 +56,19 @@ def test_training_a_folder_makes_a_model_the_continue_panel_offers(window, dialo
     folder = Path(done.args[0])
     assert folder == user_models_dir() / "my seeds" and (folder / "model.safetensors").is_file()
     assert [e["epoch"] for e in epochs] == [1, 2]
-    assert folder in list_models()
-    assert window.panel.model_path() == str(folder)            # selected for the next Continue
+    assert folder in list_models() and window.panel.model_box.findData(str(folder)) >= 0
+    assert window.panel.model_path() == chosen                 # offered, not switched to
+    assert "Use This Model" in dialog.status.text() and dialog.use_button.isDefault()
+    assert f"takes {folder_size(folder)}" in dialog.disk.text()
+    dialog.use_button.click()
+    assert window.panel.model_path() == str(folder)            # chosen for the next Continue
     assert len(ticks) > 10, "the window must keep turning while the model learns"
     from engine.checkpoint import load_model
     loaded = load_model(folder)
     assert loaded.name == "my seeds" and loaded.info["training"]["data"] == [str(music)]
     assert not loaded.model.config.pitch_memory                 # unless asked for: it continues faster
     assert loaded.model.config.controls                         # so Continue follows a phrase with it
-    assert "Done" in dialog.status.text() and dialog.use_button.isEnabled()
+    assert "Done" in dialog.status.text()
     assert not dialog.shown
 
 
@@ -83,6 +90,7 @@ def test_stop_ends_the_child_and_the_window_goes_on(window, dialog, music, qtbot
     monkeypatch.setattr("gui.training.SIZES", {"Tiny": TINY[:-6] + ["--epochs", "1000", "--transpose", "0"]})
     dialog.folder.setText(str(music))
     dialog.name.setText("stopped early")
+    chosen = window.panel.model_path()
     assert dialog.start()
     with qtbot.waitSignal(dialog.job.epoch_done, timeout=120_000):
         pass
@@ -90,7 +98,9 @@ def test_stop_ends_the_child_and_the_window_goes_on(window, dialog, music, qtbot
         dialog.stop_button.click()
     assert not dialog.is_training()
     assert stopped.args[0] == str(user_models_dir() / "stopped early")   # the finished epochs are kept
-    assert "Stopped" in dialog.status.text() and dialog.start_button.isEnabled()
+    assert "Stopped after" in dialog.status.text() and dialog.start_button.isEnabled()
+    assert window.panel.model_path() == chosen                 # a model of an epoch or two is only offered
+    assert dialog.use_button.isEnabled() and "Use This Model" in dialog.status.text()
     assert window.isVisible()
 
 
