@@ -45,7 +45,8 @@ def write_card(folder: str | Path, state: dict) -> Path:
         "## Training",
         f"- Command: `{training.get('command') or 'python main.py train ...'}`",
         f"- Epochs run: {state.get('epoch', len(history))}; " + _which_weights(info),
-        f"- Training time: {minutes:.1f} minutes on {training.get('device', 'unknown device')}",
+        f"- Training time: {minutes:.1f} minutes on {training.get('device', 'unknown device')}"
+        + (f", {training['processes']} processes (torchrun)" if training.get("processes", 1) > 1 else ""),
         f"- torch {training.get('torch')}, Python {training.get('python')}",
         "",
         "## Network",

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save
 
-from . import card
+from . import card, distributed
 from .atomic import atomic_write
 from .checkpoint import load_model, save_model
 from .corpus import load_corpus
@@ -283,12 +283,22 @@ def config_of_run(info: dict) -> TrainConfig:
 
 def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = False) -> dict:
     """Run (or resume) training; returns the final metrics. ``progress`` gets dict events."""
-    report = progress or (lambda event: None)
+    world = distributed.started_by_torchrun()
+    report = (progress or (lambda event: None)) if world.main else (lambda event: None)
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     if config.threads:
         torch.set_num_threads(config.threads)
-    device = pick_device(config.device)
+    device = distributed.device_for(world, pick_device(config.device))
+    distributed.join(world, device, config.batch_size)
+    try:
+        return _train(config, report, fresh, world, device, out)
+    finally:
+        distributed.leave(world)
+
+
+def _train(config: TrainConfig, report: Progress, fresh: bool, world: distributed.World, device: torch.device,
+           out: Path) -> dict:
     vocab = config.vocabulary()
 
     train_set, valid_set = training_and_validation(config, vocab, report)
@@ -310,6 +320,7 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
         report({"stage": "resumed", "epoch": state["epoch"]})
     elif config.init_from:
         _start_from(model, config.init_from)
+    learner = distributed.wrap(model, world, device)       # weights start the same in every process
     excerpts = excerpts_for(train_set, vocab, seed=config.seed)
     base_info = {"name": config.name or out.name, "grid": grid,
                  "training": {**asdict(config), "train_pieces": len(train_set.tokens),
@@ -317,6 +328,7 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
                               "train_tokens": train_set.token_count,
                               "valid_tokens": valid_set.token_count,
                               "device": _device_name(device),
+                              "processes": world.size,
                               "torch": torch.__version__, "python": platform.python_version()}}
 
     while state["epoch"] < config.epochs and state["bad_epochs"] < config.patience:
@@ -327,9 +339,11 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
         for group in optimizer.param_groups:
             group["lr"] = state["learning_rate"]
         started = time.perf_counter()
-        train_loss, train_acc = _train_epoch(model, optimizer, train_set, config, vocab, epoch, device, report)
+        train_loss, train_acc = _train_epoch(model, optimizer, train_set, config, vocab, epoch, device, report,
+                                             world, learner)
         valid = score_sequences(model, valid_set.tokens, vocab, device=device, grammar=config.grammar,
-                                metres=valid_set.metres) if valid_set.tokens else None
+                                metres=valid_set.metres) if valid_set.tokens and world.main else None
+        valid = distributed.from_main(world, valid)           # every process takes the same next step
         state["seconds"] += time.perf_counter() - started
         valid_loss = valid["nats_per_token"] if valid else train_loss
         row = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_acc,
@@ -340,15 +354,16 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
             row["bits_per_note"] = valid["nats"] / math.log(2) / valid_set.note_count
         state["history"].append(row)
         improved = record_epoch(state, epoch, valid_loss, config.lr_patience)
-        info = {**base_info, "epoch": epoch, "metrics": row}
-        save_model(out / "epochs" / f"{epoch:03d}", model, vocab, info)
-        if improved:
-            best_info = {**base_info, "epoch": epoch, "metrics": {**row, "best": True}}
-            save_model(out, model, vocab, best_info, excerpts)
-        _save_resume(out, optimizer, state, config)
-        _write_metrics(out, state)
-        card.write_card(out, state)
-        prune_epochs(out, config.keep_epochs, state["best_epoch"])
+        if world.main:
+            info = {**base_info, "epoch": epoch, "metrics": row}
+            save_model(out / "epochs" / f"{epoch:03d}", model, vocab, info)
+            if improved:
+                best_info = {**base_info, "epoch": epoch, "metrics": {**row, "best": True}}
+                save_model(out, model, vocab, best_info, excerpts)
+            _save_resume(out, optimizer, state, config)
+            _write_metrics(out, state)
+            card.write_card(out, state)
+            prune_epochs(out, config.keep_epochs, state["best_epoch"])
         report({"stage": "epoch", **row, "best_epoch": state["best_epoch"], "improved": improved})
     report({"stage": "done", "best_epoch": state["best_epoch"], "best_valid_loss": state["best_valid_loss"]})
     return {"best_epoch": state["best_epoch"], "best_valid_loss": state["best_valid_loss"],
@@ -383,19 +398,24 @@ def record_epoch(state: dict, epoch: int, valid_loss: float, lr_patience: int = 
     return improved
 
 
-def _train_epoch(model, optimizer, pieces, config, vocab, epoch, device, report):
+def _train_epoch(model, optimizer, pieces, config, vocab, epoch, device, report,
+                 world: distributed.World = distributed.World(), learner=None):
+    """One pass over the training lanes; with several processes, this one's share of them (the
+    gradients averaged by ``learner``, the model under DistributedDataParallel)."""
+    learner = learner or model
     model.train()
     torch.manual_seed(config.seed * 100_003 + epoch)          # dropout is the same on resume
     reads_more = needs_side_inputs(model.config)
     if reads_more and pieces.inputs is None:
         pieces.inputs = [stream_inputs(t, vocab, model.config, *metre) for t, metre in zip(pieces.tokens, pieces.metres)]
     stream, lane_length, side = epoch_lanes(pieces, config, vocab, epoch, pieces.inputs if reads_more else None)
-    side = {key: value[:-1].view(config.batch_size, lane_length, *value.shape[1:]) for key, value in side.items()}
-    lanes = stream[:-1].view(config.batch_size, lane_length)
-    targets = stream[1:].view(config.batch_size, lane_length)
+    mine = distributed.my_lanes(world, config.batch_size)
+    side = {key: value[:-1].view(config.batch_size, lane_length, *value.shape[1:])[mine] for key, value in side.items()}
+    lanes = stream[:-1].view(config.batch_size, lane_length)[mine]
+    targets = stream[1:].view(config.batch_size, lane_length)[mine]
     grammar = Grammar(vocab, device) if config.grammar else None
     if grammar is not None:
-        floors = torch.from_numpy(spelling_state(stream[:-1].numpy(), vocab)).view(config.batch_size, lane_length, 2)
+        floors = torch.from_numpy(spelling_state(stream[:-1].numpy(), vocab)).view(config.batch_size, lane_length, 2)[mine]
     hidden = None
     total_loss = total_correct = total_tokens = 0.0
     batches = math.ceil(lane_length / config.window)
@@ -406,7 +426,7 @@ def _train_epoch(model, optimizer, pieces, config, vocab, epoch, device, report)
         if hidden is not None:
             hidden = tuple(h.detach() for h in hidden)
         span = slice(b * config.window, (b + 1) * config.window)
-        logits, hidden = model(x, hidden, **model_arguments({k: v[:, span] for k, v in side.items()}, device))
+        logits, hidden = learner(x, hidden, **model_arguments({k: v[:, span] for k, v in side.items()}, device))
         if grammar is not None:
             f = floors[:, b * config.window:(b + 1) * config.window].to(device)
             logits = grammar.log_probs(logits, x, f)
@@ -423,6 +443,7 @@ def _train_epoch(model, optimizer, pieces, config, vocab, epoch, device, report)
         report({"stage": "batch", "epoch": epoch, "batch": b + 1, "batches": batches,
                 "loss": total_loss / total_tokens, "accuracy": total_correct / total_tokens,
                 "tokens_per_s": total_tokens / max(elapsed, 1e-9)})
+    total_loss, total_correct, total_tokens = distributed.summed(world, total_loss, total_correct, total_tokens)
     return total_loss / total_tokens, total_correct / total_tokens
 
 
