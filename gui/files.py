@@ -12,6 +12,8 @@ from engine.document import SUFFIX, Document, load_document, save_document
 from engine.errors import MusicFileError
 from engine.music_files import MUSIC_SUFFIXES, read_music
 
+from .counts import count
+
 OPEN_FILTER = (f"Music and Segue documents (*{SUFFIX} " + " ".join(f"*{s}" for s in MUSIC_SUFFIXES) + ");;"
                "MIDI files (*.mid *.midi);;Segue documents (*.segue);;All files (*)")
 AUTOSAVE_DELAY_MS = 3000
@@ -78,7 +80,13 @@ def set_phrase(window, phrase, path: Path | None, label: str, generated=None, se
         pitches = sorted(n.pitch for n in phrase.notes)
         window.view.center_on_pitch(pitches[len(pitches) // 2])
     window.view.horizontalScrollBar().setValue(0)
-    window.statusBar().showMessage(f"{label}: {len(phrase.notes)} notes, {phrase.bars:.1f} bars", 6000)
+    window.statusBar().showMessage(f"{label}: {size_of(phrase)}", 6000)
+
+
+def size_of(phrase) -> str:
+    """'12 notes, 4 bars', '1 note, 1.5 bars': whole bars without a decimal."""
+    bars = round(phrase.bars, 1)
+    return f"{count(len(phrase.notes), 'note')}, {count(int(bars) if bars.is_integer() else bars, 'bar')}"
 
 
 def _apply_settings(window, s: dict) -> None:
@@ -337,7 +345,7 @@ def offer_recovery(window) -> None:
         answer = QMessageBox.question(
             window, "Restore unsaved work?",
             f"Segue did not close properly last time. Restore the phrase it was editing "
-            f"({len(doc.phrase.notes)} notes)?", QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+            f"({count(len(doc.phrase.notes), 'note')})?", QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
         if answer == QMessageBox.Yes:
             set_phrase(window, doc.phrase, None, "Restored unsaved work", doc.generated, doc.settings, doc.locked)
             window.undo_stack.resetClean()

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from engine.model_folders import META, MODELS_DIR, PROJECT_ROOT, user_models_dir
 
+from .counts import count, counted_suffix
+
 # Network sizes offered in the dialog, as arguments of `main.py train`.
 SIZES = {
     "Small: learns in minutes, for a few dozen pieces": [
@@ -127,11 +129,11 @@ class TrainingJob(QObject):
         by_time = min(1.0, elapsed / max(self.minutes, 1e-9))
         if stage == "reading":
             total = max(1, event["total"])
-            self.progressed.emit(0.0, f"Reading your music: {event['done']} of {total} files")
+            self.progressed.emit(0.0, f"Reading your music: {event['done']} of {count(total, 'file')}")
         elif stage == "skipped":
             self._errors.append(f"Skipped {Path(event['path']).name}: {event['message']}")
         elif stage == "data":
-            self.progressed.emit(0.0, f"Learning from {event['train_pieces']} pieces "
+            self.progressed.emit(0.0, f"Learning from {count(event['train_pieces'], 'piece')} "
                                       f"({event['valid_pieces']} kept aside to check on)")
         elif stage == "resumed":
             self._epochs = event["epoch"]
@@ -201,7 +203,8 @@ class TrainDialog(QDialog):
         self.memory.setToolTip("The model also weighs each note by what was just played: repeated figures, "
                                "intervals from the bass and the melody.\nIt predicts music better, and "
                                "continues about 1.5 times more slowly.")
-        self.minutes = QSpinBox(minimum=1, maximum=24 * 60, value=30, suffix=" minutes")
+        self.minutes = QSpinBox(minimum=1, maximum=24 * 60, value=30)
+        counted_suffix(self.minutes, "minute")
         form = QFormLayout()
         form.addRow("Music to learn from", row)
         form.addRow("Model name", self.name)

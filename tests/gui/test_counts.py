@@ -17,3 +17,41 @@ def test_a_spin_box_suffix_agrees_with_its_value(qtbot):
     assert box.text() == "30 minutes"
     box.setValue(1)
     assert box.text() == "1 minute"
+
+
+def test_the_training_dialog_counts_minutes_files_and_pieces(window, qtbot):
+    from gui.training import TrainingJob
+    dialog = window.train_model()
+    dialog.minutes.setValue(1)
+    assert dialog.minutes.text() == "1 minute"
+    dialog.minutes.setValue(30)
+    assert dialog.minutes.text() == "30 minutes"
+    job = TrainingJob(["music"], "mine", 5, [], parent=dialog)
+    said = []
+    job.progressed.connect(lambda share, text: said.append(text))
+    job._report({"stage": "reading", "done": 1, "total": 1})
+    job._report({"stage": "reading", "done": 1, "total": 3})
+    job._report({"stage": "data", "train_pieces": 1, "valid_pieces": 1})
+    assert said[:2] == ["Reading your music: 1 of 1 file", "Reading your music: 1 of 3 files"]
+    assert said[2].startswith("Learning from 1 piece (")
+
+
+def test_an_opened_phrase_is_counted_in_notes_and_bars(window):
+    from engine.phrase import Note, Phrase
+    from gui.files import set_phrase, size_of
+    assert size_of(Phrase((Note(60, 0, 16),))) == "1 note, 1 bar"
+    assert size_of(Phrase((Note(60, 0, 4), Note(64, 20, 4)))) == "2 notes, 1.5 bars"
+    set_phrase(window, Phrase((Note(60, 0, 32),)), None, "Seed")
+    assert window.statusBar().currentMessage() == "Seed: 1 note, 2 bars"
+
+
+def test_the_recovery_question_counts_its_notes(window, monkeypatch):
+    from engine.document import Document, save_document
+    from engine.phrase import Note, Phrase
+    from gui import files
+    files.autosave_dir().mkdir(parents=True, exist_ok=True)
+    save_document(Document(Phrase((Note(60, 0, 4),))), files.autosave_dir() / "autosave-999999999.segue")
+    asked = []
+    monkeypatch.setattr("gui.files.QMessageBox.question", lambda *a, **k: asked.append(a[2]) or files.QMessageBox.No)
+    files.offer_recovery(window)
+    assert asked and asked[0].endswith("(1 note)?")
