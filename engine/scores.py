@@ -15,25 +15,26 @@ from .phrase import DEFAULT_VELOCITY, Note, Phrase
 
 
 def read_score(path: str | Path, steps_per_quarter: int = 4) -> Phrase:
-    """The notes of a score file as a phrase on a grid of ``steps_per_quarter``."""
+    """The notes of a score file as a phrase on a grid of ``steps_per_quarter``.
+
+    The file is read within the limits of ``engine.score_files`` and never through music21's
+    pickle cache."""
     import music21
+
+    from .score_files import parse_score_file
 
     path = Path(path)
     if not path.is_file():
         raise MusicFileError(path, "the file does not exist")
-    if path.stat().st_size == 0:
-        raise MusicFileError(path, "the file is empty")
-    try:
-        parsed = music21.converter.parse(str(path))
-    except Exception as err:      # music21 raises many kinds of error for malformed scores
-        kind = {".abc": "ABC", ".krn": "Humdrum"}.get(path.suffix.lower(), "MusicXML")
-        detail = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
-        raise MusicFileError(path, f"this {kind} score cannot be read ({detail})") from None
+    parsed = parse_score_file(path)
     if isinstance(parsed, music21.stream.Opus):
         if not parsed.scores:
             raise MusicFileError(path, "the file holds no tunes")
         parsed = parsed.scores[0]
-    phrase = score_to_phrase(parsed, steps_per_quarter)
+    try:
+        phrase = score_to_phrase(parsed, steps_per_quarter)
+    except (ValueError, ArithmeticError, TypeError, AttributeError) as err:   # NaN or absurd values
+        raise MusicFileError(path, f"the score holds a value Segue cannot place ({err})") from None
     if not phrase.notes:
         raise MusicFileError(path, "has no notes")
     return phrase

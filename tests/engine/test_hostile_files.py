@@ -1,0 +1,254 @@
+"""Files built to hurt: each is refused with one ``MusicFileError`` naming the file and the limit it
+passed, or read sensibly; nothing outside the file is read, run or written.
+
+``benchmarks/hostile_files.py`` runs the larger cases, each in a process of its own with time and
+memory limits.
+"""
+
+import io
+import pickle
+import re
+import time
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from engine.errors import MusicFileError
+from engine.music_files import read_music
+from engine.score_files import MAX_ABC_BARS, MAX_MXL_MEMBERS, MAX_PART_BARS, MAX_XML_BYTES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def musicxml(measures: int = 1, notes: str = "", doctype: str = "") -> str:
+    note = notes or "<note><pitch><step>C</step><octave>4</octave></pitch><duration>1</duration><type>quarter</type></note>"
+    bars = "".join(f'<measure number="{i + 1}">'
+                   + ("<attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type>"
+                      "</time></attributes>" if i == 0 else "") + note + "</measure>" for i in range(measures))
+    return (f'<?xml version="1.0" encoding="UTF-8"?>{doctype}<score-partwise version="3.1"><part-list>'
+            f'<score-part id="P1"><part-name>P</part-name></score-part></part-list>'
+            f'<part id="P1">{bars}</part></score-partwise>')
+
+
+def mxl(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+CONTAINER = (b'<?xml version="1.0"?><container><rootfiles><rootfile full-path="score.xml"/>'
+             b'</rootfiles></container>')
+
+
+# -- music21's pickle cache ------------------------------------------------------------------------
+
+class _Planted:
+    """Unpickling this touches a marker file: proof that a pickle was loaded."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+@pytest.mark.parametrize("name, text", [
+    ("tune.abc", "X:1\nT:Scale\nM:3/4\nL:1/4\nK:C\nC D E | F G A |\n"),
+    ("score.musicxml", musicxml(2)),
+    ("score.mxl", None),
+], ids=["abc", "musicxml", "mxl"])
+def test_music21_never_loads_or_writes_a_cached_pickle(tmp_path, monkeypatch, name, text):
+    from music21 import converter, environment
+
+    scratch = tmp_path / "music21-scratch"            # where music21 keeps its parse cache
+    scratch.mkdir()
+    monkeypatch.setattr(environment.Environment, "getRootTempDir", lambda self: scratch)
+    path = tmp_path / name
+    if text is None:
+        path.write_bytes(mxl({"META-INF/container.xml": CONTAINER, "score.xml": musicxml(2).encode()}))
+    else:
+        path.write_text(text)
+    marker = tmp_path / "the-pickle-ran"
+    planted = converter.PickleFilter(path).getPickleFp(scratch, zipType="gz")
+    planted.write_bytes(zlib.compress(pickle.dumps(_Planted(marker))))   # newer than the file
+
+    phrase = read_music(path)
+
+    assert phrase.notes and not marker.exists()
+    assert sorted(p.name for p in scratch.iterdir()) == [planted.name]    # nothing written there
+
+
+def test_no_segue_code_parses_through_music21s_cache():
+    """Only ``engine/score_files.py`` hands music21 anything to parse, and never a path."""
+    callers = []
+    for source in [*ROOT.joinpath("engine").glob("*.py"), *ROOT.joinpath("gui").glob("*.py"), ROOT / "main.py"]:
+        text = source.read_text(encoding="utf-8")
+        if re.search(r"converter\.parse\w*\(|\.parseFile\(|\.parseURL\(|corpus\.parse\(", text):
+            callers.append(source.name)
+    assert callers == []
+
+
+# -- XML -------------------------------------------------------------------------------------------
+
+LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE score-partwise [
+ <!ENTITY a "aaaaaaaaaa">
+ <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+ <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+ <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">
+ <!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">
+ <!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">
+ <!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;">
+ <!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;">
+]>
+<score-partwise><part-list><score-part id="P1"><part-name>&h;</part-name></score-part></part-list>
+<part id="P1"/></score-partwise>"""
+
+
+def test_billion_laughs_is_refused_before_any_expansion(tmp_path):
+    path = tmp_path / "laughs.musicxml"
+    path.write_text(LAUGHS)
+    started = time.perf_counter()
+    with pytest.raises(MusicFileError, match=r"laughs.musicxml: .*declares XML entities"):
+        read_music(path)
+    assert time.perf_counter() - started < 2
+
+
+@pytest.mark.parametrize("declaration", [
+    '<!ENTITY secret SYSTEM "file:///etc/passwd">',
+    '<!ENTITY secret SYSTEM "http://127.0.0.1:9/secret">',
+    '<!ENTITY % remote SYSTEM "http://127.0.0.1:9/evil.dtd"> %remote;',
+])
+def test_external_entities_are_refused(tmp_path, declaration):
+    path = tmp_path / "external.musicxml"
+    text = musicxml(1, doctype=f"<!DOCTYPE score-partwise [ {declaration} ]>")
+    path.write_text(text.replace("<part-name>P</part-name>", "<part-name>&secret;</part-name>")
+                    if "secret" in declaration else text)
+    with pytest.raises(MusicFileError, match=r"external.musicxml: .*(entit)"):
+        read_music(path)
+
+
+def test_the_usual_musicxml_doctype_is_read_and_never_fetched(tmp_path):
+    doctype = ('<!DOCTYPE score-partwise PUBLIC "-//Recordare//DTD MusicXML 3.1 Partwise//EN" '
+               '"http://127.0.0.1:9/partwise.dtd">')
+    path = tmp_path / "usual.musicxml"
+    path.write_text(musicxml(2, doctype=doctype))
+    assert len(read_music(path).notes) == 2
+
+
+def test_deeply_nested_xml_is_refused(tmp_path):
+    path = tmp_path / "deep.musicxml"
+    path.write_text(musicxml(1).replace("<part-name>P</part-name>",
+                                        "<part-name>" + "<x>" * 100_000 + "</x>" * 100_000 + "</part-name>"))
+    with pytest.raises(MusicFileError, match=r"deep.musicxml: the XML nests elements more than 64 deep"):
+        read_music(path)
+
+
+def test_a_part_with_too_many_bars_is_refused_quickly(tmp_path):
+    path = tmp_path / "long.musicxml"
+    path.write_text(musicxml(MAX_PART_BARS + 1))
+    started = time.perf_counter()
+    with pytest.raises(MusicFileError, match=r"long.musicxml: a part of the score has more than 1,500 bars"):
+        read_music(path)
+    assert time.perf_counter() - started < 5
+
+
+def test_a_nan_alter_is_a_music_file_error(tmp_path):
+    path = tmp_path / "nan.musicxml"
+    path.write_text(musicxml(1, notes="<note><pitch><step>C</step><alter>NaN</alter><octave>4</octave></pitch>"
+                                      "<duration>1</duration><type>quarter</type></note>"))
+    with pytest.raises(MusicFileError, match="nan.musicxml"):
+        read_music(path)
+
+
+# -- .mxl ------------------------------------------------------------------------------------------
+
+def test_mxl_reads_the_score_its_container_names(tmp_path):
+    path = tmp_path / "fine.mxl"
+    path.write_bytes(mxl({"META-INF/container.xml": CONTAINER, "other.xml": b"<nothing/>",
+                          "score.xml": musicxml(3).encode()}))
+    assert len(read_music(path).notes) == 3
+
+
+def test_mxl_bomb_is_refused_by_its_unpacked_size(tmp_path):
+    path = tmp_path / "bomb.mxl"
+    huge = musicxml(1).replace("<part-name>P</part-name>", "<part-name>" + " " * (MAX_XML_BYTES + 10) + "</part-name>")
+    path.write_bytes(mxl({"META-INF/container.xml": CONTAINER, "score.xml": huge.encode()}))
+    assert path.stat().st_size < 100_000
+    with pytest.raises(MusicFileError, match=r"bomb.mxl: the score inside the archive unpacks to more than 32 MB"):
+        read_music(path)
+
+
+def test_mxl_with_many_members_is_refused(tmp_path):
+    path = tmp_path / "many.mxl"
+    members = {f"page{i}.png": b"" for i in range(MAX_MXL_MEMBERS + 1)}
+    path.write_bytes(mxl({"score.xml": musicxml(1).encode(), **members}))
+    with pytest.raises(MusicFileError, match=r"many.mxl: the archive holds 102 files, more than the 100"):
+        read_music(path)
+
+
+@pytest.mark.parametrize("member", ["../../escaped.xml", "/etc/escaped.xml", "..\\escaped.xml"])
+def test_mxl_zip_slip_is_refused_and_nothing_is_written(tmp_path, member):
+    folder = tmp_path / "inside"
+    folder.mkdir()
+    path = folder / "slip.mxl"
+    path.write_bytes(mxl({"score.xml": musicxml(1).encode(), member: musicxml(1).encode()}))
+    with pytest.raises(MusicFileError, match=r"slip.mxl: the archive holds a file outside its own folder"):
+        read_music(path)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["inside", "slip.mxl"]
+
+
+def test_a_damaged_mxl_is_a_music_file_error(tmp_path):
+    path = tmp_path / "broken.mxl"
+    path.write_bytes(mxl({"score.xml": musicxml(1).encode()})[:60])
+    with pytest.raises(MusicFileError, match=r"broken.mxl: this .mxl archive is damaged"):
+        read_music(path)
+
+
+# -- ABC and Humdrum -------------------------------------------------------------------------------
+
+def test_abc_with_many_tunes_reads_only_the_first_quickly(tmp_path):
+    path = tmp_path / "book.abc"
+    tunes = [f"X:{i}\nT:Tune {i}\nM:4/4\nL:1/8\nK:G\n" + "GABc dedB|" * 16 + "\n\n" for i in range(1, 3000)]
+    path.write_text("".join(tunes))
+    assert path.stat().st_size > 500_000
+    started = time.perf_counter()
+    phrase = read_music(path)
+    assert len(phrase.notes) == 16 * 8
+    assert time.perf_counter() - started < 10
+
+
+def test_abc_tune_with_too_many_bars_is_refused_at_once(tmp_path):
+    path = tmp_path / "endless.abc"
+    path.write_text("X:1\nT:Endless\nM:4/4\nL:1/4\nK:C\n" + "C D E F |\n" * (MAX_ABC_BARS + 1))
+    started = time.perf_counter()
+    with pytest.raises(MusicFileError, match=r"endless.abc: the first tune has more than 1,000 bars"):
+        read_music(path)
+    assert time.perf_counter() - started < 2
+
+
+def test_a_long_abc_tune_within_the_limit_reads_in_reasonable_time(tmp_path):
+    path = tmp_path / "long.abc"
+    path.write_text("X:1\nT:Long\nM:4/4\nL:1/4\nK:C\n" + "C D E F |\n" * 400)
+    started = time.perf_counter()
+    assert len(read_music(path).notes) == 1600
+    assert time.perf_counter() - started < 20       # music21's beaming alone took 6 s of this
+
+
+def test_huge_abc_file_is_refused_without_reading_it_all(tmp_path):
+    path = tmp_path / "huge.abc"
+    path.write_text("X:1\nK:C\n" + "C" * (5 * 2**20))
+    with pytest.raises(MusicFileError, match=r"huge.abc: the file is larger than 4 MB"):
+        read_music(path)
+
+
+def test_huge_score_file_is_refused_by_its_size(tmp_path):
+    path = tmp_path / "huge.musicxml"
+    with open(path, "wb") as f:
+        f.truncate(33 * 2**20)
+    with pytest.raises(MusicFileError, match=r"huge.musicxml: the file is larger than 32 MB"):
+        read_music(path)
