@@ -112,7 +112,10 @@ def command_parser() -> argparse.ArgumentParser:
                        help="random transposition range in semitones")
     train.add_argument("--seed", type=int, default=0, metavar="N",
                        help="random seed for the split, the shuffling and the first weights")
-    train.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    train.add_argument("--device", default="auto",
+                       help="auto (a CUDA GPU when there is one, else the CPU), cpu, cuda or cuda:N")
+    train.add_argument("--bf16", action="store_true",
+                       help="mixed precision on a CUDA GPU: the network's products in bfloat16")
     train.add_argument("--threads", type=int, default=0, metavar="N", help="CPU threads (0: as many as torch chooses)")
     train.add_argument("--keep-epochs", type=int, default=0, metavar="N",
                        help="keep only the best epoch and the last N in epochs/, deleting the others as "

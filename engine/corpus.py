@@ -1,7 +1,7 @@
 """A folder of music read into phrases: every core at work, results cached, bad files listed.
 
-Paths may be files, folders (searched recursively for music files) or a Boulanger-Lewandowski
-pickle with its split, ``FILE.pickle:train``. A file that cannot be read is listed in
+Paths may be files, folders (searched recursively for music files), text files listing music
+files one a line (``.txt``) or a Boulanger-Lewandowski pickle with its split, ``FILE.pickle:train``. A file that cannot be read is listed in
 ``Corpus.skipped`` with the reason and never stops the rest.
 """
 
@@ -48,11 +48,36 @@ def music_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[str], lis
         path = Path(text).expanduser()
         if path.is_dir():
             files += sorted(p for p in path.rglob("*") if p.suffix.lower() in MUSIC_SUFFIXES and p.is_file())
+        elif path.is_file() and path.suffix.lower() == ".txt":
+            listed, unlisted = listed_files(path)
+            files += listed
+            missing += unlisted
         elif path.is_file():
             files.append(path)
         else:
             missing.append((text, "no such file or folder"))
     return files, pickles, missing
+
+
+def listed_files(listing: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The music files a text file lists, one path a line (relative to the list's own folder;
+    blank lines and lines starting with # are skipped), and the listed paths that are not there."""
+    try:
+        lines = listing.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        return [], [(str(listing), f"could not be read as a list of files ({err})")]
+    files, missing = [], []
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        path = Path(line).expanduser()
+        path = path if path.is_absolute() else listing.parent / path
+        if path.is_file():
+            files.append(path)
+        else:
+            missing.append((line, f"listed in {listing.name}, but no such file"))
+    return files, missing
 
 
 def _cache_key(path: Path, steps_per_quarter: int) -> str:

@@ -74,6 +74,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     threads: int = 0                                # 0: torch's default
+    bf16: bool = False                              # mixed precision: the network's products in bfloat16
     credit: str = ""
     command: str = ""
     grammar: bool = True                            # softmax over the tokens the spelling rules allow
@@ -221,11 +222,20 @@ def epoch_lanes(pieces: Pieces, config: TrainConfig, vocab: Vocabulary, epoch: i
 
 
 def pick_device(name: str) -> torch.device:
+    """auto (a CUDA GPU when there is one, else the CPU), cpu, cuda or cuda:N."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("--device cuda was asked for, but no CUDA device is available")
-    return torch.device(name)
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "cuda" or (name.startswith("cuda:") and name[5:].isdigit()):
+        if not torch.cuda.is_available():
+            raise ValueError(f"--device {name} was asked for, but no CUDA device is available on this machine "
+                             f"(use --device cpu, or auto)")
+        index = int(name[5:]) if ":" in name else 0
+        if index >= torch.cuda.device_count():
+            raise ValueError(f"--device {name}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+        return torch.device(name)
+    raise ValueError(f"--device must be auto, cpu, cuda or cuda:N, not '{name}'")
 
 
 def excerpts_for(pieces: Pieces, vocab: Vocabulary, count: int = 64, bars: int = 4,
@@ -290,6 +300,8 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
     if config.threads:
         torch.set_num_threads(config.threads)
     device = distributed.device_for(world, pick_device(config.device))
+    if config.bf16 and device.type != "cuda":
+        raise ValueError("--bf16 trains in mixed precision on a CUDA GPU; on the CPU train without it")
     distributed.join(world, device, config.batch_size)
     try:
         return _train(config, report, fresh, world, device, out)
@@ -426,7 +438,9 @@ def _train_epoch(model, optimizer, pieces, config, vocab, epoch, device, report,
         if hidden is not None:
             hidden = tuple(h.detach() for h in hidden)
         span = slice(b * config.window, (b + 1) * config.window)
-        logits, hidden = learner(x, hidden, **model_arguments({k: v[:, span] for k, v in side.items()}, device))
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.bf16):
+            logits, hidden = learner(x, hidden, **model_arguments({k: v[:, span] for k, v in side.items()}, device))
+        logits = logits.float()                                  # the softmax and its loss in full precision
         if grammar is not None:
             f = floors[:, b * config.window:(b + 1) * config.window].to(device)
             logits = grammar.log_probs(logits, x, f)

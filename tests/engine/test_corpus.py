@@ -59,3 +59,12 @@ def test_pickle_split_syntax(bl_data, tmp_path):
 def test_the_whole_piano_collection_reads_without_a_skip(piano_midi, tmp_path):
     corpus = load_corpus([piano_midi], cache_dir=tmp_path / "cache")
     assert len(corpus.pieces) == 265 and not corpus.skipped
+
+
+def test_a_text_file_lists_the_pieces_to_read(folder, tmp_path):
+    listing = folder / "chosen.txt"
+    listing.write_text("# two pieces and one that is gone\npiece1.mid\n\n" + str(folder / "inner" / "deep.midi")
+                       + "\nmissing.mid\n")
+    corpus = load_corpus([listing, folder / "piece3.mid"], cache_dir=tmp_path / "cache", workers=1)
+    assert [p.name.split("/")[-1] for p in corpus.pieces] == ["piece1.mid", "deep.midi", "piece3.mid"]
+    assert corpus.skipped == [("missing.mid", "listed in chosen.txt, but no such file")]

@@ -127,3 +127,19 @@ def test_without_torchrun_training_is_one_process():
     world = distributed.started_by_torchrun() if "WORLD_SIZE" not in os.environ else distributed.World()
     assert world == distributed.World() and world.main and not world.shared
     assert distributed.my_lanes(distributed.World(1, 4), 8) == slice(2, 4)
+
+
+@pytest.mark.parametrize("device, problem", [
+    ("tpu", "--device must be auto, cpu, cuda or cuda:N, not 'tpu'"),
+    ("cuda:x", "--device must be auto, cpu, cuda or cuda:N"),
+])
+def test_a_device_segue_does_not_know_is_named(device, problem):
+    from engine.train import pick_device
+    with pytest.raises(ValueError, match=problem.replace("(", r"\(").replace(")", r"\)")):
+        pick_device(device)
+
+
+def test_mixed_precision_on_the_cpu_is_refused_in_one_line(songs, tmp_path):
+    result = run(train_command(songs, tmp_path / "bf16", extra=("--bf16",)))
+    assert result.returncode == 2
+    assert "--bf16 trains in mixed precision on a CUDA GPU" in result.stderr and "Traceback" not in result.stderr
