@@ -168,7 +168,8 @@ def test_an_output_segue_cannot_write_is_refused_before_anything_is_written(tiny
 def test_help_lists_the_commands_in_its_usage(capsys):
     assert exit_code(["--help"]) == 0
     usage = capsys.readouterr().out.split("\n\n")[0]
-    assert "{train,continue,fill,evaluate,average}" in usage and "FILE" in usage
+    assert "{" + ",".join(main.COMMANDS) + "}" in usage and "FILE" in usage
+    assert {"train", "continue", "fill", "evaluate", "average"} <= set(main.COMMANDS)
 
 
 def test_every_option_says_what_it_does_and_its_default():
