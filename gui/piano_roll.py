@@ -15,6 +15,7 @@ from engine.phrase import Note
 
 from . import theme
 from .coords import RollGeometry, is_black_key
+from .painting import never_raises
 from .phrase_model import PhraseModel
 
 
@@ -201,6 +202,7 @@ class PianoRollView(QAbstractScrollArea):
             self.tool.double_click(self, event)
 
     # -- painting ------------------------------------------------------------------------------
+    @never_raises
     def paintEvent(self, event):
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.Antialiasing, False)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QWidget
 
 from . import theme
 from .coords import is_black_key, note_name
+from .painting import never_raises
 
 KEYBOARD_WIDTH = 64
 RULER_HEIGHT = 26
@@ -27,6 +28,7 @@ class Keyboard(QWidget):
     def mousePressEvent(self, event):
         self.keyPressed.emit(self.view.pitch_at(event.position().y()))
 
+    @never_raises
     def paintEvent(self, event):
         painter = QPainter(self)
         geo = self.view.geo
@@ -85,6 +87,7 @@ class Ruler(QWidget):
     def mouseDoubleClickEvent(self, event):
         self.loopChanged.emit(None)
 
+    @never_raises
     def paintEvent(self, event):
         painter = QPainter(self)
         painter.fillRect(self.rect(), theme.RULER_BG)

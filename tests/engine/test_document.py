@@ -48,7 +48,7 @@ def test_a_tempo_map_and_key_signatures_are_kept_and_older_documents_open_withou
     ('{"hello": 1}', "not a Segue document"),
     ('{"format": "segue-document", "version": 7}', "version 7"),
     ('{"format": "segue-document", "version": 1, "notes": [[200, 0, 1, 80]], "grid": {"steps_per_quarter": 4},'
-     ' "tempo_bpm": 120, "time_signature": [4, 4]}', "notes are damaged"),
+     ' "tempo_bpm": 120, "time_signature": [4, 4]}', "note 1's pitch 200 is outside 0-127"),
 ])
 def test_damaged_documents_say_what_is_wrong(tmp_path, content, words):
     path = tmp_path / "bad.segue"

@@ -252,3 +252,79 @@ def test_huge_score_file_is_refused_by_its_size(tmp_path):
         f.truncate(33 * 2**20)
     with pytest.raises(MusicFileError, match=r"huge.musicxml: the file is larger than 32 MB"):
         read_music(path)
+
+
+# -- .segue documents ------------------------------------------------------------------------------
+
+def document(**fields) -> str:
+    data = {"format": "segue-document", "version": 1, "grid": {"steps_per_quarter": 4}, "tempo_bpm": 120,
+            "time_signature": [4, 4], "end": 16, "notes": [[60, 0, 4, 80, 0]], "settings": {}}
+    data.update(fields)
+    import json
+    return json.dumps(data)
+
+
+HOSTILE_DOCUMENTS = [
+    (document(time_signature=[3.5, 4]), "the time signature must be two whole numbers, not [3.5, 4]"),
+    (document(time_signature=[4]), "the time signature must be two whole numbers"),
+    (document(time_signature=[1000, 4]), "the time signature's numerator 1000 is outside 1-255"),
+    (document(time_signature=[4, 3]), "denominator 3 is not a power of two"),
+    (document(time_signature=[4, 2**40]), "denominator 1099511627776 is outside 1-64"),
+    (document(tempo_bpm="fast"), 'the tempo must be a number from 3.57628 to 1000, not "fast"'),
+    (document(tempo_bpm=-5), "the tempo must be a number"),
+    (document().replace('"tempo_bpm": 120', '"tempo_bpm": NaN'), "the tempo must be a number"),
+    (document().replace('"tempo_bpm": 120', '"tempo_bpm": 1e999'), "the tempo must be a number"),
+    (document(grid={"steps_per_quarter": 10**9}), "the grid (steps per quarter) 1000000000 is outside 1-96"),
+    (document(grid={"steps_per_quarter": 0}), "the grid (steps per quarter) 0 is outside 1-96"),
+    (document(grid=4), "the grid must be an object"),
+    (document(end=10**30), "the end 1000000000000000000000000000000 is outside"),
+    (document(notes=[[60, -1, 4, 80]]), "note 1's start -1 is outside 0-1,048,575"),
+    (document(notes=[[60, 10**30, 4, 80]]), "note 1's start 1000000000000000000000000000000 is outside"),
+    (document(notes=[[60, 0, 10**30, 80]]), "note 1's duration 1000000000000000000000000000000 is outside"),
+    (document(notes=[[60, 2**20 - 2, 8, 80]]), "note 1's duration 8 is outside 1-2"),
+    (document(notes=[[60, 0, 4, 80], [61.5, 0, 4, 80]]), "note 2's pitch must be a whole number, not 61.5"),
+    (document(notes=[[True, 0, 4, 80]]), "note 1's pitch must be a whole number, not True"),
+    (document(notes=[[60, 0, 4, 80, 7]]), "note 1's generated flag must be 0 or 1, not 7"),
+    (document(notes=[[60, 0, "4", 80]]), "note 1's duration must be a whole number, not \"4\""),
+    (document(notes=[[60, 0, 4]]), "note 1 must be a list of 4 to 6 numbers"),
+    (document(notes={"60": 1}), "the notes must be a list"),
+    (document(notes=[[60, i, 1, 80] for i in range(100_001)]),
+     "the notes number 100,001, more than the 100,000 Segue reads"),
+    (document(tempo_changes=[[0, 90]]), "tempo change 1's step 0 is outside"),
+    (document(key_signatures=[[0, "H#"]]), "key signature 1 must be [step, key]"),
+    (document().replace('"end": 16', '"end": ' + "9" * 5000), "the document is damaged"),
+    (document().replace('"settings": {}', '"settings": ' + "[" * 100_000 + "]" * 100_000),
+     "nests lists or objects too deeply"),
+    (document(version=10**30), "document version 1000000000000000000000000000000 is not supported"),
+]
+
+
+@pytest.mark.parametrize("text, words", HOSTILE_DOCUMENTS, ids=[words[:50] for _, words in HOSTILE_DOCUMENTS])
+def test_hostile_documents_are_refused_with_the_file_and_field(tmp_path, text, words):
+    from engine.document import load_document
+
+    path = tmp_path / "bad.segue"
+    path.write_text(text)
+    with pytest.raises(MusicFileError) as caught:
+        load_document(path)
+    assert str(caught.value).startswith("bad.segue: ")
+    assert words in str(caught.value)
+
+
+def test_a_huge_document_is_refused_without_reading_it(tmp_path):
+    from engine.document import load_document
+
+    path = tmp_path / "huge.segue"
+    with open(path, "wb") as f:
+        f.truncate(33 * 2**20)
+    with pytest.raises(MusicFileError, match=r"huge.segue: the document is larger than 32 MB"):
+        load_document(path)
+
+
+def test_settings_out_of_range_are_left_out_and_the_document_opens(tmp_path):
+    from engine.document import load_document
+
+    path = tmp_path / "odd-settings.segue"
+    path.write_text(document(settings={"bars": 10**30, "seed": -2**40, "temperature": 1e999, "model": ["x"],
+                                       "density": {"deep": {"deeper": 1}}, "variations": 3, "key": "D minor"}))
+    assert load_document(path).settings == {"variations": 3, "key": "D minor"}
