@@ -22,7 +22,7 @@ from .errors import MusicFileError
 from .music_files import MUSIC_SUFFIXES, read_music
 from .phrase import Note, Phrase
 
-READER_VERSION = 2            # bump when a reader change alters what a file reads as
+READER_VERSION = 3            # bump when a reader change alters what a file reads as
 
 
 @dataclass
