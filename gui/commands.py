@@ -108,3 +108,31 @@ class Continue(QUndoCommand):
         self.index = index
         self.ids = self.model.insert((None, n, True) for n in self.variations[self.index])
         self.model.select(self.ids)
+
+
+class ChangeTimeSignature(QUndoCommand):
+    """A new time signature for the phrase: the bar lines move, the notes keep their times."""
+
+    def __init__(self, model: PhraseModel, signature: tuple[int, int]):
+        super().__init__("Time signature {}/{}".format(*signature))
+        self.model, self.after, self.before = model, tuple(signature), model.time_signature
+
+    def redo(self):
+        self.model.set_time_signature(self.after)
+
+    def undo(self):
+        self.model.set_time_signature(self.before)
+
+
+class ChangeKeySignatures(QUndoCommand):
+    """New key signatures, as (step, key) pairs ('Eb', 'F#m'); none at all means the key is estimated."""
+
+    def __init__(self, model: PhraseModel, keys: tuple, text: str = "Key"):
+        super().__init__(text)
+        self.model, self.after, self.before = model, tuple(keys), model.key_signatures
+
+    def redo(self):
+        self.model.set_key_signatures(self.after)
+
+    def undo(self):
+        self.model.set_key_signatures(self.before)

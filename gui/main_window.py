@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self):
         a, bar = self.actions_, self.menuBar()
         menu = bar.addMenu("&File")
-        for key in ("new", "open", None, "save", "save_as", "export", "export_score", None, "quit"):
+        for key in ("new", "open", None, "save", "save_as", "export", "export_score", "export_audio", None, "quit"):
             menu.addSeparator() if key is None else menu.addAction(a[key])
         menu = bar.addMenu("&Edit")
         for key in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", "select_all", None,
@@ -347,7 +347,9 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, "About Segue",
                           "<b>Segue</b><br>Draw or open a phrase, press Continue, and an LSTM writes what "
                           "comes next in the style it learned.<br><br>The bundled model learned from the "
-                          "piano-midi.de collection (Bernd Krueger, CC BY-SA 3.0 DE).")
+                          "piano-midi.de collection (Bernd Krueger, CC BY-SA 3.0 DE).<br><br>The piano is "
+                          "the Acoustic Grand Piano of the Fluid R3 SoundFont, Copyright (c) 2000-2002, 2008 "
+                          "Frank Wen, released under the MIT licence (resources/piano-LICENSE.txt).")
 
     def export_score(self, path=None):
         return files.export_score(self, path)
@@ -402,6 +404,9 @@ class MainWindow(QMainWindow):
         if self.job is not None:
             self.job.cancel()
             self.job.wait(3000)
+        if getattr(self, "audio_export_job", None) is not None:
+            self.audio_export_job.cancel()       # the half-written file is removed
+            self.audio_export_job.wait(3000)
         if getattr(self, "_preload", None) is not None:
             self._preload.wait()                 # a thread must not outlive its window
         if self.train_dialog is not None:

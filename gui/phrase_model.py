@@ -166,6 +166,18 @@ class PhraseModel(QObject):
         self.selectionChanged.emit()
         self.phraseReplaced.emit()
 
+    def set_time_signature(self, signature: tuple[int, int]) -> None:
+        """A new metre: bar lines move, the notes stay where they are in time."""
+        if tuple(signature) != self.time_signature:
+            self.time_signature = tuple(signature)
+            self.settingsChanged.emit()
+
+    def set_key_signatures(self, keys: tuple) -> None:
+        """The key signatures as (step, key) pairs, a key named as MIDI files name it ('Eb', 'F#m')."""
+        if tuple(keys) != self.key_signatures:
+            self.key_signatures = tuple(keys)
+            self.settingsChanged.emit()
+
     def set_tempo(self, bpm: float) -> None:
         if bpm != self.tempo_bpm:
             self.tempo_bpm = bpm
