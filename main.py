@@ -6,6 +6,7 @@
     python main.py fill IN.mid -o OUT.mid --from-bar A --to-bar B
     python main.py evaluate --data PATH... [--model NAME] [--split valid] [--json]
     python main.py average RUN --window N --out FOLDER
+    python main.py render IN.mid -o OUT.wav|OUT.flac
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ COMMANDS = {
     "fill": "rewrite some bars so they lead into the music after them",
     "evaluate": "how well a model predicts music: NLL per token/step",
     "average": "one model from the average of a run's best few consecutive epochs",
+    "render": "play a MIDI file or score on the built-in piano into a WAV or FLAC file",
 }
 USAGE = "segue [-h] [FILE]\n       segue {" + ",".join(COMMANDS) + "} ... (segue COMMAND -h for its options)"
 
@@ -200,6 +202,11 @@ def command_parser() -> argparse.ArgumentParser:
     avg.add_argument("--window", type=int, default=5, metavar="N", help="how many consecutive epochs to average")
     avg.add_argument("--out", required=True, metavar="FOLDER", help="the model folder to write")
     avg.add_argument("--json", action="store_true", help="print one JSON object")
+
+    render = sub.add_parser("render", help=COMMANDS["render"])
+    render.add_argument("input", metavar="IN.mid", help="the music to play: a MIDI or score file")
+    render.add_argument("-o", "--output", required=True, metavar="OUT.wav",
+                        help="audio file to write: WAV (.wav) or FLAC (.flac), 16-bit stereo, 44.1 kHz")
     return parser
 
 
@@ -209,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         args = command_parser().parse_args(argv)
         from engine import cli
         job = {"train": cli.train_command, "continue": cli.continue_command, "fill": cli.fill_command,
-               "evaluate": cli.evaluate_command, "average": cli.average_command}[args.command]
+               "evaluate": cli.evaluate_command, "average": cli.average_command,
+               "render": cli.render_command}[args.command]
         return job(args)
     window = OneLineParser(prog="segue", usage=USAGE, description="Segue: continue your phrase with an LSTM",
                            epilog="commands:\n" + "\n".join(f"  {name:<10}{text}" for name, text in COMMANDS.items()))

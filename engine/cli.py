@@ -1,4 +1,4 @@
-"""The command line's three jobs (train, continue, evaluate), each taking parsed arguments.
+"""The command line's jobs (train, continue, fill, evaluate, average, render), each taking parsed arguments.
 
 Bad input ends with one line naming the problem on stderr and exit status 2, never a traceback.
 """
@@ -207,6 +207,26 @@ def fill_command(args) -> int:
     for take, path in zip(takes, paths):
         write(merge(kept, take, offset=start), path)
         print(f"wrote {path} (bars {first}-{last} rewritten: {len(take.notes)} new notes)")
+    return 0
+
+
+@guarded
+def render_command(args) -> int:
+    from .audio import built_in_piano, check_audio_path, write_audio
+    from .music_files import read_music
+    from .sampler import seconds_at
+
+    out = check_audio_path(args.output)
+    phrase = read_music(args.input)
+    if not phrase.notes:
+        raise MusicFileError(args.input, "has no notes to render")
+    piano, problem = built_in_piano()
+    if problem:
+        print(f"segue: {problem}", file=sys.stderr)
+    bar = ProgressBar()
+    write_audio(out, phrase, piano, progress=lambda done: bar.show(done, f"rendering {out.name}", final=done >= 1))
+    seconds = float(seconds_at(phrase, [phrase.length])[0])
+    print(f"wrote {out} ({len(phrase.notes)} notes, {seconds:.1f} s of music)")
     return 0
 
 

@@ -36,6 +36,11 @@ def _export_audio(window):
     return export_audio(window)
 
 
+def _metre_key():
+    from . import metre_key
+    return metre_key
+
+
 def create_actions(w) -> dict[str, QAction]:
     """Build the window's actions; ``w`` is the MainWindow whose slots they call."""
     a = {}
@@ -67,6 +72,10 @@ def create_actions(w) -> dict[str, QAction]:
     a["quantize"] = _action(w, "&Quantize", w.quantize, "Q",
                             "Snap the selection to the grid")
     a["velocity"] = _action(w, "&Velocity…", w.edit_velocity, "Ctrl+Shift+V", "Set the selection's velocity")
+    a["time_signature"] = _action(w, "&Time Signature…", lambda: _metre_key().ask_time_signature(w), None,
+                                  "Change the phrase's metre: the bar lines move, the notes stay in time")
+    a["key"] = _action(w, "&Key…", lambda: _metre_key().ask_key(w), None,
+                       "Set the phrase's key signature, or let Segue estimate the key from the notes")
     a["up"] = _action(w, "Transpose Up", lambda: w.transpose(1), "Up")
     a["down"] = _action(w, "Transpose Down", lambda: w.transpose(-1), "Down")
     a["octave_up"] = _action(w, "Octave Up", lambda: w.transpose(12), "Shift+Up")

@@ -15,6 +15,7 @@ from . import editing, files, writing
 from .actions import create_actions
 from .commands import Continue
 from .continue_panel import ContinuePanel
+from .metre_key import MetreKeyField
 from .phrase_model import PhraseModel
 from .record_take import metronome_wanted
 from .piano_roll import PianoRollView
@@ -89,6 +90,8 @@ class MainWindow(QMainWindow):
         self.undo_stack.indexChanged.connect(self._history_moved)
         self.model.selectionChanged.connect(self._selection_changed)
         self.update_title()
+        self.metre_key = MetreKeyField(self)
+        self.statusBar().addPermanentWidget(self.metre_key)
         self.statusBar().showMessage("Draw notes with the mouse, open a MIDI file, or pick a seed "
                                      "from the Seeds menu; then press Continue (Ctrl+Return).")
         QTimer.singleShot(0, lambda: self.view.center_on_pitch(64))
@@ -104,7 +107,8 @@ class MainWindow(QMainWindow):
             menu.addSeparator() if key is None else menu.addAction(a[key])
         menu = bar.addMenu("&Edit")
         for key in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", "select_all", None,
-                    "quantize", "velocity", "lock", None, "up", "down", "octave_up", "octave_down"):
+                    "quantize", "velocity", "lock", None, "time_signature", "key", None, "up", "down", "octave_up",
+                    "octave_down"):
             menu.addSeparator() if key is None else menu.addAction(a[key])
         self.seeds_menu = bar.addMenu("S&eeds")
         files.fill_seeds_menu(self, self.seeds_menu)

@@ -1,14 +1,19 @@
 """Listening: the built-in piano through pygame's mixer, or a MIDI output port through mido.
 
 The window asks for ``play``/``stop``/``preview``; this object tells it where the music is
-(``position``, in steps) and what went wrong (``error``). Nothing here blocks for long: audio is
-rendered in one quick pass and played by SDL's own thread; MIDI goes out on the player's thread.
-A missing audio device, a missing MIDI backend or a port that disappears is reported, never fatal.
+(``position``, in steps) and what went wrong (``error``). Nothing here blocks for long: the piano
+renders the first quarter second, starts SDL playing the whole (still silent) buffer, and a thread
+renders the rest into it ahead of the music; MIDI goes out on the player's thread. The piano is
+loaded and its samples prepared in the background soon after the window opens. A missing audio
+device, a missing or broken piano SoundFont (the plain tone plays instead), a missing MIDI backend
+or a port that disappears is reported, never fatal.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 from PySide6.QtCore import QElapsedTimer, QObject, QSettings, QTimer, Signal
 
@@ -16,6 +21,10 @@ from engine.phrase import Phrase
 
 BUILT_IN = "Built-in piano"
 SETTING = "playback/output"
+FIRST_PIECE = 0.25                 # seconds rendered before the sound starts
+PIECE = 1.0                        # seconds rendered at a time after that
+AHEAD = 8.0                        # ... at most this far ahead of what is heard
+WARM_UP_MS = 300                   # after the window shows, the piano is loaded and prepared
 
 
 class Playback(QObject):
@@ -24,14 +33,19 @@ class Playback(QObject):
     stopped = Signal()
     error = Signal(str)
     _port_failed = Signal(str)                 # from the player's thread
+    _piano_failed = Signal(str)                # from the piano's rendering thread
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._output = BUILT_IN
         self._player = None                    # PortPlayer when a port is chosen
-        self._synth = None
+        self._synth = None                     # the plain tone: metronome clicks
+        self._piano = None                     # the sampled piano (or the plain tone, if it cannot load)
+        self._filler: threading.Thread | None = None
+        self._halt = threading.Event()         # tells the filler to stop
         self._mixer_ready: bool | None = None
         self._sound = None
+        self._ringing = None                   # the piano's sound after the end, until it dies away
         self._clicks = None                    # the metronome's looping bar, while recording
         self._playing = False
         self._clock = QElapsedTimer()
@@ -42,9 +56,20 @@ class Playback(QObject):
         self._seconds_per_step = 0.125
         self._loop = False
         self._port_failed.connect(self._on_port_failed)
+        self._piano_failed.connect(self._on_piano_failed)
+        self._timeline = None                  # (seconds, steps) of a tempo map the piano plays
         remembered = QSettings("Segue", "Segue").value(SETTING)
         if isinstance(remembered, str) and remembered != BUILT_IN:
             self.set_output(remembered, remember=False, quiet=True)
+        QTimer.singleShot(WARM_UP_MS, self, self._warm_up)
+
+    def _warm_up(self) -> None:
+        """Open the audio device and load the piano now, and prepare its samples on a thread, so
+        the first Space sounds at once."""
+        if self._player is None and self._mixer():
+            sampler = getattr(self._piano, "warm_up", None)
+            if sampler is not None:
+                threading.Thread(target=sampler, daemon=True, name="segue-piano-warm-up").start()
 
     # -- outputs --------------------------------------------------------------------------------
     def outputs(self) -> list[str]:
@@ -80,6 +105,10 @@ class Playback(QObject):
             QSettings("Segue", "Segue").setValue(SETTING, self._output)
         return True
 
+    def _on_piano_failed(self, message: str) -> None:
+        self.stop()
+        self.error.emit(message)
+
     def _on_port_failed(self, message: str) -> None:
         self._finish()
         self.set_output(BUILT_IN, remember=False)
@@ -95,12 +124,20 @@ class Playback(QObject):
                 pygame.mixer.pre_init(SAMPLE_RATE, -16, 2, 1024)
                 pygame.mixer.init()
                 pygame.mixer.set_num_channels(16)
-                self._synth = Synth(pygame.mixer.get_init()[0])
+                rate, size, channels = pygame.mixer.get_init()
+                if (size, channels) != (-16, 2):
+                    raise pygame.error(f"the device opened as {channels} channels of {size} bits, not 16-bit stereo")
+                self._synth = Synth(rate)
                 self._mixer_ready = True
             except Exception as err:
                 self._mixer_ready = False
                 self.error.emit(f"No sound: the audio device could not be opened ({err}). "
                                 "Choose a MIDI output in Play > Sound Output, or export the MIDI file.")
+                return False
+            from engine.audio import built_in_piano
+            self._piano, problem = built_in_piano(self._synth.sample_rate)
+            if problem:
+                self.error.emit(problem)
         return self._mixer_ready
 
     def _sound_of(self, samples):
@@ -127,11 +164,14 @@ class Playback(QObject):
         else:
             if not self._mixer():
                 return False
-            samples = self._synth.render(phrase, start, end, tail=not loop)
-            self._sound = self._sound_of(samples)
-            self._sound.play(loops=-1 if loop else 0)
+            self._sound = self._stream(phrase, start, end, loop=bool(loop))
         self._start, self._end, self._loop = start, end, bool(loop)
         self._seconds_per_step = phrase.seconds_per_step
+        self._timeline = None
+        if self._player is None and phrase.tempo_changes:        # the piano plays the tempo map
+            from engine.sampler import seconds_at
+            steps = sorted({start, end} | {s for s, _ in phrase.tempo_changes if start < s < end})
+            self._timeline = (seconds_at(phrase, steps) - seconds_at(phrase, [start])[0], steps)
         self._playing = True
         self._clock.start()
         self._timer.start()
@@ -139,14 +179,53 @@ class Playback(QObject):
         self.started.emit()
         return True
 
+    def _stream(self, phrase: Phrase, start: int, end: int, loop: bool):
+        """Start the piano playing steps start..end: the first piece is rendered now, the rest by a
+        thread into the sound's own buffer, ahead of what SDL is playing."""
+        import pygame
+        from engine.audio import performance
+        sound_of = performance(self._piano, phrase, start, end, tail=not loop)
+        rate = self._piano.sample_rate
+        first = min(sound_of.frames, int(FIRST_PIECE * rate))
+        sound = pygame.mixer.Sound(buffer=bytes(4 * sound_of.frames))
+        buffer = pygame.sndarray.samples(sound)                # the sound's own samples, not a copy
+        buffer[:first] = sound_of.pcm(0, first)
+        sound.play(loops=-1 if loop else 0)
+        self._halt = halt = threading.Event()
+
+        began = time.monotonic()
+
+        def fill():
+            piece = int(PIECE * rate)
+            try:
+                for a in range(first, sound_of.frames, piece):
+                    ahead = a / rate - (time.monotonic() - began)
+                    if halt.wait(max(0.0, ahead - AHEAD)) or halt.is_set():
+                        return
+                    buffer[a:a + piece] = sound_of.pcm(a, min(a + piece, sound_of.frames))
+            except Exception as err:                          # a bug must not pass silently, nor crash
+                self._piano_failed.emit(f"The built-in piano stopped: {type(err).__name__}: {err}.")
+        self._filler = threading.Thread(target=fill, daemon=True, name="segue-piano")
+        self._filler.start()
+        return sound
+
     def _tick(self) -> None:
-        steps = self._clock.elapsed() / 1000 / self._seconds_per_step
+        seconds = self._clock.elapsed() / 1000
+        steps = seconds / self._seconds_per_step
         span = self._end - self._start
-        if self._loop and span > 0:
+        if self._timeline is not None:
+            import numpy as np
+            times, at = self._timeline
+            if self._loop and times[-1] > 0:
+                seconds %= times[-1]
+            steps = float(np.interp(seconds, times, np.array(at) - self._start, right=float(span)))
+        elif self._loop and span > 0:
             steps %= span
         elif steps >= span:
             self.position.emit(float(self._end))
+            ringing, self._sound = self._sound, None       # the piano's last notes ring out
             self.stop()
+            self._ringing = ringing
             return
         self.position.emit(self._start + steps)
 
@@ -154,9 +233,11 @@ class Playback(QObject):
         """Stop and silence every note."""
         if self._player is not None:
             self._player.stop()
-        if self._sound is not None:
-            self._sound.stop()
-            self._sound = None
+        self._halt.set()
+        for sound in (self._sound, self._ringing):
+            if sound is not None:
+                sound.stop()
+        self._sound = self._ringing = None
         self._finish()
 
     def _finish(self) -> None:
@@ -197,7 +278,7 @@ class Playback(QObject):
                 self._port_failed.emit(f"MIDI output stopped: {err}.")
             return
         if self._mixer():
-            self._preview = self._sound_of(self._synth.render_note(pitch, velocity))
+            self._preview = self._sound_of(self._piano.render_note(pitch, velocity))
             self._preview.play()
 
     def _note_off(self, pitch: int) -> None:

@@ -146,3 +146,41 @@ class ExcerptJob(QThread):
             self.failed.emit(str(err))
         else:
             self.finished_with.emit(phrase)
+
+
+class AudioExportJob(QThread):
+    """Render ``phrase`` from step ``start`` with the built-in piano into a WAV or FLAC file;
+    emits ``progressed`` (0-1), then ``finished_with`` (the path), ``failed`` or ``cancelled``."""
+
+    progressed = Signal(float)
+    warning = Signal(str)                           # the piano could not be loaded: the plain tone plays
+    finished_with = Signal(str)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, phrase, path, start: int = 0, parent=None):
+        super().__init__(parent)
+        self.phrase, self.path, self.first_step = phrase, path, start
+        self._stop = threading.Event()
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    def run(self):
+        from engine.audio import Cancelled, built_in_piano, write_audio
+        from engine.errors import MusicFileError
+        try:
+            piano, problem = built_in_piano()
+            if problem:
+                self.warning.emit(problem)
+            out = write_audio(self.path, self.phrase, piano, start=self.first_step, progress=self.progressed.emit,
+                              cancel=self._stop.is_set)
+        except Cancelled:
+            self.cancelled.emit()
+        except (MusicFileError, ValueError, OSError) as err:
+            self.failed.emit(str(err))
+        except Exception as err:      # a bug must reach the user as a message, not kill the app
+            traceback.print_exc()
+            self.failed.emit(f"Export failed: {type(err).__name__}: {err}")
+        else:
+            self.finished_with.emit(str(out))
