@@ -16,6 +16,7 @@ from .actions import create_actions
 from .commands import Continue
 from .continue_panel import ContinuePanel
 from .metre_key import MetreKeyField
+from .midi_drag import MidiDragTile, is_dragged_file
 from .phrase_model import PhraseModel
 from .record_take import metronome_wanted
 from .piano_roll import PianoRollView
@@ -58,6 +59,8 @@ class MainWindow(QMainWindow):
         grid.addWidget(self.view, 1, 1)
         self.setCentralWidget(editor)
         self.editor = editor
+        self.midi_tile = MidiDragTile(self, self.ruler)          # in the ruler's corner, above the keys
+        self.midi_tile.setGeometry(0, 0, self.keyboard.width(), self.ruler.height())
 
         self.panel = ContinuePanel()
         dock = QDockWidget("Continue", self)
@@ -339,11 +342,12 @@ class MainWindow(QMainWindow):
     def export_midi(self): files.export_midi(self)
 
     def dragEnterEvent(self, event):
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
+        if any(not is_dragged_file(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()):
+            event.acceptProposedAction()                 # not the MIDI tile's own file coming back
 
     def dropEvent(self, event):
         urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        urls = [u for u in urls if not is_dragged_file(u)]
         if urls:
             self.open_path(urls[0])
 
