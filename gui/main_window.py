@@ -22,7 +22,7 @@ from .record_take import metronome_wanted
 from .piano_roll import PianoRollView
 from .rulers import Keyboard, Ruler
 from .tools import DrawTool, EraseTool, SelectTool
-from .workers import ExcerptJob, ModelCache, ModelLoadJob
+from .workers import ExcerptJob, ModelCache, ModelLoadJob, keep_until_finished
 
 SNAPS = (("1/4", 4), ("1/8", 2), ("1/16", 1), ("Off", 1))
 EDITOR_KEYS = ("record", "delete", "up", "down", "octave_up", "octave_down", "later", "earlier", "bar_later",
@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
                                      "from the Seeds menu; then press Continue (Ctrl+Return).")
         QTimer.singleShot(0, lambda: self.view.center_on_pitch(64))
         QTimer.singleShot(0, self._start_playback)
-        QTimer.singleShot(150, self._preload_model)
+        QTimer.singleShot(150, self, self._preload_model)     # the window as context: no call once it is gone
         files.install_autosave(self)
 
     # -- layout -------------------------------------------------------------------------------
@@ -223,8 +223,9 @@ class MainWindow(QMainWindow):
     def _preload_model(self):
         if self.generator is not None or self.job is not None or not self.isVisible():
             return                               # a window closed already must not start a thread
-        self._preload = ModelLoadJob(self.cache, self.panel.model_path(), self)
-        self._preload.failed.connect(lambda m: self.panel.status.setText(m))
+        # no parent, held until its thread ends: deleting the window never destroys it running
+        self._preload = keep_until_finished(ModelLoadJob(self.cache, self.panel.model_path()))
+        self._preload.failed.connect(self.panel.status.setText)
         self._preload.start()
 
     def _model_replaced(self, message: str):

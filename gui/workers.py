@@ -6,10 +6,35 @@ inside the thread, so the window shows before the model is loaded.
 
 from __future__ import annotations
 
+import atexit
 import threading
 import traceback
 
+import shiboken6
 from PySide6.QtCore import QThread, Signal
+
+_jobs: list[QThread] = []        # jobs with no parent, held here until their thread has ended
+
+
+def keep_until_finished(job: QThread) -> QThread:
+    """Take ``job`` from its parent and hold it until its thread ends: Qt aborts the process when a
+    running QThread is destroyed, as it would be with a window deleted under it."""
+    job.setParent(None)
+    _jobs[:] = [j for j in _jobs if shiboken6.isValid(j) and not j.isFinished()]
+    _jobs.append(job)
+    return job
+
+
+def running_jobs() -> list[QThread]:
+    """The held jobs whose thread is still running."""
+    return [job for job in _jobs if shiboken6.isValid(job) and job.isRunning()]
+
+
+@atexit.register
+def _join_jobs() -> None:
+    for job in running_jobs():                   # a quit right after launch: let the load end
+        job.wait()
+
 
 
 class ModelCache:
