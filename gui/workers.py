@@ -36,7 +36,6 @@ def _join_jobs() -> None:
         job.wait()
 
 
-
 class ModelCache:
     """Loaded models by folder, shared by the jobs (loading is the slow part of a first Continue)."""
 
