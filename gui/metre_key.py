@@ -174,7 +174,8 @@ def ask_time_signature(window) -> None:
 def ask_key(window) -> None:
     model = window.model
     keys = key_choices()
-    items = [ESTIMATE] + [f"{key_name(k)} ({accidentals(k)})" for k in keys]
+    guess = estimated_key(model.phrase()) if len(model) else None
+    items = [ESTIMATE + (f" (now {guess.name})" if guess else "")] + [f"{key_name(k)} ({accidentals(k)})" for k in keys]
     current = keys.index(model.key_signatures[0][1]) + 1 if model.key_signatures else 0
     item, ok = QInputDialog.getItem(window, "Key", "The key signature of the phrase, saved with it and "
                                     "written into exported MIDI files:", items, current, False)

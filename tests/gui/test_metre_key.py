@@ -97,6 +97,7 @@ def test_a_chosen_key_is_one_undo_step_and_none_brings_the_estimate_back(window,
     answer.append("None")
     window.metre_key.key.click()                                            # a click on the key asks too
     assert answer.asked[-1][1][answer.asked[-1][2]] == "D major (2 sharps)"
+    assert answer.asked[-1][1][0] == "None: estimate it from the notes (now C major)"
     assert window.model.key_signatures == () and window.metre_key.text().endswith("(estimated)")
     window.undo_stack.undo()
     assert window.model.key_signatures == ((0, "D"),)
