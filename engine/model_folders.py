@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .bundled import bundled
 from .errors import ModelError
 from .user_data import data_dir
 
@@ -16,7 +17,7 @@ VERSION = 1
 WEIGHTS, META, EXCERPTS, CARD = "model.safetensors", "model.json", "excerpts.json", "card.md"
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-MODELS_DIR = Path(os.environ.get("SEGUE_MODELS_DIR", PROJECT_ROOT / "models"))
+MODELS_DIR = Path(os.environ.get("SEGUE_MODELS_DIR", bundled("models")))
 DEFAULT_MODEL = "default"
 
 

@@ -6,11 +6,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from .bundled import bundled
 from .errors import MusicFileError
 from .midi_file import read_midi
 from .phrase import Phrase
 
-SEEDS_DIR = Path(__file__).resolve().parents[1] / "resources" / "seeds"
+SEEDS_DIR = bundled("resources/seeds")
 
 
 @dataclass(frozen=True)

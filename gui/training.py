@@ -75,7 +75,7 @@ class TrainingJob(QObject):
         self.name = name.strip()
         self.folder = user_models_dir() / self.name
         self.minutes = minutes
-        self.args = [str(PROJECT_ROOT / "main.py"), "train", "--data", *data, "--out", str(self.folder),
+        self.args = ["-m", "main", "train", "--data", *data, "--out", str(self.folder),
                      "--name", self.name, "--max-minutes", str(minutes), "--epochs", "1000",
                      "--velocity-levels", "4", "--threads", str(max(1, (os.cpu_count() or 2) - 1)),
                      "--credit", "your own music", "--progress-json", "--keep-epochs", str(KEEP_EPOCHS),
@@ -85,7 +85,7 @@ class TrainingJob(QObject):
         self.process = QProcess(self)
         self.process.setProgram(sys.executable)
         self.process.setArguments(self.args)
-        self.process.setWorkingDirectory(str(PROJECT_ROOT))
+        self.process.setWorkingDirectory(str(PROJECT_ROOT))      # the checkout, or site-packages installed
         self.process.readyReadStandardOutput.connect(self._read_progress)
         self.process.finished.connect(self._finished)
         self.process.errorOccurred.connect(self._process_error)

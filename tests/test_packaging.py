@@ -1,0 +1,47 @@
+"""An installed copy (a wheel built from the tree, in a fresh virtual environment) finds its
+bundled model, seeds and piano, and continues a phrase from another folder."""
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_a_wheel_installed_in_a_fresh_environment_continues_from_another_folder(tmp_path):
+    wheels = tmp_path / "wheels"
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                            "-w", str(wheels), str(ROOT)], capture_output=True, text=True, timeout=600,
+                           cwd=tmp_path)
+    assert built.returncode == 0, built.stderr[-2000:]
+    wheel = next(wheels.glob("segue-*.whl"))
+    # torch, PySide6 and the rest come from this environment; Segue itself only from the wheel
+    env_dir = tmp_path / "env"
+    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    python = bindir / ("python.exe" if os.name == "nt" else "python")
+    installed = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
+                                "--no-index", "-q", str(wheel)], capture_output=True, text=True, timeout=600)
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    elsewhere = tmp_path / "somewhere else"
+    elsewhere.mkdir()
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SEGUE_MODELS_DIR")}
+    where = subprocess.run([str(python), "-c", "import engine, engine.model_folders as m, engine.seeds as s; "
+                            "print(engine.__file__); print(m.MODELS_DIR); print(s.SEEDS_DIR)"],
+                           capture_output=True, text=True, cwd=elsewhere, env=clean, timeout=120)
+    assert where.returncode == 0, where.stderr[-2000:]
+    code, models, seeds = where.stdout.split("\n")[:3]
+    assert str(env_dir) in code, "Segue should be imported from the installed copy, not the checkout"
+    assert str(env_dir) in models and Path(models, "default", "model.json").is_file()
+    assert str(env_dir) in seeds and any(Path(seeds).glob("*.mid"))
+    segue = bindir / ("segue.exe" if os.name == "nt" else "segue")
+    result = subprocess.run([str(segue), "continue", "-o", "take.mid", "--bars", "2", "--seed", "1"],
+                            capture_output=True, text=True, cwd=elsewhere, env=clean, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    import mido
+    assert sum(1 for m in mido.MidiFile(elsewhere / "take.mid") if m.type == "note_on" and m.velocity) > 0
