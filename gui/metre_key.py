@@ -31,8 +31,11 @@ def key_name(signature: str) -> str:
 
 
 def signature_of(key: Key) -> str:
-    """A key as MIDI files name its signature: Key(3) -> 'Eb', Key(9, minor=True) -> 'Am'."""
-    return key.name.split()[0] + ("m" if key.minor else "")
+    """A key as MIDI files name its signature, spelt with the fewer accidentals: Key(3) -> 'Eb',
+    Key(9, minor=True) -> 'Am', Key(1) -> 'Db' (not C# major's seven sharps)."""
+    spellings = [s for s in KEY_SIGNATURES if s.endswith("m") == key.minor and Key.parse(key_name(s)) == key]
+    usual = key.name.split()[0] + ("m" if key.minor else "")          # F# major, Eb minor where the count ties
+    return min(spellings, key=lambda s: (abs(KEY_SIGNATURES.index(s) % 15 - 7), s != usual))
 
 
 def accidentals(signature: str) -> str:
@@ -77,7 +80,7 @@ def phrase_key(model) -> tuple[str | None, bool]:
     if model.key_signatures:
         return key_name(model.key_signatures[0][1]), False
     key = estimated_key(model.phrase()) if len(model) else None
-    return (key.name if key else None), True
+    return (key_name(signature_of(key)) if key else None), True
 
 
 def metre_text(model) -> str:
@@ -175,7 +178,7 @@ def ask_key(window) -> None:
     model = window.model
     keys = key_choices()
     guess = estimated_key(model.phrase()) if len(model) else None
-    items = [ESTIMATE + (f" (now {guess.name})" if guess else "")] + [f"{key_name(k)} ({accidentals(k)})" for k in keys]
+    items = [ESTIMATE + (f" (now {key_name(signature_of(guess))})" if guess else "")] + [f"{key_name(k)} ({accidentals(k)})" for k in keys]
     current = keys.index(model.key_signatures[0][1]) + 1 if model.key_signatures else 0
     item, ok = QInputDialog.getItem(window, "Key", "The key signature of the phrase, saved with it and "
                                     "written into exported MIDI files:", items, current, False)
