@@ -70,3 +70,22 @@ def estimate_key(phrase: Phrase) -> Key | None:
         return None
     scores = [np.corrcoef(key.profile(), weights)[0, 1] if weights.std() > 0 else 0.0 for key in ALL_KEYS]
     return ALL_KEYS[int(np.argmax(scores))]
+
+
+def key_for_notation(phrase: Phrase) -> Key | None:
+    """The key to write the phrase in: Krumhansl-Schmuckler over the whole phrase, less three times
+    the share of its sounding time on notes outside the key (which would need accidentals).
+
+    A profile alone can prefer G major for C-major music that stresses G and has F naturals but no
+    F sharp; a key signature that asks for accidentals the music never uses is the wrong one.
+    """
+    weights = pitch_class_weights(phrase)
+    if not weights.any():
+        return None
+    if weights.std() == 0:
+        return Key(0)
+
+    def fit(key: Key) -> float:
+        outside = sum(weights[pc] for pc in range(12) if pc not in key.pitch_classes)
+        return np.corrcoef(key.profile(), weights)[0, 1] - 3 * outside / weights.sum()
+    return max(ALL_KEYS, key=fit)

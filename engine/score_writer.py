@@ -1,82 +1,271 @@
 """Phrases as sheet music: a piano grand staff in MusicXML, through music21.
 
-The original design showed its results as sheet music; so does Segue. Notes from middle C up go
-to the treble staff, the rest to the bass staff. On each staff, notes that start and end together
-make a chord; notes that overlap otherwise go to separate voices, so every note keeps its exact
-start and length (long notes are tied across bar lines). Tempo, time signature and title are
-written; reading the file back gives the same notes (tested).
+The original design showed its results as sheet music; so does Segue. Each bar is split between
+the two hands at the pitch that lets each staff be read with the fewest voices (middle C when it
+makes no difference). On each staff, notes that start and end together make a chord; notes that
+overlap otherwise go to separate voices, the highest first. Notes are spelled in the key of the
+file's key signature, or else of the key the whole phrase suggests. For reading, a short note
+followed by a short rest within the beat (staccato playing) is written as the longer value, with
+a staccato dot when it sounds half of it or less; a phrase whose first bar starts past its middle
+begins with a pickup bar. Tempo, time signature and title are written; reading the file back gives
+the same notes at the same places (tested), with the lengths as written.
 """
 
 from __future__ import annotations
 
+import bisect
+import math
+from dataclasses import replace
 from pathlib import Path
 
 from .atomic import atomic_path
 from .errors import MusicFileError
-from .phrase import Note, Phrase
+from .keys import key_for_notation
+from .phrase import Note, Phrase, trim
 
 MIDDLE_C = 60
 LOWEST_WRITTEN = 12          # C0: MusicXML octaves run from 0 to 9
 SCORE_SUFFIXES = (".musicxml", ".xml")
+# How a pitch class is spelled in a key, by semitones above the tonic: (scale degree from 0, and
+# the alteration of that degree). Major: raised 1st, 4th and 5th, lowered 3rd and 7th; minor: the
+# natural minor's degrees, the raised 3rd, 4th, 6th and 7th and the lowered (Neapolitan) 2nd.
+MAJOR_DEGREES = ((0, 0), (0, 1), (1, 0), (2, -1), (2, 0), (3, 0), (3, 1), (4, 0), (4, 1), (5, 0), (6, -1), (6, 0))
+MINOR_DEGREES = ((0, 0), (1, -1), (1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (4, 0), (5, 0), (5, 1), (6, 0), (6, 1))
+# Each tonic under the name with the fewer accidentals in its signature (Db major, not C# major)
+MAJOR_TONICS = ("C", "D-", "D", "E-", "E", "F", "F#", "G", "A-", "A", "B-", "B")
+MINOR_TONICS = ("c", "c#", "d", "e-", "e", "f", "f#", "g", "g#", "a", "b-", "b")
+VOICE_COST = 4               # a second voice on a staff costs as much as this many ledger lines
+LEDGER_COST = 0.1
+
+
+# -- the key --------------------------------------------------------------------------------------
+
+def _music21_key(name: str):
+    """A key signature as MIDI files name it ("Eb", "F#m") as a music21 key."""
+    from music21 import key
+    minor = name.endswith("m")
+    tonic = name[:-1] if minor else name
+    return key.Key(tonic.replace("b", "-").lower() if minor else tonic.replace("b", "-"),
+                   "minor" if minor else "major")
+
+
+def _keys(phrase: Phrase) -> list:
+    """(step, music21 key) for the score: the file's key signatures, else the key of the whole phrase.
+
+    A file's signature fixes the sharps or flats; whether it is the major or the relative minor
+    (which spells the raised 7th) is read from the notes it covers, as files often say "C" for
+    anything. A key change is moved to the nearest bar line.
+    """
+    from music21 import key
+    if not phrase.key_signatures:
+        found = key_for_notation(phrase)
+        if found is None:
+            return [(0, key.Key("C"))]
+        return [(0, key.Key((MINOR_TONICS if found.minor else MAJOR_TONICS)[found.tonic],
+                            "minor" if found.minor else "major"))]
+    bar = phrase.steps_per_bar
+    steps = [0] + [round(step / bar) * bar for step, _ in phrase.key_signatures[1:]]
+    keys = []
+    for (_, name), start, end in zip(phrase.key_signatures, steps, steps[1:] + [max(phrase.length, steps[-1]) + 1]):
+        written = _music21_key(name)
+        found = key_for_notation(trim(phrase, start, end)) if end > start else None
+        if found is not None and found.minor != (written.mode == "minor") \
+                and written.relative.tonic.pitchClass == found.tonic:
+            written = written.relative
+        keys.append((start, written))
+    return keys
+
+
+def _spelled(midi: int, tonality):
+    """The pitch spelled as the key reads it: in A minor G sharp, F sharp and D sharp, in E flat major
+    G flat and D flat (see ``MAJOR_DEGREES``)."""
+    from music21 import pitch
+    minor = tonality.mode == "minor"
+    degree, _ = (MINOR_DEGREES if minor else MAJOR_DEGREES)[(midi - tonality.tonic.pitchClass) % 12]
+    base = tonality.pitchFromDegree(degree + 1)            # the natural minor's degree in minor
+    alter = ((midi - base.pitchClass) + 6) % 12 - 6
+    spelled = pitch.Pitch(base.step)
+    total = (base.accidental.alter if base.accidental is not None else 0) + alter
+    if total:
+        spelled.accidental = pitch.Accidental(int(total))
+    spelled.octave = 4
+    spelled.octave += (midi - spelled.midi) // 12
+    return spelled
+
+
+# -- written values -------------------------------------------------------------------------------
+
+def beat_steps(phrase: Phrase) -> int:
+    """The beat that a short note may be lengthened within: a dotted quarter in 6/8, 9/8 and 12/8,
+    else a quarter note (or the metre's shorter unit, an eighth in 7/8)."""
+    num, den = phrase.time_signature
+    unit = max(1, round(phrase.steps_per_quarter * 4 / den)) if den >= 4 else phrase.steps_per_quarter
+    return 3 * unit if den >= 8 and num % 3 == 0 and num > 3 else unit
+
+
+def written_lengths(notes: list[Note], beat: int) -> list[Note]:
+    """The notes as written for reading: each is lengthened towards the next start on its staff, but
+    never past the end of the beat it starts in nor to more than twice its length (a 16th and a
+    16th rest are written as an 8th, an 8th and an 8th rest on the beat as a quarter). Starts never
+    change, and a note that overlaps the next start keeps its length."""
+    onsets = sorted({n.start for n in notes})
+    out = []
+    for n in notes:
+        following = bisect.bisect_right(onsets, n.start)
+        next_onset = onsets[following] if following < len(onsets) else math.inf
+        beat_end = (n.start // beat + 1) * beat
+        end = min(next_onset, beat_end, n.end + n.duration)
+        out.append(replace(n, duration=max(n.duration, end - n.start)))
+    return out
+
+
+# -- staves and voices ------------------------------------------------------------------------------
+
+def _height(events) -> float:
+    pitches = [n.pitch for _, _, group in events for n in group]
+    return sum(pitches) / len(pitches)
 
 
 def _voices(notes: list[Note]) -> list[list[tuple[int, int, list[Note]]]]:
-    """Chords (same start and length) shared out among as few non-overlapping voices as possible."""
+    """Chords (same start and length) shared out among as few non-overlapping voices as possible.
+
+    Music where nothing overlaps is all in voice 1. Where chords overlap, the stretch they overlap
+    in is shared out among lanes (each chord to the free lane it continues most smoothly) and the
+    highest lane becomes voice 1, the next voice 2: an upper line over a held note reads as two
+    voices there and as one voice again after it.
+    """
     chords: dict[tuple[int, int], list[Note]] = {}
     for n in notes:
         chords.setdefault((n.start, n.duration), []).append(n)
-    voices: list[list] = []                          # [end, [(start, length, notes)]]
+    stretches: list[list] = []
+    reach = -1
     for (start, length), group in sorted(chords.items()):
-        for voice in voices:
-            if voice[0] <= start:
-                voice[0] = start + length
-                voice[1].append((start, length, group))
-                break
-        else:
-            voices.append([start + length, [(start, length, group)]])
-    return [events for _, events in voices] or [[]]
+        if start >= reach:
+            stretches.append([])
+        stretches[-1].append((start, length, group))
+        reach = max(reach, start + length)
+    voices: list[list] = [[]]
+    for stretch in stretches:
+        lanes: list[list] = []                         # [end, [(start, length, notes)]]
+        for start, length, group in stretch:
+            free = [lane for lane in lanes if lane[0] <= start]
+            if free:
+                pitch = _height([(start, length, group)])
+                lane = min(free, key=lambda lane: abs(_height(lane[1][-1:]) - pitch))
+                lane[0] = start + length
+                lane[1].append((start, length, group))
+            else:
+                lanes.append([start + length, [(start, length, group)]])
+        for number, (_, events) in enumerate(sorted(lanes, key=lambda lane: -_height(lane[1]))):
+            if number == len(voices):
+                voices.append([])
+            voices[number] += events
+    return voices
 
 
-def _spelled(midi: int, flats: bool):
-    """A pitch spelled for the key: black keys as flats in flat keys, as sharps otherwise."""
-    from music21 import pitch
-    p = pitch.Pitch(midi=midi)
-    if p.accidental is not None and p.accidental.name == "natural":
-        p.accidental = None                      # no natural signs where nothing needs cancelling
-    elif flats and p.accidental is not None and p.accidental.name == "sharp":
-        p = p.getEnharmonic()
-    return p
+# the diatonic step of each pitch class (C# on C's line, E flat on E's), for counting ledger lines
+_DIATONIC = (0, 0, 1, 2, 2, 3, 3, 4, 5, 5, 6, 6)
+_TREBLE_LINES = (30, 38)     # E4 and F5, as diatonic steps from C0
+_BASS_LINES = (18, 26)       # G2 and A3
 
 
-def _key(phrase: Phrase):
-    """The key the notes suggest (Krumhansl-Schmuckler), for the key signature and spelling."""
-    from music21 import note, stream
-    flat = stream.Stream()
+def _ledger_lines(pitch: int, treble: bool) -> int:
+    """How many ledger lines a note needs on the treble or the bass staff."""
+    step = (pitch // 12 - 1) * 7 + _DIATONIC[pitch % 12]
+    bottom, top = _TREBLE_LINES if treble else _BASS_LINES
+    return max(0, (bottom - step) // 2, (step - top) // 2)
+
+
+def _split_cost(notes: list[Note], split: int, beat: int) -> float:
+    """How hard a bar is to read with the notes from ``split`` up on the treble staff."""
+    cost = 0.0
+    for treble in (True, False):
+        hand = [n for n in notes if (n.pitch >= split) == treble]
+        if hand:
+            cost += VOICE_COST * (len(_voices(written_lengths(hand, beat))) - 1)
+            cost += LEDGER_COST * sum(_ledger_lines(n.pitch, treble) for n in hand)
+    return cost
+
+
+def hands(phrase: Phrase) -> tuple[list[Note], list[Note]]:
+    """The notes for the right hand (treble staff) and the left (bass staff).
+
+    Each bar is split at a pitch: the one that needs the fewest voices on the two staves, then the
+    fewest ledger lines, then is nearest middle C, and moving the split from one bar to the next
+    costs half a voice, so that the hands keep their notes (an Alberti bass just below a melody
+    goes to the bass staff rather than into a second voice, in every bar)."""
+    beat = beat_steps(phrase)
+    bar = phrase.steps_per_bar
+    by_bar: dict[int, list[Note]] = {}
     for n in phrase.notes:
-        flat.insert(n.start / phrase.steps_per_quarter, note.Note(midi=n.pitch,
-                                                                 quarterLength=n.duration / phrase.steps_per_quarter))
-    try:
-        return flat.analyze("key")
-    except Exception:                            # too few notes to tell: C major, no signature
-        from music21 import key
-        return key.Key("C")
+        by_bar.setdefault(n.start // bar, []).append(n)
+    pitches = sorted({n.pitch for n in phrase.notes})
+    splits = sorted({MIDDLE_C, pitches[0]} | {p + 1 for p in pitches})
+    # best[s]: (cost of the bars so far, the splits chosen) with the last bar split at s
+    best = {s: (0.0, []) for s in splits}
+    for index in sorted(by_bar):
+        notes = by_bar[index]
+        costs = {}
+        for s in splits:
+            below = sum(n.pitch < s for n in notes)    # splits that part the bar alike cost alike
+            costs.setdefault(below, _split_cost(notes, s, beat))
+        came = min(best.values(), key=lambda entry: entry[0])
+        best = {s: min((best[s][0], best[s][1]), (came[0] + VOICE_COST / 2, came[1]), key=lambda e: e[0])
+                for s in splits}
+        best = {s: (cost + costs[sum(n.pitch < s for n in notes)] + 0.001 * abs(s - MIDDLE_C), chosen + [s])
+                for s, (cost, chosen) in best.items()}
+    chosen = dict(zip(sorted(by_bar), min(best.values(), key=lambda entry: entry[0])[1]))
+    right = [n for n in phrase.notes if n.pitch >= chosen[n.start // bar]]
+    left = [n for n in phrase.notes if n.pitch < chosen[n.start // bar]]
+    return right, left
 
 
-def _measures(events, phrase: Phrase, total_quarters: float, flats: bool = False):
+def clefs(notes: list[Note], phrase: Phrase, treble: bool) -> dict[int, bool]:
+    """Whether each bar of a staff is in the treble clef: the staff's own clef, until a bar needs at
+    least 4 ledger lines more in it than in the other clef, and over twice as many (an Alberti
+    bass around middle C is written in the treble clef on the bass staff); then the other clef,
+    until the same holds the other way."""
+    by_bar: dict[int, list[int]] = {}
+    for n in notes:
+        by_bar.setdefault(n.start // phrase.steps_per_bar, []).append(n.pitch)
+    chosen, now = {}, treble
+    for index in sorted(by_bar):
+        here = sum(_ledger_lines(p, now) for p in by_bar[index])
+        there = sum(_ledger_lines(p, not now) for p in by_bar[index])
+        if here - there >= 4 and here > 2 * there:
+            now = not now
+        chosen[index] = now
+    return chosen
+
+
+def pickup_steps(phrase: Phrase) -> int:
+    """How far into the first bar a pickup starts: the first note's start when it comes in the
+    second half of the first bar, else 0 (a bar that starts with a short rest is a whole bar)."""
+    first = min((n.start for n in phrase.notes), default=0)
+    bar = phrase.steps_per_bar
+    return first if bar / 2 <= first < bar else 0
+
+
+# -- the score ------------------------------------------------------------------------------------
+
+def _measures(events, sounding: dict, phrase: Phrase, total_quarters: float, keys: list, pickup: int):
     """One voice as a run of measures: notes, chords and the rests between them, tied over bars."""
-    from music21 import chord, meter, note, stream
+    from music21 import articulations, chord, meter, note, stream
 
     spq = phrase.steps_per_quarter
     flat = stream.Stream()
     flat.insert(0, meter.TimeSignature("{}/{}".format(*phrase.time_signature)))
-    now = 0
+    now = pickup
     for start, length, group in events:
         if start > now:
             flat.insert(now / spq, note.Rest(quarterLength=(start - now) / spq))
-        pitches = [_spelled(p, flats) for p in sorted(n.pitch for n in group)]
+        tonality = next(k for step, k in reversed(keys) if step <= start)
+        pitches = [_spelled(p, tonality) for p in sorted(n.pitch for n in group)]
         element = note.Note(pitches[0]) if len(pitches) == 1 else chord.Chord(pitches)
         element.quarterLength = length / spq
         element.volume.velocity = max(n.velocity for n in group)
+        if 2 * max(sounding[n] for n in group) <= length:
+            element.articulations.append(articulations.Staccato())
         flat.insert(start / spq, element)
         now = start + length
     if total_quarters * spq > now:
@@ -84,42 +273,54 @@ def _measures(events, phrase: Phrase, total_quarters: float, flats: bool = False
     return list(flat.makeMeasures().makeTies().getElementsByClass(stream.Measure))
 
 
-def phrase_to_score(phrase: Phrase, title: str = "Segue"):
-    """The phrase as a music21 score for piano: two staves joined by a brace."""
+def phrase_to_score(phrase: Phrase, title: str = ""):
+    """The phrase as a music21 score for piano: two staves joined by a brace, no composer named."""
     from music21 import clef, key, layout, meter, metadata, note, stream, tempo
 
+    spq = phrase.steps_per_quarter
     bar = phrase.time_signature[0] * 4 / phrase.time_signature[1]
-    quarters = phrase.length / phrase.steps_per_quarter
+    quarters = phrase.length / spq
     total = max(bar, -(-quarters // bar) * bar)
+    pickup = pickup_steps(phrase)
     score = stream.Score()
-    score.insert(0, metadata.Metadata(title=title, composer="Segue"))
-    tonality = _key(phrase)
-    flats = tonality.sharps < 0
+    score.insert(0, metadata.Metadata(title=title, composer=""))   # music21 would say "Music21"
+    keys = _keys(phrase)
+    key_at_bar = {step // phrase.steps_per_bar: k for step, k in keys}
+    beat = beat_steps(phrase)
     staves = []
-    for name, staff_clef, on_staff in (("Right hand", clef.TrebleClef, lambda p: p >= MIDDLE_C),
-                                       ("Left hand", clef.BassClef, lambda p: p < MIDDLE_C)):
+    for name, staff_clef, notes in zip(("Right hand", "Left hand"), (clef.TrebleClef, clef.BassClef), hands(phrase)):
         staff = stream.PartStaff()
         staff.partName = name
-        voices = [_measures(v, phrase, total, flats) for v in _voices([n for n in phrase.notes if on_staff(n.pitch)])]
+        written = written_lengths(notes, beat)
+        sounding = {w: n.duration for w, n in zip(written, notes)}
+        voices = [_measures(v, sounding, phrase, total, keys, pickup) for v in _voices(written)]
+        in_treble = clefs(notes, phrase, staff_clef is clef.TrebleClef)
+        was = None
         for k in range(len(voices[0])):
-            measure = stream.Measure(number=k + 1)
+            measure = stream.Measure(number=k if pickup else k + 1)
+            shift = pickup / spq if k == 0 else 0.0
+            treble = in_treble.get(k, was if was is not None else staff_clef is clef.TrebleClef)
+            if treble != was:
+                measure.insert(0, clef.TrebleClef() if treble else clef.BassClef())
+                was = treble
             if k == 0:
-                measure.insert(0, staff_clef())
-                measure.insert(0, key.KeySignature(tonality.sharps))
                 measure.insert(0, meter.TimeSignature("{}/{}".format(*phrase.time_signature)))
                 if not staves:
                     measure.insert(0, tempo.MetronomeMark(number=round(phrase.tempo_bpm, 2)))
+                if pickup:
+                    measure.paddingLeft = shift
+            if k in key_at_bar or k == 0:
+                measure.insert(0, key.KeySignature(key_at_bar.get(k, keys[0][1]).sharps))
             if len(voices) == 1:
                 for element in voices[0][k].notesAndRests:
-                    measure.insert(element.offset, element)
+                    measure.insert(element.offset - shift, element)
             else:
                 for number, voice_measures in enumerate(voices, start=1):
                     voice = stream.Voice(id=str(number))
-                    content = list(voice_measures[k].notesAndRests)
-                    for element in content:
-                        if number > 1 and len(content) == 1 and element.isRest:
-                            element.style.hideObjectOnPrint = True   # an inner voice silent all bar
-                        voice.insert(element.offset, element)
+                    for element in voice_measures[k].notesAndRests:
+                        if number > 1 and element.isRest:
+                            element.style.hideObjectOnPrint = True   # an inner voice's rests clutter
+                        voice.insert(element.offset - shift, element)
                     measure.insert(0, voice)
             staff.append(measure)
         staves.append(staff)
@@ -136,12 +337,15 @@ def phrase_to_score(phrase: Phrase, title: str = "Segue"):
             if rest.quarterLength == 4:
                 site = rest.activeSite
                 rest.quarterLength = 2
-                site.insert(rest.offset + 2, note.Rest(quarterLength=2))
+                second = note.Rest(quarterLength=2)
+                second.style.hideObjectOnPrint = rest.style.hideObjectOnPrint
+                site.insert(rest.offset + 2, second)
     return score
 
 
 def write_musicxml(phrase: Phrase, path: str | Path, title: str | None = None) -> Path:
-    """Write the phrase as a MusicXML score for notation programs, atomically."""
+    """Write the phrase as a MusicXML score for notation programs, atomically; the title is
+    ``title``, else the file's name without its suffix."""
     from music21.musicxml.m21ToXml import GeneralObjectExporter
 
     path = Path(path)
@@ -152,7 +356,7 @@ def write_musicxml(phrase: Phrase, path: str | Path, title: str | None = None) -
         raise MusicFileError(path, f"{len(too_low)} note{'s' * (len(too_low) > 1)} lie below C0 (MIDI "
                                    f"{LOWEST_WRITTEN}), lower than sheet music can show; transpose them "
                                    f"or export MIDI instead")
-    data = GeneralObjectExporter(phrase_to_score(phrase, title or path.stem)).parse()
+    data = GeneralObjectExporter(phrase_to_score(phrase, path.stem if title is None else title)).parse()
     try:
         with atomic_path(path) as tmp:
             tmp.write_bytes(data)

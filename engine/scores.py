@@ -1,8 +1,9 @@
 """Scores (MusicXML, ABC, Humdrum) to phrases, through music21.
 
 All parts are merged, chords expanded, tied notes joined (also across voices); the first metronome mark and time
-signature are kept. Grace notes and unpitched (percussion) notes are left out. An ABC file
-holding several tunes gives its first tune.
+signature are kept. A pickup bar is read as the end of a first bar, so the bar lines fall where the
+score has them. Grace notes and unpitched (percussion) notes are left out. An ABC file holding
+several tunes gives its first tune.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def _placed_notes(stream, music21):
             for element in part.flatten().notes:
                 yield base + Fraction(element.offset), (index, None), element
             continue
+        # a pickup bar (an anacrusis) is the end of a bar: its notes start where that bar's would
+        base += Fraction(measures[0].paddingLeft)
         for measure in measures:
             at = base + Fraction(measure.offset)
             for element in measure.notes:

@@ -108,7 +108,8 @@ def show_sheet_music(window) -> bool:
     if not len(window.model):
         window.statusBar().showMessage("There are no notes to show yet.", 4000)
         return False
-    title = window.path.stem if window.path else "Segue"
+    named = window.path or getattr(window, "imported_from", None)    # the document, else the file opened
+    title = named.stem if named else "Untitled"
     if getattr(window, "_score_folder", None) is None:      # one scratch folder per window
         window._score_folder = tempfile.TemporaryDirectory(prefix="segue-score-")
     folder = Path(window._score_folder.name)

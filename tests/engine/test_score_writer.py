@@ -1,4 +1,6 @@
-"""Sheet music out: a grand staff in MusicXML that reads back to the same notes."""
+"""Sheet music out: a grand staff in MusicXML that reads back to the same notes, written for reading."""
+
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -6,13 +8,36 @@ from hypothesis import strategies as st
 
 from engine.errors import MusicFileError
 from engine.music_files import read_music
-from engine.phrase import Note, Phrase
+from engine.phrase import Note, Phrase, trim
 from engine.score_writer import phrase_to_score, write_musicxml
 from engine.seeds import list_seeds, load_seed
 
 
 def exact(phrase):
     return sorted((n.pitch, n.start, n.duration) for n in phrase.notes)
+
+
+def placed(phrase):
+    return sorted((n.pitch, n.start) for n in phrase.notes)
+
+
+def assert_reads_back(phrase, back):
+    """The same notes at the same places; a note may be written longer, for reading, but never
+    more than twice as long and never past the end of the beat it starts in."""
+    from engine.score_writer import beat_steps
+    assert placed(back) == placed(phrase)
+    beat = beat_steps(phrase)
+    for n, w in zip(sorted(phrase.notes, key=lambda n: (n.pitch, n.start)), sorted(back.notes, key=lambda n: (n.pitch, n.start))):
+        assert n.duration <= w.duration <= 2 * n.duration, (n, w)
+        if w.duration > n.duration:
+            assert w.end <= (n.start // beat + 1) * beat, (n, w)
+
+
+def written(path):
+    """The MusicXML file read back with music21: (score, its notes and chords in time order)."""
+    from music21 import converter
+    score = converter.parse(str(path))
+    return score, list(score.recurse().notes)
 
 
 @st.composite
@@ -37,7 +62,7 @@ def test_any_phrase_reads_back_note_for_note(tmp_path_factory, phrase):
     path = tmp_path_factory.mktemp("score") / "phrase.musicxml"
     write_musicxml(phrase, path)
     back = read_music(path, steps_per_quarter=phrase.steps_per_quarter)
-    assert exact(back) == exact(phrase)
+    assert_reads_back(phrase, back)
     assert back.time_signature == phrase.time_signature and back.tempo_bpm == phrase.tempo_bpm
 
 
@@ -45,7 +70,7 @@ def test_the_bundled_seeds_as_sheet_music(tmp_path):
     for seed in list_seeds():
         phrase = load_seed(seed)
         path = write_musicxml(phrase, tmp_path / "seed.musicxml", title=seed.title)
-        assert exact(read_music(path)) == exact(phrase), seed.title
+        assert_reads_back(phrase, read_music(path))
         assert seed.title.split()[0] in path.read_text()
 
 
@@ -70,3 +95,125 @@ def test_nothing_to_write_and_an_unwritable_place(tmp_path):
     (tmp_path / "a file").write_text("not a folder")
     with pytest.raises(MusicFileError, match="cannot write"):
         write_musicxml(Phrase((Note(60, 0, 4),)), tmp_path / "a file" / "x.musicxml")
+
+
+def key_signatures(path):
+    from music21 import key
+    score, _ = written(path)
+    return [k.sharps for k in score.parts[0].recurse().getElementsByClass(key.KeySignature)]
+
+
+def test_a_c_major_mozart_phrase_has_no_key_signature(tmp_path):
+    mozart = next(seed for seed in list_seeds() if seed.composer == "Mozart")
+    bars_2_and_3 = trim(load_seed(mozart), 16, 48)       # A G C G F... over an F-major Alberti bass
+    path = write_musicxml(bars_2_and_3, tmp_path / "mozart.musicxml")
+    assert key_signatures(path) == [0]
+    assert {p.name for chord in written(path)[1] for p in chord.pitches} <= set("CDEFGAB")
+
+
+A_MINOR = Phrase(tuple(Note(p, s, d) for p, s, d in [
+    (69, 0, 4), (72, 4, 4), (74, 8, 4), (77, 12, 4), (76, 16, 2), (75, 18, 2), (76, 20, 4), (74, 24, 4),
+    (77, 28, 4), (76, 32, 8), (75, 40, 4), (76, 44, 4), (69, 48, 16),
+    (45, 0, 8), (50, 8, 8), (53, 16, 8), (50, 24, 8), (52, 32, 8), (56, 40, 8), (45, 48, 16)]))
+
+
+def test_an_a_minor_phrase_spells_its_sharps_as_sharps(tmp_path):
+    path = write_musicxml(A_MINOR, tmp_path / "a-minor.musicxml")
+    assert key_signatures(path) == [0]
+    names = {p.midi % 12: p.name for chord in written(path)[1] for p in chord.pitches}
+    assert names[3] == "D#" and names[8] == "G#"                # the raised 4th and the leading note
+    assert names[5] == "F" and names[2] == "D"
+
+
+def test_sharps_and_flats_follow_the_key():
+    from engine.score_writer import _spelled
+    from music21 import key
+    a_minor, e_flat, d_major = key.Key("a"), key.Key("E-"), key.Key("D")
+    assert [_spelled(m, a_minor).name for m in (66, 68, 75, 70)] == ["F#", "G#", "D#", "B-"]
+    assert [_spelled(m, e_flat).name for m in (66, 61, 69, 71)] == ["G-", "D-", "A", "B"]
+    assert [_spelled(m, d_major).name for m in (63, 65, 72, 68)] == ["D#", "F", "C", "G#"]
+
+
+def test_a_pickup_is_a_short_first_bar(tmp_path):
+    from music21 import stream
+    # two eighths before the first full bar of 3/4, then the tune and a bass
+    phrase = Phrase((Note(67, 8, 2), Note(69, 10, 2), Note(71, 12, 4), Note(72, 16, 4), Note(74, 20, 4),
+                     Note(71, 24, 12), Note(43, 12, 12), Note(48, 24, 12)), time_signature=(3, 4))
+    path = write_musicxml(phrase, tmp_path / "pickup.musicxml")
+    score, _ = written(path)
+    for part in score.parts:
+        first, second = part.getElementsByClass(stream.Measure)[:2]
+        assert first.number == 0 and first.duration.quarterLength == 1.0 and first.paddingLeft == 2.0
+        assert second.number == 1 and second.duration.quarterLength == 3.0
+    assert exact(read_music(path)) == exact(phrase)            # the bar lines stay where they were
+
+
+def test_a_bar_that_starts_with_a_short_rest_is_a_whole_bar(tmp_path):
+    from music21 import stream
+    phrase = Phrase((Note(72, 2, 2), Note(74, 4, 12)), time_signature=(4, 4))
+    score, _ = written(write_musicxml(phrase, tmp_path / "rest.musicxml"))
+    assert score.parts[0].getElementsByClass(stream.Measure)[0].duration.quarterLength == 4.0
+
+
+def test_the_title_is_the_name_given_or_the_file_name_and_no_composer(tmp_path):
+    phrase = Phrase((Note(60, 0, 4),))
+    for path, title, expected in ((tmp_path / "Evening song.musicxml", None, "Evening song"),
+                                  (tmp_path / "x.musicxml", "Für Elise", "Für Elise")):
+        score, _ = written(write_musicxml(phrase, path, title=title))
+        assert score.metadata.bestTitle == expected
+        assert not score.metadata.composer
+        assert "Segue" not in path.read_text()
+
+
+def test_staccato_sixteenths_are_written_as_eighths(tmp_path):
+    # a 16th and a 16th rest on each eighth's place, over a held bass
+    tune = [Note(p, 2 * k, 1) for k, p in enumerate((72, 74, 76, 77, 79, 77, 76, 74))] + [Note(72, 16, 4)]
+    phrase = Phrase(tuple(tune) + (Note(48, 0, 16),))
+    path = write_musicxml(phrase, tmp_path / "staccato.musicxml")
+    _, notes = written(path)
+    right = [n for n in notes if n.pitch.midi >= 60]
+    assert [n.quarterLength for n in right] == [0.5] * 8 + [1.0]
+    assert all(any(a.name == "staccato" for a in n.articulations) for n in right[:8])
+    assert not right[8].articulations
+    assert placed(read_music(path)) == placed(phrase)
+
+
+def test_voices_that_match_once_written_are_one_chord(tmp_path):
+    from music21 import stream
+    # a chord whose top note is let go early (a 16th and a 16th rest, the others an 8th), then another
+    phrase = Phrase((Note(72, 0, 2), Note(76, 0, 2), Note(79, 0, 1), Note(74, 2, 2), Note(77, 2, 2), Note(81, 2, 2)))
+    score = phrase_to_score(phrase, "Chords")
+    right = score.parts[0]
+    assert not right.recurse().getElementsByClass(stream.Voice)
+    assert [len(c.pitches) for c in right.recurse().getElementsByClass("Chord")] == [3, 3]
+
+
+def test_an_alberti_bass_under_a_melody_goes_to_the_bass_staff():
+    from music21 import clef, stream
+    alberti = [Note(p, 2 * k, 2) for bar in range(2) for k, p in enumerate((60, 67, 64, 67) * 2, start=8 * bar)]
+    melody = [Note(72, 0, 8), Note(76, 8, 4), Note(79, 12, 4), Note(71, 16, 6), Note(72, 22, 1), Note(74, 23, 1),
+              Note(72, 24, 4)]
+    score = phrase_to_score(Phrase(tuple(alberti + melody)), "K. 545")
+    right, left = score.parts
+    assert sorted(n.pitch.midi for n in right.recurse().notes) == sorted(n.pitch for n in melody)
+    assert sorted(n.pitch.midi for n in left.recurse().notes) == sorted(n.pitch for n in alberti)
+    assert not score.recurse().getElementsByClass(stream.Voice)
+    assert isinstance(left.recurse().getElementsByClass(clef.Clef)[0], clef.TrebleClef)   # around middle C
+
+
+def test_the_file_s_key_signatures_are_written(tmp_path):
+    scale = tuple(Note(p, 4 * k, 4) for k, p in enumerate((60, 62, 64, 65, 67, 69, 71, 72)))
+    phrase = Phrase(scale + tuple(Note(p, 32 + 4 * k, 4) for k, p in enumerate((63, 65, 67, 68, 70))),
+                    key_signatures=((0, "Eb"), (32, "G")))
+    path = write_musicxml(phrase, tmp_path / "signed.musicxml")
+    assert key_signatures(path) == [-3, 1]
+    names = [p.name for chord in written(path)[1] for p in chord.pitches]
+    assert names[8:] == ["D#", "F", "G", "G#", "B-"]               # spelled in G major after the change
+    assert names[:8] == ["C", "D", "E", "F", "G", "A", "B", "C"]
+
+
+def test_a_file_that_says_c_major_over_music_in_a_minor_is_spelled_in_a_minor(tmp_path):
+    path = write_musicxml(replace(A_MINOR, key_signatures=((0, "C"),)), tmp_path / "said-c.musicxml")
+    assert key_signatures(path) == [0]
+    names = {p.midi % 12: p.name for chord in written(path)[1] for p in chord.pitches}
+    assert names[3] == "D#"                                    # C major would write E flat

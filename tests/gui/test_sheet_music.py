@@ -79,3 +79,17 @@ def test_a_musescore_that_hangs_is_stopped_and_said(window, qtbot, tmp_path, mon
     with qtbot.waitSignal(job.failed, timeout=10_000) as failed:
         job.start(limit_ms=300)
     assert "more than a minute" in failed.args[0]
+
+
+def test_the_score_is_titled_with_the_document_s_name_and_no_composer(window, monkeypatch, tmp_path):
+    from music21 import converter
+    opened = []
+    monkeypatch.setattr("gui.sheet_music.find_engraver", lambda: None)
+    monkeypatch.setattr("gui.sheet_music.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    window.model.reset(PHRASE)
+    for path, imported, title in ((None, tmp_path / "Evening song.mid", "Evening song"),
+                                  (tmp_path / "Nocturne.segue", None, "Nocturne"), (None, None, "Untitled")):
+        window.path, window.imported_from = path, imported
+        assert window.show_sheet_music()
+        score = converter.parse(opened[-1])
+        assert score.metadata.bestTitle == title and not score.metadata.composer
