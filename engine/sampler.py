@@ -36,7 +36,7 @@ ATTENUATION_SCALE = 0.4          # FluidSynth's reading of initialAttenuation, w
 VELOCITY_DARKENING = 2400        # cents the cutoff falls from velocity 127 to 0 (SoundFont 2.04 default)
 SILENT_CB = 900                  # a voice ends 90 dB down
 MAX_NOTE_SECONDS = 30.0          # a held note rings at most this long
-MASTER_GAIN = 0.5
+MASTER_GAIN = 1.0                # a forte passage peaks near -4 dBFS; louder ones meet the soft knee
 _FADE = 128                      # samples faded at the end of a loop
 _FILTER_PAD = 4096               # frames of loop unrolled past a sample's end before filtering
 
@@ -60,7 +60,7 @@ def seconds_at(phrase: Phrase, steps) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Plan:
-    """How one zone plays one key: sample speed, loop, envelope, gains. Times in output samples."""
+    """How one zone plays one key at one velocity: sample speed, loop, envelope (seconds), gains."""
 
     zone: sf.Zone
     step: float                    # sample frames per output sample
@@ -91,7 +91,7 @@ class Sampler:
         self.font, self.sample_rate = font, sample_rate
         self.preset = font.preset(bank, program)
         self.name = self.preset.name
-        self._levels: dict[tuple[int, int], np.ndarray] = {}       # (sample start, cutoff cents) -> filtered
+        self._levels: dict[tuple[int, int, int], np.ndarray] = {}  # (start, end, cutoff cents) -> filtered
         self._lock = threading.Lock()
         self._plans: dict[tuple[int, int], list[_Plan]] = {}
 
@@ -137,8 +137,8 @@ class Sampler:
 
     def _cutoff(self, z: sf.Zone) -> int:
         """The zone's low-pass cutoff in the sample's own pitch (cents above 8.176 Hz)."""
-        mod_env = 1 - min(1000, max(0, z.get(29))) / 1000        # the filter envelope's sustain level
-        cutoff = z.get(sf.INITIAL_FILTER_FC) + z.get(11) * mod_env
+        mod_env = 1 - min(1000, max(0, z.get(sf.SUSTAIN_MOD_ENV))) / 1000   # the filter envelope, held
+        cutoff = z.get(sf.INITIAL_FILTER_FC) + z.get(sf.MOD_ENV_TO_FILTER_FC) * mod_env
         root = z.get(sf.ROOT_KEY)
         root = z.sample.root_key if root < 0 else root
         middle = (z.keys[0] + z.keys[1]) / 2
@@ -306,6 +306,9 @@ class Performance:
                 until = on_s + int(sampler.ring(plan, off - on) * rate)
                 self.voices.append((plan, on_s, off_s, until))
                 last = max(last, until)
+        self.voices.sort(key=lambda voice: voice[1])
+        self._onsets = np.array([voice[1] for voice in self.voices], dtype=np.int64)
+        self._longest = max((until - on for _, on, _, until in self.voices), default=0)
         self.frames = max(1, last if tail else length)
         self.cut = None if tail else length
 
@@ -314,7 +317,8 @@ class Performance:
         b = min(b, self.frames)
         out = np.zeros((max(0, b - a), 2), dtype=np.float32)
         cache: dict = {}
-        for plan, on, off, until in self.voices:
+        first, last = np.searchsorted(self._onsets, [a - self._longest, b])   # the voices that may sound here
+        for plan, on, off, until in self.voices[first:last]:
             lo, hi = max(a, on), min(b, until)
             if lo >= hi:
                 continue
