@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths, QTimer
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from engine.document import SUFFIX, Document, load_document, save_document
 from engine.errors import MusicFileError
 from engine.music_files import MUSIC_SUFFIXES, read_music
+from engine.session_lock import hold, is_held
 
 from .counts import count
 
@@ -274,22 +276,44 @@ def autosave_dir() -> Path:
 
 
 def autosave_path() -> Path:
-    return autosave_dir() / f"autosave-{os.getpid()}{SUFFIX}"
+    """This session's autosave. The session holds an OS lock on the file of the same name ending
+    in ``.lock`` while it runs: the lock goes when the process ends, however it ends."""
+    path = autosave_dir() / f"autosave-{os.getpid()}-{_SESSION}{SUFFIX}"
+    lock = path.with_suffix(".lock")
+    if lock not in _held:
+        handle = hold(lock)
+        if handle is not None:
+            _held[lock] = handle
+    return path
+
+
+_SESSION = secrets.token_hex(4)          # process ids are reused: the name must be this session's
+_held: dict[Path, object] = {}           # lock file -> the open file that holds its lock
 
 
 def pending_recoveries() -> list[Path]:
-    """Autosaves left by sessions that did not close cleanly (their process is gone)."""
+    """Autosaves left by sessions that did not close cleanly (nothing holds their lock)."""
     found = []
     folder = autosave_dir()
     if not folder.is_dir():
         return found
+    mine = autosave_path()
     for path in sorted(folder.glob(f"autosave-*{SUFFIX}")):
         try:
             pid = int(path.stem.split("-")[1])
         except (IndexError, ValueError):
             continue
-        if pid != os.getpid() and not _alive(pid):
+        lock = path.with_suffix(".lock")
+        if path == mine:
+            continue
+        if lock.exists():
+            if not is_held(lock):
+                found.append(path)
+        elif pid != os.getpid() and not _alive(pid):   # an autosave from before the locks
             found.append(path)
+    for lock in folder.glob("autosave-*.lock"):         # sessions that crashed with nothing unsaved
+        if not lock.with_suffix(SUFFIX).exists() and lock not in _held and not is_held(lock):
+            lock.unlink(missing_ok=True)
     return found
 
 
@@ -332,6 +356,11 @@ def clear_autosave(window) -> None:
 def close_autosave(window) -> None:
     window.autosave_timer.stop()
     clear_autosave(window)
+    lock = autosave_path().with_suffix(".lock")         # a clean close leaves nothing behind
+    handle = _held.pop(lock, None)
+    lock.unlink(missing_ok=True)
+    if handle is not None:
+        handle.close()
 
 
 def offer_recovery(window) -> None:
@@ -341,6 +370,7 @@ def offer_recovery(window) -> None:
             doc = load_document(path)
         except MusicFileError:
             path.unlink(missing_ok=True)
+            path.with_suffix(".lock").unlink(missing_ok=True)
             continue
         answer = QMessageBox.question(
             window, "Restore unsaved work?",
@@ -352,4 +382,5 @@ def offer_recovery(window) -> None:
             window.update_title()
             autosave_now(window)
         path.unlink(missing_ok=True)
+        path.with_suffix(".lock").unlink(missing_ok=True)
         break
