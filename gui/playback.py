@@ -213,15 +213,15 @@ class Playback(QObject):
         seconds = self._clock.elapsed() / 1000
         steps = seconds / self._seconds_per_step
         span = self._end - self._start
-        if self._timeline is not None:
+        if self._timeline is not None:                     # seconds to steps through the tempo map
             import numpy as np
             times, at = self._timeline
             if self._loop and times[-1] > 0:
                 seconds %= times[-1]
-            steps = float(np.interp(seconds, times, np.array(at) - self._start, right=float(span)))
+            steps = float(np.interp(seconds, times, np.array(at) - self._start, right=span + seconds))
         elif self._loop and span > 0:
             steps %= span
-        elif steps >= span:
+        if not self._loop and steps >= span:
             self.position.emit(float(self._end))
             ringing, self._sound = self._sound, None       # the piano's last notes ring out
             self.stop()

@@ -89,3 +89,16 @@ def test_a_long_export_shows_progress_and_cancel_leaves_no_file(window, qtbot, t
     with qtbot.waitSignal(job.cancelled, timeout=10000):
         dialog.findChild(QPushButton).click()                           # its Cancel button
     assert not (tmp_path / "long.wav").exists() and list(tmp_path.glob("*.part")) == []
+
+
+def test_the_playhead_follows_the_tempo_map_the_piano_plays(qtbot):
+    from gui.playback import Playback
+    playback = Playback()
+    positions = []
+    playback.position.connect(positions.append)
+    phrase = Phrase((Note(60, 0, 4), Note(64, 4, 4)), tempo_bpm=480, tempo_changes=((4, 240.0),))   # 0.375 s
+    with qtbot.waitSignal(playback.stopped, timeout=3000):
+        assert playback.play(phrase)
+    assert positions == sorted(positions) and positions[-1] == 8.0
+    middle = [p for p in positions if 0 < p < 8]
+    assert middle and all(p < 8 for p in middle)
