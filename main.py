@@ -67,6 +67,19 @@ def following_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 MODEL_HELP = "a model name under models/ or a folder (default: models/default)"
+MAX_SEED = 2**63 - 1
+
+
+def random_seed(text: str) -> int:
+    """A random seed: a whole number from 0 to 2**63 - 1 (what torch's generators take)."""
+    try:
+        value = int(text)
+    except ValueError:                           # not a number, or thousands of digits
+        value = -1
+    if not 0 <= value <= MAX_SEED:
+        shown = text if len(text) <= 24 else text[:21] + "..."
+        raise argparse.ArgumentTypeError(f"the seed must be a whole number from 0 to {MAX_SEED}, not {shown}")
+    return value
 
 
 def sampling_arguments(parser: argparse.ArgumentParser) -> None:
@@ -78,7 +91,7 @@ def sampling_arguments(parser: argparse.ArgumentParser) -> None:
                              "the probability (1: from all)")
     parser.add_argument("--variations", type=int, default=1, metavar="K",
                         help="several takes, written as OUT-1.mid ... OUT-K.mid")
-    parser.add_argument("--seed", type=int, metavar="N",
+    parser.add_argument("--seed", type=random_seed, metavar="N",
                         help="random seed for the takes: the same N gives the same music "
                              "(default: a new one each time)")
 
@@ -112,7 +125,7 @@ def command_parser() -> argparse.ArgumentParser:
                        help="stop after this much training time (0: no limit)")
     train.add_argument("--transpose", type=int, default=5, metavar="SEMITONES",
                        help="random transposition range in semitones")
-    train.add_argument("--seed", type=int, default=0, metavar="N",
+    train.add_argument("--seed", type=random_seed, default=0, metavar="N",
                        help="random seed for the split, the shuffling and the first weights")
     train.add_argument("--device", default="auto",
                        help="auto (a CUDA GPU when there is one, else the CPU), cpu, cuda or cuda:N")

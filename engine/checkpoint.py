@@ -20,6 +20,7 @@ from safetensors.torch import load_file, save
 from .atomic import atomic_write
 from .errors import ModelError
 from .model import ModelConfig, MusicLSTM
+from .model_checks import check_description, check_weights_header, read_description
 from .tokens import Vocabulary
 
 from .model_folders import (CARD, DEFAULT_MODEL, EXCERPTS, FORMAT, META, MODELS_DIR, VERSION,  # noqa: F401
@@ -64,12 +65,7 @@ def save_model(folder: str | Path, model: MusicLSTM, vocab: Vocabulary, info: di
 def read_info(folder: str | Path) -> dict:
     """A model folder's description (model.json), checked for format and version."""
     folder = Path(folder)
-    try:
-        info = json.loads((folder / META).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelError(folder, f"{META} is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ModelError(folder, f"{META} is damaged ({err})") from None
+    info = read_description(folder, META)
     if not isinstance(info, dict) or info.get("format") != FORMAT:
         raise ModelError(folder, f"{META} is not a Segue model description")
     if info.get("version") != VERSION:
@@ -78,6 +74,7 @@ def read_info(folder: str | Path) -> dict:
     for key in ("model", "vocabulary"):
         if not isinstance(info.get(key), dict):
             raise ModelError(folder, f"{META} has no '{key}' section")
+    check_description(folder, info)
     return info
 
 
@@ -93,26 +90,21 @@ def load_model(name_or_path: str | Path | None = None, device: str = "cpu") -> L
     if config.vocab_size != vocab.size:
         raise ModelError(folder, f"the network has {config.vocab_size} outputs but the vocabulary "
                                  f"has {vocab.size} tokens")
+    check_weights_header(folder, WEIGHTS, config)         # before anything is allocated
     try:
         weights = load_file(str(folder / WEIGHTS), device="cpu")
     except FileNotFoundError:
         raise ModelError(folder, f"{WEIGHTS} is missing") from None
     except (SafetensorError, OSError, ValueError, RuntimeError) as err:
         raise ModelError(folder, f"{WEIGHTS} is damaged or truncated ({err})") from None
-    model = MusicLSTM(config)
-    expected = model.state_dict()
-    if set(weights) != set(expected):
-        missing = sorted(set(expected) - set(weights))[:3]
-        extra = sorted(set(weights) - set(expected))[:3]
-        raise ModelError(folder, f"weights do not match the described network "
-                                 f"(missing {missing}, unexpected {extra})")
-    for key, tensor in weights.items():
-        if tensor.shape != expected[key].shape:
-            raise ModelError(folder, f"weight {key} has shape {tuple(tensor.shape)}, "
-                                     f"expected {tuple(expected[key].shape)}")
+    for key, tensor in weights.items():                  # names and shapes were checked above
         if not torch.isfinite(tensor).all():
             raise ModelError(folder, f"weight {key} holds non-finite values")
-    model.load_state_dict({k: v.float() for k, v in weights.items()})
+    model = MusicLSTM(config)
+    try:
+        model.load_state_dict({k: v.float() for k, v in weights.items()})
+    except RuntimeError as err:
+        raise ModelError(folder, f"weights do not fit the described network ({str(err)[:120]})") from None
     model.to(device).eval()
     info.setdefault("name", folder.name)
     return LoadedModel(model, vocab, info, folder, _read_excerpts(folder, vocab))
@@ -126,8 +118,8 @@ def _read_excerpts(folder: Path, vocab: Vocabulary) -> list[dict]:
         data = json.loads(path.read_text(encoding="utf-8"))
         excerpts = [e for e in data["excerpts"]
                     if all(isinstance(t, int) and 0 <= t < vocab.size for t in e["tokens"])]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as err:
-        raise ModelError(folder, f"{EXCERPTS} is damaged ({err})") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError, KeyError, TypeError) as err:
+        raise ModelError(folder, f"{EXCERPTS} is damaged ({str(err)[:120]})") from None
     return excerpts
 
 

@@ -328,3 +328,17 @@ def test_settings_out_of_range_are_left_out_and_the_document_opens(tmp_path):
     path.write_text(document(settings={"bars": 10**30, "seed": -2**40, "temperature": 1e999, "model": ["x"],
                                        "density": {"deep": {"deeper": 1}}, "variations": 3, "key": "D minor"}))
     assert load_document(path).settings == {"variations": 3, "key": "D minor"}
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", ["99999999999999999999", "9" * 5000, "-1", "abc"],
+                         ids=["20 digits", "5000 digits", "negative", "text"])
+def test_an_impossible_seed_is_one_line_and_exit_2(capsys, tmp_path, seed):
+    import main
+    with pytest.raises(SystemExit) as caught:
+        main.main(["continue", "-o", str(tmp_path / "out.mid"), "--seed", seed])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "the seed must be a whole number from 0 to 9223372036854775807" in err
+    assert not (tmp_path / "out.mid").exists()
