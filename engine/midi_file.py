@@ -16,12 +16,13 @@ import mido
 
 from .atomic import atomic_path
 from .errors import MusicFileError
+from .limits import MAX_DENOMINATOR, MAX_NOTES, MAX_NUMERATOR, MAX_TEMPO_BPM, MIN_TEMPO_BPM
 from .phrase import Note, Phrase
 
 DRUM_CHANNEL = 9                  # channel 10 as musicians count
 SUSTAIN = 64
-MAX_FILE_BYTES = 64 * 1024 * 1024
-MAX_NOTES = 300_000
+MAX_FILE_BYTES = 4 * 1024 * 1024   # a long piano piece takes 50-150 KB; mido reads 4 MB in half a minute
+MAX_TRACKS = 1024
 MAX_QUARTERS = 4 * 60 * 240       # four hours at 240 bpm: longer is not music, it is a broken file
 TICKS_PER_QUARTER = 480
 
@@ -30,7 +31,8 @@ def _check_header(data: bytes, path: Path) -> None:
     if not data:
         raise MusicFileError(path, "the file is empty")
     if len(data) > MAX_FILE_BYTES:
-        raise MusicFileError(path, f"the file is too large for a MIDI file ({len(data) // 2**20} MB)")
+        raise MusicFileError(path, f"the file is larger than {MAX_FILE_BYTES // 2**20} MB, the most Segue "
+                                   f"reads as a MIDI file")
     if data[:4] == b"RIFF" and b"MThd" in data[:64]:
         return                                     # RIFF-wrapped MIDI (.rmi); mido unwraps it
     if data[:4] != b"MThd":
@@ -44,6 +46,9 @@ def _check_header(data: bytes, path: Path) -> None:
         raise MusicFileError(path, f"unknown MIDI file format {fmt}")
     if ntracks == 0:
         raise MusicFileError(path, "the MIDI file has no tracks")
+    if ntracks > MAX_TRACKS:
+        raise MusicFileError(path, f"the MIDI file declares {ntracks:,} tracks, more than the "
+                                   f"{MAX_TRACKS:,} Segue reads")
     if division == 0:
         raise MusicFileError(path, "the MIDI file has a time division of 0 ticks per quarter note")
 
@@ -76,7 +81,8 @@ def read_midi(path: str | Path, steps_per_quarter: int = 4) -> Phrase:
     """The notes of a MIDI file (type 0, 1 or 2) as a phrase on a grid of ``steps_per_quarter``."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)            # never more than the limit in memory
     except FileNotFoundError:
         raise MusicFileError(path, "the file does not exist") from None
     except IsADirectoryError:
@@ -179,7 +185,7 @@ def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path:
         if (pitch, a) not in notes or notes[(pitch, a)].duration < b - a:
             notes[(pitch, a)] = Note(pitch, a, b - a, max(1, min(127, velocity)))
     num, den = signature or (4, 4)
-    if num < 1 or den < 1 or den & (den - 1):
+    if not 1 <= num <= MAX_NUMERATOR or not 1 <= den <= MAX_DENOMINATOR or den & (den - 1):
         num, den = 4, 4
     end = max(round(to_quarters(track_end) * steps_per_quarter), max(n.end for n in notes.values()))
 
@@ -193,8 +199,9 @@ def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path:
 
 
 def _bpm(tempo: int) -> float:
-    """Beats per minute from MIDI's microseconds per quarter note."""
-    return round(60e6 / tempo, 3)
+    """Beats per minute from MIDI's microseconds per quarter note, within the tempos a phrase may
+    have (a file's 1-microsecond quarter note is 1,000 bpm; the slowest stays writable)."""
+    return min(MAX_TEMPO_BPM, max(MIN_TEMPO_BPM, round(60e6 / tempo, 3)))
 
 
 def _without_silent_ending(spans: list[tuple[int, float, float, int]]) -> list[tuple[int, float, float, int]]:
@@ -241,15 +248,22 @@ def phrase_to_midi(phrase: Phrase) -> mido.MidiFile:
 
 
 def _tempo(bpm: float) -> int:
-    """MIDI's microseconds per quarter note from beats per minute."""
-    return max(1, round(60e6 / bpm))
+    """MIDI's microseconds per quarter note from beats per minute (a MIDI file holds 1 to 2**24 - 1)."""
+    return min(0xFFFFFF, max(1, round(60e6 / bpm)))
 
 
 def write_midi(phrase: Phrase, path: str | Path) -> Path:
     """Write the phrase as a standard MIDI file, atomically. Returns the path written."""
     path = Path(path)
+    num, den = phrase.time_signature
+    if not 1 <= num <= 255 or not 1 <= den <= 2**255:
+        raise MusicFileError(path, f"a time signature of {num}/{den} cannot be written to a MIDI file "
+                                   f"(it holds 1 to 255 beats a bar)")
     buffer = io.BytesIO()
-    phrase_to_midi(phrase).save(file=buffer)
+    try:
+        phrase_to_midi(phrase).save(file=buffer)
+    except (ValueError, TypeError) as err:               # a value no MIDI file can hold
+        raise MusicFileError(path, f"the phrase cannot be written as MIDI ({err})") from None
     try:
         with atomic_path(path) as tmp:
             tmp.write_bytes(buffer.getvalue())

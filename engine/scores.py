@@ -12,6 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from .errors import MusicFileError
+from .limits import MAX_DENOMINATOR, MAX_NUMERATOR, MAX_TEMPO_BPM, MIN_TEMPO_BPM
 from .phrase import DEFAULT_VELOCITY, Note, Phrase
 
 
@@ -117,12 +118,12 @@ def score_to_phrase(stream, steps_per_quarter: int = 4) -> Phrase:
     marks = flat.getElementsByClass(music21.tempo.MetronomeMark)
     if marks:
         bpm = marks[0].getQuarterBPM()
-        tempo = float(bpm) if bpm and bpm > 0 else 120.0
+        tempo = min(MAX_TEMPO_BPM, max(MIN_TEMPO_BPM, float(bpm))) if bpm and bpm > 0 else 120.0
     signature = (4, 4)
     meters = flat.getElementsByClass(music21.meter.TimeSignature)
     if meters:
         num, den = meters[0].numerator, meters[0].denominator
-        if num >= 1 and den >= 1 and not den & (den - 1):
+        if 1 <= num <= MAX_NUMERATOR and 1 <= den <= MAX_DENOMINATOR and not den & (den - 1):
             signature = (num, den)
     return Phrase(tuple(notes.values()), steps_per_quarter=steps_per_quarter, tempo_bpm=tempo,
                   time_signature=signature)

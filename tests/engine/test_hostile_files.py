@@ -342,3 +342,103 @@ def test_an_impossible_seed_is_one_line_and_exit_2(capsys, tmp_path, seed):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "the seed must be a whole number from 0 to 9223372036854775807" in err
     assert not (tmp_path / "out.mid").exists()
+
+
+# -- MIDI ------------------------------------------------------------------------------------------
+
+def midi_track(events: bytes) -> bytes:
+    import struct
+    return b"MTrk" + struct.pack(">I", len(events)) + events
+
+
+def midi_file(tracks: list[bytes], declared: int | None = None, division: int = 480) -> bytes:
+    import struct
+    return (b"MThd" + struct.pack(">IHHH", 6, 1, len(tracks) if declared is None else declared, division)
+            + b"".join(tracks))
+
+
+ONE_NOTE = b"\x00\x90\x3c\x40\x83\x60\x80\x3c\x00\x00\xff\x2f\x00"      # middle C for a quarter note
+
+
+@pytest.mark.parametrize("declared", [65_535, 32_768, 1_025])
+def test_a_midi_file_declaring_too_many_tracks_is_refused(tmp_path, declared):
+    path = tmp_path / "tracks.mid"
+    path.write_bytes(midi_file([midi_track(ONE_NOTE)], declared=declared))
+    with pytest.raises(MusicFileError, match=rf"tracks.mid: the MIDI file declares {declared:,} tracks, "
+                                             r"more than the 1,024 Segue reads"):
+        read_music(path)
+
+
+def test_a_huge_midi_file_is_refused_without_reading_it(tmp_path):
+    path = tmp_path / "huge.mid"
+    with open(path, "wb") as f:
+        f.write(midi_file([midi_track(ONE_NOTE)]))
+        f.truncate(5 * 2**20)
+    with pytest.raises(MusicFileError, match=r"huge.mid: the file is larger than 4 MB"):
+        read_music(path)
+
+
+def test_more_notes_than_the_limit_are_refused_naming_it(tmp_path, monkeypatch):
+    import engine.midi_file
+    monkeypatch.setattr(engine.midi_file, "MAX_NOTES", 1_000)       # the real limit is 100,000
+    notes = b"".join(bytes([0x00, 0x90, 40 + i % 40, 64, 0x01, 0x80, 40 + i % 40, 0]) for i in range(1_200))
+    path = tmp_path / "dense.mid"
+    path.write_bytes(midi_file([midi_track(notes + b"\x00\xff\x2f\x00")]))
+    with pytest.raises(MusicFileError, match=r"dense.mid: the file holds more than 1,000 notes"):
+        read_music(path)
+
+
+def test_ticks_near_two_to_the_31_are_refused_as_broken_timing(tmp_path):
+    path = tmp_path / "late.mid"
+    path.write_bytes(midi_file([midi_track(b"\x00\x90\x3c\x40\xff\xff\xff\x7f\x80\x3c\x00\x00\xff\x2f\x00")],
+                               division=1))
+    with pytest.raises(MusicFileError, match=r"late.mid: the notes run for more than four hours"):
+        read_music(path)
+
+
+@pytest.mark.parametrize("meta", [b"\x00\xff\x51\x03\xff\xff\xff", b"\x00\xff\x51\x03\x00\x00\x01"],
+                         ids=["slowest tempo", "1 microsecond a quarter"])
+def test_extreme_tempos_read_within_range_and_write_back(tmp_path, meta):
+    from engine.midi_file import read_midi, write_midi
+    path = tmp_path / "tempo.mid"
+    path.write_bytes(midi_file([midi_track(meta + ONE_NOTE)]))
+    phrase = read_midi(path)
+    assert 3.5 < phrase.tempo_bpm <= 1000
+    again = read_midi(write_midi(phrase, tmp_path / "again.mid"))
+    assert again.tempo_bpm == pytest.approx(phrase.tempo_bpm, rel=1e-3)
+
+
+def test_a_time_signature_out_of_range_reads_as_four_four(tmp_path):
+    path = tmp_path / "metre.mid"
+    path.write_bytes(midi_file([midi_track(b"\x00\xff\x58\x04\x04\xc8\x18\x08" + ONE_NOTE)]))   # 4/2**200
+    assert read_music(path).time_signature == (4, 4)
+
+
+def test_a_numerator_a_midi_file_cannot_hold_is_refused_on_writing(tmp_path):
+    from engine.midi_file import write_midi
+    from engine.phrase import Note, Phrase
+    with pytest.raises(MusicFileError, match=r"wide.mid: a time signature of 300/4 cannot be written"):
+        write_midi(Phrase((Note(60, 0, 4),), time_signature=(300, 4)), tmp_path / "wide.mid")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("events", [
+    b"\x00\xff\x01\x7f\x7f\x7f\x7fabc",                  # a text event whose length runs past the end
+    b"\x00\xf0\x8f\xff\xff\x7f\x01\x02",                 # a sysex of 4 GB in a file of a few bytes
+    b"\x00\xff\x59\x02\x20\x05" + ONE_NOTE,             # a key signature of 32 sharps
+], ids=["meta length", "sysex length", "key signature"])
+def test_lengths_past_the_end_and_impossible_keys_are_one_error(tmp_path, events):
+    path = tmp_path / "odd.mid"
+    path.write_bytes(midi_file([midi_track(events)]))
+    try:
+        read_music(path)
+    except MusicFileError as err:
+        assert str(err).startswith("odd.mid: ")
+
+
+def test_a_score_with_an_impossible_metre_and_tempo_reads_within_range(tmp_path):
+    path = tmp_path / "odd.musicxml"
+    path.write_text(musicxml(1).replace("<beats>4</beats>", "<beats>300</beats>").replace(
+        "<measure number=\"1\">", '<measure number="1"><direction><sound tempo="1000000000"/></direction>'))
+    phrase = read_music(path)
+    assert phrase.time_signature == (4, 4) and phrase.tempo_bpm == 1000
