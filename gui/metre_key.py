@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QMessageBox, QToolButton, QWidget
 
 from engine.keys import Key, estimate_key
@@ -130,7 +130,8 @@ class MetreKeyField(QWidget):
         self.key.setText(key_text(model))
         _, estimated = phrase_key(model)
         tip = ("No key signature is set: this is the key the notes suggest. " if estimated else "Key signature. ")
-        later = [f"bar {step // model.steps_per_bar + 1}: {key_name(key)}" for step, key in model.key_signatures[1:]]
+        bar = model.steps_per_bar
+        later = [f"bar {step // bar + 1}: {key_name(key)}" for step, key in model.key_signatures[1:]]
         if later:
             tip += "Then " + ", ".join(later) + ". "
         self.key.setToolTip(tip + "Click to change it (Edit > Key…)")
@@ -178,7 +179,8 @@ def ask_key(window) -> None:
     model = window.model
     keys = key_choices()
     guess = estimated_key(model.phrase()) if len(model) else None
-    items = [ESTIMATE + (f" (now {key_name(signature_of(guess))})" if guess else "")] + [f"{key_name(k)} ({accidentals(k)})" for k in keys]
+    items = [ESTIMATE + (f" (now {key_name(signature_of(guess))})" if guess else "")]
+    items += [f"{key_name(k)} ({accidentals(k)})" for k in keys]
     current = keys.index(model.key_signatures[0][1]) + 1 if model.key_signatures else 0
     item, ok = QInputDialog.getItem(window, "Key", "The key signature of the phrase, saved with it and "
                                     "written into exported MIDI files:", items, current, False)

@@ -52,6 +52,7 @@ def test_the_recovery_question_counts_its_notes(window, monkeypatch):
     files.autosave_dir().mkdir(parents=True, exist_ok=True)
     save_document(Document(Phrase((Note(60, 0, 4),))), files.autosave_dir() / "autosave-999999999.segue")
     asked = []
-    monkeypatch.setattr("gui.files.QMessageBox.question", lambda *a, **k: asked.append(a[2]) or files.QMessageBox.No)
+    monkeypatch.setattr("gui.files.QMessageBox.question",
+                        lambda *a, **k: asked.append(a[2]) or files.QMessageBox.No)
     files.offer_recovery(window)
     assert asked and asked[0].endswith("(1 note)?")

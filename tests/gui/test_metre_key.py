@@ -42,7 +42,7 @@ def test_names_of_keys_and_metres():
     assert signature_of(Key(1)) == "Db" and signature_of(Key(8, minor=True)) == "G#m"     # fewer accidentals
     assert signature_of(Key(6)) == "F#" and signature_of(Key(3, minor=True)) == "Ebm"
     assert {signature_of(Key(t, m)) for t in range(12) for m in (False, True)} <= set(metre_key.KEY_SIGNATURES)
-    assert accidentals("Eb") == "3 flats" and accidentals("Em") == "1 sharp" and accidentals("Am") == "no sharps or flats"
+    assert [accidentals(k) for k in ("Eb", "Em", "Am")] == ["3 flats", "1 sharp", "no sharps or flats"]
     assert parse_time_signature(" 6 / 8 ") == (6, 8)
     for bad in ("6-8", "0/4", "3/5", "40/4", "3/64"):
         with pytest.raises(ValueError):

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import ClassVar
 
 import mido
 import pytest
@@ -19,7 +20,7 @@ PHRASE = Phrase(tuple(Note(60 + bar, bar * 16 + beat * 8, 6) for bar in range(5)
 
 class FakeDrag:
     """A stand-in for QDrag: records what a drag would carry instead of running one."""
-    made = []
+    made: ClassVar[list] = []
 
     def __init__(self, source):
         FakeDrag.made.append(self)
