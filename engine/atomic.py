@@ -3,32 +3,76 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Iterator
+
+from .session_lock import hold, is_held
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` in one step.
 
-    If the block raises, the temporary file is removed and ``path`` is left as it was.
+    If the block raises, the temporary file is removed and ``path`` is left as it was. Saving
+    through a symbolic link replaces the file it points to (the link stays). The temporary file
+    is locked while it is written (``engine.session_lock``), so one left by a writer that was
+    killed is known and removed by the next save beside it; the folder is synced after the
+    rename, so the new name survives a power cut.
     """
-    target = Path(path)
+    target = Path(os.path.realpath(path))
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    _sweep_leftovers(target)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=PART, dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    lock = hold(tmp) if os.name != "nt" else None       # held while this process writes it
     try:
         yield tmp
         with open(tmp, "rb+") as f:           # the bytes reach the disk before the rename
             os.fsync(f.fileno())
         os.chmod(tmp, _mode_for(target))
         os.replace(tmp, target)
+        _sync_folder(target.parent)
     finally:
+        if lock is not None:
+            lock.close()
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+PART = ".part"
+
+
+def _sweep_leftovers(target: Path) -> None:
+    """Remove the temporary files of earlier saves of ``target`` whose writer is gone: nothing
+    holds their lock (on Windows, where an open file cannot be renamed: an hour old)."""
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*{PART}"):
+        try:
+            age = time.time() - leftover.stat().st_mtime
+        except OSError:
+            continue
+        if age > 2 and (age > 3600 if os.name == "nt" else not is_held(leftover)):   # 2 s: just made
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _sync_folder(folder: Path) -> None:
+    if os.name == "nt":                    # Windows cannot open a folder to sync it
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass                               # some file systems cannot sync a folder
+    finally:
+        os.close(fd)
 
 
 def _mode_for(target: Path) -> int:

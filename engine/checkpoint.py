@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from safetensors.torch import load_file, save
 from .atomic import atomic_write
 from .errors import ModelError
 from .model import ModelConfig, MusicLSTM
-from .model_checks import check_description, check_weights_header, read_description
+from .model_checks import check_description, check_weights_header, read_description, weights_description
 from .tokens import Vocabulary
 
 from .model_folders import (CARD, DEFAULT_MODEL, EXCERPTS, FORMAT, META, MODELS_DIR, VERSION,  # noqa: F401
@@ -48,14 +49,18 @@ class LoadedModel:
 
 def save_model(folder: str | Path, model: MusicLSTM, vocab: Vocabulary, info: dict,
                excerpts: list[dict] | None = None) -> Path:
-    """Write a model folder (atomically, file by file). ``info`` holds name, grid, training, metrics."""
+    """Write a model folder (atomically, file by file). ``info`` holds name, grid, training, metrics.
+
+    The weights file also carries its description and a save id that model.json repeats: a save
+    killed between the two files leaves weights that still load with their own description."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     weights = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    atomic_write(folder / WEIGHTS, save(weights, metadata={"format": FORMAT}))
     meta = dict(info)
     meta.update(format=FORMAT, version=VERSION, model=model.config.to_json(),
-                vocabulary=vocab.to_json(), parameters=model.parameter_count())
+                vocabulary=vocab.to_json(), parameters=model.parameter_count(), save_id=secrets.token_hex(8))
+    atomic_write(folder / WEIGHTS, save(weights, metadata={"format": FORMAT, "save_id": meta["save_id"],
+                                                           "description": json.dumps(meta)}))
     atomic_write(folder / META, json.dumps(meta, indent=2).encode())
     if excerpts is not None:
         atomic_write(folder / EXCERPTS, json.dumps({"excerpts": excerpts}).encode())
@@ -65,7 +70,10 @@ def save_model(folder: str | Path, model: MusicLSTM, vocab: Vocabulary, info: di
 def read_info(folder: str | Path) -> dict:
     """A model folder's description (model.json), checked for format and version."""
     folder = Path(folder)
-    info = read_description(folder, META)
+    return _checked(folder, read_description(folder, META))
+
+
+def _checked(folder: Path, info) -> dict:
     if not isinstance(info, dict) or info.get("format") != FORMAT:
         raise ModelError(folder, f"{META} is not a Segue model description")
     if info.get("version") != VERSION:
@@ -82,6 +90,9 @@ def load_model(name_or_path: str | Path | None = None, device: str = "cpu") -> L
     """Load a model folder, checking every piece; raises ModelError naming what is wrong."""
     folder = find_model(name_or_path)
     info = read_info(folder)
+    own = weights_description(folder, WEIGHTS)
+    if own is not None and own.get("save_id") != info.get("save_id"):
+        info = _checked(folder, own)       # model.json is from another save: the weights' own wins
     try:
         vocab = Vocabulary.from_json(info["vocabulary"])
         config = ModelConfig.from_json(info["model"])

@@ -124,3 +124,22 @@ def check_weights_header(folder: Path, name: str, config) -> None:
             raise ModelError(folder, f"weight {key} has shape {shape}, expected {expected[key]}")
         if dtype not in FLOAT_DTYPES:
             raise ModelError(folder, f"weight {key} is stored as {dtype}, not as floating-point numbers")
+
+
+def weights_description(folder: Path, name: str) -> dict | None:
+    """The description a weights file carries in its header (written with it, in one file), or
+    None for a file without one (older models) or that cannot be opened (reported later)."""
+    from safetensors import SafetensorError, safe_open
+    try:
+        with safe_open(str(folder / name), framework="pt") as f:
+            text = (f.metadata() or {}).get("description")
+    except (SafetensorError, OSError, ValueError, RuntimeError):
+        return None
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ModelError(folder, f"{name} carries a description nested too deeply") from None
+    except ValueError as err:
+        raise ModelError(folder, f"{name} carries a damaged description ({str(err)[:120]})") from None

@@ -83,3 +83,19 @@ def test_tampered_numbers_are_refused(copy):
 def test_an_unknown_name_lists_the_models_there_are():
     with pytest.raises(ModelError, match="no model found"):
         load_model("no-such-model-anywhere")
+
+
+def test_a_save_killed_between_weights_and_description_still_loads_consistently(copy):
+    """The window's Stop (or a kill) between model.safetensors and model.json of the top folder
+    leaves the new weights beside the old description: the weights' own description wins."""
+    import shutil
+
+    from engine.checkpoint import save_model
+    first = load_model(copy)
+    old_description = (copy / "model.json").read_text()
+    save_model(copy, first.model, first.vocab, {**first.info, "name": "epoch 2", "metrics": {"epoch": 2}})
+    shutil.copy(copy / "model.json", copy.parent / "new.json")
+    (copy / "model.json").write_text(old_description)          # as if killed before model.json
+    loaded = load_model(copy)
+    assert loaded.name == "epoch 2" and loaded.info["metrics"] == {"epoch": 2}
+    assert loaded.info["save_id"] == json.loads((copy.parent / "new.json").read_text())["save_id"]
