@@ -12,7 +12,7 @@ import re
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QMessageBox, QToolButton, QWidget
 
-from engine.keys import Key, estimate_key
+from engine.keys import Key, key_for_notation
 from engine.phrase import KEY_SIGNATURES, Phrase
 
 from .commands import ChangeKeySignatures, ChangeTimeSignature
@@ -70,8 +70,8 @@ def parse_time_signature(text: str, steps_per_quarter: int = 4) -> tuple[int, in
 # -- what the field shows -------------------------------------------------------------------------
 
 def estimated_key(phrase: Phrase) -> Key | None:
-    """The key the notes suggest (None for a phrase without notes)."""
-    return estimate_key(phrase)
+    """The key the notes suggest, the one the sheet music is written in (None without notes)."""
+    return key_for_notation(phrase)
 
 
 def phrase_key(model) -> tuple[str | None, bool]:

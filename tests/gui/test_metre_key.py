@@ -58,6 +58,19 @@ def test_the_field_shows_the_metre_and_the_key_signature_or_the_estimate(window)
     assert window.metre_key.text() == "4/4 · C major (estimated)"
 
 
+def test_the_estimate_is_the_key_the_sheet_music_is_written_in(window):
+    from dataclasses import replace
+
+    from engine.seeds import list_seeds, load_seed
+    from engine.score_writer import phrase_to_score
+    seed = next(s for s in list_seeds() if "Clair de lune" in s.title)
+    phrase = replace(load_seed(seed), key_signatures=())
+    files.set_phrase(window, phrase, None, "Seed")
+    assert window.metre_key.text() == "9/8 · Db major (estimated)"        # a profile alone says F minor
+    sharps = phrase_to_score(phrase, "t").recurse().getElementsByClass("KeySignature")[0].sharps
+    assert sharps == -5                                                      # D-flat major's five flats
+
+
 def _bar_line_at(window, step: int) -> bool:
     """Whether the roll draws a bar line (not a beat line) at ``step``."""
     window.view.horizontalScrollBar().setValue(0)
