@@ -16,11 +16,12 @@ from typing import Callable
 import numpy as np
 
 from .atomic import atomic_path
+from .bundled import bundled
 from .errors import MusicFileError
 from .phrase import Phrase
 from .sampler import SAMPLE_RATE, Sampler, to_int16
 
-PIANO_PATH = Path(__file__).resolve().parents[1] / "resources" / "piano.sf2"
+PIANO_PATH = bundled("resources/piano.sf2")
 AUDIO_SUFFIXES = (".wav", ".flac")
 PIECE_SECONDS = 1.0              # rendered and written a second at a time, for progress and cancel
 

@@ -31,11 +31,13 @@ def test_a_wheel_installed_in_a_fresh_environment_continues_from_another_folder(
     elsewhere = tmp_path / "somewhere else"
     elsewhere.mkdir()
     clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SEGUE_MODELS_DIR")}
-    where = subprocess.run([str(python), "-c", "import engine, engine.model_folders as m, engine.seeds as s; "
-                            "print(engine.__file__); print(m.MODELS_DIR); print(s.SEEDS_DIR)"],
+    where = subprocess.run([str(python), "-c", "import engine, engine.model_folders as m, engine.seeds as s, "
+                            "engine.audio as a; print(engine.__file__); print(m.MODELS_DIR); print(s.SEEDS_DIR); "
+                            "print(a.PIANO_PATH)"],
                            capture_output=True, text=True, cwd=elsewhere, env=clean, timeout=120)
     assert where.returncode == 0, where.stderr[-2000:]
-    code, models, seeds = where.stdout.split("\n")[:3]
+    code, models, seeds, piano = where.stdout.split("\n")[:4]
+    assert str(env_dir) in piano and Path(piano).is_file()
     assert str(env_dir) in code, "Segue should be imported from the installed copy, not the checkout"
     assert str(env_dir) in models and Path(models, "default", "model.json").is_file()
     assert str(env_dir) in seeds and any(Path(seeds).glob("*.mid"))
