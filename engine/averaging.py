@@ -59,8 +59,17 @@ def best_average(run: str | Path, window: int, progress: Progress | None = None)
         raise ValueError(f"--window must be between 1 and the {len(epochs)} epochs {run} kept, not {window}")
     first = load_model(run / "epochs" / f"{epochs[0]:03d}")
     config = config_of_run(first.info)
-    _, valid = training_and_validation(config, first.vocab, report)
-    if not valid.tokens:
+    training, valid = training_and_validation(config, first.vocab, report)
+    training.close()
+    try:
+        return _best_window(run, epochs, window, config, valid, report)
+    finally:
+        valid.close()
+
+
+def _best_window(run: Path, epochs: list[int], window: int, config, valid, report: Progress) -> dict:
+    """Score every window of epochs on the validation store ``valid``; the best, and all tried."""
+    if not len(valid):
         raise ValueError(f"the run in {run} has no validation music to choose an average with")
     tried = []
     for end in range(window - 1, len(epochs)):

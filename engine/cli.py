@@ -99,6 +99,9 @@ def train_command(args) -> int:
                      final=event["done"] == event["total"])
         elif stage == "skipped":
             print(f"segue: skipped {event['path']}: {event['message']}", file=sys.stderr)
+        elif stage == "storing" and event["total"]:
+            bar.show(event["done"] / event["total"], f"preparing {event['total']} pieces",
+                     final=event["done"] >= event["total"])
         elif stage == "data":
             print(f"{event['train_pieces']} training pieces ({event['train_tokens']:,} tokens), "
                   f"{event['valid_pieces']} validation pieces ({event['valid_tokens']:,} tokens)",

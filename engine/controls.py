@@ -167,13 +167,25 @@ def hide_controls(controls: np.ndarray, bars: np.ndarray, rng: np.random.Generat
     """Training's control dropout for one stream: each group of each bar hidden with probability
     ``rate``, and every control of the stream with probability ``all_rate`` (so the network
     also learns to write with controls left free). The same bar is hidden at every position."""
+    keep = draw_hidden(int(bars.max()) + 2 if len(bars) else 2, rng, rate, all_rate)
+    return controls if keep is None else apply_hidden(controls, bars, keep)
+
+
+def draw_hidden(count: int, rng: np.random.Generator, rate: float, all_rate: float) -> np.ndarray | None:
+    """The random half of ``hide_controls`` for a stream of ``count`` bars (its last bar + 2):
+    (count, groups) bools, True where a group is kept; None (and no draws) when nothing is hidden."""
     if rate <= 0 and all_rate <= 0:
-        return controls
-    count = int(bars.max()) + 2 if len(bars) else 2
+        return None
     keep = rng.random((count, len(NAMES))) >= rate
     if rng.random() < all_rate:
         keep[:] = False
-    multiplier = np.ones((count, RAW), dtype=np.float16)
+    return keep
+
+
+def apply_hidden(controls: np.ndarray, bars: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """The other half: ``controls`` (positions x 2 x RAW) with the groups ``keep`` hides zeroed,
+    by each position's bar (``bars``); any run of positions of the stream gives the same values."""
+    multiplier = np.ones((len(keep), RAW), dtype=np.float16)
     for g, name in enumerate(NAMES):
         multiplier[:, GROUPS[name]] = keep[:, g:g + 1]
         multiplier[:, FLAGS + g] = keep[:, g]

@@ -1,5 +1,9 @@
 """A folder of music read into phrases: every core at work, results cached, bad files listed.
 
+``load_corpus`` holds every phrase in memory (small collections, evaluation). Training a big
+collection calls ``cache_corpus`` instead: the files are read on every core into the cache and
+nothing is kept, then ``CachedCorpus.pieces()`` hands the phrases out one at a time from it.
+
 Paths may be files, folders (searched recursively for music files), text files listing music
 files one a line (``.txt``) or a Boulanger-Lewandowski pickle with its split, ``FILE.pickle:train``. A file that cannot be read is listed in
 ``Corpus.skipped`` with the reason and never stops the rest.
@@ -13,7 +17,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from platformdirs import user_cache_dir
 
@@ -151,12 +155,15 @@ def load_corpus(paths: Sequence[str | Path], steps_per_quarter: int = 4,
 
 
 def _collect(outcomes, results, corpus, cache, steps_per_quarter, done, total, progress) -> int:
+    """Note each outcome: a problem in ``corpus.skipped``, a phrase in the cache (and in ``results``
+    unless it is None)."""
     for path_text, data, problem in outcomes:
         path = Path(path_text)
         if problem is not None:
             corpus.skipped.append((path_text, problem))
         else:
-            results[path] = _from_json(data)
+            if results is not None:
+                results[path] = _from_json(data)
             try:
                 atomic_write(cache / f"{_cache_key(path, steps_per_quarter)}.json", json.dumps(data).encode())
             except OSError:
@@ -165,3 +172,70 @@ def _collect(outcomes, results, corpus, cache, steps_per_quarter, done, total, p
         if progress:
             progress(done, total)
     return done
+
+
+@dataclass
+class CachedCorpus:
+    """The music under some paths, read into the cache but not held: ``pieces()`` yields the
+    phrases one at a time, in ``load_corpus``'s order, as often as asked."""
+
+    files: list[Path]                      # the files that could be read
+    pickles: list[str]
+    skipped: list[tuple[str, str]]
+    steps_per_quarter: int
+    cache: Path
+    count: int = 0                         # how many pieces ``pieces()`` yields, at most
+
+    def pieces(self) -> Iterator[Piece]:
+        from .bl_pickle import read_bl
+        for spec in self.pickles:
+            path, _, split = spec.partition(":")
+            for i, phrase in enumerate(read_bl(path, split or "train")):
+                yield Piece(f"{Path(path).stem}:{split or 'train'}#{i}", phrase)
+        for path in self.files:
+            entry = self.cache / f"{_cache_key(path, self.steps_per_quarter)}.json"
+            try:
+                phrase = _from_json(json.loads(entry.read_text()))
+            except (OSError, ValueError, KeyError, TypeError):        # not cached (a read-only cache)
+                _, data, problem = _read_one((str(path), self.steps_per_quarter))
+                if problem is not None:
+                    continue
+                phrase = _from_json(data)
+            yield Piece(str(path), phrase)
+
+
+def cache_corpus(paths: Sequence[str | Path], steps_per_quarter: int = 4,
+                 progress: Callable[[int, int], None] | None = None, cache_dir: str | Path | None = None,
+                 workers: int | None = None) -> CachedCorpus:
+    """Read every file under ``paths`` that is not cached yet, on every core, into the cache,
+    keeping none of the phrases: the memory this takes does not grow with the collection.
+    ``progress(done, total)`` is called as files finish."""
+    from .bl_pickle import read_bl
+
+    files, pickles, missing = music_files(paths)
+    found = Corpus(skipped=list(missing))
+    readable, count = [], 0
+    for spec in pickles:
+        path, _, split = spec.partition(":")
+        try:
+            count += len(read_bl(path, split or "train"))
+            readable.append(spec)
+        except MusicFileError as err:
+            found.skipped.append((spec, err.problem))
+    cache = Path(cache_dir) if cache_dir else Path(user_cache_dir("segue")) / "corpus"
+    todo = [path for path in files if not (cache / f"{_cache_key(path, steps_per_quarter)}.json").is_file()]
+    total, done = len(files), len(files) - len(todo)
+    if progress:
+        progress(done, total)
+    if todo:
+        workers = workers or min(len(todo), os.cpu_count() or 1)
+        jobs = [(str(p), steps_per_quarter) for p in todo]
+        if workers > 1 and len(todo) > 1:
+            with ProcessPoolExecutor(workers) as pool:
+                outcomes = pool.map(_read_one, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
+                _collect(outcomes, None, found, cache, steps_per_quarter, done, total, progress)
+        else:
+            _collect(map(_read_one, jobs), None, found, cache, steps_per_quarter, done, total, progress)
+    failed = {Path(path) for path, _ in found.skipped}
+    files = [p for p in files if p not in failed]
+    return CachedCorpus(files, readable, found.skipped, steps_per_quarter, cache, count + len(files))

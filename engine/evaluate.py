@@ -43,23 +43,25 @@ def score_sequences(model, sequences: Sequence[Sequence[int]], vocab=None, devic
         raise ValueError("scoring a model that reads held notes or pitch memory needs its vocabulary")
     was_training = model.training
     model.eval()
-    order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
+    lengths = [len(sequences[i]) for i in range(len(sequences))]     # sequences may be read from disk
+    order = sorted(range(len(sequences)), key=lambda i: lengths[i])
     per_sequence = [0.0] * len(sequences)
     total_nll = 0.0
     total_tokens = correct = 0
     for start in range(0, len(order), batch_size):
         group = order[start:start + batch_size]
-        longest = max(len(sequences[i]) for i in group)
+        rows = [np.asarray(sequences[i], dtype=np.int64) for i in group]
+        longest = max(len(r) for r in rows)
         batch = torch.full((len(group), longest), PAD, dtype=torch.long)
         floors = torch.zeros((len(group), longest, 2), dtype=torch.long)
-        side = batch_inputs([stream_inputs(sequences[i], vocab, config, *(metres[i] if metres else (None, 4)))
-                             for i in group], longest) if reads_more else {}
+        side = batch_inputs([stream_inputs(r, vocab, config, *(metres[i] if metres else (None, 4)))
+                             for r, i in zip(rows, group)], longest) if reads_more else {}
         if hidden_controls and "controls" in side:
             side["controls"] = torch.zeros_like(side["controls"])
-        for row, i in enumerate(group):
-            batch[row, :len(sequences[i])] = torch.as_tensor(np.asarray(sequences[i], dtype=np.int64))
+        for row, tokens in enumerate(rows):
+            batch[row, :len(tokens)] = torch.from_numpy(tokens)
             if grammar is not None:
-                floors[row, :len(sequences[i])] = torch.from_numpy(spelling_state(sequences[i], vocab))
+                floors[row, :len(tokens)] = torch.from_numpy(spelling_state(tokens, vocab))
         batch, floors = batch.to(device), floors.to(device)
         state = None
         nll_rows = torch.zeros(len(group), dtype=torch.float64, device=device)

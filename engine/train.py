@@ -1,10 +1,13 @@
 """Training: learn an LSTM from music files, keeping a checkpoint for every epoch.
 
-The training pieces are tokenized, each epoch shuffled and transposed at random (a piece keeps one
-transposition within an epoch), joined into one stream and cut into ``batch_size`` parallel lanes.
-The network reads each lane window after window, carrying its state from one window to the next
-(truncated back-propagation through time), so it learns from whole windows, not one step per
-window. Validation scores every validation piece from its start, state carried throughout.
+The training pieces are tokenized once into a store on disk (``token_store.py``, with the side
+inputs the network reads), then each epoch shuffled and transposed at random (a piece keeps one
+transposition within an epoch), joined into one stream and cut into ``batch_size`` parallel lanes
+(``lanes.py``, which reads the stream from the store a window at a time, so memory does not grow
+with the collection). The network reads each lane window after window, carrying its state from
+one window to the next (truncated back-propagation through time), so it learns from whole
+windows, not one step per window. Validation scores every validation piece from its start, state
+carried throughout.
 
 Every epoch writes ``epochs/NNN/`` (a loadable model folder), updates ``metrics.json`` and
 ``curves.png``, and saves what resuming needs in ``resume/``. The best epoch so far is copied to
@@ -19,10 +22,11 @@ import json
 import math
 import platform
 import shutil
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -31,15 +35,16 @@ from safetensors.torch import load_file, save
 from . import card, distributed
 from .atomic import atomic_write
 from .checkpoint import load_model, save_model
-from .corpus import load_corpus
+from .corpus import CachedCorpus, cache_corpus
 from .evaluate import score_sequences
 from .grammar import Grammar, spelling_state
+from .lanes import EpochLanes
 from .model import ModelConfig, MusicLSTM
-from .controls import hide_controls
 from .pitch_memory import ANCHORS
 from .phrase import Phrase, trim
-from .side_inputs import model_arguments, needs_side_inputs, stream_inputs, transpose_inputs
-from .tokens import Vocabulary, encode, transpose_tokens
+from .side_inputs import model_arguments, needs_side_inputs, stream_inputs
+from .token_store import TokenStore
+from .tokens import Vocabulary, encode
 
 Progress = Callable[[dict], None]
 
@@ -121,62 +126,24 @@ class TrainConfig:
 POSITIONS = 64                                      # bar positions a metre-aware model tells apart
 
 
-@dataclass
-class Pieces:
-    names: list[str]
-    tokens: list[np.ndarray]
-    phrases: list[Phrase]
-    inputs: list | None = None          # per piece: its side inputs (side_inputs.py), made when needed
-
-    @property
-    def metres(self) -> list[tuple[int, int]]:
-        """Each piece's bar length in steps and its steps per quarter note."""
-        return [(p.steps_per_bar, p.steps_per_quarter) for p in self.phrases]
-
-    def subset(self, indices) -> "Pieces":
-        return Pieces([self.names[i] for i in indices], [self.tokens[i] for i in indices],
-                      [self.phrases[i] for i in indices])
-
-    @property
-    def token_count(self) -> int:
-        return int(sum(len(t) for t in self.tokens))
-
-    @property
-    def step_count(self) -> int:
-        return max(1, sum(p.length for p in self.phrases))
-
-    @property
-    def note_count(self) -> int:
-        return max(1, sum(len(p.notes) for p in self.phrases))
-
-
-def tokenize(phrases: list[Phrase], names: list[str], vocab: Vocabulary) -> Pieces:
-    tokens = [np.asarray(encode(p, vocab), dtype=np.int64) for p in phrases]
-    keep = [i for i, t in enumerate(tokens) if len(t) > 3]
-    return Pieces([names[i] for i in keep], [tokens[i] for i in keep], [phrases[i] for i in keep])
-
-
-def excerpts_of(pieces: Pieces, vocab: Vocabulary, bars: tuple[int, int], seed: int) -> Pieces:
-    """The pieces cut at bar lines into excerpts of ``bars[0]``..``bars[1]`` bars, each its own
+def excerpts_of(name: str, phrase: Phrase, bars: tuple[int, int],
+                rng: np.random.Generator) -> Iterator[tuple[str, Phrase]]:
+    """The piece cut at bar lines into excerpts of ``bars[0]``..``bars[1]`` bars, each its own
     stream from ``start``: the situation of Continue, where the network reads a few bars taken
-    from the middle of something and goes on. Notes held into an excerpt begin at its start."""
-    rng = np.random.default_rng([seed, 7])
+    from the middle of something and goes on. Notes held into an excerpt begin at its start.
+    ``rng`` goes on from piece to piece (the run's excerpts depend on the order of the pieces)."""
     lo, hi = bars
-    names, phrases = [], []
-    for name, phrase in zip(pieces.names, pieces.phrases):
-        bar = phrase.steps_per_bar
-        total = -(-phrase.length // bar)
-        first = 0
-        while first < total:
-            last = min(total, first + int(rng.integers(lo, hi + 1)))
-            if total - last < lo:                        # no scrap too short to be an excerpt at the end
-                last = total
-            excerpt = trim(phrase, first * bar, min(last * bar, phrase.length))
-            if len(excerpt.notes) >= 4:
-                names.append(f"{name} bars {first + 1}-{last}")
-                phrases.append(excerpt)
-            first = last
-    return tokenize(phrases, names, vocab)
+    bar = phrase.steps_per_bar
+    total = -(-phrase.length // bar)
+    first = 0
+    while first < total:
+        last = min(total, first + int(rng.integers(lo, hi + 1)))
+        if total - last < lo:                        # no scrap too short to be an excerpt at the end
+            last = total
+        excerpt = trim(phrase, first * bar, min(last * bar, phrase.length))
+        if len(excerpt.notes) >= 4:
+            yield f"{name} bars {first + 1}-{last}", excerpt
+        first = last
 
 
 def split_by_piece(names: list[str], fraction: float, seed: int) -> tuple[list[int], list[int]]:
@@ -184,41 +151,6 @@ def split_by_piece(names: list[str], fraction: float, seed: int) -> tuple[list[i
     order = np.random.default_rng(seed).permutation(len(names))
     n_valid = max(1, int(round(len(names) * fraction))) if len(names) > 1 else 0
     return sorted(order[n_valid:].tolist()), sorted(order[:n_valid].tolist())
-
-
-def epoch_lanes(pieces: Pieces, config: TrainConfig, vocab: Vocabulary, epoch: int,
-                inputs: list | None = None):
-    """This epoch's training stream as (batch_size, length) lanes: shuffled, transposed pieces.
-
-    Returns (tokens, lane_length, side inputs): the side inputs, a dict of tensors cut like the
-    tokens, are empty unless ``inputs`` (each piece's ``stream_inputs``) is given.
-    """
-    rng = np.random.default_rng([config.seed, epoch])
-    low, high = config.transpose
-    parts, sides = [], []
-    for i in rng.permutation(len(pieces.tokens)):
-        seq = pieces.tokens[i]
-        shift = int(rng.integers(low, high + 1)) if high > low else 0
-        moved = transpose_tokens(seq, vocab, shift) if shift else None
-        parts.append(np.asarray(moved, dtype=np.int64) if moved is not None else seq)
-        if inputs is not None:
-            side = transpose_inputs(inputs[i], shift if moved is not None else 0)
-            if "controls" in side:
-                side = dict(side, controls=hide_controls(side["controls"], side["control_bar"], rng,
-                                                         config.control_dropout, config.control_all_dropout))
-                side.pop("control_bar")
-            sides.append(side)
-    stream = np.concatenate(parts)
-    cut = int(rng.integers(0, config.window))                 # a new cut of the windows each epoch
-    stream = stream[cut:]
-    lane_length = (len(stream) - 1) // config.batch_size
-    if lane_length < 2:
-        raise ValueError("too little training music for one batch: add pieces or lower --batch-size")
-    used = lane_length * config.batch_size + 1
-    tokens = torch.from_numpy(stream[:used].copy())
-    side = {key: torch.from_numpy(np.concatenate([s[key] for s in sides])[cut:cut + used])
-            for key in (sides[0] if sides else {})}
-    return tokens, lane_length, side
 
 
 def pick_device(name: str) -> torch.device:
@@ -238,13 +170,13 @@ def pick_device(name: str) -> torch.device:
     raise ValueError(f"--device must be auto, cpu, cuda or cuda:N, not '{name}'")
 
 
-def excerpts_for(pieces: Pieces, vocab: Vocabulary, count: int = 64, bars: int = 4,
+def excerpts_for(pieces: TokenStore, vocab: Vocabulary, count: int = 64, bars: int = 4,
                  seed: int = 0) -> list[dict]:
     """Short excerpts of the training music, stored with the model for 'random excerpt' seeds."""
     rng = np.random.default_rng(seed)
     out = []
-    for i in rng.permutation(len(pieces.phrases))[:count]:
-        phrase = pieces.phrases[i]
+    for i in rng.permutation(len(pieces))[:count].tolist():
+        phrase = pieces.phrase(i)
         span = phrase.steps_per_bar * bars
         if phrase.length <= span:
             start = 0
@@ -252,33 +184,99 @@ def excerpts_for(pieces: Pieces, vocab: Vocabulary, count: int = 64, bars: int =
             start = int(rng.integers(0, (phrase.length - span) // phrase.steps_per_bar + 1)) * phrase.steps_per_bar
         excerpt = trim(phrase, start, start + span)
         if len(excerpt.notes) >= 4:
-            out.append({"piece": pieces.names[i], "start_bar": start // phrase.steps_per_bar + 1,
+            out.append({"piece": pieces.name(i), "start_bar": start // phrase.steps_per_bar + 1,
                         "tempo_bpm": phrase.tempo_bpm, "time_signature": list(phrase.time_signature),
                         "tokens": encode(excerpt, vocab, end=False)})
     return out
 
 
-def load_pieces(paths: list[str], config: TrainConfig, vocab: Vocabulary, report: Progress) -> Pieces:
-    corpus = load_corpus(paths, steps_per_quarter=config.steps_per_quarter,
-                         progress=lambda done, total: report({"stage": "reading", "done": done, "total": total}))
+def _cached(paths: list[str], config: TrainConfig, report: Progress) -> CachedCorpus:
+    corpus = cache_corpus(paths, steps_per_quarter=config.steps_per_quarter,
+                          progress=lambda done, total: report({"stage": "reading", "done": done, "total": total}))
     for path, message in corpus.skipped:
         report({"stage": "skipped", "path": str(path), "message": message})
-    return tokenize([p.phrase for p in corpus.pieces], [p.name for p in corpus.pieces], vocab)
+    return corpus
 
 
-def training_and_validation(config: TrainConfig, vocab: Vocabulary, report: Progress) -> tuple[Pieces, Pieces]:
-    """The run's training and validation pieces: ``config.valid`` when given, else whole pieces
-    of ``config.data`` held out at random (the same ones for the same seed)."""
-    pieces = load_pieces(config.data, config, vocab, report)
-    if config.valid:
-        valid = load_pieces(config.valid, config, vocab, report)
-    else:
-        tr, va = split_by_piece(pieces.names, config.valid_fraction, config.seed)
-        pieces, valid = pieces.subset(tr), pieces.subset(va)
-    if tuple(config.excerpt_bars) != (0, 0):
-        pieces = excerpts_of(pieces, vocab, tuple(config.excerpt_bars), config.seed)
-    return pieces, valid
+def training_and_validation(config: TrainConfig, vocab: Vocabulary, report: Progress,
+                            for_training: bool = False) -> tuple[TokenStore, TokenStore]:
+    """The run's training and validation pieces, each in a token store of its own (temporary
+    folders; ``close`` them when done): ``config.valid`` when given, else whole pieces of
+    ``config.data`` held out at random (the same ones for the same seed); the training pieces cut
+    into excerpts when ``config.excerpt_bars`` asks. ``for_training`` also stores, for the
+    training pieces, the side inputs the network reads and the spelling state.
 
+    The music is read into the parse cache first and then taken from it one piece at a time,
+    twice when the validation pieces are held out (once to count the pieces, once to store
+    them), so no more than one piece is in memory at a time."""
+    data = _cached(config.data, config, report)
+    held = _cached(config.valid, config, report) if config.valid else None
+    to_valid = None
+    if held is None:
+        kept = sum(1 for piece in data.pieces() if len(encode(piece.phrase, vocab)) > 3)
+        to_valid = np.zeros(kept, dtype=np.bool_)
+        to_valid[split_by_piece(range(kept), config.valid_fraction, config.seed)[1]] = True
+    training = TokenStore(tempfile.mkdtemp(prefix="segue-training-"), vocab)
+    validation = TokenStore(tempfile.mkdtemp(prefix="segue-validation-"), vocab)
+    try:
+        writer = _TrainingWriter(training, config, vocab, for_training)
+        total = data.count + (held.count if held else 0)
+        kept = 0
+        for done, piece in enumerate(data.pieces(), start=1):
+            tokens = encode(piece.phrase, vocab)
+            if len(tokens) > 3:
+                if to_valid is not None and kept < len(to_valid) and to_valid[kept]:
+                    validation.add(piece.name, piece.phrase, tokens)
+                else:
+                    writer.add(piece.name, piece.phrase, tokens)
+                kept += 1
+            _storing(report, done, total)
+        for done, piece in enumerate(held.pieces() if held else (), start=data.count + 1):
+            tokens = encode(piece.phrase, vocab)
+            if len(tokens) > 3:
+                validation.add(piece.name, piece.phrase, tokens)
+            _storing(report, done, total)
+        return training.finish(), validation.finish()
+    except BaseException:
+        training.close()
+        validation.close()
+        raise
+
+
+def _storing(report: Progress, done: int, total: int) -> None:
+    if done % 64 == 0 or done >= total:
+        report({"stage": "storing", "done": done, "total": total})
+
+
+class _TrainingWriter:
+    """Adds training pieces to a store: cut into excerpts when the run asks, with their side
+    inputs and spelling state when it trains."""
+
+    def __init__(self, store: TokenStore, config: TrainConfig, vocab: Vocabulary, for_training: bool):
+        self.store, self.config, self.vocab, self.for_training = store, config, vocab, for_training
+        self.excerpts = tuple(config.excerpt_bars) != (0, 0)
+        self.rng = np.random.default_rng([config.seed, 7])
+        self.network = None
+
+    def add(self, name: str, phrase: Phrase, tokens: list[int]) -> None:
+        if not self.excerpts:
+            self._store(name, phrase, tokens)
+            return
+        for part_name, part in excerpts_of(name, phrase, tuple(self.config.excerpt_bars), self.rng):
+            part_tokens = encode(part, self.vocab)
+            if len(part_tokens) > 3:
+                self._store(part_name, part, part_tokens)
+
+    def _store(self, name: str, phrase: Phrase, tokens: list[int]) -> None:
+        inputs = spelling = None
+        if self.for_training:
+            if self.network is None:           # the bar in steps of the first piece's grid, as the model's
+                self.network = self.config.model_config(self.vocab, 4 * phrase.steps_per_quarter)
+            if needs_side_inputs(self.network):
+                inputs = stream_inputs(tokens, self.vocab, self.network, phrase.steps_per_bar, phrase.steps_per_quarter)
+            if self.config.grammar:
+                spelling = spelling_state(tokens, self.vocab)
+        self.store.add(name, phrase, tokens, inputs, spelling)
 
 
 def config_of_run(info: dict) -> TrainConfig:
@@ -312,13 +310,22 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
 def _train(config: TrainConfig, report: Progress, fresh: bool, world: distributed.World, device: torch.device,
            out: Path) -> dict:
     vocab = config.vocabulary()
+    train_set, valid_set = training_and_validation(config, vocab, report, for_training=True)
+    try:
+        return _learn(config, report, fresh, world, device, out, vocab, train_set, valid_set)
+    finally:
+        train_set.close()
+        valid_set.close()
 
-    train_set, valid_set = training_and_validation(config, vocab, report)
-    if not train_set.tokens:
+
+def _learn(config: TrainConfig, report: Progress, fresh: bool, world: distributed.World, device: torch.device,
+           out: Path, vocab: Vocabulary, train_set: TokenStore, valid_set: TokenStore) -> dict:
+    if not len(train_set):
         raise ValueError("no readable music to train on in " + ", ".join(config.data))
-    grid = {"steps_per_quarter": train_set.phrases[0].steps_per_quarter}
-    report({"stage": "data", "train_pieces": len(train_set.tokens), "valid_pieces": len(valid_set.tokens),
-            "train_tokens": train_set.token_count, "valid_tokens": valid_set.token_count})
+    grid = {"steps_per_quarter": train_set.metres[0][1]}
+    report({"stage": "data", "train_pieces": len(train_set), "valid_pieces": len(valid_set),
+            "train_tokens": train_set.token_count, "valid_tokens": valid_set.token_count,
+            "store_bytes": train_set.bytes + valid_set.bytes})
 
     torch.manual_seed(config.seed)
     # the bar in steps of the music's own grid (benchmark pickles have their own grid)
@@ -335,8 +342,8 @@ def _train(config: TrainConfig, report: Progress, fresh: bool, world: distribute
     learner = distributed.wrap(model, world, device)       # weights start the same in every process
     excerpts = excerpts_for(train_set, vocab, seed=config.seed)
     base_info = {"name": config.name or out.name, "grid": grid,
-                 "training": {**asdict(config), "train_pieces": len(train_set.tokens),
-                              "valid_pieces": len(valid_set.tokens),
+                 "training": {**asdict(config), "train_pieces": len(train_set),
+                              "valid_pieces": len(valid_set),
                               "train_tokens": train_set.token_count,
                               "valid_tokens": valid_set.token_count,
                               "device": _device_name(device),
@@ -354,7 +361,7 @@ def _train(config: TrainConfig, report: Progress, fresh: bool, world: distribute
         train_loss, train_acc = _train_epoch(model, optimizer, train_set, config, vocab, epoch, device, report,
                                              world, learner)
         valid = score_sequences(model, valid_set.tokens, vocab, device=device, grammar=config.grammar,
-                                metres=valid_set.metres) if valid_set.tokens and world.main else None
+                                metres=valid_set.metres) if len(valid_set) and world.main else None
         valid = distributed.from_main(world, valid)           # every process takes the same next step
         state["seconds"] += time.perf_counter() - started
         valid_loss = valid["nats_per_token"] if valid else train_loss
@@ -417,33 +424,23 @@ def _train_epoch(model, optimizer, pieces, config, vocab, epoch, device, report,
     learner = learner or model
     model.train()
     torch.manual_seed(config.seed * 100_003 + epoch)          # dropout is the same on resume
-    reads_more = needs_side_inputs(model.config)
-    if reads_more and pieces.inputs is None:
-        pieces.inputs = [stream_inputs(t, vocab, model.config, *metre) for t, metre in zip(pieces.tokens, pieces.metres)]
-    stream, lane_length, side = epoch_lanes(pieces, config, vocab, epoch, pieces.inputs if reads_more else None)
+    lanes = EpochLanes(pieces, config, vocab, epoch)
     mine = distributed.my_lanes(world, config.batch_size)
-    side = {key: value[:-1].view(config.batch_size, lane_length, *value.shape[1:])[mine] for key, value in side.items()}
-    lanes = stream[:-1].view(config.batch_size, lane_length)[mine]
-    targets = stream[1:].view(config.batch_size, lane_length)[mine]
     grammar = Grammar(vocab, device) if config.grammar else None
-    if grammar is not None:
-        floors = torch.from_numpy(spelling_state(stream[:-1].numpy(), vocab)).view(config.batch_size, lane_length, 2)[mine]
     hidden = None
     total_loss = total_correct = total_tokens = 0.0
-    batches = math.ceil(lane_length / config.window)
+    batches = lanes.batches
     started = time.perf_counter()
     for b in range(batches):
-        x = lanes[:, b * config.window:(b + 1) * config.window].to(device)
-        y = targets[:, b * config.window:(b + 1) * config.window].to(device)
+        x, y, side, floors = lanes.batch(b, mine, spelling=grammar is not None)
+        x, y = x.to(device), y.to(device)
         if hidden is not None:
             hidden = tuple(h.detach() for h in hidden)
-        span = slice(b * config.window, (b + 1) * config.window)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.bf16):
-            logits, hidden = learner(x, hidden, **model_arguments({k: v[:, span] for k, v in side.items()}, device))
+            logits, hidden = learner(x, hidden, **model_arguments(side, device))
         logits = logits.float()                                  # the softmax and its loss in full precision
         if grammar is not None:
-            f = floors[:, b * config.window:(b + 1) * config.window].to(device)
-            logits = grammar.log_probs(logits, x, f)
+            logits = grammar.log_probs(logits, x, floors.to(device))
         loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -68,3 +68,25 @@ def test_a_text_file_lists_the_pieces_to_read(folder, tmp_path):
     corpus = load_corpus([listing, folder / "piece3.mid"], cache_dir=tmp_path / "cache", workers=1)
     assert [p.name.split("/")[-1] for p in corpus.pieces] == ["piece1.mid", "deep.midi", "piece3.mid"]
     assert corpus.skipped == [("missing.mid", "listed in chosen.txt, but no such file")]
+
+
+def test_a_cached_corpus_gives_the_pieces_load_corpus_gives_one_at_a_time(folder, tmp_path):
+    from engine.corpus import cache_corpus
+    seen = []
+    cached = cache_corpus([folder], cache_dir=tmp_path / "cache", progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (6, 6)
+    assert len(cached.skipped) == 1 and cached.skipped[0][0].endswith("broken.mid") and cached.count == 5
+    whole = load_corpus([folder], cache_dir=tmp_path / "other")
+    for _ in range(2):                                                   # as often as asked
+        pieces = cached.pieces()
+        assert next(pieces).name == whole.pieces[0].name                 # a generator: one piece at a time
+        assert [(p.name, p.phrase) for p in [whole.pieces[0], *pieces]] == [(p.name, p.phrase) for p in whole.pieces]
+
+
+def test_a_cached_corpus_reads_what_the_cache_could_not_keep(folder, tmp_path, monkeypatch):
+    from engine.corpus import cache_corpus
+    monkeypatch.setattr(corpus_module, "atomic_write", lambda *a: (_ for _ in ()).throw(OSError("read-only")))
+    cached = cache_corpus([folder], cache_dir=tmp_path / "cache", workers=1)
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").iterdir())
+    whole = load_corpus([folder], cache_dir=tmp_path / "other", workers=1)
+    assert [p.phrase for p in cached.pieces()] == [p.phrase for p in whole.pieces]

@@ -194,3 +194,35 @@ def test_a_network_can_start_from_another_model_and_its_new_parts_start_silent(t
         a, _ = source.model(torch.tensor([tokens]), None, **model_arguments(side, "cpu"))
         b, _ = grown(torch.tensor([tokens]), None, **model_arguments(side, "cpu"))
     assert torch.allclose(a, b, atol=1e-6)
+
+
+@pytest.mark.parametrize("unlinked", [True, False], ids=["posix", "removed-on-close"])
+def test_the_training_store_is_removed_after_training_and_after_an_error(songs, tmp_path, monkeypatch, unlinked):
+    import tempfile
+
+    import engine.token_store as token_store
+    monkeypatch.setattr(token_store, "UNLINK_WHEN_WRITTEN", unlinked)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    ours = lambda: sorted(p.name.split("-")[1] for p in temp.glob("segue-*"))     # torch keeps its own there
+    during = []
+
+    def watch(event):
+        if event["stage"] == "data":
+            during.append(ours())
+    train(tiny_config(songs, tmp_path / "run", 1), watch)
+    assert during == [[] if unlinked else ["training", "validation"]]
+    assert not ours()
+
+    class Stop(Exception):
+        pass
+
+    for stage in ("storing", "batch"):
+        def fail(event, stage=stage):
+            if event["stage"] == stage:
+                raise Stop
+        with pytest.raises(Stop) as caught:          # its traceback keeps every frame's stores alive
+            train(tiny_config(songs, tmp_path / stage, 1), fail)
+        assert not ours(), stage
+        assert caught.tb is not None
