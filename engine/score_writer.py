@@ -1,14 +1,15 @@
-"""Phrases as sheet music: a piano grand staff in MusicXML, through music21.
+"""Phrases as sheet music: a piano grand staff in MusicXML, through music21, written for reading.
 
 The original design showed its results as sheet music; so does Segue. Each bar is split between
-the two hands at the pitch that lets each staff be read with the fewest voices (middle C when it
-makes no difference). On each staff, notes that start and end together make a chord; notes that
-overlap otherwise go to separate voices, the highest first. Notes are spelled in the key of the
-file's key signature, or else of the key the whole phrase suggests. For reading, a short note
-followed by a short rest within the beat (staccato playing) is written as the longer value, with
-a staccato dot when it sounds half of it or less; a phrase whose first bar starts past its middle
-begins with a pickup bar. Tempo, time signature and title are written; reading the file back gives
-the same notes at the same places (tested), with the lengths as written.
+the hands where each staff reads with the fewest voices (middle C when it makes no difference), and
+a staff switches clef where its notes would need many ledger lines. On each staff, notes that start
+and end together make a chord; notes that overlap otherwise go to separate voices, the highest
+first. Notes are spelled in the key of the file's key signatures, or else of the key the whole
+phrase suggests. A short note followed by a short rest within its beat (staccato playing) is written
+as the longer value, with a staccato dot where it sounds half of it or less; a phrase whose first
+bar starts past its middle begins with a pickup bar. Tempo, time signature, key signatures and
+title are written; reading the file back gives the same notes at the same places (tested), with
+their lengths as written.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ MINOR_DEGREES = ((0, 0), (1, -1), (1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (4, 0)
 # Each tonic under the name with the fewer accidentals in its signature (Db major, not C# major)
 MAJOR_TONICS = ("C", "D-", "D", "E-", "E", "F", "F#", "G", "A-", "A", "B-", "B")
 MINOR_TONICS = ("c", "c#", "d", "e-", "e", "f", "f#", "g", "g#", "a", "b-", "b")
-VOICE_COST = 4               # a second voice on a staff costs as much as this many ledger lines
-LEDGER_COST = 0.1
+VOICE_COST = 4               # a second voice on a staff, or a chord one hand cannot span, costs as
+LEDGER_COST = 0.1            # much as 40 ledger lines
+HAND_SPAN = 16               # a tenth: the widest chord written for one hand
 
 
 # -- the key --------------------------------------------------------------------------------------
@@ -66,7 +68,8 @@ def _keys(phrase: Phrase) -> list:
     bar = phrase.steps_per_bar
     steps = [0] + [round(step / bar) * bar for step, _ in phrase.key_signatures[1:]]
     keys = []
-    for (_, name), start, end in zip(phrase.key_signatures, steps, steps[1:] + [max(phrase.length, steps[-1]) + 1]):
+    ends = steps[1:] + [max(phrase.length, steps[-1]) + 1]
+    for (_, name), start, end in zip(phrase.key_signatures, steps, ends):
         written = _music21_key(name)
         found = key_for_notation(trim(phrase, start, end)) if end > start else None
         if found is not None and found.minor != (written.mode == "minor") \
@@ -76,12 +79,17 @@ def _keys(phrase: Phrase) -> list:
     return keys
 
 
-def _spelled(midi: int, tonality):
+def _spelled(midi: int, tonality, borrowed: bool = False):
     """The pitch spelled as the key reads it: in A minor G sharp, F sharp and D sharp, in E flat major
-    G flat and D flat (see ``MAJOR_DEGREES``)."""
+    G flat and D flat (see ``MAJOR_DEGREES``). ``borrowed``: the music borrows from the minor here
+    (a major key's lowered third and not its major third), so the 6th is lowered, not the 5th raised
+    (A flat major's C flat goes with F flat, as Joplin wrote it, not E natural)."""
     from music21 import pitch
     minor = tonality.mode == "minor"
-    degree, _ = (MINOR_DEGREES if minor else MAJOR_DEGREES)[(midi - tonality.tonic.pitchClass) % 12]
+    above = (midi - tonality.tonic.pitchClass) % 12
+    degree, _ = (MINOR_DEGREES if minor else MAJOR_DEGREES)[above]
+    if borrowed and not minor and above == 8:
+        degree = 5
     base = tonality.pitchFromDegree(degree + 1)            # the natural minor's degree in minor
     alter = ((midi - base.pitchClass) + 6) % 12 - 6
     spelled = pitch.Pitch(base.step)
@@ -184,16 +192,20 @@ def _split_cost(notes: list[Note], split: int, beat: int) -> float:
         if hand:
             cost += VOICE_COST * (len(_voices(written_lengths(hand, beat))) - 1)
             cost += LEDGER_COST * sum(_ledger_lines(n.pitch, treble) for n in hand)
+            struck: dict[int, list[int]] = {}
+            for n in hand:
+                struck.setdefault(n.start, []).append(n.pitch)
+            cost += VOICE_COST * sum(max(chord) - min(chord) > HAND_SPAN for chord in struck.values())
     return cost
 
 
 def hands(phrase: Phrase) -> tuple[list[Note], list[Note]]:
     """The notes for the right hand (treble staff) and the left (bass staff).
 
-    Each bar is split at a pitch: the one that needs the fewest voices on the two staves, then the
-    fewest ledger lines, then is nearest middle C, and moving the split from one bar to the next
-    costs half a voice, so that the hands keep their notes (an Alberti bass just below a melody
-    goes to the bass staff rather than into a second voice, in every bar)."""
+    Each bar is split at a pitch: the one that needs the fewest voices on the two staves and the
+    fewest chords wider than a hand, then the fewest ledger lines, then is nearest middle C; moving
+    the split from one bar to the next costs half a voice, so that the hands keep their notes. (An
+    Alberti bass just below a melody goes to the bass staff rather than into a second voice.)"""
     beat = beat_steps(phrase)
     bar = phrase.steps_per_bar
     by_bar: dict[int, list[Note]] = {}
@@ -248,19 +260,46 @@ def pickup_steps(phrase: Phrase) -> int:
 
 # -- the score ------------------------------------------------------------------------------------
 
-def _measures(events, sounding: dict, phrase: Phrase, total_quarters: float, keys: list, pickup: int):
+def _rests(start: int, end: int, beat: int) -> list[tuple[int, int]]:
+    """A silence as rests (start, end) that show the beats: the part before the first beat line
+    and the part after the last one stand apart (a 16th rest and a quarter rest, not a dotted one)."""
+    first, last = -(-start // beat) * beat, end // beat * beat
+    lines = sorted({start, end} | {line for line in (first, last) if start < line < end})
+    return list(zip(lines, lines[1:]))
+
+
+def _borrowed_bars(phrase: Phrase, keys: list) -> set[int]:
+    """The bars where music in a major key has its lowered third and not its major third."""
+    heard: dict[int, set[int]] = {}
+    for n in phrase.notes:
+        heard.setdefault(n.start // phrase.steps_per_bar, set()).add(n.pitch % 12)
+    borrowed = set()
+    for index, classes in heard.items():
+        tonality = next(k for step, k in reversed(keys) if step <= index * phrase.steps_per_bar)
+        tonic = tonality.tonic.pitchClass
+        if tonality.mode == "major" and (tonic + 3) % 12 in classes and (tonic + 4) % 12 not in classes:
+            borrowed.add(index)
+    return borrowed
+
+
+def _measures(events, sounding: dict, phrase: Phrase, total_quarters: float, keys: list, pickup: int,
+              borrowed: set[int]):
     """One voice as a run of measures: notes, chords and the rests between them, tied over bars."""
     from music21 import articulations, chord, meter, note, stream
 
     spq = phrase.steps_per_quarter
+    beat = beat_steps(phrase)
     flat = stream.Stream()
     flat.insert(0, meter.TimeSignature("{}/{}".format(*phrase.time_signature)))
     now = pickup
-    for start, length, group in events:
-        if start > now:
-            flat.insert(now / spq, note.Rest(quarterLength=(start - now) / spq))
+    for start, length, group in events + [(round(total_quarters * spq), 0, [])]:
+        for a, b in _rests(now, start, beat) if start > now else ():
+            flat.insert(a / spq, note.Rest(quarterLength=(b - a) / spq))
+        if not group:
+            break
         tonality = next(k for step, k in reversed(keys) if step <= start)
-        pitches = [_spelled(p, tonality) for p in sorted(n.pitch for n in group)]
+        here = start // phrase.steps_per_bar in borrowed
+        pitches = [_spelled(p, tonality, here) for p in sorted(n.pitch for n in group)]
         element = note.Note(pitches[0]) if len(pitches) == 1 else chord.Chord(pitches)
         element.quarterLength = length / spq
         element.volume.velocity = max(n.velocity for n in group)
@@ -268,8 +307,6 @@ def _measures(events, sounding: dict, phrase: Phrase, total_quarters: float, key
             element.articulations.append(articulations.Staccato())
         flat.insert(start / spq, element)
         now = start + length
-    if total_quarters * spq > now:
-        flat.insert(now / spq, note.Rest(quarterLength=total_quarters - now / spq))
     return list(flat.makeMeasures().makeTies().getElementsByClass(stream.Measure))
 
 
@@ -287,13 +324,15 @@ def phrase_to_score(phrase: Phrase, title: str = ""):
     keys = _keys(phrase)
     key_at_bar = {step // phrase.steps_per_bar: k for step, k in keys}
     beat = beat_steps(phrase)
+    borrowed = _borrowed_bars(phrase, keys)
     staves = []
-    for name, staff_clef, notes in zip(("Right hand", "Left hand"), (clef.TrebleClef, clef.BassClef), hands(phrase)):
+    for name, staff_clef, notes in zip(("Right hand", "Left hand"), (clef.TrebleClef, clef.BassClef),
+                                       hands(phrase)):
         staff = stream.PartStaff()
         staff.partName = name
         written = written_lengths(notes, beat)
         sounding = {w: n.duration for w, n in zip(written, notes)}
-        voices = [_measures(v, sounding, phrase, total, keys, pickup) for v in _voices(written)]
+        voices = [_measures(v, sounding, phrase, total, keys, pickup, borrowed) for v in _voices(written)]
         in_treble = clefs(notes, phrase, staff_clef is clef.TrebleClef)
         was = None
         for k in range(len(voices[0])):
@@ -311,17 +350,15 @@ def phrase_to_score(phrase: Phrase, title: str = ""):
                     measure.paddingLeft = shift
             if k in key_at_bar or k == 0:
                 measure.insert(0, key.KeySignature(key_at_bar.get(k, keys[0][1]).sharps))
-            if len(voices) == 1:
-                for element in voices[0][k].notesAndRests:
-                    measure.insert(element.offset - shift, element)
-            else:
-                for number, voice_measures in enumerate(voices, start=1):
-                    voice = stream.Voice(id=str(number))
-                    for element in voice_measures[k].notesAndRests:
-                        if number > 1 and element.isRest:
-                            element.style.hideObjectOnPrint = True   # an inner voice's rests clutter
-                        voice.insert(element.offset - shift, element)
-                    measure.insert(0, voice)
+            for number, voice_measures in enumerate(voices, start=1):
+                if number > 1 and not voice_measures[k].notes:
+                    continue                     # a bar where only the first voice plays has no others
+                voice = stream.Voice(id=str(number))
+                for element in voice_measures[k].notesAndRests:
+                    if number > 1 and element.isRest:
+                        element.style.hideObjectOnPrint = True   # an inner voice's rests clutter
+                    voice.insert(element.offset - shift, element)
+                measure.insert(0, voice)
             staff.append(measure)
         staves.append(staff)
     for staff in staves:
@@ -343,6 +380,25 @@ def phrase_to_score(phrase: Phrase, title: str = ""):
     return score
 
 
+def _number_voices(data: bytes) -> bytes:
+    """The MusicXML with its voices numbered as MuseScore numbers them: from 1 on the treble staff
+    and from 5 on the bass staff, in the same order in every bar. (music21 numbers the bass staff's
+    voices after the treble's in each bar, so a line's number changes from bar to bar and MuseScore
+    draws its rests off the middle of the staff, as a second voice's.)"""
+    from xml.etree import ElementTree
+
+    head = data[:data.index(b"<score-partwise")]
+    root = ElementTree.fromstring(data[len(head):])
+    for measure in root.iter("measure"):
+        for staff, first in (("1", 1), ("2", 5)):
+            marks = [e for e in measure if e.tag in ("note", "forward") and e.findtext("staff", "1") == staff
+                     and e.find("voice") is not None]
+            order = sorted({int(e.findtext("voice")) for e in marks})
+            for e in marks:
+                e.find("voice").text = str(first + order.index(int(e.findtext("voice"))))
+    return head + ElementTree.tostring(root, encoding="utf-8")
+
+
 def write_musicxml(phrase: Phrase, path: str | Path, title: str | None = None) -> Path:
     """Write the phrase as a MusicXML score for notation programs, atomically; the title is
     ``title``, else the file's name without its suffix."""
@@ -356,7 +412,8 @@ def write_musicxml(phrase: Phrase, path: str | Path, title: str | None = None) -
         raise MusicFileError(path, f"{len(too_low)} note{'s' * (len(too_low) > 1)} lie below C0 (MIDI "
                                    f"{LOWEST_WRITTEN}), lower than sheet music can show; transpose them "
                                    f"or export MIDI instead")
-    data = GeneralObjectExporter(phrase_to_score(phrase, path.stem if title is None else title)).parse()
+    score = phrase_to_score(phrase, path.stem if title is None else title)
+    data = _number_voices(GeneralObjectExporter(score).parse())
     try:
         with atomic_path(path) as tmp:
             tmp.write_bytes(data)

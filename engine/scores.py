@@ -1,9 +1,9 @@
 """Scores (MusicXML, ABC, Humdrum) to phrases, through music21.
 
 All parts are merged, chords expanded, tied notes joined (also across voices); the first metronome mark and time
-signature are kept. A pickup bar is read as the end of a first bar, so the bar lines fall where the
-score has them. Grace notes and unpitched (percussion) notes are left out. An ABC file holding
-several tunes gives its first tune.
+signature are kept, and the key signatures. A pickup bar is read as the end of a first bar, so the
+bar lines fall where the score has them. Grace notes and unpitched (percussion) notes are left out.
+An ABC file holding several tunes gives its first tune.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .errors import MusicFileError
 from .limits import MAX_DENOMINATOR, MAX_NUMERATOR, MAX_TEMPO_BPM, MIN_TEMPO_BPM
-from .phrase import DEFAULT_VELOCITY, Note, Phrase
+from .phrase import DEFAULT_VELOCITY, KEY_SIGNATURES, Note, Phrase
 
 
 def read_score(path: str | Path, steps_per_quarter: int = 4) -> Phrase:
@@ -126,4 +126,20 @@ def score_to_phrase(stream, steps_per_quarter: int = 4) -> Phrase:
         if 1 <= num <= MAX_NUMERATOR and 1 <= den <= MAX_DENOMINATOR and not den & (den - 1):
             signature = (num, den)
     return Phrase(tuple(notes.values()), steps_per_quarter=steps_per_quarter, tempo_bpm=tempo,
-                  time_signature=signature)
+                  time_signature=signature, key_signatures=_key_signatures(stream, steps_per_quarter, music21))
+
+
+def _key_signatures(stream, steps_per_quarter: int, music21) -> tuple[tuple[int, str], ...]:
+    """The key signatures of the score's first part as (step, key) the way MIDI files name keys
+    ("Eb", "F#m"; a signature that does not say major or minor is read as major)."""
+    part = stream.parts[0] if isinstance(stream, music21.stream.Score) and stream.parts else stream
+    measures = part.getElementsByClass(music21.stream.Measure)
+    pickup = Fraction(measures[0].paddingLeft) if measures else Fraction(0)
+    flat = part.flatten()
+    found = []
+    for signature in flat.getElementsByClass(music21.key.KeySignature):
+        sharps = max(-7, min(7, int(signature.sharps)))
+        minor = getattr(signature, "mode", None) == "minor"
+        step = round((Fraction(flat.elementOffset(signature)) + pickup) * steps_per_quarter)
+        found.append((step if found else 0, KEY_SIGNATURES[(15 if minor else 0) + sharps + 7]))
+    return tuple(found)

@@ -27,8 +27,10 @@ CORPUS_CREDIT = "{who}; public-domain score from the music21 corpus"
 SEEDS = [
     ("corpus:bach/bwv66.6", "Bach", "Chorale: Christ unser Herr (BWV 66.6)", "Baroque chorale",
      CORPUS_CREDIT.format(who="J. S. Bach"), 1, 4),
+    # the corpus file opens with a bar holding only an eighth rest, read as a (silent) pickup bar:
+    # Joplin's bars 5-8 are the phrase's bars 6-9
     ("corpus:joplin/maple_leaf_rag.mxl", "Joplin", "Maple Leaf Rag", "Ragtime",
-     CORPUS_CREDIT.format(who="Scott Joplin (1899)"), 5, 4),
+     CORPUS_CREDIT.format(who="Scott Joplin (1899)"), 6, 4),
     ("corpus:chopin/mazurka06-2.krn", "Chopin", "Mazurka op. 6 no. 2", "Romantic piano, 3/4",
      CORPUS_CREDIT.format(who="Frédéric Chopin"), 1, 8),
     ("corpus:schubert/Lindenbaum.xml", "Schubert", "Der Lindenbaum", "Romantic lied",

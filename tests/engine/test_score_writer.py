@@ -21,16 +21,25 @@ def placed(phrase):
     return sorted((n.pitch, n.start) for n in phrase.notes)
 
 
+def by_place(notes):
+    return sorted(notes, key=lambda n: (n.pitch, n.start))
+
+
 def assert_reads_back(phrase, back):
     """The same notes at the same places; a note may be written longer, for reading, but never
     more than twice as long and never past the end of the beat it starts in."""
     from engine.score_writer import beat_steps
     assert placed(back) == placed(phrase)
     beat = beat_steps(phrase)
-    for n, w in zip(sorted(phrase.notes, key=lambda n: (n.pitch, n.start)), sorted(back.notes, key=lambda n: (n.pitch, n.start))):
+    for n, w in zip(by_place(phrase.notes), by_place(back.notes)):
         assert n.duration <= w.duration <= 2 * n.duration, (n, w)
         if w.duration > n.duration:
             assert w.end <= (n.start // beat + 1) * beat, (n, w)
+
+
+def voices_per_bar(staff):
+    from music21 import stream
+    return [len(bar.voices) for bar in staff.getElementsByClass(stream.Measure)]
 
 
 def written(path):
@@ -75,15 +84,15 @@ def test_the_bundled_seeds_as_sheet_music(tmp_path):
 
 
 def test_two_staves_with_clefs_and_voices_where_notes_overlap():
-    from music21 import clef, stream
+    from music21 import clef
     phrase = Phrase((Note(72, 0, 16), Note(76, 4, 4), Note(79, 4, 4), Note(40, 0, 8), Note(43, 8, 8)))
     score = phrase_to_score(phrase, "Test")
     right, left = score.parts
     assert right.partName == "Right hand" and left.partName == "Left hand"
     assert isinstance(right.recurse().getElementsByClass(clef.Clef)[0], clef.TrebleClef)
     assert isinstance(left.recurse().getElementsByClass(clef.Clef)[0], clef.BassClef)
-    assert len(right.recurse().getElementsByClass(stream.Voice)) == 2      # the held C under the chord
-    assert not left.recurse().getElementsByClass(stream.Voice)
+    assert voices_per_bar(right) == [2]                               # the held C under the chord
+    assert voices_per_bar(left) == [1]
     assert len(right.recurse().getElementsByClass("Chord")) == 1
 
 
@@ -132,6 +141,8 @@ def test_sharps_and_flats_follow_the_key():
     assert [_spelled(m, a_minor).name for m in (66, 68, 75, 70)] == ["F#", "G#", "D#", "B-"]
     assert [_spelled(m, e_flat).name for m in (66, 61, 69, 71)] == ["G-", "D-", "A", "B"]
     assert [_spelled(m, d_major).name for m in (63, 65, 72, 68)] == ["D#", "F", "C", "G#"]
+    # A flat major borrowing from the minor (C flat and no C): F flat, as Joplin wrote it
+    assert _spelled(64, key.Key("A-")).name == "E" and _spelled(64, key.Key("A-"), borrowed=True).name == "F-"
 
 
 def test_a_pickup_is_a_short_first_bar(tmp_path):
@@ -179,17 +190,17 @@ def test_staccato_sixteenths_are_written_as_eighths(tmp_path):
 
 
 def test_voices_that_match_once_written_are_one_chord(tmp_path):
-    from music21 import stream
     # a chord whose top note is let go early (a 16th and a 16th rest, the others an 8th), then another
-    phrase = Phrase((Note(72, 0, 2), Note(76, 0, 2), Note(79, 0, 1), Note(74, 2, 2), Note(77, 2, 2), Note(81, 2, 2)))
+    phrase = Phrase((Note(72, 0, 2), Note(76, 0, 2), Note(79, 0, 1),
+                     Note(74, 2, 2), Note(77, 2, 2), Note(81, 2, 2)))
     score = phrase_to_score(phrase, "Chords")
     right = score.parts[0]
-    assert not right.recurse().getElementsByClass(stream.Voice)
+    assert voices_per_bar(right) == [1]
     assert [len(c.pitches) for c in right.recurse().getElementsByClass("Chord")] == [3, 3]
 
 
 def test_an_alberti_bass_under_a_melody_goes_to_the_bass_staff():
-    from music21 import clef, stream
+    from music21 import clef
     alberti = [Note(p, 2 * k, 2) for bar in range(2) for k, p in enumerate((60, 67, 64, 67) * 2, start=8 * bar)]
     melody = [Note(72, 0, 8), Note(76, 8, 4), Note(79, 12, 4), Note(71, 16, 6), Note(72, 22, 1), Note(74, 23, 1),
               Note(72, 24, 4)]
@@ -197,7 +208,7 @@ def test_an_alberti_bass_under_a_melody_goes_to_the_bass_staff():
     right, left = score.parts
     assert sorted(n.pitch.midi for n in right.recurse().notes) == sorted(n.pitch for n in melody)
     assert sorted(n.pitch.midi for n in left.recurse().notes) == sorted(n.pitch for n in alberti)
-    assert not score.recurse().getElementsByClass(stream.Voice)
+    assert voices_per_bar(right) == voices_per_bar(left) == [1, 1]
     assert isinstance(left.recurse().getElementsByClass(clef.Clef)[0], clef.TrebleClef)   # around middle C
 
 
@@ -210,6 +221,7 @@ def test_the_file_s_key_signatures_are_written(tmp_path):
     names = [p.name for chord in written(path)[1] for p in chord.pitches]
     assert names[8:] == ["D#", "F", "G", "G#", "B-"]               # spelled in G major after the change
     assert names[:8] == ["C", "D", "E", "F", "G", "A", "B", "C"]
+    assert read_music(path).key_signatures == ((0, "Eb"), (32, "G"))
 
 
 def test_a_file_that_says_c_major_over_music_in_a_minor_is_spelled_in_a_minor(tmp_path):
@@ -217,3 +229,15 @@ def test_a_file_that_says_c_major_over_music_in_a_minor_is_spelled_in_a_minor(tm
     assert key_signatures(path) == [0]
     names = {p.midi % 12: p.name for chord in written(path)[1] for p in chord.pitches}
     assert names[3] == "D#"                                    # C major would write E flat
+
+
+def test_each_staff_numbers_its_voices_the_same_in_every_bar(tmp_path):
+    from xml.etree import ElementTree
+    # bar 1: a held C under a chord (two voices on the treble staff); bar 2: one voice; a bass throughout
+    phrase = Phrase((Note(72, 0, 16), Note(76, 4, 4), Note(79, 4, 4), Note(74, 16, 16), Note(40, 0, 16),
+                     Note(43, 16, 16)))
+    root = ElementTree.parse(write_musicxml(phrase, tmp_path / "voices.musicxml")).getroot()
+    for measure, treble in zip(root.iter("measure"), ({"1", "2"}, {"1"})):
+        voices = {staff: {n.findtext("voice") for n in measure.iter("note") if n.findtext("staff") == staff}
+                  for staff in ("1", "2")}
+        assert voices == {"1": treble, "2": {"5"}}                 # as MuseScore numbers them

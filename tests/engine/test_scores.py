@@ -58,6 +58,7 @@ def test_a_bach_chorale_from_the_corpus_keeps_all_voices():
     # with a one-beat pickup, the last beat of a first bar, so its bar lines fall where Bach's do
     assert min(n.start for n in phrase.notes) == 12
     assert sorted(n.pitch for n in phrase.notes if n.start == 12) == [57, 64, 73]
+    assert phrase.key_signatures == ((0, "F#m"),)
     assert len(phrase.notes) > 120
 
 
