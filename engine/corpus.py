@@ -41,12 +41,18 @@ class Corpus:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
+def is_pickle_spec(text: str) -> bool:
+    """``FILE.pickle`` or ``FILE.pickle:split``; not a folder such as ``my.pickle.songs``."""
+    head, _, split = text.rpartition(":")
+    return text.endswith(".pickle") or (head.endswith(".pickle") and split.isalpha())
+
+
 def music_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[str], list[tuple[str, str]]]:
     """Music files under ``paths`` (sorted), pickle specs, and paths that are not there."""
     files, pickles, missing = [], [], []
     for item in paths:
         text = str(item)
-        if ".pickle" in text:
+        if is_pickle_spec(text):
             pickles.append(text)
             continue
         path = Path(text).expanduser()
@@ -187,21 +193,35 @@ class CachedCorpus:
     count: int = 0                         # how many pieces ``pieces()`` yields, at most
 
     def pieces(self) -> Iterator[Piece]:
+        return (piece for piece in map(self.piece, self.sources()) if piece is not None)
+
+    def sources(self) -> Iterator[tuple[str, Phrase | None]]:
+        """The pieces as (name, phrase): the phrase is None for a file, which ``piece`` (or
+        ``read_piece``, in another process) reads from the cache."""
         from .bl_pickle import read_bl
         for spec in self.pickles:
             path, _, split = spec.partition(":")
             for i, phrase in enumerate(read_bl(path, split or "train")):
-                yield Piece(f"{Path(path).stem}:{split or 'train'}#{i}", phrase)
+                yield f"{Path(path).stem}:{split or 'train'}#{i}", phrase
         for path in self.files:
-            entry = self.cache / f"{_cache_key(path, self.steps_per_quarter)}.json"
-            try:
-                phrase = _from_json(json.loads(entry.read_text()))
-            except (OSError, ValueError, KeyError, TypeError):        # not cached (a read-only cache)
-                _, data, problem = _read_one((str(path), self.steps_per_quarter))
-                if problem is not None:
-                    continue
-                phrase = _from_json(data)
-            yield Piece(str(path), phrase)
+            yield str(path), None
+
+    def piece(self, source: tuple[str, Phrase | None]) -> Piece | None:
+        return read_piece(source, self.cache, self.steps_per_quarter)
+
+
+def read_piece(source: tuple[str, Phrase | None], cache: Path, steps_per_quarter: int) -> Piece | None:
+    """The piece of one of ``CachedCorpus.sources()``: from the cache, else read again (a
+    read-only cache); None if the file can no longer be read."""
+    name, phrase = source
+    if phrase is not None:
+        return Piece(name, phrase)
+    path = Path(name)
+    try:
+        return Piece(name, _from_json(json.loads((cache / f"{_cache_key(path, steps_per_quarter)}.json").read_text())))
+    except (OSError, ValueError, KeyError, TypeError):
+        _, data, problem = _read_one((name, steps_per_quarter))
+        return None if problem is not None else Piece(name, _from_json(data))
 
 
 def cache_corpus(paths: Sequence[str | Path], steps_per_quarter: int = 4,

@@ -121,7 +121,9 @@ def evaluate(loaded, data: Sequence[str], split: str | None = None,
         names += [p.name for p in corpus.pieces]
         skipped = [(str(p), m) for p, m in corpus.skipped]
     if not phrases:
-        raise ValueError("no readable music to evaluate on in " + ", ".join(map(str, data)))
+        reasons = "; ".join(f"{Path(p).name}: {m}" for p, m in skipped[:3]) + ("; ..." if len(skipped) > 3 else "")
+        raise ValueError("no readable music to evaluate on in " + ", ".join(map(str, data))
+                         + (f" ({reasons})" if reasons else ""))
     sequences = [encode(p, loaded.vocab) for p in phrases]
     scores = score_sequences(loaded.model, sequences, loaded.vocab, progress=lambda d, t: report("scoring", d, t),
                              metres=[(p.steps_per_bar, p.steps_per_quarter) for p in phrases],

@@ -442,3 +442,26 @@ def test_a_score_with_an_impossible_metre_and_tempo_reads_within_range(tmp_path)
         "<measure number=\"1\">", '<measure number="1"><direction><sound tempo="1000000000"/></direction>'))
     phrase = read_music(path)
     assert phrase.time_signature == (4, 4) and phrase.tempo_bpm == 1000
+
+
+# -- folders of music: evaluate and train -----------------------------------------------------------
+
+def test_a_folder_named_like_a_pickle_is_read_as_a_folder(tmp_path):
+    from engine.corpus import load_corpus
+    folder = tmp_path / "my.pickle.songs"
+    folder.mkdir()
+    (folder / "tune.abc").write_text("X:1\nT:S\nM:4/4\nL:1/4\nK:C\nC D E F |\n")
+    corpus = load_corpus([str(folder)], cache_dir=tmp_path / "cache", workers=1)
+    assert [len(p.phrase.notes) for p in corpus.pieces] == [4] and corpus.skipped == []
+
+
+def test_evaluate_on_nothing_readable_says_why(tmp_path, tiny_model_dir):
+    from engine.checkpoint import load_model
+    from engine.evaluate import evaluate
+    (tmp_path / "laughs.musicxml").write_text(LAUGHS)
+    (tmp_path / "tracks.mid").write_bytes(midi_file([midi_track(ONE_NOTE)], declared=65_535))
+    with pytest.raises(ValueError) as caught:
+        evaluate(load_model(tiny_model_dir), [str(tmp_path)])
+    message = str(caught.value)
+    assert "laughs.musicxml: the file declares XML entities" in message
+    assert "tracks.mid: the MIDI file declares 65,535 tracks" in message
