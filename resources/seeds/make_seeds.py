@@ -71,7 +71,7 @@ def load(source: str) -> Phrase:
     if kind == "piano-midi":
         return read_midi(PIANO_MIDI / name)
     from music21 import corpus, stream
-    parsed = corpus.parse(name)
+    parsed = corpus.parse(name, forceSource=True)          # never music21's shared pickle cache
     if isinstance(parsed, stream.Opus):
         parsed = parsed.scores[0]
     return score_to_phrase(parsed)
