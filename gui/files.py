@@ -217,7 +217,9 @@ def export_score(window, path=None) -> bool:
     """Write the phrase as sheet music (MusicXML) for a notation program."""
     from engine.score_writer import write_musicxml
     return _export(window, path, "Export Sheet Music", "MusicXML scores (*.musicxml)", (".musicxml", ".xml"),
-                   lambda phrase, target, title: write_musicxml(phrase, target, title=title))
+                   # titled with the document's name, or else the name the file is given
+                   lambda phrase, target, _: write_musicxml(phrase, target,
+                                                            title=name_stem(window, target.stem)))
 
 
 def _export(window, path, caption: str, file_filter: str, suffixes: tuple[str, ...], write) -> bool:

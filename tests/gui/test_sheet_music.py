@@ -93,3 +93,14 @@ def test_the_score_is_titled_with_the_document_s_name_and_no_composer(window, mo
         assert window.show_sheet_music()
         score = converter.parse(opened[-1])
         assert score.metadata.bestTitle == title and not score.metadata.composer
+
+
+def test_exported_sheet_music_is_titled_with_the_document_s_name_or_the_file_s(window, tmp_path):
+    from music21 import converter
+    window.model.reset(PHRASE)
+    window.path, window.imported_from = None, None
+    assert window.export_score(tmp_path / "Evening song")
+    assert converter.parse(str(tmp_path / "Evening song.musicxml")).metadata.bestTitle == "Evening song"
+    window.imported_from = tmp_path / "Nocturne.mid"
+    assert window.export_score(tmp_path / "for-musescore")
+    assert converter.parse(str(tmp_path / "for-musescore.musicxml")).metadata.bestTitle == "Nocturne"
