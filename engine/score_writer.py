@@ -38,6 +38,7 @@ MINOR_TONICS = ("c", "c#", "d", "e-", "e", "f", "f#", "g", "g#", "a", "b-", "b")
 VOICE_COST = 4               # a second voice on a staff, or a chord one hand cannot span, costs as
 LEDGER_COST = 0.1            # much as 40 ledger lines
 HAND_SPAN = 16               # a tenth: the widest chord written for one hand
+LINE_BREAK_COST = 0.5        # a melody alone moving to the other staff: as much as 5 ledger lines
 
 
 # -- the key --------------------------------------------------------------------------------------
@@ -186,7 +187,12 @@ def _ledger_lines(pitch: int, treble: bool) -> int:
 
 def _split_cost(notes: list[Note], split: int, beat: int) -> float:
     """How hard a bar is to read with the notes from ``split`` up on the treble staff."""
-    cost = 0.0
+    line = sorted(notes, key=lambda n: n.start)
+    if all(a.end <= b.start for a, b in zip(line, line[1:])):
+        # a single line (a fiddle tune, a melody alone) jumping between the staves is hard to follow
+        cost = LINE_BREAK_COST * sum((a.pitch >= split) != (b.pitch >= split) for a, b in zip(line, line[1:]))
+    else:
+        cost = 0.0
     for treble in (True, False):
         hand = [n for n in notes if (n.pitch >= split) == treble]
         if hand:

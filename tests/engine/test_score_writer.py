@@ -241,3 +241,10 @@ def test_each_staff_numbers_its_voices_the_same_in_every_bar(tmp_path):
         voices = {staff: {n.findtext("voice") for n in measure.iter("note") if n.findtext("staff") == staff}
                   for staff in ("1", "2")}
         assert voices == {"1": treble, "2": {"5"}}                 # as MuseScore numbers them
+
+
+def test_a_melody_alone_stays_on_one_staff_for_a_low_note():
+    # a fiddle tune in A that dips to A below middle C for one note
+    tune = [Note(p, 2 * k, 2) for k, p in enumerate((69, 73, 76, 81, 57, 73, 76, 81))]
+    right, left = phrase_to_score(Phrase(tuple(tune), time_signature=(2, 4)), "Reel").parts
+    assert len(right.recurse().notes) == 8 and not left.recurse().notes
