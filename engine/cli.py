@@ -100,7 +100,7 @@ def train_command(args) -> int:
         elif stage == "skipped":
             print(f"segue: skipped {event['path']}: {event['message']}", file=sys.stderr)
         elif stage == "storing" and event["total"]:
-            bar.show(event["done"] / event["total"], f"preparing {event['total']} pieces",
+            bar.show(event["done"] / event["total"], f"preparing {event.get('pieces', event['total'])} pieces",
                      final=event["done"] >= event["total"])
         elif stage == "data":
             print(f"{event['train_pieces']} training pieces ({event['train_tokens']:,} tokens), "

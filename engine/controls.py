@@ -185,14 +185,16 @@ def draw_hidden(count: int, rng: np.random.Generator, rate: float, all_rate: flo
 def apply_hidden(controls: np.ndarray, bars: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """The other half: ``controls`` (positions x 2 x RAW) with the groups ``keep`` hides zeroed,
     by each position's bar (``bars``); any run of positions of the stream gives the same values."""
-    multiplier = np.ones((len(keep), RAW), dtype=np.float16)
-    for g, name in enumerate(NAMES):
-        multiplier[:, GROUPS[name]] = keep[:, g:g + 1]
-        multiplier[:, FLAGS + g] = keep[:, g]
     out = controls.copy()
-    out[:, 0] *= multiplier[bars]
-    out[:, 1] *= multiplier[bars + 1]
+    out[:, 0] *= keep[bars][:, _GROUP_OF].astype(np.float16)
+    out[:, 1] *= keep[bars + 1][:, _GROUP_OF].astype(np.float16)
     return out
+
+
+_GROUP_OF = np.empty(RAW, dtype=np.int64)          # the group each value (and each flag) belongs to
+for _g, _name in enumerate(NAMES):
+    _GROUP_OF[GROUPS[_name]] = _g
+    _GROUP_OF[FLAGS + _g] = _g
 
 
 def mismatch(measured: np.ndarray, asked: np.ndarray) -> float:

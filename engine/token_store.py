@@ -24,6 +24,7 @@ import os
 import shutil
 import weakref
 from array import array
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -65,41 +66,27 @@ class TokenStore:
             spelling: np.ndarray | None = None) -> None:
         """Append one piece: its phrase and tokens, and optionally the side inputs the network
         reads (``side_inputs.stream_inputs``) and the spelling state (``grammar.spelling_state``)."""
-        tokens = np.asarray(tokens, dtype=np.int64)
-        self._write("tokens", tokens.astype(np.int16))
-        notes = np.array([(n.pitch, n.start, n.duration, n.velocity) for n in phrase.notes], dtype=np.int64)
-        self._write("notes", notes.reshape(-1, 4))
-        self._write("names", np.frombuffer(name.encode("utf-8"), dtype=np.uint8))
-        if spelling is not None:
-            self._append("spelling", np.asarray(spelling).astype(np.int16))
-        bars = 0
-        for key, values in (inputs or {}).items():
-            if key == PER_BAR:
-                table = _bar_table(values, inputs["control_bar"])
-                bars = len(table)
-                self._append(key, table)
-            else:
-                self._append(key, values)
-        pitches = tokens[(tokens >= self.vocab.first_pitch) & (tokens < self.vocab.first_velocity)]
-        for key, size in (("token", len(tokens)), ("note", len(notes)), ("name", len(name.encode("utf-8"))),
+        self.add_record(piece_record(name, phrase, tokens, self.vocab, inputs, spelling))
+
+    def add_record(self, record: "PieceRecord") -> None:
+        """Append one piece made ready by ``piece_record`` (which may run in another process)."""
+        self._write("tokens", record.tokens)
+        self._write("notes", record.notes)
+        self._write("names", record.name)
+        for key, (values, dtype, shape, bits) in record.arrays.items():
+            if key not in self.layout:
+                self.layout[key] = (dtype, shape, bits)
+                self._writers[key] = open(self.folder / key, "wb")
+            elif self.layout[key] != (dtype, shape, bits):
+                raise ValueError(f"the side input '{key}' changed shape between pieces")
+            self._write(key, values)
+        bars = len(record.arrays[PER_BAR][0]) if PER_BAR in record.arrays else 0
+        for key, size in (("token", len(record.tokens)), ("note", len(record.notes)), ("name", len(record.name)),
                           ("bar", bars)):
             self._index[key].append(self._index[key][-1] + size)
-        for key, value in (("bar_steps", phrase.steps_per_bar), ("steps_per_quarter", phrase.steps_per_quarter),
-                           ("steps", phrase.length), ("notes", len(phrase.notes)),
-                           ("numerator", phrase.time_signature[0]), ("denominator", phrase.time_signature[1]),
-                           ("low", int(pitches.min()) if len(pitches) else -1),
-                           ("high", int(pitches.max()) if len(pitches) else -1)):
-            self._columns[key].append(int(value))
-        self._tempo.append(float(phrase.tempo_bpm))
-
-    def _append(self, key: str, values: np.ndarray) -> None:
-        bits = values.dtype == np.bool_ and values.ndim == 2
-        if key not in self.layout:
-            self.layout[key] = (values.dtype, values.shape[1:], bits)
-            self._writers[key] = open(self.folder / key, "wb")
-        elif self.layout[key][:2] != (values.dtype, values.shape[1:]):
-            raise ValueError(f"the side input '{key}' changed shape between pieces")
-        self._write(key, np.packbits(values, axis=1) if bits else values)
+        for key, value in record.columns.items():
+            self._columns[key].append(value)
+        self._tempo.append(record.tempo)
 
     def _write(self, key: str, values: np.ndarray) -> None:
         self._writers[key].write(np.ascontiguousarray(values).tobytes())
@@ -207,6 +194,40 @@ class TokenStore:
         return max(1, int(self.columns["notes"].sum()))
 
 
+@dataclass
+class PieceRecord:
+    """One piece as a store writes it: plain arrays, cheap to hand from process to process."""
+
+    name: np.ndarray                       # utf-8 bytes
+    tokens: np.ndarray                     # int16
+    notes: np.ndarray                      # (notes, 4) int64: pitch, start, duration, velocity
+    arrays: dict                           # key: (values as written, dtype, row shape, as bits)
+    columns: dict                          # the index's integer columns
+    tempo: float
+
+
+def piece_record(name: str, phrase: Phrase, tokens: Sequence[int], vocab: Vocabulary,
+                 inputs: dict[str, np.ndarray] | None = None, spelling: np.ndarray | None = None) -> PieceRecord:
+    """What ``TokenStore.add_record`` writes for one piece (see ``TokenStore.add``)."""
+    tokens = np.asarray(tokens, dtype=np.int64)
+    notes = np.array([(n.pitch, n.start, n.duration, n.velocity) for n in phrase.notes], dtype=np.int64)
+    arrays = {}
+    if spelling is not None:
+        arrays["spelling"] = (np.asarray(spelling).astype(np.int16), np.dtype(np.int16), (2,), False)
+    for key, values in (inputs or {}).items():
+        if key == PER_BAR:
+            values = _bar_table(values, inputs["control_bar"])
+        bits = values.dtype == np.bool_ and values.ndim == 2
+        arrays[key] = (np.packbits(values, axis=1) if bits else values, values.dtype, values.shape[1:], bits)
+    pitches = tokens[(tokens >= vocab.first_pitch) & (tokens < vocab.first_velocity)]
+    columns = {"bar_steps": phrase.steps_per_bar, "steps_per_quarter": phrase.steps_per_quarter,
+               "steps": phrase.length, "notes": len(phrase.notes), "numerator": phrase.time_signature[0],
+               "denominator": phrase.time_signature[1], "low": int(pitches.min()) if len(pitches) else -1,
+               "high": int(pitches.max()) if len(pitches) else -1}
+    return PieceRecord(np.frombuffer(name.encode("utf-8"), dtype=np.uint8), tokens.astype(np.int16),
+                       notes.reshape(-1, 4), arrays, {k: int(v) for k, v in columns.items()}, float(phrase.tempo_bpm))
+
+
 class _Tokens(Sequence):
     def __init__(self, store: TokenStore):
         self.store = store
@@ -228,7 +249,8 @@ def _bar_table(controls: np.ndarray, bars: np.ndarray) -> np.ndarray:
     table = np.zeros((int(bars.max()) + 2 if len(bars) else 2, RAW), dtype=controls.dtype)
     table[bars] = controls[:, 0]
     table[bars + 1] = controls[:, 1]
-    if not np.array_equal(np.stack([table[bars], table[bars + 1]], 1), controls, equal_nan=True):
+    bits = controls.view(np.uint16) if controls.dtype == np.float16 else controls
+    if not np.array_equal(np.stack([table[bars], table[bars + 1]], 1).view(bits.dtype), bits):
         raise ValueError("the controls differ between positions of one bar: they cannot be stored by bar")
     return table
 

@@ -22,11 +22,10 @@ import json
 import math
 import platform
 import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 import torch
@@ -35,14 +34,14 @@ from safetensors.torch import load_file, save
 from . import card, distributed
 from .atomic import atomic_write
 from .checkpoint import load_model, save_model
-from .corpus import CachedCorpus, cache_corpus
 from .evaluate import score_sequences
-from .grammar import Grammar, spelling_state
+from .grammar import Grammar
 from .lanes import EpochLanes
 from .model import ModelConfig, MusicLSTM
+from .pieces import split_by_piece, training_and_validation  # noqa: F401  (averaging and benchmarks use them here)
 from .pitch_memory import ANCHORS
-from .phrase import Phrase, trim
-from .side_inputs import model_arguments, needs_side_inputs, stream_inputs
+from .phrase import trim
+from .side_inputs import model_arguments
 from .token_store import TokenStore
 from .tokens import Vocabulary, encode
 
@@ -126,33 +125,6 @@ class TrainConfig:
 POSITIONS = 64                                      # bar positions a metre-aware model tells apart
 
 
-def excerpts_of(name: str, phrase: Phrase, bars: tuple[int, int],
-                rng: np.random.Generator) -> Iterator[tuple[str, Phrase]]:
-    """The piece cut at bar lines into excerpts of ``bars[0]``..``bars[1]`` bars, each its own
-    stream from ``start``: the situation of Continue, where the network reads a few bars taken
-    from the middle of something and goes on. Notes held into an excerpt begin at its start.
-    ``rng`` goes on from piece to piece (the run's excerpts depend on the order of the pieces)."""
-    lo, hi = bars
-    bar = phrase.steps_per_bar
-    total = -(-phrase.length // bar)
-    first = 0
-    while first < total:
-        last = min(total, first + int(rng.integers(lo, hi + 1)))
-        if total - last < lo:                        # no scrap too short to be an excerpt at the end
-            last = total
-        excerpt = trim(phrase, first * bar, min(last * bar, phrase.length))
-        if len(excerpt.notes) >= 4:
-            yield f"{name} bars {first + 1}-{last}", excerpt
-        first = last
-
-
-def split_by_piece(names: list[str], fraction: float, seed: int) -> tuple[list[int], list[int]]:
-    """Indices of training and validation pieces; whole pieces go to one side only."""
-    order = np.random.default_rng(seed).permutation(len(names))
-    n_valid = max(1, int(round(len(names) * fraction))) if len(names) > 1 else 0
-    return sorted(order[n_valid:].tolist()), sorted(order[:n_valid].tolist())
-
-
 def pick_device(name: str) -> torch.device:
     """auto (a CUDA GPU when there is one, else the CPU), cpu, cuda or cuda:N."""
     if name == "auto":
@@ -188,95 +160,6 @@ def excerpts_for(pieces: TokenStore, vocab: Vocabulary, count: int = 64, bars: i
                         "tempo_bpm": phrase.tempo_bpm, "time_signature": list(phrase.time_signature),
                         "tokens": encode(excerpt, vocab, end=False)})
     return out
-
-
-def _cached(paths: list[str], config: TrainConfig, report: Progress) -> CachedCorpus:
-    corpus = cache_corpus(paths, steps_per_quarter=config.steps_per_quarter,
-                          progress=lambda done, total: report({"stage": "reading", "done": done, "total": total}))
-    for path, message in corpus.skipped:
-        report({"stage": "skipped", "path": str(path), "message": message})
-    return corpus
-
-
-def training_and_validation(config: TrainConfig, vocab: Vocabulary, report: Progress,
-                            for_training: bool = False) -> tuple[TokenStore, TokenStore]:
-    """The run's training and validation pieces, each in a token store of its own (temporary
-    folders; ``close`` them when done): ``config.valid`` when given, else whole pieces of
-    ``config.data`` held out at random (the same ones for the same seed); the training pieces cut
-    into excerpts when ``config.excerpt_bars`` asks. ``for_training`` also stores, for the
-    training pieces, the side inputs the network reads and the spelling state.
-
-    The music is read into the parse cache first and then taken from it one piece at a time,
-    twice when the validation pieces are held out (once to count the pieces, once to store
-    them), so no more than one piece is in memory at a time."""
-    data = _cached(config.data, config, report)
-    held = _cached(config.valid, config, report) if config.valid else None
-    to_valid = None
-    if held is None:
-        kept = sum(1 for piece in data.pieces() if len(encode(piece.phrase, vocab)) > 3)
-        to_valid = np.zeros(kept, dtype=np.bool_)
-        to_valid[split_by_piece(range(kept), config.valid_fraction, config.seed)[1]] = True
-    training = TokenStore(tempfile.mkdtemp(prefix="segue-training-"), vocab)
-    validation = TokenStore(tempfile.mkdtemp(prefix="segue-validation-"), vocab)
-    try:
-        writer = _TrainingWriter(training, config, vocab, for_training)
-        total = data.count + (held.count if held else 0)
-        kept = 0
-        for done, piece in enumerate(data.pieces(), start=1):
-            tokens = encode(piece.phrase, vocab)
-            if len(tokens) > 3:
-                if to_valid is not None and kept < len(to_valid) and to_valid[kept]:
-                    validation.add(piece.name, piece.phrase, tokens)
-                else:
-                    writer.add(piece.name, piece.phrase, tokens)
-                kept += 1
-            _storing(report, done, total)
-        for done, piece in enumerate(held.pieces() if held else (), start=data.count + 1):
-            tokens = encode(piece.phrase, vocab)
-            if len(tokens) > 3:
-                validation.add(piece.name, piece.phrase, tokens)
-            _storing(report, done, total)
-        return training.finish(), validation.finish()
-    except BaseException:
-        training.close()
-        validation.close()
-        raise
-
-
-def _storing(report: Progress, done: int, total: int) -> None:
-    if done % 64 == 0 or done >= total:
-        report({"stage": "storing", "done": done, "total": total})
-
-
-class _TrainingWriter:
-    """Adds training pieces to a store: cut into excerpts when the run asks, with their side
-    inputs and spelling state when it trains."""
-
-    def __init__(self, store: TokenStore, config: TrainConfig, vocab: Vocabulary, for_training: bool):
-        self.store, self.config, self.vocab, self.for_training = store, config, vocab, for_training
-        self.excerpts = tuple(config.excerpt_bars) != (0, 0)
-        self.rng = np.random.default_rng([config.seed, 7])
-        self.network = None
-
-    def add(self, name: str, phrase: Phrase, tokens: list[int]) -> None:
-        if not self.excerpts:
-            self._store(name, phrase, tokens)
-            return
-        for part_name, part in excerpts_of(name, phrase, tuple(self.config.excerpt_bars), self.rng):
-            part_tokens = encode(part, self.vocab)
-            if len(part_tokens) > 3:
-                self._store(part_name, part, part_tokens)
-
-    def _store(self, name: str, phrase: Phrase, tokens: list[int]) -> None:
-        inputs = spelling = None
-        if self.for_training:
-            if self.network is None:           # the bar in steps of the first piece's grid, as the model's
-                self.network = self.config.model_config(self.vocab, 4 * phrase.steps_per_quarter)
-            if needs_side_inputs(self.network):
-                inputs = stream_inputs(tokens, self.vocab, self.network, phrase.steps_per_bar, phrase.steps_per_quarter)
-            if self.config.grammar:
-                spelling = spelling_state(tokens, self.vocab)
-        self.store.add(name, phrase, tokens, inputs, spelling)
 
 
 def config_of_run(info: dict) -> TrainConfig:

@@ -151,8 +151,8 @@ def small_config(music, tmp_path, **changes):
     return replace(base, **changes)
 
 
-def streamed_windows(config, vocab, epochs, world):
-    train, valid = training_and_validation(config, vocab, lambda event: None, for_training=True)
+def streamed_windows(config, vocab, epochs, world, workers=None):
+    train, valid = training_and_validation(config, vocab, lambda event: None, for_training=True, workers=workers)
     try:
         out = {}
         for epoch in epochs:
@@ -192,6 +192,13 @@ def test_the_store_gives_every_window_the_whole_epoch_in_memory_gave(music, tmp_
     got = streamed_windows(config, vocab, (1, 2, 3), distributed.World())
     assert any(len(w) > 3 for w in expected.values())
     assert_same(expected, got)
+
+
+def test_pieces_made_ready_in_several_processes_give_the_same_windows(music, tmp_path):
+    config = small_config(music, tmp_path)
+    vocab = config.vocabulary()
+    expected = reference_windows(config, vocab, (1, 2), distributed.World())
+    assert_same(expected, streamed_windows(config, vocab, (1, 2), distributed.World(), workers=2))
 
 
 def test_each_of_two_processes_gets_its_share_of_the_same_windows(music, tmp_path):
