@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import wave
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -43,6 +43,8 @@ def built_in_piano(sample_rate: int = SAMPLE_RATE, path: str | Path | None = Non
     key = (str(path), sample_rate)
     with _lock:
         if key not in _pianos:
+            instrument: Sampler | Synth
+            problem: str | None
             try:
                 instrument, problem = Sampler(read_soundfont(path), sample_rate), None
                 if not instrument.preset.zones:
@@ -116,7 +118,9 @@ def write_audio(path: str | Path, phrase: Phrase, instrument=None, start: int = 
         except ImportError as err:          # soundfile is a dependency; a broken install says so
             raise ValueError(f"{path}: FLAC needs the 'soundfile' package ({err}); write a .wav instead") from None
     with atomic_path(out) as tmp:
-        writer = soundfile.SoundFile(str(tmp), "w", rate, 2, "PCM_16", format="FLAC") if flac else wave.open(str(tmp), "wb")
+        # a soundfile.SoundFile or a wave.Wave_write, told apart by ``flac``
+        writer: Any = (soundfile.SoundFile(str(tmp), "w", rate, 2, "PCM_16", format="FLAC") if flac
+                       else wave.open(str(tmp), "wb"))
         try:
             if not flac:
                 writer.setnchannels(2)

@@ -29,7 +29,8 @@ def default_grid(path: str | Path) -> int:
 
 def frames_to_phrase(frames, steps_per_quarter: int) -> Phrase:
     """One piece (a list of sets of sounding pitches) as a phrase, one grid step per frame."""
-    notes, started = [], {}
+    notes: list[Note] = []
+    started: dict[int, int] = {}
     for step, frame in enumerate(list(frames) + [()]):
         now = {int(p) for p in frame}
         for pitch in [p for p in started if p not in now]:
@@ -41,7 +42,7 @@ def frames_to_phrase(frames, steps_per_quarter: int) -> Phrase:
 
 def bl_frames(phrase: Phrase) -> list[frozenset[int]]:
     """The set of sounding pitches at every step of the phrase."""
-    frames = [set() for _ in range(phrase.length)]
+    frames: list[set[int]] = [set() for _ in range(phrase.length)]
     for n in phrase.notes:
         for step in range(n.start, n.end):
             frames[step].add(n.pitch)

@@ -65,7 +65,7 @@ def _open(path: Path, data: bytes) -> mido.MidiFile:
 def _ticks_to_quarters(division: int, first_tempo: int):
     """A function from absolute ticks to quarter notes (SMPTE division goes through real time)."""
     if division & 0x8000:                          # SMPTE: frames per second and ticks per frame
-        fps = 256 - (division >> 8)
+        fps: float = 256 - (division >> 8)
         if fps == 29:
             fps = 29.97
         ticks_per_frame = division & 0xFF

@@ -69,10 +69,10 @@ def check_description(folder: Path, info: dict) -> None:
     for key, (low, high) in NETWORK_WHOLE.items():
         if key in network or key == "vocab_size":
             _whole(folder, network.get(key), f"model.{key}", low, high)
-    for key, (low, high) in NETWORK_NUMBER.items():
-        value = network.get(key, low)
-        if type(value) not in (int, float) or not math.isfinite(value) or not low <= value <= high:
-            raise ModelError(folder, f"model.json: model.{key} must be a number from {low:g} to {high:g}, "
+    for key, (least, most) in NETWORK_NUMBER.items():
+        value = network.get(key, least)
+        if type(value) not in (int, float) or not math.isfinite(value) or not least <= value <= most:
+            raise ModelError(folder, f"model.json: model.{key} must be a number from {least:g} to {most:g}, "
                                      f"not {_shown(value)}")
     for key in NETWORK_SWITCH:
         if type(network.get(key, False)) is not bool:

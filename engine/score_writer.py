@@ -15,7 +15,6 @@ their lengths as written.
 from __future__ import annotations
 
 import bisect
-import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -121,8 +120,8 @@ def written_lengths(notes: list[Note], beat: int) -> list[Note]:
     out = []
     for n in notes:
         following = bisect.bisect_right(onsets, n.start)
-        next_onset = onsets[following] if following < len(onsets) else math.inf
         beat_end = (n.start // beat + 1) * beat
+        next_onset = onsets[following] if following < len(onsets) else beat_end
         end = min(next_onset, beat_end, n.end + n.duration)
         out.append(replace(n, duration=max(n.duration, end - n.start)))
     return out
@@ -220,10 +219,10 @@ def hands(phrase: Phrase) -> tuple[list[Note], list[Note]]:
     pitches = sorted({n.pitch for n in phrase.notes})
     splits = sorted({MIDDLE_C, pitches[0]} | {p + 1 for p in pitches})
     # best[s]: (cost of the bars so far, the splits chosen) with the last bar split at s
-    best = {s: (0.0, []) for s in splits}
+    best: dict[int, tuple[float, list[int]]] = {s: (0.0, []) for s in splits}
     for index in sorted(by_bar):
         notes = by_bar[index]
-        costs = {}
+        costs: dict[int, float] = {}
         for s in splits:
             below = sum(n.pitch < s for n in notes)    # splits that part the bar alike cost alike
             costs.setdefault(below, _split_cost(notes, s, beat))
@@ -295,7 +294,7 @@ def _measures(events, sounding: dict, phrase: Phrase, total_quarters: float, key
 
     spq = phrase.steps_per_quarter
     beat = beat_steps(phrase)
-    flat = stream.Stream()
+    flat: stream.Stream = stream.Stream()
     flat.insert(0, meter.TimeSignature("{}/{}".format(*phrase.time_signature)))
     now = pickup
     for start, length, group in events + [(round(total_quarters * spq), 0, [])]:
@@ -331,7 +330,7 @@ def phrase_to_score(phrase: Phrase, title: str = ""):
     key_at_bar = {step // phrase.steps_per_bar: k for step, k in keys}
     beat = beat_steps(phrase)
     borrowed = _borrowed_bars(phrase, keys)
-    staves = []
+    staves: list[stream.PartStaff] = []
     for name, staff_clef, notes in zip(("Right hand", "Left hand"), (clef.TrebleClef, clef.BassClef),
                                        hands(phrase)):
         staff = stream.PartStaff()
@@ -397,11 +396,11 @@ def _number_voices(data: bytes) -> bytes:
     root = ElementTree.fromstring(data[len(head):])
     for measure in root.iter("measure"):
         for staff, first in (("1", 1), ("2", 5)):
-            marks = [e for e in measure if e.tag in ("note", "forward") and e.findtext("staff", "1") == staff
-                     and e.find("voice") is not None]
-            order = sorted({int(e.findtext("voice")) for e in marks})
-            for e in marks:
-                e.find("voice").text = str(first + order.index(int(e.findtext("voice"))))
+            voices = [v for e in measure if e.tag in ("note", "forward") and e.findtext("staff", "1") == staff
+                      and (v := e.find("voice")) is not None]
+            order = sorted({int(v.text or "") for v in voices})
+            for v in voices:
+                v.text = str(first + order.index(int(v.text or "")))
     return head + ElementTree.tostring(root, encoding="utf-8")
 
 

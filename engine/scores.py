@@ -136,7 +136,7 @@ def _key_signatures(stream, steps_per_quarter: int, music21) -> tuple[tuple[int,
     measures = part.getElementsByClass(music21.stream.Measure)
     pickup = Fraction(measures[0].paddingLeft) if measures else Fraction(0)
     flat = part.flatten()
-    found = []
+    found: list[tuple[int, str]] = []
     for signature in flat.getElementsByClass(music21.key.KeySignature):
         sharps = max(-7, min(7, int(signature.sharps)))
         minor = getattr(signature, "mode", None) == "minor"

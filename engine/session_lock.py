@@ -9,11 +9,11 @@ ids are reused.
 
 from __future__ import annotations
 
-import os
+import sys
 from pathlib import Path
 from typing import BinaryIO
 
-if os.name == "nt":                                 # pragma: no cover - exercised on Windows only
+if sys.platform == "win32":                         # pragma: no cover - exercised on Windows only
     import msvcrt
 
     def _try_lock(f: BinaryIO) -> bool:
