@@ -126,10 +126,10 @@ def load_corpus(paths: Sequence[str | Path], steps_per_quarter: int = 4,
     files, pickles, missing = music_files(paths)
     corpus = Corpus(skipped=list(missing))
     for spec in pickles:
-        path, _, split = spec.partition(":")
+        bl_path, _, split = spec.partition(":")
         try:
-            for i, phrase in enumerate(read_bl(path, split or "train")):
-                corpus.pieces.append(Piece(f"{Path(path).stem}:{split or 'train'}#{i}", phrase))
+            for i, phrase in enumerate(read_bl(bl_path, split or "train")):
+                corpus.pieces.append(Piece(f"{Path(bl_path).stem}:{split or 'train'}#{i}", phrase))
         except MusicFileError as err:
             corpus.skipped.append((spec, err.problem))
 
@@ -200,9 +200,9 @@ class CachedCorpus:
         ``read_piece``, in another process) reads from the cache."""
         from .bl_pickle import read_bl
         for spec in self.pickles:
-            path, _, split = spec.partition(":")
-            for i, phrase in enumerate(read_bl(path, split or "train")):
-                yield f"{Path(path).stem}:{split or 'train'}#{i}", phrase
+            bl_path, _, split = spec.partition(":")
+            for i, phrase in enumerate(read_bl(bl_path, split or "train")):
+                yield f"{Path(bl_path).stem}:{split or 'train'}#{i}", phrase
         for path in self.files:
             yield str(path), None
 
@@ -220,8 +220,8 @@ def read_piece(source: tuple[str, Phrase | None], cache: Path, steps_per_quarter
     try:
         return Piece(name, _from_json(json.loads((cache / f"{_cache_key(path, steps_per_quarter)}.json").read_text())))
     except (OSError, ValueError, KeyError, TypeError):
-        _, data, problem = _read_one((name, steps_per_quarter))
-        return None if problem is not None else Piece(name, _from_json(data))
+        _, data, _ = _read_one((name, steps_per_quarter))
+        return None if data is None else Piece(name, _from_json(data))
 
 
 def cache_corpus(paths: Sequence[str | Path], steps_per_quarter: int = 4,

@@ -36,7 +36,7 @@ def score_sequences(model, sequences: Sequence[Sequence[int]], vocab=None, devic
     """
     from .grammar import Grammar, spelling_state
     from .side_inputs import batch_inputs, model_arguments, needs_side_inputs, stream_inputs
-    grammar = Grammar(vocab, device) if vocab is not None and grammar else None
+    rules = Grammar(vocab, device) if vocab is not None and grammar else None
     config = getattr(model, "config", None)
     reads_more = needs_side_inputs(config)
     if reads_more and vocab is None:
@@ -60,7 +60,7 @@ def score_sequences(model, sequences: Sequence[Sequence[int]], vocab=None, devic
             side["controls"] = torch.zeros_like(side["controls"])
         for row, tokens in enumerate(rows):
             batch[row, :len(tokens)] = torch.from_numpy(tokens)
-            if grammar is not None:
+            if rules is not None:
                 floors[row, :len(tokens)] = torch.from_numpy(spelling_state(tokens, vocab))
         batch, floors = batch.to(device), floors.to(device)
         state = None
@@ -71,15 +71,15 @@ def score_sequences(model, sequences: Sequence[Sequence[int]], vocab=None, devic
             x = x[:, :y.size(1)]
             span = slice(t, t + x.size(1))
             logits, state = model(x, state, **model_arguments({k: v[:, span] for k, v in side.items()}, device))
-            if grammar is not None:
-                log_probs = grammar.log_probs(logits, x, floors[:, t:t + x.size(1)])
+            if rules is not None:
+                log_probs = rules.log_probs(logits, x, floors[:, t:t + x.size(1)])
             else:
                 log_probs = torch.log_softmax(logits.float(), dim=-1)
             picked = log_probs.gather(-1, y.unsqueeze(-1)).squeeze(-1)
             mask = y != PAD
             nll_rows -= torch.where(mask, picked, torch.zeros_like(picked)).sum(dim=1).double()
-            correct += ((log_probs.argmax(-1) == y) & mask).sum().item()
-            total_tokens += mask.sum().item()
+            correct += int(((log_probs.argmax(-1) == y) & mask).sum().item())
+            total_tokens += int(mask.sum().item())
         for row, i in enumerate(group):
             per_sequence[i] = nll_rows[row].item()
         total_nll += nll_rows.sum().item()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -49,7 +49,7 @@ class FillOptions(ContinueOptions):
             raise ValueError(f"listen must be between 1 and 16 bars, not {self.listen_bars}")
 
 
-def split_at_span(phrase: Phrase, start: int, end: int, locked: list[Note] = ()) -> tuple[list, list, list]:
+def split_at_span(phrase: Phrase, start: int, end: int, locked: Sequence[Note] = ()) -> tuple[list, list, list]:
     """(before, locked in the span, after) notes: before = those starting before ``start`` (notes
     held into the span stay), after = those starting at ``end`` or later; the span's other notes
     are the ones Fill replaces."""
@@ -80,7 +80,7 @@ def _control_table(own: Phrase, before: list[Note], after: list[Note], start: in
 
 
 def fill_drafts(loaded: LoadedModel, phrase: Phrase, start: int, end: int, options: FillOptions,
-                locked: list[Note] = (), progress: Callable[[float], None] | None = None,
+                locked: Sequence[Note] = (), progress: Callable[[float], None] | None = None,
                 cancel: Callable[[], bool] | None = None) -> tuple[list[Draft], np.ndarray, Phrase]:
     """The candidate middles of the span ``start``..``end`` (steps of ``phrase``'s grid) and the log
     of each one's importance weight; also the phrase on the model's grid. Drafts' notes are in the
@@ -133,7 +133,7 @@ def choose(weights: np.ndarray, takes: int, generator: torch.Generator) -> list[
 
 
 def fill_span(loaded: LoadedModel, phrase: Phrase, start: int, end: int, options: FillOptions | None = None,
-              locked: list[Note] = (), progress: Callable[[float], None] | None = None,
+              locked: Sequence[Note] = (), progress: Callable[[float], None] | None = None,
               cancel: Callable[[], bool] | None = None) -> list[Phrase]:
     """``options.variations`` takes of the span ``start``..``end`` (steps of ``phrase``'s grid).
 
@@ -141,12 +141,12 @@ def fill_span(loaded: LoadedModel, phrase: Phrase, start: int, end: int, options
     on the phrase's grid, tempo and metre, ``end - start`` long. The same seed gives the same music.
     """
     options = options or FillOptions()
-    if options.seed is None:
-        options = replace(options, seed=int.from_bytes(os.urandom(4), "little"))
+    seed = options.seed if options.seed is not None else int.from_bytes(os.urandom(4), "little")
+    options = replace(options, seed=seed)
     drafts, weights, own = fill_drafts(loaded, phrase, start, end, options, locked, progress, cancel)
     ratio = own.steps_per_quarter / phrase.steps_per_quarter
     own_start = round(start * ratio)
-    picks = choose(weights, options.variations, torch.Generator().manual_seed(options.seed + 1))
+    picks = choose(weights, options.variations, torch.Generator().manual_seed(seed + 1))
     takes = []
     for i in picks:
         notes = [replace(n, start=n.start - own_start) for n in drafts[i].notes if n.start >= own_start]
@@ -157,7 +157,7 @@ def fill_span(loaded: LoadedModel, phrase: Phrase, start: int, end: int, options
     return takes
 
 
-def _keep_locks(take: Phrase, locked: list[Note], start: int) -> Phrase:
+def _keep_locks(take: Phrase, locked: Sequence[Note], start: int) -> Phrase:
     """The take with each locked note (timed from the phrase's start) exactly as it was."""
     keyed = {(n.pitch, n.start - start): replace(n, start=n.start - start) for n in locked
              if start <= n.start < start + take.length}

@@ -14,7 +14,7 @@ import os
 import random
 from dataclasses import dataclass, replace
 from statistics import median
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -162,7 +162,7 @@ def _rank(drafts, keep: int, follow_score=None) -> list[int]:
 @torch.inference_mode()
 def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOptions | None = None,
                     progress: Callable[[float], None] | None = None,
-                    cancel: Callable[[], bool] | None = None, locked: list[Note] = ()) -> list[Phrase]:
+                    cancel: Callable[[], bool] | None = None, locked: Sequence[Note] = ()) -> list[Phrase]:
     """``options.variations`` continuations of ``phrase``, each ``options.bars`` bars long.
 
     Each result holds only the new notes, timed from step 0 = the end of ``phrase`` (its

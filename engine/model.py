@@ -170,8 +170,15 @@ class MusicLSTM(nn.Module):
         scores = r["interval_scores"].unflatten(-1, (c.anchors, 2 * reach + 1))
         scores = torch.nn.functional.pad(scores, (0, 1))            # the last slot scores 0
         by_interval = scores.gather(-1, interval_index(anchors[..., :c.anchors], c.pitches, reach)).sum(-2)
-        pitch_logits = logits[..., c.first_pitch:c.first_pitch + c.pitches] + by_memory + by_interval
-        return torch.cat([logits[..., :c.first_pitch], pitch_logits, logits[..., c.first_pitch + c.pitches:]], -1)
+        first = self._first_pitch()
+        pitch_logits = logits[..., first:first + c.pitches] + by_memory + by_interval
+        return torch.cat([logits[..., :first], pitch_logits, logits[..., first + c.pitches:]], -1)
+
+    def _first_pitch(self) -> int:
+        """The token id of the lowest pitch, which the constructor requires of a model that scores pitches."""
+        if self.config.first_pitch is None:
+            raise RuntimeError("a model that scores pitches was built without the token id of its lowest pitch")
+        return self.config.first_pitch
 
     READ_OUTS = ("head", "key_weight", "register_scores", "rhythm_weight", "memory_weights", "interval_scores",
                  "wait_weights", "length_weights")
@@ -230,7 +237,7 @@ class MusicLSTM(nn.Module):
         reach = c.register_reach
         table = torch.nn.functional.pad(r["register_scores"].unflatten(-1, (3, 2 * reach + 1)), (0, 1))
         by_register = table.gather(-1, terms["register"]).sum(-2)
-        first = c.first_pitch
+        first = self._first_pitch()
         pitch_logits = logits[..., first:first + c.pitches] + by_key + by_register
         return torch.cat([logits[..., :first], pitch_logits, logits[..., first + c.pitches:]], -1)
 

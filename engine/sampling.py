@@ -203,7 +203,7 @@ class Writer:
             return banned
         banned = banned.clone()
         early = now < task.start
-        self._all_started = not bool(early.any())
+        self._all_started: bool = not bool(early.any())
         # before start: no onset; a wait short of start is allowed only as the longest wait (it goes on)
         banned |= early.unsqueeze(1) & (self.is_pitch | self.is_velocity)
         short = (now.unsqueeze(1) + self.wait_steps < task.start) & (self.wait_steps < self.vocab.max_wait)
@@ -381,13 +381,15 @@ class Writer:
             token_tensor = speller.last
             side = self.followers.feed(tokens)
             args = model_arguments({name: t for name, t in side.items() if name != "control_bar"}, self.device)
+            vectors, terms = None, None
             if self.vectors is not None:
                 bars = side["control_bar"].clamp(max=len(self.vectors) - 1)
-                args["control_vectors"] = self.vectors[bars.to(self.device)]
+                vectors = self.vectors[bars.to(self.device)]
                 if self.terms:
                     at = bars.to(self.device)
-                    args["control_terms"] = {name: value[at] for name, value in self.terms.items()}
-            logits, self.state = self.model.step(token_tensor.to(self.device), self.state, **args)
+                    terms = {name: value[at] for name, value in self.terms.items()}
+            logits, self.state = self.model.step(token_tensor.to(self.device), self.state, **args,
+                                                 control_vectors=vectors, control_terms=terms)
         for row in range(k):
             drafts[row].notes = decoders[row].close()
         if progress:

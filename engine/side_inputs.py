@@ -13,6 +13,8 @@ bar length in steps (and its grid, for the controls); older models count in ``co
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
 import torch
 
@@ -69,16 +71,26 @@ def transpose_inputs(inputs: dict[str, np.ndarray], semitones: int) -> dict[str,
     return moved
 
 
-def model_arguments(inputs: dict[str, torch.Tensor], device) -> dict[str, object]:
+class ModelArguments(TypedDict, total=False):
+    """The side inputs ``MusicLSTM.forward``/``step`` take as keyword arguments."""
+    sounding: torch.Tensor
+    position: torch.Tensor
+    memory: tuple[torch.Tensor, torch.Tensor, torch.Tensor]         # ages, held, anchors
+    rhythm: tuple[torch.Tensor, torch.Tensor, torch.Tensor]         # wait marks, length marks, phases
+    controls: torch.Tensor
+
+
+def model_arguments(inputs: dict[str, torch.Tensor], device) -> ModelArguments:
     """Keyword arguments for ``MusicLSTM.forward``/``step`` from batched side inputs."""
-    args = {}
+    args: ModelArguments = {}
     if "sounding" in inputs:
         args["sounding"] = inputs["sounding"].to(device)
         args["position"] = inputs["position"].to(device)
     if "ages" in inputs:
-        args["memory"] = tuple(inputs[key].to(device) for key in ("ages", "held", "anchors"))
+        args["memory"] = (inputs["ages"].to(device), inputs["held"].to(device), inputs["anchors"].to(device))
     if "wait_marks" in inputs:
-        args["rhythm"] = tuple(inputs[key].to(device) for key in ("wait_marks", "length_marks", "phases"))
+        args["rhythm"] = (inputs["wait_marks"].to(device), inputs["length_marks"].to(device),
+                          inputs["phases"].to(device))
     if "controls" in inputs:
         args["controls"] = inputs["controls"].to(device)
     return args
@@ -118,13 +130,14 @@ class Followers:
     def feed(self, tokens: list[int]) -> dict[str, torch.Tensor]:
         """Read one token per row; return the side inputs after it, shaped (rows, ...)."""
         inputs = {}
-        if self.clocks is not None:
-            self.clocks.feed(tokens)
-        if self.context:
-            inputs["sounding"] = torch.from_numpy(self.clocks.sounding())
-            inputs["position"] = torch.from_numpy(np.minimum(self.clocks.position, self.positions - 1))
-        if self.controls:
-            inputs["control_bar"] = torch.from_numpy(self.clocks.now // self.clocks.bar_steps)
+        clocks = self.clocks                          # kept whenever context or controls are read
+        if clocks is not None:
+            clocks.feed(tokens)
+            if self.context:
+                inputs["sounding"] = torch.from_numpy(clocks.sounding())
+                inputs["position"] = torch.from_numpy(np.minimum(clocks.position, self.positions - 1))
+            if self.controls:
+                inputs["control_bar"] = torch.from_numpy(clocks.now // clocks.bar_steps)
         if self.memories is not None:
             self.memories.feed(tokens)
             inputs["ages"] = torch.from_numpy(self.memories.ages.copy())

@@ -25,7 +25,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -114,9 +114,9 @@ class TrainConfig:
         """The settings that must match for a run to be resumed."""
         keep = ("data", "valid", "steps_per_quarter", "velocity_levels", "max_wait", "max_length",
                 "embedding_size", "hidden_size", "layers", "window", "batch_size", "seed", "context")
-        added = {k: True for k in ("pitch_memory", "rhythm_memory", "controls", "bar_from_music", "control_scores",
-                                   "rhythm_scores")
-                 if getattr(self, k)}                                                    # old runs resume
+        added: dict[str, object] = {k: True for k in ("pitch_memory", "rhythm_memory", "controls", "bar_from_music",
+                                                      "control_scores", "rhythm_scores")
+                                    if getattr(self, k)}                                 # old runs resume
         if self.excerpt_bars != (0, 0):
             added["excerpt_bars"] = list(self.excerpt_bars)
         return {k: getattr(self, k) for k in keep} | added
@@ -215,7 +215,7 @@ def _learn(config: TrainConfig, report: Progress, fresh: bool, world: distribute
     model = MusicLSTM(config.model_config(vocab, 4 * grid["steps_per_quarter"])).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate,
                                   weight_decay=config.weight_decay)
-    state = {"epoch": 0, "best_epoch": 0, "best_valid_loss": math.inf, "bad_epochs": 0,
+    state: dict[str, Any] = {"epoch": 0, "best_epoch": 0, "best_valid_loss": math.inf, "bad_epochs": 0,
              "learning_rate": config.learning_rate, "history": [], "seconds": 0.0}
     resumed = False if fresh else _resume(out, config, model, optimizer, state, device)
     if resumed:
@@ -346,7 +346,8 @@ def _train_epoch(model, optimizer, pieces, config, vocab, epoch, device, report,
 def _save_resume(out: Path, optimizer, state: dict, config: TrainConfig) -> None:
     folder = out / "resume"
     folder.mkdir(exist_ok=True)
-    tensors, slots = {}, {}
+    tensors: dict[str, torch.Tensor] = {}
+    slots: dict[str, dict] = {}
     for index, slot in optimizer.state_dict()["state"].items():
         slots[str(index)] = {}
         for key, value in slot.items():
