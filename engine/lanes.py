@@ -15,6 +15,8 @@ however big the collection is.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 
@@ -37,7 +39,7 @@ class EpochLanes:
         self.order = rng.permutation(len(store))
         self.shifts = np.zeros(len(store), dtype=np.int64)
         bars = np.diff(store.index["bar"])[self.order]
-        self.keep_start = np.concatenate([[0], np.cumsum(bars)]) if hides else None
+        self.keep_start = np.concatenate([[0], np.cumsum(bars)])     # all 0 for a store without controls
         self.keep = np.ones((int(self.keep_start[-1]) if hides else 0, len(NAMES)), dtype=np.bool_)
         self.hidden = np.zeros(len(store), dtype=np.bool_)        # pieces with a control hidden somewhere
         for k, piece in enumerate(self.order.tolist()):
@@ -79,14 +81,14 @@ class EpochLanes:
         spans = [(self.cut + j * self.lane_length + first, self.cut + j * self.lane_length + last) for j in rows]
         tokens = np.stack([self._span(a, z + 1, "tokens") for a, z in spans])
         x, y = torch.from_numpy(tokens[:, :-1].copy()), torch.from_numpy(tokens[:, 1:].copy())
-        side = [self._span(a, z, "side") for a, z in spans]
-        side = {key: torch.from_numpy(np.stack([s[key] for s in side])) for key in (side[0] if side else {})}
+        parts = [self._span(a, z, "side") for a, z in spans]
+        side = {key: torch.from_numpy(np.stack([s[key] for s in parts])) for key in (parts[0] if parts else {})}
         floors = torch.from_numpy(np.stack([self._span(a, z, "spelling") for a, z in spans])) if spelling else None
         return x, y, side, floors
 
     def _span(self, start: int, stop: int, what: str):
         """Positions ``start``..``stop`` of the joined stream (before the cut) of one kind."""
-        parts = []
+        parts: list[Any] = []                          # arrays, or for "side" dicts of arrays
         k = int(np.searchsorted(self.ends, start, side="right"))
         while start < stop:
             begin = int(self.ends[k] - self.store.lengths[self.order[k]])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
@@ -190,7 +190,7 @@ class _Workers:
         if self.pool is None:
             yield from map(function, jobs)
             return
-        pending = deque()
+        pending: deque[Future] = deque()
         for job in jobs:
             pending.append(self.pool.submit(function, job))
             if len(pending) >= 4 * self.count:

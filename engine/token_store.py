@@ -20,6 +20,7 @@ Elsewhere ``close`` (or the store being collected) removes the folder.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import weakref
@@ -53,7 +54,7 @@ class TokenStore:
         self.vocab = vocab
         self.layout: dict[str, tuple[np.dtype, tuple[int, ...], bool]] = {}     # key: dtype, row shape, as bits
         self._writers = {name: open(self.folder / name, "wb") for name in ("tokens", "notes", "names")}
-        self._readers: dict[str, object] = {}
+        self._readers: dict[str, io.FileIO] = {}
         self._index = {key: array("q", [0]) for key in ("token", "note", "name", "bar")}
         self._columns = {key: array("q") for key in ("bar_steps", "steps_per_quarter", "steps", "notes",
                                                      "numerator", "denominator", "low", "high")}
@@ -136,7 +137,7 @@ class TokenStore:
         out = np.empty((max(0, stop - start),) + tuple(shape), dtype=dtype)
         if not out.size:
             return out
-        view = memoryview(out.reshape(-1)).cast("B")
+        view = out.reshape(-1).data.cast("B")
         handle = self._readers[key]
         handle.seek(start * out.itemsize * int(np.prod(shape, dtype=np.int64)))
         done = 0
@@ -209,22 +210,23 @@ class PieceRecord:
 def piece_record(name: str, phrase: Phrase, tokens: Sequence[int], vocab: Vocabulary,
                  inputs: dict[str, np.ndarray] | None = None, spelling: np.ndarray | None = None) -> PieceRecord:
     """What ``TokenStore.add_record`` writes for one piece (see ``TokenStore.add``)."""
-    tokens = np.asarray(tokens, dtype=np.int64)
+    ids = np.asarray(tokens, dtype=np.int64)
     notes = np.array([(n.pitch, n.start, n.duration, n.velocity) for n in phrase.notes], dtype=np.int64)
-    arrays = {}
+    arrays: dict[str, tuple[np.ndarray, np.dtype, tuple[int, ...], bool]] = {}
     if spelling is not None:
         arrays["spelling"] = (np.asarray(spelling).astype(np.int16), np.dtype(np.int16), (2,), False)
-    for key, values in (inputs or {}).items():
+    side = inputs or {}
+    for key, values in side.items():
         if key == PER_BAR:
-            values = _bar_table(values, inputs["control_bar"])
+            values = _bar_table(values, side["control_bar"])
         bits = values.dtype == np.bool_ and values.ndim == 2
         arrays[key] = (np.packbits(values, axis=1) if bits else values, values.dtype, values.shape[1:], bits)
-    pitches = tokens[(tokens >= vocab.first_pitch) & (tokens < vocab.first_velocity)]
+    pitches = ids[(ids >= vocab.first_pitch) & (ids < vocab.first_velocity)]
     columns = {"bar_steps": phrase.steps_per_bar, "steps_per_quarter": phrase.steps_per_quarter,
                "steps": phrase.length, "notes": len(phrase.notes), "numerator": phrase.time_signature[0],
                "denominator": phrase.time_signature[1], "low": int(pitches.min()) if len(pitches) else -1,
                "high": int(pitches.max()) if len(pitches) else -1}
-    return PieceRecord(np.frombuffer(name.encode("utf-8"), dtype=np.uint8), tokens.astype(np.int16),
+    return PieceRecord(np.frombuffer(name.encode("utf-8"), dtype=np.uint8), ids.astype(np.int16),
                        notes.reshape(-1, 4), arrays, {k: int(v) for k, v in columns.items()}, float(phrase.tempo_bpm))
 
 
