@@ -117,6 +117,6 @@ def from_main(world: World, value):
     import json
     box = [json.dumps(value) if world.main else None]
     dist.broadcast_object_list(box, src=0)
-    return json.loads(box[0])
     if box[0] is None:                               # the broadcast fills every process's box
         raise RuntimeError("the first process's value did not reach this process")
+    return json.loads(box[0])
