@@ -59,19 +59,24 @@ class Vocabulary:
 
     # -- single tokens ------------------------------------------------------------------------
     def wait(self, steps: int) -> int:
-        assert 1 <= steps <= self.max_wait
+        if not 1 <= steps <= self.max_wait:
+            raise ValueError(f"a wait of {steps} steps has no token (waits are 1 to {self.max_wait} steps)")
         return self.first_wait + steps - 1
 
     def length(self, steps: int) -> int:
-        assert 1 <= steps <= self.max_length
+        if not 1 <= steps <= self.max_length:
+            raise ValueError(f"a length of {steps} steps has no token (lengths are 1 to {self.max_length} steps)")
         return self.first_length + steps - 1
 
     def pitch(self, midi_pitch: int) -> int:
-        assert self.lowest_pitch <= midi_pitch <= self.highest_pitch
+        if not self.lowest_pitch <= midi_pitch <= self.highest_pitch:
+            raise ValueError(f"pitch {midi_pitch} is outside the model's pitches "
+                             f"({self.lowest_pitch} to {self.highest_pitch})")
         return self.first_pitch + midi_pitch - self.lowest_pitch
 
     def velocity(self, level: int) -> int:
-        assert 0 <= level < self.velocity_levels
+        if not 0 <= level < self.velocity_levels:
+            raise ValueError(f"velocity level {level} has no token (this vocabulary has {self.velocity_levels})")
         return self.first_velocity + level
 
     @cached_property

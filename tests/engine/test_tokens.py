@@ -145,3 +145,16 @@ def test_after_a_pitch_only_lengths_and_pitches_of_one_onset_rise():
     assert (~after_pitch).nonzero().flatten().tolist() == list(range(vocab.first_length, vocab.first_pitch))
     after_length = grammar.banned(torch.tensor([vocab.length(4)]), torch.tensor([[vocab.pitch(60), 0]]))[0]
     assert after_length[vocab.pitch(59)] and after_length[vocab.pitch(60)] and not after_length[vocab.pitch(64)]
+
+
+def test_a_value_with_no_token_is_a_clear_error_not_an_assertion():
+    import re
+
+    import pytest
+
+    vocab = Vocabulary(max_wait=4, max_length=3, velocity_levels=2, lowest_pitch=21, highest_pitch=108)
+    for make, value, words in ((vocab.wait, 5, "waits are 1 to 4"), (vocab.length, 0, "lengths are 1 to 3"),
+                               (vocab.pitch, 10, "outside the model's pitches (21 to 108)"),
+                               (vocab.velocity, 2, "has 2")):
+        with pytest.raises(ValueError, match=re.escape(words)):
+            make(value)
