@@ -57,11 +57,13 @@ def main(argv=None) -> int:
     result = {"repeats": args.repeats, "seeds": {}}
     for title in SEEDS:
         seed = load_seed(next(s for s in list_seeds() if title in s.title))
-        old_seed = old_phrase.Phrase(tuple(old_phrase.Note(n.pitch, n.start, n.duration, n.velocity) for n in seed.notes),
+        old_notes = tuple(old_phrase.Note(n.pitch, n.start, n.duration, n.velocity) for n in seed.notes)
+        old_seed = old_phrase.Phrase(old_notes,
                                      seed.steps_per_quarter, seed.tempo_bpm, seed.time_signature, seed.end)
-        jobs = {"before": lambda r: old_generate.continue_phrase(old_model, old_seed, old_generate.ContinueOptions(
-                    bars=4, variations=4, seed=r)),
-                "now": lambda r: continue_phrase(new_model, seed, ContinueOptions(bars=4, variations=4, seed=r))}
+        jobs = {"before": lambda r, old_seed=old_seed: old_generate.continue_phrase(
+                    old_model, old_seed, old_generate.ContinueOptions(bars=4, variations=4, seed=r)),
+                "now": lambda r, seed=seed: continue_phrase(new_model, seed, ContinueOptions(bars=4, variations=4,
+                                                                                              seed=r))}
         times = {name: [] for name in jobs}
         for r in range(args.repeats):
             for name, job in jobs.items():
@@ -69,7 +71,8 @@ def main(argv=None) -> int:
                 job(r)
                 times[name].append((time.perf_counter() - started) * 1000)
         before, now = statistics.median(times["before"]), statistics.median(times["now"])
-        result["seeds"][title] = {"before_ms": round(before, 1), "now_ms": round(now, 1), "ratio": round(now / before, 2)}
+        result["seeds"][title] = {"before_ms": round(before, 1), "now_ms": round(now, 1),
+                                  "ratio": round(now / before, 2)}
         if not args.json:
             print(f"{title:14} before {before:7.1f} ms   now {now:7.1f} ms   {now / before:.2f}x")
     result["median ratio"] = statistics.median(v["ratio"] for v in result["seeds"].values())

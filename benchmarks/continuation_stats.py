@@ -59,7 +59,7 @@ def key_of(phrase: Phrase) -> tuple[int, set[int]]:
 
 
 def onset_gaps(phrase: Phrase) -> Counter:
-    from fidelity import onset_intervals                    # sixteenths, 1..8 and longer
+    from fidelity import onset_intervals  # sixteenths, 1..8 and longer
     return onset_intervals(phrase)
 
 
@@ -85,8 +85,8 @@ def stats(phrase: Phrase, seed: Phrase, truth: Phrase) -> dict:
     bar = phrase.steps_per_bar
     patterns = [tuple((n.start - b * bar, n.pitch) for n in notes if b * bar <= n.start < (b + 1) * bar)
                 for b in range(int(bars))]
-    bass_and_treble = [any(n.pitch < 60 for n in notes if b * bar <= n.start < (b + 1) * bar) and
-                       any(n.pitch >= 60 for n in notes if b * bar <= n.start < (b + 1) * bar) for b in range(int(bars))]
+    in_bar = [[n for n in notes if b * bar <= n.start < (b + 1) * bar] for b in range(int(bars))]
+    bass_and_treble = [any(n.pitch < 60 for n in here) and any(n.pitch >= 60 for n in here) for here in in_bar]
     return {
         "notes per bar": len(notes) / bars,
         "polyphony": statistics.mean(sounding.values()) if sounding else 0.0,
@@ -99,7 +99,8 @@ def stats(phrase: Phrase, seed: Phrase, truth: Phrase) -> dict:
         "pitch-class distance to the seed": distance(pitch_classes(phrase), pitch_classes(seed)),
         "pitch-class distance to the composer's bars": distance(pitch_classes(phrase), pitch_classes(truth)),
         "onset-gap distance to the composer's bars": distance(iois, onset_gaps(truth)),
-        "bars repeating an earlier bar": sum(p in patterns[:i] for i, p in enumerate(patterns) if p) / max(1, len(patterns)),
+        "bars repeating an earlier bar":
+            sum(p in patterns[:i] for i, p in enumerate(patterns) if p) / max(1, len(patterns)),
     }
 
 
@@ -137,7 +138,8 @@ def main(argv=None) -> int:
             rows["segue"].append(stats(take, seed, truth))
         if baseline is not None:
             for take in range(args.takes):
-                rows["original design"].append(stats(baseline.continue_phrase(seed, args.bars, 1000 * i + take, args.temperature), seed, truth))
+                written = baseline.continue_phrase(seed, args.bars, 1000 * i + take, args.temperature)
+                rows["original design"].append(stats(written, seed, truth))
     keys = list(rows["composer"][0])
     table = {who: {k: round(statistics.median(r[k] for r in rs), 3) for k in keys} for who, rs in rows.items()}
     result = {"model": loaded.name, "pieces": len(rows["composer"]), "takes per piece": args.takes,

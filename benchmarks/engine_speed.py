@@ -103,8 +103,9 @@ def main(argv=None) -> int:
     for bars in (1, 4, 16):
         for variations in (1, 4, 8):
             counter = iter(range(10**6))
-            ms = median_ms(lambda: continue_phrase(loaded, seed, ContinueOptions(
-                bars=bars, variations=variations, seed=next(counter))), args.repeats if bars < 16 else 5)
+            ms = median_ms(lambda bars=bars, variations=variations, counter=counter: continue_phrase(
+                loaded, seed, ContinueOptions(bars=bars, variations=variations, seed=next(counter))),
+                args.repeats if bars < 16 else 5)
             results["continue_ms"][f"{bars} bars x {variations}"] = round(ms, 1)
     results["fill_ms"] = round(fill_ms(loaded, args.fill_candidates, args.repeats), 1)
     results["fill_candidates"] = args.fill_candidates

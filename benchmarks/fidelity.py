@@ -21,10 +21,10 @@ is compared with the reference on six measures, averaged over every take of ever
 - register: abs. difference of the mean pitch, in octaves.
 
 It also reports **new notes** (the share of written notes that do not repeat a phrase note at
-the same pitch and the same place in the bar; also for the composer's own bars), **key kept** (the share of takes whose key, as
-the Krumhansl-Schmuckler estimate of ``engine/keys.py`` hears it, is the phrase's; the same for
-the composer's bars) and the **failures**: takes that are empty, a single repeated pitch, or
-silent for a whole bar in which the reference sounds.
+the same pitch and the same place in the bar; also for the composer's own bars), **key kept**
+(the share of takes whose key, as the Krumhansl-Schmuckler estimate of ``engine/keys.py`` hears
+it, is the phrase's; the same for the composer's bars) and the **failures**: takes that are
+empty, a single repeated pitch, or silent for a whole bar in which the reference sounds.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def failures(take: Phrase, reference: Phrase) -> list[str]:
     bar = reference.steps_per_bar
     for b in range(max(1, reference.length // bar)):
         lo, hi = b * bar, (b + 1) * bar
-        sounds = lambda p: any(n.start < hi and n.end > lo for n in p.notes)
+        sounds = lambda p, lo=lo, hi=hi: any(n.start < hi and n.end > lo for n in p.notes)
         if sounds(reference) and not sounds(take):
             found.append(f"silent bar {b + 1}")
     return found
@@ -194,9 +194,9 @@ def main(argv=None) -> int:
     if args.limit:
         chosen = chosen[:args.limit]
     from engine.keys import estimate_key
-    segue, copy, new, failed = [], [], [], Counter()
+    segue, copy, failed = [], [], Counter()
     composer_key, composer_new = [], []
-    for number, (name, phrase, reference) in enumerate(chosen):
+    for number, (_name, phrase, reference) in enumerate(chosen):
         copy.append(distances(phrase, reference))
         composer_new.append(new_notes(reference, phrase))
         key = estimate_key(phrase)
@@ -220,7 +220,8 @@ def main(argv=None) -> int:
               COMPOSER_NEW: round(statistics.mean(composer_new), 3)}
     result["closer than the copy"] = sum(result["segue"][m] <= result["copy of the phrase"][m] for m in MEASURES)
     if not args.json:
-        print(f"model {loaded.name}: {len(chosen)} held-out pieces, phrase = bars {PHRASE_BAR}-{PHRASE_BAR + BARS - 1}, "
+        print(f"model {loaded.name}: {len(chosen)} held-out pieces, "
+              f"phrase = bars {PHRASE_BAR}-{PHRASE_BAR + BARS - 1}, "
               f"reference = the next {BARS} bars, {args.takes} takes each; means (0 = the composer)")
         print(f"{'measure':16}{'Segue':>10}{'copy':>10}")
         for m in MEASURES:
@@ -232,7 +233,8 @@ def main(argv=None) -> int:
         print(f"closer than (or as close as) the copy on {result['closer than the copy']} of 6; "
               f"failures: {dict(failed) or 'none'} in {len(segue)} takes")
     if args.card:
-        write_card_section(loaded.folder, result, " ".join(["python benchmarks/fidelity.py"] + list(argv or sys.argv[1:])))
+        command = " ".join(["python benchmarks/fidelity.py"] + list(argv or sys.argv[1:]))
+        write_card_section(loaded.folder, result, command)
     print(json.dumps(result))
     return 0
 

@@ -115,7 +115,7 @@ def main(argv=None) -> int:
     nll = {"fill": [], "continue": [], "composer": []}
     seams = {"fill": [], "continue": [], "composer": []}
     gaps = {"fill": [], "continue": []}
-    for number, (name, passage) in enumerate(chosen):
+    for number, (_name, passage) in enumerate(chosen):
         bar = passage.steps_per_bar
         start, end = BEFORE * bar, (BEFORE + SPAN) * bar
         reference = trim(passage, start, end)
@@ -151,9 +151,11 @@ def main(argv=None) -> int:
         for m in MEASURES:
             print(f"{m:28}{result['fill'][m]:>10.3f}{result['continue'][m]:>10.3f}")
         n = result["after NLL (nats)"]
-        print(f"{'NLL of bars 15-16':28}{n['fill']:>10.1f}{n['continue']:>10.1f}   (composer's own middle {n['composer']:.1f})")
+        print(f"{'NLL of bars 15-16':28}{n['fill']:>10.1f}{n['continue']:>10.1f}   "
+              f"(composer's own middle {n['composer']:.1f})")
         s = result["takes with a broken seam"]
-        print(f"{'takes with a broken seam':28}{s['fill']:>10.1%}{s['continue']:>10.1%}   (composer {s['composer']:.1%})")
+        print(f"{'takes with a broken seam':28}{s['fill']:>10.1%}{s['continue']:>10.1%}   "
+              f"(composer {s['composer']:.1%})")
         g = result["seam gap error (16ths)"]
         print(f"{'seam gap error (16ths)':28}{g['fill']:>10.2f}{g['continue']:>10.2f}")
         print(f"Fill is closer than Continue on {result['fill closer on']} of 6 measures")

@@ -42,7 +42,6 @@ def main(argv=None) -> int:
         return sum(len(read_midi(f).notes) for f in files)
 
     def music21_parse():
-        import music21
         count = 0
         for f in files:
             count += len(music21.converter.parse(str(f), forceSource=True).flatten().notes)

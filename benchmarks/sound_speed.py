@@ -35,12 +35,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("SEGUE_DATA_DIR", str(ROOT / ".bench-data"))
 os.environ["PYGAME_HIDE_SUPPORT_PROMPT"] = "1"
 
-import numpy as np                                      # noqa: E402
+import numpy as np  # noqa: E402
 
-from engine.audio import PIANO_PATH, performance        # noqa: E402
-from engine.phrase import Note, Phrase                  # noqa: E402
-from engine.sampler import Sampler, seconds_at          # noqa: E402
-from engine.soundfont import read_soundfont             # noqa: E402
+from engine.audio import PIANO_PATH, performance  # noqa: E402
+from engine.phrase import Note, Phrase  # noqa: E402
+from engine.sampler import Sampler, seconds_at  # noqa: E402
+from engine.soundfont import read_soundfont  # noqa: E402
 
 
 def dense_phrase() -> Phrase:
@@ -77,7 +77,7 @@ def first_sound_ms(runs: int, prepared: bool) -> list[float]:
     from engine.music_files import read_music
     from gui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication([])
+    app = QApplication.instance() or QApplication([])      # noqa: F841 (the window needs one alive)
 
     def wait(ms):
         loop = QEventLoop()

@@ -27,7 +27,8 @@ Progress = Callable[[dict], None]
 def run_epochs(run: str | Path) -> list[int]:
     """The epochs a training run kept, in order."""
     folder = Path(run) / "epochs"
-    found = sorted(int(p.name) for p in folder.glob("[0-9][0-9][0-9]") if (p / META).is_file()) if folder.is_dir() else []
+    kept = folder.glob("[0-9][0-9][0-9]") if folder.is_dir() else []
+    found = sorted(int(p.name) for p in kept if (p / META).is_file())
     if not found:
         raise ValueError(f"{run} holds no epochs to average (a training run's folder has epochs/NNN/)")
     return found
@@ -101,7 +102,8 @@ def write_average(run: str | Path, out: str | Path, result: dict, command: str =
         for name in (EXCERPTS, "metrics.json", "curves.png"):
             if (run / name).is_file():
                 atomic_write(out / name, (run / name).read_bytes())
-    history = json.loads((run / "metrics.json").read_text()).get("epochs", []) if (run / "metrics.json").is_file() else []
+    metrics_file = run / "metrics.json"
+    history = json.loads(metrics_file.read_text()).get("epochs", []) if metrics_file.is_file() else []
     seconds = history[-1].get("seconds", 0.0) if history else 0.0
     card.write_card(out, {"epoch": len(history), "history": history, "seconds": seconds})
     return out

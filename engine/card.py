@@ -109,12 +109,12 @@ def _reads(model: dict) -> list[str]:
                       "from the phrase or as asked (engine/controls.py). Its validation loss reads each bar's "
                       "own controls, so it is not comparable with a model without them")
     if model.get("control_scores"):
-        extras.append("its controls as scores too (control scores): each candidate pitch is also scored by how much its bar asks for its pitch "
-                      "class and by where it lies against the bar's lowest, highest and middle note, with weights "
-                      "shared by all pitches")
+        extras.append("its controls as scores too (control scores): each candidate pitch is also scored by how "
+                      "much its bar asks for its pitch class and by where it lies against the bar's lowest, "
+                      "highest and middle note, with weights shared by all pitches")
     if model.get("rhythm_scores"):
-        extras.append("its bar's spacing of onsets as scores too (rhythm scores): each candidate wait is also scored by how often its bar spaces onsets that far "
-                      "apart")
+        extras.append("its bar's spacing of onsets as scores too (rhythm scores): each candidate wait is also "
+                      "scored by how often its bar spaces onsets that far apart")
     if model.get("bar_from_music"):
         extras.append("bars in each piece's own metre")
     if model.get("rhythm_memory"):

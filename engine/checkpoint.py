@@ -22,10 +22,19 @@ from .atomic import atomic_write
 from .errors import ModelError
 from .model import ModelConfig, MusicLSTM
 from .model_checks import check_description, check_weights_header, read_description, weights_description
+from .model_folders import (  # noqa: F401
+    CARD,
+    DEFAULT_MODEL,
+    EXCERPTS,
+    FORMAT,
+    META,
+    MODELS_DIR,
+    VERSION,
+    WEIGHTS,
+    find_model,
+    list_models,
+)
 from .tokens import Vocabulary
-
-from .model_folders import (CARD, DEFAULT_MODEL, EXCERPTS, FORMAT, META, MODELS_DIR, VERSION,  # noqa: F401
-                            WEIGHTS, find_model, list_models)
 
 
 @dataclass

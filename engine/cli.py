@@ -75,8 +75,9 @@ def train_command(args) -> int:
         velocity_levels=args.velocity_levels, embedding_size=args.embedding_size,
         hidden_size=args.hidden_size, layers=args.layers, dropout=args.dropout, window=args.window,
         batch_size=args.batch_size, learning_rate=args.learning_rate, epochs=args.epochs,
-        patience=args.patience, lr_patience=getattr(args, "lr_patience", 1), max_minutes=args.max_minutes, seed=args.seed, device=args.device,
-        threads=args.threads, bf16=getattr(args, "bf16", False), transpose=(-args.transpose, args.transpose), credit=args.credit or "",
+        patience=args.patience, lr_patience=getattr(args, "lr_patience", 1), max_minutes=args.max_minutes,
+        seed=args.seed, device=args.device, threads=args.threads, bf16=getattr(args, "bf16", False),
+        transpose=(-args.transpose, args.transpose), credit=args.credit or "",
         context=not getattr(args, "no_held_notes", False), pitch_memory=getattr(args, "pitch_memory", False),
         rhythm_memory=getattr(args, "rhythm_memory", False),
         controls=getattr(args, "controls", False) or getattr(args, "control_scores", False)

@@ -5,8 +5,8 @@ collection calls ``cache_corpus`` instead: the files are read on every core into
 nothing is kept, then ``CachedCorpus.pieces()`` hands the phrases out one at a time from it.
 
 Paths may be files, folders (searched recursively for music files), text files listing music
-files one a line (``.txt``) or a Boulanger-Lewandowski pickle with its split, ``FILE.pickle:train``. A file that cannot be read is listed in
-``Corpus.skipped`` with the reason and never stops the rest.
+files one a line (``.txt``) or a Boulanger-Lewandowski pickle with its split, ``FILE.pickle:train``.
+A file that cannot be read is listed in ``Corpus.skipped`` with the reason and never stops the rest.
 """
 
 from __future__ import annotations

@@ -47,7 +47,8 @@ def started_by_torchrun() -> World:
     except ValueError:
         raise ValueError("WORLD_SIZE, RANK and LOCAL_RANK must be whole numbers (as torchrun sets them)") from None
     if size < 1 or not 0 <= rank < size or local < 0:
-        raise ValueError(f"rank {rank} of {size} processes makes no sense (as torchrun sets them, 0 <= RANK < WORLD_SIZE)")
+        raise ValueError(f"rank {rank} of {size} processes makes no sense "
+                         f"(as torchrun sets them, 0 <= RANK < WORLD_SIZE)")
     return World(rank, size, local)
 
 
@@ -68,8 +69,9 @@ def join(world: World, device: torch.device, batch_size: int, seconds: float | N
                                 timeout=datetime.timedelta(seconds=seconds))
         dist.barrier()
     except (RuntimeError, ValueError, OSError) as err:       # DistNetworkError / DistStoreError are RuntimeErrors
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ValueError(f"training process {world.rank} of {world.size} could not reach the others at {where} "
-                         f"within {seconds:.0f} s ({str(err).splitlines()[0] if str(err) else type(err).__name__})") from None
+                         f"within {seconds:.0f} s ({reason})") from None
 
 
 def leave(world: World) -> None:

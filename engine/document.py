@@ -12,8 +12,15 @@ from pathlib import Path
 
 from .atomic import atomic_write
 from .errors import MusicFileError
-from .limits import (MAX_DENOMINATOR, MAX_NOTES, MAX_NUMERATOR, MAX_STEPS, MAX_STEPS_PER_QUARTER,
-                     MAX_TEMPO_BPM, MIN_TEMPO_BPM)
+from .limits import (
+    MAX_DENOMINATOR,
+    MAX_NOTES,
+    MAX_NUMERATOR,
+    MAX_STEPS,
+    MAX_STEPS_PER_QUARTER,
+    MAX_TEMPO_BPM,
+    MIN_TEMPO_BPM,
+)
 from .phrase import HIGHEST_PITCH, KEY_SIGNATURES, LOWEST_PITCH, Note, Phrase
 
 FORMAT = "segue-document"

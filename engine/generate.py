@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import random
 from dataclasses import dataclass, replace
-from statistics import median
 from typing import Callable, Sequence
 
 import numpy as np

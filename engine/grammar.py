@@ -11,7 +11,8 @@ training and scoring with the mask is honest, and it spends none of the model's 
 impossible spellings.
 
 A velocity token comes only where the loudness changes, so it may not repeat the level already
-in force, and only where a pitch can still follow it. With these rules every token sequence the grammar allows spells a different phrase.
+in force, and only where a pitch can still follow it. With these rules every token sequence the
+grammar allows spells a different phrase.
 
 What the rules need to know at a position is the token just read, the *pitch floor* (the last
 pitch struck at the onset being read: nothing may be at or below it) and the velocity token in

@@ -71,7 +71,8 @@ class EpochLanes:
         """Whether every pitch of the piece stays in the vocabulary moved by ``shift`` (else it is
         learned untransposed, as ``tokens.transpose_tokens`` decides)."""
         span = self.store.pitch_range(piece)
-        return span is None or (span[0] + shift >= self.vocab.first_pitch and span[1] + shift < self.vocab.first_velocity)
+        return span is None or (span[0] + shift >= self.vocab.first_pitch
+                                and span[1] + shift < self.vocab.first_velocity)
 
     def batch(self, b: int, lanes: slice, spelling: bool = True):
         """Window ``b`` of the lanes ``lanes``: (x, y, side inputs, spelling state or None), as

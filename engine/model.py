@@ -14,16 +14,18 @@ import torch
 from torch import nn
 
 from . import rhythm_memory
-from .controls import FEATURES as CONTROL_FEATURES, GROUPS, HIGH, KEY as KEY_VALUES, LOW, MEAN, control_features, flag_of
-
-KEY_FLAG, REGISTER_FLAG, RHYTHM_FLAG = flag_of("key"), flag_of("register"), flag_of("rhythm")
-RHYTHM_VALUES = GROUPS["rhythm"]
+from .controls import FEATURES as CONTROL_FEATURES
+from .controls import GROUPS, HIGH, LOW, MEAN, control_features, flag_of
+from .controls import KEY as KEY_VALUES
 from .pitch_memory import ANCHORS, FEATURES, interval_index, memory_scores
 from .tokens import SPECIALS
 
+KEY_FLAG, REGISTER_FLAG, RHYTHM_FLAG = flag_of("key"), flag_of("register"), flag_of("rhythm")
+RHYTHM_VALUES = GROUPS["rhythm"]
+
 State = tuple[torch.Tensor, torch.Tensor]
 Memory = tuple[torch.Tensor, torch.Tensor, torch.Tensor]      # ages, held, anchors: engine/pitch_memory.py
-Rhythm = tuple[torch.Tensor, torch.Tensor, torch.Tensor]      # wait marks, length marks, phases: engine/rhythm_memory.py
+Rhythm = tuple[torch.Tensor, torch.Tensor, torch.Tensor]      # wait marks, length marks, phases (rhythm_memory.py)
 
 
 @dataclass
@@ -298,7 +300,8 @@ class MusicLSTM(nn.Module):
         cached = getattr(self, "_fused", None)
         if cached is None or cached[0] != version:
             lstm = self.lstm
-            fused = [(torch.cat([getattr(lstm, f"weight_ih_l{k}"), getattr(lstm, f"weight_hh_l{k}")], 1).t().contiguous(),
+            fused = [(torch.cat([getattr(lstm, f"weight_ih_l{k}"), getattr(lstm, f"weight_hh_l{k}")], 1)
+                      .t().contiguous(),
                       getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}"))
                      for k in range(lstm.num_layers)]
             cached = (version, fused)

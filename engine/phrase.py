@@ -7,7 +7,7 @@ Seconds appear only at the edges (playback, MIDI export), through ``Phrase.secon
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Iterable
 

@@ -172,7 +172,8 @@ def _prepare(job) -> tuple[bool, list[PieceRecord]]:
         tokens = encode(phrase, vocab)
         if len(tokens) <= 3:
             continue
-        inputs = stream_inputs(tokens, vocab, network, phrase.steps_per_bar, phrase.steps_per_quarter) if network else None
+        inputs = (stream_inputs(tokens, vocab, network, phrase.steps_per_bar, phrase.steps_per_quarter)
+                  if network else None)
         state = spelling_state(tokens, vocab) if spelling else None
         records.append(piece_record(name, phrase, tokens, vocab, inputs, state))
     return to_valid, records

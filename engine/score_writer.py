@@ -317,7 +317,7 @@ def _measures(events, sounding: dict, phrase: Phrase, total_quarters: float, key
 
 def phrase_to_score(phrase: Phrase, title: str = ""):
     """The phrase as a music21 score for piano: two staves joined by a brace, no composer named."""
-    from music21 import clef, key, layout, meter, metadata, note, stream, tempo
+    from music21 import clef, key, layout, metadata, meter, note, stream, tempo
 
     spq = phrase.steps_per_quarter
     bar = phrase.time_signature[0] * 4 / phrase.time_signature[1]

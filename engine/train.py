@@ -38,9 +38,9 @@ from .evaluate import score_sequences
 from .grammar import Grammar
 from .lanes import EpochLanes
 from .model import ModelConfig, MusicLSTM
+from .phrase import trim
 from .pieces import split_by_piece, training_and_validation  # noqa: F401  (averaging and benchmarks use them here)
 from .pitch_memory import ANCHORS
-from .phrase import trim
 from .side_inputs import model_arguments
 from .token_store import TokenStore
 from .tokens import Vocabulary, encode
@@ -301,9 +301,10 @@ def record_epoch(state: dict, epoch: int, valid_loss: float, lr_patience: int = 
 
 
 def _train_epoch(model, optimizer, pieces, config, vocab, epoch, device, report,
-                 world: distributed.World = distributed.World(), learner=None):
+                 world: distributed.World | None = None, learner=None):
     """One pass over the training lanes; with several processes, this one's share of them (the
     gradients averaged by ``learner``, the model under DistributedDataParallel)."""
+    world = world or distributed.World()
     learner = learner or model
     model.train()
     torch.manual_seed(config.seed * 100_003 + epoch)          # dropout is the same on resume

@@ -6,8 +6,21 @@ import random
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLabel, QProgressBar, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .counts import counted_suffix
 
@@ -26,7 +39,7 @@ DEFAULT_TOP_P = 0.95
 
 
 def model_folders() -> list[Path]:
-    from engine.model_folders import list_models   # torch-free: the window shows before torch loads
+    from engine.model_folders import list_models  # torch-free: the window shows before torch loads
     return list_models()
 
 

@@ -6,10 +6,17 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QDoubleSpinBox, QGridLayout, QInputDialog,
-                               QLabel, QMainWindow, QMessageBox, QWidget)
-
-from engine.phrase import Note
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QGridLayout,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
 
 from . import editing, files, writing
 from .actions import create_actions
@@ -18,8 +25,8 @@ from .continue_panel import ContinuePanel
 from .metre_key import MetreKeyField
 from .midi_drag import MidiDragTile, is_dragged_file
 from .phrase_model import PhraseModel
-from .record_take import metronome_wanted
 from .piano_roll import PianoRollView
+from .record_take import metronome_wanted
 from .rulers import Keyboard, Ruler
 from .tools import DrawTool, EraseTool, SelectTool
 from .workers import ExcerptJob, ModelCache, ModelLoadJob, keep_until_finished

@@ -120,6 +120,7 @@ class Playback(QObject):
             os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
             try:
                 import pygame
+
                 from engine.synth import SAMPLE_RATE, Synth
                 pygame.mixer.pre_init(SAMPLE_RATE, -16, 2, 1024)
                 pygame.mixer.init()
@@ -183,6 +184,7 @@ class Playback(QObject):
         """Start the piano playing steps start..end: the first piece is rendered now, the rest by a
         thread into the sound's own buffer, ahead of what SDL is playing."""
         import pygame
+
         from engine.audio import performance
         sound_of = performance(self._piano, phrase, start, end, tail=not loop)
         rate = self._piano.sample_rate

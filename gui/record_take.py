@@ -24,7 +24,7 @@ def metronome_wanted() -> bool:
 class TakeRecorder(QObject):
     def __init__(self, window):
         super().__init__(window)
-        from .recording import MidiRecorder   # mido is loaded when recording is first wanted
+        from .recording import MidiRecorder  # mido is loaded when recording is first wanted
         self.window = window
         self.input = MidiRecorder(self)
         self.input.noteRecorded.connect(self._note_recorded)

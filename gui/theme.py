@@ -51,10 +51,12 @@ QToolButton:hover { background: #2e3540; }
 QDockWidget::title { background: #20242a; padding: 6px; font-weight: bold; }
 QPushButton { background: #2e3540; border: 1px solid #3c4552; border-radius: 4px; padding: 5px 10px; }
 QPushButton:hover { background: #37404d; }
-QPushButton#continueButton { background: #2f7fc1; border-color: #3b93db; color: white; font-weight: bold; padding: 8px; }
+QPushButton#continueButton { background: #2f7fc1; border-color: #3b93db; color: white; font-weight: bold;
+                             padding: 8px; }
 QPushButton#continueButton:hover { background: #3b93db; }
 QPushButton:disabled { color: #6c7480; }
-QSpinBox, QDoubleSpinBox, QComboBox { background: #252a31; border: 1px solid #3c4552; border-radius: 3px; padding: 2px 4px; }
+QSpinBox, QDoubleSpinBox, QComboBox { background: #252a31; border: 1px solid #3c4552; border-radius: 3px;
+                                      padding: 2px 4px; }
 QProgressBar { border: 1px solid #3c4552; border-radius: 3px; text-align: center; background: #252a31; }
 QProgressBar::chunk { background: #2f7fc1; }
 QStatusBar { background: #20242a; color: #aab2bd; }

@@ -17,9 +17,23 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QElapsedTimer, QObject, QProcess, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPlainTextEdit,
-                               QProgressBar, QPushButton, QSpinBox, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+)
 
 from engine.model_folders import META, MODELS_DIR, PROJECT_ROOT, user_models_dir
 
@@ -163,7 +177,7 @@ class TrainingJob(QObject):
 
     def _why(self) -> str:
         lines = bytes(self.process.readAllStandardError()).decode(errors="replace").splitlines()
-        said = [l.removeprefix("segue: ") for l in lines if l.startswith("segue: ") and "skipped" not in l]
+        said = [line.removeprefix("segue: ") for line in lines if line.startswith("segue: ") and "skipped" not in line]
         if said:
             return said[-1]
         if lines:

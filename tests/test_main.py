@@ -187,7 +187,8 @@ def test_every_option_says_what_it_does_and_its_default():
             assert action.help, f"{name} {action.dest} has no help text"
             flag = isinstance(action, argparse._StoreTrueAction)
             if action.option_strings and not action.required and not flag:
-                assert "default" in formatter._get_help_string(action), f"{name} {action.option_strings} hides its default"
+                assert "default" in formatter._get_help_string(action), \
+                    f"{name} {action.option_strings} hides its default"
 
 
 def test_training_from_the_command_line_keeps_every_epoch_unless_asked():

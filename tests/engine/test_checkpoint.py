@@ -4,7 +4,6 @@ import json
 import shutil
 
 import pytest
-import torch
 
 from engine.checkpoint import load_model, read_info
 from engine.errors import ModelError

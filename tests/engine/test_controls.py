@@ -4,8 +4,20 @@ asked of a continuation."""
 import numpy as np
 import torch
 
-from engine.controls import (FLAGS, GROUPS, KEY, NAMES, RAW, ControlSettings, bar_controls, control_features,
-                             follow, hide_controls, stream_controls, transpose_controls)
+from engine.controls import (
+    FLAGS,
+    GROUPS,
+    KEY,
+    NAMES,
+    RAW,
+    ControlSettings,
+    bar_controls,
+    control_features,
+    follow,
+    hide_controls,
+    stream_controls,
+    transpose_controls,
+)
 from engine.phrase import Note, Phrase, transpose
 from engine.tokens import Vocabulary, encode
 
@@ -59,7 +71,7 @@ def test_hiding_hides_a_group_of_a_bar_everywhere_it_is_read():
     tokens = encode(PHRASE, vocab)
     controls, bars = stream_controls(tokens, vocab, 16, 4)
     hidden = hide_controls(controls, bars, np.random.default_rng(1), rate=0.5, all_rate=0.0)
-    for g, name in enumerate(NAMES):
+    for g, _name in enumerate(NAMES):
         for b in range(3):
             here = (hidden[bars == b, 0, FLAGS + g] > 0)
             assert here.all() or not here.any()

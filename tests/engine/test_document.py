@@ -95,7 +95,7 @@ def test_killing_a_process_while_it_saves_never_leaves_a_broken_document(tmp_pat
             "    print(i, flush=True)\n")
     rng = random.Random(0)
     rounds_seen = set()
-    for attempt in range(6):
+    for _attempt in range(6):
         child = subprocess.Popen([sys.executable, "-c", code, str(target)], cwd=root, stdout=subprocess.PIPE,
                                  text=True, env=dict(os.environ, PYTHONPATH=str(root)))
         if not target.exists():

@@ -101,7 +101,8 @@ def test_fill_draws_from_p_of_the_middle_given_before_and_after(two_pitch_model)
                                          FillOptions(candidates=256, seed=seed, top_p=1.0, temperature=1.3,
                                                      key="free", listen_bars=1))
         for draft, weight in zip(drafts, weights):
-            found[frozenset((n.pitch, n.start, n.duration) for n in draft.notes if n.start >= START)] += math.exp(weight)
+            middle = frozenset((n.pitch, n.start, n.duration) for n in draft.notes if n.start >= START)
+            found[middle] += math.exp(weight)
     assert set(found) <= {m for m in middles if not breaks_a_seam(m, AFTER)}
     estimate = np.array([found[m] for m in middles])
     estimate /= estimate.sum()

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def musicxml(measures: int = 1, notes: str = "", doctype: str = "") -> str:
-    note = notes or "<note><pitch><step>C</step><octave>4</octave></pitch><duration>1</duration><type>quarter</type></note>"
+    note = notes or ("<note><pitch><step>C</step><octave>4</octave></pitch><duration>1</duration>"
+                     "<type>quarter</type></note>")
     bars = "".join(f'<measure number="{i + 1}">'
                    + ("<attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type>"
                       "</time></attributes>" if i == 0 else "") + note + "</measure>" for i in range(measures))

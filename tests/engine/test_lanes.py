@@ -22,7 +22,6 @@ from engine.side_inputs import needs_side_inputs, stream_inputs, transpose_input
 from engine.tokens import encode, transpose_tokens
 from engine.train import TrainConfig, split_by_piece, training_and_validation
 
-
 # -- the reference: the in-memory pipeline as it was -------------------------------------------
 
 @dataclass
@@ -103,7 +102,8 @@ def reference_windows(config, vocab, epochs, world):
         pieces = excerpts_of(pieces, vocab, tuple(config.excerpt_bars), config.seed)
     network = config.model_config(vocab, 4 * pieces.phrases[0].steps_per_quarter)
     reads_more = needs_side_inputs(network)
-    inputs = [stream_inputs(t, vocab, network, *m) for t, m in zip(pieces.tokens, pieces.metres)] if reads_more else None
+    inputs = ([stream_inputs(t, vocab, network, *m) for t, m in zip(pieces.tokens, pieces.metres)]
+              if reads_more else None)
     out = {}
     for epoch in epochs:
         stream, lane_length, side = epoch_lanes(pieces, config, vocab, epoch, inputs)
@@ -111,11 +111,13 @@ def reference_windows(config, vocab, epochs, world):
         side = {k: v[:-1].view(config.batch_size, lane_length, *v.shape[1:])[mine] for k, v in side.items()}
         lanes = stream[:-1].view(config.batch_size, lane_length)[mine]
         targets = stream[1:].view(config.batch_size, lane_length)[mine]
-        floors = torch.from_numpy(spelling_state(stream[:-1].numpy(), vocab)).view(config.batch_size, lane_length, 2)[mine]
+        floors = torch.from_numpy(spelling_state(stream[:-1].numpy(), vocab))
+        floors = floors.view(config.batch_size, lane_length, 2)[mine]
         windows = []
         for b in range(-(-lane_length // config.window)):
             span = slice(b * config.window, (b + 1) * config.window)
-            windows.append((lanes[:, span], targets[:, span], {k: v[:, span] for k, v in side.items()}, floors[:, span]))
+            windows.append((lanes[:, span], targets[:, span], {k: v[:, span] for k, v in side.items()},
+                            floors[:, span]))
         out[epoch] = windows
     return out
 

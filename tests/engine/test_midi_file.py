@@ -190,10 +190,12 @@ BROKEN = {
     "zero division": (midi_bytes([END_OF_TRACK], division=0), "0 ticks"),
     "no tracks": (b"MThd" + struct.pack(">IHHH", 6, 1, 0, 480), "no tracks"),
     "truncated track": (midi_bytes([b"\x00\x90\x3c\x40" * 50])[:-60], "truncated"),
-    "absurd track length": (b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480) + b"MTrk\x7f\xff\xff\xff\x00\x90", "truncated"),
+    "absurd track length": (b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480) + b"MTrk\x7f\xff\xff\xff\x00\x90",
+                            "truncated"),
     "no notes": (midi_bytes([b"\x00\xff\x51\x03\x07\xa1\x20" + END_OF_TRACK]), "has no notes"),
     "drums only": (midi_bytes([b"\x00\x99\x24\x64\x60\x89\x24\x00" + END_OF_TRACK]), "only drums"),
-    "zero tempo": (midi_bytes([b"\x00\xff\x51\x03\x00\x00\x00\x00\x90\x3c\x40\x60\x80\x3c\x00" + END_OF_TRACK]), "tempo of zero"),
+    "zero tempo": (midi_bytes([b"\x00\xff\x51\x03\x00\x00\x00\x00\x90\x3c\x40\x60\x80\x3c\x00" + END_OF_TRACK]),
+                   "tempo of zero"),
 }
 
 

@@ -9,8 +9,15 @@ from engine.checkpoint import load_model
 from engine.evaluate import score_sequences
 from engine.model import ModelConfig, MusicLSTM
 from engine.phrase import Note, Phrase, transpose
-from engine.pitch_memory import (FEATURES, NEVER, PitchMemory, interval_index, memory_features, pitch_memory,
-                                 transpose_memory)
+from engine.pitch_memory import (
+    FEATURES,
+    NEVER,
+    PitchMemory,
+    interval_index,
+    memory_features,
+    pitch_memory,
+    transpose_memory,
+)
 from engine.side_inputs import model_arguments, stream_inputs
 from engine.tokens import Vocabulary, encode
 

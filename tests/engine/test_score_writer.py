@@ -61,7 +61,8 @@ def phrases(draw):
             continue                                  # a key cannot sound twice at once
         busy[pitch] = start + length
         notes.append(Note(pitch, start, length, 90))
-    return Phrase(tuple(notes), steps_per_quarter=spq, time_signature=metre, tempo_bpm=draw(st.sampled_from([60, 96, 132.5])))
+    return Phrase(tuple(notes), steps_per_quarter=spq, time_signature=metre,
+                  tempo_bpm=draw(st.sampled_from([60, 96, 132.5])))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -135,8 +136,9 @@ def test_an_a_minor_phrase_spells_its_sharps_as_sharps(tmp_path):
 
 
 def test_sharps_and_flats_follow_the_key():
-    from engine.score_writer import _spelled
     from music21 import key
+
+    from engine.score_writer import _spelled
     a_minor, e_flat, d_major = key.Key("a"), key.Key("E-"), key.Key("D")
     assert [_spelled(m, a_minor).name for m in (66, 68, 75, 70)] == ["F#", "G#", "D#", "B-"]
     assert [_spelled(m, e_flat).name for m in (66, 61, 69, 71)] == ["G-", "D-", "A", "B"]

@@ -3,7 +3,6 @@
 import threading
 import time
 
-import mido
 import numpy as np
 
 from engine.phrase import Note, Phrase

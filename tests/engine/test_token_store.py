@@ -59,7 +59,8 @@ def test_any_run_of_rows_reads_back_across_pieces(stored):
     whole["spelling"] = np.concatenate([s for _, _, _, s in added])
     total = len(whole["tokens"])
     rng = np.random.default_rng(0)
-    spans = [(0, total), (0, 1), (total - 1, total), (5, 5)] + [tuple(sorted(rng.integers(0, total, 2))) for _ in range(20)]
+    spans = [(0, total), (0, 1), (total - 1, total), (5, 5)]
+    spans += [tuple(sorted(rng.integers(0, total, 2))) for _ in range(20)]
     for key, values in whole.items():
         if key == "controls":
             continue

@@ -1,6 +1,7 @@
 """The vocabulary spells every phrase on the grid exactly once: decode(encode(p)) == p."""
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.phrase import Note, Phrase
 from engine.tokens import END, START, Decoder, Vocabulary, decode, encode, transpose_tokens

@@ -87,7 +87,7 @@ def test_redo_keys_on_a_linux_desktop(tmp_path):
                XDG_CONFIG_HOME=str(tmp_path / "config"), SDL_AUDIODRIVER="dummy")
     done = subprocess.run(["xvfb-run", "-a", sys.executable, "-c", LINUX_DESKTOP], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
-    line = next((l for l in done.stdout.splitlines() if l.startswith("SEEN ")), None)
+    line = next((text for text in done.stdout.splitlines() if text.startswith("SEEN ")), None)
     assert line, done.stdout[-1500:] + done.stderr[-1500:]
     seen = json.loads(line[5:])
     assert seen["undo"] == [60] and seen["ctrl+shift+z"] == [61] and seen["ctrl+y"] == [61]

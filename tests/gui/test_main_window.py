@@ -324,6 +324,7 @@ def test_quitting_after_copying_notes_ends_the_process_cleanly(tmp_path):
 
 def test_the_window_keeps_drawing_while_a_slow_file_is_read(window, tmp_path, monkeypatch):
     import time as clock
+
     from engine.midi_file import write_midi
     path = tmp_path / "slow.mid"
     write_midi(Phrase((Note(60, 0, 4), Note(64, 4, 4))), path)
@@ -437,8 +438,8 @@ def test_the_follow_settings_travel_with_the_document(window, tmp_path):
     window.model.select([window.model.ids()[0]])
     window.toggle_lock()
     path = tmp_path / "song.segue"
+    from engine.document import load_document, save_document
     from gui import files
-    from engine.document import save_document, load_document
     save_document(files.document_of(window), path)
     doc = load_document(path)
     assert doc.settings["density"] == 2.0 and doc.settings["key"] == "D minor"

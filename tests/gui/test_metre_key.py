@@ -61,8 +61,8 @@ def test_the_field_shows_the_metre_and_the_key_signature_or_the_estimate(window)
 def test_the_estimate_is_the_key_the_sheet_music_is_written_in(window):
     from dataclasses import replace
 
-    from engine.seeds import list_seeds, load_seed
     from engine.score_writer import phrase_to_score
+    from engine.seeds import list_seeds, load_seed
     seed = next(s for s in list_seeds() if "Clair de lune" in s.title)
     phrase = replace(load_seed(seed), key_signatures=())
     files.set_phrase(window, phrase, None, "Seed")

@@ -1,7 +1,7 @@
 """Listening in the window: the playhead moves, Stop stops, missing devices are reported."""
 
-from PySide6.QtTest import QTest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 
 from engine.phrase import Note, Phrase
 from gui.playback import BUILT_IN, Playback

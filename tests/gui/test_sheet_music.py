@@ -49,7 +49,8 @@ def test_show_as_sheet_music_engraves_with_musescore(window, qtbot, tmp_path, mo
 def test_without_musescore_the_score_opens_in_the_desktop_program(window, monkeypatch):
     opened, told = [], []
     monkeypatch.setattr("gui.sheet_music.find_engraver", lambda: None)
-    monkeypatch.setattr("gui.sheet_music.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    monkeypatch.setattr("gui.sheet_music.QDesktopServices.openUrl",
+                        lambda url: opened.append(url.toLocalFile()) or True)
     window.model.reset(PHRASE)
     assert window.show_sheet_music()
     assert opened and exact(read_music(opened[0])) == exact(PHRASE)
@@ -85,7 +86,8 @@ def test_the_score_is_titled_with_the_document_s_name_and_no_composer(window, mo
     from music21 import converter
     opened = []
     monkeypatch.setattr("gui.sheet_music.find_engraver", lambda: None)
-    monkeypatch.setattr("gui.sheet_music.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    monkeypatch.setattr("gui.sheet_music.QDesktopServices.openUrl",
+                        lambda url: opened.append(url.toLocalFile()) or True)
     window.model.reset(PHRASE)
     for path, imported, title in ((None, tmp_path / "Evening song.mid", "Evening song"),
                                   (tmp_path / "Nocturne.segue", None, "Nocturne"), (None, None, "Untitled")):

@@ -3,7 +3,7 @@
 
 import pytest
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QApplication, QCheckBox, QStyle, QStyleOptionButton
+from PySide6.QtWidgets import QCheckBox, QStyle, QStyleOptionButton
 
 from gui import theme
 
