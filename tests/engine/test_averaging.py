@@ -24,6 +24,7 @@ def run(songs, tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_the_average_of_epochs_is_the_mean_of_their_weights(run):
     a, b = (load_model(run / "epochs" / f"{e:03d}").model.state_dict() for e in (2, 3))
     mean = averaged_model(run, [2, 3]).model.state_dict()

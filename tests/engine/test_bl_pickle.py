@@ -11,6 +11,7 @@ from engine.tokens import Vocabulary, decode, encode
 DATASETS = ["Piano-midi.de", "Nottingham", "MuseData", "JSB Chorales"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", DATASETS)
 def test_frames_come_back_exactly_through_phrases_and_tokens(bl_data, name):
     path = bl_data / f"{name}.pickle"

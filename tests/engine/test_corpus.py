@@ -56,6 +56,7 @@ def test_pickle_split_syntax(bl_data, tmp_path):
     assert len(corpus.pieces) == 76 and corpus.pieces[0].name.startswith("JSB Chorales:valid#")
 
 
+@pytest.mark.slow
 def test_the_whole_piano_collection_reads_without_a_skip(piano_midi, tmp_path):
     corpus = load_corpus([piano_midi], cache_dir=tmp_path / "cache")
     assert len(corpus.pieces) == 265 and not corpus.skipped

@@ -82,6 +82,7 @@ def test_a_run_under_torchrun_killed_with_kill_9_resumes_to_the_same_weights(son
         assert torch.equal(a[key], b[key]), key
 
 
+@pytest.mark.slow
 def test_a_batch_the_processes_cannot_share_equally_is_refused_in_one_line(songs, tmp_path):
     result = torchrun(2, train_command(songs, tmp_path / "odd", batch=5))
     assert result.returncode != 0
@@ -91,6 +92,7 @@ def test_a_batch_the_processes_cannot_share_equally_is_refused_in_one_line(songs
     assert result.stderr.count("Traceback (most recent call last)") == result.stderr.count("ChildFailedError(")
 
 
+@pytest.mark.slow
 def test_a_process_that_cannot_reach_the_others_says_so_within_its_timeout(songs, tmp_path):
     """Rank 1 of 2, alone: nobody listens at the address it was given."""
     result = run(["-c", "import sys; from engine import distributed; distributed.JOIN_SECONDS = 3; "
@@ -102,6 +104,7 @@ def test_a_process_that_cannot_reach_the_others_says_so_within_its_timeout(songs
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_cuda_asked_for_on_a_machine_without_it_is_one_line(songs, tmp_path):
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")

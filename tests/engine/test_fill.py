@@ -90,6 +90,7 @@ def posterior(loaded, middles, after) -> np.ndarray:
     return exact / exact.sum()
 
 
+@pytest.mark.slow
 def test_fill_draws_from_p_of_the_middle_given_before_and_after(two_pitch_model):
     middles = list(every_middle())
     exact = posterior(two_pitch_model, middles, AFTER)

@@ -28,6 +28,7 @@ def notes_per_take(loaded, phrase, **options):
     return statistics.mean(len(t.notes) for t in takes)
 
 
+@pytest.mark.slow
 def test_a_denser_setting_writes_more_notes_and_a_sparser_one_fewer(default):
     phrase = seed("K. 545")
     sparse, follow, dense = (notes_per_take(default, phrase, density=d) for d in (0.5, 1.0, 2.0))

@@ -52,6 +52,7 @@ class Originals(list):
         return f"<{len(self)} piano-midi files>"
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(which=st.integers(0, 3), edits=EDITS)
 def test_mutated_files_are_read_or_refused_cleanly(originals, tmp_path, which, edits):

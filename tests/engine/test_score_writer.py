@@ -65,6 +65,7 @@ def phrases(draw):
                   tempo_bpm=draw(st.sampled_from([60, 96, 132.5])))
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(phrases())
 @example(Phrase((Note(125, 39, 8), Note(125, 47, 10)), tempo_bpm=60))   # the same key again, over a bar line

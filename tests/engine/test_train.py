@@ -65,6 +65,7 @@ def test_an_interrupted_run_resumes_to_the_same_model(songs, tmp_path):
         assert torch.equal(a[key], b[key]), key
 
 
+@pytest.mark.slow
 def test_a_model_with_pitch_and_rhythm_memory_trains_resumes_and_says_so(songs, tmp_path):
     def config(out, epochs):
         c = tiny_config(songs, out, epochs)
@@ -121,6 +122,7 @@ def test_a_kill_between_the_optimizer_and_the_state_file_resumes_from_the_saved_
         assert torch.equal(a[key], b[key]), key
 
 
+@pytest.mark.slow
 def test_a_training_process_killed_mid_run_resumes_to_the_same_model(songs, tmp_path):
     """kill -9 a real `main.py train` after its first checkpoint; the same command finishes the job."""
     import os

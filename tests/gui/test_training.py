@@ -38,6 +38,7 @@ def dialog(window, monkeypatch):
     d.shutdown()
 
 
+@pytest.mark.slow
 def test_training_a_folder_makes_a_model_the_continue_panel_offers(window, dialog, music, qtbot):
     ticks = []
     timer = QTimer()
@@ -72,6 +73,7 @@ def test_training_a_folder_makes_a_model_the_continue_panel_offers(window, dialo
     assert not dialog.shown
 
 
+@pytest.mark.slow
 def test_a_model_can_learn_to_remember_recent_pitches(dialog, music, qtbot):
     dialog.folder.setText(str(music))
     dialog.name.setText("with memory")
@@ -86,6 +88,7 @@ def test_a_model_can_learn_to_remember_recent_pitches(dialog, music, qtbot):
     assert not dialog.shown
 
 
+@pytest.mark.slow
 def test_stop_ends_the_child_and_the_window_goes_on(window, dialog, music, qtbot, monkeypatch):
     monkeypatch.setattr("gui.training.SIZES", {"Tiny": TINY[:-6] + ["--epochs", "1000", "--transpose", "0"]})
     dialog.folder.setText(str(music))
