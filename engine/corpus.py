@@ -145,19 +145,26 @@ def load_corpus(paths: Sequence[str | Path], steps_per_quarter: int = 4,
     total, done = len(files), len(results)
     if progress:
         progress(done, total)
-    if todo:
-        workers = workers or min(len(todo), os.cpu_count() or 1)
-        jobs = [(str(p), steps_per_quarter) for p in todo]
-        if workers > 1 and len(todo) > 1:
-            with ProcessPoolExecutor(workers) as pool:
-                outcomes = pool.map(_read_one, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
-                done = _collect(outcomes, results, corpus, cache, steps_per_quarter, done, total, progress)
-        else:
-            _collect(map(_read_one, jobs), results, corpus, cache, steps_per_quarter, done, total, progress)
+    _read_into_cache(todo, results, corpus, cache, steps_per_quarter, done, total, progress, workers)
     for path in files:
         if path in results:
             corpus.pieces.append(Piece(str(path), results[path]))
     return corpus
+
+
+def _read_into_cache(todo: list[Path], results, corpus, cache: Path, steps_per_quarter: int, done: int, total: int,
+                     progress, workers: int | None) -> None:
+    """Read the files ``todo`` on every core (or ``workers`` processes) and ``_collect`` them."""
+    if not todo:
+        return
+    workers = workers or min(len(todo), os.cpu_count() or 1)
+    jobs = [(str(p), steps_per_quarter) for p in todo]
+    if workers > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            outcomes = pool.map(_read_one, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
+            _collect(outcomes, results, corpus, cache, steps_per_quarter, done, total, progress)
+    else:
+        _collect(map(_read_one, jobs), results, corpus, cache, steps_per_quarter, done, total, progress)
 
 
 def _collect(outcomes, results, corpus, cache, steps_per_quarter, done, total, progress) -> int:
@@ -247,15 +254,7 @@ def cache_corpus(paths: Sequence[str | Path], steps_per_quarter: int = 4,
     total, done = len(files), len(files) - len(todo)
     if progress:
         progress(done, total)
-    if todo:
-        workers = workers or min(len(todo), os.cpu_count() or 1)
-        jobs = [(str(p), steps_per_quarter) for p in todo]
-        if workers > 1 and len(todo) > 1:
-            with ProcessPoolExecutor(workers) as pool:
-                outcomes = pool.map(_read_one, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
-                _collect(outcomes, None, found, cache, steps_per_quarter, done, total, progress)
-        else:
-            _collect(map(_read_one, jobs), None, found, cache, steps_per_quarter, done, total, progress)
+    _read_into_cache(todo, None, found, cache, steps_per_quarter, done, total, progress, workers)
     failed = {Path(path) for path, _ in found.skipped}
     files = [p for p in files if p not in failed]
     return CachedCorpus(files, readable, found.skipped, steps_per_quarter, cache, count + len(files))
