@@ -20,6 +20,7 @@ from .limits import (
     MAX_STEPS_PER_QUARTER,
     MAX_TEMPO_BPM,
     MIN_TEMPO_BPM,
+    read_within,
 )
 from .phrase import HIGHEST_PITCH, KEY_SIGNATURES, LOWEST_PITCH, Note, Phrase
 
@@ -67,16 +68,7 @@ def load_document(path: str | Path) -> Document:
     Every field is checked for its type and range (``engine.limits``) before anything is built,
     so a document the window could not draw, play or write back is refused whole."""
     path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_DOCUMENT_BYTES + 1)
-    except FileNotFoundError:
-        raise MusicFileError(path, "the file does not exist") from None
-    except OSError as err:
-        raise MusicFileError(path, f"the file cannot be read ({err.strerror or err})") from None
-    if len(raw) > MAX_DOCUMENT_BYTES:
-        raise MusicFileError(path, f"the document is larger than {MAX_DOCUMENT_BYTES // 2**20} MB, "
-                                   f"the most Segue reads")
+    raw = read_within(path, MAX_DOCUMENT_BYTES, "the document")
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as err:

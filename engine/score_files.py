@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from xml.parsers import expat
 
 from .errors import MusicFileError
+from .limits import read_within
 
 MAX_SCORE_BYTES = 32 * 2**20
 MAX_MXL_MEMBERS = 100
@@ -45,7 +46,7 @@ _MB = 2**20
 def parse_score_file(path: Path):
     """The file at ``path`` as a music21 stream (a Score, or an Opus for Humdrum collections)."""
     suffix = path.suffix.lower()
-    data = _read_bounded(path, MAX_SCORE_BYTES)
+    data = read_within(path, MAX_SCORE_BYTES, reading_as=" as a score")
     if not data:
         raise MusicFileError(path, "the file is empty")
     if suffix == ".abc":
@@ -55,19 +56,6 @@ def parse_score_file(path: Path):
     if suffix == ".mxl" or data[:4] == b"PK\x03\x04":
         data = _unpack_mxl(path, data)
     return _parse_musicxml(path, data)
-
-
-def _read_bounded(path: Path, limit: int) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
-    except FileNotFoundError:
-        raise MusicFileError(path, "the file does not exist") from None
-    except OSError as err:
-        raise MusicFileError(path, f"the file cannot be read ({err.strerror or err})") from None
-    if len(data) > limit:
-        raise MusicFileError(path, f"the file is larger than {limit // _MB} MB, the most Segue reads as a score")
-    return data
 
 
 # -- .mxl ------------------------------------------------------------------------------------------
