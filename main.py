@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from engine.train_config import train_options  # torch-free: the training settings and their help texts
+
 COMMANDS = {
     "train": "learn a model from MIDI files, scores or a benchmark pickle",
     "continue": "continue a phrase and write MIDI or sheet music",
@@ -101,70 +103,8 @@ def command_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     train = sub.add_parser("train", help=COMMANDS["train"])
-    train.add_argument("--data", nargs="+", required=True, metavar="PATH",
-                       help="music files or folders; a Boulanger-Lewandowski pickle as FILE.pickle:SPLIT")
-    train.add_argument("--out", required=True, metavar="FOLDER", help="model folder to write, e.g. models/mine")
-    train.add_argument("--valid", nargs="+", metavar="PATH", help="validation data (default: 10%% of the pieces)")
-    train.add_argument("--name", help="the model's name (default: the folder name)")
-    train.add_argument("--steps-per-quarter", type=int, default=4, metavar="N",
-                       help="grid resolution: steps per quarter note")
-    train.add_argument("--velocity-levels", type=int, default=0, metavar="N", help="coarse velocity levels (0: none)")
-    train.add_argument("--embedding-size", type=int, default=128, metavar="N", help="size of each token's embedding")
-    train.add_argument("--hidden-size", type=int, default=384, metavar="N", help="units in each LSTM layer")
-    train.add_argument("--layers", type=int, default=2, metavar="N", help="stacked LSTM layers")
-    train.add_argument("--dropout", type=float, default=0.3, metavar="P", help="dropout between layers")
-    train.add_argument("--window", type=int, default=128, metavar="N", help="tokens per training window")
-    train.add_argument("--batch-size", type=int, default=32, metavar="N", help="windows learned from at once")
-    train.add_argument("--learning-rate", type=float, default=2e-3, metavar="R", help="AdamW's learning rate")
-    train.add_argument("--epochs", type=int, default=40, metavar="N", help="at most this many epochs")
-    train.add_argument("--patience", type=int, default=4, metavar="N",
-                       help="epochs without improvement before stopping")
-    train.add_argument("--lr-patience", type=int, default=1, metavar="N",
-                       help="halve the learning rate after this many epochs without improvement")
-    train.add_argument("--max-minutes", type=float, default=0.0, metavar="M",
-                       help="stop after this much training time (0: no limit)")
-    train.add_argument("--transpose", type=int, default=5, metavar="SEMITONES",
-                       help="random transposition range in semitones")
-    train.add_argument("--seed", type=random_seed, default=0, metavar="N",
-                       help="random seed for the split, the shuffling and the first weights")
-    train.add_argument("--device", default="auto",
-                       help="auto (a CUDA GPU when there is one, else the CPU), cpu, cuda or cuda:N")
-    train.add_argument("--bf16", action="store_true",
-                       help="mixed precision on a CUDA GPU: the network's products in bfloat16")
-    train.add_argument("--threads", type=int, default=0, metavar="N", help="CPU threads (0: as many as torch chooses)")
-    train.add_argument("--keep-epochs", type=int, default=0, metavar="N",
-                       help="keep only the best epoch and the last N in epochs/, deleting the others as "
-                            "training goes (0: keep every epoch)")
-    train.add_argument("--credit", help="licence credit for the training data, for the model card (default: none)")
-    train.add_argument("--fresh", action="store_true", help="start over instead of resuming")
-    train.add_argument("--progress-json", action="store_true",
-                       help="report progress as one JSON object per line on stdout (for the app)")
-    train.add_argument("--no-held-notes", action="store_true",
-                       help="the plain token LSTM: do not also feed the network the notes still sounding "
-                            "and the step in the bar")
-    train.add_argument("--pitch-memory", action="store_true",
-                       help="also score every candidate pitch by when it was last played and by its interval "
-                            "from the last note and the bass, with weights shared by all pitches")
-    train.add_argument("--rhythm-memory", action="store_true",
-                       help="also score every candidate wait and note length by whether it ends with the held "
-                            "notes, repeats the last gap or lands on a beat, with weights shared by all durations")
-    train.add_argument("--controls", action="store_true",
-                       help="also feed the network what each bar sounds like (density, chords, register, "
-                            "pitch classes, rhythm, loudness), so Continue can follow the phrase or be steered; "
-                            "bars are counted in each piece's own metre")
-    train.add_argument("--control-scores", action="store_true",
-                       help="with --controls: also score each pitch by how much its bar asks for its pitch class "
-                            "and by where it lies against the bar's lowest, highest and middle note, with weights "
-                            "shared by all pitches (Continue follows key and register more closely)")
-    train.add_argument("--rhythm-scores", action="store_true",
-                       help="with --controls: also score each wait by how often its bar spaces onsets that far "
-                            "apart, with weights shared by all waits (Continue follows the rhythm more closely)")
-    train.add_argument("--init-from", metavar="MODEL",
-                       help="start from this model's weights (a folder or bundled name); parts it lacks start silent "
-                            "(default: random weights)")
-    train.add_argument("--excerpts", type=int, nargs=2, metavar=("FEWEST", "MOST"), default=(0, 0),
-                       help="learn from excerpts of FEWEST to MOST bars, each read from a fresh start, as "
-                            "Continue reads a phrase (default: whole pieces)")
+    for option in train_options(seed_type=random_seed):
+        train.add_argument(option.flag, **option.keywords)
 
     cont = sub.add_parser("continue", help=COMMANDS["continue"])
     cont.add_argument("phrase_file", nargs="?", metavar="PHRASE.mid",

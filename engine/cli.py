@@ -61,32 +61,10 @@ class ProgressBar:
 
 @guarded
 def train_command(args) -> int:
-    from .train import TrainConfig, train
+    from .train import train
+    from .train_config import config_from_arguments
 
-    fewest, most = getattr(args, "excerpts", (0, 0))
-    if (fewest, most) != (0, 0) and not 1 <= fewest <= most:
-        raise ValueError(f"--excerpts needs 1 <= FEWEST <= MOST bars, not {fewest} {most}")
-    if args.keep_epochs < 0:
-        raise ValueError(f"--keep-epochs needs 0 (keep every epoch) or more, not {args.keep_epochs}")
-
-    config = TrainConfig(
-        data=[str(d) for d in args.data], out=str(args.out), valid=[str(v) for v in args.valid or []],
-        name=args.name or Path(args.out).name, steps_per_quarter=args.steps_per_quarter,
-        velocity_levels=args.velocity_levels, embedding_size=args.embedding_size,
-        hidden_size=args.hidden_size, layers=args.layers, dropout=args.dropout, window=args.window,
-        batch_size=args.batch_size, learning_rate=args.learning_rate, epochs=args.epochs,
-        patience=args.patience, lr_patience=getattr(args, "lr_patience", 1), max_minutes=args.max_minutes,
-        seed=args.seed, device=args.device, threads=args.threads, bf16=getattr(args, "bf16", False),
-        transpose=(-args.transpose, args.transpose), credit=args.credit or "",
-        context=not getattr(args, "no_held_notes", False), pitch_memory=getattr(args, "pitch_memory", False),
-        rhythm_memory=getattr(args, "rhythm_memory", False),
-        controls=getattr(args, "controls", False) or getattr(args, "control_scores", False)
-        or getattr(args, "rhythm_scores", False),
-        control_scores=getattr(args, "control_scores", False), rhythm_scores=getattr(args, "rhythm_scores", False),
-        init_from=str(getattr(args, "init_from", "") or ""), keep_epochs=args.keep_epochs,
-        bar_from_music=getattr(args, "controls", False) or getattr(args, "control_scores", False)
-        or getattr(args, "rhythm_scores", False), excerpt_bars=tuple(getattr(args, "excerpts", (0, 0))),
-        command="python main.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
+    config = config_from_arguments(args, command="python main.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
     bar = ProgressBar()
 
     def report(event: dict) -> None:

@@ -23,7 +23,7 @@ import math
 import platform
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable
 
@@ -37,92 +37,15 @@ from .checkpoint import load_model, save_model
 from .evaluate import score_sequences
 from .grammar import Grammar
 from .lanes import EpochLanes
-from .model import ModelConfig, MusicLSTM
+from .model import MusicLSTM
 from .phrase import trim
 from .pieces import split_by_piece, training_and_validation  # noqa: F401  (averaging and benchmarks use them here)
-from .pitch_memory import ANCHORS
 from .side_inputs import model_arguments
 from .token_store import TokenStore
 from .tokens import Vocabulary, encode
+from .train_config import POSITIONS, TrainConfig, config_of_run  # noqa: F401  (the API keeps them here)
 
 Progress = Callable[[dict], None]
-
-
-@dataclass
-class TrainConfig:
-    """Everything a training run depends on. Saved with the model and checked on resume."""
-
-    data: list[str]
-    out: str
-    valid: list[str] = field(default_factory=list)   # empty: hold out valid_fraction of pieces
-    name: str = ""
-    steps_per_quarter: int = 4
-    velocity_levels: int = 0
-    max_wait: int = 16
-    max_length: int = 32
-    embedding_size: int = 128
-    hidden_size: int = 384
-    layers: int = 2
-    dropout: float = 0.3
-    window: int = 128
-    batch_size: int = 32
-    learning_rate: float = 2e-3
-    weight_decay: float = 1e-5
-    clip: float = 1.0
-    epochs: int = 40
-    patience: int = 4
-    lr_patience: int = 1                            # halve the learning rate after this many epochs without progress
-    max_minutes: float = 0.0                        # 0: no time limit
-    valid_fraction: float = 0.1
-    transpose: tuple[int, int] = (-5, 6)            # semitones, inclusive; (0, 0) turns it off
-    seed: int = 0
-    device: str = "auto"
-    threads: int = 0                                # 0: torch's default
-    bf16: bool = False                              # mixed precision: the network's products in bfloat16
-    credit: str = ""
-    command: str = ""
-    grammar: bool = True                            # softmax over the tokens the spelling rules allow
-    context: bool = True                            # the network also reads held notes and bar position
-    pitch_memory: bool = False                      # pitches also scored by what was just played
-    rhythm_memory: bool = False                     # waits and lengths also scored by what they line up with
-    controls: bool = False                          # the network reads what each bar sounds like (controls.py)
-    bar_from_music: bool = False                    # bar positions in each piece's own metre
-    excerpt_bars: tuple[int, int] = (0, 0)          # learn from excerpts of this many bars, each from a start
-                                                    # (what Continue reads); (0, 0): whole pieces
-    control_scores: bool = False                    # pitches also scored by their bar's pitch classes and register
-    rhythm_scores: bool = False                     # waits also scored by their bar's spacing of onsets
-    init_from: str = ""                             # start from this model's weights (new parts start silent)
-    control_dropout: float = 0.2                    # share of each bar's control groups hidden in training
-    control_all_dropout: float = 0.1                # share of excerpts learned with every control hidden
-    keep_epochs: int = 0                            # keep only the best epoch and the last N in epochs/ (0: all)
-
-    def model_config(self, vocab: Vocabulary, bar_steps: int | None = None) -> ModelConfig:
-        bar = bar_steps or 4 * self.steps_per_quarter
-        return ModelConfig(vocab.size, self.embedding_size, self.hidden_size, self.layers, self.dropout,
-                           context=self.context, pitches=vocab.highest_pitch - vocab.lowest_pitch + 1,
-                           bar_steps=max(bar, POSITIONS) if self.bar_from_music else bar,
-                           pitch_memory=self.pitch_memory, first_pitch=vocab.first_pitch, anchors=ANCHORS,
-                           rhythm_memory=self.rhythm_memory, controls=self.controls,
-                           bar_from_music=self.bar_from_music, control_scores=self.control_scores,
-                           rhythm_scores=self.rhythm_scores, steps_per_sixteenth=self.steps_per_quarter / 4,
-                           max_wait=vocab.max_wait)
-
-    def vocabulary(self) -> Vocabulary:
-        return Vocabulary(self.max_wait, self.max_length, self.velocity_levels)
-
-    def fingerprint(self) -> dict:
-        """The settings that must match for a run to be resumed."""
-        keep = ("data", "valid", "steps_per_quarter", "velocity_levels", "max_wait", "max_length",
-                "embedding_size", "hidden_size", "layers", "window", "batch_size", "seed", "context")
-        added: dict[str, object] = {k: True for k in ("pitch_memory", "rhythm_memory", "controls", "bar_from_music",
-                                                      "control_scores", "rhythm_scores")
-                                    if getattr(self, k)}                                 # old runs resume
-        if self.excerpt_bars != (0, 0):
-            added["excerpt_bars"] = list(self.excerpt_bars)
-        return {k: getattr(self, k) for k in keep} | added
-
-
-POSITIONS = 64                                      # bar positions a metre-aware model tells apart
 
 
 def pick_device(name: str) -> torch.device:
@@ -160,16 +83,6 @@ def excerpts_for(pieces: TokenStore, vocab: Vocabulary, count: int = 64, bars: i
                         "tempo_bpm": phrase.tempo_bpm, "time_signature": list(phrase.time_signature),
                         "tokens": encode(excerpt, vocab, end=False)})
     return out
-
-
-def config_of_run(info: dict) -> TrainConfig:
-    """The TrainConfig a model folder was trained with, from its model.json."""
-    training = info.get("training") or {}
-    known = {k: training[k] for k in TrainConfig.__dataclass_fields__ if k in training}
-    if "data" not in known or "out" not in known:
-        raise ValueError("the model folder does not say what it was trained on")
-    known["transpose"] = tuple(known.get("transpose", (0, 0)))
-    return TrainConfig(**known)
 
 
 def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = False) -> dict:
