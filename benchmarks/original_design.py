@@ -264,6 +264,7 @@ class Baseline:
 
 def report(folder: Path = OUT) -> dict:
     """Loss and reach of the trained baseline on the held-out pieces, and what its words lose."""
+    from engine.evaluate import bits_per_note
     baseline = Baseline(folder)
     corpus, train_ids, valid_ids = pieces_and_split()
     kept = [notes_kept(corpus.pieces[i].phrase) for i in train_ids + valid_ids]
@@ -274,7 +275,7 @@ def report(folder: Path = OUT) -> dict:
     loss, accuracy = evaluate(baseline.model, vx, vy)
     notes_in_targets = sum(0 if w.startswith("rest") else w.rpartition("_")[0].count(".") + 1
                            for w in (baseline.vocab[y] for y in vy))
-    bits_per_note = loss * len(vy) / math.log(2) / max(1, notes_in_targets)
+    bits = bits_per_note(loss * len(vy), notes_in_targets)
     history = baseline.meta["history"]
     return {
         "vocabulary": len(baseline.vocab),
@@ -286,7 +287,7 @@ def report(folder: Path = OUT) -> dict:
         "held-out windows scored (all 9 words known)": len(vy),
         "nats per word": round(loss, 4),
         "next-word accuracy": round(accuracy, 4),
-        "bits per note (known windows only)": round(bits_per_note, 3),
+        "bits per note (known windows only)": round(bits, 3),
     }
 
 

@@ -4,6 +4,7 @@ Each piece is a list of time steps, each the list of MIDI pitches sounding at th
 sounding in consecutive steps becomes one held note, so the phrase reproduces every step's set of
 sounding pitches exactly, and its length is the number of steps (trailing silence included).
 The pickle is read with an unpickler that refuses every class: only plain data can come out.
+Command lines and lists of music name a split as ``FILE.pickle:SPLIT`` (``pickle_spec``).
 """
 
 from __future__ import annotations
@@ -15,11 +16,22 @@ from .errors import MusicFileError
 from .phrase import Note, Phrase
 
 SPLITS = ("train", "valid", "test")
+TRAINING_SPLIT, EVALUATION_SPLIT = "train", "valid"     # the split of a pickle named without one
 
 
 class _PlainDataUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         raise pickle.UnpicklingError(f"refusing to load {module}.{name}: only plain data is allowed")
+
+
+def pickle_spec(text: str, default_split: str) -> tuple[str, str] | None:
+    """``FILE.pickle:SPLIT`` as (file, split), ``FILE.pickle`` as (file, ``default_split``); None
+    for anything else, such as a folder named ``my.pickle.songs``. The split is what follows the
+    last colon, so a path may hold colons of its own."""
+    head, colon, split = text.rpartition(":")
+    if colon and head.endswith(".pickle") and split.isalpha():
+        return head, split
+    return (text, default_split) if text.endswith(".pickle") else None
 
 
 def default_grid(path: str | Path) -> int:

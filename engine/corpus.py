@@ -22,6 +22,7 @@ from typing import Callable, Iterator, Sequence
 from platformdirs import user_cache_dir
 
 from .atomic import atomic_write
+from .bl_pickle import TRAINING_SPLIT, pickle_spec, read_bl
 from .errors import MusicFileError
 from .music_files import MUSIC_SUFFIXES, read_music
 from .phrase import Note, Phrase
@@ -41,18 +42,12 @@ class Corpus:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def is_pickle_spec(text: str) -> bool:
-    """``FILE.pickle`` or ``FILE.pickle:split``; not a folder such as ``my.pickle.songs``."""
-    head, _, split = text.rpartition(":")
-    return text.endswith(".pickle") or (head.endswith(".pickle") and split.isalpha())
-
-
 def music_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[str], list[tuple[str, str]]]:
     """Music files under ``paths`` (sorted), pickle specs, and paths that are not there."""
     files, pickles, missing = [], [], []
     for item in paths:
         text = str(item)
-        if is_pickle_spec(text):
+        if pickle_spec(text, TRAINING_SPLIT):
             pickles.append(text)
             continue
         path = Path(text).expanduser()
@@ -67,6 +62,13 @@ def music_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[str], lis
         else:
             missing.append((text, "no such file or folder"))
     return files, pickles, missing
+
+
+def pickle_pieces(spec: str) -> list[tuple[str, Phrase]]:
+    """The pieces of a ``FILE.pickle[:SPLIT]`` spec (the training split unless it names one), as
+    (name, phrase) with names such as ``JSB Chorales:train#0``."""
+    path, split = pickle_spec(spec, TRAINING_SPLIT) or (spec, TRAINING_SPLIT)
+    return [(f"{Path(path).stem}:{split}#{i}", phrase) for i, phrase in enumerate(read_bl(path, split))]
 
 
 def listed_files(listing: Path) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -121,15 +123,11 @@ def load_corpus(paths: Sequence[str | Path], steps_per_quarter: int = 4,
                 progress: Callable[[int, int], None] | None = None, cache_dir: str | Path | None = None,
                 workers: int | None = None) -> Corpus:
     """Read every piece under ``paths``; ``progress(done, total)`` is called as files finish."""
-    from .bl_pickle import read_bl
-
     files, pickles, missing = music_files(paths)
     corpus = Corpus(skipped=list(missing))
     for spec in pickles:
-        bl_path, _, split = spec.partition(":")
         try:
-            for i, phrase in enumerate(read_bl(bl_path, split or "train")):
-                corpus.pieces.append(Piece(f"{Path(bl_path).stem}:{split or 'train'}#{i}", phrase))
+            corpus.pieces += [Piece(name, phrase) for name, phrase in pickle_pieces(spec)]
         except MusicFileError as err:
             corpus.skipped.append((spec, err.problem))
 
@@ -205,11 +203,8 @@ class CachedCorpus:
     def sources(self) -> Iterator[tuple[str, Phrase | None]]:
         """The pieces as (name, phrase): the phrase is None for a file, which ``piece`` (or
         ``read_piece``, in another process) reads from the cache."""
-        from .bl_pickle import read_bl
         for spec in self.pickles:
-            bl_path, _, split = spec.partition(":")
-            for i, phrase in enumerate(read_bl(bl_path, split or "train")):
-                yield f"{Path(bl_path).stem}:{split or 'train'}#{i}", phrase
+            yield from pickle_pieces(spec)
         for path in self.files:
             yield str(path), None
 
@@ -237,15 +232,12 @@ def cache_corpus(paths: Sequence[str | Path], steps_per_quarter: int = 4,
     """Read every file under ``paths`` that is not cached yet, on every core, into the cache,
     keeping none of the phrases: the memory this takes does not grow with the collection.
     ``progress(done, total)`` is called as files finish."""
-    from .bl_pickle import read_bl
-
     files, pickles, missing = music_files(paths)
     found = Corpus(skipped=list(missing))
     readable, count = [], 0
     for spec in pickles:
-        path, _, split = spec.partition(":")
         try:
-            count += len(read_bl(path, split or "train"))
+            count += len(pickle_pieces(spec))
             readable.append(spec)
         except MusicFileError as err:
             found.skipped.append((spec, err.problem))

@@ -19,6 +19,11 @@ import torch
 from .tokens import PAD, encode
 
 
+def bits_per_note(nats: float, notes: int) -> float:
+    """A total negative log-likelihood in nats as bits per note of the music scored (none: per 1)."""
+    return nats / math.log(2) / max(notes, 1)
+
+
 @torch.no_grad()
 def score_sequences(model, sequences: Sequence[Sequence[int]], vocab=None, device="cpu", batch_size: int = 16,
                     chunk: int = 512, progress: Callable[[int, int], None] | None = None,
@@ -100,16 +105,15 @@ def evaluate(loaded, data: Sequence[str], split: str | None = None,
     (with the counts behind each figure). A model with controls reads each bar's own controls,
     or none with ``hidden_controls`` (its likelihood with nothing given away).
     """
-    from .bl_pickle import read_bl
+    from .bl_pickle import EVALUATION_SPLIT, pickle_spec, read_bl
     from .corpus import load_corpus
 
     report = progress or (lambda stage, done, total: None)
-    pickles = [d for d in data if str(d).split(":")[0].endswith(".pickle")]
-    others = [d for d in data if d not in pickles]
+    specs = [(d, pickle_spec(str(d), split or EVALUATION_SPLIT)) for d in data]   # FILE.pickle:test names its own
+    pickles = [found for _, found in specs if found is not None]
+    others = [d for d, found in specs if found is None]
     phrases, names, skipped, splits = [], [], [], []
-    for item in pickles:
-        path, _, named_split = str(item).partition(":")
-        chosen = named_split or split or "valid"          # FILE.pickle:test names its own split
+    for path, chosen in pickles:
         splits.append(chosen)
         for i, phrase in enumerate(read_bl(path, chosen)):
             phrases.append(phrase)
@@ -133,7 +137,7 @@ def evaluate(loaded, data: Sequence[str], split: str | None = None,
     result = {"model": loaded.name, "pieces": len(phrases), "tokens": scores["tokens"],
               "notes": notes, "steps": steps, "total_nats": scores["nats"],
               "nats_per_token": scores["nats_per_token"], "accuracy": scores["accuracy"],
-              "bits_per_note": scores["nats"] / math.log(2) / max(notes, 1), "skipped": skipped}
+              "bits_per_note": bits_per_note(scores["nats"], notes), "skipped": skipped}
     if pickles:
         result["nll_per_step"] = scores["nats"] / max(steps, 1)
         result["split"] = ",".join(dict.fromkeys(splits))

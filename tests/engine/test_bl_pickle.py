@@ -4,7 +4,7 @@ import pickle
 
 import pytest
 
-from engine.bl_pickle import bl_frames, read_bl
+from engine.bl_pickle import bl_frames, pickle_spec, read_bl
 from engine.errors import MusicFileError
 from engine.tokens import Vocabulary, decode, encode
 
@@ -49,3 +49,20 @@ def test_unknown_split_and_wrong_shape(tmp_path, bl_data):
     path.write_bytes(pickle.dumps({"train": [[1, 2, 3]]}))
     with pytest.raises(MusicFileError, match="not a list of pitch lists"):
         read_bl(path)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("JSB Chorales.pickle", ("JSB Chorales.pickle", "valid")),
+    ("data/JSB Chorales.pickle:test", ("data/JSB Chorales.pickle", "test")),
+    ("C:/music/a:b/Nottingham.pickle:train", ("C:/music/a:b/Nottingham.pickle", "train")),
+    ("my.pickle.songs", None),                       # a folder named like a pickle
+    ("tune.mid", None),
+    ("songs.pickle:2", None),                        # not a split: a file or folder of that name
+])
+def test_a_pickle_spec_names_its_file_and_its_split(text, expected):
+    assert pickle_spec(text, "valid") == expected
+
+
+def test_the_split_named_without_one_is_the_callers():
+    assert pickle_spec("x.pickle", "train") == ("x.pickle", "train")
+    assert pickle_spec("x.pickle:test", "train") == ("x.pickle", "test")

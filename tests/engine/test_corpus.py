@@ -91,3 +91,18 @@ def test_a_cached_corpus_reads_what_the_cache_could_not_keep(folder, tmp_path, m
     assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").iterdir())
     whole = load_corpus([folder], cache_dir=tmp_path / "other", workers=1)
     assert [p.phrase for p in cached.pieces()] == [p.phrase for p in whole.pieces]
+
+
+def test_a_pickle_in_a_folder_with_a_colon_in_its_name_is_read_with_its_split(tmp_path):
+    import pickle
+
+    from engine.corpus import cache_corpus
+    folder = tmp_path / "runs:2024"
+    folder.mkdir()
+    (folder / "tiny.pickle").write_bytes(pickle.dumps({"train": [[[60], [60, 64]]], "test": [[[62]], [[67]]]}))
+    named = load_corpus([f"{folder / 'tiny.pickle'}:test"], cache_dir=tmp_path / "cache")
+    assert [p.name for p in named.pieces] == ["tiny:test#0", "tiny:test#1"] and not named.skipped
+    unnamed = load_corpus([folder / "tiny.pickle"], cache_dir=tmp_path / "cache")
+    assert [p.name for p in unnamed.pieces] == ["tiny:train#0"]            # training reads the training split
+    cached = cache_corpus([f"{folder / 'tiny.pickle'}:test"], cache_dir=tmp_path / "cache")
+    assert [p.name for p in cached.pieces()] == ["tiny:test#0", "tiny:test#1"] and cached.count == 2
