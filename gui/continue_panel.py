@@ -65,7 +65,7 @@ class ContinuePanel(QWidget):
         dice = QPushButton("New")
         dice.setToolTip("A new random seed")
         dice.setFixedWidth(48)
-        dice.clicked.connect(self.new_seed)
+        dice.clicked.connect(lambda: self.new_seed())
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(dice)
@@ -266,8 +266,14 @@ class ContinuePanel(QWidget):
         self.refresh_models(select=path)
 
     # -- state ------------------------------------------------------------------------------
-    def new_seed(self) -> None:
+    def new_seed(self) -> int:
+        """Draw a new random seed, show it and return it."""
         self.seed.setValue(random.randrange(1_000_000))
+        return self.seed.value()
+
+    def set_status(self, text: str) -> None:
+        """What Continue is doing, did, or needs (the line under the button)."""
+        self.status.setText(text)
 
     def set_busy(self, busy: bool) -> None:
         self.button.setVisible(not busy)

@@ -1,24 +1,22 @@
-"""The window's file work: new, open (any music file or .segue), save, export, seeds, autosave."""
+"""The window's file work: new, open (any music file or .segue), save, export, seeds, and the
+recovery offered at start-up (the autosave itself is ``autosave.Autosave``)."""
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths, QTimer
+from PySide6.QtCore import QSettings, QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.document import SUFFIX, Document, load_document, save_document
 from engine.errors import MusicFileError
 from engine.music_files import MUSIC_SUFFIXES, read_music
-from engine.session_lock import hold, is_held
 
+from .autosave import forget_recovery, pending_recoveries
 from .counts import count
 
 OPEN_FILTER = (f"Music and Segue documents (*{SUFFIX} " + " ".join(f"*{s}" for s in MUSIC_SUFFIXES) + ");;"
                "MIDI files (*.mid *.midi);;Segue documents (*.segue);;All files (*)")
-AUTOSAVE_DELAY_MS = 3000
 LAST_FOLDER = "files/last_folder"
 
 
@@ -39,8 +37,7 @@ def remember_folder(path: Path) -> None:
 
 def name_stem(window, default: str) -> str:
     """The document's name without its suffix: the saved document, else the music file opened."""
-    shown = window.path or window.imported_from
-    return shown.stem if shown else default
+    return window.document.stem(default)
 
 
 def document_of(window) -> Document:
@@ -61,7 +58,7 @@ def set_phrase(window, phrase, path: Path | None, label: str, generated=None, se
                imported_from: Path | None = None) -> None:
     """Show ``phrase`` as the open document (the undo history starts afresh). ``path`` is the
     document's own file; ``imported_from`` the music file it was read from, which names it until saved."""
-    window.keep_take()
+    window.writing.keep_take()
     window.undo_stack.clear()
     window.model.reset(phrase)
     ids = sorted(window.model.ids(), key=lambda i: window.model.note(i).sort_key())
@@ -71,12 +68,8 @@ def set_phrase(window, phrase, path: Path | None, label: str, generated=None, se
         window.model.set_locked([i for i, on in zip(ids, locked) if on], True)
     if settings:
         _apply_settings(window, settings)
-    window.path = path
-    window.imported_from = imported_from
-    window.last_writing = None                   # Re-roll belongs to the phrase it wrote into
-    window.panel.status.setText("Press Continue to write what comes next, or choose bars and Fill.")
-    window._snap_changed()
-    window.update_title()
+    window.document.set_files(path, imported_from)
+    window.writing.phrase_opened()
     window.view.set_playhead(0.0)
     if phrase.notes:
         pitches = sorted(n.pitch for n in phrase.notes)
@@ -175,9 +168,9 @@ def read_in_background(window, path: Path, read):
 
 
 def save(window) -> bool:
-    if window.path is None:
+    if window.document.path is None:
         return save_as(window)
-    return _save_to(window, window.path)
+    return _save_to(window, window.document.path)
 
 
 def save_as(window) -> bool:
@@ -197,11 +190,10 @@ def _save_to(window, path: Path) -> bool:
     except MusicFileError as err:
         QMessageBox.warning(window, "Cannot save", str(err))
         return False
-    window.path = path
+    window.document.saved_as(path)
     window.undo_stack.setClean()
-    window.update_title()
     remember_folder(path)
-    clear_autosave(window)
+    window.autosave.clear()
     window.statusBar().showMessage(f"Saved {path.name}", 4000)
     return True
 
@@ -270,100 +262,7 @@ def _open_seed(window, seed, load_seed) -> None:
         QMessageBox.warning(window, "Cannot open the seed", str(err))
 
 
-# -- autosave ------------------------------------------------------------------------------------
-
-def autosave_dir() -> Path:
-    from engine.user_data import data_dir
-    return data_dir() / "autosave"
-
-
-def autosave_path() -> Path:
-    """This session's autosave. The session holds an OS lock on the file of the same name ending
-    in ``.lock`` while it runs: the lock goes when the process ends, however it ends."""
-    path = autosave_dir() / f"autosave-{os.getpid()}-{_SESSION}{SUFFIX}"
-    lock = path.with_suffix(".lock")
-    if lock not in _held:
-        handle = hold(lock)
-        if handle is not None:
-            _held[lock] = handle
-    return path
-
-
-_SESSION = secrets.token_hex(4)          # process ids are reused: the name must be this session's
-_held: dict[Path, object] = {}           # lock file -> the open file that holds its lock
-
-
-def pending_recoveries() -> list[Path]:
-    """Autosaves left by sessions that did not close cleanly (nothing holds their lock)."""
-    found = []
-    folder = autosave_dir()
-    if not folder.is_dir():
-        return found
-    mine = autosave_path()
-    for path in sorted(folder.glob(f"autosave-*{SUFFIX}")):
-        try:
-            pid = int(path.stem.split("-")[1])
-        except (IndexError, ValueError):
-            continue
-        lock = path.with_suffix(".lock")
-        if path == mine:
-            continue
-        if lock.exists():
-            if not is_held(lock):
-                found.append(path)
-        elif pid != os.getpid() and not _alive(pid):   # an autosave from before the locks
-            found.append(path)
-    for lock in folder.glob("autosave-*.lock"):         # sessions that crashed with nothing unsaved
-        if not lock.with_suffix(SUFFIX).exists() and lock not in _held and not is_held(lock):
-            lock.unlink(missing_ok=True)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def install_autosave(window) -> None:
-    timer = QTimer(window)
-    timer.setSingleShot(True)
-    timer.setInterval(AUTOSAVE_DELAY_MS)
-    timer.timeout.connect(lambda: autosave_now(window))
-    window.autosave_timer = timer
-    window.undo_stack.indexChanged.connect(lambda *_: timer.start())
-
-
-def autosave_now(window) -> None:
-    if window.undo_stack.isClean():
-        clear_autosave(window)
-        return
-    try:
-        save_document(document_of(window), autosave_path())
-    except MusicFileError as err:
-        window.statusBar().showMessage(f"Autosave failed: {err}", 8000)
-
-
-def clear_autosave(window) -> None:
-    try:
-        autosave_path().unlink()
-    except FileNotFoundError:
-        pass
-
-
-def close_autosave(window) -> None:
-    window.autosave_timer.stop()
-    clear_autosave(window)
-    lock = autosave_path().with_suffix(".lock")         # a clean close leaves nothing behind
-    handle = _held.pop(lock, None)
-    lock.unlink(missing_ok=True)
-    if handle is not None:
-        handle.close()
-
+# -- recovery ------------------------------------------------------------------------------------
 
 def offer_recovery(window) -> None:
     """At start-up: offer to restore the work of a session that ended without closing."""
@@ -371,8 +270,7 @@ def offer_recovery(window) -> None:
         try:
             doc = load_document(path)
         except MusicFileError:
-            path.unlink(missing_ok=True)
-            path.with_suffix(".lock").unlink(missing_ok=True)
+            forget_recovery(path)
             continue
         answer = QMessageBox.question(
             window, "Restore unsaved work?",
@@ -381,8 +279,6 @@ def offer_recovery(window) -> None:
         if answer == QMessageBox.Yes:
             set_phrase(window, doc.phrase, None, "Restored unsaved work", doc.generated, doc.settings, doc.locked)
             window.undo_stack.resetClean()
-            window.update_title()
-            autosave_now(window)
-        path.unlink(missing_ok=True)
-        path.with_suffix(".lock").unlink(missing_ok=True)
+            window.autosave.save_now()
+        forget_recovery(path)
         break

@@ -18,18 +18,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from . import editing, files, writing
+from . import editing, files
 from .actions import create_actions
-from .commands import Continue
+from .autosave import Autosave
 from .continue_panel import ContinuePanel
+from .document_controller import DocumentController
 from .metre_key import MetreKeyField
 from .midi_drag import MidiDragTile, is_dragged_file
 from .phrase_model import PhraseModel
 from .piano_roll import PianoRollView
 from .record_take import metronome_wanted
 from .rulers import Keyboard, Ruler
+from .sheet_music import SheetMusic
 from .tools import DrawTool, EraseTool, SelectTool
-from .workers import ExcerptJob, ModelCache, ModelLoadJob, keep_until_finished
+from .workers import ExcerptJob, ModelCache
+from .writing import ContinueController
 
 SNAPS = (("1/4", 4), ("1/8", 2), ("1/16", 1), ("Off", 1))
 EDITOR_KEYS = ("record", "delete", "up", "down", "octave_up", "octave_down", "later", "earlier", "bar_later",
@@ -37,19 +40,18 @@ EDITOR_KEYS = ("record", "delete", "up", "down", "octave_up", "octave_down", "la
 
 
 class MainWindow(QMainWindow):
+    """The window: menus, toolbar and layout, wired to the controllers that do the work.
+
+    ``document`` (which files the phrase is), ``autosave``, ``writing`` (Continue, Fill, takes),
+    ``sheet_music``; ``files.py`` and ``editing.py`` act on the window's model and undo stack."""
+
     def __init__(self, model_cache: ModelCache | None = None, generator=None):
         super().__init__()
         self.model = PhraseModel(self)
         self.undo_stack = QUndoStack(self)
-        self.cache = model_cache or ModelCache()
-        self.generator = generator               # tests may pass a stand-in for the engine
-        self.path: Path | None = None
-        self.imported_from: Path | None = None   # the music file opened, naming the document until it is saved
-        self.job = None
+        self.document = DocumentController(self)
         self.train_dialog = None
         self.takes = None                        # recording from a MIDI keyboard, made when first used
-        self.take: Continue | None = None       # the Continue or Fill whose takes Alt+Left/Right step through
-        self.last_writing = None                 # what Re-roll writes again (writing.Writing)
         self.playback = None
         self.setAcceptDrops(True)
         self.resize(1200, 720)
@@ -76,6 +78,11 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
         self.addDockWidget(Qt.RightDockWidgetArea, dock)
 
+        show_message = self.statusBar().showMessage
+        self.writing = ContinueController(self.model, self.undo_stack, self.panel, self.view,
+                                          model_cache or ModelCache(), show_message, generator, parent=self)
+        self.sheet_music = SheetMusic(self.model, self.document, show_message, parent=self)
+
         self.tools = {"draw": DrawTool(self.undo_stack), "select": SelectTool(self.undo_stack),
                       "erase": EraseTool(self.undo_stack)}
         self.actions_ = create_actions(self)
@@ -98,6 +105,8 @@ class MainWindow(QMainWindow):
         self.keyboard.keyPressed.connect(self.preview_key)
         self.undo_stack.cleanChanged.connect(self.update_title)
         self.undo_stack.indexChanged.connect(self._history_moved)
+        self.document.changed.connect(self.update_title)
+        self.model.settingsChanged.connect(self._snap_changed)        # a new grid: the snap in steps follows
         self.model.selectionChanged.connect(self._selection_changed)
         self.update_title()
         self.metre_key = MetreKeyField(self)
@@ -107,7 +116,8 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, lambda: self.view.center_on_pitch(64))
         QTimer.singleShot(0, self._start_playback)
         QTimer.singleShot(150, self, self._preload_model)     # the window as context: no call once it is gone
-        files.install_autosave(self)
+        self.autosave = Autosave(self.undo_stack, lambda: files.document_of(self), parent=self)
+        self.autosave.failed.connect(lambda message: self.statusBar().showMessage(message, 8000))
 
     # -- layout -------------------------------------------------------------------------------
     def _build_menus(self):
@@ -181,13 +191,8 @@ class MainWindow(QMainWindow):
 
     # -- title and history ----------------------------------------------------------------------
     def update_title(self, *_):
-        shown = self.path or self.imported_from
-        name = shown.name if shown else "Untitled"
-        self.setWindowTitle(f"Segue — {name}[*]")
+        self.setWindowTitle(f"Segue — {self.document.name()}[*]")
         self.setWindowModified(not self.undo_stack.isClean())
-
-    def _history_moved(self, *_):
-        writing.history_moved(self)
 
     def _selection_changed(self):
         n = len(self.model.selection)
@@ -222,54 +227,40 @@ class MainWindow(QMainWindow):
             editing.set_velocity(self.model, self.undo_stack, value)
 
     # -- Continue, Fill, Re-roll and locks (see writing.py) ------------------------------------------
-    def continue_phrase(self): writing.continue_phrase(self)
-    def fill(self): writing.fill(self)
-    def reroll(self): writing.reroll(self)
-    def toggle_lock(self): writing.toggle_lock(self)
+    @property
+    def job(self):
+        """The Continue or Fill being written, if any (``writing.job``)."""
+        return self.writing.job
+
+    @property
+    def take(self):
+        """The Continue or Fill whose takes Alt+Left/Right step through, if any (``writing.take``)."""
+        return self.writing.take
+
+    def _history_moved(self, *_): self.writing.history_moved()
+    def continue_phrase(self): self.writing.continue_phrase()
+    def fill(self): self.writing.fill()
+    def reroll(self): self.writing.reroll()
+    def toggle_lock(self): self.writing.toggle_lock()
+    def keep_take(self): self.writing.keep_take()
 
     def _preload_model(self):
-        if self.generator is not None or self.job is not None or not self.isVisible():
-            return                               # a window closed already must not start a thread
-        # no parent, held until its thread ends: deleting the window never destroys it running
-        self._preload = keep_until_finished(ModelLoadJob(self.cache, self.panel.model_path()))
-        self._preload.failed.connect(self.panel.status.setText)
-        self._preload.start()
-
-    def _model_replaced(self, message: str):
-        self._model_warning = message
-        self.statusBar().showMessage(message, 15000)
-
-    def _job_failed(self, message: str):
-        self.panel.status.setText(message)
-        QMessageBox.warning(self, "Continue", message)
-
-    def _job_cancelled(self):
-        self.panel.status.setText("Cancelled.")
-
-    def _job_done(self):
-        self.panel.set_busy(False)
-        self.view.fill_span = None
-        self.view.viewport().update()
-        self.job.deleteLater()
-        self.job = None
+        if self.isVisible():                     # a window closed already must not start a thread
+            self.writing.preload_model()
 
     def cancel_generation(self):
-        if self.job is not None:
-            self.job.cancel()
-        elif self.playback and self.playback.is_playing():
+        if not self.writing.cancel() and self.playback and self.playback.is_playing():
             self.stop()
 
     def step_take(self, delta: int):
-        if writing.step_take(self, delta) and self.playback and self.playback.is_playing():
+        if self.writing.step_take(delta) and self.playback and self.playback.is_playing():
             self.toggle_play()
             self.toggle_play()
-
-    def keep_take(self): writing.keep_take(self)
 
     def random_excerpt(self):
         if not files.confirm_discard(self):
             return
-        job = ExcerptJob(self.cache, self.panel.model_path(), 4, self.panel.seed.value(), self)
+        job = ExcerptJob(self.writing.cache, self.panel.model_path(), 4, self.panel.settings()["seed"], self)
         job.finished_with.connect(lambda phrase: files.set_phrase(self, phrase, None, "Random excerpt"))
         job.failed.connect(lambda m: QMessageBox.warning(self, "Random excerpt", m))
         job.finished.connect(job.deleteLater)
@@ -371,8 +362,7 @@ class MainWindow(QMainWindow):
         return files.export_score(self, path)
 
     def show_sheet_music(self):
-        from .sheet_music import show_sheet_music
-        return show_sheet_music(self)
+        return self.sheet_music.show()
 
     def train_model(self):
         """Open the training dialog (one per window; it keeps running when hidden)."""
@@ -417,18 +407,14 @@ class MainWindow(QMainWindow):
         if not files.confirm_discard(self):
             event.ignore()
             return
-        if self.job is not None:
-            self.job.cancel()
-            self.job.wait(3000)
+        self.writing.shutdown()                  # no thread outlives its window
         if getattr(self, "audio_export_job", None) is not None:
             self.audio_export_job.cancel()       # the half-written file is removed
             self.audio_export_job.wait(3000)
-        if getattr(self, "_preload", None) is not None:
-            self._preload.wait()                 # a thread must not outlive its window
         if self.train_dialog is not None:
             self.train_dialog.shutdown()         # stopped between saves; training again resumes
         self.stop()
         editing.release_clipboard()
-        files.close_autosave(self)
+        self.autosave.close()
         QSettings("Segue", "Segue").setValue("window/geometry", self.saveGeometry())
         event.accept()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, Qt, QTimer, QUrl, Signal
@@ -99,50 +100,63 @@ class SheetMusicDialog(QDialog):
         self.resize(960, 760)
 
 
-def show_sheet_music(window) -> bool:
-    """Write the open phrase as a score and show it (engraved, or in the desktop's score program)."""
-    from PySide6.QtWidgets import QMessageBox
+class SheetMusic(QObject):
+    """Show as Sheet Music for one window. ``model``: the phrase shown; ``document``: the
+    DocumentController whose name titles the score; ``show_message(text, ms)``: the status bar;
+    ``parent``: the window, parent of the pages' dialog and the messages. It keeps one scratch
+    folder for the score, the engraving running (``engraving``) and the pages shown (``dialog``)."""
 
-    from engine.errors import MusicFileError
-    from engine.score_writer import write_musicxml
-    if not len(window.model):
-        window.statusBar().showMessage("There are no notes to show yet.", 4000)
-        return False
-    named = window.path or getattr(window, "imported_from", None)    # the document, else the file opened
-    title = named.stem if named else "Untitled"
-    if getattr(window, "_score_folder", None) is None:      # one scratch folder per window
-        window._score_folder = tempfile.TemporaryDirectory(prefix="segue-score-")
-    folder = Path(window._score_folder.name)
-    for old in folder.glob("*"):
-        old.unlink(missing_ok=True)
-    try:
-        score = write_musicxml(window.model.phrase(), folder / f"{title}.musicxml", title=title)
-    except MusicFileError as err:
-        QMessageBox.warning(window, "Sheet music", str(err))
-        return False
-    engraver = find_engraver()
-    if engraver is None:
-        if QDesktopServices.openUrl(QUrl.fromLocalFile(str(score))):
-            window.statusBar().showMessage(f"Opened the score in your notation program ({score.name}).", 6000)
-            return True
-        QMessageBox.information(window, "Sheet music",
-                                f"The score is written to {score}. Install MuseScore (free, musescore.org) "
-                                "to see it here, or open the file in your notation program.")
-        return False
-    window.statusBar().showMessage("Engraving the score with MuseScore…")
-    job = Engraving(engraver, score, window)
+    def __init__(self, model, document, show_message: Callable[[str, int], None], parent=None):
+        super().__init__(parent)
+        self.model, self.document, self.show_message = model, document, show_message
+        self.engraving: Engraving | None = None
+        self.dialog: SheetMusicDialog | None = None
+        self._folder: tempfile.TemporaryDirectory | None = None
 
-    def done(pages):
-        window.statusBar().showMessage(f"Sheet music: {len(pages)} page{'s' * (len(pages) > 1)}.", 4000)
-        window.sheet_music = SheetMusicDialog(pages, title, window)
-        window.sheet_music.show()
+    def show(self) -> bool:
+        """Write the open phrase as a score and show it (engraved, or in the desktop's score program)."""
+        from PySide6.QtWidgets import QMessageBox
 
-    def failed(message):
-        window.statusBar().clearMessage()
-        QMessageBox.warning(window, "Sheet music", f"{message} The score is in {score}.")
+        from engine.errors import MusicFileError
+        from engine.score_writer import write_musicxml
+        window = self.parent()
+        if not len(self.model):
+            self.show_message("There are no notes to show yet.", 4000)
+            return False
+        title = self.document.stem("Untitled")
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="segue-score-")
+        folder = Path(self._folder.name)
+        for old in folder.glob("*"):
+            old.unlink(missing_ok=True)
+        try:
+            score = write_musicxml(self.model.phrase(), folder / f"{title}.musicxml", title=title)
+        except MusicFileError as err:
+            QMessageBox.warning(window, "Sheet music", str(err))
+            return False
+        engraver = find_engraver()
+        if engraver is None:
+            if QDesktopServices.openUrl(QUrl.fromLocalFile(str(score))):
+                self.show_message(f"Opened the score in your notation program ({score.name}).", 6000)
+                return True
+            QMessageBox.information(window, "Sheet music",
+                                    f"The score is written to {score}. Install MuseScore (free, musescore.org) "
+                                    "to see it here, or open the file in your notation program.")
+            return False
+        self.show_message("Engraving the score with MuseScore…", 0)
+        job = Engraving(engraver, score, window)
 
-    job.finished_with.connect(done)
-    job.failed.connect(failed)
-    window.engraving = job
-    job.start()
-    return True
+        def done(pages):
+            self.show_message(f"Sheet music: {len(pages)} page{'s' * (len(pages) > 1)}.", 4000)
+            self.dialog = SheetMusicDialog(pages, title, window)
+            self.dialog.show()
+
+        def failed(message):
+            self.show_message("", 0)
+            QMessageBox.warning(window, "Sheet music", f"{message} The score is in {score}.")
+
+        job.finished_with.connect(done)
+        job.failed.connect(failed)
+        self.engraving = job
+        job.start()
+        return True

@@ -49,8 +49,9 @@ def test_the_recovery_question_counts_its_notes(window, monkeypatch):
     from engine.document import Document, save_document
     from engine.phrase import Note, Phrase
     from gui import files
-    files.autosave_dir().mkdir(parents=True, exist_ok=True)
-    save_document(Document(Phrase((Note(60, 0, 4),))), files.autosave_dir() / "autosave-999999999.segue")
+    from gui.autosave import autosave_dir
+    autosave_dir().mkdir(parents=True, exist_ok=True)
+    save_document(Document(Phrase((Note(60, 0, 4),))), autosave_dir() / "autosave-999999999.segue")
     asked = []
     monkeypatch.setattr("gui.files.QMessageBox.question",
                         lambda *a, **k: asked.append(a[2]) or files.QMessageBox.No)

@@ -20,7 +20,7 @@ CHILD = textwrap.dedent("""
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
     from engine.phrase import Note
-    from gui import files
+    from gui.autosave import autosave_path
     from gui.commands import AddNotes
     from gui.main_window import MainWindow
     window = MainWindow()
@@ -29,7 +29,7 @@ CHILD = textwrap.dedent("""
     window.undo_stack.push(AddNotes(window.model, notes, generated=False))
     window.undo_stack.push(AddNotes(window.model, [Note(90, 700, 8)], generated=True))
     def report():
-        if files.autosave_path().is_file():
+        if autosave_path().is_file():
             print("autosaved", flush=True)
         else:
             QTimer.singleShot(100, report)
@@ -80,6 +80,7 @@ def test_kill_9_then_the_next_launch_offers_every_note_back(tmp_path, qtbot, mon
     from PySide6.QtWidgets import QMessageBox
 
     from gui import files
+    from gui.autosave import pending_recoveries
     from gui.main_window import MainWindow
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.Yes)
@@ -87,7 +88,7 @@ def test_kill_9_then_the_next_launch_offers_every_note_back(tmp_path, qtbot, mon
     try:
         if not reaped:                           # its threads may still be ending, just after the kill
             deadline = time.time() + 10
-            while not files.pending_recoveries() and time.time() < deadline:
+            while not pending_recoveries() and time.time() < deadline:
                 time.sleep(0.05)
             os.kill(child.pid, 0)                # its id still looks alive
         files.offer_recovery(window)
@@ -98,7 +99,7 @@ def test_kill_9_then_the_next_launch_offers_every_note_back(tmp_path, qtbot, mon
         generated = [window.model.note(i) for i in window.model.ids() if window.model.is_generated(i)]
         assert generated == [Note(90, 700, 8)]
         assert window.isWindowModified(), "restored work is unsaved work"
-        assert files.pending_recoveries() == []                  # offered once, not at every launch
+        assert pending_recoveries() == []                  # offered once, not at every launch
     finally:
         window.undo_stack.setClean()
         window.close()

@@ -98,7 +98,7 @@ def test_a_file_given_on_the_command_line_names_the_window(qtbot, song, tmp_path
     def run_until_opened(application):                      # instead of the event loop: until the file is in
         qtbot.waitUntil(lambda: len(windows[0].model) == 16, timeout=10_000)
         titles.append(windows[0].windowTitle())
-        qtbot.waitUntil(lambda: getattr(windows[0], "_preload", None) is not None)   # closing waits for it
+        qtbot.waitUntil(lambda: windows[0].writing.preload is not None)   # closing waits for it
         return 0
     monkeypatch.setattr(app, "MainWindow", Window)
     monkeypatch.setattr(QApplication, "exec", run_until_opened)

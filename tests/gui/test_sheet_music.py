@@ -39,8 +39,8 @@ def test_show_as_sheet_music_engraves_with_musescore(window, qtbot, tmp_path, mo
     monkeypatch.setattr("gui.sheet_music.find_engraver", lambda: fake_musescore(tmp_path))
     window.model.reset(PHRASE)
     assert window.show_sheet_music()
-    qtbot.waitUntil(lambda: getattr(window, "sheet_music", None) is not None, timeout=10_000)
-    dialog = window.sheet_music
+    qtbot.waitUntil(lambda: window.sheet_music.dialog is not None, timeout=10_000)
+    dialog = window.sheet_music.dialog
     assert dialog.isVisible() and len(dialog.pages) == 2
     assert not dialog.pages[0].pixmap().isNull()
     dialog.close()
@@ -91,7 +91,7 @@ def test_the_score_is_titled_with_the_document_s_name_and_no_composer(window, mo
     window.model.reset(PHRASE)
     for path, imported, title in ((None, tmp_path / "Evening song.mid", "Evening song"),
                                   (tmp_path / "Nocturne.segue", None, "Nocturne"), (None, None, "Untitled")):
-        window.path, window.imported_from = path, imported
+        window.document.set_files(path, imported)
         assert window.show_sheet_music()
         score = converter.parse(opened[-1])
         assert score.metadata.bestTitle == title and not score.metadata.composer
@@ -100,9 +100,9 @@ def test_the_score_is_titled_with_the_document_s_name_and_no_composer(window, mo
 def test_exported_sheet_music_is_titled_with_the_document_s_name_or_the_file_s(window, tmp_path):
     from music21 import converter
     window.model.reset(PHRASE)
-    window.path, window.imported_from = None, None
+    window.document.set_files(None, None)
     assert window.export_score(tmp_path / "Evening song")
     assert converter.parse(str(tmp_path / "Evening song.musicxml")).metadata.bestTitle == "Evening song"
-    window.imported_from = tmp_path / "Nocturne.mid"
+    window.document.set_files(None, tmp_path / "Nocturne.mid")
     assert window.export_score(tmp_path / "for-musescore")
     assert converter.parse(str(tmp_path / "for-musescore.musicxml")).metadata.bestTitle == "Nocturne"

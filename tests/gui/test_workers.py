@@ -24,7 +24,7 @@ def slow_model_load(monkeypatch, tmp_path):
 def _close(window):
     window.undo_stack.setClean()
     window.close()
-    preload = getattr(window, "_preload", None)
+    preload = window.writing.preload
     return preload is None or preload.isFinished()
 
 

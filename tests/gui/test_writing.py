@@ -18,8 +18,8 @@ def stand_in(pitches):
 
 
 def continue_with(window, qtbot, pitches):
-    window.generator = stand_in(pitches)
-    window.cache.get = lambda name: SimpleNamespace(name="stand-in")
+    window.writing.generator = stand_in(pitches)
+    window.writing.cache.get = lambda name: SimpleNamespace(name="stand-in")
     window.model.reset(PHRASE)
     QTest.keyClick(window, Qt.Key_Return, Qt.ControlModifier)
     qtbot.waitUntil(lambda: window.job is None, timeout=10000)
@@ -94,9 +94,9 @@ def test_continue_brings_the_new_notes_into_view(window, qtbot):
 
 
 def test_one_new_note_is_one_note(window, qtbot):
-    window.generator = lambda loaded, phrase, options, progress=None, cancel=None, **more: [
+    window.writing.generator = lambda loaded, phrase, options, progress=None, cancel=None, **more: [
         Phrase((Note(70, 0, 4),)), Phrase((Note(72, 0, 4),))]
-    window.cache.get = lambda name: SimpleNamespace(name="stand-in")
+    window.writing.cache.get = lambda name: SimpleNamespace(name="stand-in")
     window.model.reset(PHRASE)
     QTest.keyClick(window, Qt.Key_Return, Qt.ControlModifier)
     qtbot.waitUntil(lambda: window.job is None, timeout=10000)
