@@ -19,8 +19,8 @@ from .errors import MusicFileError
 from .limits import MAX_DENOMINATOR, MAX_NOTES, MAX_NUMERATOR, MAX_TEMPO_BPM, MIN_TEMPO_BPM
 from .phrase import Note, Phrase
 
-DRUM_CHANNEL = 9                  # channel 10 as musicians count
-SUSTAIN = 64
+DRUM_CHANNEL = 9                  # channel 10 as musicians count (the recorder leaves it out too)
+SUSTAIN = 64                      # the sustain pedal's controller (the recorder holds notes by it too)
 MAX_FILE_BYTES = 4 * 1024 * 1024   # a long piano piece takes 50-150 KB; mido reads 4 MB in half a minute
 MAX_TRACKS = 1024
 MAX_QUARTERS = 4 * 60 * 240       # four hours at 240 bpm: longer is not music, it is a broken file

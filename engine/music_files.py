@@ -8,8 +8,8 @@ from .errors import MusicFileError
 from .phrase import Phrase
 
 MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".rmi")
-SCORE_SUFFIXES = (".xml", ".musicxml", ".mxl", ".abc", ".krn")
-MUSIC_SUFFIXES = MIDI_SUFFIXES + SCORE_SUFFIXES
+READABLE_SCORE_SUFFIXES = (".xml", ".musicxml", ".mxl", ".abc", ".krn")   # Segue writes only score_writer's
+MUSIC_SUFFIXES = MIDI_SUFFIXES + READABLE_SCORE_SUFFIXES
 
 
 def read_music(path: str | Path, steps_per_quarter: int = 4) -> Phrase:
@@ -23,7 +23,7 @@ def read_music(path: str | Path, steps_per_quarter: int = 4) -> Phrase:
     if suffix in MIDI_SUFFIXES:
         from .midi_file import read_midi
         return read_midi(path, steps_per_quarter)
-    if suffix in SCORE_SUFFIXES:
+    if suffix in READABLE_SCORE_SUFFIXES:
         from .scores import read_score
         return read_score(path, steps_per_quarter)
     raise MusicFileError(path, f"Segue cannot read '{suffix or 'no suffix'}' files "

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import mido
 
+from .midi_file import DRUM_CHANNEL, SUSTAIN
 from .phrase import HIGHEST_PITCH, Note
-
-DRUM_CHANNEL = 9
-PEDAL = 64
 
 
 def input_names() -> tuple[list[str], str | None]:
@@ -59,7 +57,7 @@ class Recording:
                 self._pedalled[message.note] = self._down.pop(message.note)
                 return []
             return self._close(message.note, seconds)
-        if message.type == "control_change" and message.control == PEDAL:
+        if message.type == "control_change" and message.control == SUSTAIN:
             self._pedal = message.value >= 64
             if not self._pedal:
                 done = []

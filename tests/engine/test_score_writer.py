@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import MusicFileError
-from engine.music_files import read_music
+from engine.music_files import READABLE_SCORE_SUFFIXES, read_music
 from engine.phrase import Note, Phrase, trim
-from engine.score_writer import phrase_to_score, write_musicxml
+from engine.score_writer import WRITTEN_SCORE_SUFFIXES, phrase_to_score, write_musicxml
 from engine.seeds import list_seeds, load_seed
 
 
@@ -75,6 +75,14 @@ def test_any_phrase_reads_back_note_for_note(tmp_path_factory, phrase):
     back = read_music(path, steps_per_quarter=phrase.steps_per_quarter)
     assert_reads_back(phrase, back)
     assert back.time_signature == phrase.time_signature and back.tempo_bpm == phrase.tempo_bpm
+
+
+@pytest.mark.parametrize("suffix", WRITTEN_SCORE_SUFFIXES)
+def test_every_kind_of_score_segue_writes_it_opens_again(tmp_path, suffix):
+    assert suffix in READABLE_SCORE_SUFFIXES
+    phrase = Phrase((Note(60, 0, 4, 90), Note(64, 4, 2, 90), Note(67, 6, 10, 90)))
+    path = write_musicxml(phrase, tmp_path / f"phrase{suffix}")
+    assert_reads_back(phrase, read_music(path))
 
 
 def test_the_bundled_seeds_as_sheet_music(tmp_path):
