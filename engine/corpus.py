@@ -23,11 +23,12 @@ from platformdirs import user_cache_dir
 
 from .atomic import atomic_write
 from .bl_pickle import TRAINING_SPLIT, pickle_spec, read_bl
+from .document import phrase_to_json
 from .errors import MusicFileError
 from .music_files import MUSIC_SUFFIXES, read_music
 from .phrase import Note, Phrase
 
-READER_VERSION = 3            # bump when a reader change alters what a file reads as
+READER_VERSION = 4            # bump when a reader change alters what a file reads as, or the cache's layout
 
 
 @dataclass
@@ -98,21 +99,19 @@ def _cache_key(path: Path, steps_per_quarter: int) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
 
-def _to_json(phrase: Phrase) -> dict:
-    return {"notes": [[n.pitch, n.start, n.duration, n.velocity] for n in phrase.notes],
-            "steps_per_quarter": phrase.steps_per_quarter, "tempo_bpm": phrase.tempo_bpm,
-            "time_signature": list(phrase.time_signature), "end": phrase.end}
-
-
 def _from_json(data: dict) -> Phrase:
-    return Phrase(tuple(Note(*n) for n in data["notes"]), steps_per_quarter=data["steps_per_quarter"],
-                  tempo_bpm=data["tempo_bpm"], time_signature=tuple(data["time_signature"]), end=data["end"])
+    """A phrase the cache holds as ``document.phrase_to_json`` wrote it. The cache is Segue's
+    own, so it is read without the checks a document from elsewhere goes through."""
+    return Phrase(tuple(Note(*n) for n in data["notes"]), steps_per_quarter=data["grid"]["steps_per_quarter"],
+                  tempo_bpm=data["tempo_bpm"], time_signature=tuple(data["time_signature"]), end=data["end"],
+                  tempo_changes=tuple(map(tuple, data["tempo_changes"])),
+                  key_signatures=tuple(map(tuple, data["key_signatures"])))
 
 
 def _read_one(job: tuple[str, int]) -> tuple[str, dict | None, str | None]:
     path, steps_per_quarter = job
     try:
-        return path, _to_json(read_music(path, steps_per_quarter)), None
+        return path, phrase_to_json(read_music(path, steps_per_quarter)), None
     except MusicFileError as err:
         return path, None, err.problem
     except Exception as err:  # a reader bug must not stop a whole corpus

@@ -38,18 +38,23 @@ class Document:
     locked: list[bool] = field(default_factory=list)          # one flag per note: kept by Fill and Continue
 
 
+def phrase_to_json(phrase: Phrase) -> dict:
+    """The phrase as a document holds it (grid, tempo, metre, end, tempo changes, key signatures,
+    notes as [pitch, start, duration, velocity]): the one way Segue writes a phrase as JSON."""
+    return {"grid": {"steps_per_quarter": phrase.steps_per_quarter},
+            "tempo_bpm": phrase.tempo_bpm, "time_signature": list(phrase.time_signature),
+            "end": phrase.end,
+            "tempo_changes": [list(change) for change in phrase.tempo_changes],
+            "key_signatures": [list(key) for key in phrase.key_signatures],
+            "notes": [[n.pitch, n.start, n.duration, n.velocity] for n in phrase.notes]}
+
+
 def document_to_json(doc: Document) -> dict:
     generated = doc.generated or [False] * len(doc.phrase.notes)
     locked = doc.locked or [False] * len(doc.phrase.notes)
-    return {"format": FORMAT, "version": VERSION,
-            "grid": {"steps_per_quarter": doc.phrase.steps_per_quarter},
-            "tempo_bpm": doc.phrase.tempo_bpm, "time_signature": list(doc.phrase.time_signature),
-            "end": doc.phrase.end,
-            "tempo_changes": [list(change) for change in doc.phrase.tempo_changes],
-            "key_signatures": [list(key) for key in doc.phrase.key_signatures],
-            "notes": [[n.pitch, n.start, n.duration, n.velocity, int(g)] + ([1] if lock else [])
-                      for n, g, lock in zip(doc.phrase.notes, generated, locked)],
-            "settings": doc.settings}
+    data = {"format": FORMAT, "version": VERSION, **phrase_to_json(doc.phrase), "settings": doc.settings}
+    data["notes"] = [row + [int(g)] + ([1] if lock else []) for row, g, lock in zip(data["notes"], generated, locked)]
+    return data
 
 
 def save_document(doc: Document, path: str | Path) -> Path:

@@ -106,3 +106,20 @@ def test_a_pickle_in_a_folder_with_a_colon_in_its_name_is_read_with_its_split(tm
     assert [p.name for p in unnamed.pieces] == ["tiny:train#0"]            # training reads the training split
     cached = cache_corpus([f"{folder / 'tiny.pickle'}:test"], cache_dir=tmp_path / "cache")
     assert [p.name for p in cached.pieces()] == ["tiny:test#0", "tiny:test#1"] and cached.count == 2
+
+
+def test_a_piece_comes_out_of_the_cache_as_the_file_reads(tmp_path):
+    from engine.corpus import cache_corpus
+    from engine.music_files import read_music
+    path = tmp_path / "music" / "changes.mid"
+    path.parent.mkdir()
+    write_midi(Phrase(tuple(Note(60 + s % 5, s * 2, 2, 40 + s) for s in range(16)), tempo_bpm=90,
+                      time_signature=(3, 4), tempo_changes=((12, 72.0),), key_signatures=((0, "Eb"), (12, "Cm"))),
+               path)
+    read = read_music(path, steps_per_quarter=2)
+    assert read.tempo_changes and read.key_signatures                # the file says more than the notes
+    for _ in range(2):                                               # read into the cache, then out of it
+        corpus = load_corpus([path.parent], steps_per_quarter=2, cache_dir=tmp_path / "cache", workers=1)
+        assert [p.phrase for p in corpus.pieces] == [read]
+    cached = cache_corpus([path.parent], steps_per_quarter=2, cache_dir=tmp_path / "cache", workers=1)
+    assert [p.phrase for p in cached.pieces()] == [read]

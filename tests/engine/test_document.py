@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from engine.document import Document, load_document, save_document
+from engine.document import FORMAT, VERSION, Document, load_document, phrase_to_json, save_document
 from engine.errors import MusicFileError
 from engine.phrase import Note, Phrase
 
@@ -20,6 +20,15 @@ def test_round_trip(tmp_path):
     doc = sample()
     loaded = load_document(save_document(doc, tmp_path / "song.segue"))
     assert loaded == doc
+
+
+def test_a_phrase_written_as_json_opens_as_a_document_of_that_phrase(tmp_path):
+    phrase = Phrase((Note(67, 8, 8, 90), Note(60, 0, 4, 100)), steps_per_quarter=12, tempo_bpm=88.5,
+                    time_signature=(6, 8), end=120, tempo_changes=((24, 60.0),), key_signatures=((0, "F#m"),))
+    path = tmp_path / "bare.segue"
+    path.write_text(json.dumps({"format": FORMAT, "version": VERSION, **phrase_to_json(phrase)}))
+    doc = load_document(path)
+    assert doc.phrase == phrase and doc.generated == [False, False] and doc.locked == [False, False]
 
 
 def test_a_document_from_before_locks_opens_with_nothing_locked(tmp_path):
