@@ -68,3 +68,30 @@ def test_what_generation_writes_is_the_one_spelling_of_its_notes(tiny_controls_m
             assert not {START, END} & set(draft.written)
             spelled = encode(decode(stream + [END], vocab), vocab)
             assert spelled[:len(stream)] == stream                   # canonical: re-encoding changes nothing
+
+
+def test_the_spelling_rules_never_ban_the_token_encode_actually_wrote():
+    rng = random.Random(3)
+    for levels in (0, 4):
+        vocab = Vocabulary(velocity_levels=levels)
+        grammar = Grammar(vocab)
+        banned_total = positions = 0
+        for _ in range(100):
+            notes = [Note(rng.randrange(20, 100), rng.randrange(0, 120), rng.randrange(1, 90), rng.randrange(1, 128))
+                     for _ in range(rng.randrange(0, 30))]
+            tokens = encode(Phrase(tuple(notes), end=rng.randrange(0, 200)), vocab)
+            x, y = torch.tensor(tokens[:-1]), torch.tensor(tokens[1:])
+            banned = grammar.banned(x, torch.from_numpy(spelling_state(tokens[:-1], vocab)))
+            assert not banned.gather(-1, y[:, None]).any()
+            banned_total += int(banned.sum())
+            positions += len(x)
+        assert banned_total > positions * vocab.size // 4          # and the rules do rule things out
+
+
+def test_after_a_pitch_only_lengths_and_pitches_of_one_onset_rise():
+    vocab = Vocabulary()
+    grammar = Grammar(vocab)
+    after_pitch = grammar.banned(torch.tensor([vocab.pitch(60)]), torch.tensor([[vocab.pitch(60), 0]]))[0]
+    assert (~after_pitch).nonzero().flatten().tolist() == list(range(vocab.first_length, vocab.first_pitch))
+    after_length = grammar.banned(torch.tensor([vocab.length(4)]), torch.tensor([[vocab.pitch(60), 0]]))[0]
+    assert after_length[vocab.pitch(59)] and after_length[vocab.pitch(60)] and not after_length[vocab.pitch(64)]
