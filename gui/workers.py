@@ -2,18 +2,47 @@
 
 The engine's plain callbacks (progress, cancel) become Qt signals here; torch is imported only
 inside the thread, so the window shows before the model is loaded.
+
+A job fails with a message for the user. What the user asked for and the engine cannot do (a
+damaged model or file: ``engine.errors``; options out of range or a locked note the model has no
+pitch for: the engine's own checks, run by the job first) is said as it is. Any other exception
+is a bug in Segue: it is logged with its traceback and said as an internal error; the app goes on.
 """
 
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
-import traceback
+from collections.abc import Callable
 
 import shiboken6
 from PySide6.QtCore import QThread, Signal
 
+from engine.errors import ModelError, MusicFileError
+
+log = logging.getLogger(__name__)
 _jobs: list[QThread] = []        # jobs with no parent, held here until their thread has ended
+
+
+class InputProblem(Exception):
+    """Something asked of the engine that it cannot do, found by one of its checks; shown as it is."""
+
+
+def checked(check: Callable, *args):
+    """Run one of the engine's input checks (which raise ``ValueError`` naming the problem); its
+    complaint becomes an ``InputProblem``, so a ``ValueError`` from anywhere else stays a bug."""
+    try:
+        return check(*args)
+    except ValueError as err:
+        raise InputProblem(str(err)) from err
+
+
+def internal_error(err: BaseException, doing: str) -> str:
+    """Log ``err`` with its traceback; the message the user reads about it."""
+    log.error("Segue hit an internal error while %s", doing, exc_info=err)
+    return (f"Segue hit an internal error while {doing} ({type(err).__name__}: {err}). Your phrase is as it "
+            "was; the details are in the log.")
 
 
 def keep_until_finished(job: QThread) -> QThread:
@@ -77,24 +106,32 @@ class ContinueJob(QThread):
     def cancel(self) -> None:
         self._stop.set()
 
+    doing = "continuing the phrase"
+
     def run(self):
+        from engine.generate import Cancelled
         try:
-            from engine.errors import ModelError
-            from engine.generate import Cancelled
             self.status.emit("Loading the model…")
             loaded = self._load()
+            self.check(loaded)
             takes = self.write(loaded)
         except Cancelled:
             self.cancelled.emit()
         except ModelError as err:
             self.failed.emit(f"The model could not be loaded: {err}")
-        except ValueError as err:
+        except (InputProblem, MusicFileError) as err:
             self.failed.emit(str(err))
         except Exception as err:      # a bug must reach the user as a message, not kill the app
-            traceback.print_exc()
-            self.failed.emit(f"Continue failed: {type(err).__name__}: {err}")
+            self.failed.emit(internal_error(err, self.doing))
         else:
             self.finished_with.emit(takes)
+
+    def check(self, loaded) -> None:
+        """The options in range and every locked note a pitch the model has; ``InputProblem`` if not."""
+        checked(self.options.check)
+        vocab = getattr(loaded, "vocab", None)           # a test's stand-in model may have none
+        for note in self.locked if vocab is not None else ():
+            checked(vocab.pitch, note.pitch)
 
     def write(self, loaded) -> list:
         from engine.generate import continue_phrase
@@ -125,6 +162,8 @@ class ContinueJob(QThread):
 class FillJob(ContinueJob):
     """Fill the span ``span`` (steps) of ``phrase`` with the model, keeping ``locked`` notes."""
 
+    doing = "filling the bars"
+
     def __init__(self, cache: ModelCache, model_name, phrase, options, parent=None, locked=(), span=(0, 0)):
         super().__init__(cache, model_name, phrase, options, parent=parent, locked=locked)
         self.span = span
@@ -148,8 +187,10 @@ class ModelLoadJob(QThread):
     def run(self):
         try:
             self.cache.get(self.model_name)
-        except Exception as err:
+        except ModelError as err:
             self.failed.emit(f"The model could not be loaded: {err}")
+        except Exception as err:
+            self.failed.emit(internal_error(err, "loading the model"))
 
 
 class ExcerptJob(QThread):
@@ -165,9 +206,14 @@ class ExcerptJob(QThread):
     def run(self):
         try:
             from engine.generate import random_excerpt
-            phrase = random_excerpt(self.cache.get(self.model_name), self.bars, self.seed)
-        except Exception as err:
+            loaded = self.cache.get(self.model_name)
+            if not loaded.excerpts:              # as random_excerpt says it, but as the user's problem
+                raise InputProblem(f"the model '{loaded.name}' carries no excerpts of its training music")
+            phrase = random_excerpt(loaded, self.bars, self.seed)
+        except (InputProblem, ModelError, MusicFileError) as err:
             self.failed.emit(str(err))
+        except Exception as err:
+            self.failed.emit(internal_error(err, "choosing an excerpt"))
         else:
             self.finished_with.emit(phrase)
 
@@ -191,9 +237,9 @@ class AudioExportJob(QThread):
         self._stop.set()
 
     def run(self):
-        from engine.audio import Cancelled, built_in_piano, write_audio
-        from engine.errors import MusicFileError
+        from engine.audio import Cancelled, built_in_piano, check_audio_path, write_audio
         try:
+            checked(check_audio_path, self.path)
             piano, problem = built_in_piano()
             if problem:
                 self.warning.emit(problem)
@@ -201,10 +247,9 @@ class AudioExportJob(QThread):
                               cancel=self._stop.is_set)
         except Cancelled:
             self.cancelled.emit()
-        except (MusicFileError, ValueError, OSError) as err:
+        except (InputProblem, MusicFileError, OSError) as err:
             self.failed.emit(str(err))
         except Exception as err:      # a bug must reach the user as a message, not kill the app
-            traceback.print_exc()
-            self.failed.emit(f"Export failed: {type(err).__name__}: {err}")
+            self.failed.emit(internal_error(err, "exporting the audio"))
         else:
             self.finished_with.emit(str(out))

@@ -55,3 +55,74 @@ def test_a_window_deleted_while_its_model_loads_does_not_abort(qtbot, slow_model
         gc.collect()
         slow_model_load.clear()
     qtbot.waitUntil(lambda: not running_jobs(), timeout=5000)
+
+
+# -- what a failed job tells the user -------------------------------------------------------------
+
+def _run_continue(options, generator, loaded=None, locked=()):
+    """Run a ContinueJob on this thread with a stand-in model; what it emitted."""
+    from types import SimpleNamespace
+
+    from engine.phrase import Note, Phrase
+    from gui.workers import ContinueJob
+    cache = SimpleNamespace(get=lambda name: loaded or SimpleNamespace(name="stand-in"))
+    job = ContinueJob(cache, "stand-in", Phrase((Note(60, 0, 4),)), options, generator=generator, locked=locked)
+    said = {"failed": [], "finished": []}
+    job.failed.connect(said["failed"].append)
+    job.finished_with.connect(said["finished"].append)
+    job.run()
+    return said
+
+
+def test_options_out_of_range_are_said_as_they_are(qapp):
+    from engine.generate import ContinueOptions
+    written = []
+    said = _run_continue(ContinueOptions(bars=0), lambda *a, **k: written.append(1) or [])
+    assert said["failed"] == ["bars must be between 1 and 256, not 0"] and not said["finished"]
+    assert written == []                                         # checked before the model writes
+
+
+def test_a_locked_note_the_model_cannot_play_is_said_as_such(qapp):
+    from types import SimpleNamespace
+
+    from engine.generate import ContinueOptions
+    from engine.phrase import Note
+    from engine.tokens import Vocabulary
+    narrow = SimpleNamespace(name="narrow", vocab=Vocabulary(lowest_pitch=21, highest_pitch=108))
+    said = _run_continue(ContinueOptions(), lambda *a, **k: [], loaded=narrow, locked=[Note(110, 0, 4)])
+    assert said["failed"] == ["pitch 110 is outside the model's pitches (21 to 108)"]
+
+
+def test_a_value_error_from_a_bug_is_an_internal_error_with_its_traceback_logged(qapp, caplog):
+    from engine.generate import ContinueOptions
+
+    def buggy(loaded, phrase, options, progress=None, cancel=None, **more):
+        raise ValueError("too many values to unpack")
+
+    with caplog.at_level("ERROR", logger="gui.workers"):
+        said = _run_continue(ContinueOptions(), buggy)
+    (message,) = said["failed"]
+    assert message.startswith("Segue hit an internal error while continuing the phrase (ValueError: too many")
+    assert "the details are in the log" in message and not said["finished"]
+    (record,) = [r for r in caplog.records if r.name == "gui.workers"]
+    assert record.exc_info and record.exc_info[0] is ValueError
+    assert "buggy" in caplog.text                                # the traceback, down to the failing frame
+
+
+def test_an_internal_error_in_the_window_is_a_warning_and_the_phrase_stays(window, qtbot, monkeypatch):
+    from types import SimpleNamespace
+
+    from engine.phrase import Note, Phrase
+
+    def buggy(loaded, phrase, options, progress=None, cancel=None, **more):
+        raise KeyError("oops")
+
+    warned = []
+    monkeypatch.setattr("gui.writing.QMessageBox.warning", lambda *a: warned.append(a[2]))
+    window.writing.generator = buggy
+    window.writing.cache.get = lambda name: SimpleNamespace(name="stand-in")
+    window.model.reset(Phrase((Note(60, 0, 4),)))
+    window.continue_phrase()
+    qtbot.waitUntil(lambda: window.job is None, timeout=10000)
+    assert warned and warned[0].startswith("Segue hit an internal error")
+    assert window.panel.status.text() == warned[0] and len(window.model) == 1
