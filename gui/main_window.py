@@ -31,6 +31,7 @@ from .record_take import metronome_wanted
 from .rulers import Keyboard, Ruler
 from .sheet_music import SheetMusic
 from .tools import DrawTool, EraseTool, SelectTool
+from .transport import Transport
 from .workers import ExcerptJob, ModelCache
 from .writing import ContinueController
 
@@ -52,7 +53,6 @@ class MainWindow(QMainWindow):
         self.document = DocumentController(self)
         self.train_dialog = None
         self.takes = None                        # recording from a MIDI keyboard, made when first used
-        self.playback = None
         self.setAcceptDrops(True)
         self.resize(1200, 720)
 
@@ -92,6 +92,8 @@ class MainWindow(QMainWindow):
             self.removeAction(action)
             action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
             editor.addAction(action)
+        self.transport = Transport(self.model, self.view, self.ruler, self.actions_["play"], self.actions_["loop"],
+                                   show_message, parent=self)
         self._build_menus()
         self._build_toolbar()
         self.set_tool("draw")
@@ -101,8 +103,8 @@ class MainWindow(QMainWindow):
         self.panel.variationRequested.connect(self.step_take)
         self.panel.keepRequested.connect(self.keep_take)
         self.ruler.playheadRequested.connect(lambda s: self.view.set_playhead(s))
-        self.ruler.loopChanged.connect(self.set_loop)
-        self.keyboard.keyPressed.connect(self.preview_key)
+        self.ruler.loopChanged.connect(self.transport.set_loop)
+        self.keyboard.keyPressed.connect(self.transport.preview_key)
         self.undo_stack.cleanChanged.connect(self.update_title)
         self.undo_stack.indexChanged.connect(self._history_moved)
         self.document.changed.connect(self.update_title)
@@ -114,7 +116,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Draw notes with the mouse, open a MIDI file, or pick a seed "
                                      "from the Seeds menu; then press Continue (Ctrl+Return).")
         QTimer.singleShot(0, lambda: self.view.center_on_pitch(64))
-        QTimer.singleShot(0, self._start_playback)
+        QTimer.singleShot(0, self.transport.start)
         QTimer.singleShot(150, self, self._preload_model)     # the window as context: no call once it is gone
         self.autosave = Autosave(self.undo_stack, lambda: files.document_of(self), parent=self)
         self.autosave.failed.connect(lambda message: self.statusBar().showMessage(message, 8000))
@@ -140,7 +142,7 @@ class MainWindow(QMainWindow):
         for key in ("play", "stop", "rewind", "loop", "record", "metronome"):
             menu.addAction(a[key])
         self.output_menu = menu.addMenu("Sound Output")
-        self.output_menu.aboutToShow.connect(self._fill_output_menu)
+        self.output_menu.aboutToShow.connect(lambda: self.transport.fill_output_menu(self.output_menu))
         self.input_menu = menu.addMenu("MIDI Input")
         self.input_menu.aboutToShow.connect(lambda: self._take_recorder().fill_input_menu(self.input_menu))
         menu = bar.addMenu("&View")
@@ -249,13 +251,12 @@ class MainWindow(QMainWindow):
             self.writing.preload_model()
 
     def cancel_generation(self):
-        if not self.writing.cancel() and self.playback and self.playback.is_playing():
-            self.stop()
+        if not self.writing.cancel() and self.transport.is_playing():   # Esc: nothing written, so stop playing
+            self.transport.stop()
 
     def step_take(self, delta: int):
-        if self.writing.step_take(delta) and self.playback and self.playback.is_playing():
-            self.toggle_play()
-            self.toggle_play()
+        if self.writing.step_take(delta):
+            self.transport.restart()             # the take playing is heard from its start
 
     def random_excerpt(self):
         if not files.confirm_discard(self):
@@ -266,71 +267,17 @@ class MainWindow(QMainWindow):
         job.finished.connect(job.deleteLater)
         job.start()
 
-    # -- listening ---------------------------------------------------------------------------------
-    def _start_playback(self):
-        try:
-            from .playback import Playback
-        except ImportError:
-            return
-        self.playback = Playback(self)
-        self.playback.position.connect(lambda step: self.view.set_playhead(step, follow=True))
-        self.playback.stopped.connect(lambda: self.actions_["play"].setChecked(False))
-        self.playback.started.connect(lambda: self.actions_["play"].setChecked(True))
-        self.playback.error.connect(lambda m: self.statusBar().showMessage(m, 8000))
+    # -- listening (see transport.py) ----------------------------------------------------------------
+    @property
+    def playback(self):
+        """The player, once made after the window shows (``transport.playback``)."""
+        return self.transport.playback
 
-    def toggle_play(self):
-        """Play from the playhead (or the loop), or stop if playing; Play stays lit while it plays."""
-        if self.playback is None:
-            self.actions_["play"].setChecked(False)
-            self.statusBar().showMessage("Playback is not available on this system.", 5000)
-            return
-        if self.playback.is_playing():
-            self.stop()
-            return
-        loop = self.view.loop if self.actions_["loop"].isChecked() else None
-        start = loop[0] if loop else self.view.playhead
-        self._play_from = start
-        self.actions_["play"].setChecked(self.playback.play(self.model.phrase(), from_step=start, loop=loop))
-
-    def stop(self):
-        if self.playback is not None:
-            self.playback.stop()
-
-    def rewind(self):
-        self.view.set_playhead(0.0)
-        self.view.horizontalScrollBar().setValue(0)
-
-    def set_loop(self, loop):
-        self.view.loop = loop
-        self.actions_["loop"].setChecked(loop is not None)
-        self.view.viewport().update()
-        self.ruler.update()
-
-    def toggle_loop(self):
-        if self.actions_["loop"].isChecked() and self.view.loop is None:
-            ids = self.model.selection or set(self.model.ids())
-            phrase = self.model.phrase(ids)
-            if phrase.notes:
-                bar = self.model.steps_per_bar
-                first = min(n.start for n in phrase.notes) // bar * bar
-                self.view.loop = (first, -(-phrase.length // bar) * bar)
-        self.view.viewport().update()
-        self.ruler.update()
-
-    def preview_key(self, pitch: int):
-        if self.playback is not None:
-            self.playback.preview(pitch)
-
-    def _fill_output_menu(self):
-        self.output_menu.clear()
-        if self.playback is None:
-            self.output_menu.addAction("No sound output available").setEnabled(False)
-            return
-        for name in self.playback.outputs():
-            action = self.output_menu.addAction(name)
-            action.setCheckable(True)
-            action.setChecked(name == self.playback.output())
-            action.triggered.connect(lambda checked=False, n=name: self.playback.set_output(n))
+    def toggle_play(self): self.transport.toggle_play()
+    def stop(self): self.transport.stop()
+    def rewind(self): self.transport.rewind()
+    def set_loop(self, loop): self.transport.set_loop(loop)
+    def toggle_loop(self): self.transport.toggle_loop()
 
     # -- files (see files.py) ------------------------------------------------------------------
     def new_document(self): files.new_document(self)
@@ -383,7 +330,9 @@ class MainWindow(QMainWindow):
     def _take_recorder(self):
         if self.takes is None:
             from .record_take import TakeRecorder
-            self.takes = TakeRecorder(self)
+            a = self.actions_
+            self.takes = TakeRecorder(self.model, self.undo_stack, self.view, self.transport, a["record"],
+                                      a["metronome"], self.statusBar().showMessage, parent=self)
         return self.takes
 
     def toggle_record(self):

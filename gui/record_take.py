@@ -9,6 +9,8 @@ take becomes one undo step.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QMessageBox
 
@@ -22,13 +24,21 @@ def metronome_wanted() -> bool:
 
 
 class TakeRecorder(QObject):
-    def __init__(self, window):
-        super().__init__(window)
+    """R for one window. ``model``, ``undo_stack``: the phrase the take goes into, as one undo step;
+    ``view``: the piano roll (playhead, snap); ``transport``: what plays along and clicks;
+    ``record_action``, ``metronome_action``: the checkable Record and Metronome actions;
+    ``show_message(text, ms)``: the status bar; ``parent``: the window, parent of its messages."""
+
+    def __init__(self, model, undo_stack, view, transport, record_action, metronome_action,
+                 show_message: Callable[[str, int], None], parent=None):
+        super().__init__(parent)
         from .recording import MidiRecorder  # mido is loaded when recording is first wanted
-        self.window = window
+        self.model, self.undo_stack, self.view, self.transport = model, undo_stack, view, transport
+        self.record_action, self.metronome_action = record_action, metronome_action
+        self.show_message = show_message
         self.input = MidiRecorder(self)
         self.input.noteRecorded.connect(self._note_recorded)
-        self.input.position.connect(lambda step: window.view.set_playhead(step, follow=True))
+        self.input.position.connect(lambda step: view.set_playhead(step, follow=True))
         self.input.stopped.connect(self._stopped)
         self.input.error.connect(self._error)
         self._live_ids: list[int] = []        # notes shown while recording, outside the undo stack
@@ -40,33 +50,33 @@ class TakeRecorder(QObject):
         if self.input.is_recording():
             self.input.stop()
             return
-        w, playback = self.window, self.window.playback
-        template = w.model.template()
-        clicks = playback is not None and w.actions_["metronome"].isChecked()
+        playback = self.transport.playback
+        template = self.model.template()
+        clicks = playback is not None and self.metronome_action.isChecked()
         bar = template.steps_per_bar
-        start = int(w.view.playhead) // bar * bar if clicks else int(w.view.playhead)
+        start = int(self.view.playhead) // bar * bar if clicks else int(self.view.playhead)
         count_in = bar if clicks else 0
         self._live_ids = []
         if clicks:
             clicks = playback.metronome(template, start=False)      # rendered now, started below
-        if playback is not None and len(w.model):
-            playback.play(w.model.phrase(), from_step=start - count_in)
-        if not self.input.start(start - count_in, template.seconds_per_step, w.view.snap):
-            w.actions_["record"].setChecked(False)
+        if playback is not None and len(self.model):
+            playback.play(self.model.phrase(), from_step=start - count_in)
+        if not self.input.start(start - count_in, template.seconds_per_step, self.view.snap):
+            self.record_action.setChecked(False)
             if playback is not None:
                 playback.metronome(None)
-            w.stop()
+            self.transport.stop()
             return
         if clicks:
             playback.start_metronome()
-        w.actions_["record"].setChecked(True)
-        w.statusBar().showMessage(("One bar to count in, then play" if count_in else "Recording: play")
-                                  + " your phrase on the MIDI keyboard; press R to stop.")
+        self.record_action.setChecked(True)
+        self.show_message(("One bar to count in, then play" if count_in else "Recording: play")
+                          + " your phrase on the MIDI keyboard; press R to stop.", 0)
 
     def set_metronome(self, on: bool) -> None:
         QSettings("Segue", "Segue").setValue(METRONOME_SETTING, bool(on))
-        if self.window.playback is not None and self.input.is_recording():
-            self.window.playback.metronome(self.window.model.template() if on else None)
+        if self.transport.playback is not None and self.input.is_recording():
+            self.transport.playback.metronome(self.model.template() if on else None)
 
     def fill_input_menu(self, menu) -> None:
         menu.clear()
@@ -82,23 +92,22 @@ class TakeRecorder(QObject):
 
     # -- what the input reports --------------------------------------------------------------------
     def _note_recorded(self, note) -> None:
-        self._live_ids += self.window.model.insert([(None, note, False)])
+        self._live_ids += self.model.insert([(None, note, False)])
 
     def _stopped(self, notes) -> None:
-        w = self.window
-        w.actions_["record"].setChecked(False)
-        if w.playback is not None:
-            w.playback.metronome(None)
-        w.stop()
-        w.model.take(self._live_ids)          # shown live; put back below as one undo step
+        self.record_action.setChecked(False)
+        if self.transport.playback is not None:
+            self.transport.playback.metronome(None)
+        self.transport.stop()
+        self.model.take(self._live_ids)          # shown live; put back below as one undo step
         self._live_ids = []
         if not notes:
-            w.statusBar().showMessage("Nothing was played, so nothing was recorded.", 5000)
+            self.show_message("Nothing was played, so nothing was recorded.", 5000)
             return
-        w.undo_stack.push(AddNotes(w.model, notes, "Record from MIDI keyboard"))
-        w.statusBar().showMessage(f"Recorded {len(notes)} note{'s' * (len(notes) > 1)}.", 5000)
+        self.undo_stack.push(AddNotes(self.model, notes, "Record from MIDI keyboard"))
+        self.show_message(f"Recorded {len(notes)} note{'s' * (len(notes) > 1)}.", 5000)
 
     def _error(self, message: str) -> None:
-        self.window.actions_["record"].setChecked(False)
-        self.window.statusBar().showMessage(message, 10000)
-        QMessageBox.information(self.window, "Record", message)
+        self.record_action.setChecked(False)
+        self.show_message(message, 10000)
+        QMessageBox.information(self.parent(), "Record", message)
