@@ -1,14 +1,18 @@
-"""Edits of the selection, as undo commands: clipboard, transpose, shift, quantize, velocity."""
+"""Edits of the selection, as undo commands: clipboard, transpose, shift, quantize, velocity.
+
+The edits themselves are the engine's pure ones (``engine.phrase``); here they are applied to
+the selected notes by id, so each becomes one ``ChangeNotes`` step."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from collections.abc import Callable
 
 from PySide6.QtCore import QMimeData
 from PySide6.QtWidgets import QApplication
 
-from engine.phrase import Note, Phrase, quantize
+from engine import phrase as edits
+from engine.phrase import Note, Phrase
 
 from .commands import AddNotes, ChangeNotes, RemoveNotes
 from .phrase_model import PhraseModel
@@ -18,6 +22,18 @@ CLIPBOARD_TYPE = "application/x-segue-notes"
 
 def selected(model: PhraseModel) -> list[int]:
     return sorted(model.selection, key=lambda i: model.note(i).sort_key())
+
+
+def edited(model: PhraseModel, ids, edit: Callable[[Phrase], Phrase]) -> dict[int, Note]:
+    """Each note of ``ids`` through ``edit`` (one of the engine's pure edits), by id: only the notes
+    it changed (a note it drops is left as it is)."""
+    changes = {}
+    for i in ids:
+        note = model.note(i)
+        after = edit(Phrase((note,))).notes
+        if after and after[0] != note:
+            changes[i] = after[0]
+    return changes
 
 
 def delete(model, stack) -> None:
@@ -81,8 +97,8 @@ def duplicate(model, stack) -> None:
     span = last - first
     if first % bar == 0 and span > bar // 2:
         span = -(-span // bar) * bar
-    notes = [replace(model.note(i), start=model.note(i).start + span) for i in ids]
-    stack.push(AddNotes(model, notes, "Duplicate notes"))
+    notes = edits.shift(model.phrase(ids), span).notes
+    stack.push(AddNotes(model, list(notes), "Duplicate notes"))
 
 
 def transpose(model, stack, semitones: int) -> None:
@@ -93,8 +109,7 @@ def transpose(model, stack, semitones: int) -> None:
     high = max(model.note(i).pitch for i in ids)
     semitones = max(-low, min(127 - high, semitones))
     if semitones:
-        changes = {i: replace(model.note(i), pitch=model.note(i).pitch + semitones) for i in ids}
-        stack.push(ChangeNotes(model, changes, "Transpose"))
+        stack.push(ChangeNotes(model, edited(model, ids, lambda p: edits.transpose(p, semitones)), "Transpose"))
 
 
 def shift(model, stack, steps: int) -> None:
@@ -103,8 +118,7 @@ def shift(model, stack, steps: int) -> None:
         return
     steps = max(steps, -min(model.note(i).start for i in ids))
     if steps:
-        changes = {i: replace(model.note(i), start=model.note(i).start + steps) for i in ids}
-        stack.push(ChangeNotes(model, changes, "Move notes"))
+        stack.push(ChangeNotes(model, edited(model, ids, lambda p: edits.shift(p, steps)), "Move notes"))
 
 
 def quantize_selection(model, stack, grid: int) -> None:
@@ -112,17 +126,13 @@ def quantize_selection(model, stack, grid: int) -> None:
     ids = selected(model) or sorted(model.ids(), key=lambda i: model.note(i).sort_key())
     if not ids or grid <= 1:
         return
-    changes = {}
-    for i in ids:
-        snapped = quantize(Phrase((model.note(i),)), grid).notes[0]
-        if snapped != model.note(i):
-            changes[i] = snapped
+    changes = edited(model, ids, lambda p: edits.quantize(p, grid))
     if changes:
         stack.push(ChangeNotes(model, changes, "Quantize"))
 
 
 def set_velocity(model, stack, velocity: int) -> None:
     ids = selected(model)
-    changes = {i: replace(model.note(i), velocity=velocity) for i in ids if model.note(i).velocity != velocity}
+    changes = edited(model, ids, lambda p: edits.with_velocity(p, velocity))
     if changes:
         stack.push(ChangeNotes(model, changes, "Set velocity"))
