@@ -59,7 +59,7 @@ def pending_recoveries() -> list[Path]:
         if lock.exists():
             if not is_held(lock):
                 found.append(path)
-        elif pid != os.getpid() and not _alive(pid):   # an autosave from before the locks
+        elif pid != os.getpid() and not process_alive(pid):   # an autosave from before the locks
             found.append(path)
     for lock in folder.glob("autosave-*.lock"):         # sessions that crashed with nothing unsaved
         if not lock.with_suffix(SUFFIX).exists() and lock not in _held and not is_held(lock):
@@ -73,7 +73,8 @@ def forget_recovery(path: Path) -> None:
     path.with_suffix(".lock").unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs (one of another user's counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

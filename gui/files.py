@@ -13,6 +13,7 @@ from engine.errors import MusicFileError
 from engine.music_files import MUSIC_SUFFIXES, read_music
 
 from .autosave import forget_recovery, pending_recoveries
+from .autosave import process_alive as _alive  # noqa: F401  (gui/midi_drag.py imports it from here)
 from .counts import count
 
 OPEN_FILTER = (f"Music and Segue documents (*{SUFFIX} " + " ".join(f"*{s}" for s in MUSIC_SUFFIXES) + ");;"
@@ -50,8 +51,8 @@ def document_of(window) -> Document:
     locked = {}
     for i in ids:
         locked.setdefault(model.note(i), model.is_locked(i))
-    settings = {**window.panel.settings(), "snap": window.snap_box.currentIndex()}
-    return Document(phrase, [by_note[n] for n in phrase.notes], settings, [locked[n] for n in phrase.notes])
+    return Document(phrase, [by_note[n] for n in phrase.notes], window.document_settings(),
+                    [locked[n] for n in phrase.notes])
 
 
 def set_phrase(window, phrase, path: Path | None, label: str, generated=None, settings=None, locked=None,
@@ -67,7 +68,7 @@ def set_phrase(window, phrase, path: Path | None, label: str, generated=None, se
     if locked:
         window.model.set_locked([i for i, on in zip(ids, locked) if on], True)
     if settings:
-        _apply_settings(window, settings)
+        window.apply_document_settings(settings)
     window.document.set_files(path, imported_from)
     window.writing.phrase_opened()
     window.view.set_playhead(0.0)
@@ -82,12 +83,6 @@ def size_of(phrase) -> str:
     """'12 notes, 4 bars', '1 note, 1.5 bars': whole bars without a decimal."""
     bars = round(phrase.bars, 1)
     return f"{count(len(phrase.notes), 'note')}, {count(int(bars) if bars.is_integer() else bars, 'bar')}"
-
-
-def _apply_settings(window, s: dict) -> None:
-    window.panel.apply_settings(s)
-    if isinstance(s.get("snap"), int) and 0 <= s["snap"] < window.snap_box.count():
-        window.snap_box.setCurrentIndex(s["snap"])
 
 
 def confirm_discard(window) -> bool:

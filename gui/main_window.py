@@ -44,7 +44,8 @@ class MainWindow(QMainWindow):
     """The window: menus, toolbar and layout, wired to the controllers that do the work.
 
     ``document`` (which files the phrase is), ``autosave``, ``writing`` (Continue, Fill, takes),
-    ``sheet_music``; ``files.py`` and ``editing.py`` act on the window's model and undo stack."""
+    ``transport`` (listening), ``sheet_music`` and ``takes`` (recording, made when R is first
+    pressed); ``files.py`` and ``editing.py`` act on the window's model and undo stack."""
 
     def __init__(self, model_cache: ModelCache | None = None, generator=None):
         super().__init__()
@@ -116,7 +117,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Draw notes with the mouse, open a MIDI file, or pick a seed "
                                      "from the Seeds menu; then press Continue (Ctrl+Return).")
         QTimer.singleShot(0, lambda: self.view.center_on_pitch(64))
-        QTimer.singleShot(0, self.transport.start)
+        QTimer.singleShot(0, self.transport, self.transport.start)
         QTimer.singleShot(150, self, self._preload_model)     # the window as context: no call once it is gone
         self.autosave = Autosave(self.undo_stack, lambda: files.document_of(self), parent=self)
         self.autosave.failed.connect(lambda message: self.statusBar().showMessage(message, 8000))
@@ -178,6 +179,16 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         bar.addAction(a["continue"])
         bar.addAction(a["fill"])
+
+    def document_settings(self) -> dict:
+        """What a document keeps of the window: the Continue panel's settings and the snap."""
+        return {**self.panel.settings(), "snap": self.snap_box.currentIndex()}
+
+    def apply_document_settings(self, s: dict) -> None:
+        """Show a document's settings; anything missing or not understood stays as it is."""
+        self.panel.apply_settings(s)
+        if isinstance(s.get("snap"), int) and 0 <= s["snap"] < self.snap_box.count():
+            self.snap_box.setCurrentIndex(s["snap"])
 
     def _snap_changed(self, *_):
         text, steps = SNAPS[self.snap_box.currentIndex()]
