@@ -14,14 +14,12 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Callable
 
 from . import card
 from .atomic import atomic_write
 from .checkpoint import EXCERPTS, META, load_model, save_model
 from .evaluate import score_sequences
-
-Progress = Callable[[dict], None]
+from .progress import Averaged, Progress, typed
 
 
 def run_epochs(run: str | Path) -> list[int]:
@@ -51,7 +49,8 @@ def best_average(run: str | Path, window: int, progress: Progress | None = None)
 
     Returns the best window's epochs, its validation figures, and every window's loss.
     """
-    from .train import config_of_run, training_and_validation
+    from .pieces import training_and_validation
+    from .train_config import config_of_run
 
     report = progress or (lambda event: None)
     run = Path(run)
@@ -60,7 +59,7 @@ def best_average(run: str | Path, window: int, progress: Progress | None = None)
         raise ValueError(f"--window must be between 1 and the {len(epochs)} epochs {run} kept, not {window}")
     first = load_model(run / "epochs" / f"{epochs[0]:03d}")
     config = config_of_run(first.info)
-    training, valid = training_and_validation(config, first.vocab, report)
+    training, valid = training_and_validation(config, first.vocab, typed(report))
     training.close()
     try:
         return _best_window(run, epochs, window, config, valid, report)
@@ -81,7 +80,7 @@ def _best_window(run: Path, epochs: list[int], window: int, config, valid, repor
                "nll_per_step": scores["nats"] / valid.step_count,
                "bits_per_note": scores["nats"] / math.log(2) / valid.note_count}
         tried.append(row)
-        report({"stage": "average", **row, "done": len(tried), "total": len(epochs) - window + 1})
+        report(Averaged(**row, done=len(tried), total=len(epochs) - window + 1))
     best = min(tried, key=lambda r: r["valid_loss"])
     return {**best, "window": window, "tried": tried}
 
@@ -105,5 +104,6 @@ def write_average(run: str | Path, out: str | Path, result: dict, command: str =
     metrics_file = run / "metrics.json"
     history = json.loads(metrics_file.read_text()).get("epochs", []) if metrics_file.is_file() else []
     seconds = history[-1].get("seconds", 0.0) if history else 0.0
-    card.write_card(out, {"epoch": len(history), "history": history, "seconds": seconds})
+    card.write_card(out, info, model.model.config.to_json(), model.model.parameter_count(), model.vocab.to_json(),
+                    history, seconds, epochs_run=len(history))
     return out

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from .atomic import atomic_write
-from .checkpoint import CARD, META, WEIGHTS, human_size
+from .checkpoint import CARD, WEIGHTS, human_size
 
 PIANO_MIDI_CREDIT = "piano-midi.de, Bernd Krueger, CC BY-SA 3.0 DE"
 
@@ -19,14 +18,18 @@ def credits_for(data: list[str], extra: str = "") -> list[str]:
     return found
 
 
-def write_card(folder: str | Path, state: dict) -> Path:
-    """Write ``card.md`` for the best model in ``folder`` from its model.json and the run history."""
+def write_card(folder: str | Path, info: dict, network: dict, parameters: int, vocabulary: dict,
+               history: list[dict], seconds: float, epochs_run: int) -> Path:
+    """Write ``card.md`` for the model in ``folder`` (its weights file already written) and return its path.
+
+    ``info`` is the model's description as given to ``save_model`` (name, grid, training, metrics,
+    epoch or averaged_epochs); ``network`` its ``ModelConfig.to_json()``, ``parameters`` its
+    parameter count, ``vocabulary`` its ``Vocabulary.to_json()``; ``history`` the run's rows by
+    epoch, ``seconds`` its training time and ``epochs_run`` how many epochs it ran."""
     folder = Path(folder)
-    info = json.loads((folder / META).read_text())
-    training, metrics, model = info["training"], info.get("metrics", {}), info["model"]
-    vocab = info["vocabulary"]
-    minutes = state.get("seconds", 0.0) / 60
-    history = state.get("history", [])
+    training, metrics = info["training"], info.get("metrics", {})
+    model, vocab = network, vocabulary
+    minutes = seconds / 60
     lines = [
         f"# Model card: {info.get('name', folder.name)}",
         "",
@@ -44,7 +47,7 @@ def write_card(folder: str | Path, state: dict) -> Path:
         "",
         "## Training",
         f"- Command: `{training.get('command') or 'python main.py train ...'}`",
-        f"- Epochs run: {state.get('epoch', len(history))}; " + _which_weights(info),
+        f"- Epochs run: {epochs_run}; " + _which_weights(info),
         f"- Training time: {minutes:.1f} minutes on {training.get('device', 'unknown device')}"
         + (f", {training['processes']} processes (torchrun)" if training.get("processes", 1) > 1 else ""),
         f"- torch {training.get('torch')}, Python {training.get('python')}",
@@ -55,7 +58,7 @@ def write_card(folder: str | Path, state: dict) -> Path:
         + (" (trained and scored over the tokens the spelling rules allow, see engine/grammar.py)"
            if training.get("grammar") else ""),
         *_reads(model),
-        f"- {info['parameters']:,} parameters; weights file {human_size((folder / WEIGHTS).stat().st_size)}",
+        f"- {parameters:,} parameters; weights file {human_size((folder / WEIGHTS).stat().st_size)}",
         f"- Vocabulary: waits up to {vocab['max_wait']} steps, lengths up to {vocab['max_length']} steps, "
         f"pitches {vocab['lowest_pitch']}-{vocab['highest_pitch']}, "
         f"{vocab['velocity_levels'] or 'no'} velocity levels",

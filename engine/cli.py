@@ -1,6 +1,11 @@
-"""The command line's jobs (train, continue, fill, evaluate, average, render), each taking parsed arguments.
+"""The command line's jobs (train, continue, fill, evaluate, average, render), each taking the
+arguments ``main.py``'s parser made (the ``train`` options are built from ``train_config.py``).
 
-Bad input ends with one line naming the problem on stderr and exit status 2, never a traceback.
+Results go to stdout; progress goes to stderr as a text bar and lines, or, with
+``train --progress-json``, to stdout as one ``progress.py`` event a line (for the app). Bad input
+(an error a user can cause: ``USER_ERRORS``) ends with one line naming the problem on stderr and
+exit status 2, never a traceback (and, with ``--progress-json``, a ``Failed`` event); Ctrl+C ends
+with exit status 130, a training run resumable.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from pathlib import Path
 from .errors import ModelError, MusicFileError
 
 EXIT_BAD_INPUT = 2
+# the errors a user can cause (bad music, bad settings, files they named), reported as one line
+USER_ERRORS = (MusicFileError, ModelError, ValueError, FileNotFoundError, IsADirectoryError, PermissionError)
 EXIT_INTERRUPTED = 130
 
 
@@ -27,9 +34,7 @@ def guarded(job):
     def run(args) -> int:
         try:
             return job(args)
-        except (MusicFileError, ModelError) as err:
-            return fail(str(err))
-        except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as err:
+        except USER_ERRORS as err:
             return fail(str(err))
         except KeyboardInterrupt:
             print("\nsegue: interrupted", file=sys.stderr)
@@ -61,44 +66,51 @@ class ProgressBar:
 
 @guarded
 def train_command(args) -> int:
+    from .progress import Failed
+
+    try:
+        return _train(args)
+    except USER_ERRORS as err:
+        if args.progress_json:                          # the app reads why from the event, not stderr
+            print(Failed(str(err)).to_json(), flush=True)
+        raise
+
+
+def _train(args) -> int:
+    from . import progress as events
     from .train import train
     from .train_config import config_from_arguments
 
     config = config_from_arguments(args, command="python main.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
     bar = ProgressBar()
 
-    def report(event: dict) -> None:
-        stage = event["stage"]
-        if getattr(args, "progress_json", False):       # for the app, which shows its own progress
-            print(json.dumps(event), flush=True)
-            if stage != "skipped":
+    def report(event: events.Event) -> None:
+        if args.progress_json:                          # for the app, which shows its own progress
+            print(event.to_json(), flush=True)
+            if not isinstance(event, events.Skipped):
                 return
-        if stage == "reading" and event["total"]:
-            bar.show(event["done"] / max(event["total"], 1), f"reading {event['total']} files",
-                     final=event["done"] == event["total"])
-        elif stage == "skipped":
-            print(f"segue: skipped {event['path']}: {event['message']}", file=sys.stderr)
-        elif stage == "storing" and event["total"]:
-            bar.show(event["done"] / event["total"], f"preparing {event.get('pieces', event['total'])} pieces",
-                     final=event["done"] >= event["total"])
-        elif stage == "data":
-            print(f"{event['train_pieces']} training pieces ({event['train_tokens']:,} tokens), "
-                  f"{event['valid_pieces']} validation pieces ({event['valid_tokens']:,} tokens)",
-                  file=sys.stderr)
-        elif stage == "resumed":
-            print(f"resuming after epoch {event['epoch']}", file=sys.stderr)
-        elif stage == "batch":
-            bar.show(event["batch"] / event["batches"],
-                     f"epoch {event['epoch']}/{config.epochs} loss {event['loss']:.3f} "
-                     f"acc {event['accuracy']:.1%} {event['tokens_per_s']:,.0f} tokens/s",
-                     final=event["batch"] == event["batches"])
-        elif stage == "epoch":
-            mark = " (best so far)" if event["improved"] else ""
-            print(f"epoch {event['epoch']}: training loss {event['train_loss']:.4f}, validation loss "
-                  f"{event['valid_loss']:.4f}, accuracy {event['valid_accuracy'] or 0:.1%}{mark}",
-                  file=sys.stderr)
-        elif stage == "stopped":
-            print(f"stopped: {event['reason']}", file=sys.stderr)
+        if isinstance(event, events.Reading) and event.total:
+            bar.show(event.done / max(event.total, 1), f"reading {event.total} files", final=event.done == event.total)
+        elif isinstance(event, events.Skipped):
+            print(f"segue: skipped {event.path}: {event.message}", file=sys.stderr)
+        elif isinstance(event, events.Storing) and event.total:
+            bar.show(event.done / event.total, f"preparing {event.pieces} pieces", final=event.done >= event.total)
+        elif isinstance(event, events.DataReady):
+            print(f"{event.train_pieces} training pieces ({event.train_tokens:,} tokens), "
+                  f"{event.valid_pieces} validation pieces ({event.valid_tokens:,} tokens)", file=sys.stderr)
+        elif isinstance(event, events.Resumed):
+            print(f"resuming after epoch {event.epoch}", file=sys.stderr)
+        elif isinstance(event, events.Batch):
+            bar.show(event.batch / event.batches,
+                     f"epoch {event.epoch}/{config.epochs} loss {event.loss:.3f} "
+                     f"acc {event.accuracy:.1%} {event.tokens_per_s:,.0f} tokens/s",
+                     final=event.batch == event.batches)
+        elif isinstance(event, events.EpochDone):
+            mark = " (best so far)" if event.improved else ""
+            print(f"epoch {event.epoch}: training loss {event.train_loss:.4f}, validation loss "
+                  f"{event.valid_loss:.4f}, accuracy {event.valid_accuracy or 0:.1%}{mark}", file=sys.stderr)
+        elif isinstance(event, events.Stopped):
+            print(f"stopped: {event.reason}", file=sys.stderr)
 
     try:
         result = train(config, report, fresh=args.fresh)
@@ -240,13 +252,14 @@ def evaluate_command(args) -> int:
 @guarded
 def average_command(args) -> int:
     from .averaging import best_average, write_average
+    from .progress import Averaged, Event
 
     bar = ProgressBar()
 
-    def report(event: dict) -> None:
-        if event.get("stage") == "average":
-            bar.show(event["done"] / event["total"], f"epochs {event['epochs'][0]}-{event['epochs'][-1]}: "
-                     f"{event['valid_loss']:.4f} nats per token", final=event["done"] == event["total"])
+    def report(event: Event) -> None:
+        if isinstance(event, Averaged):
+            bar.show(event.done / event.total, f"epochs {event.epochs[0]}-{event.epochs[-1]}: "
+                     f"{event.valid_loss:.4f} nats per token", final=event.done == event.total)
 
     result = best_average(args.run, args.window, report)
     out = write_average(args.run, args.out, result,

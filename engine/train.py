@@ -1,92 +1,49 @@
 """Training: learn an LSTM from music files, keeping a checkpoint for every epoch.
 
-The training pieces are tokenized once into a store on disk (``token_store.py``, with the side
-inputs the network reads), then each epoch shuffled and transposed at random (a piece keeps one
-transposition within an epoch), joined into one stream and cut into ``batch_size`` parallel lanes
-(``lanes.py``, which reads the stream from the store a window at a time, so memory does not grow
-with the collection). The network reads each lane window after window, carrying its state from
-one window to the next (truncated back-propagation through time), so it learns from whole
-windows, not one step per window. Validation scores every validation piece from its start, state
-carried throughout.
+The training pieces are tokenized once into a store on disk (``pieces.py`` and ``token_store.py``,
+with the side inputs the network reads), then each epoch shuffled and transposed at random (a
+piece keeps one transposition within an epoch), joined into one stream and cut into
+``batch_size`` parallel lanes (``lanes.py``, which reads the stream from the store a window at a
+time, so memory does not grow with the collection). The network reads each lane window after
+window, carrying its state from one window to the next (truncated back-propagation through time),
+so it learns from whole windows, not one step per window. Validation scores every validation
+piece from its start, state carried throughout.
 
-Every epoch writes ``epochs/NNN/`` (a loadable model folder), updates ``metrics.json`` and
-``curves.png``, and saves what resuming needs in ``resume/``. The best epoch so far is copied to
-the top of the output folder, with its model card. Re-running the same command resumes. With
-``keep_epochs`` only the best epoch and the last few stay in ``epochs/`` (the app's runs: each
-epoch can take megabytes).
+Every epoch is saved in the run's folder (``run_folder.py``: ``epochs/NNN/``, the best epoch on
+top with its card, ``metrics.json`` and ``curves.png`` from ``curves.py``, the resume state), so
+re-running the same command resumes. The settings are ``TrainConfig`` (``train_config.py``); the
+run reports typed events (``progress.py``) to its ``progress`` callback.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import platform
-import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save
 
-from . import card, distributed
-from .atomic import atomic_write
-from .checkpoint import load_model, save_model
+from . import distributed
 from .evaluate import score_sequences
 from .grammar import Grammar
 from .lanes import EpochLanes
 from .model import MusicLSTM
 from .phrase import trim
 from .pieces import split_by_piece, training_and_validation  # noqa: F401  (averaging and benchmarks use them here)
+from .progress import Batch, DataReady, EpochDone, Finished, Progress, Resumed, Stopped, typed
+from .run_folder import RunFolder, prune_epochs, resume, start_from  # noqa: F401  (prune_epochs: the API keeps it)
 from .side_inputs import model_arguments
 from .token_store import TokenStore
 from .tokens import Vocabulary, encode
 from .train_config import POSITIONS, TrainConfig, config_of_run  # noqa: F401  (the API keeps them here)
 
-Progress = Callable[[dict], None]
-
-
-def pick_device(name: str) -> torch.device:
-    """auto (a CUDA GPU when there is one, else the CPU), cpu, cuda or cuda:N."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cpu":
-        return torch.device("cpu")
-    if name == "cuda" or (name.startswith("cuda:") and name[5:].isdigit()):
-        if not torch.cuda.is_available():
-            raise ValueError(f"--device {name} was asked for, but no CUDA device is available on this machine "
-                             f"(use --device cpu, or auto)")
-        index = int(name[5:]) if ":" in name else 0
-        if index >= torch.cuda.device_count():
-            raise ValueError(f"--device {name}: this machine has {torch.cuda.device_count()} CUDA device(s)")
-        return torch.device(name)
-    raise ValueError(f"--device must be auto, cpu, cuda or cuda:N, not '{name}'")
-
-
-def excerpts_for(pieces: TokenStore, vocab: Vocabulary, count: int = 64, bars: int = 4,
-                 seed: int = 0) -> list[dict]:
-    """Short excerpts of the training music, stored with the model for 'random excerpt' seeds."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for i in rng.permutation(len(pieces))[:count].tolist():
-        phrase = pieces.phrase(i)
-        span = phrase.steps_per_bar * bars
-        if phrase.length <= span:
-            start = 0
-        else:
-            start = int(rng.integers(0, (phrase.length - span) // phrase.steps_per_bar + 1)) * phrase.steps_per_bar
-        excerpt = trim(phrase, start, start + span)
-        if len(excerpt.notes) >= 4:
-            out.append({"piece": pieces.name(i), "start_bar": start // phrase.steps_per_bar + 1,
-                        "tempo_bpm": phrase.tempo_bpm, "time_signature": list(phrase.time_signature),
-                        "tokens": encode(excerpt, vocab, end=False)})
-    return out
-
 
 def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = False) -> dict:
-    """Run (or resume) training; returns the final metrics. ``progress`` gets dict events."""
+    """Run (or resume) training; returns the final metrics. ``progress`` gets ``progress.Event``s."""
     world = distributed.started_by_torchrun()
     report = (progress or (lambda event: None)) if world.main else (lambda event: None)
     out = Path(config.out)
@@ -106,7 +63,7 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
 def _train(config: TrainConfig, report: Progress, fresh: bool, world: distributed.World, device: torch.device,
            out: Path) -> dict:
     vocab = config.vocabulary()
-    train_set, valid_set = training_and_validation(config, vocab, report, for_training=True)
+    train_set, valid_set = training_and_validation(config, vocab, typed(report), for_training=True)
     try:
         return _learn(config, report, fresh, world, device, out, vocab, train_set, valid_set)
     finally:
@@ -118,37 +75,14 @@ def _learn(config: TrainConfig, report: Progress, fresh: bool, world: distribute
            out: Path, vocab: Vocabulary, train_set: TokenStore, valid_set: TokenStore) -> dict:
     if not len(train_set):
         raise ValueError("no readable music to train on in " + ", ".join(config.data))
-    grid = {"steps_per_quarter": train_set.metres[0][1]}
-    report({"stage": "data", "train_pieces": len(train_set), "valid_pieces": len(valid_set),
-            "train_tokens": train_set.token_count, "valid_tokens": valid_set.token_count,
-            "store_bytes": train_set.bytes + valid_set.bytes})
-
-    torch.manual_seed(config.seed)
-    # the bar in steps of the music's own grid (benchmark pickles have their own grid)
-    model = MusicLSTM(config.model_config(vocab, 4 * grid["steps_per_quarter"])).to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate,
-                                  weight_decay=config.weight_decay)
-    state: dict[str, Any] = {"epoch": 0, "best_epoch": 0, "best_valid_loss": math.inf, "bad_epochs": 0,
-             "learning_rate": config.learning_rate, "history": [], "seconds": 0.0}
-    resumed = False if fresh else _resume(out, config, model, optimizer, state, device)
-    if resumed:
-        report({"stage": "resumed", "epoch": state["epoch"]})
-    elif config.init_from:
-        _start_from(model, config.init_from)
+    report(DataReady(len(train_set), len(valid_set), train_set.token_count, valid_set.token_count,
+                     train_set.bytes + valid_set.bytes))
+    model, optimizer, state, folder = _start(config, report, fresh, world, device, out, vocab, train_set, valid_set)
     learner = distributed.wrap(model, world, device)       # weights start the same in every process
-    excerpts = excerpts_for(train_set, vocab, seed=config.seed)
-    base_info = {"name": config.name or out.name, "grid": grid,
-                 "training": {**asdict(config), "train_pieces": len(train_set),
-                              "valid_pieces": len(valid_set),
-                              "train_tokens": train_set.token_count,
-                              "valid_tokens": valid_set.token_count,
-                              "device": _device_name(device),
-                              "processes": world.size,
-                              "torch": torch.__version__, "python": platform.python_version()}}
 
     while state["epoch"] < config.epochs and state["bad_epochs"] < config.patience:
         if config.max_minutes and state["seconds"] >= config.max_minutes * 60:
-            report({"stage": "stopped", "reason": "time limit"})
+            report(Stopped("time limit"))
             break
         epoch = state["epoch"] + 1
         for group in optimizer.param_groups:
@@ -170,30 +104,37 @@ def _learn(config: TrainConfig, report: Progress, fresh: bool, world: distribute
         state["history"].append(row)
         improved = record_epoch(state, epoch, valid_loss, config.lr_patience)
         if world.main:
-            info = {**base_info, "epoch": epoch, "metrics": row}
-            save_model(out / "epochs" / f"{epoch:03d}", model, vocab, info)
-            if improved:
-                best_info = {**base_info, "epoch": epoch, "metrics": {**row, "best": True}}
-                save_model(out, model, vocab, best_info, excerpts)
-            _save_resume(out, optimizer, state, config)
-            _write_metrics(out, state)
-            card.write_card(out, state)
-            prune_epochs(out, config.keep_epochs, state["best_epoch"])
-        report({"stage": "epoch", **row, "best_epoch": state["best_epoch"], "improved": improved})
-    report({"stage": "done", "best_epoch": state["best_epoch"], "best_valid_loss": state["best_valid_loss"]})
+            folder.save_epoch(model, optimizer, state, row, improved)
+        report(EpochDone(**row, best_epoch=state["best_epoch"], improved=improved))
+    report(Finished(state["best_epoch"], state["best_valid_loss"]))
     return {"best_epoch": state["best_epoch"], "best_valid_loss": state["best_valid_loss"],
             "epochs": state["epoch"], "seconds": state["seconds"]}
 
 
-def prune_epochs(out: Path, keep_last: int, best_epoch: int) -> None:
-    """Delete the epoch checkpoints of a run but the best one and the last ``keep_last`` (0 keeps all).
-    Called once the resume state names the newest epoch, so resuming always finds its epoch."""
-    if keep_last < 1:
-        return
-    epochs = sorted(int(d.name) for d in (out / "epochs").iterdir() if d.name.isdigit())
-    for epoch in epochs[:-keep_last]:
-        if epoch != best_epoch:
-            shutil.rmtree(out / "epochs" / f"{epoch:03d}", ignore_errors=True)
+def _start(config: TrainConfig, report: Progress, fresh: bool, world: distributed.World, device: torch.device,
+           out: Path, vocab: Vocabulary, train_set: TokenStore, valid_set: TokenStore,
+           ) -> tuple[MusicLSTM, torch.optim.Optimizer, dict[str, Any], RunFolder]:
+    """The network, its optimizer and the run's state: new, resumed from ``out``, or started from
+    ``config.init_from``'s weights; and the run folder that keeps every epoch."""
+    torch.manual_seed(config.seed)
+    grid = {"steps_per_quarter": train_set.metres[0][1]}
+    # the bar in steps of the music's own grid (benchmark pickles have their own grid)
+    model = MusicLSTM(config.model_config(vocab, 4 * grid["steps_per_quarter"])).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    state: dict[str, Any] = {"epoch": 0, "best_epoch": 0, "best_valid_loss": math.inf, "bad_epochs": 0,
+                             "learning_rate": config.learning_rate, "history": [], "seconds": 0.0}
+    resumed = False if fresh else resume(out, config, model, optimizer, state, device)
+    if resumed:
+        report(Resumed(state["epoch"]))
+    elif config.init_from:
+        start_from(model, config.init_from)
+    base_info = {"name": config.name or out.name, "grid": grid,
+                 "training": {**asdict(config), "train_pieces": len(train_set), "valid_pieces": len(valid_set),
+                              "train_tokens": train_set.token_count, "valid_tokens": valid_set.token_count,
+                              "device": device_name(device), "processes": world.size,
+                              "torch": torch.__version__, "python": platform.python_version()}}
+    folder = RunFolder(out, config, vocab, base_info, excerpts_for(train_set, vocab, seed=config.seed), resumed)
+    return model, optimizer, state, folder
 
 
 def record_epoch(state: dict, epoch: int, valid_loss: float, lr_patience: int = 1) -> bool:
@@ -248,111 +189,50 @@ def _train_epoch(model, optimizer, pieces, config, vocab, epoch, device, report,
         total_correct += (logits.argmax(-1) == y).sum().item()
         total_tokens += n
         elapsed = time.perf_counter() - started
-        report({"stage": "batch", "epoch": epoch, "batch": b + 1, "batches": batches,
-                "loss": total_loss / total_tokens, "accuracy": total_correct / total_tokens,
-                "tokens_per_s": total_tokens / max(elapsed, 1e-9)})
+        report(Batch(epoch, b + 1, batches, total_loss / total_tokens, total_correct / total_tokens,
+                     total_tokens / max(elapsed, 1e-9)))
     total_loss, total_correct, total_tokens = distributed.summed(world, total_loss, total_correct, total_tokens)
     return total_loss / total_tokens, total_correct / total_tokens
 
 
-# -- resume -----------------------------------------------------------------------------------
-
-def _save_resume(out: Path, optimizer, state: dict, config: TrainConfig) -> None:
-    folder = out / "resume"
-    folder.mkdir(exist_ok=True)
-    tensors: dict[str, torch.Tensor] = {}
-    slots: dict[str, dict] = {}
-    for index, slot in optimizer.state_dict()["state"].items():
-        slots[str(index)] = {}
-        for key, value in slot.items():
-            if torch.is_tensor(value):
-                tensors[f"{index}.{key}"] = value.detach().cpu().contiguous()
-            else:
-                slots[str(index)][key] = value
-    # state.json is the commit point: it is written last and names the optimizer file of its own
-    # epoch, so a kill between the two writes leaves the previous epoch's pair intact
-    optimizer_file = f"optimizer-{state['epoch']:03d}.safetensors"
-    atomic_write(folder / optimizer_file, save(tensors))
-    meta = {"state": state, "slots": slots, "config": config.fingerprint(), "optimizer": optimizer_file}
-    atomic_write(folder / "state.json", json.dumps(meta, indent=1, default=_json_number).encode())
-    for old in folder.glob("optimizer*.safetensors"):
-        if old.name != optimizer_file:
-            old.unlink(missing_ok=True)
+def pick_device(name: str) -> torch.device:
+    """auto (a CUDA GPU when there is one, else the CPU), cpu, cuda or cuda:N."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "cuda" or (name.startswith("cuda:") and name[5:].isdigit()):
+        if not torch.cuda.is_available():
+            raise ValueError(f"--device {name} was asked for, but no CUDA device is available on this machine "
+                             f"(use --device cpu, or auto)")
+        index = int(name[5:]) if ":" in name else 0
+        if index >= torch.cuda.device_count():
+            raise ValueError(f"--device {name}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+        return torch.device(name)
+    raise ValueError(f"--device must be auto, cpu, cuda or cuda:N, not '{name}'")
 
 
-def _json_number(value):
-    if isinstance(value, float) and math.isinf(value):
-        return 1e308
-    raise TypeError(f"cannot store {type(value).__name__} in JSON")
+def excerpts_for(pieces: TokenStore, vocab: Vocabulary, count: int = 64, bars: int = 4,
+                 seed: int = 0) -> list[dict]:
+    """Short excerpts of the training music, stored with the model for 'random excerpt' seeds."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in rng.permutation(len(pieces))[:count].tolist():
+        phrase = pieces.phrase(i)
+        span = phrase.steps_per_bar * bars
+        if phrase.length <= span:
+            start = 0
+        else:
+            start = int(rng.integers(0, (phrase.length - span) // phrase.steps_per_bar + 1)) * phrase.steps_per_bar
+        excerpt = trim(phrase, start, start + span)
+        if len(excerpt.notes) >= 4:
+            out.append({"piece": pieces.name(i), "start_bar": start // phrase.steps_per_bar + 1,
+                        "tempo_bpm": phrase.tempo_bpm, "time_signature": list(phrase.time_signature),
+                        "tokens": encode(excerpt, vocab, end=False)})
+    return out
 
 
-def _resume(out: Path, config: TrainConfig, model, optimizer, state: dict, device) -> bool:
-    meta_path = out / "resume" / "state.json"
-    if not meta_path.is_file():
-        return False
-    meta = json.loads(meta_path.read_text())
-    if meta.get("config") != json.loads(json.dumps(config.fingerprint())):
-        raise ValueError(f"{out} holds a run with other settings; use another --out or --fresh")
-    saved = meta["state"]
-    epoch_dir = out / "epochs" / f"{saved['epoch']:03d}"
-    weights = load_model(epoch_dir).model.state_dict()
-    model.load_state_dict(weights)
-    tensors = load_file(str(out / "resume" / meta.get("optimizer", "optimizer.safetensors")))
-    opt_state = optimizer.state_dict()
-    opt_state["state"] = {}
-    for index, plain in meta["slots"].items():
-        slot = dict(plain)
-        for key, value in tensors.items():
-            i, name = key.split(".", 1)
-            if i == index:
-                slot[name] = value.to(device)
-        opt_state["state"][int(index)] = slot
-    optimizer.load_state_dict(opt_state)
-    state.update(saved)
-    return True
-
-
-def _start_from(model, folder: str) -> None:
-    """Take every weight of the model in ``folder`` that this network has, of the same shape;
-    the parts it does not have keep their start (new scores start silent)."""
-    source = load_model(folder).model.state_dict()
-    own = model.state_dict()
-    taken = {k: v for k, v in source.items() if k in own and own[k].shape == v.shape}
-    if not taken:
-        raise ValueError(f"{folder} has no weights this network can start from")
-    model.load_state_dict(taken, strict=False)
-
-
-def _write_metrics(out: Path, state: dict) -> None:
-    atomic_write(out / "metrics.json", json.dumps({"best_epoch": state["best_epoch"],
-                                                   "epochs": state["history"]}, indent=1).encode())
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return
-    h = state["history"]
-    epochs = [r["epoch"] for r in h]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.4))
-    ax1.plot(epochs, [r["train_loss"] for r in h], label="training")
-    ax1.plot(epochs, [r["valid_loss"] for r in h], label="validation")
-    ax1.set(xlabel="epoch", ylabel="loss (nats per token)", title="Loss")
-    ax2.plot(epochs, [r["train_accuracy"] for r in h], label="training")
-    if h and h[0]["valid_accuracy"] is not None:
-        ax2.plot(epochs, [r["valid_accuracy"] for r in h], label="validation")
-    ax2.set(xlabel="epoch", ylabel="next-token accuracy", title="Accuracy")
-    for ax in (ax1, ax2):
-        ax.grid(alpha=0.3)
-        ax.legend()
-    fig.tight_layout()
-    tmp = out / "curves.tmp.png"
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    tmp.replace(out / "curves.png")
-
-
-def _device_name(device: torch.device) -> str:
+def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     threads = torch.get_num_threads()

@@ -7,6 +7,7 @@ import torch
 from safetensors.torch import load_file
 
 from engine.checkpoint import load_model
+from engine.progress import Batch, DataReady, Resumed, Skipped, Storing
 from engine.train import TrainConfig, train
 
 
@@ -30,9 +31,9 @@ def test_every_epoch_is_kept_and_the_best_is_on_top(songs, tmp_path):
     assert (run / "curves.png").stat().st_size > 1000
     card = (run / "card.md").read_text()
     assert "Training time" in card and "parameters" in card
-    assert any(e["stage"] == "skipped" and "broken.mid" in e["path"] for e in events)
-    batches = [e for e in events if e["stage"] == "batch"]
-    assert batches and all(e["tokens_per_s"] > 0 and 0 <= e["accuracy"] <= 1 for e in batches)
+    assert any(isinstance(e, Skipped) and "broken.mid" in e.path for e in events)
+    batches = [e for e in events if isinstance(e, Batch)]
+    assert batches and all(e.tokens_per_s > 0 and 0 <= e.accuracy <= 1 for e in batches)
     assert metrics["epochs"][-1]["train_loss"] < metrics["epochs"][0]["train_loss"]
 
 
@@ -115,7 +116,7 @@ def test_a_kill_between_the_optimizer_and_the_state_file_resumes_from_the_saved_
     (resume / "optimizer-003.safetensors").write_bytes(b"half written by a process killed here")
     events = []
     train(tiny_config(songs, parts, 3), events.append)
-    assert {"stage": "resumed", "epoch": 2} in events
+    assert Resumed(epoch=2) in events
     a = load_file(str(whole / "epochs" / "003" / "model.safetensors"))
     b = load_file(str(parts / "epochs" / "003" / "model.safetensors"))
     for key in a:
@@ -183,13 +184,13 @@ def test_a_network_can_start_from_another_model_and_its_new_parts_start_silent(t
     from engine.checkpoint import load_model
     from engine.model import MusicLSTM
     from engine.phrase import Note, Phrase
+    from engine.run_folder import start_from
     from engine.side_inputs import model_arguments, stream_inputs
     from engine.tokens import encode
-    from engine.train import _start_from
     source = load_model(tiny_controls_model_dir)
     config = type(source.model.config)(**{**source.model.config.to_json(), "control_scores": True})
     grown = MusicLSTM(config).eval()
-    _start_from(grown, str(tiny_controls_model_dir))
+    start_from(grown, str(tiny_controls_model_dir))
     tokens = encode(Phrase(tuple(Note(60 + i % 7, 3 * i, 3, 90) for i in range(12))), source.vocab)
     side = {k: torch.from_numpy(v)[None] for k, v in stream_inputs(tokens, source.vocab, config, 16, 4).items()}
     with torch.no_grad():
@@ -211,7 +212,7 @@ def test_the_training_store_is_removed_after_training_and_after_an_error(songs, 
     during = []
 
     def watch(event):
-        if event["stage"] == "data":
+        if isinstance(event, DataReady):
             during.append(ours())
     train(tiny_config(songs, tmp_path / "run", 1), watch)
     assert during == [[] if unlinked else ["training", "validation"]]
@@ -220,11 +221,11 @@ def test_the_training_store_is_removed_after_training_and_after_an_error(songs, 
     class Stop(Exception):
         pass
 
-    for stage in ("storing", "batch"):
-        def fail(event, stage=stage):
-            if event["stage"] == stage:
+    for kind in (Storing, Batch):
+        def fail(event, kind=kind):
+            if isinstance(event, kind):
                 raise Stop
         with pytest.raises(Stop) as caught:          # its traceback keeps every frame's stores alive
-            train(tiny_config(songs, tmp_path / stage, 1), fail)
-        assert not ours(), stage
+            train(tiny_config(songs, tmp_path / kind.stage, 1), fail)
+        assert not ours(), kind.stage
         assert caught.tb is not None
