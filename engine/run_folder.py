@@ -19,7 +19,7 @@ from safetensors.torch import load_file, save
 
 from . import card
 from .atomic import atomic_write
-from .checkpoint import META, load_model, read_info, save_model
+from .checkpoint import META, load_model, save_model
 from .curves import write_metrics
 from .model import MusicLSTM
 from .tokens import Vocabulary
@@ -36,7 +36,8 @@ class RunFolder:
                  excerpts: list[dict], resumed: bool):
         self.out, self.config, self.vocab = out, config, vocab
         self.base_info, self.excerpts = base_info, excerpts
-        self.best: dict | None = read_info(out) if resumed and (out / META).is_file() else None
+        top = out / META
+        self.best: dict | None = json.loads(top.read_text()) if resumed and top.is_file() else None
 
     def save_epoch(self, model: MusicLSTM, optimizer: torch.optim.Optimizer, state: dict[str, Any], row: dict,
                    improved: bool) -> None:

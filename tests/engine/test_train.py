@@ -64,6 +64,24 @@ def test_an_interrupted_run_resumes_to_the_same_model(songs, tmp_path):
     assert a.keys() == b.keys()
     for key in a:
         assert torch.equal(a[key], b[key]), key
+    # the card of the resumed run tells the whole run, as the uninterrupted one's does (but its name and time)
+    told = lambda run: [line for line in (tmp_path / run / "card.md").read_text().splitlines()
+                        if not line.startswith(("# Model card", "- Training time"))]
+    assert told("whole") == told("parts") and "- Epochs run: 3; this folder holds epoch" in "\n".join(told("parts"))
+
+
+def test_a_resumed_run_whose_new_epochs_do_not_improve_still_cards_its_best_epoch(songs, tmp_path, monkeypatch):
+    import engine.train
+    run = tmp_path / "run"
+    train(tiny_config(songs, run, 2))
+    best = load_model(run).info["epoch"]
+    record = engine.train.record_epoch
+    monkeypatch.setattr(engine.train, "record_epoch",
+                        lambda state, epoch, loss, lr_patience=1: record(state, epoch, float("inf"), lr_patience))
+    train(tiny_config(songs, run, 3))
+    card = (run / "card.md").read_text()
+    assert f"- Epochs run: 3; this folder holds epoch {best}, the best on validation" in card
+    assert "\n| 3 | " in card and load_model(run).info["epoch"] == best
 
 
 @pytest.mark.slow
