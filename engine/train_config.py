@@ -12,6 +12,7 @@ each also turn on ``controls`` and ``bar_from_music``.
 from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, field, fields
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
@@ -227,13 +228,8 @@ def config_from_arguments(args: Any, command: str = "") -> TrainConfig:
     metre_aware = args.controls or args.control_scores or args.rhythm_scores
     taken.update(
         data=[str(d) for d in args.data], out=str(args.out), valid=[str(v) for v in args.valid or []],
-        name=args.name or _folder_name(args.out), credit=args.credit or "", init_from=str(args.init_from or ""),
+        name=args.name or PurePath(str(args.out)).name, credit=args.credit or "", init_from=str(args.init_from or ""),
         transpose=(-args.transpose, args.transpose), context=not args.no_held_notes,
         controls=metre_aware, bar_from_music=metre_aware, excerpt_bars=(fewest, most), command=command)
     return TrainConfig(**taken)
 
-
-def _folder_name(out: str) -> str:
-    from pathlib import PurePath
-
-    return PurePath(str(out)).name
