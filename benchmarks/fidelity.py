@@ -134,6 +134,18 @@ def held_out_pieces(data: Path = DATA, fraction: float = 0.1, seed: int = 0):
     return [(corpus.pieces[i].name, corpus.pieces[i].phrase) for i in valid]
 
 
+def tuning_pieces(data: Path = DATA, count: int = 40, fraction: float = 0.1, seed: int = 0):
+    """(name, phrase) of ``count`` pieces of the same run's *training* split, evenly spaced: where
+    Continue's settings are tuned, so that the held-out pieces stay a test they were not fitted to."""
+    from engine.corpus import load_corpus
+    from engine.train import split_by_piece
+
+    corpus = load_corpus([str(data)])
+    train, _ = split_by_piece([p.name for p in corpus.pieces], fraction, seed)
+    step = max(1, len(train) // count)
+    return [(corpus.pieces[i].name, corpus.pieces[i].phrase) for i in sorted(train)[::step][:count]]
+
+
 def cases(pieces, first_bar: int = PHRASE_BAR, bars: int = BARS):
     """(name, phrase, reference) for every piece long enough: bars first_bar.. and the bars after."""
     out = []
@@ -165,6 +177,8 @@ def main(argv=None) -> int:
     parser.add_argument("--top-p", type=float, default=None)
     parser.add_argument("--limit", type=int, default=0, help="only the first N pieces (a quick look)")
     parser.add_argument("--json", action="store_true", help="print only the JSON line")
+    parser.add_argument("--tuning", action="store_true",
+                        help="use 40 pieces of the training split instead of the held-out ones (for tuning settings)")
     parser.add_argument("--card", action="store_true",
                         help="also write the figures into the model's card (card.md), replacing earlier ones")
     parser.add_argument("--pool", type=int, default=0, metavar="N",
@@ -190,7 +204,7 @@ def main(argv=None) -> int:
         default = getattr(ContinueOptions(), key)
         settings[key] = type(default)(value) if default is not None and not isinstance(default, bool) else (
             value.lower() in ("1", "true", "yes") if isinstance(default, bool) else value)
-    chosen = cases(held_out_pieces())
+    chosen = cases(tuning_pieces() if args.tuning else held_out_pieces())
     if args.limit:
         chosen = chosen[:args.limit]
     from engine.keys import estimate_key
@@ -212,7 +226,8 @@ def main(argv=None) -> int:
                                                        "key kept": float(estimate_key(take) == key)})
             for problem in failures(take, reference):
                 failed[problem.split(" bar ")[0] + (" bar" if " bar " in problem else "")] += 1
-    result = {"model": loaded.name, "pieces": len(chosen), "takes per piece": args.takes, "pool": args.pool,
+    result = {"model": loaded.name, "pieces": len(chosen), "tuning": args.tuning, "takes per piece": args.takes,
+              "pool": args.pool,
               "settings": {k: v for k, v in vars(ContinueOptions(**settings)).items() if k not in ("seed",)},
               "segue": summarise(segue), "copy of the phrase": summarise(copy),
               "failures": dict(failed), "takes": len(segue),
@@ -220,7 +235,7 @@ def main(argv=None) -> int:
               COMPOSER_NEW: round(statistics.mean(composer_new), 3)}
     result["closer than the copy"] = sum(result["segue"][m] <= result["copy of the phrase"][m] for m in MEASURES)
     if not args.json:
-        print(f"model {loaded.name}: {len(chosen)} held-out pieces, "
+        print(f"model {loaded.name}: {len(chosen)} {'tuning (training-split)' if args.tuning else 'held-out'} pieces, "
               f"phrase = bars {PHRASE_BAR}-{PHRASE_BAR + BARS - 1}, "
               f"reference = the next {BARS} bars, {args.takes} takes each; means (0 = the composer)")
         print(f"{'measure':16}{'Segue':>10}{'copy':>10}")

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from .checkpoint import LoadedModel
-from .controls import ControlSettings, aim, follow, measure_bars, mismatch
+from .controls import ControlSettings, aim, flag_of, follow, measure_bars, mismatch
 from .keys import Key, estimate_key
 from .phrase import Note, Phrase, regrid, trim
 from .sampling import Cancelled, Task, Writer  # noqa: F401  (Cancelled is part of this module's API)
@@ -49,6 +49,7 @@ class ContinueOptions:
     ending: str = "bar line"      # bar line: the take stops there, ready to go on | held: it ends on a held chord
     candidates: int = 0           # drafts to choose the takes from (0: one per take)
     choose: str = "follow"        # follow: the drafts that follow the asked controls best | likely: the likeliest
+    steering: float = 2.0         # how firmly each take keeps to the phrase's measures as it is written (0: not)
 
     def check(self) -> None:
         if not 1 <= self.bars <= 256:
@@ -72,6 +73,8 @@ class ContinueOptions:
             raise ValueError(f"ending must be one of {', '.join(ENDINGS)}, not '{self.ending}'")
         if self.choose not in ("follow", "likely"):
             raise ValueError(f"choose must be 'follow' or 'likely', not '{self.choose}'")
+        if not 0.0 <= self.steering <= 4.0:
+            raise ValueError(f"steering must be between 0 and 4, not {self.steering}")
         if not 0 <= self.candidates <= 256:
             raise ValueError(f"candidates must be between 0 and 256, not {self.candidates}")
 
@@ -146,6 +149,17 @@ def end_held(take: Phrase, beat: int) -> Phrase:
     return take.with_notes(notes, end=end)
 
 
+def steer_to(whole: np.ndarray | None, options: ContinueOptions) -> np.ndarray | None:
+    """The one row of controls each take keeps to as it is written: the phrase's measures as asked,
+    but not its spacing of onsets when a denser or sparser take is asked for."""
+    if whole is None:
+        return None
+    row = whole[0].copy()
+    if options.density != 1.0:
+        row[flag_of("rhythm")] = 0
+    return row
+
+
 def _rank(drafts, keep: int, follow_score=None) -> list[int]:
     """The ``keep`` best drafts: those that follow the asked controls most closely
     (``follow_score``, lower is closer), else those the model finds likeliest per token written;
@@ -186,14 +200,20 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     else:
         locks = []
     key = options.chosen_key(own)
-    targets = None
+    targets = whole = None
+    first = start // bar * bar
     if getattr(loaded.model.config, "controls", False):
         bars_written = -(-(start + target) // bar) - start // bar
-        targets = follow(own, bar, bars_written, options.controls(), key.profile() if key is not None else None)
+        profile = key.profile() if key is not None else None
+        targets = follow(own, bar, bars_written, options.controls(), profile)
+        # the phrase's last bars measured as one: what the whole take is kept to and chosen by
+        heard = max(0, first - options.controls().listen_bars * bar)
+        whole = aim(measure_bars(own.notes, first - heard or bar, 1, spq, origin=heard), 1, options.controls(), profile)
     rows = max(options.variations, options.candidates)
     task = Task(start=start, end=start + target, bar_steps=bar, steps_per_quarter=spq, locked=locks,
                 pitch_classes=key.pitch_classes if key is not None else None, targets=targets,
-                single_notes=options.texture == "single notes")
+                single_notes=options.texture == "single notes",
+                steer_to=steer_to(whole, options), steering=options.steering)
     writer = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator,
                     scoring=rows > options.variations and options.choose == "likely")
     drafts = writer.write(progress, cancel)
@@ -206,13 +226,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
         return own.with_notes(notes, end=target)
 
     follow_score = None
-    if targets is not None and options.choose == "follow":
-        first = start // bar * bar
-        listen = options.controls().listen_bars * bar
-        heard = max(0, first - listen)
-        whole = aim(measure_bars(own.notes, first - heard or bar, 1, spq, origin=heard), 1, options.controls(),
-                    key.profile() if key is not None else None)
-
+    if targets is not None and whole is not None and options.choose == "follow":
         def follow_score(draft_index):
             take = written(draft_index)
             score = mismatch(measure_bars(take.notes, bar, len(targets), spq, origin=first - start), targets)

@@ -33,6 +33,7 @@ from .controls import control_table
 from .grammar import Grammar, Speller
 from .phrase import Note, Phrase
 from .side_inputs import Followers, model_arguments, stream_inputs
+from .steering import Steering
 from .tokens import END, PAD, START, Decoder, _split, encode
 
 WRITING, READING, DONE = 0, 1, 2
@@ -73,6 +74,8 @@ class Task:
                                                  # them ends exactly there
     after: list[Note] = field(default_factory=list)       # the music after ``end`` to read and score
     targets: np.ndarray | None = None            # controls asked of the bars from ``start``'s bar on
+    steer_to: np.ndarray | None = None           # one row of controls the whole draft is kept to (steering.py)
+    steering: float = 0.0                        # how firmly: 0 leaves the network alone
     bar_table: np.ndarray | None = None          # or the whole table of controls, bar by bar
 
 
@@ -300,6 +303,10 @@ class Writer:
         self._all_rows = torch.ones(k, dtype=torch.bool)
         self._fixed = (self.never | self.outside_key).expand(k, -1)
         self.locks = [_Locks(self.lock_onsets) for _ in range(k)]
+        self.steering = None
+        if task.steer_to is not None and task.steering > 0:
+            self.steering = Steering(v, task.steer_to, k, task.steps_per_quarter, task.start, task.end,
+                                     task.steering)
         decoders = [Decoder(v, now=self.prompt_now, velocity=self.prompt_velocity) for _ in range(k)]
         drafts = [Draft([]) for _ in range(k)]
         reading: list[list[int]] = [[] for _ in range(k)]
@@ -332,7 +339,8 @@ class Writer:
                 banned[stuck & banned.all(1)] = ~self.is_wait
             if not all_writing:
                 banned[~writing] = False                     # rows not drawing: any token, ignored
-            chosen, chance = self._draw(logits, banned)
+            drawn_from = logits if self.steering is None else logits + self.steering.nudges(now)
+            chosen, chance = self._draw(drawn_from, banned)
             if self.scoring:
                 model_log = torch.log_softmax(logits.masked_fill(grammar_banned, float("-inf")), -1)
                 model_picked = model_log.gather(1, chosen[:, None]).squeeze(1).tolist()
@@ -348,7 +356,7 @@ class Writer:
                     steps = wait_steps[token]
                     if steps and now[row] + steps >= task.end:
                         if self.scoring:
-                            drafts[row].log_stop = math.log(self._stop_chance(logits, banned, row, now[row]))
+                            drafts[row].log_stop = math.log(self._stop_chance(drawn_from, banned, row, now[row]))
                         drafts[row].finished = True
                         if task.after:
                             level = int(speller.state[row, 1])
@@ -408,6 +416,8 @@ class Writer:
         elif kind == "pitch":
             note_length[row] = 0
             self.note_pitch[row] = v.value(token)
+            if self.steering is not None:
+                self.steering.struck(row, v.value(token), now[row])
             if locks is not None:
                 pending = locks.pending()
                 if pending is not None and pending[0] == now[row] and \

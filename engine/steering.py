@@ -1,0 +1,140 @@
+"""Keeping a take on course: what it has written so far, set against what it was asked for.
+
+The controls (``controls.py``) tell the network what each new bar should sound like, and the
+network follows them on average; but each take is a new draw, and its pitch classes, spacing of
+onsets, chords and register wander around the asked values (a take can spend a bar on one pitch
+class, or drift an octave up). A musician who continues a phrase keeps count: if the left hand has
+been silent for two beats, it comes back; if the last bars sat high, the next notes go lower.
+
+``Steering`` keeps that count for every take being written, and before each token nudges the
+network's scores towards what the take still owes: a pitch class it has used less than asked
+gets a higher score and one used more a lower one; the same for the spacing of onsets, for a second
+note at an onset (chords) and for the mean pitch and the range. Each nudge grows with the debt
+(counted in notes, capped) and is scaled by ``strength``: 0 leaves the network alone. The scores
+the network gave stay as they were for the model's own likelihood; only the distribution a token
+is drawn from changes, and the draw's own probability is kept as before (``sampling.Writer``).
+
+The target is one row of controls (``controls.RAW`` values): the whole phrase's measures as
+Continue asks for them (moved by the options: denser, another key, single notes). A group whose
+flag is off (left free) is not steered.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .controls import FLAGS, GROUPS, HIGH, KEY, LOW, MEAN, NAMES
+from .tokens import Vocabulary
+
+RHYTHM = GROUPS["rhythm"]
+CAP = 3.0                                # the largest debt, in notes, a nudge answers to
+
+
+class Steering:
+    """Per take: pitch-class counts, onset spacings, chords, pitches written; and the nudges."""
+
+    def __init__(self, vocab: Vocabulary, target: np.ndarray, rows: int, steps_per_quarter: int,
+                 start: int, end: int, strength: float = 1.0):
+        self.vocab, self.rows, self.strength = vocab, rows, float(strength)
+        flags = {name: bool(target[FLAGS + g]) for g, name in enumerate(NAMES)}
+        self.key = target[KEY] if flags["key"] else None
+        self.rhythm = target[RHYTHM] if flags["rhythm"] else None
+        self.texture = (float(target[2]), float(target[3])) if flags["texture"] else None
+        self.register = (float(target[LOW]), float(target[HIGH]), float(target[MEAN])) if flags["register"] else None
+        self.sixteenth = steps_per_quarter / 4
+        self.start, self.span = start, max(1, end - start)
+        self.pitch_slice = slice(vocab.first_pitch, vocab.first_velocity)
+        self.velocity_slice = slice(vocab.first_velocity, vocab.size)
+        self.wait_slice = slice(vocab.first_wait, vocab.first_length)
+        self.wait_values = np.arange(1, vocab.max_wait + 1, dtype=np.float64)
+        self.pitch_values = np.arange(vocab.lowest_pitch, vocab.highest_pitch + 1, dtype=np.float64)
+        self.class_of_pitch = np.arange(vocab.lowest_pitch, vocab.highest_pitch + 1) % 12
+        self.key_np = target[KEY].astype(np.float64)
+        self.rhythm_np = target[RHYTHM].astype(np.float64)
+        if self.register is not None:
+            low, high, mean = self.register
+            p = self.pitch_values
+            half = max(6.0, (high - low) / 2)
+            # the mean pitch owed tilts the scores up or down within the range; pitches beyond it
+            # lose more the further out they are; near its ends they are welcome while unreached
+            self.tilt = np.clip((np.clip(p, low, high) - mean) / half, -1, 1)
+            self.beyond = np.minimum(np.clip(low - p, 0, None) + np.clip(p - high, 0, None), 2 * CAP)
+            self.near_low = (p >= low) & (p <= low + 2)
+            self.near_high = (p <= high) & (p >= high - 2)
+        # what each take has written (from the start of the span)
+        self.notes = np.zeros(rows)
+        self.classes = np.zeros((rows, 12))
+        self.pitch_sum = np.zeros(rows)
+        self.lowest = np.full(rows, 999.0)
+        self.highest = np.full(rows, -1.0)
+        self.onsets = np.zeros(rows)
+        self.chords = np.zeros(rows)          # onsets, finished or not, that struck two or more notes
+        self.at_onset = np.zeros(rows)        # notes struck at the current onset
+        self.last_onset = np.full(rows, -1.0)
+        self.gaps = np.zeros((rows, RHYTHM.stop - RHYTHM.start))
+        self.gap_count = np.zeros(rows)
+
+    @property
+    def active(self) -> bool:
+        return self.strength > 0 and any(x is not None for x in (self.key, self.rhythm, self.texture, self.register))
+
+    # -- counting --------------------------------------------------------------------------------
+    def struck(self, row: int, pitch: int, now: int) -> None:
+        """The take ``row`` struck ``pitch`` at step ``now``."""
+        if now != self.last_onset[row]:
+            if self.last_onset[row] >= 0:
+                gap = now - self.last_onset[row]
+                self.gaps[row, min(8, max(1, round(gap / self.sixteenth))) - 1] += 1
+                self.gap_count[row] += 1
+            self.onsets[row] += 1
+            self.at_onset[row] = 0
+            self.last_onset[row] = now
+        self.at_onset[row] += 1
+        if self.at_onset[row] == 2:
+            self.chords[row] += 1
+        self.notes[row] += 1
+        self.classes[row, pitch % 12] += 1
+        self.pitch_sum[row] += pitch
+        self.lowest[row] = min(self.lowest[row], pitch)
+        self.highest[row] = max(self.highest[row], pitch)
+
+    # -- nudging ---------------------------------------------------------------------------------
+    def nudges(self, now: list[int]) -> torch.Tensor:
+        """(rows, vocab): what to add to the network's scores before the next token is drawn.
+        Plain numpy on a few hundred numbers a row: cheaper per step than many small torch calls."""
+        out = np.zeros((self.rows, self.vocab.size), dtype=np.float32)
+        if not self.active:
+            return torch.from_numpy(out)
+        when = np.asarray(now, dtype=np.float64)
+        notes = self.notes
+        pitch = out[:, self.pitch_slice]
+        if self.key is not None:                      # pitch classes owed after one more note
+            owed = self.key_np[None] * (notes[:, None] + 1) - self.classes
+            pitch += np.clip(owed, -CAP, CAP)[:, self.class_of_pitch]
+        if self.register is not None:
+            owed = np.clip((self.register[2] * notes - self.pitch_sum) / 12, -CAP, CAP)
+            pitch += owed[:, None] * self.tilt[None]
+            pitch -= self.beyond[None]
+            # the range owed: the lowest and highest notes come back as the take goes on
+            done = np.clip((when - self.start) / self.span, 0.0, 1.0)
+            p = self.pitch_values[None]
+            toward = (self.near_low[None] & (p < self.lowest[:, None])) | \
+                     (self.near_high[None] & (p > self.highest[:, None]))
+            pitch += done[:, None] * toward
+        same = when == self.last_onset
+        if self.texture is not None:                  # another note at this onset, or not
+            share, per_onset = self.texture
+            at = self.at_onset
+            more = np.where(at >= 2, per_onset * self.onsets - notes, share * self.onsets - self.chords)
+            more = np.where(same & (at >= 1), np.clip(more, -CAP, CAP), 0.0)
+            pitch += more[:, None]
+            out[:, self.velocity_slice] += more[:, None]
+        if self.rhythm is not None:                   # the spacing of the next onset
+            since = when - self.last_onset
+            bins = np.clip(np.rint((since[:, None] + self.wait_values[None]) / self.sixteenth), 1, 8).astype(int) - 1
+            owed = np.clip(self.rhythm_np[None] * (self.gap_count[:, None] + 1) - self.gaps, -CAP, CAP)
+            wait = np.take_along_axis(owed, bins, 1)
+            out[:, self.wait_slice] = np.where((self.last_onset >= 0)[:, None], wait, 0.0)
+        out *= self.strength
+        return torch.from_numpy(out)

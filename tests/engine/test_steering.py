@@ -1,0 +1,113 @@
+"""Steering: each take keeps count of what it has written and is nudged towards what it still owes
+the phrase (pitch classes, spacing of onsets, chords, register)."""
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from engine.checkpoint import load_model
+from engine.controls import FLAGS, GROUPS, HIGH, LOW, MEAN, NAMES, RAW
+from engine.generate import ContinueOptions, continue_phrase
+from engine.seeds import list_seeds, load_seed
+from engine.steering import Steering
+from engine.tokens import Vocabulary
+
+
+def target(**groups) -> np.ndarray:
+    row = np.zeros(RAW, dtype=np.float32)
+    for name, values in groups.items():
+        row[GROUPS[name]] = values
+        row[FLAGS + NAMES.index(name)] = 1
+    return row
+
+
+VOCAB = Vocabulary()
+
+
+def pitch_nudges(steering: Steering, now: int) -> dict[int, float]:
+    out = steering.nudges([now] * steering.rows)[0]
+    return {p: float(out[VOCAB.pitch(p)]) for p in range(VOCAB.lowest_pitch, VOCAB.highest_pitch + 1)}
+
+
+def test_a_pitch_class_used_more_than_asked_is_nudged_down_and_one_owed_up():
+    key = np.zeros(12)
+    key[[0, 4, 7]] = (0.5, 0.25, 0.25)                  # C twice as often as E or G
+    steering = Steering(VOCAB, target(key=key), rows=1, steps_per_quarter=4, start=0, end=64)
+    for t, pitch in enumerate((64, 64, 67, 64)):        # E three times, G once, no C yet
+        steering.struck(0, pitch, t * 4)
+    nudges = pitch_nudges(steering, 16)
+    assert nudges[60] > nudges[67] > nudges[64]         # C owed most, E over its share
+    assert nudges[60] == nudges[72]                     # a pitch class, in every octave
+    assert nudges[61] == 0                              # not asked for, not used: left alone
+
+
+def test_the_wait_that_keeps_the_phrase_s_spacing_of_onsets_is_nudged_up():
+    rhythm = np.zeros(9)
+    rhythm[3] = 1.0                                     # every onset 4 sixteenths after the last
+    steering = Steering(VOCAB, target(rhythm=rhythm), rows=1, steps_per_quarter=4, start=0, end=64)
+    steering.struck(0, 60, 0)
+    steering.struck(0, 62, 2)                           # one gap of 2 sixteenths so far
+    out = steering.nudges([2])[0]
+    waits = {w: float(out[VOCAB.wait(w)]) for w in range(1, VOCAB.max_wait + 1)}
+    assert max(waits, key=waits.get) == 4
+    assert waits[2] < 0                                 # the gap used more than asked
+
+
+def test_a_take_that_sat_high_is_nudged_lower_and_nothing_beyond_the_range_is_welcome():
+    row = target(register=(0, 0, 0))
+    row[LOW], row[HIGH], row[MEAN] = 48, 72, 60
+    steering = Steering(VOCAB, row, rows=1, steps_per_quarter=4, start=0, end=64)
+    for t in range(4):
+        steering.struck(0, 72, t * 4)                   # four notes at the top of the range
+    nudges = pitch_nudges(steering, 16)
+    assert nudges[50] > nudges[60] > nudges[70]
+    assert nudges[84] < nudges[72] and nudges[36] < nudges[48]
+
+
+def test_strength_zero_or_free_controls_leave_the_network_alone():
+    key = np.full(12, 1 / 12)
+    for steering in (Steering(VOCAB, target(key=key), 2, 4, 0, 64, strength=0.0),
+                     Steering(VOCAB, np.zeros(RAW, dtype=np.float32), 2, 4, 0, 64)):
+        steering.struck(0, 60, 0)
+        assert not steering.nudges([4, 4]).any()
+
+
+def test_steering_out_of_range_is_refused():
+    with pytest.raises(ValueError, match="steering must be between 0 and 4"):
+        ContinueOptions(steering=5).check()
+
+
+def _distance(counts: Counter, other: Counter) -> float:
+    a, b = sum(counts.values()), sum(other.values())
+    return 0.5 * sum(abs(counts[k] / a - other[k] / b) for k in set(counts) | set(other))
+
+
+@pytest.mark.slow
+def test_steered_takes_keep_closer_to_the_phrase_s_pitch_classes_and_spacing():
+    loaded = load_model("default")
+    distances = {}
+    for strength in (0.0, 2.0):
+        pcs, gaps = [], []
+        for title in ("K. 545", "Maple Leaf"):
+            phrase = load_seed(next(s for s in list_seeds() if title in s.title))
+            own_pcs = Counter(n.pitch % 12 for n in phrase.notes)
+            starts = sorted({n.start for n in phrase.notes})
+            own_gaps = Counter(b - a for a, b in zip(starts, starts[1:]))
+            for seed in range(4):
+                for take in continue_phrase(loaded, phrase, ContinueOptions(bars=4, variations=2, seed=seed,
+                                                                            steering=strength)):
+                    pcs.append(_distance(Counter(n.pitch % 12 for n in take.notes), own_pcs))
+                    onsets = sorted({n.start for n in take.notes})
+                    gaps.append(_distance(Counter(b - a for a, b in zip(onsets, onsets[1:])), own_gaps))
+        distances[strength] = (np.mean(pcs), np.mean(gaps))
+    assert distances[2.0][0] < 0.9 * distances[0.0][0]
+    assert distances[2.0][1] < 0.9 * distances[0.0][1]
+
+
+def test_the_same_seed_gives_the_same_steered_takes():
+    loaded = load_model("default")
+    phrase = load_seed(next(s for s in list_seeds() if "K. 545" in s.title))
+    options = ContinueOptions(bars=2, variations=2, seed=7, steering=2.0)
+    first, second = continue_phrase(loaded, phrase, options), continue_phrase(loaded, phrase, options)
+    assert [t.notes for t in first] == [t.notes for t in second]
