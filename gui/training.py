@@ -10,7 +10,6 @@ list; the dialog offers the new model, and the panel keeps the one chosen until 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from engine import progress as events
 from engine.model_folders import META, MODELS_DIR, PROJECT_ROOT, user_models_dir
 
 from .counts import count, counted_suffix
@@ -75,10 +75,11 @@ def model_name_problem(name: str) -> str | None:
 
 
 class TrainingJob(QObject):
-    """One run of ``main.py train`` in a child process, its JSON progress turned into signals."""
+    """One run of ``main.py train`` in a child process, its progress events (engine/progress.py,
+    one JSON line each on its stdout) turned into signals."""
 
     progressed = Signal(float, str)          # share done (0-1), what is happening
-    epoch_done = Signal(dict)                # the epoch's figures; the model is usable from now on
+    epoch_done = Signal(object)              # the epoch's events.EpochDone; the model is usable from now on
     finished_with = Signal(str)              # the model folder, training complete
     failed = Signal(str)
     stopped = Signal(str)                    # stopped by the user; the folder if an epoch was saved
@@ -105,6 +106,7 @@ class TrainingJob(QObject):
         self.process.errorOccurred.connect(self._process_error)
         self._buffer = b""
         self._errors: list[str] = []
+        self._failure = ""                   # why the child could not train, as its Failed event said
         self._epochs = 0
         self._stopping = False
         self._clock = QElapsedTimer()
@@ -132,34 +134,35 @@ class TrainingJob(QObject):
         *lines, self._buffer = self._buffer.split(b"\n")
         for line in lines:
             try:
-                event = json.loads(line)
+                event = events.from_json(line)
             except ValueError:
                 continue                     # the final summary line is plain text
             self._report(event)
 
-    def _report(self, event: dict) -> None:
-        stage = event.get("stage")
+    def _report(self, event: events.Event) -> None:
         elapsed = self._clock.elapsed() / 60000
         by_time = min(1.0, elapsed / max(self.minutes, 1e-9))
-        if stage == "reading":
-            total = max(1, event["total"])
-            self.progressed.emit(0.0, f"Reading your music: {event['done']} of {count(total, 'file')}")
-        elif stage == "skipped":
-            self._errors.append(f"Skipped {Path(event['path']).name}: {event['message']}")
-        elif stage == "data":
-            self.progressed.emit(0.0, f"Learning from {count(event['train_pieces'], 'piece')} "
-                                      f"({event['valid_pieces']} kept aside to check on)")
-        elif stage == "resumed":
-            self._epochs = event["epoch"]
-            self.progressed.emit(0.0, f"Resuming after epoch {event['epoch']}")
-        elif stage == "batch":
-            self.progressed.emit(by_time, f"Epoch {event['epoch']}: {event['batch']} of {event['batches']}"
-                                          f" · loss {event['loss']:.3f} · {event['tokens_per_s']:,.0f} tokens/s")
-        elif stage == "epoch":
-            self._epochs = event["epoch"]
+        if isinstance(event, events.Reading):
+            total = max(1, event.total)
+            self.progressed.emit(0.0, f"Reading your music: {event.done} of {count(total, 'file')}")
+        elif isinstance(event, events.Skipped):
+            self._errors.append(f"Skipped {Path(event.path).name}: {event.message}")
+        elif isinstance(event, events.DataReady):
+            self.progressed.emit(0.0, f"Learning from {count(event.train_pieces, 'piece')} "
+                                      f"({event.valid_pieces} kept aside to check on)")
+        elif isinstance(event, events.Resumed):
+            self._epochs = event.epoch
+            self.progressed.emit(0.0, f"Resuming after epoch {event.epoch}")
+        elif isinstance(event, events.Batch):
+            self.progressed.emit(by_time, f"Epoch {event.epoch}: {event.batch} of {event.batches}"
+                                          f" · loss {event.loss:.3f} · {event.tokens_per_s:,.0f} tokens/s")
+        elif isinstance(event, events.EpochDone):
+            self._epochs = event.epoch
             self.epoch_done.emit(event)
-        elif stage == "stopped":
+        elif isinstance(event, events.Stopped):
             self.progressed.emit(1.0, "Time is up: finishing")
+        elif isinstance(event, events.Failed):
+            self._failure = f"error: {event.message}"    # as the command line words it (segue: error: ...)
 
     def _finished(self, code: int, status) -> None:
         self._read_progress()
@@ -176,11 +179,10 @@ class TrainingJob(QObject):
             self.failed.emit(f"Training could not start: {self.process.errorString()}")
 
     def _why(self) -> str:
+        if self._failure:
+            return self._failure
         lines = bytes(self.process.readAllStandardError()).decode(errors="replace").splitlines()
-        said = [line.removeprefix("segue: ") for line in lines if line.startswith("segue: ") and "skipped" not in line]
-        if said:
-            return said[-1]
-        if lines:
+        if lines:                            # a crash: its traceback's last line
             return f"Training stopped with an error: {lines[-1]}"
         return f"Training stopped unexpectedly (exit code {self.process.exitCode()})."
 
@@ -321,11 +323,11 @@ class TrainDialog(QDialog):
         self.progress.setValue(int(share * 1000))
         self.status.setText(text)
 
-    def _epoch_done(self, event: dict) -> None:
-        mark = " (best so far)" if event.get("improved") else ""
+    def _epoch_done(self, event: events.EpochDone) -> None:
+        mark = " (best so far)" if event.improved else ""
         self.log.appendPlainText(
-            f"Epoch {event['epoch']}: validation loss {event['valid_loss']:.3f}, "
-            f"guesses the next token right {100 * (event.get('valid_accuracy') or 0):.1f}% of the time{mark}")
+            f"Epoch {event.epoch}: validation loss {event.valid_loss:.3f}, "
+            f"guesses the next token right {100 * (event.valid_accuracy or 0):.1f}% of the time{mark}")
         self._ready_folder = str(self.job.folder)
         self.use_button.setEnabled(True)
         self._show_disk_use()

@@ -20,6 +20,7 @@ def test_a_spin_box_suffix_agrees_with_its_value(qtbot):
 
 
 def test_the_training_dialog_counts_minutes_files_and_pieces(window, qtbot):
+    from engine.progress import DataReady, Reading
     from gui.training import TrainingJob
     dialog = window.train_model()
     dialog.minutes.setValue(1)
@@ -29,9 +30,9 @@ def test_the_training_dialog_counts_minutes_files_and_pieces(window, qtbot):
     job = TrainingJob(["music"], "mine", 5, [], parent=dialog)
     said = []
     job.progressed.connect(lambda share, text: said.append(text))
-    job._report({"stage": "reading", "done": 1, "total": 1})
-    job._report({"stage": "reading", "done": 1, "total": 3})
-    job._report({"stage": "data", "train_pieces": 1, "valid_pieces": 1})
+    job._report(Reading(1, 1))
+    job._report(Reading(1, 3))
+    job._report(DataReady(train_pieces=1, valid_pieces=1, train_tokens=500, valid_tokens=50, store_bytes=0))
     assert said[:2] == ["Reading your music: 1 of 1 file", "Reading your music: 1 of 3 files"]
     assert said[2].startswith("Learning from 1 piece (")
 

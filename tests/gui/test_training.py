@@ -56,7 +56,7 @@ def test_training_a_folder_makes_a_model_the_continue_panel_offers(window, dialo
     timer.stop()
     folder = Path(done.args[0])
     assert folder == user_models_dir() / "my seeds" and (folder / "model.safetensors").is_file()
-    assert [e["epoch"] for e in epochs] == [1, 2]
+    assert [e.epoch for e in epochs] == [1, 2]
     assert folder in list_models() and window.panel.model_box.findData(str(folder)) >= 0
     assert window.panel.model_path() == chosen                 # offered, not switched to
     assert "Use This Model" in dialog.status.text() and dialog.use_button.isDefault()
@@ -146,3 +146,30 @@ def test_names_and_folders_are_checked_before_anything_starts(dialog, music, tmp
     dialog.name.setText("../../escape")
     assert not dialog.start() and "letters, digits" in dialog.shown[-1]
     assert dialog.job is None
+
+
+def child_job(code: str):
+    """A TrainingJob whose child is a stand-in Python program instead of `main.py train`."""
+    import sys
+
+    from gui.training import TrainingJob
+    job = TrainingJob(["music"], "stand-in", 5, [])
+    job.process.setProgram(sys.executable)
+    job.process.setArguments(["-c", code])
+    return job
+
+
+def test_why_training_failed_comes_from_its_failed_event_not_from_stderr(qtbot):
+    job = child_job("import sys; print('{\"stage\": \"failed\", \"message\": \"no readable music in x\"}'); "
+                    "sys.stderr.write('segue: skipped a.mid: broken\\nsegue: something else\\n'); sys.exit(2)")
+    with qtbot.waitSignal(job.failed, timeout=20_000) as failed:
+        job.start()
+    assert failed.args == ["error: no readable music in x"]
+
+
+def test_a_crash_shows_the_last_line_of_its_traceback(qtbot):
+    job = child_job("print('{\"stage\": \"resumed\", \"epoch\": 2}'); raise RuntimeError('boom')")
+    with qtbot.waitSignal(job.failed, timeout=20_000) as failed:
+        job.start()
+    assert failed.args == ["Training stopped with an error: RuntimeError: boom"]
+    assert job.epochs == 2                                     # its events were read up to the crash
