@@ -50,8 +50,8 @@ class OneLineParser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def following_arguments(parser: argparse.ArgumentParser) -> None:
-    """How new music follows the phrase around it (the defaults follow it)."""
+def following_arguments(parser: argparse.ArgumentParser):
+    """How new music follows the phrase around it (the defaults follow it); returns the group."""
     group = parser.add_argument_group("how the new music follows the phrase")
     group.add_argument("--density", type=float, default=1.0, metavar="X",
                        help="notes per beat against the phrase's: 0.25 (sparser) to 4 (denser); 1 follows it")
@@ -66,6 +66,7 @@ def following_arguments(parser: argparse.ArgumentParser) -> None:
                        help="space the onsets as the phrase does (follow) or not (free)")
     group.add_argument("--dynamics", default="follow", choices=("follow", "free"),
                        help="play as loud as the phrase (follow) or not (free)")
+    return group
 
 
 MODEL_HELP = "a model name under models/ or a folder (default: models/default)"
@@ -123,7 +124,11 @@ def command_parser() -> argparse.ArgumentParser:
     cont.add_argument("--candidates", type=int, default=0, metavar="N",
                       help="write this many drafts and keep the takes that follow the settings most closely "
                            "(0: no drafts)")
-    following_arguments(cont)
+    # no default here: ContinueOptions' own applies (the parser stays torch-free)
+    following_arguments(cont).add_argument(
+        "--steering", type=float, metavar="N",
+        help="how firmly each take is kept to the phrase's pitch classes, spacing of onsets, chords and register "
+             "as it is written: 0 (not at all) to 4; 1 loosely, 3 strictly (default: 2, closely)")
 
     fill = sub.add_parser("fill", help=COMMANDS["fill"])
     fill.add_argument("input", metavar="IN.mid", help="the music to fill in: a MIDI or score file")

@@ -139,7 +139,7 @@ def continue_command(args) -> int:
         seed_phrase = random_excerpt(loaded, bars=args.excerpt_bars, seed=args.seed)
     options = ContinueOptions(bars=args.bars, temperature=args.temperature, top_p=args.top_p,
                               variations=args.variations, seed=args.seed, ending=args.ending,
-                              candidates=args.candidates, **following(args))
+                              candidates=args.candidates, **following(args), **steering(args))
     options.check()
     paths, write = output_paths(args.output, options.variations)
     takes = continue_phrase(loaded, seed_phrase, options)
@@ -152,6 +152,12 @@ def continue_command(args) -> int:
 def following(args) -> dict:
     """The options that say how new music follows the phrase, from parsed arguments."""
     return {name: getattr(args, name) for name in ("density", "texture", "register", "key", "rhythm", "dynamics")}
+
+
+def steering(args) -> dict:
+    """How firmly Continue's takes keep to the phrase, if asked (else ContinueOptions' default);
+    Fill has no --steering: its drafts are weighed by the music after them, not steered."""
+    return {} if args.steering is None else {"steering": args.steering}
 
 
 def output_paths(output: str, takes: int):

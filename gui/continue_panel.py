@@ -32,10 +32,13 @@ TEXTURES = (("As the phrase", "follow"), ("Single notes", "single notes"), ("Cho
 KEY_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 KEYS = ((("Follow the phrase", "follow"), ("Stay in the phrase's key", "stay"))
         + tuple((f"{k} {m}", f"{k} {m}") for m in ("major", "minor") for k in KEY_NAMES) + (("Free", "free"),))
+# how firmly each take is kept to the phrase as it is written: ContinueOptions.steering
+STEERINGS = (("Off", 0.0), ("Loosely", 1.0), ("Closely", 2.0), ("Strictly", 3.0))
 
 
 DEFAULT_DRAFTS = 4
 DEFAULT_TOP_P = 0.95
+DEFAULT_STEERING = 2.0                           # ContinueOptions' own (the panel loads before torch)
 
 
 def model_folders() -> list[Path]:
@@ -141,6 +144,12 @@ class ContinuePanel(QWidget):
         self.dynamics = QCheckBox("Follow the phrase's dynamics")
         self.held_ending = QCheckBox("End on a held chord")
         self.held_ending.setToolTip("The last chord rings to the bar line, instead of the take being cut there")
+        self.steering = QComboBox()
+        for text, value in STEERINGS:
+            self.steering.addItem(text, value)
+        self.steering.setToolTip("As Continue writes, each take is nudged back towards the phrase's notes, "
+                                 "rhythm, chords and register. Off leaves the model to wander; Strictly keeps "
+                                 "it closest")
         self.drafts = QSpinBox(minimum=1, maximum=64, value=DEFAULT_DRAFTS)
         self.drafts.setToolTip("Continue writes this many drafts and keeps the ones that follow the phrase and "
                                "these settings best; Fill weighs this many (at least 8) by how well they lead "
@@ -149,7 +158,8 @@ class ContinuePanel(QWidget):
         self.top_p.setToolTip("Top-p: each note is drawn only from the likeliest choices that make up this share "
                               "of the model's belief. Lower is safer; 1.00 leaves every choice open")
         self.reset_button = QPushButton("Reset")
-        self.reset_button.setToolTip("Back to following the phrase in everything, with the usual drafts and top-p")
+        self.reset_button.setToolTip("Back to following the phrase closely in everything, with the usual drafts "
+                                     "and top-p")
         self.reset_button.clicked.connect(self.reset_more)
         form.addRow("Density", self.density)
         form.addRow("Texture", self.texture)
@@ -158,6 +168,7 @@ class ContinuePanel(QWidget):
         form.addRow(self.rhythm)
         form.addRow(self.dynamics)
         form.addRow(self.held_ending)
+        form.addRow("Keep to the phrase", self.steering)
         form.addRow("Drafts", self.drafts)
         form.addRow("Top-p", self.top_p)
         form.addRow(self.reset_button)
@@ -172,13 +183,14 @@ class ContinuePanel(QWidget):
         self.more_button.setText("More ▾" if shown else "More ▸")
 
     def reset_more(self) -> None:
-        """Back to following the phrase in everything, with the usual drafts and top-p."""
+        """Back to following the phrase closely in everything, with the usual drafts and top-p."""
         self.density.setCurrentIndex(2)
         self.texture.setCurrentIndex(0)
         self.key.setCurrentIndex(0)
         for box in (self.register, self.rhythm, self.dynamics):
             box.setChecked(True)
         self.held_ending.setChecked(False)
+        self.steering.setCurrentIndex(self.steering.findData(DEFAULT_STEERING))
         self.drafts.setValue(DEFAULT_DRAFTS)
         self.top_p.setValue(DEFAULT_TOP_P)
 
@@ -198,14 +210,15 @@ class ContinuePanel(QWidget):
         if fill:
             return FillOptions(candidates=max(8, self.drafts.value()), **common)
         return ContinueOptions(bars=self.bars.value(), candidates=self.drafts.value(),
-                               ending="held" if self.held_ending.isChecked() else "bar line", **common)
+                               ending="held" if self.held_ending.isChecked() else "bar line",
+                               steering=self.steering.currentData(), **common)
 
     def settings(self) -> dict:
         """Everything the panel holds, for a document."""
         return {"bars": self.bars.value(), "temperature": self.temperature.value(),
                 "variations": self.variations.value(), "seed": self.seed.value(), "model": self.model_path(),
                 "drafts": self.drafts.value(), "ending": "held" if self.held_ending.isChecked() else "bar line",
-                "top_p": self.top_p.value(),
+                "top_p": self.top_p.value(), "steering": self.steering.currentData(),
                 **self.following()}
 
     def apply_settings(self, s: dict) -> None:
@@ -219,6 +232,11 @@ class ContinuePanel(QWidget):
         top_p = s.get("top_p")
         if isinstance(top_p, (int, float)) and not isinstance(top_p, bool) and 0.05 <= top_p <= 1.0:
             self.top_p.setValue(float(top_p))
+        steering = s.get("steering")
+        if isinstance(steering, (int, float)) and not isinstance(steering, bool):
+            index = self.steering.findData(float(steering))
+            if index >= 0:
+                self.steering.setCurrentIndex(index)
         if isinstance(s.get("model"), str) and Path(s["model"]).is_dir():
             self.set_model(s["model"])
         for key, box in (("density", self.density), ("texture", self.texture), ("key", self.key)):

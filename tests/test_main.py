@@ -141,6 +141,10 @@ def test_a_wrong_argument_exits_non_zero_without_a_traceback():
     (["--key", "H major"], "is not a key"),
     (["--texture", "loud"], "invalid choice"),
     (["--candidates", "999"], "candidates must be between"),
+    (["--steering", "5"], "steering must be between 0 and 4"),
+    (["--steering", "-0.5"], "steering must be between 0 and 4"),
+    (["--steering", "nan"], "steering must be between 0 and 4"),
+    (["--steering", "firmly"], "invalid float value"),
 ])
 def test_out_of_range_settings_are_one_clear_line(tiny_model_dir, seed_file, tmp_path, capsys, arguments, complaint):
     code = exit_code(["continue", str(seed_file), "-o", str(tmp_path / "o.mid"), "--model", str(tiny_model_dir)]
@@ -148,6 +152,30 @@ def test_out_of_range_settings_are_one_clear_line(tiny_model_dir, seed_file, tmp
     err = capsys.readouterr().err
     assert code == 2 and complaint in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "o.mid").exists()
+
+
+@pytest.mark.parametrize("arguments, steering", [([], None), (["--steering", "0"], 0.0),
+                                                  (["--steering", "3.5"], 3.5)])
+def test_steering_reaches_continue_and_its_default_is_continue_options(tiny_model_dir, seed_file, tmp_path,
+                                                                      monkeypatch, arguments, steering):
+    import engine.generate
+    from engine.generate import ContinueOptions
+    asked = []
+    monkeypatch.setattr(engine.generate, "continue_phrase",
+                        lambda loaded, phrase, options: asked.append(options) or [phrase.with_notes([])])
+    assert main.main(["continue", str(seed_file), "-o", str(tmp_path / "o.mid"), "--model", str(tiny_model_dir)]
+                     + arguments) == 0
+    assert asked[0].steering == (ContinueOptions().steering if steering is None else steering)
+
+
+def test_the_steering_help_names_continue_options_default():
+    import argparse
+
+    from engine.generate import ContinueOptions
+    commands = next(a for a in main.command_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    flag = next(a for a in commands.choices["continue"]._actions if a.dest == "steering")
+    assert f"(default: {ContinueOptions().steering:g}, closely)" in flag.help
+    assert "steering" not in {a.dest for a in commands.choices["fill"]._actions}     # Fill does not steer
 
 
 def exit_code(argv) -> int:
