@@ -74,6 +74,15 @@ class Steering:
         self.last_onset = np.full(rows, -1.0)
         self.gaps = np.zeros((rows, RHYTHM.stop - RHYTHM.start))
         self.gap_count = np.zeros(rows)
+        self.base = np.zeros((rows, len(self.pitch_values)))     # what each pitch is owed, per take
+        self.toward = np.zeros((rows, len(self.pitch_values)), dtype=bool)
+        self.stale = np.ones(rows, dtype=bool)
+        # the spacing bin (0..7) each wait token makes, for every time since the last onset
+        longest = int(8 * self.sixteenth) + 1
+        gap = np.arange(longest + 1)[:, None] + self.wait_values[None]
+        self.gap_bins = np.clip(np.rint(gap / self.sixteenth), 1, 8).astype(int) - 1
+        self.row_index = np.arange(rows)[:, None]
+        self.gaps_owed = np.clip(np.repeat(self.rhythm_np[None], rows, 0), -CAP, CAP)
 
     @property
     def active(self) -> bool:
@@ -87,6 +96,7 @@ class Steering:
                 gap = now - self.last_onset[row]
                 self.gaps[row, min(8, max(1, round(gap / self.sixteenth))) - 1] += 1
                 self.gap_count[row] += 1
+                self._owe_gaps(row)
             self.onsets[row] += 1
             self.at_onset[row] = 0
             self.last_onset[row] = now
@@ -98,43 +108,55 @@ class Steering:
         self.pitch_sum[row] += pitch
         self.lowest[row] = min(self.lowest[row], pitch)
         self.highest[row] = max(self.highest[row], pitch)
+        self.stale[row] = True
+
+    def _owe_gaps(self, row: int) -> None:
+        """What each spacing of onsets (1..8 sixteenths) is owed by take ``row`` after one more onset."""
+        self.gaps_owed[row] = np.clip(self.rhythm_np * (self.gap_count[row] + 1) - self.gaps[row], -CAP, CAP)
 
     # -- nudging ---------------------------------------------------------------------------------
+    def _pitch_debts(self, rows: np.ndarray) -> None:
+        """Work out again, for the takes ``rows`` that struck a note since, what each pitch is owed
+        (pitch classes, mean pitch, range) and which pitches would reach an unreached end of the range."""
+        notes = self.notes[rows]
+        base = np.zeros((len(rows), len(self.pitch_values)))
+        if self.key is not None:                      # pitch classes owed after one more note
+            owed = self.key_np[None] * (notes[:, None] + 1) - self.classes[rows]
+            base += np.clip(owed, -CAP, CAP)[:, self.class_of_pitch]
+        if self.register is not None:
+            owed = np.clip((self.register[2] * notes - self.pitch_sum[rows]) / 12, -CAP, CAP)
+            base += owed[:, None] * self.tilt[None] - self.beyond[None]
+            p = self.pitch_values[None]
+            self.toward[rows] = (self.near_low[None] & (p < self.lowest[rows, None])) | \
+                                (self.near_high[None] & (p > self.highest[rows, None]))
+        self.base[rows] = base
+        self.stale[rows] = False
+
     def nudges(self, now: list[int]) -> torch.Tensor:
         """(rows, vocab): what to add to the network's scores before the next token is drawn.
-        Plain numpy on a few hundred numbers a row: cheaper per step than many small torch calls."""
+        Plain numpy on a few hundred numbers a row (cheaper per step than many small torch calls);
+        what the pitches are owed is worked out again only for takes that struck a note since."""
         out = np.zeros((self.rows, self.vocab.size), dtype=np.float32)
         if not self.active:
             return torch.from_numpy(out)
+        if self.stale.any():
+            self._pitch_debts(np.flatnonzero(self.stale))
         when = np.asarray(now, dtype=np.float64)
-        notes = self.notes
         pitch = out[:, self.pitch_slice]
-        if self.key is not None:                      # pitch classes owed after one more note
-            owed = self.key_np[None] * (notes[:, None] + 1) - self.classes
-            pitch += np.clip(owed, -CAP, CAP)[:, self.class_of_pitch]
-        if self.register is not None:
-            owed = np.clip((self.register[2] * notes - self.pitch_sum) / 12, -CAP, CAP)
-            pitch += owed[:, None] * self.tilt[None]
-            pitch -= self.beyond[None]
-            # the range owed: the lowest and highest notes come back as the take goes on
-            done = np.clip((when - self.start) / self.span, 0.0, 1.0)
-            p = self.pitch_values[None]
-            toward = (self.near_low[None] & (p < self.lowest[:, None])) | \
-                     (self.near_high[None] & (p > self.highest[:, None]))
-            pitch += done[:, None] * toward
-        same = when == self.last_onset
+        pitch += self.base
+        if self.register is not None:                 # the range's ends come back as the take goes on
+            pitch += np.clip((when - self.start) / self.span, 0.0, 1.0)[:, None] * self.toward
         if self.texture is not None:                  # another note at this onset, or not
             share, per_onset = self.texture
             at = self.at_onset
-            more = np.where(at >= 2, per_onset * self.onsets - notes, share * self.onsets - self.chords)
-            more = np.where(same & (at >= 1), np.clip(more, -CAP, CAP), 0.0)
+            more = np.where(at >= 2, per_onset * self.onsets - self.notes, share * self.onsets - self.chords)
+            more = np.where((when == self.last_onset) & (at >= 1), np.clip(more, -CAP, CAP), 0.0)
             pitch += more[:, None]
             out[:, self.velocity_slice] += more[:, None]
         if self.rhythm is not None:                   # the spacing of the next onset
-            since = when - self.last_onset
-            bins = np.clip(np.rint((since[:, None] + self.wait_values[None]) / self.sixteenth), 1, 8).astype(int) - 1
-            owed = np.clip(self.rhythm_np[None] * (self.gap_count[:, None] + 1) - self.gaps, -CAP, CAP)
-            wait = np.take_along_axis(owed, bins, 1)
+            since = np.clip(when - self.last_onset, 0, len(self.gap_bins) - 1).astype(int)
+            wait = self.gaps_owed[self.row_index, self.gap_bins[since]]
             out[:, self.wait_slice] = np.where((self.last_onset >= 0)[:, None], wait, 0.0)
-        out *= self.strength
+        if self.strength != 1.0:
+            out *= self.strength
         return torch.from_numpy(out)
