@@ -58,8 +58,9 @@ class Steering:
             half = max(6.0, (high - low) / 2)
             # the mean pitch owed tilts the scores up or down within the range; pitches beyond it
             # lose more the further out they are; near its ends they are welcome while unreached
-            self.tilt = np.clip((np.clip(p, low, high) - mean) / half, -1, 1)
-            self.beyond = np.minimum(np.clip(low - p, 0, None) + np.clip(p - high, 0, None), 2 * CAP)
+            inside = (p >= low) & (p <= high)
+            self.tilt = np.where(inside, np.clip((p - mean) / half, -1, 1), 0.0)
+            self.beyond = np.minimum(np.clip(low - p, 0, None) + np.clip(p - high, 0, None), 8 * CAP)
             self.near_low = (p >= low) & (p <= low + 2)
             self.near_high = (p <= high) & (p >= high - 2)
         # what each take has written (from the start of the span)
