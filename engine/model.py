@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Any, Mapping
 
 import torch
 from torch import nn
@@ -26,6 +27,7 @@ RHYTHM_VALUES = GROUPS["rhythm"]
 State = tuple[torch.Tensor, torch.Tensor]
 Memory = tuple[torch.Tensor, torch.Tensor, torch.Tensor]      # ages, held, anchors: engine/pitch_memory.py
 Rhythm = tuple[torch.Tensor, torch.Tensor, torch.Tensor]      # wait marks, length marks, phases (rhythm_memory.py)
+Side = Mapping[str, Any]        # side input's name -> its tensor or tuple of tensors (engine/side_inputs.py)
 
 
 @dataclass
@@ -103,32 +105,36 @@ class MusicLSTM(nn.Module):
             self.wait_weights = nn.Linear(config.hidden_size, rhythm_memory.FEATURES)
             self.length_weights = nn.Linear(config.hidden_size, rhythm_memory.FEATURES)
 
-    def forward(self, tokens: torch.Tensor, state: State | None = None, sounding: torch.Tensor | None = None,
-                position: torch.Tensor | None = None, memory: Memory | None = None,
-                rhythm: Rhythm | None = None, controls: torch.Tensor | None = None) -> tuple[torch.Tensor, State]:
+    def forward(self, tokens: torch.Tensor, state: State | None = None,
+                side: Side | None = None) -> tuple[torch.Tensor, State]:
         """tokens (batch, time) -> logits (batch, time, vocab) and the LSTM state after the last step.
 
-        A model with ``context`` also takes, per position, the pitches sounding (batch, time,
-        pitches) and the step in the bar (batch, time), from ``engine.context``; one with
-        ``pitch_memory`` takes the ages and held notes (batch, time, pitches) and the anchors
-        (batch, time, ANCHORS) of ``engine.pitch_memory``; one with ``rhythm_memory`` the wait
-        marks, length marks and phases of ``engine.rhythm_memory``; one with ``controls`` the
+        ``side`` holds, per position, what the model reads beside its tokens, keyed by the option
+        that turns it on (``engine.side_inputs.model_arguments`` makes it): with ``context`` the
+        pitches sounding (batch, time, pitches) and the step in the bar (batch, time), from
+        ``engine.context``; with ``pitch_memory`` the ages and held notes (batch, time, pitches)
+        and the anchors (batch, time, ANCHORS) of ``engine.pitch_memory``; with ``rhythm_memory``
+        the wait marks, length marks and phases of ``engine.rhythm_memory``; with ``controls`` the
         controls of the bar each position is in and of the next (batch, time, 2, RAW) of
         ``engine.controls``.
         """
-        x = self._inputs(tokens, sounding, position, controls)
+        side = side or {}
+        x = self._inputs(tokens, side)
         x = self.dropout(x)
         out, state = self.lstm(x, state)
-        return self._scores(self.dropout(out), memory, rhythm, controls), state
+        return self._scores(self.dropout(out), side), state
 
-    def _inputs(self, tokens, sounding, position, controls, control_vectors=None) -> torch.Tensor:
+    def _inputs(self, tokens, side: Side, control_vectors=None) -> torch.Tensor:
         x = self.embedding(tokens)
         if self.config.context:
-            if sounding is None or position is None:
+            context = side.get("context")
+            if context is None:
                 raise ValueError("this model needs the held notes and bar positions of its input")
+            sounding, position = context
             x = x + self.held_notes(sounding.to(x.dtype)) + self.bar_position(position)
         if self.config.controls:
             if control_vectors is None:
+                controls = side.get("controls")
                 if controls is None:
                     raise ValueError("this model needs the controls of its input")
                 control_vectors = self.control_vectors(controls)
@@ -140,8 +146,7 @@ class MusicLSTM(nn.Module):
         to its input (generation works these out once per bar)."""
         return self.control_input(control_features(controls).flatten(-2))
 
-    def _scores(self, out: torch.Tensor, memory: Memory | None, rhythm: Rhythm | None,
-                controls: torch.Tensor | None = None, terms: dict | None = None) -> torch.Tensor:
+    def _scores(self, out: torch.Tensor, side: Side, terms: dict | None = None) -> torch.Tensor:
         """The softmax's logits: one row per token, and with ``pitch_memory`` each pitch's logit
         plus scores shared by all pitches: for what the memory says of it, and for its interval
         from each anchor; with ``rhythm_memory`` each wait's and length's logit plus scores shared
@@ -151,9 +156,10 @@ class MusicLSTM(nn.Module):
         r = self._read_out(out)
         logits = r["head"]
         if self.config.rhythm_memory:
-            logits = self._rhythm_scores(logits, r, rhythm)
+            logits = self._rhythm_scores(logits, r, side.get("rhythm_memory"))
         if self.config.control_scores or self.config.rhythm_scores:
             if terms is None:
+                controls = side.get("controls")
                 if controls is None:
                     raise ValueError("this model needs the controls of its input")
                 terms = self.control_terms(controls[..., 0, :])
@@ -163,6 +169,7 @@ class MusicLSTM(nn.Module):
                 logits = self._spacing_scores(logits, r, terms)
         if not self.config.pitch_memory:
             return logits
+        memory = side.get("pitch_memory")
         if memory is None:
             raise ValueError("this model needs the pitch memory of its input")
         ages, held, anchors = memory
@@ -266,18 +273,19 @@ class MusicLSTM(nn.Module):
                           logits[..., first_length:first_pitch] + by_length, logits[..., first_pitch:]], -1)
 
     @torch.no_grad()
-    def step(self, tokens: torch.Tensor, state: State, sounding: torch.Tensor | None = None,
-             position: torch.Tensor | None = None, memory: Memory | None = None,
-             rhythm: Rhythm | None = None, controls: torch.Tensor | None = None,
+    def step(self, tokens: torch.Tensor, state: State, side: Side | None = None,
              control_vectors: torch.Tensor | None = None, control_terms: dict | None = None
              ) -> tuple[torch.Tensor, State]:
         """One token per row (batch,) -> logits (batch, vocab): what ``forward`` gives for a
         length-1 input, computed with each layer's gates in one fused matrix product, which is
         about 1.5x faster than ``nn.LSTM`` for a single step. For generation (eval mode).
-        ``control_vectors`` (batch, embedding) and ``control_terms`` (from ``control_vectors`` and
-        ``control_terms`` of each row's bar) may stand for ``controls``."""
-        x = self._inputs(tokens, sounding, position, controls, control_vectors)
-        if (self.config.control_scores or self.config.rhythm_scores) and controls is None and control_terms is None:
+        ``side`` as for ``forward``, one row per token; ``control_vectors`` (batch, embedding) and
+        ``control_terms`` (from ``control_vectors`` and ``control_terms`` of each row's bar) may
+        stand for its ``controls``."""
+        side = side or {}
+        x = self._inputs(tokens, side, control_vectors)
+        if ((self.config.control_scores or self.config.rhythm_scores) and "controls" not in side
+                and control_terms is None):
             raise ValueError("this model's step needs the controls of each row, not only their vectors")
         fused = self._fused_weights()
         h0, c0 = state
@@ -289,7 +297,7 @@ class MusicLSTM(nn.Module):
             x = torch.sigmoid(o) * torch.tanh(c)
             hs.append(x)
             cs.append(c)
-        return self._scores(x, memory, rhythm, controls, control_terms), (torch.stack(hs), torch.stack(cs))
+        return self._scores(x, side, control_terms), (torch.stack(hs), torch.stack(cs))
 
     def _fused_weights(self):
         params = self.__dict__.get("_lstm_parameters")

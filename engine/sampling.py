@@ -388,7 +388,7 @@ class Writer:
             speller.feed(tokens)
             token_tensor = speller.last
             side = self.followers.feed(tokens)
-            args = model_arguments({name: t for name, t in side.items() if name != "control_bar"}, self.device)
+            args = model_arguments(side, self.device)           # the bar's controls are looked up below
             vectors, terms = None, None
             if self.vectors is not None:
                 bars = side["control_bar"].clamp(max=len(self.vectors) - 1)

@@ -7,13 +7,20 @@ one with ``rhythm_memory`` what each wait and length would line up with (``rhyth
 with ``controls`` what its bar and the next should sound like (``controls.py``). Training,
 scoring and generation all get these arrays from here, so the three always agree.
 
+Each of them is declared once, in ``SIDE_INPUTS``: the model option that turns it on (also its
+key in the ``side`` mapping ``MusicLSTM.forward``/``step`` take), the arrays it makes (one row per
+token, zero-padded at the end when streams are batched), how they are worked out for a whole
+stream, how they move when the music is transposed, and how generation follows them one token at
+a time. The functions below only loop over that list.
+
 A model with ``bar_from_music`` counts bars in the music's own metre: callers pass the stream's
 bar length in steps (and its grid, for the controls); older models count in ``config.bar_steps``.
 """
 
 from __future__ import annotations
 
-from typing import TypedDict
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
@@ -24,9 +31,137 @@ from .pitch_memory import PitchMemories, pitch_memory, transpose_memory
 from .rhythm_memory import RhythmMemory, rhythm_memory
 from .tokens import Vocabulary
 
+Arrays = dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One whole token stream, as a side input's ``stream`` function is given it."""
+
+    tokens: Sequence[int]
+    vocab: Vocabulary
+    config: Any                       # the model's config (ModelConfig or alike)
+    bar: int                          # the bar length, in steps, positions are counted in (``bar_of``)
+    steps_per_quarter: int
+    targets: np.ndarray | None        # the controls asked of the bars after the stream
+
+
+@dataclass(frozen=True)
+class Start:
+    """What a side input's ``follow`` function is given: ``rows`` takes after a shared ``prompt``,
+    and the clocks of all takes (fed by ``Followers`` before any follower reads them)."""
+
+    vocab: Vocabulary
+    config: Any
+    prompt: Sequence[int]
+    rows: int
+    bar: int
+    clocks: Clocks | None
+
+
+@dataclass(frozen=True)
+class SideInput:
+    """One thing a network reads beside its tokens (see the module's docstring)."""
+
+    name: str                                          # the ModelConfig option; the key in the model's ``side``
+    arrays: tuple[str, ...]                            # the arrays it makes, one row per token
+    stream: Callable[[Stream], Arrays]                 # its arrays for a whole stream
+    follow: Callable[[Start], Callable[[list[int]], Arrays]]   # a follower: one token per row -> (rows, ...)
+    transpose: Callable[[Arrays, int], Arrays] | None = None   # its arrays moved by semitones (None: unmoved)
+    reads: tuple[str, ...] = ()                        # the arrays the model is given (default: all)
+    clocked: bool = False                              # its follower reads the takes' shared clocks
+
+    @property
+    def model_reads(self) -> tuple[str, ...]:
+        return self.reads or self.arrays
+
+    def wanted(self, config) -> bool:
+        return bool(getattr(config, self.name, False))
+
+
+# -- held notes and the step in the bar (context.py) ---------------------------------------------
+def _context_stream(s: Stream) -> Arrays:
+    sounding, position = context_features(s.tokens, s.vocab, s.bar)
+    return {"sounding": sounding, "position": np.minimum(position, s.config.bar_steps - 1)}
+
+
+def _context_follow(s: Start) -> Callable[[list[int]], Arrays]:
+    clocks, last = s.clocks, s.config.bar_steps - 1
+    assert clocks is not None                          # a clocked side input always has them
+    return lambda tokens: {"sounding": clocks.sounding(), "position": np.minimum(clocks.position, last)}
+
+
+# -- pitch memory (pitch_memory.py) --------------------------------------------------------------
+def _memory_stream(s: Stream) -> Arrays:
+    return dict(zip(("ages", "held", "anchors"), pitch_memory(s.tokens, s.vocab)))
+
+
+def _memory_follow(s: Start) -> Callable[[list[int]], Arrays]:
+    memories = PitchMemories(s.vocab, s.rows, s.prompt, s.clocks)
+
+    def feed(tokens: list[int]) -> Arrays:
+        memories.feed(tokens)
+        return {"ages": memories.ages.copy(), "held": memories.held, "anchors": memories.anchors}
+    return feed
+
+
+def _memory_transpose(inputs: Arrays, semitones: int) -> Arrays:
+    return dict(zip(("ages", "held", "anchors"), transpose_memory(
+        inputs["ages"], inputs["held"], inputs["anchors"], semitones)))
+
+
+# -- rhythm memory (rhythm_memory.py), in config.bar_steps ----------------------------------------
+def _rhythm_stream(s: Stream) -> Arrays:
+    return dict(zip(("wait_marks", "length_marks", "phases"), rhythm_memory(s.tokens, s.vocab, s.config.bar_steps)))
+
+
+def _rhythm_follow(s: Start) -> Callable[[list[int]], Arrays]:
+    rhythms = [RhythmMemory(s.vocab, s.config.bar_steps) for _ in range(s.rows)]
+    for follower in rhythms:
+        for token in s.prompt:
+            follower.feed(token)
+
+    def feed(tokens: list[int]) -> Arrays:
+        for rhythm, token in zip(rhythms, tokens):
+            rhythm.feed(token)
+        marks = [r.marks() for r in rhythms]
+        return {"wait_marks": np.stack([m[0] for m in marks]), "length_marks": np.stack([m[1] for m in marks]),
+                "phases": np.array([m[2] for m in marks], dtype=np.int64)}
+    return feed
+
+
+# -- controls (controls.py): generation follows only the bar, and looks its controls up ----------
+def _controls_stream(s: Stream) -> Arrays:
+    controls, bars = stream_controls(s.tokens, s.vocab, s.bar, s.steps_per_quarter, s.targets)
+    return {"controls": controls, "control_bar": bars}
+
+
+def _controls_follow(s: Start) -> Callable[[list[int]], Arrays]:
+    clocks = s.clocks
+    assert clocks is not None
+    return lambda tokens: {"control_bar": clocks.now // clocks.bar_steps}
+
+
+SIDE_INPUTS: tuple[SideInput, ...] = (
+    SideInput("context", ("sounding", "position"), _context_stream, _context_follow,
+              lambda inputs, semitones: {"sounding": transpose_sounding(inputs["sounding"], semitones)},
+              clocked=True),
+    SideInput("pitch_memory", ("ages", "held", "anchors"), _memory_stream, _memory_follow, _memory_transpose,
+              clocked=True),
+    SideInput("rhythm_memory", ("wait_marks", "length_marks", "phases"), _rhythm_stream, _rhythm_follow),
+    SideInput("controls", ("controls", "control_bar"), _controls_stream, _controls_follow,
+              lambda inputs, semitones: {"controls": transpose_controls(inputs["controls"], semitones)},
+              reads=("controls",), clocked=True),
+)
+
+
+def side_inputs_of(config) -> list[SideInput]:
+    """The side inputs a model of ``config`` reads, in ``SIDE_INPUTS``' order."""
+    return [entry for entry in SIDE_INPUTS if entry.wanted(config)]
+
 
 def needs_side_inputs(config) -> bool:
-    return any(getattr(config, option, False) for option in ("context", "pitch_memory", "rhythm_memory", "controls"))
+    return bool(side_inputs_of(config))
 
 
 def bar_of(config, bar_steps: int | None) -> int:
@@ -37,66 +172,46 @@ def bar_of(config, bar_steps: int | None) -> int:
 
 
 def stream_inputs(tokens, vocab: Vocabulary, config, bar_steps: int | None = None,
-                  steps_per_quarter: int = 4, targets: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                  steps_per_quarter: int = 4, targets: np.ndarray | None = None) -> Arrays:
     """Per position of one token stream (after reading that token), the arrays ``config``'s
     model reads: any of sounding, position, ages, anchors, controls. Empty for a plain model.
     ``bar_steps`` and ``steps_per_quarter`` give the stream's metre and grid; ``targets`` the
     controls asked of the bars after it (``controls.stream_controls``)."""
-    inputs = {}
-    bar = bar_of(config, bar_steps)
-    if getattr(config, "context", False):
-        inputs["sounding"], position = context_features(tokens, vocab, bar)
-        inputs["position"] = np.minimum(position, config.bar_steps - 1)
-    if getattr(config, "pitch_memory", False):
-        inputs["ages"], inputs["held"], inputs["anchors"] = pitch_memory(tokens, vocab)
-    if getattr(config, "rhythm_memory", False):
-        inputs["wait_marks"], inputs["length_marks"], inputs["phases"] = rhythm_memory(tokens, vocab, config.bar_steps)
-    if getattr(config, "controls", False):
-        inputs["controls"], inputs["control_bar"] = stream_controls(tokens, vocab, bar, steps_per_quarter, targets)
+    wanted = side_inputs_of(config)
+    if not wanted:
+        return {}
+    stream = Stream(tokens, vocab, config, bar_of(config, bar_steps), steps_per_quarter, targets)
+    inputs: Arrays = {}
+    for entry in wanted:
+        inputs.update(entry.stream(stream))
     return inputs
 
 
-def transpose_inputs(inputs: dict[str, np.ndarray], semitones: int) -> dict[str, np.ndarray]:
+def transpose_inputs(inputs: Arrays, semitones: int) -> Arrays:
     """The side inputs of the same stream transposed by ``semitones``."""
     if not semitones:
         return inputs
     moved = dict(inputs)
-    if "sounding" in inputs:
-        moved["sounding"] = transpose_sounding(inputs["sounding"], semitones)
-    if "ages" in inputs:
-        moved["ages"], moved["held"], moved["anchors"] = transpose_memory(
-            inputs["ages"], inputs["held"], inputs["anchors"], semitones)
-    if "controls" in inputs:
-        moved["controls"] = transpose_controls(inputs["controls"], semitones)
+    for entry in SIDE_INPUTS:
+        if entry.transpose is not None and entry.arrays[0] in inputs:
+            moved.update(entry.transpose(inputs, semitones))
     return moved
 
 
-class ModelArguments(TypedDict, total=False):
-    """The side inputs ``MusicLSTM.forward``/``step`` take as keyword arguments."""
-    sounding: torch.Tensor
-    position: torch.Tensor
-    memory: tuple[torch.Tensor, torch.Tensor, torch.Tensor]         # ages, held, anchors
-    rhythm: tuple[torch.Tensor, torch.Tensor, torch.Tensor]         # wait marks, length marks, phases
-    controls: torch.Tensor
+def model_arguments(inputs: dict[str, torch.Tensor], device) -> dict[str, dict]:
+    """``{"side": ...}``, the keyword argument of ``MusicLSTM.forward``/``step``, from batched side
+    inputs: per side input present, its name -> the arrays the model reads (one tensor, or a tuple
+    in the order of ``SideInput.reads``). Arrays the model does not read are left out."""
+    side: dict[str, torch.Tensor | tuple[torch.Tensor, ...]] = {}
+    for entry in SIDE_INPUTS:
+        reads = entry.model_reads
+        if reads[0] in inputs:
+            values = tuple(inputs[key].to(device) for key in reads)
+            side[entry.name] = values[0] if len(values) == 1 else values
+    return {"side": side}
 
 
-def model_arguments(inputs: dict[str, torch.Tensor], device) -> ModelArguments:
-    """Keyword arguments for ``MusicLSTM.forward``/``step`` from batched side inputs."""
-    args: ModelArguments = {}
-    if "sounding" in inputs:
-        args["sounding"] = inputs["sounding"].to(device)
-        args["position"] = inputs["position"].to(device)
-    if "ages" in inputs:
-        args["memory"] = (inputs["ages"].to(device), inputs["held"].to(device), inputs["anchors"].to(device))
-    if "wait_marks" in inputs:
-        args["rhythm"] = (inputs["wait_marks"].to(device), inputs["length_marks"].to(device),
-                          inputs["phases"].to(device))
-    if "controls" in inputs:
-        args["controls"] = inputs["controls"].to(device)
-    return args
-
-
-def batch_inputs(streams: list[dict[str, np.ndarray]], longest: int) -> dict[str, torch.Tensor]:
+def batch_inputs(streams: list[Arrays], longest: int) -> dict[str, torch.Tensor]:
     """Side inputs of several streams as (rows, longest, ...) tensors, zero-padded at the end."""
     if not streams or not streams[0]:
         return {}
@@ -114,40 +229,17 @@ class Followers:
     one token per row at a time (for generation)."""
 
     def __init__(self, vocab: Vocabulary, config, prompt: list[int], rows: int, bar_steps: int | None = None):
+        wanted = side_inputs_of(config)
         bar = bar_of(config, bar_steps)
-        memory = getattr(config, "pitch_memory", False)
-        timed = config.context or getattr(config, "controls", False) or memory
-        self.clocks = Clocks(vocab, bar, rows, prompt) if timed else None
-        self.context, self.controls = config.context, getattr(config, "controls", False)
-        self.positions = config.bar_steps
-        self.memories = PitchMemories(vocab, rows, prompt, self.clocks) if memory else None
-        self.rhythms = ([RhythmMemory(vocab, config.bar_steps) for _ in range(rows)]
-                        if getattr(config, "rhythm_memory", False) else [])
-        for follower in self.rhythms:
-            for token in prompt:
-                follower.feed(token)
+        self.clocks = Clocks(vocab, bar, rows, prompt) if any(entry.clocked for entry in wanted) else None
+        start = Start(vocab, config, prompt, rows, bar, self.clocks)
+        self.followers = [entry.follow(start) for entry in wanted]
 
     def feed(self, tokens: list[int]) -> dict[str, torch.Tensor]:
         """Read one token per row; return the side inputs after it, shaped (rows, ...)."""
+        if self.clocks is not None:
+            self.clocks.feed(tokens)                  # first: the followers that share them read them
         inputs = {}
-        clocks = self.clocks                          # kept whenever context or controls are read
-        if clocks is not None:
-            clocks.feed(tokens)
-            if self.context:
-                inputs["sounding"] = torch.from_numpy(clocks.sounding())
-                inputs["position"] = torch.from_numpy(np.minimum(clocks.position, self.positions - 1))
-            if self.controls:
-                inputs["control_bar"] = torch.from_numpy(clocks.now // clocks.bar_steps)
-        if self.memories is not None:
-            self.memories.feed(tokens)
-            inputs["ages"] = torch.from_numpy(self.memories.ages.copy())
-            inputs["held"] = torch.from_numpy(self.memories.held)
-            inputs["anchors"] = torch.from_numpy(self.memories.anchors)
-        if self.rhythms:
-            for rhythm, token in zip(self.rhythms, tokens):
-                rhythm.feed(token)
-            marks = [r.marks() for r in self.rhythms]
-            inputs["wait_marks"] = torch.from_numpy(np.stack([m[0] for m in marks]))
-            inputs["length_marks"] = torch.from_numpy(np.stack([m[1] for m in marks]))
-            inputs["phases"] = torch.tensor([m[2] for m in marks])
+        for follower in self.followers:
+            inputs.update({key: torch.from_numpy(values) for key, values in follower(tokens).items()})
         return inputs

@@ -51,12 +51,13 @@ def test_one_token_at_a_time_gives_the_same_predictions_as_the_whole_sequence():
     tokens = encode(phrase, vocab)
     held, where = context_features(tokens, vocab, 16)
     with torch.no_grad():
-        whole, _ = model(torch.tensor([tokens]), None, torch.from_numpy(held)[None], torch.from_numpy(where)[None])
+        whole, _ = model(torch.tensor([tokens]), None, {"context": (torch.from_numpy(held)[None],
+                                                                   torch.from_numpy(where)[None])})
         clock, state, steps = Clock(vocab, 16), None, []
         for token in tokens:
             clock.feed(token)
-            out, state = model(torch.tensor([[token]]), state, torch.from_numpy(clock.sounding())[None, None],
-                               torch.tensor([[clock.position]]))
+            out, state = model(torch.tensor([[token]]), state, {"context": (
+                torch.from_numpy(clock.sounding())[None, None], torch.tensor([[clock.position]]))})
             steps.append(out[0, -1])
     assert torch.allclose(whole[0], torch.stack(steps), atol=1e-5)
 
@@ -79,12 +80,12 @@ def test_the_fast_single_step_matches_the_lstm():
         model = MusicLSTM(ModelConfig(vocab.size, 16, 24, 2, 0.0, context=context)).eval()
         tokens = encode(Phrase(tuple(Note(48 + i * 5 % 20, i * 2, 3) for i in range(10))), vocab)
         held, where = context_features(tokens, vocab, 16)
-        extra = (torch.from_numpy(held)[None], torch.from_numpy(where)[None]) if context else ()
-        whole, _ = model(torch.tensor([tokens]), None, *extra)
+        side = {"context": (torch.from_numpy(held)[None], torch.from_numpy(where)[None])} if context else {}
+        whole, _ = model(torch.tensor([tokens]), None, side)
         state = (torch.zeros(2, 1, 24), torch.zeros(2, 1, 24))
         for i, token in enumerate(tokens):
-            extra = (torch.from_numpy(held[i])[None], torch.tensor([where[i]])) if context else ()
-            logits, state = model.step(torch.tensor([token]), state, *extra)
+            side = {"context": (torch.from_numpy(held[i])[None], torch.tensor([where[i]]))} if context else {}
+            logits, state = model.step(torch.tensor([token]), state, side)
             assert torch.allclose(logits[0], whole[0, i], atol=1e-5), (context, i)
 
 

@@ -8,6 +8,7 @@ import torch
 from engine.model import ModelConfig
 from engine.phrase import Note, Phrase
 from engine.side_inputs import (
+    SIDE_INPUTS,
     Followers,
     bar_of,
     batch_inputs,
@@ -48,7 +49,7 @@ def test_a_plain_model_reads_its_tokens_and_nothing_else():
     tokens = encode(phrase(0), VOCAB)
     assert not needs_side_inputs(plain)
     assert stream_inputs(tokens, VOCAB, plain) == {}
-    assert batch_inputs([{}, {}], 10) == {} and model_arguments({}, "cpu") == {}
+    assert batch_inputs([{}, {}], 10) == {} and model_arguments({}, "cpu") == {"side": {}}
 
 
 @pytest.mark.parametrize("option", sorted(ARRAYS))
@@ -59,6 +60,14 @@ def test_each_thing_a_model_reads_gives_its_own_arrays_one_row_per_token(option)
     assert needs_side_inputs(reads)
     assert set(inputs) == ARRAYS[option]
     assert all(len(values) == len(tokens) for values in inputs.values())
+
+
+def test_each_side_input_is_declared_once_with_the_arrays_it_makes():
+    assert [entry.name for entry in SIDE_INPUTS] == list(ARRAYS)
+    for entry in SIDE_INPUTS:
+        assert set(entry.arrays) == ARRAYS[entry.name]
+        assert set(entry.model_reads) <= set(entry.arrays)
+        assert hasattr(ModelConfig(VOCAB.size), entry.name)      # the option that turns it on
 
 
 def test_a_model_counting_bars_in_the_music_s_metre_reads_positions_in_that_metre():
@@ -103,10 +112,14 @@ def test_streams_are_batched_zero_padded_at_the_end():
 def test_the_arguments_of_the_network_group_the_arrays_it_reads_together():
     batched = batch_inputs([stream_inputs(encode(phrase(6), VOCAB), VOCAB, EVERYTHING, 16, 4)], 200)
     args = model_arguments(batched, "cpu")
-    assert set(args) == {"sounding", "position", "memory", "rhythm", "controls"}
-    assert all(torch.equal(a, batched[k]) for a, k in zip(args["memory"], ("ages", "held", "anchors")))
-    assert all(torch.equal(a, batched[k]) for a, k in zip(args["rhythm"], ("wait_marks", "length_marks", "phases")))
-    assert torch.equal(args["controls"], batched["controls"])      # the bar is looked up when generating
+    assert set(args) == {"side"}
+    side = args["side"]
+    assert set(side) == {"context", "pitch_memory", "rhythm_memory", "controls"}
+    assert all(torch.equal(a, batched[k]) for a, k in zip(side["context"], ("sounding", "position")))
+    assert all(torch.equal(a, batched[k]) for a, k in zip(side["pitch_memory"], ("ages", "held", "anchors")))
+    assert all(torch.equal(a, batched[k])
+               for a, k in zip(side["rhythm_memory"], ("wait_marks", "length_marks", "phases")))
+    assert torch.equal(side["controls"], batched["controls"])      # the bar is looked up when generating
 
 
 @pytest.mark.parametrize("options", [("context",), ("context", "pitch_memory", "rhythm_memory"), tuple(ARRAYS)],
