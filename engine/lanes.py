@@ -32,6 +32,7 @@ class EpochLanes:
 
     def __init__(self, store: TokenStore, config, vocab: Vocabulary, epoch: int):
         self.store, self.vocab = store, vocab
+        self.is_pitch = np.array([kind == "pitch" for kind in vocab.kinds])      # by token id
         self.window, self.batch_size = config.window, config.batch_size
         rng = np.random.default_rng([config.seed, epoch])
         low, high = config.transpose
@@ -70,9 +71,9 @@ class EpochLanes:
     def _fits(self, piece: int, shift: int) -> bool:
         """Whether every pitch of the piece stays in the vocabulary moved by ``shift`` (else it is
         learned untransposed, as ``tokens.transpose_tokens`` decides)."""
-        span = self.store.pitch_range(piece)
-        return span is None or (span[0] + shift >= self.vocab.first_pitch
-                                and span[1] + shift < self.vocab.first_velocity)
+        span, v = self.store.pitch_range(piece), self.vocab
+        return span is None or (v.value(span[0]) + shift >= v.lowest_pitch
+                                and v.value(span[1]) + shift <= v.highest_pitch)
 
     def batch(self, b: int, lanes: slice, spelling: bool = True):
         """Window ``b`` of the lanes ``lanes``: (x, y, side inputs, spelling state or None), as
@@ -110,7 +111,7 @@ class EpochLanes:
         base = int(self.store.index["token"][piece])
         tokens = self.store.read("tokens", base + a, base + z)
         if self.shifts[k]:
-            tokens[(tokens >= self.vocab.first_pitch) & (tokens < self.vocab.first_velocity)] += self.shifts[k]
+            tokens[self.is_pitch[tokens]] += self.shifts[k]
         return tokens
 
     def _spelling(self, k: int, a: int, z: int) -> np.ndarray:

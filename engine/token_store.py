@@ -221,7 +221,7 @@ def piece_record(name: str, phrase: Phrase, tokens: Sequence[int], vocab: Vocabu
             values = _bar_table(values, side["control_bar"])
         bits = values.dtype == np.bool_ and values.ndim == 2
         arrays[key] = (np.packbits(values, axis=1) if bits else values, values.dtype, values.shape[1:], bits)
-    pitches = ids[(ids >= vocab.first_pitch) & (ids < vocab.first_velocity)]
+    pitches = ids[np.array([kind == "pitch" for kind in vocab.kinds])[ids]]
     columns = {"bar_steps": phrase.steps_per_bar, "steps_per_quarter": phrase.steps_per_quarter,
                "steps": phrase.length, "notes": len(phrase.notes), "numerator": phrase.time_signature[0],
                "denominator": phrase.time_signature[1], "low": int(pitches.min()) if len(pitches) else -1,
