@@ -85,9 +85,14 @@ def _context_stream(s: Stream) -> Arrays:
     return {"sounding": sounding, "position": np.minimum(position, s.config.bar_steps - 1)}
 
 
+def _clocks(s: Start) -> Clocks:
+    if s.clocks is None:
+        raise RuntimeError("a side input that reads the takes' clocks was followed without them")
+    return s.clocks
+
+
 def _context_follow(s: Start) -> Callable[[list[int]], Arrays]:
-    clocks, last = s.clocks, s.config.bar_steps - 1
-    assert clocks is not None                          # a clocked side input always has them
+    clocks, last = _clocks(s), s.config.bar_steps - 1
     return lambda tokens: {"sounding": clocks.sounding(), "position": np.minimum(clocks.position, last)}
 
 
@@ -137,8 +142,7 @@ def _controls_stream(s: Stream) -> Arrays:
 
 
 def _controls_follow(s: Start) -> Callable[[list[int]], Arrays]:
-    clocks = s.clocks
-    assert clocks is not None
+    clocks = _clocks(s)
     return lambda tokens: {"control_bar": clocks.now // clocks.bar_steps}
 
 

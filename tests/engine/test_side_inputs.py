@@ -1,15 +1,19 @@
 """What a network reads beside its tokens: the same for a whole stream, batched, transposed, and
 read one token at a time while generating."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
 
+import engine.side_inputs as side_inputs
 from engine.model import ModelConfig
 from engine.phrase import Note, Phrase
 from engine.side_inputs import (
     SIDE_INPUTS,
     Followers,
+    SideInput,
     bar_of,
     batch_inputs,
     model_arguments,
@@ -141,3 +145,33 @@ def test_generation_reads_each_take_as_training_reads_its_whole_stream(options):
         for key, values in fed.items():
             for row, whole in enumerate(wholes):
                 assert np.array_equal(values[row].numpy(), whole[key][len(prompt) + i]), (key, i, row)
+
+
+def test_a_side_input_added_to_the_registry_reaches_every_stage(monkeypatch):
+    """One entry is all it takes: whole streams, transposition, batching, the model's arguments
+    and generation's followers all pick it up."""
+    def beats(s):
+        steps = np.cumsum([s.vocab.value(t) if s.vocab.kind(t) == "wait" else 0 for t in s.tokens])
+        return {"beat": (steps % 4 == 0).astype(np.int64)}
+
+    def follow(s):
+        now = [sum(s.vocab.value(t) for t in s.prompt if s.vocab.kind(t) == "wait")] * s.rows
+
+        def feed(tokens):
+            for row, token in enumerate(tokens):
+                now[row] += s.vocab.value(token) if s.vocab.kind(token) == "wait" else 0
+            return {"beat": (np.array(now) % 4 == 0).astype(np.int64)}
+        return feed
+
+    beat = SideInput("beat", ("beat",), beats, follow)
+    monkeypatch.setattr(side_inputs, "SIDE_INPUTS", SIDE_INPUTS + (beat,))
+    reads = SimpleNamespace(**config("context").to_json(), beat=True)
+    tokens = encode(phrase(10), VOCAB)
+    inputs = stream_inputs(tokens, VOCAB, reads, 16, 4)
+    assert set(inputs) == ARRAYS["context"] | {"beat"} and len(inputs["beat"]) == len(tokens)
+    assert np.array_equal(transpose_inputs(inputs, 2)["beat"], inputs["beat"])     # no pitches: unmoved
+    batched = batch_inputs([inputs], len(tokens) + 2)
+    assert torch.equal(model_arguments(batched, "cpu")["side"]["beat"], batched["beat"])
+    followers = Followers(VOCAB, reads, tokens[:5], rows=1, bar_steps=16)
+    for i, token in enumerate(tokens[5:], start=5):
+        assert followers.feed([token])["beat"][0].item() == inputs["beat"][i]
