@@ -69,8 +69,14 @@ class ContinueController(QObject):
             return
         # no parent, held until its thread ends: deleting the window never destroys it running
         self.preload = keep_until_finished(ModelLoadJob(self.cache, self.panel.model_path()))
-        self.preload.failed.connect(self.panel.set_status)
+        self.preload.failed.connect(self._preload_failed)
         self.preload.start()
+
+    def _preload_failed(self, message: str) -> None:
+        """Say why the model could not be loaded ahead, unless a Continue has started since: its
+        own words (the model replaced by the bundled one, the takes written) are the newer news."""
+        if self.job is None and self.last is None:
+            self.panel.set_status(message)
 
     def shutdown(self) -> None:
         """The window closes: the job is cancelled, and no thread outlives the window."""

@@ -24,3 +24,10 @@ def window(qtbot, tmp_path, monkeypatch):
         w.job.wait(5000)
     w.close()
     w.deleteLater()
+    # delete the window now and collect what it leaves, here, rather than whenever the garbage
+    # collector next runs inside another test (a crash there would name the wrong test)
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    gc.collect()

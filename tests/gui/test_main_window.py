@@ -288,6 +288,31 @@ def test_a_broken_chosen_model_falls_back_to_the_bundled_one_and_says_so(window,
     assert "could not be loaded" in status and "bundled model" in status
 
 
+def test_a_model_preload_that_fails_late_does_not_overwrite_what_continue_said(window, qtbot, tmp_path,
+                                                                             tiny_model_dir, monkeypatch):
+    """The preload runs on its own thread; when it fails after a Continue has written its takes,
+    the panel keeps the Continue's words (on a busy machine the preload can end last)."""
+    import shutil
+
+    import engine.model_folders as folders
+    broken = tmp_path / "broken-model"
+    shutil.copytree(tiny_model_dir, broken)
+    (broken / "model.safetensors").write_bytes(b"\x00" * 100)
+    bundled = tmp_path / "models"
+    bundled.mkdir()
+    shutil.copytree(tiny_model_dir, bundled / folders.DEFAULT_MODEL)
+    monkeypatch.setattr(folders, "MODELS_DIR", bundled)
+    window.model.reset(Phrase(tuple(Note(60 + i, i * 4, 4) for i in range(8))))
+    window.panel.set_model(str(broken))
+    window.continue_phrase()
+    qtbot.waitUntil(lambda: window.job is None, timeout=20000)
+    said = window.panel.status.text()
+    window.writing.preload_model()                   # a preload of the broken model, ending last
+    qtbot.waitUntil(lambda: window.writing.preload.isFinished(), timeout=20000)
+    qtbot.wait(50)                                   # its queued signal delivered
+    assert window.panel.status.text() == said
+
+
 def test_long_sessions_of_painting_do_not_wear_out_python(window):
     """PySide6 6.12.0 dropped a reference to None on every void call, so after enough repaints
     Python 3.11 aborted ("deallocating None"). Thousands of painted notes must leave None alone."""
