@@ -236,6 +236,9 @@ class Playback(QObject):
         if self._player is not None:
             self._player.stop()
         self._halt.set()
+        if self._filler is not None and self._filler is not threading.current_thread():
+            self._filler.join(timeout=0.5)             # it writes into the sound's own buffer: done first
+            self._filler = None
         for sound in (self._sound, self._ringing):
             if sound is not None:
                 sound.stop()
