@@ -31,6 +31,11 @@ RHYTHM = GROUPS["rhythm"]
 CAP = 3.0                                # the largest debt, in notes, a nudge answers to
 
 
+def _capped(x):
+    """``x`` held within -CAP..CAP (np.clip's own overhead is most of the cost on a few numbers)."""
+    return np.minimum(np.maximum(x, -CAP), CAP)
+
+
 class Steering:
     """Per take: pitch-class counts, onset spacings, chords, pitches written; and the nudges."""
 
@@ -84,10 +89,8 @@ class Steering:
         self.gap_bins = np.clip(np.rint(gap / self.sixteenth), 1, 8).astype(int) - 1
         self.row_index = np.arange(rows)[:, None]
         self.gaps_owed = np.clip(np.repeat(self.rhythm_np[None], rows, 0), -CAP, CAP)
-
-    @property
-    def active(self) -> bool:
-        return self.strength > 0 and any(x is not None for x in (self.key, self.rhythm, self.texture, self.register))
+        self.active = self.strength > 0 and any(x is not None for x in
+                                                (self.key, self.rhythm, self.texture, self.register))
 
     # -- counting --------------------------------------------------------------------------------
     def struck(self, row: int, pitch: int, now: int) -> None:
@@ -113,7 +116,7 @@ class Steering:
 
     def _owe_gaps(self, row: int) -> None:
         """What each spacing of onsets (1..8 sixteenths) is owed by take ``row`` after one more onset."""
-        self.gaps_owed[row] = np.clip(self.rhythm_np * (self.gap_count[row] + 1) - self.gaps[row], -CAP, CAP)
+        self.gaps_owed[row] = _capped(self.rhythm_np * (self.gap_count[row] + 1) - self.gaps[row])
 
     # -- nudging ---------------------------------------------------------------------------------
     def _pitch_debts(self, rows: np.ndarray) -> None:
@@ -123,9 +126,9 @@ class Steering:
         base = np.zeros((len(rows), len(self.pitch_values)))
         if self.key is not None:                      # pitch classes owed after one more note
             owed = self.key_np[None] * (notes[:, None] + 1) - self.classes[rows]
-            base += np.clip(owed, -CAP, CAP)[:, self.class_of_pitch]
+            base += _capped(owed)[:, self.class_of_pitch]
         if self.register is not None:
-            owed = np.clip((self.register[2] * notes - self.pitch_sum[rows]) / 12, -CAP, CAP)
+            owed = _capped((self.register[2] * notes - self.pitch_sum[rows]) / 12)
             base += owed[:, None] * self.tilt[None] - self.beyond[None]
             p = self.pitch_values[None]
             self.toward[rows] = (self.near_low[None] & (p < self.lowest[rows, None])) | \
@@ -146,16 +149,16 @@ class Steering:
         pitch = out[:, self.pitch_slice]
         pitch += self.base
         if self.register is not None:                 # the range's ends come back as the take goes on
-            pitch += np.clip((when - self.start) / self.span, 0.0, 1.0)[:, None] * self.toward
+            pitch += np.minimum(np.maximum((when - self.start) / self.span, 0.0), 1.0)[:, None] * self.toward
         if self.texture is not None:                  # another note at this onset, or not
             share, per_onset = self.texture
             at = self.at_onset
             more = np.where(at >= 2, per_onset * self.onsets - self.notes, share * self.onsets - self.chords)
-            more = np.where((when == self.last_onset) & (at >= 1), np.clip(more, -CAP, CAP), 0.0)
+            more = np.where((when == self.last_onset) & (at >= 1), _capped(more), 0.0)
             pitch += more[:, None]
             out[:, self.velocity_slice] += more[:, None]
         if self.rhythm is not None:                   # the spacing of the next onset
-            since = np.clip(when - self.last_onset, 0, len(self.gap_bins) - 1).astype(int)
+            since = np.minimum(np.maximum(when - self.last_onset, 0), len(self.gap_bins) - 1).astype(int)
             wait = self.gaps_owed[self.row_index, self.gap_bins[since]]
             out[:, self.wait_slice] = np.where((self.last_onset >= 0)[:, None], wait, 0.0)
         if self.strength != 1.0:
