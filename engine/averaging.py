@@ -12,13 +12,12 @@ whose model.json and card say which epochs it averages.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 from . import card
 from .atomic import atomic_write
 from .checkpoint import EXCERPTS, META, load_model, save_model
-from .evaluate import score_sequences
+from .evaluate import bits_per_note, score_sequences
 from .progress import Averaged, Progress, typed
 
 
@@ -78,7 +77,7 @@ def _best_window(run: Path, epochs: list[int], window: int, config, valid, repor
         scores = score_sequences(model.model, valid.tokens, model.vocab, grammar=config.grammar, metres=valid.metres)
         row = {"epochs": chosen, "valid_loss": scores["nats_per_token"], "valid_accuracy": scores["accuracy"],
                "nll_per_step": scores["nats"] / valid.step_count,
-               "bits_per_note": scores["nats"] / math.log(2) / valid.note_count}
+               "bits_per_note": bits_per_note(scores["nats"], valid.note_count)}
         tried.append(row)
         report(Averaged(**row, done=len(tried), total=len(epochs) - window + 1))
     best = min(tried, key=lambda r: r["valid_loss"])

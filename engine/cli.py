@@ -164,15 +164,15 @@ def output_paths(output: str, takes: int):
     """Where the takes go (OUT.mid, or OUT-1.mid ... OUT-K.mid) and the writer for the file kind;
     a folder that does not exist or a kind Segue does not write is refused."""
     from .midi_file import write_midi
-    from .score_writer import SCORE_SUFFIXES, write_musicxml
+    from .score_writer import WRITTEN_SCORE_SUFFIXES, write_musicxml
 
     out = Path(output)
     suffix = out.suffix.lower()
-    if suffix not in (".mid", ".midi") + SCORE_SUFFIXES:
-        raise ValueError(f"{output}: Segue writes MIDI (.mid) or MusicXML ({', '.join(SCORE_SUFFIXES)}) files")
+    if suffix not in (".mid", ".midi") + WRITTEN_SCORE_SUFFIXES:
+        raise ValueError(f"{output}: Segue writes MIDI (.mid) or MusicXML ({', '.join(WRITTEN_SCORE_SUFFIXES)}) files")
     if not out.parent.is_dir():
         raise ValueError(f"{output}: the folder {out.parent} does not exist")
-    write = write_musicxml if suffix in SCORE_SUFFIXES else write_midi
+    write = write_musicxml if suffix in WRITTEN_SCORE_SUFFIXES else write_midi
     paths = [out] if takes == 1 else [out.with_name(f"{out.stem}-{i}{out.suffix}") for i in range(1, takes + 1)]
     return paths, write
 

@@ -26,7 +26,6 @@ from .phrase import Note, Phrase, trim
 MIDDLE_C = 60
 LOWEST_WRITTEN = 12          # C0: MusicXML octaves run from 0 to 9
 WRITTEN_SCORE_SUFFIXES = (".musicxml", ".xml")     # what Segue writes; music_files reads more
-SCORE_SUFFIXES = WRITTEN_SCORE_SUFFIXES           # the old name, still imported by engine/cli.py
 # How a pitch class is spelled in a key, by semitones above the tonic: (scale degree from 0, and
 # the alteration of that degree). Major: raised 1st, 4th and 5th, lowered 3rd and 7th; minor: the
 # natural minor's degrees, the raised 3rd, 4th, 6th and 7th and the lowered (Neapolitan) 2nd.

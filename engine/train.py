@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from . import distributed
-from .evaluate import score_sequences
+from .evaluate import bits_per_note, score_sequences
 from .grammar import Grammar
 from .lanes import EpochLanes
 from .model import MusicLSTM
@@ -100,7 +100,7 @@ def _learn(config: TrainConfig, report: Progress, fresh: bool, world: distribute
                "learning_rate": state["learning_rate"], "seconds": round(state["seconds"], 1)}
         if valid:
             row["nll_per_step"] = valid["nats"] / valid_set.step_count
-            row["bits_per_note"] = valid["nats"] / math.log(2) / valid_set.note_count
+            row["bits_per_note"] = bits_per_note(valid["nats"], valid_set.note_count)
         state["history"].append(row)
         improved = record_epoch(state, epoch, valid_loss, config.lr_patience)
         if world.main:
