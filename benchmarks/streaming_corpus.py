@@ -35,6 +35,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[1]
 PIANO_MIDI = ROOT.parent / "shared" / "data" / "piano-midi"
@@ -180,13 +181,15 @@ def child(files: str, batches: int, code: str) -> dict:
     started = time.perf_counter()
 
     def progress(event):
-        if event["stage"] == "reading" and seen["cached"] is None:
-            seen["cached"] = [event["done"], event["total"]]
-        elif event["stage"] == "data":
+        if isinstance(event, dict):               # a revision from before typed events (--before)
+            event = SimpleNamespace(**event)
+        if event.stage == "reading" and seen["cached"] is None:
+            seen["cached"] = [event.done, event.total]
+        elif event.stage == "data":
             seen.update(data=event, prepared_s=time.perf_counter() - started, rss_prepared_mb=_rss_mb())
-        elif event["stage"] == "batch":
-            seen.update(batches=event["batch"], tokens_per_s=event["tokens_per_s"])
-            if event["batch"] >= batches:
+        elif event.stage == "batch":
+            seen.update(batches=event.batch, tokens_per_s=event.tokens_per_s)
+            if event.batch >= batches:
                 raise Enough
 
     with tempfile.TemporaryDirectory() as out:
@@ -195,9 +198,10 @@ def child(files: str, batches: int, code: str) -> dict:
         except Enough:
             pass
     data = seen["data"]
-    return {"cached_files": seen["cached"], "train_pieces": data["train_pieces"], "valid_pieces": data["valid_pieces"],
-            "train_tokens": data["train_tokens"], "valid_tokens": data["valid_tokens"],
-            "store_mb": round(data["store_bytes"] / 2**20, 1) if "store_bytes" in data else None,
+    store_bytes = getattr(data, "store_bytes", None)          # revisions that held the music in memory had none
+    return {"cached_files": seen["cached"], "train_pieces": data.train_pieces, "valid_pieces": data.valid_pieces,
+            "train_tokens": data.train_tokens, "valid_tokens": data.valid_tokens,
+            "store_mb": round(store_bytes / 2**20, 1) if store_bytes is not None else None,
             "prepare_seconds": round(seen["prepared_s"], 1), "rss_after_prepare_mb": seen["rss_prepared_mb"],
             "batches": seen["batches"], "tokens_per_s": round(seen.get("tokens_per_s", 0)),
             "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

@@ -51,12 +51,13 @@ def main(argv=None) -> int:
 
     import torch
 
+    from engine.progress import Batch
     from engine.train import TrainConfig, train
     speeds, started = [], time.perf_counter()
 
     def progress(event):
-        if event["stage"] == "batch":
-            speeds.append(event["tokens_per_s"])
+        if isinstance(event, Batch):
+            speeds.append(event.tokens_per_s)
             if len(speeds) >= args.batches:
                 raise Enough
 

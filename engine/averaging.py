@@ -18,7 +18,7 @@ from . import card
 from .atomic import atomic_write
 from .checkpoint import EXCERPTS, META, load_model, save_model
 from .evaluate import bits_per_note, score_sequences
-from .progress import Averaged, Progress, typed
+from .progress import Averaged, Progress
 
 
 def run_epochs(run: str | Path) -> list[int]:
@@ -58,7 +58,7 @@ def best_average(run: str | Path, window: int, progress: Progress | None = None)
         raise ValueError(f"--window must be between 1 and the {len(epochs)} epochs {run} kept, not {window}")
     first = load_model(run / "epochs" / f"{epochs[0]:03d}")
     config = config_of_run(first.info)
-    training, valid = training_and_validation(config, first.vocab, typed(report))
+    training, valid = training_and_validation(config, first.vocab, report)
     training.close()
     try:
         return _best_window(run, epochs, window, config, valid, report)

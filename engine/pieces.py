@@ -16,18 +16,18 @@ import os
 import tempfile
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 import numpy as np
 
 from .corpus import CachedCorpus, cache_corpus, read_piece
 from .grammar import spelling_state
 from .phrase import Phrase, trim
+from .progress import Progress, Reading, Skipped, Storing
 from .side_inputs import needs_side_inputs, stream_inputs
 from .token_store import PieceRecord, TokenStore, piece_record
 from .tokens import Vocabulary, encode
 
-Progress = Callable[[dict], None]
 PARALLEL_FROM = 32              # pieces; fewer are made ready in this process
 
 
@@ -103,15 +103,15 @@ def training_and_validation(config, vocab: Vocabulary, report: Progress, for_tra
 
 def _cached(paths: list[str], config, report: Progress) -> CachedCorpus:
     corpus = cache_corpus(paths, steps_per_quarter=config.steps_per_quarter,
-                          progress=lambda done, total: report({"stage": "reading", "done": done, "total": total}))
+                          progress=lambda done, total: report(Reading(done, total)))
     for path, message in corpus.skipped:
-        report({"stage": "skipped", "path": str(path), "message": message})
+        report(Skipped(str(path), message))
     return corpus
 
 
 def _storing(report: Progress, done: int, total: int, pieces: int) -> None:
     if done % 64 == 0 or done == total:
-        report({"stage": "storing", "done": done, "total": total, "pieces": pieces})
+        report(Storing(done, total, pieces))
 
 
 def _jobs(survey, sources, held_sources, data, held, config, vocab, for_training) -> Iterator[tuple]:

@@ -30,20 +30,6 @@ class Event:
         """One line of JSON."""
         return json.dumps(self.to_dict())
 
-    # read as the dicts of earlier versions were (event["loss"], "store_bytes" in event), for scripts
-    # written against them, such as benchmarks/
-    def __getitem__(self, key: str) -> Any:
-        values = self.to_dict()
-        if key not in values:
-            raise KeyError(key)
-        return values[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.to_dict()
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.to_dict().get(key, default)
-
 
 @dataclass(frozen=True)
 class Reading(Event):
@@ -187,8 +173,3 @@ def from_json(line: str | bytes) -> Event:
     if not isinstance(values, dict):
         raise ValueError("not a progress event")
     return from_dict(values)
-
-
-def typed(report: Progress) -> Callable[[dict], None]:
-    """A callback for code that still reports plain dicts (engine/pieces.py), passing typed events on."""
-    return lambda values: report(from_dict(values))

@@ -34,7 +34,7 @@ from .lanes import EpochLanes
 from .model import MusicLSTM
 from .phrase import trim
 from .pieces import split_by_piece, training_and_validation  # noqa: F401  (averaging and benchmarks use them here)
-from .progress import Batch, DataReady, EpochDone, Finished, Progress, Resumed, Stopped, typed
+from .progress import Batch, DataReady, EpochDone, Finished, Progress, Resumed, Stopped
 from .run_folder import RunFolder, prune_epochs, resume, start_from  # noqa: F401  (prune_epochs: the API keeps it)
 from .side_inputs import model_arguments
 from .token_store import TokenStore
@@ -63,7 +63,7 @@ def train(config: TrainConfig, progress: Progress | None = None, fresh: bool = F
 def _train(config: TrainConfig, report: Progress, fresh: bool, world: distributed.World, device: torch.device,
            out: Path) -> dict:
     vocab = config.vocabulary()
-    train_set, valid_set = training_and_validation(config, vocab, typed(report), for_training=True)
+    train_set, valid_set = training_and_validation(config, vocab, report, for_training=True)
     try:
         return _learn(config, report, fresh, world, device, out, vocab, train_set, valid_set)
     finally:

@@ -1,11 +1,15 @@
 """Making a run's pieces ready: what is learnable, and where pieces are cut into excerpts."""
 
+from unittest.mock import ANY
+
 import numpy as np
 import pytest
 
 from engine.phrase import Note, Phrase, trim
-from engine.pieces import excerpt_bars, excerpts_of, learnable
+from engine.pieces import excerpt_bars, excerpts_of, learnable, training_and_validation
+from engine.progress import Reading, Skipped, Storing
 from engine.tokens import Vocabulary, encode
+from engine.train_config import TrainConfig
 
 
 @pytest.mark.parametrize("vocab", [Vocabulary(), Vocabulary(max_wait=8, lowest_pitch=40, highest_pitch=80,
@@ -29,3 +33,13 @@ def test_excerpts_are_cut_at_bar_lines_with_no_scrap_at_the_end():
     parts = list(excerpts_of("p", phrase, [(0, 2), (2, 5)]))
     assert [name for name, _ in parts] == ["p bars 1-2", "p bars 3-5"]
     assert parts[1][1] == trim(phrase, 32, 80)
+
+
+def test_data_preparation_reports_typed_events(songs):
+    config = TrainConfig(data=[str(songs)], out="unused", valid_fraction=0.25, seed=3)
+    events = []
+    training, validation = training_and_validation(config, config.vocabulary(), events.append, workers=1)
+    training.close()
+    validation.close()
+    assert Reading(13, 13) in events and Skipped(str(songs / "broken.mid"), ANY) in events
+    assert events[-1] == Storing(24, 24, 12)        # every piece is gone over twice

@@ -48,18 +48,3 @@ def test_fields_a_newer_writer_adds_are_ignored():
 def test_lines_that_are_not_events_are_refused_with_a_value_error(line):
     with pytest.raises(ValueError):
         progress.from_json(line)
-
-
-def test_events_read_as_the_dicts_they_were_for_older_scripts():
-    data = DataReady(10, 2, 5000, 900, 123456)
-    assert data["stage"] == "data" and data["train_pieces"] == 10 and "store_bytes" in data
-    assert "nll_per_step" not in EpochDone(1, 3.0, 0.2, 3.1, None, 0.002, 5.0, 1, True)
-    assert data.get("missing", 7) == 7
-    with pytest.raises(KeyError):
-        data["missing"]
-
-
-def test_typed_turns_the_dicts_of_data_preparation_into_events():
-    seen = []
-    progress.typed(seen.append)({"stage": "skipped", "path": "x.mid", "message": "broken"})
-    assert seen == [Skipped("x.mid", "broken")]
