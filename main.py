@@ -50,6 +50,14 @@ class OneLineParser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def steering_argument(group) -> None:
+    """--steering, with no default here: ContinueOptions' own applies (the parser stays torch-free)."""
+    group.add_argument(
+        "--steering", type=float, metavar="N",
+        help="how firmly each take is kept to the music's pitch classes, spacing of onsets, chords and register "
+             "as it is written: 0 (not at all) to 4; 1 loosely, 3 strictly (default: 2, closely)")
+
+
 def following_arguments(parser: argparse.ArgumentParser):
     """How new music follows the phrase around it (the defaults follow it); returns the group."""
     group = parser.add_argument_group("how the new music follows the phrase")
@@ -124,11 +132,7 @@ def command_parser() -> argparse.ArgumentParser:
     cont.add_argument("--candidates", type=int, default=0, metavar="N",
                       help="write this many drafts and keep the takes that follow the settings most closely "
                            "(0: no drafts)")
-    # no default here: ContinueOptions' own applies (the parser stays torch-free)
-    following_arguments(cont).add_argument(
-        "--steering", type=float, metavar="N",
-        help="how firmly each take is kept to the phrase's pitch classes, spacing of onsets, chords and register "
-             "as it is written: 0 (not at all) to 4; 1 loosely, 3 strictly (default: 2, closely)")
+    steering_argument(following_arguments(cont))
 
     fill = sub.add_parser("fill", help=COMMANDS["fill"])
     fill.add_argument("input", metavar="IN.mid", help="the music to fill in: a MIDI or score file")
@@ -142,7 +146,7 @@ def command_parser() -> argparse.ArgumentParser:
                       help="candidate middles weighed by the music after them")
     fill.add_argument("--listen", type=int, default=2, metavar="BARS",
                       help="bars after the span each candidate is weighed by")
-    following_arguments(fill)
+    steering_argument(following_arguments(fill))
 
     ev = sub.add_parser("evaluate", help=COMMANDS["evaluate"])
     ev.add_argument("--data", nargs="+", required=True, metavar="PATH",

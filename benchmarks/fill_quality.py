@@ -99,6 +99,8 @@ def main(argv=None) -> int:
     parser.add_argument("--candidates", type=int, default=32)
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--steering", type=float, default=None,
+                        help="how firmly Fill's and Continue's takes keep to the music around (default: theirs)")
     args = parser.parse_args(argv)
 
     import torch
@@ -124,10 +126,11 @@ def main(argv=None) -> int:
         composer_gaps = seam_gaps(passage, start, end)
         nll["composer"].append(after_nll(loaded, passage, end))
         seams["composer"].append(broken_seams(passage, start, end) > 0)
+        steer = {} if args.steering is None else {"steering": args.steering}
         fills = fill_span(loaded, around, start, end, FillOptions(variations=args.takes, seed=number,
-                                                                  candidates=args.candidates))
+                                                                  candidates=args.candidates, **steer))
         continues = continue_phrase(loaded, before, ContinueOptions(bars=SPAN, variations=args.takes, seed=number,
-                                                                    ending="bar line"))
+                                                                    ending="bar line", **steer))
         for who, takes in (("fill", fills), ("continue", continues)):
             for take in takes:
                 take = trim(take, 0, end - start)

@@ -155,8 +155,7 @@ def following(args) -> dict:
 
 
 def steering(args) -> dict:
-    """How firmly Continue's takes keep to the phrase, if asked (else ContinueOptions' default);
-    Fill has no --steering: its drafts are weighed by the music after them, not steered."""
+    """How firmly Continue's and Fill's takes keep to the music, if asked (else ContinueOptions' default)."""
     return {} if args.steering is None else {"steering": args.steering}
 
 
@@ -185,7 +184,8 @@ def fill_command(args) -> int:
     from .phrase import merge
 
     options = FillOptions(temperature=args.temperature, top_p=args.top_p, variations=args.variations,
-                          seed=args.seed, candidates=args.candidates, listen_bars=args.listen, **following(args))
+                          seed=args.seed, candidates=args.candidates, listen_bars=args.listen, **following(args),
+                          **steering(args))
     options.check()
     paths, write = output_paths(args.output, options.variations)
     loaded = load_model(args.model)

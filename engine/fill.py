@@ -27,7 +27,7 @@ import torch
 
 from .checkpoint import LoadedModel
 from .controls import FLAGS, aim, bar_controls
-from .generate import ContinueOptions, as_phrase_dynamics
+from .generate import ContinueOptions, as_phrase_dynamics, steer_to
 from .phrase import Note, Phrase, regrid
 from .sampling import Draft, Task, Writer
 from .tokens import START, decode, encode
@@ -105,7 +105,9 @@ def fill_drafts(loaded: LoadedModel, phrase: Phrase, start: int, end: int, optio
                 pitch_classes=key.pitch_classes if key is not None else None, within=True,
                 after=listen, bar_table=table, single_notes=options.texture == "single notes",
                 ending_at_start=frozenset(n.pitch for n in before if n.end == start),
-                starting_at_end=frozenset(n.pitch for n in after if n.start == end))
+                starting_at_end=frozenset(n.pitch for n in after if n.start == end),
+                steer_to=steer_to(table[start // bar:start // bar + 1], options) if table is not None else None,
+                steering=options.steering)
     rows = max(options.variations, options.candidates)
     drafts = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator).write(progress, cancel)
     weights = np.array([d.log_model - d.log_drawn - d.log_stop + d.log_after if d.finished else -math.inf

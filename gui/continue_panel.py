@@ -147,7 +147,7 @@ class ContinuePanel(QWidget):
         self.steering = QComboBox()
         for text, value in STEERINGS:
             self.steering.addItem(text, value)
-        self.steering.setToolTip("As Continue writes, each take is nudged back towards the phrase's notes, "
+        self.steering.setToolTip("As Continue or Fill writes, each take is nudged back towards the phrase's notes, "
                                  "rhythm, chords and register. Off leaves the model to wander; Strictly keeps "
                                  "it closest")
         self.drafts = QSpinBox(minimum=1, maximum=64, value=DEFAULT_DRAFTS)
@@ -206,12 +206,12 @@ class ContinuePanel(QWidget):
         from engine.fill import FillOptions
         from engine.generate import ContinueOptions
         common = dict(temperature=self.temperature.value(), top_p=self.top_p.value(),
-                      variations=self.variations.value(), seed=self.seed.value(), **self.following())
+                      variations=self.variations.value(), seed=self.seed.value(),
+                      steering=self.steering.currentData(), **self.following())
         if fill:
             return FillOptions(candidates=max(8, self.drafts.value()), **common)
         return ContinueOptions(bars=self.bars.value(), candidates=self.drafts.value(),
-                               ending="held" if self.held_ending.isChecked() else "bar line",
-                               steering=self.steering.currentData(), **common)
+                               ending="held" if self.held_ending.isChecked() else "bar line", **common)
 
     def settings(self) -> dict:
         """Everything the panel holds, for a document."""

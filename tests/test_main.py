@@ -173,9 +173,22 @@ def test_the_steering_help_names_continue_options_default():
 
     from engine.generate import ContinueOptions
     commands = next(a for a in main.command_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    flag = next(a for a in commands.choices["continue"]._actions if a.dest == "steering")
-    assert f"(default: {ContinueOptions().steering:g}, closely)" in flag.help
-    assert "steering" not in {a.dest for a in commands.choices["fill"]._actions}     # Fill does not steer
+    for command in ("continue", "fill"):                                        # Fill steers too
+        flag = next(a for a in commands.choices[command]._actions if a.dest == "steering")
+        assert f"(default: {ContinueOptions().steering:g}, closely)" in flag.help
+
+
+@pytest.mark.parametrize("arguments, steering", [([], None), (["--steering", "0"], 0.0),
+                                                  (["--steering", "1"], 1.0)])
+def test_steering_reaches_fill(tiny_model_dir, seed_file, tmp_path, monkeypatch, arguments, steering):
+    import engine.fill
+    from engine.generate import ContinueOptions
+    asked = []
+    monkeypatch.setattr(engine.fill, "fill_span",
+                        lambda loaded, phrase, start, end, options, **k: asked.append(options) or [phrase])
+    assert main.main(["fill", str(seed_file), "-o", str(tmp_path / "o.mid"), "--from-bar", "1", "--to-bar", "1",
+                      "--model", str(tiny_model_dir)] + arguments) == 0
+    assert asked[0].steering == (ContinueOptions().steering if steering is None else steering)
 
 
 def exit_code(argv) -> int:

@@ -111,3 +111,19 @@ def test_the_same_seed_gives_the_same_steered_takes():
     options = ContinueOptions(bars=2, variations=2, seed=7, steering=2.0)
     first, second = continue_phrase(loaded, phrase, options), continue_phrase(loaded, phrase, options)
     assert [t.notes for t in first] == [t.notes for t in second]
+
+
+@pytest.mark.slow
+def test_fill_keeps_closer_to_the_music_around_it_when_steered():
+    from engine.fill import FillOptions, fill_span
+    loaded = load_model("default")
+    phrase = load_seed(next(s for s in list_seeds() if "K. 545" in s.title))
+    bar = phrase.steps_per_bar
+    start, end = bar, 3 * bar                                # bars 2-3 rewritten, bars 1 and 4 kept
+    around = Counter(n.pitch % 12 for n in phrase.notes if not start <= n.start < end)
+    distance = {}
+    for strength in (0.0, 2.0):
+        takes = [t for seed in range(3) for t in fill_span(loaded, phrase, start, end, FillOptions(
+            variations=2, candidates=8, seed=seed, steering=strength))]
+        distance[strength] = np.mean([_distance(Counter(n.pitch % 12 for n in t.notes), around) for t in takes])
+    assert distance[2.0] < 0.9 * distance[0.0]

@@ -60,6 +60,7 @@ def test_keep_to_the_phrase_is_a_more_setting_that_continue_uses(panel):
     for text, value in choices:
         panel.steering.setCurrentText(text)
         assert panel.options().steering == value
+        assert panel.options(fill=True).steering == value                 # Fill keeps to the music too
         panel.options().check()
 
 
