@@ -31,11 +31,6 @@ def _action(window, text, slot, shortcut=None, tip=None, checkable=False):
     return action
 
 
-def _export_audio(window):
-    from .audio_export import export_audio
-    return export_audio(window)
-
-
 def _metre_key():
     from . import metre_key
     return metre_key
@@ -51,7 +46,7 @@ def create_actions(w) -> dict[str, QAction]:
     a["export"] = _action(w, "&Export MIDI…", w.export_midi, "Ctrl+E", "Write a standard MIDI file")
     a["export_score"] = _action(w, "Export &Sheet Music (MusicXML)…", w.export_score, "Ctrl+Shift+E",
                                 "Write the phrase as a piano score for MuseScore, Sibelius, Finale, Dorico…")
-    a["export_audio"] = _action(w, "Export &Audio (WAV, FLAC)…", lambda: _export_audio(w), None,
+    a["export_audio"] = _action(w, "Export &Audio (WAV, FLAC)…", lambda: w.export_audio(), None,
                                 "Play the phrase, or the selected notes, on the built-in piano into an audio file")
     a["sheet_music"] = _action(w, "Show as Sheet &Music", w.show_sheet_music, "Ctrl+M",
                                "See the phrase as a piano score (engraved by MuseScore when installed)")

@@ -13,7 +13,6 @@ from engine.errors import MusicFileError
 from engine.music_files import MUSIC_SUFFIXES, read_music
 
 from .autosave import forget_recovery, pending_recoveries
-from .autosave import process_alive as _alive  # noqa: F401  (gui/midi_drag.py imports it from here)
 from .counts import count
 
 OPEN_FILTER = (f"Music and Segue documents (*{SUFFIX} " + " ".join(f"*{s}" for s in MUSIC_SUFFIXES) + ");;"

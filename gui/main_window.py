@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from . import editing, files
 from .actions import create_actions
+from .audio_export import AudioExport
 from .autosave import Autosave
 from .continue_panel import ContinuePanel
 from .document_controller import DocumentController
@@ -44,8 +45,8 @@ class MainWindow(QMainWindow):
     """The window: menus, toolbar and layout, wired to the controllers that do the work.
 
     ``document`` (which files the phrase is), ``autosave``, ``writing`` (Continue, Fill, takes),
-    ``transport`` (listening), ``sheet_music`` and ``takes`` (recording, made when R is first
-    pressed); ``files.py`` and ``editing.py`` act on the window's model and undo stack."""
+    ``transport`` (listening), ``sheet_music``, ``audio_export`` and ``takes`` (recording, made when
+    R is first pressed); ``files.py`` and ``editing.py`` act on the window's model and undo stack."""
 
     def __init__(self, model_cache: ModelCache | None = None, generator=None):
         super().__init__()
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
         self.writing = ContinueController(self.model, self.undo_stack, self.panel, self.view,
                                           model_cache or ModelCache(), show_message, generator, parent=self)
         self.sheet_music = SheetMusic(self.model, self.document, show_message, parent=self)
+        self.audio_export = AudioExport(self.model, self.document, show_message, parent=self)
 
         self.tools = {"draw": DrawTool(self.undo_stack), "select": SelectTool(self.undo_stack),
                       "erase": EraseTool(self.undo_stack)}
@@ -319,6 +321,9 @@ class MainWindow(QMainWindow):
     def export_score(self, path=None):
         return files.export_score(self, path)
 
+    def export_audio(self, path=None):
+        return self.audio_export.export(path)
+
     def show_sheet_music(self):
         return self.sheet_music.show()
 
@@ -368,9 +373,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.writing.shutdown()                  # no thread outlives its window
-        if getattr(self, "audio_export_job", None) is not None:
-            self.audio_export_job.cancel()       # the half-written file is removed
-            self.audio_export_job.wait(3000)
+        self.audio_export.shutdown()             # the half-written file is removed
         if self.train_dialog is not None:
             self.train_dialog.shutdown()         # stopped between saves; training again resumes
         self.stop()

@@ -24,6 +24,7 @@ from engine.midi_file import write_midi
 from engine.phrase import Phrase, trim
 
 from . import theme
+from .autosave import process_alive
 
 PREFIX = "segue-midi-drag-"
 _folder: Path | None = None
@@ -51,13 +52,12 @@ def remove_drag_folder() -> None:
 
 def _remove_stale() -> None:
     """The folders of Segue sessions that ended without cleaning up (their process is gone)."""
-    from .files import _alive
     for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
         try:
             pid = int(folder.name[len(PREFIX):].split("-")[0])
         except ValueError:
             continue
-        if pid != os.getpid() and not _alive(pid):
+        if pid != os.getpid() and not process_alive(pid):
             shutil.rmtree(folder, ignore_errors=True)
 
 

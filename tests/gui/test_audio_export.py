@@ -30,7 +30,7 @@ def test_export_audio_writes_the_phrase_as_a_wav(window, qtbot, tmp_path, save_t
     window.model.reset(Phrase((Note(60, 0, 4, 100), Note(67, 8, 4, 100)), tempo_bpm=120))   # 1.5 s
     save_to["path"] = tmp_path / "take"                                # no suffix: the chosen kind's is added
     window.actions_["export_audio"].trigger()
-    job = window.audio_export_job
+    job = window.audio_export.job
     with qtbot.waitSignal(job.finished_with, timeout=20000):
         pass
     pcm = read_wav(tmp_path / "take.wav")
@@ -45,7 +45,7 @@ def test_export_audio_of_a_selection_starts_with_its_first_note(window, qtbot, t
     window.model.select([i for i in window.model.ids() if window.model.note(i).pitch == 72])
     save_to["path"] = tmp_path / "selection.wav"
     window.actions_["export_audio"].trigger()
-    with qtbot.waitSignal(window.audio_export_job.finished_with, timeout=20000):
+    with qtbot.waitSignal(window.audio_export.job.finished_with, timeout=20000):
         pass
     pcm = read_wav(tmp_path / "selection.wav")
     assert np.abs(pcm[:2205]).max() > 1000 and len(pcm) < 3 * 44100        # not four seconds of silence first
@@ -83,7 +83,7 @@ def test_a_long_export_shows_progress_and_cancel_leaves_no_file(window, qtbot, t
     window.model.reset(Phrase(tuple(Note(60, 16 * i, 16) for i in range(30)), tempo_bpm=120))   # a minute
     save_to["path"] = tmp_path / "long.wav"
     window.actions_["export_audio"].trigger()
-    job = window.audio_export_job
+    job = window.audio_export.job
     dialog = window.findChild(QProgressDialog)
     qtbot.waitUntil(lambda: dialog.value() > 0, timeout=10000)
     with qtbot.waitSignal(job.cancelled, timeout=10000):
