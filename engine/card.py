@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .atomic import atomic_write
 from .checkpoint import CARD, WEIGHTS, human_size
+from .side_inputs import SIDE_INPUTS
 
 PIANO_MIDI_CREDIT = "piano-midi.de, Bernd Krueger, CC BY-SA 3.0 DE"
 
@@ -96,35 +97,7 @@ def write_card(folder: str | Path, info: dict, network: dict, parameters: int, v
 
 def _reads(model: dict) -> list[str]:
     """What the network reads and scores beside the tokens, in a musician's words."""
-    extras = []
-    if model.get("context"):
-        extras.append("the notes still sounding and the step in the bar, as input")
-    if model.get("pitch_memory"):
-        anchors = ["the last note", "the bass", "the melody", "its voice in the last chord",
-                   "the lowest note held on", "the highest note held on"][:model.get("anchors", 4)]
-        extras.append("pitch memory: each candidate pitch also scored by how many onsets ago it was struck, "
-                      "whether it is held, and its interval from " + ", ".join(anchors[:-1]) + " and "
-                      + anchors[-1] + " (engine/pitch_memory.py)")
-    if model.get("controls"):
-        extras.append("controls: what its bar and the next sound like (notes and onsets per beat, share of "
-                      "chords, lowest, highest and middle pitch, pitch classes, spacing of onsets, loudness), "
-                      "measured from the music in training and some hidden at random; at Continue they are set "
-                      "from the phrase or as asked (engine/controls.py). Its validation loss reads each bar's "
-                      "own controls, so it is not comparable with a model without them")
-    if model.get("control_scores"):
-        extras.append("its controls as scores too (control scores): each candidate pitch is also scored by how "
-                      "much its bar asks for its pitch class and by where it lies against the bar's lowest, "
-                      "highest and middle note, with weights shared by all pitches")
-    if model.get("rhythm_scores"):
-        extras.append("its bar's spacing of onsets as scores too (rhythm scores): each candidate wait is also "
-                      "scored by how often its bar spaces onsets that far apart")
-    if model.get("bar_from_music"):
-        extras.append("bars in each piece's own metre")
-    if model.get("rhythm_memory"):
-        extras.append("rhythm memory: each candidate wait and length also scored by whether it ends with the "
-                      "held notes, repeats the last gap or the chord's length, or lands on a beat or bar line "
-                      "(engine/rhythm_memory.py)")
-    return [f"- Also reads {extra}" for extra in extras]
+    return [f"- Also reads {extra}" for entry in SIDE_INPUTS for extra in entry.described(model)]
 
 
 def _which_weights(info: dict) -> str:

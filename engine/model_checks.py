@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 
 from .errors import ModelError
+from .side_inputs import switches
 
 MAX_DESCRIPTION_BYTES = 4 * 2**20
 FLOAT_DTYPES = ("F32", "F16", "BF16", "F64")
@@ -24,8 +25,6 @@ NETWORK_WHOLE = {"vocab_size": (1, 100_000), "embedding_size": (1, 4096), "hidde
                  "layers": (1, 8), "pitches": (1, 128), "bar_steps": (1, 4096), "interval_reach": (0, 127),
                  "anchors": (0, 16), "register_reach": (0, 127), "max_wait": (1, 4096)}
 NETWORK_NUMBER = {"dropout": (0.0, 1.0), "steps_per_sixteenth": (0.01, 96.0)}
-NETWORK_SWITCH = ("context", "pitch_memory", "rhythm_memory", "controls", "control_scores", "rhythm_scores",
-                  "bar_from_music")
 VOCABULARY_WHOLE = {"max_wait": (1, 4096), "max_length": (1, 4096), "velocity_levels": (0, 127),
                     "lowest_pitch": (0, 127), "highest_pitch": (0, 127)}
 
@@ -74,7 +73,7 @@ def check_description(folder: Path, info: dict) -> None:
         if type(value) not in (int, float) or not math.isfinite(value) or not least <= value <= most:
             raise ModelError(folder, f"model.json: model.{key} must be a number from {least:g} to {most:g}, "
                                      f"not {_shown(value)}")
-    for key in NETWORK_SWITCH:
+    for key in switches():                        # every side input's switches (side_inputs.SIDE_INPUTS)
         if type(network.get(key, False)) is not bool:
             raise ModelError(folder, f"model.json: model.{key} must be true or false, not {_shown(network[key])}")
     if network.get("first_pitch") is not None:

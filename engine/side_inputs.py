@@ -10,8 +10,10 @@ scoring and generation all get these arrays from here, so the three always agree
 Each of them is declared once, in ``SIDE_INPUTS``: the model option that turns it on (also its
 key in the ``side`` mapping ``MusicLSTM.forward``/``step`` take), the arrays it makes (one row per
 token, zero-padded at the end when streams are batched), how they are worked out for a whole
-stream, how they move when the music is transposed, and how generation follows them one token at
-a time. The functions below only loop over that list.
+stream, how they move when the music is transposed, how generation follows them one token at a
+time, what the model card says the network reads, and any further switches on how the network uses
+its arrays. The functions below only loop over that list; ``switches()`` names every option and
+switch for the checks of a ``model.json`` and for training.
 
 A model with ``bar_from_music`` counts bars in the music's own metre: callers pass the stream's
 bar length in steps (and its grid, for the controls); older models count in ``config.bar_steps``.
@@ -70,6 +72,10 @@ class SideInput:
     transpose: Callable[[Arrays, int], Arrays] | None = None   # its arrays moved by semitones (None: unmoved)
     reads: tuple[str, ...] = ()                        # the arrays the model is given (default: all)
     clocked: bool = False                              # its follower reads the takes' shared clocks
+    card: str | Callable[[dict], str] = ""             # what the model card says the network reads, or
+                                                       # that text of model.json's "model" (none: nothing)
+    switches: tuple[tuple[str, str], ...] = ()         # further ModelConfig switches on how its arrays
+                                                       # are used, each with what the card says of it
 
     @property
     def model_reads(self) -> tuple[str, ...]:
@@ -77,6 +83,12 @@ class SideInput:
 
     def wanted(self, config) -> bool:
         return bool(getattr(config, self.name, False))
+
+    def described(self, model: dict) -> list[str]:
+        """What the model card says the network of ``model`` (model.json's "model") reads through
+        this side input and its switches, in a musician's words; nothing for the switches off."""
+        said = [self.card(model) if callable(self.card) else self.card] if self.card and model.get(self.name) else []
+        return said + [text for switch, text in self.switches if model.get(switch)]
 
 
 # -- held notes and the step in the bar (context.py) ---------------------------------------------
@@ -108,6 +120,14 @@ def _memory_follow(s: Start) -> Callable[[list[int]], Arrays]:
         memories.feed(tokens)
         return {"ages": memories.ages.copy(), "held": memories.held, "anchors": memories.anchors}
     return feed
+
+
+def _memory_card(model: dict) -> str:
+    anchors = ["the last note", "the bass", "the melody", "its voice in the last chord",
+               "the lowest note held on", "the highest note held on"][:model.get("anchors", 4)]
+    return ("pitch memory: each candidate pitch also scored by how many onsets ago it was struck, whether it is "
+            "held, and its interval from " + ", ".join(anchors[:-1]) + " and " + anchors[-1]
+            + " (engine/pitch_memory.py)")
 
 
 def _memory_transpose(inputs: Arrays, semitones: int) -> Arrays:
@@ -149,14 +169,36 @@ def _controls_follow(s: Start) -> Callable[[list[int]], Arrays]:
 SIDE_INPUTS: tuple[SideInput, ...] = (
     SideInput("context", ("sounding", "position"), _context_stream, _context_follow,
               lambda inputs, semitones: {"sounding": transpose_sounding(inputs["sounding"], semitones)},
-              clocked=True),
+              clocked=True, card="the notes still sounding and the step in the bar, as input"),
     SideInput("pitch_memory", ("ages", "held", "anchors"), _memory_stream, _memory_follow, _memory_transpose,
-              clocked=True),
-    SideInput("rhythm_memory", ("wait_marks", "length_marks", "phases"), _rhythm_stream, _rhythm_follow),
+              clocked=True, card=_memory_card),
+    SideInput("rhythm_memory", ("wait_marks", "length_marks", "phases"), _rhythm_stream, _rhythm_follow,
+              card="rhythm memory: each candidate wait and length also scored by whether it ends with the held "
+                   "notes, repeats the last gap or the chord's length, or lands on a beat or bar line "
+                   "(engine/rhythm_memory.py)"),
     SideInput("controls", ("controls", "control_bar"), _controls_stream, _controls_follow,
               lambda inputs, semitones: {"controls": transpose_controls(inputs["controls"], semitones)},
-              reads=("controls",), clocked=True),
+              reads=("controls",), clocked=True,
+              card="controls: what its bar and the next sound like (notes and onsets per beat, share of chords, "
+                   "lowest, highest and middle pitch, pitch classes, spacing of onsets, loudness), measured from "
+                   "the music in training and some hidden at random; at Continue they are set from the phrase or "
+                   "as asked (engine/controls.py). Its validation loss reads each bar's own controls, so it is "
+                   "not comparable with a model without them",
+              switches=(("control_scores", "its controls as scores too (control scores): each candidate pitch is "
+                                           "also scored by how much its bar asks for its pitch class and by where "
+                                           "it lies against the bar's lowest, highest and middle note, with "
+                                           "weights shared by all pitches"),
+                        ("rhythm_scores", "its bar's spacing of onsets as scores too (rhythm scores): each "
+                                          "candidate wait is also scored by how often its bar spaces onsets that "
+                                          "far apart"),
+                        ("bar_from_music", "bars in each piece's own metre"))),
 )
+
+
+def switches() -> tuple[str, ...]:
+    """Every ModelConfig switch of a side input, in ``SIDE_INPUTS``' order: each one's option and its
+    further switches (what ``model.json`` must hold as true or false, what a training run passes on)."""
+    return tuple(name for entry in SIDE_INPUTS for name in (entry.name, *(switch for switch, _ in entry.switches)))
 
 
 def side_inputs_of(config) -> list[SideInput]:

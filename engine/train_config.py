@@ -100,16 +100,15 @@ class TrainConfig:
     def model_config(self, vocab: Vocabulary, bar_steps: int | None = None) -> ModelConfig:
         from .model import ModelConfig
         from .pitch_memory import ANCHORS
+        from .side_inputs import switches
 
         bar = bar_steps or 4 * self.steps_per_quarter
         return ModelConfig(vocab.size, self.embedding_size, self.hidden_size, self.layers, self.dropout,
-                           context=self.context, pitches=vocab.highest_pitch - vocab.lowest_pitch + 1,
+                           pitches=vocab.highest_pitch - vocab.lowest_pitch + 1,
                            bar_steps=max(bar, POSITIONS) if self.bar_from_music else bar,
-                           pitch_memory=self.pitch_memory, first_pitch=vocab.first_pitch, anchors=ANCHORS,
-                           rhythm_memory=self.rhythm_memory, controls=self.controls,
-                           bar_from_music=self.bar_from_music, control_scores=self.control_scores,
-                           rhythm_scores=self.rhythm_scores, steps_per_sixteenth=self.steps_per_quarter / 4,
-                           max_wait=vocab.max_wait)
+                           first_pitch=vocab.first_pitch, anchors=ANCHORS,
+                           steps_per_sixteenth=self.steps_per_quarter / 4, max_wait=vocab.max_wait,
+                           **{switch: getattr(self, switch) for switch in switches()})   # each a setting here
 
     def vocabulary(self) -> Vocabulary:
         from .tokens import Vocabulary
@@ -118,11 +117,12 @@ class TrainConfig:
 
     def fingerprint(self) -> dict:
         """The settings that must match for a run to be resumed."""
+        from .side_inputs import switches
+
         keep = ("data", "valid", "steps_per_quarter", "velocity_levels", "max_wait", "max_length",
                 "embedding_size", "hidden_size", "layers", "window", "batch_size", "seed", "context")
-        added: dict[str, object] = {k: True for k in ("pitch_memory", "rhythm_memory", "controls", "bar_from_music",
-                                                      "control_scores", "rhythm_scores")
-                                    if getattr(self, k)}                                 # old runs resume
+        # a side input's switch only when on, so runs made before it existed still resume
+        added: dict[str, object] = {k: True for k in switches() if k not in keep and getattr(self, k)}
         if self.excerpt_bars != (0, 0):
             added["excerpt_bars"] = list(self.excerpt_bars)
         return {k: getattr(self, k) for k in keep} | added

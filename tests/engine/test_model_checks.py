@@ -45,6 +45,7 @@ def refused(folder: Path) -> str:
     ("model", "max_wait", 0, "model.max_wait 0 is outside 1-4,096"),
     ("model", "dropout", float("nan"), "model.dropout must be a number from 0 to 1"),
     ("model", "context", "yes", 'model.context must be true or false, not "yes"'),
+    ("model", "rhythm_scores", 1, "model.rhythm_scores must be true or false, not 1"),
     ("model", "first_pitch", 10**6, "model.first_pitch 1000000 is outside"),
     ("model", "vocab_size", None, "model.vocab_size must be a whole number, not None"),
     ("vocabulary", "velocity_levels", -4, "vocabulary.velocity_levels -4 is outside 0-127"),

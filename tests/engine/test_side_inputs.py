@@ -19,9 +19,11 @@ from engine.side_inputs import (
     model_arguments,
     needs_side_inputs,
     stream_inputs,
+    switches,
     transpose_inputs,
 )
 from engine.tokens import Vocabulary, encode, transpose_tokens
+from engine.train_config import TrainConfig
 
 VOCAB = Vocabulary(velocity_levels=4)
 ARRAYS = {"context": {"sounding", "position"}, "pitch_memory": {"ages", "held", "anchors"},
@@ -72,6 +74,15 @@ def test_each_side_input_is_declared_once_with_the_arrays_it_makes():
         assert set(entry.arrays) == ARRAYS[entry.name]
         assert set(entry.model_reads) <= set(entry.arrays)
         assert hasattr(ModelConfig(VOCAB.size), entry.name)      # the option that turns it on
+
+
+def test_every_switch_is_a_model_option_a_training_setting_and_reaches_the_network():
+    assert {entry.name for entry in SIDE_INPUTS} <= set(switches())
+    for switch in switches():
+        assert ModelConfig(VOCAB.size).to_json()[switch] is False               # off: older checkpoints load
+        on = TrainConfig(data=["x"], out="y", **{switch: True})
+        assert getattr(on.model_config(VOCAB), switch) is True
+        assert on.fingerprint().get(switch) is True
 
 
 def test_a_model_counting_bars_in_the_music_s_metre_reads_positions_in_that_metre():
