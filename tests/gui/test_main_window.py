@@ -267,8 +267,8 @@ def test_the_seeds_menu_names_every_piece_composer_first(window):
     assert any(n.startswith("Bach – Prelude") for n in names) and any(n.startswith("Joplin – ") for n in names)
 
 
-def test_a_broken_chosen_model_falls_back_to_the_bundled_one_and_says_so(window, qtbot, tmp_path,
-                                                                         tiny_model_dir, monkeypatch):
+def continue_with_a_broken_chosen_model(window, qtbot, tmp_path, tiny_model_dir, monkeypatch) -> None:
+    """Choose a model whose weights are truncated (a bundled one beside it), press Continue, wait."""
     import shutil
 
     import engine.model_folders as folders
@@ -283,6 +283,11 @@ def test_a_broken_chosen_model_falls_back_to_the_bundled_one_and_says_so(window,
     window.panel.set_model(str(broken))
     window.continue_phrase()
     qtbot.waitUntil(lambda: window.job is None, timeout=20000)
+
+
+def test_a_broken_chosen_model_falls_back_to_the_bundled_one_and_says_so(window, qtbot, tmp_path,
+                                                                         tiny_model_dir, monkeypatch):
+    continue_with_a_broken_chosen_model(window, qtbot, tmp_path, tiny_model_dir, monkeypatch)
     assert any(window.model.is_generated(i) for i in window.model.ids())
     status = window.panel.status.text()
     assert "could not be loaded" in status and "bundled model" in status
@@ -292,20 +297,7 @@ def test_a_model_preload_that_fails_late_does_not_overwrite_what_continue_said(w
                                                                              tiny_model_dir, monkeypatch):
     """The preload runs on its own thread; when it fails after a Continue has written its takes,
     the panel keeps the Continue's words (on a busy machine the preload can end last)."""
-    import shutil
-
-    import engine.model_folders as folders
-    broken = tmp_path / "broken-model"
-    shutil.copytree(tiny_model_dir, broken)
-    (broken / "model.safetensors").write_bytes(b"\x00" * 100)
-    bundled = tmp_path / "models"
-    bundled.mkdir()
-    shutil.copytree(tiny_model_dir, bundled / folders.DEFAULT_MODEL)
-    monkeypatch.setattr(folders, "MODELS_DIR", bundled)
-    window.model.reset(Phrase(tuple(Note(60 + i, i * 4, 4) for i in range(8))))
-    window.panel.set_model(str(broken))
-    window.continue_phrase()
-    qtbot.waitUntil(lambda: window.job is None, timeout=20000)
+    continue_with_a_broken_chosen_model(window, qtbot, tmp_path, tiny_model_dir, monkeypatch)
     said = window.panel.status.text()
     window.writing.preload_model()                   # a preload of the broken model, ending last
     qtbot.waitUntil(lambda: window.writing.preload.isFinished(), timeout=20000)
