@@ -69,6 +69,12 @@ def bar_controls(phrase: Phrase, bar_steps: int, bars: int | None = None) -> np.
     return measure_bars(phrase.notes, bar_steps, bars, phrase.steps_per_quarter)
 
 
+def spacing_bin(gap: float, sixteenth: float) -> int:
+    """Where an onset ``gap`` steps after the one before falls among the rhythm controls: 0 for a
+    sixteenth note, ..., 7 for eight sixteenths or more."""
+    return min(8, max(1, int(round(gap / sixteenth)))) - 1
+
+
 def measure_bars(notes, bar_steps: int, bars: int, steps_per_quarter: int, origin: int = 0) -> np.ndarray:
     """``bar_controls`` of notes counted from step ``origin`` (notes before it are left out)."""
     spq = steps_per_quarter
@@ -101,7 +107,7 @@ def measure_bars(notes, bar_steps: int, bars: int, steps_per_quarter: int, origi
         gaps = [onset - previous_onset[onset] for onset in onsets if onset in previous_onset]
         if gaps:
             for gap in gaps:
-                row[GROUPS["rhythm"].start + min(8, max(1, round(gap / sixteenth))) - 1] += 1 / len(gaps)
+                row[GROUPS["rhythm"].start + spacing_bin(gap, sixteenth)] += 1 / len(gaps)
             row[_flag("rhythm")] = 1
         row[GROUPS["dynamics"].start] = sum(n.velocity for n in notes) / len(notes)
         for name in ("texture", "register", "key", "dynamics"):

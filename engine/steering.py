@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .controls import FLAGS, GROUPS, HIGH, KEY, LOW, MEAN, NAMES
+from .controls import FLAGS, GROUPS, HIGH, KEY, LOW, MEAN, NAMES, spacing_bin
 from .tokens import Vocabulary
 
 RHYTHM = GROUPS["rhythm"]
@@ -43,8 +43,9 @@ class Steering:
                  start: int, end: int, strength: float = 1.0):
         self.vocab, self.rows, self.strength = vocab, rows, float(strength)
         flags = {name: bool(target[FLAGS + g]) for g, name in enumerate(NAMES)}
-        self.key = target[KEY] if flags["key"] else None
-        self.rhythm = target[RHYTHM] if flags["rhythm"] else None
+        # the pitch-class shares and onset-spacing shares asked for (None: that group is left free)
+        self.key = target[KEY].astype(np.float64) if flags["key"] else None
+        self.rhythm = target[RHYTHM].astype(np.float64) if flags["rhythm"] else None
         self.texture = (float(target[2]), float(target[3])) if flags["texture"] else None
         self.register = (float(target[LOW]), float(target[HIGH]), float(target[MEAN])) if flags["register"] else None
         self.sixteenth = steps_per_quarter / 4
@@ -55,8 +56,6 @@ class Steering:
         self.wait_values = np.arange(1, vocab.max_wait + 1, dtype=np.float64)
         self.pitch_values = np.arange(vocab.lowest_pitch, vocab.highest_pitch + 1, dtype=np.float64)
         self.class_of_pitch = np.arange(vocab.lowest_pitch, vocab.highest_pitch + 1) % 12
-        self.key_np = target[KEY].astype(np.float64)
-        self.rhythm_np = target[RHYTHM].astype(np.float64)
         if self.register is not None:
             low, high, mean = self.register
             p = self.pitch_values
@@ -86,9 +85,11 @@ class Steering:
         # the spacing bin (0..7) each wait token makes, for every time since the last onset
         longest = int(8 * self.sixteenth) + 1
         gap = np.arange(longest + 1)[:, None] + self.wait_values[None]
-        self.gap_bins = np.clip(np.rint(gap / self.sixteenth), 1, 8).astype(int) - 1
+        self.gap_bins = np.vectorize(spacing_bin)(gap, self.sixteenth)
         self.row_index = np.arange(rows)[:, None]
-        self.gaps_owed = np.clip(np.repeat(self.rhythm_np[None], rows, 0), -CAP, CAP)
+        self.gaps_owed = np.zeros_like(self.gaps)
+        if self.rhythm is not None:
+            self.gaps_owed[:] = _capped(self.rhythm)
         self.active = self.strength > 0 and any(x is not None for x in
                                                 (self.key, self.rhythm, self.texture, self.register))
 
@@ -98,9 +99,10 @@ class Steering:
         if now != self.last_onset[row]:
             if self.last_onset[row] >= 0:
                 gap = now - self.last_onset[row]
-                self.gaps[row, min(8, max(1, round(gap / self.sixteenth))) - 1] += 1
+                self.gaps[row, spacing_bin(gap, self.sixteenth)] += 1
                 self.gap_count[row] += 1
-                self._owe_gaps(row)
+                if self.rhythm is not None:
+                    self._owe_gaps(row)
             self.onsets[row] += 1
             self.at_onset[row] = 0
             self.last_onset[row] = now
@@ -116,7 +118,7 @@ class Steering:
 
     def _owe_gaps(self, row: int) -> None:
         """What each spacing of onsets (1..8 sixteenths) is owed by take ``row`` after one more onset."""
-        self.gaps_owed[row] = _capped(self.rhythm_np * (self.gap_count[row] + 1) - self.gaps[row])
+        self.gaps_owed[row] = _capped(self.rhythm * (self.gap_count[row] + 1) - self.gaps[row])
 
     # -- nudging ---------------------------------------------------------------------------------
     def _pitch_debts(self, rows: np.ndarray) -> None:
@@ -125,7 +127,7 @@ class Steering:
         notes = self.notes[rows]
         base = np.zeros((len(rows), len(self.pitch_values)))
         if self.key is not None:                      # pitch classes owed after one more note
-            owed = self.key_np[None] * (notes[:, None] + 1) - self.classes[rows]
+            owed = self.key[None] * (notes[:, None] + 1) - self.classes[rows]
             base += _capped(owed)[:, self.class_of_pitch]
         if self.register is not None:
             owed = _capped((self.register[2] * notes - self.pitch_sum[rows]) / 12)
