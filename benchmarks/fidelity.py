@@ -25,6 +25,10 @@ the same pitch and the same place in the bar; also for the composer's own bars),
 (the share of takes whose key, as the Krumhansl-Schmuckler estimate of ``engine/keys.py`` hears
 it, is the phrase's; the same for the composer's bars) and the **failures**: takes that are
 empty, a single repeated pitch, or silent for a whole bar in which the reference sounds.
+
+With 26 pieces a mean moves by a few thousandths with the pieces' luck, so each measure also gets
+Segue's difference from the copy with a 90% bootstrap interval over pieces (each piece's takes
+against its own copy): an interval wholly above 0 is further than the copy beyond that luck.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ import statistics
 import sys
 from collections import Counter
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -161,6 +167,22 @@ def cases(pieces, first_bar: int = PHRASE_BAR, bars: int = BARS):
     return out
 
 
+def paired_difference(segue_by_piece: list[list[dict]], copy: list[dict], draws: int = 2000,
+                      seed: int = 0) -> dict[str, list[float]]:
+    """Per measure, Segue's mean distance minus the copy's, and a 90% bootstrap interval of that
+    difference over pieces (pieces drawn with replacement, each with its takes and its copy): an
+    interval wholly below 0 means closer than the copy beyond the pieces' luck, one across 0 means
+    as close within it."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for m in MEASURES:
+        per_piece = np.array([np.mean([t[m] for t in takes]) - c[m] for takes, c in zip(segue_by_piece, copy)])
+        means = per_piece[rng.integers(0, len(per_piece), (draws, len(per_piece)))].mean(1)
+        out[m] = [round(float(per_piece.mean()), 4), round(float(np.quantile(means, 0.05)), 4),
+                  round(float(np.quantile(means, 0.95)), 4)]
+    return out
+
+
 def summarise(rows: list[dict]) -> dict:
     out = {m: round(statistics.mean(r[m] for r in rows), 3) for m in MEASURES}
     for extra in ("new notes", "key kept"):
@@ -178,7 +200,9 @@ def main(argv=None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="only the first N pieces (a quick look)")
     parser.add_argument("--json", action="store_true", help="print only the JSON line")
     parser.add_argument("--tuning", action="store_true",
-                        help="use 40 pieces of the training split instead of the held-out ones (for tuning settings)")
+                        help="use pieces of the training split instead of the held-out ones (for tuning settings)")
+    parser.add_argument("--tuning-pieces", type=int, default=40, metavar="N",
+                        help="how many training-split pieces --tuning uses (default 40)")
     parser.add_argument("--card", action="store_true",
                         help="also write the figures into the model's card (card.md), replacing earlier ones")
     parser.add_argument("--pool", type=int, default=0, metavar="N",
@@ -204,11 +228,12 @@ def main(argv=None) -> int:
         default = getattr(ContinueOptions(), key)
         settings[key] = type(default)(value) if default is not None and not isinstance(default, bool) else (
             value.lower() in ("1", "true", "yes") if isinstance(default, bool) else value)
-    chosen = cases(tuning_pieces() if args.tuning else held_out_pieces())
+    chosen = cases(tuning_pieces(count=args.tuning_pieces) if args.tuning else held_out_pieces())
     if args.limit:
         chosen = chosen[:args.limit]
     from engine.keys import estimate_key
     segue, copy, failed = [], [], Counter()
+    segue_by_piece: list[list[dict]] = []
     composer_key, composer_new = [], []
     for number, (_name, phrase, reference) in enumerate(chosen):
         copy.append(distances(phrase, reference))
@@ -221,7 +246,9 @@ def main(argv=None) -> int:
         else:
             takes = continue_phrase(loaded, phrase, ContinueOptions(bars=BARS, variations=args.takes, seed=number,
                                                                     **settings))
+        segue_by_piece.append([])
         for take in takes:
+            segue_by_piece[-1].append(distances(take, reference))
             segue.append(distances(take, reference) | {"new notes": new_notes(take, phrase),
                                                        "key kept": float(estimate_key(take) == key)})
             for problem in failures(take, reference):
@@ -234,17 +261,24 @@ def main(argv=None) -> int:
               "composer keeps the key": round(statistics.mean(composer_key), 3),
               COMPOSER_NEW: round(statistics.mean(composer_new), 3)}
     result["closer than the copy"] = sum(result["segue"][m] <= result["copy of the phrase"][m] for m in MEASURES)
+    result["difference from the copy"] = paired_difference(segue_by_piece, copy)
+    result["worse than the copy beyond luck"] = [m for m, (_, low, _) in result["difference from the copy"].items()
+                                                 if low > 0]
     if not args.json:
         print(f"model {loaded.name}: {len(chosen)} {'tuning (training-split)' if args.tuning else 'held-out'} pieces, "
               f"phrase = bars {PHRASE_BAR}-{PHRASE_BAR + BARS - 1}, "
               f"reference = the next {BARS} bars, {args.takes} takes each; means (0 = the composer)")
-        print(f"{'measure':16}{'Segue':>10}{'copy':>10}")
+        print(f"{'measure':16}{'Segue':>10}{'copy':>10}   Segue - copy [90% interval over pieces]")
         for m in MEASURES:
-            print(f"{m:16}{result['segue'][m]:>10.3f}{result['copy of the phrase'][m]:>10.3f}")
+            mean, low, high = result["difference from the copy"][m]
+            print(f"{m:16}{result['segue'][m]:>10.3f}{result['copy of the phrase'][m]:>10.3f}"
+                  f"   {mean:+.4f} [{low:+.4f}, {high:+.4f}]")
         print(f"{'new notes':16}{result['segue']['new notes']:>10.1%}   (the composer's bars: "
               f"{result[COMPOSER_NEW]:.1%})")
         print(f"{'key kept':16}{result['segue']['key kept']:>10.1%}   (the composer's bars: "
               f"{result['composer keeps the key']:.1%})")
+        worse = result["worse than the copy beyond luck"]
+        print(f"further than the copy beyond the pieces' luck (interval above 0): {', '.join(worse) or 'none'}")
         print(f"closer than (or as close as) the copy on {result['closer than the copy']} of 6; "
               f"failures: {dict(failed) or 'none'} in {len(segue)} takes")
     if args.card:

@@ -19,10 +19,11 @@ import numpy as np
 import torch
 
 from .checkpoint import LoadedModel
-from .controls import ControlSettings, aim, flag_of, follow, measure_bars, mismatch
+from .controls import HIGH, LOW, ControlSettings, aim, flag_of, follow, measure_bars, mismatch
 from .keys import Key, estimate_key
 from .phrase import Note, Phrase, regrid, trim
 from .sampling import Cancelled, Task, Writer  # noqa: F401  (Cancelled is part of this module's API)
+from .steering import register_shares
 from .tokens import START, decode, encode
 
 TEXTURES = ("follow", "single notes", "chords", "free")
@@ -200,7 +201,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     else:
         locks = []
     key = options.chosen_key(own)
-    targets = whole = None
+    targets = whole = bands = None
     first = start // bar * bar
     if getattr(loaded.model.config, "controls", False):
         bars_written = -(-(start + target) // bar) - start // bar
@@ -209,11 +210,13 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
         # the phrase's last bars measured as one: what the whole take is kept to and chosen by
         heard = max(0, first - options.controls().listen_bars * bar)
         whole = aim(measure_bars(own.notes, first - heard or bar, 1, spq, origin=heard), 1, options.controls(), profile)
+        heard_pitches = [n.pitch for n in own.notes if heard <= n.start < heard + (first - heard or bar)]
+        bands = register_shares(heard_pitches, float(whole[0, LOW]), float(whole[0, HIGH]))
     rows = max(options.variations, options.candidates)
     task = Task(start=start, end=start + target, bar_steps=bar, steps_per_quarter=spq, locked=locks,
                 pitch_classes=key.pitch_classes if key is not None else None, targets=targets,
                 single_notes=options.texture == "single notes",
-                steer_to=steer_to(whole, options), steering=options.steering)
+                steer_to=steer_to(whole, options), steering=options.steering, steer_bands=bands)
     writer = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator,
                     scoring=rows > options.variations and options.choose == "likely")
     drafts = writer.write(progress, cancel)

@@ -29,6 +29,23 @@ from .tokens import Vocabulary
 
 RHYTHM = GROUPS["rhythm"]
 CAP = 3.0                                # the largest debt, in notes, a nudge answers to
+REACH = 2.0                              # the welcome, at the span's end, for an end of the range not yet reached
+BEYOND = 0.5                             # the cost per semitone beyond the range
+NEAR = 2                                 # semitones inside an end that count as reaching it
+BANDS = 1.0                              # the weight of the notes owed to each third of the range
+
+
+def register_shares(pitches, low: float, high: float) -> np.ndarray | None:
+    """The share of ``pitches`` in the lower, middle and upper third of ``low``..``high`` (the left
+    hand, the middle, the tune, roughly); None for a range under an octave, where thirds mean little."""
+    if high - low < 12 or not len(pitches):
+        return None
+    counts = np.bincount(_band(np.asarray(pitches, dtype=np.float64), low, high), minlength=3)
+    return counts / counts.sum()
+
+
+def _band(pitches: np.ndarray, low: float, high: float) -> np.ndarray:
+    return np.clip(np.floor(3 * (pitches - low) / (high - low + 1)), 0, 2).astype(int)
 
 
 def _capped(x):
@@ -40,7 +57,8 @@ class Steering:
     """Per take: pitch-class counts, onset spacings, chords, pitches written; and the nudges."""
 
     def __init__(self, vocab: Vocabulary, target: np.ndarray, rows: int, steps_per_quarter: int,
-                 start: int, end: int, strength: float = 1.0):
+                 start: int, end: int, strength: float = 1.0, bands: np.ndarray | None = None,
+                 bar_steps: int = 0):
         self.vocab, self.rows, self.strength = vocab, rows, float(strength)
         flags = {name: bool(target[FLAGS + g]) for g, name in enumerate(NAMES)}
         # the pitch-class shares and onset-spacing shares asked for (None: that group is left free)
@@ -64,15 +82,24 @@ class Steering:
             # lose more the further out they are; near its ends they are welcome while unreached
             inside = (p >= low) & (p <= high)
             self.tilt = np.where(inside, np.clip((p - mean) / half, -1, 1), 0.0)
-            self.beyond = np.minimum(np.clip(low - p, 0, None) + np.clip(p - high, 0, None), 8 * CAP)
-            self.near_low = (p >= low) & (p <= low + 2)
-            self.near_high = (p <= high) & (p >= high - 2)
+            self.beyond = np.minimum(BEYOND * (np.clip(low - p, 0, None) + np.clip(p - high, 0, None)), 8 * CAP)
+            self.near_low = (p >= low) & (p <= low + NEAR)
+            self.near_high = (p <= high) & (p >= high - NEAR)
+            # the notes owed to each third of the range keep both hands going through the take
+            self.bands = np.asarray(bands, dtype=np.float64) if bands is not None and BANDS > 0 else None
+            self.band_of_pitch = _band(p, low, high)
+            self.inside = inside
+        else:
+            self.bands = None
         # what each take has written (from the start of the span)
         self.notes = np.zeros(rows)
         self.classes = np.zeros((rows, 12))
         self.pitch_sum = np.zeros(rows)
         self.lowest = np.full(rows, 999.0)
         self.highest = np.full(rows, -1.0)
+        self.band_counts = np.zeros((rows, 3))   # notes in each third of the range, in the bar being written
+        self.bar_steps = bar_steps if bar_steps > 0 else max(1, end - start)
+        self.band_bar = np.full(rows, -1)
         self.onsets = np.zeros(rows)
         self.chords = np.zeros(rows)          # onsets, finished or not, that struck two or more notes
         self.at_onset = np.zeros(rows)        # notes struck at the current onset
@@ -114,6 +141,12 @@ class Steering:
         self.pitch_sum[row] += pitch
         self.lowest[row] = min(self.lowest[row], pitch)
         self.highest[row] = max(self.highest[row], pitch)
+        if self.bands is not None:
+            bar = (now - self.start) // self.bar_steps
+            if bar != self.band_bar[row]:                 # a new bar: its hands start from nothing owed
+                self.band_counts[row] = 0
+                self.band_bar[row] = bar
+            self.band_counts[row, self.band_of_pitch[pitch - self.vocab.lowest_pitch]] += 1
         self.stale[row] = True
 
     def _owe_gaps(self, row: int) -> None:
@@ -132,6 +165,10 @@ class Steering:
         if self.register is not None:
             owed = _capped((self.register[2] * notes - self.pitch_sum[rows]) / 12)
             base += owed[:, None] * self.tilt[None] - self.beyond[None]
+            if self.bands is not None:
+                in_bar = self.band_counts[rows].sum(1, keepdims=True)
+                owed = _capped(self.bands[None] * (in_bar + 1) - self.band_counts[rows])
+                base += BANDS * owed[:, self.band_of_pitch] * self.inside[None]
             p = self.pitch_values[None]
             self.toward[rows] = (self.near_low[None] & (p < self.lowest[rows, None])) | \
                                 (self.near_high[None] & (p > self.highest[rows, None]))
@@ -151,7 +188,7 @@ class Steering:
         pitch = out[:, self.pitch_slice]
         pitch += self.base
         if self.register is not None:                 # the range's ends come back as the take goes on
-            pitch += np.minimum(np.maximum((when - self.start) / self.span, 0.0), 1.0)[:, None] * self.toward
+            pitch += REACH * np.minimum(np.maximum((when - self.start) / self.span, 0.0), 1.0)[:, None] * self.toward
         if self.texture is not None:                  # another note at this onset, or not
             share, per_onset = self.texture
             at = self.at_onset

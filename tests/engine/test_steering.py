@@ -127,3 +127,41 @@ def test_fill_keeps_closer_to_the_music_around_it_when_steered():
             variations=2, candidates=8, seed=seed, steering=strength))]
         distance[strength] = np.mean([_distance(Counter(n.pitch % 12 for n in t.notes), around) for t in takes])
     assert distance[2.0] < 0.9 * distance[0.0]
+
+
+def test_register_shares_count_the_notes_in_each_third_of_the_range():
+    from engine.steering import register_shares
+    shares = register_shares([36, 38, 60, 62, 80, 84], 36, 84)      # two in each third
+    assert np.allclose(shares, [1 / 3, 1 / 3, 1 / 3])
+    assert np.allclose(register_shares([36, 84, 84, 84], 36, 84), [0.25, 0, 0.75])
+    assert register_shares([60, 62, 64], 60, 64) is None             # under an octave: no thirds
+
+
+def test_a_take_whose_left_hand_fell_silent_is_nudged_back_to_the_bass():
+    row = target(register=(0, 0, 0))
+    row[LOW], row[HIGH], row[MEAN] = 36, 84, 60
+    bands = np.array([0.5, 0.0, 0.5])                    # the phrase: bass and tune, half each
+    with_bands = Steering(VOCAB, row, rows=1, steps_per_quarter=4, start=0, end=64, bands=bands)
+    without = Steering(VOCAB, row, rows=1, steps_per_quarter=4, start=0, end=64)
+    for steering in (with_bands, without):
+        steering.struck(0, 38, 0)                        # the bass once, then the tune alone
+        for t, pitch in enumerate((60, 60, 60, 60), start=1):
+            steering.struck(0, pitch, t * 4)             # (the middle: the mean stays where it was asked)
+    lifted = {p: pitch_nudges(with_bands, 20)[p] - pitch_nudges(without, 20)[p] for p in (40, 60, 80)}
+    assert lifted[40] > 0 > lifted[60]                   # the bass owed, the middle over its share
+    assert lifted[80] > 0                                # the tune owed too: it was never played
+
+
+def test_each_bar_owes_its_own_bass_however_much_bass_came_before():
+    row = target(register=(0, 0, 0))
+    row[LOW], row[HIGH], row[MEAN] = 36, 84, 60
+    bands = np.array([0.5, 0.0, 0.5])
+    with_bands = Steering(VOCAB, row, rows=1, steps_per_quarter=4, start=0, end=64, bands=bands, bar_steps=16)
+    without = Steering(VOCAB, row, rows=1, steps_per_quarter=4, start=0, end=64)
+    for steering in (with_bands, without):
+        for t in range(4):
+            steering.struck(0, 38, t * 4)                # the first bar: bass only
+        steering.struck(0, 80, 16)                       # the second: the tune only, so far
+        steering.struck(0, 80, 20)
+    lifted = {p: pitch_nudges(with_bands, 24)[p] - pitch_nudges(without, 24)[p] for p in (40, 80)}
+    assert lifted[40] > 0 > lifted[80]
