@@ -304,13 +304,20 @@ def write_card_section(folder: Path, result: dict, command: str) -> None:
              f"The fidelity protocol (`{command}`): {result['pieces']} held-out pieces, the 4 bars from bar 9 as the "
              f"phrase, {result['takes per piece']} takes of 4 bars each with fixed seeds ({settings}), compared "
              "with the composer's bars 13-16; a copy of the phrase is the baseline. Means, 0 = the composer:", "",
-             "| measure | this model | copy of the phrase |", "|---|---|---|"]
-    lines += [f"| {m} | {result['segue'][m]:.3f} | {result['copy of the phrase'][m]:.3f} |" for m in MEASURES]
+             "| measure | this model | copy of the phrase | difference, 90% interval over pieces |",
+             "|---|---|---|---|"]
+    for m in MEASURES:
+        mean, low, high = result["difference from the copy"][m]
+        lines.append(f"| {m} | {result['segue'][m]:.3f} | {result['copy of the phrase'][m]:.3f} "
+                     f"| {mean:+.4f} [{low:+.4f}, {high:+.4f}] |")
+    worse = result["worse than the copy beyond luck"]
     lines += ["", f"New notes (not a phrase note at the same pitch and place in the bar): "
                   f"{result['segue']['new notes']:.1%} (the composer's own next bars: "
                   f"{result[COMPOSER_NEW]:.1%}). Takes in the phrase's key: {result['segue']['key kept']:.0%} "
                   f"(the composer's bars: {result['composer keeps the key']:.0%}). At least as close as the copy on "
-                  f"{result['closer than the copy']} of 6 measures. Takes that are empty, one repeated pitch or "
+                  f"{result['closer than the copy']} of 6 measures; further than it beyond the pieces' luck (the "
+                  f"interval above 0) on {', '.join(worse) if worse else 'none'}. Takes that are empty, one repeated "
+                  "pitch or "
                   f"silent for a bar the composer filled: {sum(result['failures'].values())} of {result['takes']}."]
     card.write_text(text.rstrip() + "\n" + "\n".join(lines) + "\n")
 
