@@ -32,6 +32,7 @@ CAP = 3.0                                # the largest debt, in notes, a nudge a
 REACH = 2.0                              # the welcome, at the span's end, for an end of the range not yet reached
 BEYOND = 0.5                             # the cost per semitone beyond the range
 NEAR = 2                                 # semitones inside an end that count as reaching it
+CENTRE = 0.5                             # a further note at an onset is owed only if it brings the count nearer
 BANDS = 1.0                              # the weight of the notes owed to each third of the range
 
 
@@ -192,7 +193,7 @@ class Steering:
         if self.texture is not None:                  # another note at this onset, or not
             share, per_onset = self.texture
             at = self.at_onset
-            more = np.where(at >= 2, per_onset * self.onsets - self.notes, share * self.onsets - self.chords)
+            more = np.where(at >= 2, per_onset * self.onsets - self.notes, share * self.onsets - self.chords) - CENTRE
             more = np.where((when == self.last_onset) & (at >= 1), _capped(more), 0.0)
             pitch += more[:, None]
             out[:, self.velocity_slice] += more[:, None]

@@ -165,3 +165,12 @@ def test_each_bar_owes_its_own_bass_however_much_bass_came_before():
         steering.struck(0, 80, 20)
     lifted = {p: pitch_nudges(with_bands, 24)[p] - pitch_nudges(without, 24)[p] for p in (40, 80)}
     assert lifted[40] > 0 > lifted[80]
+
+
+def test_a_one_line_phrase_makes_a_second_note_at_an_onset_cost_from_the_first_onset():
+    one_line = Steering(VOCAB, target(texture=(0.0, 1.0)), rows=1, steps_per_quarter=4, start=0, end=64)
+    one_line.struck(0, 72, 0)                            # the take's first note: no chord yet, none asked
+    assert pitch_nudges(one_line, 0)[76] < 0
+    all_chords = Steering(VOCAB, target(texture=(1.0, 3.0)), rows=1, steps_per_quarter=4, start=0, end=64)
+    all_chords.struck(0, 60, 0)
+    assert pitch_nudges(all_chords, 0)[64] > 0
