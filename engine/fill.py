@@ -104,9 +104,10 @@ def fill_drafts(loaded: LoadedModel, phrase: Phrase, start: int, end: int, optio
         table = _control_table(own, before, after, start, end, options, vocab)
     steer, bands = None, None
     if table is not None:
-        steer = steer_to(table[start // bar:start // bar + 1], options)
-        around = [n.pitch for n in before if n.start >= start - options.listen_bars * bar] + [n.pitch for n in listen]
-        bands = register_shares(around, float(steer[LOW]), float(steer[HIGH])) if steer is not None else None
+        around = [n for n in before if n.start >= start - options.listen_bars * bar] + list(listen)
+        steer = steer_to(table[start // bar:start // bar + 1], options, own.with_notes(around))
+        bands = register_shares([n.pitch for n in around], float(steer[LOW]), float(steer[HIGH])) \
+            if steer is not None else None
     task = Task(start=start, end=end, bar_steps=bar, steps_per_quarter=spq, locked=inside,
                 pitch_classes=key.pitch_classes if key is not None else None, within=True,
                 after=listen, bar_table=table, single_notes=options.texture == "single notes",

@@ -158,3 +158,23 @@ def test_single_notes_never_strikes_two_at_once(loaded):
                                                           texture="single notes"))
     assert sum(len(t.notes) for t in takes) > 8
     assert all(len({n.start for n in t.notes}) == len(t.notes) for t in takes)
+
+
+def test_the_pitch_classes_a_take_keeps_to_lean_a_fifth_towards_the_phrase_s_key():
+    import numpy as np
+
+    from engine.controls import FLAGS, KEY, NAMES, RAW
+    from engine.generate import KEY_LEAN, steer_to
+    from engine.keys import Key
+
+    triad = Phrase(tuple(Note(p, 4 * i, 4, 80) for i, p in enumerate((60, 64, 67, 72, 64, 67, 60, 55))),
+                   steps_per_quarter=4)                                     # C major, only C, E and G
+    row = np.zeros((1, RAW), dtype=np.float32)
+    row[0, KEY.start + 0], row[0, KEY.start + 4], row[0, KEY.start + 7] = 0.5, 0.25, 0.25
+    row[0, FLAGS + NAMES.index("key")] = 1
+    leaned = steer_to(row, ContinueOptions(), triad)[KEY]
+    expected = (1 - KEY_LEAN) * row[0, KEY] + KEY_LEAN * Key(0).profile()
+    assert np.allclose(leaned, expected) and abs(leaned.sum() - 1) < 1e-6
+    assert leaned[2] > 0 and leaned[1] < leaned[2]                         # D now asked a little; C# less
+    assert np.array_equal(steer_to(row, ContinueOptions(), None)[KEY], row[0, KEY])   # nothing heard: as measured
+    assert np.array_equal(steer_to(row, ContinueOptions(key="stay"), triad)[KEY], row[0, KEY])
