@@ -29,8 +29,8 @@ from .tokens import Vocabulary
 
 RHYTHM = GROUPS["rhythm"]
 CAP = 3.0                                # the largest debt, in notes, a nudge answers to
-REACH = 2.0                              # the welcome, at the span's end, for an end of the range not yet reached
-BEYOND = 0.5                             # the cost per semitone beyond the range
+REACH = 3.0                              # the welcome, at the span's end, for an end of the range not yet reached
+BEYOND = 1.0                             # the cost per semitone beyond the range
 NEAR = 2                                 # semitones inside an end that count as reaching it
 CENTRE = 0.5                             # a further note at an onset is owed only if it brings the count nearer
 BANDS = 1.0                              # the weight of the notes owed to each third of the range
@@ -194,6 +194,9 @@ class Steering:
             share, per_onset = self.texture
             at = self.at_onset
             more = np.where(at >= 2, per_onset * self.onsets - self.notes, share * self.onsets - self.chords) - CENTRE
+            # a debt of notes is not paid in one lump: a chord two notes past the phrase's average
+            # is no longer pushed on, and past that it is told to stop, the more the larger it grows
+            more = np.where(at >= 2, np.minimum(more, per_onset + 2 - at), more)
             more = np.where((when == self.last_onset) & (at >= 1), _capped(more), 0.0)
             pitch += more[:, None]
             out[:, self.velocity_slice] += more[:, None]

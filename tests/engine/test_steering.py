@@ -174,3 +174,16 @@ def test_a_one_line_phrase_makes_a_second_note_at_an_onset_cost_from_the_first_o
     all_chords = Steering(VOCAB, target(texture=(1.0, 3.0)), rows=1, steps_per_quarter=4, start=0, end=64)
     all_chords.struck(0, 60, 0)
     assert pitch_nudges(all_chords, 0)[64] > 0
+
+
+def test_a_debt_of_notes_is_not_paid_in_one_cluster():
+    steering = Steering(VOCAB, target(texture=(1.0, 2.0)), rows=1, steps_per_quarter=4, start=0, end=64)
+    for t in range(6):
+        steering.struck(0, 60, 4 * t)                    # six single notes where chords of two were asked
+    for pitch in (48, 52, 55, 59):
+        steering.struck(0, pitch, 24)                    # a chord of four at the seventh onset...
+    assert pitch_nudges(steering, 24)[67] <= 0           # ...is not pushed on, though notes are still owed
+    steering.struck(0, 62, 24)
+    assert pitch_nudges(steering, 24)[67] < 0            # and at five it is told to stop
+    steering.struck(0, 50, 28)
+    assert pitch_nudges(steering, 28)[60] > 0            # a second note at the next onset is welcome
