@@ -9,14 +9,18 @@ been silent for two beats, it comes back; if the last bars sat high, the next no
 ``Steering`` keeps that count for every take being written, and before each token nudges the
 network's scores towards what the take still owes: a pitch class it has used less than asked
 gets a higher score and one used more a lower one; the same for the spacing of onsets, for a second
-note at an onset (chords) and for the mean pitch and the range. Each nudge grows with the debt
-(counted in notes, capped) and is scaled by ``strength``: 0 leaves the network alone. The scores
+note at an onset (chords; never paid in one cluster), for the mean pitch and the range, and, bar by
+bar, for the notes owed to the low, middle and high third of the range (both hands; ``bands``,
+from ``register_shares``). Each nudge grows with the debt (counted in notes, capped) and is scaled
+by ``strength``: 0 leaves the network alone. The constants below were chosen on the training split
+of the piano collection (``benchmarks/fidelity.py --tuning``; ``docs/benchmarks.md``). The scores
 the network gave stay as they were for the model's own likelihood; only the distribution a token
 is drawn from changes, and the draw's own probability is kept as before (``sampling.Writer``).
 
 The target is one row of controls (``controls.RAW`` values): the whole phrase's measures as
-Continue asks for them (moved by the options: denser, another key, single notes). A group whose
-flag is off (left free) is not steered.
+Continue asks for them (moved by the options: denser, another key, single notes; its pitch classes
+leaning a little towards its key, ``generate.steer_to``). A group whose flag is off (left free) is
+not steered.
 """
 
 from __future__ import annotations
