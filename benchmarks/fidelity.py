@@ -248,8 +248,9 @@ def main(argv=None) -> int:
                                                                     **settings))
         segue_by_piece.append([])
         for take in takes:
-            segue_by_piece[-1].append(distances(take, reference))
-            segue.append(distances(take, reference) | {"new notes": new_notes(take, phrase),
+            measured = distances(take, reference)
+            segue_by_piece[-1].append(measured)
+            segue.append(measured | {"new notes": new_notes(take, phrase),
                                                        "key kept": float(estimate_key(take) == key)})
             for problem in failures(take, reference):
                 failed[problem.split(" bar ")[0] + (" bar" if " bar " in problem else "")] += 1

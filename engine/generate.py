@@ -220,8 +220,9 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
         targets = follow(own, bar, bars_written, options.controls(), profile)
         # the phrase's last bars measured as one: what the whole take is kept to and chosen by
         heard = max(0, first - options.controls().listen_bars * bar)
-        whole = aim(measure_bars(own.notes, first - heard or bar, 1, spq, origin=heard), 1, options.controls(), profile)
-        heard_notes = [n for n in own.notes if heard <= n.start < heard + (first - heard or bar)]
+        span = first - heard or bar
+        whole = aim(measure_bars(own.notes, span, 1, spq, origin=heard), 1, options.controls(), profile)
+        heard_notes = [n for n in own.notes if heard <= n.start < heard + span]
         bands = register_shares([n.pitch for n in heard_notes], float(whole[0, LOW]), float(whole[0, HIGH]))
         heard_music = own.with_notes(heard_notes)
     rows = max(options.variations, options.candidates)

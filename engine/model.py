@@ -196,24 +196,26 @@ class MusicLSTM(nn.Module):
         """Every linear read-out of the LSTM's output (the softmax's row per token, and the weights
         of the shared scores). Without gradients they are one matrix product with the layers'
         weights side by side (generation calls this once per token: one product beats several)."""
-        layers = self.__dict__.get("_read_out_layers")
-        if layers is None:                     # the layers a model has are fixed when it is built
-            layers = [(n, getattr(self, n)) for n in self.READ_OUTS if hasattr(self, n)]
-            object.__setattr__(self, "_read_out_layers", layers)
+        found = self.__dict__.get("_read_out_layers")
+        if found is None:                      # the layers a model has are fixed when it is built
+            names = [n for n in self.READ_OUTS if hasattr(self, n)]
+            layers = [getattr(self, n) for n in names]
+            found = (names, layers, [p for layer in layers for p in (layer.weight, layer.bias)])
+            object.__setattr__(self, "_read_out_layers", found)
+        names, layers, params = found
         if torch.is_grad_enabled() or len(layers) == 1:
-            return {n: layer(out) for n, layer in layers}
-        params = [p for _, layer in layers for p in (layer.weight, layer.bias)]
+            return {n: layer(out) for n, layer in zip(names, layers)}
         version = [p._version for p in params]
         cached = self.__dict__.get("_read_outs")
         if cached is None or cached[0] != version:
-            weight = torch.cat([layer.weight for _, layer in layers]).t().contiguous()
-            bias = torch.cat([layer.bias for _, layer in layers])
-            sizes = [layer.out_features for _, layer in layers]
+            weight = torch.cat([layer.weight for layer in layers]).t().contiguous()
+            bias = torch.cat([layer.bias for layer in layers])
+            sizes = [layer.out_features for layer in layers]
             cached = (version, weight, bias, sizes)
             object.__setattr__(self, "_read_outs", cached)
         _, weight, bias, sizes = cached
         flat = torch.addmm(bias, out.reshape(-1, out.size(-1)), weight).reshape(*out.shape[:-1], -1)
-        return dict(zip([n for n, _ in layers], flat.split(sizes, -1)))
+        return dict(zip(names, flat.split(sizes, -1)))
 
     def control_terms(self, bar: torch.Tensor) -> dict[str, torch.Tensor]:
         """What the control and rhythm scores need of a bar's controls (``bar``: (..., RAW), the

@@ -1,10 +1,13 @@
 """Continuation: stateful, grammatical, reproducible, the right length, cancellable."""
 
+import numpy as np
 import pytest
 import torch
 
 from engine.checkpoint import load_model
-from engine.generate import Cancelled, ContinueOptions, continue_phrase, random_excerpt
+from engine.controls import FLAGS, KEY, NAMES, RAW
+from engine.generate import KEY_LEAN, Cancelled, ContinueOptions, continue_phrase, random_excerpt, steer_to
+from engine.keys import Key
 from engine.phrase import Note, Phrase
 
 
@@ -161,12 +164,6 @@ def test_single_notes_never_strikes_two_at_once(loaded):
 
 
 def test_the_pitch_classes_a_take_keeps_to_lean_a_fifth_towards_the_phrase_s_key():
-    import numpy as np
-
-    from engine.controls import FLAGS, KEY, NAMES, RAW
-    from engine.generate import KEY_LEAN, steer_to
-    from engine.keys import Key
-
     triad = Phrase(tuple(Note(p, 4 * i, 4, 80) for i, p in enumerate((60, 64, 67, 72, 64, 67, 60, 55))),
                    steps_per_quarter=4)                                     # C major, only C, E and G
     row = np.zeros((1, RAW), dtype=np.float32)
