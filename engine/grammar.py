@@ -88,7 +88,8 @@ def spelling_state(tokens, vocab: Vocabulary) -> np.ndarray:
 
 
 class Grammar:
-    """Masks for a batch of positions, given each position's token and pitch floor."""
+    """Masks for a batch of positions, given each position's token and pitch floor: torch tensors
+    (training, scoring) or numpy arrays (generation, a few rows a step), by the same rules."""
 
     def __init__(self, vocab: Vocabulary, device="cpu"):
         self.vocab = vocab
@@ -97,15 +98,19 @@ class Grammar:
         self.ids = ids
         self.is_pitch = (ids >= vocab.first_pitch) & (ids < vocab.first_velocity)
         self.is_velocity = ids >= vocab.first_velocity
+        self._tensors = (self.rules, ids, self.is_pitch, self.is_velocity)
+        self._arrays = tuple(t.cpu().numpy() for t in self._tensors)
 
-    def banned(self, previous: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
+    def banned(self, previous, state):
         """Bool mask of shape previous.shape + (vocab size,); ``state`` is ``spelling_state``'s
-        (..., 2) pitch floor and velocity in force at each position."""
-        floors, velocity = state[..., 0], state[..., 1]
-        at_or_below = self.is_pitch & (self.ids <= floors.unsqueeze(-1))
-        same_level = self.ids == velocity.unsqueeze(-1)          # id 0 is never a velocity token
-        no_pitch_left = (floors >= self.vocab.first_velocity - 1).unsqueeze(-1) & self.is_velocity
-        return self.rules[previous] | at_or_below | (same_level & (velocity > 0).unsqueeze(-1)) | no_pitch_left
+        (..., 2) pitch floor and velocity in force at each position. Tensors in, a tensor out;
+        arrays in, an array out."""
+        rules, ids, is_pitch, is_velocity = self._tensors if isinstance(previous, torch.Tensor) else self._arrays
+        floors, velocity = state[..., 0, None], state[..., 1, None]
+        at_or_below = is_pitch & (ids <= floors)
+        same_level = (ids == velocity) & (velocity > 0)                # id 0 is never a velocity token
+        no_pitch_left = (floors >= self.vocab.first_velocity - 1) & is_velocity
+        return rules[previous] | at_or_below | same_level | no_pitch_left
 
     def log_probs(self, logits: torch.Tensor, previous: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
         """log-softmax over the allowed tokens (banned ones get -inf)."""
@@ -115,21 +120,17 @@ class Grammar:
 
 class Speller:
     """The grammar's view of a batch of streams read one token per row at a time (generation):
-    the last token and the pitch floor of each row, and the mask they give."""
+    the last token and the pitch floor of each row, and the mask they give (numpy arrays)."""
 
     def __init__(self, grammar: Grammar, prompt: list[int], rows: int):
         self.grammar = grammar
-        v = grammar.vocab
-        self._pitches = (v.first_pitch, v.first_velocity)
-        self._waits = (v.first_wait, v.first_length)
-        self._velocities = (v.first_velocity, v.size)
-        state = spelling_state(prompt, v)[-1] if prompt else np.zeros(2, dtype=np.int64)
-        self.last = torch.full((rows,), prompt[-1] if prompt else START, dtype=torch.long)
-        self.state = torch.tensor(state, dtype=torch.long).repeat(rows, 1)
+        state = spelling_state(prompt, grammar.vocab)[-1] if prompt else np.zeros(2, dtype=np.int64)
+        self.last = np.full(rows, prompt[-1] if prompt else START, dtype=np.int64)
+        self.state = np.tile(np.asarray(state, dtype=np.int64), (rows, 1))
 
     def feed(self, tokens) -> None:
-        """Read one token per row (a list of ints or a tensor)."""
-        tokens = tokens.tolist() if isinstance(tokens, torch.Tensor) else list(tokens)
+        """Read one token per row (a list of ints or an array)."""
+        tokens = [int(t) for t in tokens]
         kinds = self.grammar.vocab.kinds
         state = self.state.tolist()
         for row, token in enumerate(tokens):
@@ -142,9 +143,9 @@ class Speller:
                 state[row][0] = 0
             elif kind in ("start", "end", "pad"):
                 state[row] = [0, 0]
-        self.state = torch.tensor(state, dtype=torch.long)
-        self.last = torch.tensor(tokens, dtype=torch.long)
+        self.state = np.array(state, dtype=np.int64)
+        self.last = np.array(tokens, dtype=np.int64)
 
-    def banned(self) -> torch.Tensor:
+    def banned(self) -> np.ndarray:
         """(rows, vocab size): what the grammar forbids next in each row."""
         return self.grammar.banned(self.last, self.state)

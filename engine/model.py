@@ -18,6 +18,7 @@ from . import rhythm_memory
 from .controls import FEATURES as CONTROL_FEATURES
 from .controls import GROUPS, HIGH, LOW, MEAN, control_features, flag_of
 from .controls import KEY as KEY_VALUES
+from .half_weights import HalfWeights
 from .pitch_memory import ANCHORS, FEATURES, interval_index, memory_scores
 from .tokens import SPECIALS
 
@@ -131,7 +132,8 @@ class MusicLSTM(nn.Module):
             if context is None:
                 raise ValueError("this model needs the held notes and bar positions of its input")
             sounding, position = context
-            x = x + self.held_notes(sounding.to(x.dtype)) + self.bar_position(position)
+            held = torch.nn.functional.linear(sounding.to(x.dtype), self.held_notes.weight)
+            x = x + held + torch.nn.functional.embedding(position, self.bar_position.weight)
         if self.config.controls:
             if control_vectors is None:
                 controls = side.get("controls")
@@ -146,14 +148,15 @@ class MusicLSTM(nn.Module):
         to its input (generation works these out once per bar)."""
         return self.control_input(control_features(controls).flatten(-2))
 
-    def _scores(self, out: torch.Tensor, side: Side, terms: dict | None = None) -> torch.Tensor:
+    def _scores(self, out: torch.Tensor, side: Side, terms: dict | None = None, half: bool = False) -> torch.Tensor:
         """The softmax's logits: one row per token, and with ``pitch_memory`` each pitch's logit
         plus scores shared by all pitches: for what the memory says of it, and for its interval
         from each anchor; with ``rhythm_memory`` each wait's and length's logit plus scores shared
         by all durations, for what it lines up with; with ``control_scores`` each pitch's logit plus
         scores for how much its bar asks for its pitch class and for where it lies against the
-        bar's lowest, highest and middle note."""
-        r = self._read_out(out)
+        bar's lowest, highest and middle note. ``half``: the read-out's weights at half precision
+        (``half_weights.py``; generation's one-token steps)."""
+        r = self._read_out(out, half)
         logits = r["head"]
         if self.config.rhythm_memory:
             logits = self._rhythm_scores(logits, r, side.get("rhythm_memory"))
@@ -163,9 +166,14 @@ class MusicLSTM(nn.Module):
                 if controls is None:
                     raise ValueError("this model needs the controls of its input")
                 terms = self.control_terms(controls[..., 0, :])
-            if self.config.control_scores:
+            if "matrix" in terms:                                   # both kinds of score in one product
+                weights = torch.cat([r[name] for name in self.CONTROL_READ_OUTS if name in r], -1)
+                matrix = terms["matrix"]
+                added = weights @ matrix if matrix.dim() == 2 else torch.bmm(weights.unsqueeze(1), matrix).squeeze(1)
+                logits = logits + added
+            elif self.config.control_scores:
                 logits = self._control_scores(logits, r, terms)
-            if self.config.rhythm_scores:
+            if self.config.rhythm_scores and "matrix" not in terms:
                 logits = self._spacing_scores(logits, r, terms)
         if not self.config.pitch_memory:
             return logits
@@ -191,11 +199,13 @@ class MusicLSTM(nn.Module):
 
     READ_OUTS = ("head", "key_weight", "register_scores", "rhythm_weight", "memory_weights", "interval_scores",
                  "wait_weights", "length_weights")
+    CONTROL_READ_OUTS = ("key_weight", "register_scores", "rhythm_weight")
 
-    def _read_out(self, out: torch.Tensor) -> dict[str, torch.Tensor]:
+    def _read_out(self, out: torch.Tensor, half: bool = False) -> dict[str, torch.Tensor]:
         """Every linear read-out of the LSTM's output (the softmax's row per token, and the weights
         of the shared scores). Without gradients they are one matrix product with the layers'
-        weights side by side (generation calls this once per token: one product beats several)."""
+        weights side by side (generation calls this once per token: one product beats several),
+        with ``half`` at half precision."""
         found = self.__dict__.get("_read_out_layers")
         if found is None:                      # the layers a model has are fixed when it is built
             names = [n for n in self.READ_OUTS if hasattr(self, n)]
@@ -211,10 +221,11 @@ class MusicLSTM(nn.Module):
             weight = torch.cat([layer.weight for layer in layers]).t().contiguous()
             bias = torch.cat([layer.bias for layer in layers])
             sizes = [layer.out_features for layer in layers]
-            cached = (version, weight, bias, sizes)
+            cached = (version, weight, bias, sizes, HalfWeights(weight, bias))
             object.__setattr__(self, "_read_outs", cached)
-        _, weight, bias, sizes = cached
-        flat = torch.addmm(bias, out.reshape(-1, out.size(-1)), weight).reshape(*out.shape[:-1], -1)
+        _, weight, bias, sizes, halved = cached
+        rows = out.reshape(-1, out.size(-1))
+        flat = (halved(rows) if half else torch.addmm(bias, rows, weight)).reshape(*out.shape[:-1], -1)
         return dict(zip(names, flat.split(sizes, -1)))
 
     def control_terms(self, bar: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -241,6 +252,35 @@ class MusicLSTM(nn.Module):
             by_share = torch.stack([torch.log(shares + 0.02) - math.log(0.02), (shares > 0).float()], -1)
             terms["by_share"] = by_share * bar[..., RHYTHM_FLAG, None, None]                    # (..., waits, 2)
         return terms
+
+    def control_matrix(self, terms: dict[str, torch.Tensor]) -> torch.Tensor:
+        """(..., K, vocab): the control and rhythm scores of ``control_terms`` as one linear map
+        from the K weights the LSTM state gives them (``key_weight``, ``register_scores``,
+        ``rhythm_weight``, side by side) to every token's logit. Generation works it out once per
+        bar and adds both kinds of score with one matrix product a step (``step``'s ``control_terms``
+        as ``{"matrix": ...}``); the sums are the same as ``_control_scores`` and ``_spacing_scores``."""
+        c = self.config
+        parts = []
+        lead = (terms["by_class"] if c.control_scores else terms["by_share"]).shape[:-2]
+        vocab = c.vocab_size
+        if c.control_scores:
+            first = self._first_pitch()
+            by_class = terms["by_class"]                                       # (..., pitches, 2)
+            key = by_class.new_zeros(*lead, 2, vocab)
+            key[..., first:first + c.pitches] = by_class.transpose(-1, -2)
+            width = 2 * c.register_reach + 1
+            index = terms["register"]                                          # (..., 3, pitches): width = none
+            slots = torch.nn.functional.one_hot(index, width + 1)[..., :width].to(by_class.dtype)  # (..., 3, p, w)
+            register = by_class.new_zeros(*lead, 3 * width, vocab)
+            register[..., first:first + c.pitches] = slots.transpose(-1, -2).flatten(-3, -2)
+            parts += [key, register]
+        if c.rhythm_scores:
+            by_share = terms["by_share"]                                       # (..., waits, 2)
+            spacing = by_share.new_zeros(*lead, 2, vocab)
+            first_wait = len(SPECIALS)
+            spacing[..., first_wait:first_wait + c.max_wait] = by_share.transpose(-1, -2)
+            parts.append(spacing)
+        return torch.cat(parts, -2)
 
     def _control_scores(self, logits: torch.Tensor, r: dict, terms: dict) -> torch.Tensor:
         """Pitch logits plus, with weights from the LSTM state shared by all pitches: the log of the
@@ -279,14 +319,15 @@ class MusicLSTM(nn.Module):
 
     @torch.no_grad()
     def step(self, tokens: torch.Tensor, state: State, side: Side | None = None,
-             control_vectors: torch.Tensor | None = None, control_terms: dict | None = None
-             ) -> tuple[torch.Tensor, State]:
+             control_vectors: torch.Tensor | None = None, control_terms: dict | None = None,
+             half: bool = False) -> tuple[torch.Tensor, State]:
         """One token per row (batch,) -> logits (batch, vocab): what ``forward`` gives for a
         length-1 input, computed with each layer's gates in one fused matrix product, which is
         about 1.5x faster than ``nn.LSTM`` for a single step. For generation (eval mode).
         ``side`` as for ``forward``, one row per token; ``control_vectors`` (batch, embedding) and
         ``control_terms`` (from ``control_vectors`` and ``control_terms`` of each row's bar) may
-        stand for its ``controls``."""
+        stand for its ``controls``. ``half``: the weights at half precision (``half_weights.py``),
+        about 1.4x faster again; the logits move by about a thousandth of a nat."""
         side = side or {}
         x = self._inputs(tokens, side, control_vectors)
         if ((self.config.control_scores or self.config.rhythm_scores) and "controls" not in side
@@ -295,14 +336,16 @@ class MusicLSTM(nn.Module):
         fused = self._fused_weights()
         h0, c0 = state
         hs, cs = [], []
-        for layer, (weight, bias) in enumerate(fused):
-            gates = torch.addmm(bias, torch.cat([x, h0[layer]], 1), weight)
-            i, f, g, o = gates.chunk(4, 1)
-            c = torch.sigmoid(f) * c0[layer] + torch.sigmoid(i) * torch.tanh(g)
-            x = torch.sigmoid(o) * torch.tanh(c)
+        n = self.config.hidden_size
+        for layer, (weight, bias, halved) in enumerate(fused):
+            rows = torch.cat([x, h0[layer]], 1)
+            gates = halved(rows) if half else torch.addmm(bias, rows, weight)
+            squashed = torch.sigmoid(gates)                         # input, forget, (cell), output gates
+            c = torch.addcmul(squashed[:, n:2 * n] * c0[layer], squashed[:, :n], torch.tanh(gates[:, 2 * n:3 * n]))
+            x = squashed[:, 3 * n:] * torch.tanh(c)
             hs.append(x)
             cs.append(c)
-        return self._scores(x, side, control_terms), (torch.stack(hs), torch.stack(cs))
+        return self._scores(x, side, control_terms, half), (torch.stack(hs), torch.stack(cs))
 
     def _fused_weights(self):
         params = self.__dict__.get("_lstm_parameters")
@@ -313,10 +356,12 @@ class MusicLSTM(nn.Module):
         cached = getattr(self, "_fused", None)
         if cached is None or cached[0] != version:
             lstm = self.lstm
-            fused = [(torch.cat([getattr(lstm, f"weight_ih_l{k}"), getattr(lstm, f"weight_hh_l{k}")], 1)
-                      .t().contiguous(),
-                      getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}"))
-                     for k in range(lstm.num_layers)]
+            fused = []
+            for k in range(lstm.num_layers):
+                weight = torch.cat([getattr(lstm, f"weight_ih_l{k}"), getattr(lstm, f"weight_hh_l{k}")], 1)
+                weight = weight.t().contiguous()
+                bias = getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}")
+                fused.append((weight, bias, HalfWeights(weight, bias)))
             cached = (version, fused)
             object.__setattr__(self, "_fused", cached)
         return cached[1]

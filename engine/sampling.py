@@ -80,29 +80,45 @@ class Task:
     bar_table: np.ndarray | None = None          # or the whole table of controls, bar by bar
 
 
-def draw(logits: torch.Tensor, temperature: float, top_p: float, generator: torch.Generator):
+def draw(logits: np.ndarray, temperature: float, top_p: float, generator: torch.Generator):
     """One token per row from softmax(logits / temperature), keeping the smallest set of likeliest
     tokens whose probability reaches ``top_p`` (nucleus sampling). Drawn by inverting the
     cumulative distribution: one uniform number per row, no token of probability 0 ever chosen.
-    Returns the tokens and the probability each had of being drawn."""
-    probs = torch.softmax(logits / temperature, dim=-1)
-    order = None
-    if top_p < 1.0:
-        probs, order = probs.sort(dim=-1, descending=True)
-        probs = probs * (probs.cumsum(-1) - probs < top_p)                      # keeps the top one
+    Returns the tokens and the probability each had of being drawn (numpy arrays)."""
+    scaled = np.asarray(logits, dtype=np.float64) / temperature
+    probs = nucleus(np.exp(scaled - scaled.max(-1, keepdims=True)), top_p)
     cumulative = probs.cumsum(-1)
-    total = cumulative[:, -1:]
-    uniform = torch.rand(probs.size(0), 1, generator=generator) * total
-    chosen = (cumulative <= uniform).sum(-1, keepdim=True).clamp(max=probs.size(-1) - 1)
+    total = cumulative[:, -1]
+    uniform = torch.rand(probs.shape[0], generator=generator, dtype=torch.float64).numpy() * total
+    chosen = np.minimum((cumulative <= uniform[:, None]).sum(-1), probs.shape[-1] - 1)
+    rows = np.arange(probs.shape[0])
     # the very top of the cumulative sum may round below the uniform draw: take the last token with any probability
-    empty = probs.gather(-1, chosen) <= 0
+    empty = probs[rows, chosen] <= 0
     if empty.any():
-        last = (probs > 0).cumsum(-1).argmax(-1, keepdim=True)
-        chosen = torch.where(empty, last, chosen)
-    chance = (probs.gather(-1, chosen) / total).squeeze(-1)
-    if order is not None:
-        chosen = order.gather(-1, chosen)
-    return chosen.squeeze(-1), chance
+        last = probs.shape[-1] - 1 - np.argmax(probs[:, ::-1] > 0, -1)
+        chosen = np.where(empty, last, chosen)
+    return chosen, probs[rows, chosen] / total
+
+
+def nucleus(probs: np.ndarray, top_p: float) -> np.ndarray:
+    """``probs`` (rows of weights, not necessarily summing to 1) with every token outside each
+    row's nucleus set to 0: the nucleus is the likeliest tokens, down to the one whose turn brings
+    their share to ``top_p`` (and any as likely as it)."""
+    if top_p >= 1.0:
+        return probs
+    ranked = np.sort(probs, axis=-1)[..., ::-1]
+    cumulative = ranked.cumsum(-1)
+    reached = np.minimum((cumulative < top_p * cumulative[..., -1:]).sum(-1), probs.shape[-1] - 1)
+    floor = np.take_along_axis(ranked, reached[..., None], -1) if probs.ndim != 2 else \
+        ranked[np.arange(len(ranked)), reached][:, None]
+    return probs * (probs >= floor)
+
+
+def log_softmax(logits: np.ndarray, banned: np.ndarray) -> np.ndarray:
+    """log-softmax of each row over the tokens not banned (banned ones get -inf)."""
+    masked = np.where(banned, -np.inf, np.asarray(logits, dtype=np.float64))
+    top = masked.max(-1, keepdims=True)
+    return masked - top - np.log(np.exp(masked - top).sum(-1, keepdims=True))
 
 
 class _Locks:
@@ -134,18 +150,19 @@ class Writer:
         v = self.vocab
         self.device = next(self.model.parameters()).device
         self.grammar = Grammar(v)
-        self.ids = self.grammar.ids
-        self.wait_steps = torch.zeros(v.size, dtype=torch.long)
-        self.wait_steps[v.first_wait:v.first_length] = torch.arange(1, v.max_wait + 1)
-        self.length_steps = torch.zeros(v.size, dtype=torch.long)
-        self.length_steps[v.first_length:v.first_pitch] = torch.arange(1, v.max_length + 1)
+        # what each token is, as numpy arrays over the vocabulary (the masks are a few rows a step)
+        self.ids = np.arange(v.size)
+        self.wait_steps = np.zeros(v.size, dtype=np.int64)
+        self.wait_steps[v.first_wait:v.first_length] = np.arange(1, v.max_wait + 1)
+        self.length_steps = np.zeros(v.size, dtype=np.int64)
+        self.length_steps[v.first_length:v.first_pitch] = np.arange(1, v.max_length + 1)
         self.is_wait = self.wait_steps > 0
         self.is_length = self.length_steps > 0
-        self.is_pitch = self.grammar.is_pitch
+        self.is_pitch = (self.ids >= v.first_pitch) & (self.ids < v.first_velocity)
         self.is_velocity = self.ids >= v.first_velocity
-        self.never = torch.zeros(v.size, dtype=torch.bool)
+        self.never = np.zeros(v.size, dtype=bool)
         self.never[[PAD, START, END]] = True
-        self.outside_key = torch.zeros(v.size, dtype=torch.bool)
+        self.outside_key = np.zeros(v.size, dtype=bool)
         if task.pitch_classes is not None:
             for pitch in range(v.lowest_pitch, v.highest_pitch + 1):
                 self.outside_key[v.pitch(pitch)] = pitch % 12 not in task.pitch_classes
@@ -179,6 +196,7 @@ class Writer:
             self.bar_controls = torch.from_numpy(rows).to(self.device)
             self.vectors = model.control_vectors(self.bar_controls)
             self.terms = model.control_terms(self.bar_controls[:, 0])          # once per bar, not per step
+            self.matrix = model.control_matrix(self.terms) if self.terms else None
             bars = side["control_bar"]
             side["controls"] = rows[np.minimum(bars, len(rows) - 1)]
         batched = {k: torch.from_numpy(np.asarray(a))[None] for k, a in side.items()}
@@ -199,21 +217,21 @@ class Writer:
         """True once the task forbids the same tokens in every row at every step."""
         return self._all_started and not (self.task.within or self.lock_onsets or self.task.single_notes)
 
-    def _task_mask(self, now: torch.Tensor, note_length: torch.Tensor, writing: torch.Tensor) -> torch.Tensor:
+    def _task_mask(self, now: np.ndarray, note_length: np.ndarray, writing: np.ndarray) -> np.ndarray:
         """(rows, vocab): what the task forbids each writing row (grammar aside)."""
         task = self.task
-        banned = (self.never | self.outside_key).expand(self.rows, -1)
+        banned = np.broadcast_to(self.never | self.outside_key, (self.rows, self.vocab.size))
         if not (task.within or self.lock_onsets) and self._all_started:
             return banned
-        banned = banned.clone()
+        banned = banned.copy()
         early = now < task.start
         self._all_started: bool = not bool(early.any())
         # before start: no onset; a wait short of start is allowed only as the longest wait (it goes on)
-        banned |= early.unsqueeze(1) & (self.is_pitch | self.is_velocity)
-        short = (now.unsqueeze(1) + self.wait_steps < task.start) & (self.wait_steps < self.vocab.max_wait)
-        banned |= early.unsqueeze(1) & self.is_wait & short
+        banned |= early[:, None] & (self.is_pitch | self.is_velocity)
+        short = (now[:, None] + self.wait_steps < task.start) & (self.wait_steps < self.vocab.max_wait)
+        banned |= early[:, None] & self.is_wait & short
         if task.within:
-            banned |= self.is_length & (now.unsqueeze(1) + note_length.unsqueeze(1) + self.length_steps > task.end)
+            banned |= self.is_length & (now[:, None] + note_length[:, None] + self.length_steps > task.end)
         if task.ending_at_start or task.starting_at_end:
             banned |= self._seam_mask(now, note_length)
         if self.lock_onsets:
@@ -221,12 +239,12 @@ class Writer:
         banned[~writing] = False
         return banned
 
-    def _seam_mask(self, now: torch.Tensor, note_length: torch.Tensor) -> torch.Tensor:
+    def _seam_mask(self, now: np.ndarray, note_length: np.ndarray) -> np.ndarray:
         """At the span's seams no note ends exactly where a note of its pitch starts: no restrike at
         ``start`` of a pitch that ends there, and no note of a pitch the music after strikes at
         ``end`` ending there (nor struck so late that it could only end there)."""
         task, v = self.task, self.vocab
-        banned = torch.zeros(self.rows, v.size, dtype=torch.bool)
+        banned = np.zeros((self.rows, v.size), dtype=bool)
         for row in range(self.rows):
             if self.mode[row] != WRITING or (self.lock_onsets and self.locks[row].open):
                 continue
@@ -245,18 +263,18 @@ class Writer:
             banned[:, v.pitch(note.pitch)] = False
         return banned
 
-    def _at_lock(self, now: list[int]) -> torch.Tensor:
+    def _at_lock(self, now: list[int]) -> np.ndarray:
         """Rows standing at an onset whose locked notes are not all struck yet."""
         at = [False] * self.rows
         if self.lock_onsets:
             for row, locks in enumerate(self.locks):
                 pending = locks.pending()
                 at[row] = pending is not None and pending[0] == now[row]
-        return torch.tensor(at)
+        return np.array(at)
 
-    def _lock_mask(self, now: torch.Tensor) -> torch.Tensor:
+    def _lock_mask(self, now: np.ndarray) -> np.ndarray:
         v = self.vocab
-        banned = torch.zeros(self.rows, v.size, dtype=torch.bool)
+        banned = np.zeros((self.rows, v.size), dtype=bool)
         for row, locks in enumerate(self.locks):
             if self.mode[row] != WRITING:
                 continue
@@ -278,16 +296,13 @@ class Writer:
         return banned
 
     # -- drawing ---------------------------------------------------------------------------------
-    def _draw(self, logits: torch.Tensor, banned: torch.Tensor):
-        return draw(logits.masked_fill(banned, float("-inf")), self.temperature, self.top_p, self.generator)
+    def _draw(self, logits: np.ndarray, banned: np.ndarray):
+        return draw(np.where(banned, -np.inf, logits), self.temperature, self.top_p, self.generator)
 
-    def _stop_chance(self, logits: torch.Tensor, banned: torch.Tensor, row: int, now: int) -> float:
+    def _stop_chance(self, logits: np.ndarray, banned: np.ndarray, row: int, now: int) -> float:
         """The probability the row had of drawing a wait that reaches the end (log q of stopping)."""
-        probs = torch.softmax((logits[row] / self.temperature).masked_fill(banned[row], float("-inf")), -1)
-        if self.top_p < 1.0:
-            ranked, order = probs.sort(descending=True)
-            ranked = ranked * (ranked.cumsum(-1) - ranked < self.top_p)
-            probs = torch.zeros_like(probs).scatter(-1, order, ranked)
+        probs = nucleus(np.exp(log_softmax(logits[row:row + 1] / self.temperature, banned[row:row + 1]))[0],
+                        self.top_p)
         stop = self.is_wait & (now + self.wait_steps >= self.task.end)
         return float(probs[stop].sum() / probs.sum())
 
@@ -301,8 +316,7 @@ class Writer:
         self.mode = [WRITING] * k
         self.note_pitch = [-1] * k                       # the pitch whose length is being written
         self._all_started = False
-        self._all_rows = torch.ones(k, dtype=torch.bool)
-        self._fixed = (self.never | self.outside_key).expand(k, -1)
+        self._fixed = self.never | self.outside_key
         self.locks = [_Locks(self.lock_onsets) for _ in range(k)]
         self.steering = None
         if task.steer_to is not None and task.steering > 0:
@@ -320,17 +334,17 @@ class Writer:
         for step in range(budget):
             if cancel and cancel():
                 raise Cancelled()
-            logits = logits.float().cpu()
+            logits = logits.float().cpu().numpy()
             grammar_banned = speller.banned()
             all_writing = all(m == WRITING for m in self.mode)
-            writing = self._all_rows if all_writing else torch.tensor([m == WRITING for m in self.mode])
+            writing = np.array([m == WRITING for m in self.mode])
             if self._plain():
                 banned = grammar_banned | self._fixed
             else:
-                banned = grammar_banned | self._task_mask(torch.tensor(now), torch.tensor(note_length), writing)
+                banned = grammar_banned | self._task_mask(np.array(now), np.array(note_length), writing)
                 if task.single_notes:                        # a pitch struck at this onset: no second one
                     struck = (speller.state[:, 0] > 0) & ~self._at_lock(now)
-                    banned |= struck.unsqueeze(1) & (self.is_pitch | self.is_velocity)
+                    banned |= struck[:, None] & (self.is_pitch | self.is_velocity)
             if self.narrowed:                                # a velocity token needs a pitch to follow
                 no_pitch = (banned | ~self.is_pitch).all(1)
                 banned[no_pitch] |= self.is_velocity
@@ -343,9 +357,9 @@ class Writer:
             drawn_from = logits if self.steering is None else logits + self.steering.nudges(now)
             chosen, chance = self._draw(drawn_from, banned)
             if self.scoring:
-                model_log = torch.log_softmax(logits.masked_fill(grammar_banned, float("-inf")), -1)
-                model_picked = model_log.gather(1, chosen[:, None]).squeeze(1).tolist()
-                drawn_picked = chance.log().tolist()
+                model_log = log_softmax(logits, grammar_banned)
+                model_picked = model_log[np.arange(k), chosen].tolist()
+                drawn_picked = np.log(chance).tolist()
             tokens = chosen.tolist()
             for row in range(k):
                 mode = self.mode[row]
@@ -387,18 +401,22 @@ class Writer:
             if progress and step % 8 == 0:
                 progress(min(1.0, max(0, min(now) - task.start) / span))
             speller.feed(tokens)
-            token_tensor = speller.last
+            token_tensor = torch.from_numpy(speller.last)
             side = self.followers.feed(tokens)
             args = model_arguments(side, self.device)           # the bar's controls are looked up below
             vectors, terms = None, None
             if self.vectors is not None:
                 bars = side["control_bar"].clamp(max=len(self.vectors) - 1)
-                vectors = self.vectors[bars.to(self.device)]
-                if self.terms:
+                first = int(bars[0])
+                if bool((bars == first).all()):                  # every row in one bar: no copies per row
+                    vectors = self.vectors[first].expand(k, -1)
+                    terms = None if self.matrix is None else {"matrix": self.matrix[first]}
+                else:
                     at = bars.to(self.device)
-                    terms = {name: value[at] for name, value in self.terms.items()}
+                    vectors = self.vectors[at]
+                    terms = None if self.matrix is None else {"matrix": self.matrix[at]}
             logits, self.state = self.model.step(token_tensor.to(self.device), self.state, **args,
-                                                 control_vectors=vectors, control_terms=terms)
+                                                 control_vectors=vectors, control_terms=terms, half=True)
         for row in range(k):
             drafts[row].notes = decoders[row].close()
         if progress:

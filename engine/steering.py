@@ -26,7 +26,6 @@ not steered.
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from .controls import FLAGS, GROUPS, HIGH, KEY, LOW, MEAN, NAMES, spacing_bin
 from .tokens import Vocabulary
@@ -180,13 +179,13 @@ class Steering:
         self.base[rows] = base
         self.stale[rows] = False
 
-    def nudges(self, now: list[int]) -> torch.Tensor:
+    def nudges(self, now: list[int]) -> np.ndarray:
         """(rows, vocab): what to add to the network's scores before the next token is drawn.
         Plain numpy on a few hundred numbers a row (cheaper per step than many small torch calls);
         what the pitches are owed is worked out again only for takes that struck a note since."""
         out = np.zeros((self.rows, self.vocab.size), dtype=np.float32)
         if not self.active:
-            return torch.from_numpy(out)
+            return out
         if self.stale.any():
             self._pitch_debts(np.flatnonzero(self.stale))
         when = np.asarray(now, dtype=np.float64)
@@ -210,4 +209,4 @@ class Steering:
             out[:, self.wait_slice] = np.where((self.last_onset >= 0)[:, None], wait, 0.0)
         if self.strength != 1.0:
             out *= self.strength
-        return torch.from_numpy(out)
+        return out
