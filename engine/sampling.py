@@ -354,7 +354,7 @@ class Writer:
                 banned[stuck & banned.all(1)] = ~self.is_wait
             if not all_writing:
                 banned[~writing] = False                     # rows not drawing: any token, ignored
-            drawn_from = logits if self.steering is None else logits + self.steering.nudges(now)
+            drawn_from = logits if self.steering is None else logits + self.steering.nudges(now, logits)
             chosen, chance = self._draw(drawn_from, banned)
             if self.scoring:
                 model_log = log_softmax(logits, grammar_banned)

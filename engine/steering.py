@@ -11,11 +11,14 @@ network's scores towards what the take still owes: a pitch class it has used les
 gets a higher score and one used more a lower one; the same for the spacing of onsets, for a second
 note at an onset (chords; never paid in one cluster), for the mean pitch and the range, and, bar by
 bar, for the notes owed to the low, middle and high third of the range (both hands; ``bands``,
-from ``register_shares``). Each nudge grows with the debt (counted in notes, capped) and is scaled
-by ``strength``: 0 leaves the network alone. The constants below were chosen on the training split
-of the piano collection (``benchmarks/fidelity.py --tuning``; ``docs/benchmarks.md``). The scores
-the network gave stay as they were for the model's own likelihood; only the distribution a token
-is drawn from changes, and the draw's own probability is kept as before (``sampling.Writer``).
+from ``register_shares``); and, for the pace of onsets (notes per beat, times the density asked),
+each wait by where it lands: one after which the take's onsets keep the phrase's onsets per step
+is favoured, one that leaves it ahead or behind is not. Each nudge grows with the debt (counted in
+notes, capped) and is scaled by ``strength``: 0 leaves the network alone. The constants below were
+chosen on the training split of the piano collection (``benchmarks/fidelity.py --tuning``;
+``docs/benchmarks.md``). The scores the network gave stay as they were for the model's own
+likelihood; only the distribution a token is drawn from changes, and the draw's own probability is
+kept as before (``sampling.Writer``).
 
 The target is one row of controls (``controls.RAW`` values): the whole phrase's measures as
 Continue asks for them (moved by the options: denser, another key, single notes; its pitch classes
@@ -37,6 +40,8 @@ BEYOND = 1.0                             # the cost per semitone beyond the rang
 NEAR = 2                                 # semitones inside an end that count as reaching it
 CENTRE = 0.5                             # a further note at an onset is owed only if it brings the count nearer
 BANDS = 1.0                              # the weight of the notes owed to each third of the range
+DENSITY = 1.0                            # the weight, per onset, of a wait landing off the phrase's pace of onsets
+PACE = 0.5                               # onsets ahead of or behind that pace that go unremarked
 
 
 def register_shares(pitches, low: float, high: float) -> np.ndarray | None:
@@ -121,8 +126,11 @@ class Steering:
         self.gaps_owed = np.zeros_like(self.gaps)
         if self.rhythm is not None:
             self.gaps_owed[:] = _capped(self.rhythm)
+        # the phrase's onsets per step (times the density asked): the pace a take's onsets keep
+        density = target[FLAGS + NAMES.index("density")] and target[1] > 0 and DENSITY > 0
+        self.pace = float(target[1]) / steps_per_quarter if density else None
         self.active = self.strength > 0 and any(x is not None for x in
-                                                (self.key, self.rhythm, self.texture, self.register))
+                                                (self.key, self.rhythm, self.texture, self.register, self.pace))
 
     # -- counting --------------------------------------------------------------------------------
     def struck(self, row: int, pitch: int, now: int) -> None:
@@ -179,8 +187,9 @@ class Steering:
         self.base[rows] = base
         self.stale[rows] = False
 
-    def nudges(self, now: list[int]) -> np.ndarray:
-        """(rows, vocab): what to add to the network's scores before the next token is drawn.
+    def nudges(self, now: list[int], logits: np.ndarray | None = None) -> np.ndarray:
+        """(rows, vocab): what to add to the network's scores (``logits``, if given, keep the waits'
+        share as it was when they are paced) before the next token is drawn.
         Plain numpy on a few hundred numbers a row (cheaper per step than many small torch calls);
         what the pitches are owed is worked out again only for takes that struck a note since."""
         out = np.zeros((self.rows, self.vocab.size), dtype=np.float32)
@@ -198,8 +207,10 @@ class Steering:
             at = self.at_onset
             more = np.where(at >= 2, per_onset * self.onsets - self.notes, share * self.onsets - self.chords) - CENTRE
             # a debt of notes is not paid in one lump: a chord two notes past the phrase's average
-            # is no longer pushed on, and past that it is told to stop, the more the larger it grows
-            more = np.where(at >= 2, np.minimum(more, per_onset + 2 - at), more)
+            # chord is no longer pushed on, and past that it is told to stop, the more the larger it
+            # grows (the average chord, not onset: a phrase of single notes and six-note chords has 6)
+            chord = 1 + (per_onset - 1) / share if share > 0 else per_onset
+            more = np.where(at >= 2, np.minimum(more, chord + 2 - at), more)
             more = np.where((when == self.last_onset) & (at >= 1), _capped(more), 0.0)
             pitch += more[:, None]
             out[:, self.velocity_slice] += more[:, None]
@@ -209,4 +220,23 @@ class Steering:
             out[:, self.wait_slice] = np.where((self.last_onset >= 0)[:, None], wait, 0.0)
         if self.strength != 1.0:
             out *= self.strength
+        if self.pace is not None:                     # when the next onset is due
+            out[:, self.wait_slice] += self._pace(when, out[:, self.wait_slice], logits)
         return out
+
+    def _pace(self, when: np.ndarray, nudged: np.ndarray, logits: np.ndarray | None) -> np.ndarray:
+        """(rows, waits): each wait judged by where it lands: the onsets the take then owes the
+        phrase's pace (ahead or behind; PACE of them go unremarked) against the best wait's. Counted
+        in onsets, not notes: a chord does not put the take ahead. The waits' share is kept (the
+        network's own ``logits`` and the nudges so far ``nudged``): pacing moves the next onset, it
+        does not trade a wait for one more note at this onset (that is the texture's)."""
+        lands = np.maximum(when[:, None] + self.wait_values[None] - self.start, 0.0)
+        owed = self.pace * lands - self.onsets[:, None]
+        off = np.maximum(np.abs(owed) - PACE, 0.0)
+        shift = -self.strength * DENSITY * np.minimum(off - off.min(1, keepdims=True), CAP)
+        if logits is not None:
+            scores = np.asarray(logits[:, self.wait_slice], dtype=np.float64) + nudged
+            p = np.exp(scores - scores.max(1, keepdims=True))
+            p /= p.sum(1, keepdims=True)
+            shift = shift - np.log((p * np.exp(shift)).sum(1, keepdims=True))
+        return shift

@@ -187,3 +187,15 @@ def test_a_debt_of_notes_is_not_paid_in_one_cluster():
     assert pitch_nudges(steering, 24)[67] < 0            # and at five it is told to stop
     steering.struck(0, 50, 28)
     assert pitch_nudges(steering, 28)[60] > 0            # a second note at the next onset is welcome
+
+
+def test_a_wait_is_nudged_by_when_the_next_onset_is_due():
+    steering = Steering(VOCAB, target(density=(2.0, 1.0)), rows=2, steps_per_quarter=4, start=0, end=64)
+    steering.struck(0, 60, 0)                           # one onset a quarter asked: on pace
+    for t in range(4):
+        steering.struck(1, 60, t)                       # four onsets in four steps: well ahead
+    out = steering.nudges([0, 3])
+    on_pace = {w: float(out[0, VOCAB.wait(w)]) for w in range(1, VOCAB.max_wait + 1)}
+    ahead = {w: float(out[1, VOCAB.wait(w)]) for w in range(1, VOCAB.max_wait + 1)}
+    assert on_pace[4] == 0 and on_pace[16] < on_pace[1] < 0     # the next onset a quarter later
+    assert ahead[1] < ahead[4] < ahead[8]                       # ahead: a longer wait
