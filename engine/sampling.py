@@ -414,7 +414,7 @@ class Writer:
                 else:
                     at = bars.to(self.device)
                     vectors = self.vectors[at]
-                    terms = None if self.matrix is None else {"matrix": self.matrix[at]}
+                    terms = None if self.matrix is None else {"matrix": self.matrix, "bar": at}
             logits, self.state = self.model.step(token_tensor.to(self.device), self.state, **args,
                                                  control_vectors=vectors, control_terms=terms, half=True)
         for row in range(k):

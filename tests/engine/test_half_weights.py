@@ -73,6 +73,10 @@ def test_the_control_matrix_adds_exactly_what_the_control_and_spacing_scores_add
         by_matrix = model._scores(out, {}, {"matrix": matrix})
         assert by_parts.abs().max() > 1                     # the scores do add something
         assert torch.allclose(by_parts, by_matrix, atol=1e-4)
+        rows_bars = torch.tensor([2, 0, 2, 1] * len(table))[:len(table)]   # each row in a bar of its own choosing
+        by_bar = model._scores(out, {}, {"matrix": matrix, "bar": rows_bars})
+        chosen = {name: value[rows_bars] for name, value in terms.items()}
+        assert torch.allclose(by_bar, model._scores(out, {}, chosen), atol=1e-4)
         one_bar = model._scores(out, {}, {"matrix": matrix[1]})       # every row in one bar
         same_bar = {name: value[1:2].expand(len(table), *value.shape[1:]) for name, value in terms.items()}
         assert torch.allclose(one_bar, model._scores(out, {}, same_bar), atol=1e-4)
