@@ -109,8 +109,7 @@ def nucleus(probs: np.ndarray, top_p: float) -> np.ndarray:
     ranked = np.sort(probs, axis=-1)[..., ::-1]
     cumulative = ranked.cumsum(-1)
     reached = np.minimum((cumulative < top_p * cumulative[..., -1:]).sum(-1), probs.shape[-1] - 1)
-    floor = np.take_along_axis(ranked, reached[..., None], -1) if probs.ndim != 2 else \
-        ranked[np.arange(len(ranked)), reached][:, None]
+    floor = np.take_along_axis(ranked, reached[..., None], -1)
     return probs * (probs >= floor)
 
 
