@@ -48,5 +48,5 @@ def _pack(weight: torch.Tensor) -> torch.Tensor | None:
             packed = torch.fbgemm_pack_gemm_matrix_fp16(weight.detach().float().t().contiguous())
             torch.fbgemm_linear_fp16_weight(torch.zeros(1, weight.size(0)), packed, torch.zeros(weight.size(1)))
         return packed
-    except RuntimeError:                                    # a CPU FBGEMM does not support
+    except (RuntimeError, NotImplementedError):             # a CPU FBGEMM does not support, a torch without it
         return None
