@@ -169,16 +169,14 @@ class MusicLSTM(nn.Module):
             if "matrix" in terms:                                   # both kinds of score in one product
                 weights = torch.cat([r[name] for name in self.CONTROL_READ_OUTS if name in r], -1)
                 matrix = terms["matrix"]
-                if matrix.dim() == 2:                               # every row in one bar
+                if "bar" not in terms:                              # every row in one bar
                     added = weights @ matrix
-                elif "bar" in terms:                                # each bar's matrix, and each row's bar
+                else:                                               # each bar's matrix, and each row's bar
                     bars = terms["bar"]
                     added = weights.new_empty(weights.size(0), matrix.size(-1))
                     for bar in bars.unique().tolist():              # rows by bar: one product each
                         rows = (bars == bar).nonzero().squeeze(1)
                         added[rows] = weights[rows] @ matrix[bar]
-                else:                                               # one matrix per row
-                    added = torch.bmm(weights.unsqueeze(1), matrix).squeeze(1)
                 logits = logits + added
             elif self.config.control_scores:
                 logits = self._control_scores(logits, r, terms)
@@ -267,8 +265,8 @@ class MusicLSTM(nn.Module):
         from the K weights the LSTM state gives them (``key_weight``, ``register_scores``,
         ``rhythm_weight``, side by side) to every token's logit. Generation works it out once per
         bar and adds both kinds of score with one matrix product a step (``step``'s ``control_terms``
-        as ``{"matrix": one bar's (K, vocab) or one per row}``, or ``{"matrix": every bar's, "bar":
-        each row's bar}``); the sums are the same as ``_control_scores`` and ``_spacing_scores``."""
+        as ``{"matrix": one bar's (K, vocab)}`` when every row is in that bar, or ``{"matrix": every
+        bar's, "bar": each row's bar}``); the sums are the same as ``_control_scores`` and ``_spacing_scores``."""
         c = self.config
         parts = []
         lead = (terms["by_class"] if c.control_scores else terms["by_share"]).shape[:-2]

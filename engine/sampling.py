@@ -194,8 +194,8 @@ class Writer:
             rows = np.stack([table[:-1], table[1:]], 1)
             self.bar_controls = torch.from_numpy(rows).to(self.device)
             self.vectors = model.control_vectors(self.bar_controls)
-            self.terms = model.control_terms(self.bar_controls[:, 0])          # once per bar, not per step
-            self.matrix = model.control_matrix(self.terms) if self.terms else None
+            terms = model.control_terms(self.bar_controls[:, 0])               # once per bar, not per step
+            self.matrix = model.control_matrix(terms) if terms else None
             bars = side["control_bar"]
             side["controls"] = rows[np.minimum(bars, len(rows) - 1)]
         batched = {k: torch.from_numpy(np.asarray(a))[None] for k, a in side.items()}
@@ -335,8 +335,8 @@ class Writer:
                 raise Cancelled()
             logits = logits.float().cpu().numpy()
             grammar_banned = speller.banned()
-            all_writing = all(m == WRITING for m in self.mode)
             writing = np.array([m == WRITING for m in self.mode])
+            all_writing = bool(writing.all())
             if self._plain():
                 banned = grammar_banned | self._fixed
             else:

@@ -11,7 +11,7 @@ network's scores towards what the take still owes: a pitch class it has used les
 gets a higher score and one used more a lower one; the same for the spacing of onsets, for a second
 note at an onset (chords; never paid in one cluster), for the mean pitch and the range, and, bar by
 bar, for the notes owed to the low, middle and high third of the range (both hands; ``bands``,
-from ``register_shares``); and, for the pace of onsets (notes per beat, times the density asked),
+from ``register_shares``); and, for the pace of onsets (onsets per beat, times the density asked),
 each wait by where it lands: one after which the take's onsets keep the phrase's onsets per step
 is favoured, one that leaves it ahead or behind is not. Each nudge grows with the debt (counted in
 notes, capped) and is scaled by ``strength``: 0 leaves the network alone. The constants below were

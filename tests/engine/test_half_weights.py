@@ -69,8 +69,8 @@ def test_the_control_matrix_adds_exactly_what_the_control_and_spacing_scores_add
     matrix = model.control_matrix(terms)
     out = torch.randn(len(table), model.config.hidden_size)
     with torch.no_grad():
-        by_parts = model._scores(out, {}, terms)
-        by_matrix = model._scores(out, {}, {"matrix": matrix})
+        by_parts = model._scores(out, {}, terms)            # row i in bar i
+        by_matrix = model._scores(out, {}, {"matrix": matrix, "bar": torch.arange(len(table))})
         assert by_parts.abs().max() > 1                     # the scores do add something
         assert torch.allclose(by_parts, by_matrix, atol=1e-4)
         rows_bars = torch.tensor([2, 0, 2, 1] * len(table))[:len(table)]   # each row in a bar of its own choosing
