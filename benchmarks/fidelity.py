@@ -20,7 +20,11 @@ is compared with the reference on six measures, averaged over every take of ever
 - range: abs. difference of the pitch range (highest minus lowest), in octaves (semitones / 12);
 - register: abs. difference of the mean pitch, in octaves.
 
-It also reports **new notes** (the share of written notes that do not repeat a phrase note at
+It also reports **onset places** beside the six (not counted among them): the total variation
+between where in the bar the take and the reference strike (distinct onsets, by sixteenth of
+the bar), for Segue and the copy: whether a take keeps the phrase's groove, the downbeats,
+offbeats and syncopations it plays on, not only the spacing of its onsets. And **new notes**
+(the share of written notes that do not repeat a phrase note at
 the same pitch and the same place in the bar; also for the composer's own bars), **key kept**
 (the share of takes whose key, as the Krumhansl-Schmuckler estimate of ``engine/keys.py`` hears
 it, is the phrase's; the same for the composer's bars) and the **failures**: takes that are
@@ -51,6 +55,7 @@ from engine.phrase import Phrase, trim  # noqa: E402
 DATA = ROOT.parent / "shared" / "data" / "piano-midi"
 PHRASE_BAR, BARS = 9, 4
 MEASURES = ("density", "chords", "pitch classes", "rhythm", "range", "register")
+PLACES = "onset places"                  # reported beside the six, not counted among them
 COMPOSER_NEW = "composer's new notes"
 
 
@@ -67,6 +72,18 @@ def onset_intervals(phrase: Phrase) -> Counter:
     sixteenth = max(1, phrase.steps_per_quarter // 4)
     starts = sorted({n.start for n in phrase.notes})
     return Counter(min(9, max(1, round((b - a) / sixteenth))) for a, b in zip(starts, starts[1:]))
+
+
+def onset_places(phrase: Phrase) -> Counter:
+    """Where in the bar the music strikes: distinct onsets counted by sixteenth of the bar."""
+    sixteenth = max(1, phrase.steps_per_quarter // 4)
+    bar = phrase.steps_per_bar
+    return Counter((start % bar) // sixteenth for start in {n.start for n in phrase.notes})
+
+
+def places_distance(take: Phrase, reference: Phrase) -> float:
+    """Onset places: total variation between where in the bar ``take`` and ``reference`` strike."""
+    return _histogram_distance(onset_places(take), onset_places(reference))
 
 
 def profile(phrase: Phrase) -> dict:
@@ -175,7 +192,7 @@ def paired_difference(segue_by_piece: list[list[dict]], copy: list[dict], draws:
     as close within it."""
     rng = np.random.default_rng(seed)
     out = {}
-    for m in MEASURES:
+    for m in MEASURES + ((PLACES,) if PLACES in copy[0] else ()):
         per_piece = np.array([np.mean([t[m] for t in takes]) - c[m] for takes, c in zip(segue_by_piece, copy)])
         means = per_piece[rng.integers(0, len(per_piece), (draws, len(per_piece)))].mean(1)
         out[m] = [round(float(per_piece.mean()), 4), round(float(np.quantile(means, 0.05)), 4),
@@ -185,7 +202,7 @@ def paired_difference(segue_by_piece: list[list[dict]], copy: list[dict], draws:
 
 def summarise(rows: list[dict]) -> dict:
     out = {m: round(statistics.mean(r[m] for r in rows), 3) for m in MEASURES}
-    for extra in ("new notes", "key kept"):
+    for extra in (PLACES, "new notes", "key kept"):
         if extra in rows[0]:
             out[extra] = round(statistics.mean(r[extra] for r in rows), 3)
     return out
@@ -236,7 +253,7 @@ def main(argv=None) -> int:
     segue_by_piece: list[list[dict]] = []
     composer_key, composer_new = [], []
     for number, (_name, phrase, reference) in enumerate(chosen):
-        copy.append(distances(phrase, reference))
+        copy.append(distances(phrase, reference) | {PLACES: places_distance(phrase, reference)})
         composer_new.append(new_notes(reference, phrase))
         key = estimate_key(phrase)
         composer_key.append(estimate_key(reference) == key)
@@ -248,7 +265,7 @@ def main(argv=None) -> int:
                                                                     **settings))
         segue_by_piece.append([])
         for take in takes:
-            measured = distances(take, reference)
+            measured = distances(take, reference) | {PLACES: places_distance(take, reference)}
             segue_by_piece[-1].append(measured)
             segue.append(measured | {"new notes": new_notes(take, phrase),
                                                        "key kept": float(estimate_key(take) == key)})
@@ -264,7 +281,7 @@ def main(argv=None) -> int:
     result["closer than the copy"] = sum(result["segue"][m] <= result["copy of the phrase"][m] for m in MEASURES)
     result["difference from the copy"] = paired_difference(segue_by_piece, copy)
     result["worse than the copy beyond luck"] = [m for m, (_, low, _) in result["difference from the copy"].items()
-                                                 if low > 0]
+                                                 if low > 0 and m in MEASURES]
     if not args.json:
         print(f"model {loaded.name}: {len(chosen)} {'tuning (training-split)' if args.tuning else 'held-out'} pieces, "
               f"phrase = bars {PHRASE_BAR}-{PHRASE_BAR + BARS - 1}, "
@@ -274,6 +291,9 @@ def main(argv=None) -> int:
             mean, low, high = result["difference from the copy"][m]
             print(f"{m:16}{result['segue'][m]:>10.3f}{result['copy of the phrase'][m]:>10.3f}"
                   f"   {mean:+.4f} [{low:+.4f}, {high:+.4f}]")
+        mean, low, high = result["difference from the copy"][PLACES]
+        print(f"{PLACES:16}{result['segue'][PLACES]:>10.3f}{result['copy of the phrase'][PLACES]:>10.3f}"
+              f"   {mean:+.4f} [{low:+.4f}, {high:+.4f}]   (beside the six, not counted)")
         print(f"{'new notes':16}{result['segue']['new notes']:>10.1%}   (the composer's bars: "
               f"{result[COMPOSER_NEW]:.1%})")
         print(f"{'key kept':16}{result['segue']['key kept']:>10.1%}   (the composer's bars: "

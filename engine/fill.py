@@ -30,7 +30,7 @@ from .controls import FLAGS, HIGH, LOW, aim, bar_controls
 from .generate import ContinueOptions, as_phrase_dynamics, steer_to
 from .phrase import Note, Phrase, regrid
 from .sampling import Draft, Task, Writer
-from .steering import register_shares
+from .steering import onset_places, register_shares
 from .tokens import START, decode, encode
 
 LISTEN_BARS = 2                     # bars of the music after the span each candidate is weighed by
@@ -102,18 +102,20 @@ def fill_drafts(loaded: LoadedModel, phrase: Phrase, start: int, end: int, optio
     table = None
     if getattr(loaded.model.config, "controls", False):
         table = _control_table(own, before, after, start, end, options, vocab)
-    steer, bands = None, None
+    steer, bands, places = None, None, None
     if table is not None:
         around = [n for n in before if n.start >= start - options.listen_bars * bar] + list(listen)
         steer = steer_to(table[start // bar:start // bar + 1], options, own.with_notes(around))
         bands = register_shares([n.pitch for n in around], float(steer[LOW]), float(steer[HIGH])) \
             if steer is not None else None
+        places = onset_places([n.start for n in around], bar)
     task = Task(start=start, end=end, bar_steps=bar, steps_per_quarter=spq, locked=inside,
                 pitch_classes=key.pitch_classes if key is not None else None, within=True,
                 after=listen, bar_table=table, single_notes=options.texture == "single notes",
                 ending_at_start=frozenset(n.pitch for n in before if n.end == start),
                 starting_at_end=frozenset(n.pitch for n in after if n.start == end),
-                steer_to=steer, steering=options.steering, steer_bands=bands)
+                steer_to=steer, steering=options.steering, steer_bands=bands,
+                steer_places=places)
     rows = max(options.variations, options.candidates)
     drafts = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator).write(progress, cancel)
     weights = np.array([d.log_model - d.log_drawn - d.log_stop + d.log_after if d.finished else -math.inf

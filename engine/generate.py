@@ -23,7 +23,7 @@ from .controls import HIGH, KEY, LOW, ControlSettings, aim, flag_of, follow, mea
 from .keys import Key, estimate_key
 from .phrase import Note, Phrase, regrid, trim
 from .sampling import Cancelled, Task, Writer  # noqa: F401  (Cancelled is part of this module's API)
-from .steering import register_shares
+from .steering import onset_places, register_shares
 from .tokens import START, decode, encode
 
 TEXTURES = ("follow", "single notes", "chords", "free")
@@ -212,7 +212,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     else:
         locks = []
     key = options.chosen_key(own)
-    targets = whole = bands = heard_music = None
+    targets = whole = bands = places = heard_music = None
     first = start // bar * bar
     if getattr(loaded.model.config, "controls", False):
         bars_written = -(-(start + target) // bar) - start // bar
@@ -225,11 +225,13 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
         heard_notes = [n for n in own.notes if heard <= n.start < heard + span]
         bands = register_shares([n.pitch for n in heard_notes], float(whole[0, LOW]), float(whole[0, HIGH]))
         heard_music = own.with_notes(heard_notes)
+        places = onset_places([n.start for n in heard_notes], bar)
     rows = max(options.variations, options.candidates)
     task = Task(start=start, end=start + target, bar_steps=bar, steps_per_quarter=spq, locked=locks,
                 pitch_classes=key.pitch_classes if key is not None else None, targets=targets,
                 single_notes=options.texture == "single notes",
-                steer_to=steer_to(whole, options, heard_music), steering=options.steering, steer_bands=bands)
+                steer_to=steer_to(whole, options, heard_music), steering=options.steering, steer_bands=bands,
+                steer_places=places)
     writer = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator,
                     scoring=rows > options.variations and options.choose == "likely")
     drafts = writer.write(progress, cancel)

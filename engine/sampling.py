@@ -77,6 +77,7 @@ class Task:
     steer_to: np.ndarray | None = None           # one row of controls the whole draft is kept to (steering.py)
     steering: float = 0.0                        # how firmly: 0 leaves the network alone
     steer_bands: np.ndarray | None = None        # the shares of notes in each third of the range asked for
+    steer_places: np.ndarray | None = None       # the shares of onsets at each step of the bar asked for
     bar_table: np.ndarray | None = None          # or the whole table of controls, bar by bar
 
 
@@ -320,7 +321,7 @@ class Writer:
         self.steering = None
         if task.steer_to is not None and task.steering > 0:
             self.steering = Steering(v, task.steer_to, k, task.steps_per_quarter, task.start, task.end,
-                                     task.steering, task.steer_bands, task.bar_steps)
+                                     task.steering, task.steer_bands, task.bar_steps, task.steer_places)
         decoders = [Decoder(v, now=self.prompt_now, velocity=self.prompt_velocity) for _ in range(k)]
         drafts = [Draft([]) for _ in range(k)]
         reading: list[list[int]] = [[] for _ in range(k)]

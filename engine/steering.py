@@ -13,7 +13,9 @@ note at an onset (chords; never paid in one cluster), for the mean pitch and the
 bar, for the notes owed to the low, middle and high third of the range (both hands; ``bands``,
 from ``register_shares``); and, for the pace of onsets (onsets per beat, times the density asked),
 each wait by where it lands: one after which the take's onsets keep the phrase's onsets per step
-is favoured, one that leaves it ahead or behind is not. Each nudge grows with the debt (counted in
+is favoured, one that leaves it ahead or behind is not; and by the step of the bar it lands on,
+owed the phrase's share of onsets there (``places``, from ``onset_places``: the downbeats,
+offbeats and syncopations the phrase plays on, its groove). Each nudge grows with the debt (counted in
 notes, capped) and is scaled by ``strength``: 0 leaves the network alone. The constants below were
 chosen on the training split of the piano collection (``benchmarks/fidelity.py --tuning``;
 ``docs/benchmarks.md``). The scores the network gave stay as they were for the model's own
@@ -42,6 +44,7 @@ CENTRE = 0.5                             # a further note at an onset is owed on
 BANDS = 1.0                              # the weight of the notes owed to each third of the range
 DENSITY = 1.0                            # the weight, per onset, of a wait landing off the phrase's pace of onsets
 PACE = 0.5                               # onsets ahead of or behind that pace that go unremarked
+PLACES = 1.0                             # the weight of the onsets owed to each step of the bar
 
 
 def register_shares(pitches, low: float, high: float) -> np.ndarray | None:
@@ -50,6 +53,16 @@ def register_shares(pitches, low: float, high: float) -> np.ndarray | None:
     if high - low < 12 or not len(pitches):
         return None
     counts = np.bincount(_band(np.asarray(pitches, dtype=np.float64), low, high), minlength=3)
+    return counts / counts.sum()
+
+
+def onset_places(starts, bar_steps: int) -> np.ndarray | None:
+    """The share of the onsets ``starts`` (steps; several notes at one step are one onset) at each
+    step of a bar of ``bar_steps``: where in the bar the music strikes."""
+    onsets = np.unique(np.asarray(list(starts), dtype=np.int64))
+    if bar_steps < 2 or not len(onsets):
+        return None
+    counts = np.bincount(onsets % bar_steps, minlength=bar_steps).astype(np.float64)
     return counts / counts.sum()
 
 
@@ -67,7 +80,7 @@ class Steering:
 
     def __init__(self, vocab: Vocabulary, target: np.ndarray, rows: int, steps_per_quarter: int,
                  start: int, end: int, strength: float = 1.0, bands: np.ndarray | None = None,
-                 bar_steps: int = 0):
+                 bar_steps: int = 0, places: np.ndarray | None = None):
         self.vocab, self.rows, self.strength = vocab, rows, float(strength)
         flags = {name: bool(target[FLAGS + g]) for g, name in enumerate(NAMES)}
         # the pitch-class shares and onset-spacing shares asked for (None: that group is left free)
@@ -129,6 +142,11 @@ class Steering:
         # the phrase's onsets per step (times the density asked): the pace a take's onsets keep
         density = target[FLAGS + NAMES.index("density")] and target[1] > 0 and DENSITY > 0
         self.pace = float(target[1]) / steps_per_quarter if density else None
+        # where in the bar the phrase strikes: each wait also judged by the step it lands on
+        self.places = None
+        if places is not None and self.rhythm is not None and PLACES > 0 and len(places) == self.bar_steps:
+            self.places = np.asarray(places, dtype=np.float64)
+            self.place_counts = np.zeros((rows, self.bar_steps))     # each take's onsets at each step of the bar
         self.active = self.strength > 0 and any(x is not None for x in
                                                 (self.key, self.rhythm, self.texture, self.register, self.pace))
 
@@ -143,6 +161,8 @@ class Steering:
                 if self.rhythm is not None:
                     self._owe_gaps(row)
             self.onsets[row] += 1
+            if self.places is not None:
+                self.place_counts[row, now % self.bar_steps] += 1
             self.at_onset[row] = 0
             self.last_onset[row] = now
         self.at_onset[row] += 1
@@ -220,20 +240,28 @@ class Steering:
             out[:, self.wait_slice] = np.where((self.last_onset >= 0)[:, None], wait, 0.0)
         if self.strength != 1.0:
             out *= self.strength
-        if self.pace is not None:                     # when the next onset is due
+        if self.pace is not None or self.places is not None:     # when, and where in the bar, the next onset comes
             out[:, self.wait_slice] += self._pace(when, out[:, self.wait_slice], logits)
         return out
 
     def _pace(self, when: np.ndarray, nudged: np.ndarray, logits: np.ndarray | None) -> np.ndarray:
         """(rows, waits): each wait judged by where it lands: the onsets the take then owes the
         phrase's pace (ahead or behind; PACE of them go unremarked) against the best wait's. Counted
-        in onsets, not notes: a chord does not put the take ahead. The waits' share is kept (the
-        network's own ``logits`` and the nudges so far ``nudged``): pacing moves the next onset, it
-        does not trade a wait for one more note at this onset (that is the texture's)."""
-        lands = np.maximum(when[:, None] + self.wait_values[None] - self.start, 0.0)
-        owed = self.pace * lands - self.onsets[:, None]
-        off = np.maximum(np.abs(owed) - PACE, 0.0)
-        shift = -self.strength * DENSITY * np.minimum(off - off.min(1, keepdims=True), CAP)
+        in onsets, not notes: a chord does not put the take ahead. And by the step of the bar it
+        lands on: the onsets the take owes that step after one more, at the phrase's share there.
+        The waits' share is kept (the network's own ``logits`` and the nudges so far ``nudged``):
+        pacing moves the next onset, it does not trade a wait for one more note at this onset (that
+        is the texture's)."""
+        shift = np.zeros((self.rows, len(self.wait_values)))
+        if self.pace is not None:
+            lands = np.maximum(when[:, None] + self.wait_values[None] - self.start, 0.0)
+            owed = self.pace * lands - self.onsets[:, None]
+            off = np.maximum(np.abs(owed) - PACE, 0.0)
+            shift -= self.strength * DENSITY * np.minimum(off - off.min(1, keepdims=True), CAP)
+        if self.places is not None:                   # the step of the bar it lands on
+            place = (when[:, None] + self.wait_values[None]).astype(np.int64) % self.bar_steps
+            owed = self.places[place] * (self.onsets[:, None] + 1) - self.place_counts[self.row_index, place]
+            shift = shift + self.strength * PLACES * _capped(owed)
         if logits is not None:
             scores = np.asarray(logits[:, self.wait_slice], dtype=np.float64) + nudged
             p = np.exp(scores - scores.max(1, keepdims=True))

@@ -34,3 +34,13 @@ def test_a_copy_of_the_reference_is_at_distance_zero_and_an_empty_take_far():
                        steps_per_quarter=4)
     assert all(v == 0 for v in fidelity.distances(reference, reference).values())
     assert fidelity.distances(reference.with_notes([], end=reference.length), reference)["density"] > 1
+
+
+def test_onset_places_compare_where_in_the_bar_the_music_strikes():
+    on_beats = Phrase(tuple(Note(60, t, 2, 80) for t in range(0, 32, 4)), steps_per_quarter=4)
+    a_bar_later = Phrase(tuple(Note(67, t + 16, 2, 80) for t in range(0, 16, 4)), steps_per_quarter=4)
+    off_beats = Phrase(tuple(Note(60, t + 2, 2, 80) for t in range(0, 32, 4)), steps_per_quarter=4)
+    chords_on_beats = Phrase(tuple(Note(p, t, 2, 80) for t in range(0, 16, 4) for p in (60, 64)), steps_per_quarter=4)
+    assert fidelity.places_distance(a_bar_later, on_beats) == 0            # the same steps of the bar
+    assert fidelity.places_distance(chords_on_beats, on_beats) == 0        # an onset counts once
+    assert fidelity.places_distance(off_beats, on_beats) == 1

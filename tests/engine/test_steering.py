@@ -10,7 +10,7 @@ from engine.checkpoint import load_model
 from engine.controls import FLAGS, GROUPS, HIGH, LOW, MEAN, NAMES, RAW
 from engine.generate import ContinueOptions, continue_phrase
 from engine.seeds import list_seeds, load_seed
-from engine.steering import Steering
+from engine.steering import Steering, onset_places
 from engine.tokens import Vocabulary
 
 
@@ -199,3 +199,43 @@ def test_a_wait_is_nudged_by_when_the_next_onset_is_due():
     ahead = {w: float(out[1, VOCAB.wait(w)]) for w in range(1, VOCAB.max_wait + 1)}
     assert on_pace[4] == 0 and on_pace[16] < on_pace[1] < 0     # the next onset a quarter later
     assert ahead[1] < ahead[4] < ahead[8]                       # ahead: a longer wait
+
+
+def test_onset_places_count_each_onset_once_at_its_step_of_the_bar():
+    places = onset_places([0, 0, 0, 4, 20, 22], bar_steps=16)     # a chord at 0; 20 is step 4 of bar 2
+    assert places[0] == pytest.approx(0.25) and places[4] == pytest.approx(0.5) and places[6] == pytest.approx(0.25)
+    assert places.sum() == pytest.approx(1.0)
+    assert onset_places([], 16) is None
+
+
+def test_a_wait_is_nudged_towards_the_steps_of_the_bar_the_phrase_strikes():
+    on_the_beats = onset_places([0, 4, 8, 12], 16)
+    row = target(rhythm=np.full(9, 1 / 9))
+    plain = Steering(VOCAB, row, rows=1, steps_per_quarter=4, start=0, end=64, bar_steps=16)
+    placed = Steering(VOCAB, row, rows=1, steps_per_quarter=4, start=0, end=64, bar_steps=16, places=on_the_beats)
+    for steering in (plain, placed):
+        steering.struck(0, 60, 0)
+        steering.struck(0, 64, 4)
+    added = placed.nudges([4])[0] - plain.nudges([4])[0]
+    by_wait = {w: float(added[VOCAB.wait(w)]) for w in range(1, VOCAB.max_wait + 1)}
+    assert by_wait[4] > by_wait[2] and by_wait[4] > by_wait[3] and by_wait[4] > by_wait[5]    # the next beat
+    assert by_wait[4] > by_wait[6] and by_wait[4] > by_wait[7]    # a beat still owed, not the offbeats
+    assert by_wait[4] > by_wait[12]                     # steps 8 and 12 are owed an onset, the struck downbeat less
+
+
+def test_takes_strike_where_in_the_bar_the_phrase_strikes(monkeypatch):
+    import engine.steering as steering_module
+    loaded = load_model("default")
+    distances = {}
+    for weight in (0.0, steering_module.PLACES):
+        monkeypatch.setattr(steering_module, "PLACES", weight)
+        found = []
+        for title in ("Maple Leaf", "K. 545"):
+            phrase = load_seed(next(s for s in list_seeds() if title in s.title))
+            bar = phrase.steps_per_bar
+            own = Counter(t % bar for t in {n.start for n in phrase.notes})
+            for seed in range(4):
+                for take in continue_phrase(loaded, phrase, ContinueOptions(bars=4, variations=2, seed=seed)):
+                    found.append(_distance(Counter(t % bar for t in {n.start for n in take.notes}), own))
+        distances[weight] = np.mean(found)
+    assert distances[steering_module.PLACES] < 0.9 * distances[0.0]
