@@ -331,6 +331,10 @@ def write_card_section(folder: Path, result: dict, command: str) -> None:
         mean, low, high = result["difference from the copy"][m]
         lines.append(f"| {m} | {result['segue'][m]:.3f} | {result['copy of the phrase'][m]:.3f} "
                      f"| {mean:+.4f} [{low:+.4f}, {high:+.4f}] |")
+    if PLACES in result["difference from the copy"]:
+        mean, low, high = result["difference from the copy"][PLACES]
+        lines.append(f"| {PLACES} (beside the six, not counted) | {result['segue'][PLACES]:.3f} "
+                     f"| {result['copy of the phrase'][PLACES]:.3f} | {mean:+.4f} [{low:+.4f}, {high:+.4f}] |")
     worse = result["worse than the copy beyond luck"]
     lines += ["", f"New notes (not a phrase note at the same pitch and place in the bar): "
                   f"{result['segue']['new notes']:.1%} (the composer's own next bars: "
