@@ -231,7 +231,7 @@ def mismatch(measured: np.ndarray, asked: np.ndarray) -> float:
 # -- the network's view -----------------------------------------------------------------------
 
 def _bumps(x: torch.Tensor, centres: torch.Tensor, width: float) -> torch.Tensor:
-    return torch.exp(-(((x.unsqueeze(-1) - centres) / width) ** 2))
+    return torch.exp(-(((x.unsqueeze(-1) - centres.to(x.device)) / width) ** 2))
 
 
 _DENSITY = torch.linspace(-3.0, 3.5, 14)

@@ -2,6 +2,7 @@
 asked of a continuation."""
 
 import numpy as np
+import pytest
 import torch
 
 from engine.controls import (
@@ -149,3 +150,21 @@ def test_control_scores_favour_the_asked_pitch_classes_and_register(tiny_control
         spaced = model._spacing_scores(logits, model._read_out(out), model.control_terms(bar[:, 0])) - logits
         first_wait = 3
         assert spaced[0, first_wait + 1] > spaced[0, first_wait] == spaced[0, first_wait + 3]   # wait 2 = an eighth
+
+
+@pytest.mark.parametrize("name", ["default", "benchmark-piano-midi-de"])
+def test_the_network_reads_its_inputs_on_the_device_it_lives_on(name):
+    """Training on a GPU moves the model and its inputs there: nothing the forward pass makes
+    may stay on the CPU (the "meta" device stands in for a GPU here; a control's bumps once did)."""
+    from engine.checkpoint import load_model
+    from engine.model import MusicLSTM
+    from engine.seeds import list_seeds, load_seed
+    from engine.side_inputs import model_arguments, stream_inputs
+    loaded = load_model(name)
+    model = MusicLSTM(loaded.model.config).to("meta")
+    phrase = load_seed(list_seeds()[0])
+    tokens = encode(phrase, loaded.vocab)
+    side = stream_inputs(tokens, loaded.vocab, model.config, phrase.steps_per_bar, phrase.steps_per_quarter)
+    batched = {k: torch.from_numpy(np.asarray(a))[None] for k, a in side.items()}
+    logits, _ = model(torch.tensor([tokens], device="meta"), None, **model_arguments(batched, "meta"))
+    assert logits.device.type == "meta" and logits.shape == (1, len(tokens), loaded.vocab.size)
