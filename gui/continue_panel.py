@@ -148,7 +148,8 @@ class ContinuePanel(QWidget):
         for text, value in STEERINGS:
             self.steering.addItem(text, value)
         self.steering.setToolTip("As Continue or Fill writes, each take is nudged back towards the phrase's notes, "
-                                 "rhythm, pace of onsets, chords and register, and each bar back to its low, middle "
+                                 "rhythm, pace of onsets and where in the bar they fall, chords and register, and each "
+                                 "bar back to its low, middle "
                                  "and high notes (both hands). Off leaves the model to wander; Strictly keeps it "
                                  "closest")
         self.drafts = QSpinBox(minimum=1, maximum=64, value=DEFAULT_DRAFTS)
