@@ -24,8 +24,8 @@ It also reports **onset places** beside the six (not counted among them): the to
 between where in the bar the take and the reference strike (distinct onsets, by sixteenth of
 the bar), for Segue and the copy: whether a take keeps the phrase's groove, the downbeats,
 offbeats and syncopations it plays on, not only the spacing of its onsets. And **new notes**
-(the share of written notes that do not repeat a phrase note at
-the same pitch and the same place in the bar; also for the composer's own bars), **key kept**
+(the share of written notes that do not repeat a phrase note at the same pitch and the same
+place in the bar; also for the composer's own bars), **key kept**
 (the share of takes whose key, as the Krumhansl-Schmuckler estimate of ``engine/keys.py`` hears
 it, is the phrase's; the same for the composer's bars) and the **failures**: takes that are
 empty, a single repeated pitch, or silent for a whole bar in which the reference sounds.

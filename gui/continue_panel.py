@@ -149,9 +149,8 @@ class ContinuePanel(QWidget):
             self.steering.addItem(text, value)
         self.steering.setToolTip("As Continue or Fill writes, each take is nudged back towards the phrase's notes, "
                                  "rhythm, pace of onsets and where in the bar they fall, chords and register, and each "
-                                 "bar back to its low, middle "
-                                 "and high notes (both hands). Off leaves the model to wander; Strictly keeps it "
-                                 "closest")
+                                 "bar back to its low, middle and high notes (both hands). Off leaves the model to "
+                                 "wander; Strictly keeps it closest")
         self.drafts = QSpinBox(minimum=1, maximum=64, value=DEFAULT_DRAFTS)
         self.drafts.setToolTip("Continue writes this many drafts and keeps the ones that follow the phrase and "
                                "these settings best; Fill weighs this many (at least 8) by how well they lead "
