@@ -132,7 +132,7 @@ def continue_command(args) -> int:
 
     loaded = load_model(args.model)
     if args.phrase_file:
-        seed_phrase = read_music(args.phrase_file, steps_per_quarter=loaded.steps_per_quarter)
+        seed_phrase = read_music(args.phrase_file)           # on the fine grid: the phrase comes back as it is
         if not seed_phrase.notes:
             raise MusicFileError(args.phrase_file, "has no notes to continue")
     else:
@@ -189,7 +189,7 @@ def fill_command(args) -> int:
     options.check()
     paths, write = output_paths(args.output, options.variations)
     loaded = load_model(args.model)
-    phrase = read_music(args.input, steps_per_quarter=loaded.steps_per_quarter)
+    phrase = read_music(args.input)                          # the bars not filled come back as they are
     if not phrase.notes:
         raise MusicFileError(args.input, "has no notes to fill between")
     bar = phrase.steps_per_bar

@@ -16,10 +16,10 @@ from .limits import (
     MAX_DENOMINATOR,
     MAX_NOTES,
     MAX_NUMERATOR,
-    MAX_STEPS,
     MAX_STEPS_PER_QUARTER,
     MAX_TEMPO_BPM,
     MIN_TEMPO_BPM,
+    max_steps,
     read_within,
 )
 from .phrase import HIGHEST_PITCH, KEY_SIGNATURES, LOWEST_PITCH, Note, Phrase
@@ -147,14 +147,15 @@ def _document(data: dict) -> Document:
     den = _whole(signature[1], "the time signature's denominator", 1, MAX_DENOMINATOR)
     if den & (den - 1):
         raise _Damaged(f"the time signature's denominator {den} is not a power of two")
-    end = _whole(data.get("end", 0), "the end", 0, MAX_STEPS)
+    last = max_steps(spq)
+    end = _whole(data.get("end", 0), "the end", 0, last)
     notes, flags, locks = [], [], []
     for i, row in enumerate(_list(data.get("notes"), "the notes", MAX_NOTES), 1):
         if not isinstance(row, list) or not 4 <= len(row) <= 6:
             raise _Damaged(f"note {i} must be a list of 4 to 6 numbers, not {_shown(row)}")
         pitch = _whole(row[0], f"note {i}'s pitch", LOWEST_PITCH, HIGHEST_PITCH)
-        start = _whole(row[1], f"note {i}'s start", 0, MAX_STEPS - 1)
-        duration = _whole(row[2], f"note {i}'s duration", 1, MAX_STEPS - start)
+        start = _whole(row[1], f"note {i}'s start", 0, last - 1)
+        duration = _whole(row[2], f"note {i}'s duration", 1, last - start)
         velocity = _whole(row[3], f"note {i}'s velocity", 1, 127)
         notes.append(Note(pitch, start, duration, velocity))
         flags.append(_flag(row, 4, f"note {i}'s generated flag"))
@@ -163,14 +164,14 @@ def _document(data: dict) -> Document:
     for i, change in enumerate(_list(data.get("tempo_changes", []), "the tempo changes", MAX_NOTES), 1):
         if not isinstance(change, list) or len(change) != 2:
             raise _Damaged(f"tempo change {i} must be [step, tempo], not {_shown(change)}")
-        tempo_changes.append((_whole(change[0], f"tempo change {i}'s step", 1, MAX_STEPS),
+        tempo_changes.append((_whole(change[0], f"tempo change {i}'s step", 1, last),
                               _number(change[1], f"tempo change {i}'s tempo", MIN_TEMPO_BPM, MAX_TEMPO_BPM)))
     keys = []
     for i, key in enumerate(_list(data.get("key_signatures", []), "the key signatures", MAX_NOTES), 1):
         if not (isinstance(key, list) and len(key) == 2 and key[1] in KEY_SIGNATURES):
             raise _Damaged(f"key signature {i} must be [step, key] with a key such as \"Eb\" or \"F#m\", "
                            f"not {_shown(key)}")
-        keys.append((_whole(key[0], f"key signature {i}'s step", 0, MAX_STEPS), key[1]))
+        keys.append((_whole(key[0], f"key signature {i}'s step", 0, last), key[1]))
     phrase = Phrase(tuple(notes), steps_per_quarter=spq, tempo_bpm=tempo, time_signature=(num, den), end=end,
                     tempo_changes=tuple(tempo_changes), key_signatures=tuple(keys))
     order = sorted(range(len(notes)), key=lambda i: notes[i].sort_key())

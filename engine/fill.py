@@ -27,8 +27,8 @@ import torch
 
 from .checkpoint import LoadedModel
 from .controls import FLAGS, HIGH, LOW, aim, bar_controls
-from .generate import ContinueOptions, as_phrase_dynamics, steer_to
-from .phrase import Note, Phrase, regrid
+from .generate import ContinueOptions, as_phrase_dynamics, keep_locked, on_grid_of, steer_to
+from .phrase import Note, Phrase, regrid, shift
 from .sampling import Draft, Task, Writer
 from .steering import onset_places, register_shares
 from .tokens import START, decode, encode
@@ -157,19 +157,13 @@ def fill_span(loaded: LoadedModel, phrase: Phrase, start: int, end: int, options
     ratio = own.steps_per_quarter / phrase.steps_per_quarter
     own_start = round(start * ratio)
     picks = choose(weights, options.variations, torch.Generator().manual_seed(seed + 1))
+    span_locks = phrase.with_notes([n for n in locked if start <= n.start < end])
     takes = []
     for i in picks:
         notes = [replace(n, start=n.start - own_start) for n in drafts[i].notes if n.start >= own_start]
         notes = as_phrase_dynamics(notes, own, loaded.vocab, origin=own_start)
-        take = regrid(own.with_notes(notes, end=round(end * ratio) - own_start), phrase.steps_per_quarter)
-        take = _keep_locks(take.with_notes(take.notes, end=end - start), locked, start)
-        takes.append(take)
+        written = shift(own.with_notes(notes, end=round(end * ratio) - own_start), own_start)
+        take = keep_locked(on_grid_of(written, phrase), span_locks, own.steps_per_quarter)
+        take = shift(take, -start)
+        takes.append(take.with_notes(take.notes, end=end - start))
     return takes
-
-
-def _keep_locks(take: Phrase, locked: Sequence[Note], start: int) -> Phrase:
-    """The take with each locked note (timed from the phrase's start) exactly as it was."""
-    keyed = {(n.pitch, n.start - start): replace(n, start=n.start - start) for n in locked
-             if start <= n.start < start + take.length}
-    notes = [n for n in take.notes if (n.pitch, n.start) not in keyed] + list(keyed.values())
-    return take.with_notes(notes, end=take.length)

@@ -21,7 +21,7 @@ import torch
 from .checkpoint import LoadedModel
 from .controls import HIGH, KEY, LOW, ControlSettings, aim, flag_of, follow, measure_bars, mismatch
 from .keys import Key, estimate_key
-from .phrase import Note, Phrase, regrid, trim
+from .phrase import Note, Phrase, regrid, shift, trim
 from .sampling import Cancelled, Task, Writer  # noqa: F401  (Cancelled is part of this module's API)
 from .steering import onset_places, register_shares
 from .tokens import START, decode, encode
@@ -191,26 +191,26 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     """``options.variations`` continuations of ``phrase``, each ``options.bars`` bars long.
 
     Each result holds only the new notes, timed from step 0 = the end of ``phrase`` (its
-    ``length``), on the phrase's grid, tempo and metre. The same seed gives the same music.
-    ``locked`` notes (timed the same way, from the phrase's end) are struck in every take exactly
-    where they are, the model writing around them.
+    ``length``), on the phrase's grid, tempo and metre. The model reads the phrase on its own grid
+    and its notes land on that grid (in time from the phrase's start), so on a finer grid they begin
+    at the model's first step at or after the phrase's end. The same seed gives the same music.
+    ``locked`` notes (timed the same way, from the phrase's end) are in every take exactly as
+    they are, the model writing around them.
     """
     options = options or ContinueOptions()
     options.check()
     seed = options.seed if options.seed is not None else int.from_bytes(os.urandom(4), "little")
     generator = torch.Generator().manual_seed(int(seed))
     spq = loaded.steps_per_quarter
+    start = -(-phrase.length * spq // phrase.steps_per_quarter)     # the model's first step after the phrase
     own = regrid(phrase, spq)
+    own = own.with_notes(own.notes, end=start)
     bar = own.steps_per_bar
-    start = own.length
     target = options.bars * bar
     vocab = loaded.vocab
     prompt = encode(own, vocab, end=False) if own.notes else [START]
-    if locked:
-        own_locks = regrid(phrase.with_notes(locked), spq).notes
-        locks = [replace(n, start=n.start + start) for n in own_locks if n.start < target]
-    else:
-        locks = []
+    locked_here = [replace(n, start=n.start + phrase.length) for n in locked]     # timed from the phrase's start
+    locks = [n for n in regrid(phrase.with_notes(locked_here), spq).notes if start <= n.start < start + target]
     key = options.chosen_key(own)
     targets = whole = bands = places = heard_music = None
     first = start // bar * bar
@@ -260,19 +260,29 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
         take = take.with_notes(as_phrase_dynamics(list(take.notes), own, vocab, origin=start), end=target)
         if options.ending == "held":
             take = end_held(take, beat)
-        if locks:
-            take = _with_locks(take, [replace(n, start=n.start - start) for n in locks])
-        if phrase.steps_per_quarter != spq:
-            take = trim(regrid(take, phrase.steps_per_quarter), 0, options.bars * phrase.steps_per_bar)
-        results.append(take)
+        take = on_grid_of(shift(take, start), phrase)
+        ahead = phrase.with_notes([n for n in locked_here if n.start < take.end])
+        results.append(shift(keep_locked(take, ahead, spq), -phrase.length))
     return results
 
 
-def _with_locks(take: Phrase, locks: list[Note]) -> Phrase:
-    """The take with each locked note exactly as it was (its velocity too)."""
-    keyed = {(n.pitch, n.start): n for n in locks}
-    notes = [n for n in take.notes if (n.pitch, n.start) not in keyed] + list(keyed.values())
-    return take.with_notes(notes, end=take.length)
+def on_grid_of(music: Phrase, phrase: Phrase) -> Phrase:
+    """Music the model wrote on its grid, on ``phrase``'s grid (the same instants when that grid is
+    finer), with the phrase's tempo map and key signatures."""
+    moved = regrid(music, phrase.steps_per_quarter)
+    return phrase.with_notes(moved.notes, end=moved.end)
+
+
+def keep_locked(take: Phrase, locked: Phrase, model_steps_per_quarter: int) -> Phrase:
+    """``take`` (on the grid of ``locked``, timed alike) with each locked note exactly as the user
+    has it, its velocity too: the model played each one on its own grid, and that version of it
+    gives way to the note itself."""
+    if not locked.notes:
+        return take
+    as_the_model_played = regrid(regrid(locked, model_steps_per_quarter), locked.steps_per_quarter)
+    gone = {(n.pitch, n.start) for n in locked.notes} | {(n.pitch, n.start) for n in as_the_model_played.notes}
+    notes = [n for n in take.notes if (n.pitch, n.start) not in gone] + list(locked.notes)
+    return take.with_notes(notes, end=take.end)
 
 
 def random_excerpt(loaded: LoadedModel, bars: int = 4, seed: int | None = None) -> Phrase:

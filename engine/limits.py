@@ -11,9 +11,15 @@ from pathlib import Path
 
 from .errors import MusicFileError
 
+
+def max_steps(steps_per_quarter: int) -> int:
+    """The latest a note may end, in steps of a grid: ``MAX_QUARTERS`` (within a 32-bit integer
+    at every grid a document may use)."""
+    return MAX_QUARTERS * steps_per_quarter
+
 MAX_NOTES = 100_000                   # a long piano piece has 5,000-20,000
-MAX_STEPS = 2**20                     # the end of the last note, in grid steps (hours of music)
-MAX_STEPS_PER_QUARTER = 96            # the finest grid a document may use
+MAX_QUARTERS = 4 * 60 * 240           # four hours at 240 bpm: longer is not music, it is a broken file
+MAX_STEPS_PER_QUARTER = 960           # the finest grid a document may use (Segue's own is 480)
 MIN_TEMPO_BPM = 60_000_000 / 0xFFFFFF  # the slowest tempo a MIDI file can say (about 3.58 bpm)
 MAX_TEMPO_BPM = 1_000.0
 MAX_NUMERATOR = 255                   # the most beats in a bar a MIDI file can say

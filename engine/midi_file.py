@@ -2,8 +2,9 @@
 
 Reading merges every track, keeps the tempo map and the key signatures at their places and the
 first time signature, lengthens notes held by the sustain pedal, leaves drums (channel 10) out,
-and snaps times to the grid; writing puts the tempo map and key signatures back. Every problem a broken
-file can have comes out as one ``MusicFileError`` naming the file and what is wrong with it.
+and puts times on the grid asked (the fine grid keeps them as the file has them); writing puts
+the tempo map and key signatures back. Every problem a broken file can have comes out as one
+``MusicFileError`` naming the file and what is wrong with it.
 """
 
 from __future__ import annotations
@@ -16,15 +17,14 @@ import mido
 
 from .atomic import atomic_path
 from .errors import MusicFileError
-from .limits import MAX_DENOMINATOR, MAX_NOTES, MAX_NUMERATOR, MAX_TEMPO_BPM, MIN_TEMPO_BPM
-from .phrase import Note, Phrase
+from .limits import MAX_DENOMINATOR, MAX_NOTES, MAX_NUMERATOR, MAX_QUARTERS, MAX_TEMPO_BPM, MIN_TEMPO_BPM
+from .phrase import FINE_STEPS_PER_QUARTER, Note, Phrase
 
 DRUM_CHANNEL = 9                  # channel 10 as musicians count (the recorder leaves it out too)
 SUSTAIN = 64                      # the sustain pedal's controller (the recorder holds notes by it too)
 MAX_FILE_BYTES = 4 * 1024 * 1024   # a long piano piece takes 50-150 KB; mido reads 4 MB in half a minute
 MAX_TRACKS = 1024
-MAX_QUARTERS = 4 * 60 * 240       # four hours at 240 bpm: longer is not music, it is a broken file
-TICKS_PER_QUARTER = 480
+TICKS_PER_QUARTER = FINE_STEPS_PER_QUARTER   # the fine grid is written tick for tick
 
 
 def _check_header(data: bytes, path: Path) -> None:
@@ -77,8 +77,9 @@ def _ticks_to_quarters(division: int, first_tempo: int):
     return lambda ticks: ticks / division
 
 
-def read_midi(path: str | Path, steps_per_quarter: int = 4) -> Phrase:
-    """The notes of a MIDI file (type 0, 1 or 2) as a phrase on a grid of ``steps_per_quarter``."""
+def read_midi(path: str | Path, steps_per_quarter: int = FINE_STEPS_PER_QUARTER) -> Phrase:
+    """The notes of a MIDI file (type 0, 1 or 2) as a phrase on a grid of ``steps_per_quarter``
+    (by default the fine grid, where every note stays where the file has it)."""
     path = Path(path)
     try:
         with open(path, "rb") as f:
@@ -200,8 +201,11 @@ def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path:
 
 def _bpm(tempo: int) -> float:
     """Beats per minute from MIDI's microseconds per quarter note, within the tempos a phrase may
-    have (a file's 1-microsecond quarter note is 1,000 bpm; the slowest stays writable)."""
-    return min(MAX_TEMPO_BPM, max(MIN_TEMPO_BPM, round(60e6 / tempo, 3)))
+    have (a file's 1-microsecond quarter note is 1,000 bpm; the slowest stays writable), with the
+    fewest decimals that give the file's own microseconds when written back (132, 136.54)."""
+    exact = 60e6 / tempo
+    bpm = next((shown for decimals in range(10) if _tempo(shown := round(exact, decimals)) == tempo), exact)
+    return min(MAX_TEMPO_BPM, max(MIN_TEMPO_BPM, bpm))
 
 
 def _without_silent_ending(spans: list[tuple[int, float, float, int]]) -> list[tuple[int, float, float, int]]:
@@ -213,8 +217,23 @@ def _without_silent_ending(spans: list[tuple[int, float, float, int]]) -> list[t
     return [s for s in spans if s[2] > s[1] or s[1] < heard_end]
 
 
+def _channels(notes) -> list[int]:
+    """The channel of each note: channel 1, but a note struck while another of its pitch still
+    sounds (two voices on one key, a unison of two hands) goes on the next channel free of that
+    pitch, so that reading the file back gives both notes whole."""
+    free = [c for c in range(16) if c != DRUM_CHANNEL]
+    sounding: dict[tuple[int, int], int] = {}           # (channel, pitch) -> when its note ends
+    channels = []
+    for n in notes:
+        channel = next((c for c in free if sounding.get((c, n.pitch), 0) <= n.start), free[0])
+        sounding[(channel, n.pitch)] = n.end
+        channels.append(channel)
+    return channels
+
+
 def phrase_to_midi(phrase: Phrase) -> mido.MidiFile:
-    """A type 1 MIDI file: a tempo track and one piano track on channel 1."""
+    """A type 1 MIDI file: a tempo track and one piano track, on channel 1 (and on the next ones for
+    notes that overlap another of their pitch)."""
     ticks_per_step = TICKS_PER_QUARTER / phrase.steps_per_quarter
     meta = mido.MidiTrack([
         mido.MetaMessage("track_name", name="Segue", time=0),
@@ -233,12 +252,16 @@ def phrase_to_midi(phrase: Phrase) -> mido.MidiFile:
     end_tick = round(phrase.length * ticks_per_step)
     meta.append(mido.MetaMessage("end_of_track", time=max(0, end_tick - now)))
     timed = []
-    for n in phrase.notes:
-        timed.append((round(n.start * ticks_per_step), 1, mido.Message("note_on", note=n.pitch, velocity=n.velocity)))
-        timed.append((round(n.end * ticks_per_step), 0, mido.Message("note_off", note=n.pitch, velocity=0)))
+    channels = _channels(phrase.notes)
+    for n, channel in zip(phrase.notes, channels):
+        timed.append((round(n.start * ticks_per_step), 1,
+                      mido.Message("note_on", channel=channel, note=n.pitch, velocity=n.velocity)))
+        timed.append((round(n.end * ticks_per_step), 0, mido.Message("note_off", channel=channel, note=n.pitch,
+                                                                      velocity=0)))
     timed.sort(key=lambda t: (t[0], t[1]))
-    piano = mido.MidiTrack([mido.MetaMessage("track_name", name="Piano", time=0),
-                            mido.Message("program_change", program=0, time=0)])
+    piano = mido.MidiTrack([mido.MetaMessage("track_name", name="Piano", time=0)] +
+                           [mido.Message("program_change", channel=c, program=0, time=0) for c in sorted(set(channels))
+                            or [0]])
     now = 0
     for tick, _, msg in timed:
         piano.append(msg.copy(time=tick - now))

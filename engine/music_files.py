@@ -5,15 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import MusicFileError
-from .phrase import Phrase
+from .phrase import FINE_STEPS_PER_QUARTER, Phrase
 
 MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".rmi")
 READABLE_SCORE_SUFFIXES = (".xml", ".musicxml", ".mxl", ".abc", ".krn")   # Segue writes only score_writer's
 MUSIC_SUFFIXES = MIDI_SUFFIXES + READABLE_SCORE_SUFFIXES
 
 
-def read_music(path: str | Path, steps_per_quarter: int = 4) -> Phrase:
-    """The notes of a MIDI file or score as a phrase; ``MusicFileError`` says what is wrong."""
+def read_music(path: str | Path, steps_per_quarter: int = FINE_STEPS_PER_QUARTER) -> Phrase:
+    """The notes of a MIDI file or score as a phrase (by default on the fine grid, every note where
+    the file has it); ``MusicFileError`` says what is wrong."""
     path = Path(path)
     if path.is_dir():
         raise MusicFileError(path, "this is a folder, not a music file")

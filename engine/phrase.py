@@ -1,7 +1,10 @@
 """Notes on a grid, and pure edits of a phrase.
 
-Time is counted in integer grid *steps* from the start of the phrase. The default grid has
-4 steps per quarter note (a sixteenth note per step), the original design's 0.25-beat time step.
+Time is counted in integer grid *steps* from the start of the phrase. Music the user opens, draws
+or plays in lives on the fine grid, ``FINE_STEPS_PER_QUARTER`` (480 a quarter note, a MIDI file's
+usual resolution: triplets, 32nds, grace notes and free timing stay where they were played). A
+model reads its own coarser view of it (4 steps a quarter by default, a sixteenth note per step:
+the original design's 0.25-beat time step; ``regrid``), and what it writes lands on its grid.
 Seconds appear only at the edges (playback, MIDI export), through ``Phrase.seconds_per_step``.
 """
 
@@ -14,7 +17,8 @@ from typing import Iterable
 LOWEST_PITCH = 0
 HIGHEST_PITCH = 127
 DEFAULT_VELOCITY = 80
-DEFAULT_STEPS_PER_QUARTER = 4
+DEFAULT_STEPS_PER_QUARTER = 4        # a model's grid: a sixteenth note per step
+FINE_STEPS_PER_QUARTER = 480         # the user's music: every note kept where it was written or played
 # Key signatures as MIDI files name them, round the circle of fifths: 7 flats to 7 sharps, major then minor
 KEY_SIGNATURES = ("Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#",
                   "Abm", "Ebm", "Bbm", "Fm", "Cm", "Gm", "Dm", "Am", "Em", "Bm", "F#m", "C#m", "G#m", "D#m", "A#m")
@@ -198,7 +202,11 @@ def merge(first: Phrase, second: Phrase, offset: int = 0) -> Phrase:
 
 
 def regrid(phrase: Phrase, steps_per_quarter: int) -> Phrase:
-    """The phrase on another grid; starts and ends are rounded to the nearest new step."""
+    """The phrase on another grid; starts and ends are rounded to the nearest new step.
+
+    Onto a finer grid that is a multiple of the phrase's, nothing moves. Onto a coarser one (a
+    model's view of the user's music) notes move to the nearest step, and two of one pitch that
+    land on one step become one: the user's own notes are never replaced by such a view."""
     if steps_per_quarter == phrase.steps_per_quarter:
         return phrase
     ratio = Fraction(steps_per_quarter, phrase.steps_per_quarter)

@@ -21,7 +21,7 @@ from pathlib import Path
 from .atomic import atomic_path
 from .errors import MusicFileError
 from .keys import key_for_notation
-from .phrase import Note, Phrase, trim
+from .phrase import Note, Phrase, regrid, trim
 
 MIDDLE_C = 60
 LOWEST_WRITTEN = 12          # C0: MusicXML octaves run from 0 to 9
@@ -38,6 +38,30 @@ VOICE_COST = 4               # a second voice on a staff, or a chord one hand ca
 LEDGER_COST = 0.1            # much as 40 ledger lines
 HAND_SPAN = 16               # a tenth: the widest chord written for one hand
 LINE_BREAK_COST = 0.5        # a melody alone moving to the other staff: as much as 5 ledger lines
+# Grids (steps a quarter) a score shows plainly, coarsest first: up to 32nd-note triplets and 64ths
+READING_GRIDS = (4, 8, 12, 16, 24, 32, 48)
+TRIPLETS_KEPT = 0.5          # free timing is read in triplets when they halve how far the notes move
+
+
+# -- the grid it is written on --------------------------------------------------------------------
+
+def for_reading(phrase: Phrase) -> Phrase:
+    """The phrase on the coarsest grid a score writes plainly that holds every note where it is
+    (notation's triplets, 32nds and 64ths come out exactly); music played in free time (a
+    performance's MIDI) is read on sixteenths, or on sixteenths and triplets where that moves its
+    notes half as far. Only the sheet music is quantized: the phrase itself stays as it is."""
+    spq = phrase.steps_per_quarter
+    num, den = phrase.time_signature
+    times = {n.start for n in phrase.notes} | {n.end for n in phrase.notes}
+    for grid in READING_GRIDS:
+        if spq % grid == 0 and 4 * num * grid % den == 0 and all(t % (spq // grid) == 0 for t in times):
+            return regrid(phrase, grid)
+    if spq <= READING_GRIDS[-1]:
+        return phrase
+
+    def moved(grid: int) -> float:
+        return sum(abs(t * grid / spq - round(t * grid / spq)) / grid for t in times)
+    return regrid(phrase, 12 if moved(12) < TRIPLETS_KEPT * moved(4) else 4)
 
 
 # -- the key --------------------------------------------------------------------------------------
@@ -319,6 +343,7 @@ def phrase_to_score(phrase: Phrase, title: str = ""):
     """The phrase as a music21 score for piano: two staves joined by a brace, no composer named."""
     from music21 import clef, key, layout, metadata, meter, note, stream, tempo
 
+    phrase = for_reading(phrase)
     spq = phrase.steps_per_quarter
     bar = phrase.time_signature[0] * 4 / phrase.time_signature[1]
     quarters = phrase.length / spq

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from .errors import MusicFileError
 from .limits import MAX_DENOMINATOR, MAX_NUMERATOR, MAX_TEMPO_BPM, MIN_TEMPO_BPM
-from .phrase import DEFAULT_VELOCITY, KEY_SIGNATURES, Note, Phrase
+from .phrase import DEFAULT_VELOCITY, FINE_STEPS_PER_QUARTER, KEY_SIGNATURES, Note, Phrase
 
 
-def read_score(path: str | Path, steps_per_quarter: int = 4) -> Phrase:
+def read_score(path: str | Path, steps_per_quarter: int = FINE_STEPS_PER_QUARTER) -> Phrase:
     """The notes of a score file as a phrase on a grid of ``steps_per_quarter``.
 
     The file is read within the limits of ``engine.score_files`` and never through music21's
@@ -68,7 +68,7 @@ def _placed_notes(stream, music21):
                     yield at + Fraction(voice.offset) + Fraction(element.offset), (index, voice.id), element
 
 
-def score_to_phrase(stream, steps_per_quarter: int = 4) -> Phrase:
+def score_to_phrase(stream, steps_per_quarter: int = FINE_STEPS_PER_QUARTER) -> Phrase:
     """A music21 stream (score, part or opus's first score) as a phrase."""
     import music21
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from .bundled import bundled
 from .errors import MusicFileError
 from .midi_file import read_midi
-from .phrase import Phrase
+from .phrase import FINE_STEPS_PER_QUARTER, Phrase
 
 SEEDS_DIR = bundled("resources/seeds")
 
@@ -45,7 +45,7 @@ def list_seeds(folder: Path = SEEDS_DIR) -> list[Seed]:
     return seeds
 
 
-def load_seed(seed: Seed, steps_per_quarter: int = 4) -> Phrase:
+def load_seed(seed: Seed, steps_per_quarter: int = FINE_STEPS_PER_QUARTER) -> Phrase:
     phrase = read_midi(seed.path, steps_per_quarter)
     if not phrase.notes:
         raise MusicFileError(seed.path, "the seed has no notes")

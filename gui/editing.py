@@ -50,7 +50,7 @@ def copy(model) -> bool:
     rows = [[model.note(i).pitch, model.note(i).start - first, model.note(i).duration,
              model.note(i).velocity] for i in ids]
     mime = QMimeData()
-    mime.setData(CLIPBOARD_TYPE, json.dumps(rows).encode())
+    mime.setData(CLIPBOARD_TYPE, json.dumps({"steps_per_quarter": model.steps_per_quarter, "notes": rows}).encode())
     mime.setText(" ".join(f"{r[0]}@{r[1]}" for r in rows))
     QApplication.clipboard().setMimeData(mime)
     return True
@@ -78,10 +78,14 @@ def paste(model, stack, at_step: int) -> bool:
     if mime is None or not mime.hasFormat(CLIPBOARD_TYPE):
         return False
     try:
-        rows = json.loads(bytes(mime.data(CLIPBOARD_TYPE)).decode())
-        notes = [Note(int(p), int(s) + at_step, int(d), int(v)) for p, s, d, v in rows]
-    except (ValueError, TypeError):
+        copied = json.loads(bytes(mime.data(CLIPBOARD_TYPE)).decode())
+        notes = [Note(int(p), int(s), int(d), int(v)) for p, s, d, v in copied["notes"]]
+        # notes copied from a document on another grid keep their time (exactly, onto a finer grid)
+        here = edits.regrid(Phrase(tuple(notes), steps_per_quarter=int(copied["steps_per_quarter"])),
+                            model.steps_per_quarter)
+    except (ValueError, TypeError, KeyError, AttributeError):
         return False
+    notes = list(edits.shift(here, int(at_step)).notes)
     stack.push(AddNotes(model, notes, "Paste notes"))
     return True
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from engine.document import SUFFIX, Document, load_document, save_document
 from engine.errors import MusicFileError
 from engine.music_files import MUSIC_SUFFIXES, read_music
+from engine.phrase import FINE_STEPS_PER_QUARTER, Phrase, regrid
 
 from .autosave import forget_recovery, pending_recoveries
 from .counts import count
@@ -60,7 +61,7 @@ def set_phrase(window, phrase, path: Path | None, label: str, generated=None, se
     document's own file; ``imported_from`` the music file it was read from, which names it until saved."""
     window.writing.keep_take()
     window.undo_stack.clear()
-    window.model.reset(phrase)
+    window.model.reset(on_the_fine_grid(phrase))
     ids = sorted(window.model.ids(), key=lambda i: window.model.note(i).sort_key())
     if generated:
         window.model.mark_generated([i for i, g in zip(ids, generated) if g], True)
@@ -76,6 +77,14 @@ def set_phrase(window, phrase, path: Path | None, label: str, generated=None, se
         window.view.center_on_pitch(pitches[len(pitches) // 2])
     window.view.horizontalScrollBar().setValue(0)
     window.statusBar().showMessage(f"{label}: {size_of(phrase)}", 6000)
+
+
+def on_the_fine_grid(phrase: Phrase) -> Phrase:
+    """A phrase on a grid the fine grid holds exactly (a model's excerpt, an older document) on the
+    fine grid, nothing moved, so that what is drawn, played in or pasted into it keeps its timing."""
+    if FINE_STEPS_PER_QUARTER % phrase.steps_per_quarter == 0:
+        return regrid(phrase, FINE_STEPS_PER_QUARTER)
+    return phrase
 
 
 def size_of(phrase) -> str:
@@ -98,7 +107,6 @@ def confirm_discard(window) -> bool:
 
 def new_document(window) -> None:
     if confirm_discard(window):
-        from engine.phrase import Phrase
         set_phrase(window, Phrase(), None, "New phrase")
 
 
@@ -120,7 +128,7 @@ def open_path(window, path, confirmed: bool = False) -> bool:
             doc = load_document(path)
             set_phrase(window, doc.phrase, path, f"Opened {path.name}", doc.generated, doc.settings, doc.locked)
         else:
-            phrase = read_in_background(window, path, lambda: read_music(path, window.model.steps_per_quarter))
+            phrase = read_in_background(window, path, lambda: read_music(path))      # as the file has it
             set_phrase(window, phrase, None, f"Opened {path.name}", imported_from=path)
     except MusicFileError as err:
         QMessageBox.warning(window, "Cannot open the file", str(err))

@@ -10,7 +10,7 @@ import bisect
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.phrase import Note, Phrase
+from engine.phrase import FINE_STEPS_PER_QUARTER, Note, Phrase
 
 
 class PhraseModel(QObject):
@@ -26,7 +26,7 @@ class PhraseModel(QObject):
         self._locked: set[int] = set()                        # kept by Fill and Continue (ids outlive undo)
         self._next_id = 1
         self._selection: set[int] = set()
-        self.steps_per_quarter = 4
+        self.steps_per_quarter = FINE_STEPS_PER_QUARTER      # every note where it was written or played
         self.tempo_bpm = 120.0
         self.time_signature = (4, 4)
         self.tempo_changes: tuple = ()                       # the opened file's tempo map and key
@@ -152,7 +152,8 @@ class PhraseModel(QObject):
         self.notesChanged.emit()
 
     def reset(self, phrase: Phrase) -> None:
-        """Replace everything with ``phrase`` (opening a file; the undo history is cleared elsewhere)."""
+        """Replace everything with ``phrase``, on its own grid (opening a file; the undo history is
+        cleared elsewhere)."""
         self._notes.clear()
         self._generated.clear()
         self._locked.clear()

@@ -18,6 +18,8 @@ from .coords import RollGeometry, is_black_key
 from .painting import never_raises
 from .phrase_model import PhraseModel
 
+MIN_NOTE_WIDTH = 3.0              # pixels: the shortest note drawn
+
 
 class PianoRollView(QAbstractScrollArea):
     """Scrollable, zoomable note grid. ``viewChanged`` tells the ruler and keyboard to follow."""
@@ -29,7 +31,8 @@ class PianoRollView(QAbstractScrollArea):
         super().__init__(parent)
         self.model = model
         self.geometry_ = RollGeometry()
-        self.snap = 4                                   # steps; 1 = off (the step grid itself)
+        self.geometry_.set_grid(model.steps_per_quarter)
+        self.snap = model.steps_per_quarter // 4        # steps; 1 = off (the finest step)
         self.tool = None
         self.preview: dict[int, Note] = {}              # notes being dragged, by id
         self.new_notes: list[Note] = []                 # notes being drawn
@@ -73,7 +76,8 @@ class PianoRollView(QAbstractScrollArea):
     def note_rect(self, note: Note) -> QRectF:
         """The note's rectangle in viewport coordinates."""
         top_left = self.view_point(note.start, note.pitch)
-        return QRectF(top_left.x(), top_left.y(), self.geo.x(note.duration), self.geo.key_height)
+        width = max(MIN_NOTE_WIDTH, self.geo.x(note.duration))          # a grace note stays in sight
+        return QRectF(top_left.x(), top_left.y(), width, self.geo.key_height)
 
     def visible_steps(self) -> tuple[float, float]:
         left = self.step_at(0)
@@ -169,6 +173,8 @@ class PianoRollView(QAbstractScrollArea):
         self.viewChanged.emit()
 
     def _model_changed(self):
+        if self.geo.steps_per_quarter != self.model.steps_per_quarter:
+            self.geo.set_grid(self.model.steps_per_quarter)
         self._update_scrollbars()
         self.viewport().update()
         self.viewChanged.emit()
@@ -178,8 +184,9 @@ class PianoRollView(QAbstractScrollArea):
         self.playhead = max(0.0, step)
         if follow:
             left, right = self.visible_steps()
-            if not left <= self.playhead <= right - 2:
-                self.horizontalScrollBar().setValue(int(self.geo.x(self.playhead) - self.geo.step_width * 4))
+            sixteenth = self.geo.steps_per_sixteenth
+            if not left <= self.playhead <= right - 2 * sixteenth:
+                self.horizontalScrollBar().setValue(int(self.geo.x(self.playhead - 4 * sixteenth)))
         self.viewport().update()
         self.playheadMoved.emit(self.playhead)
 
@@ -241,16 +248,16 @@ class PianoRollView(QAbstractScrollArea):
         spq, bar = self.model.steps_per_quarter, self.model.steps_per_bar
         beat = max(1, spq * 4 // self.model.time_signature[1])
         height = self.viewport().height()
-        show_steps = self.geo.step_width >= 6
-        for step in range(int(first), int(last) + 2):
+        unit = self.snap if self.snap > 1 else max(1, spq // 4)      # the snap's lines, else sixteenths
+        every = [bar, beat] + ([unit] if self.geo.x(unit) >= 6 else [])    # finer lines only where they show
+        lines = sorted(set().union(*(range(int(first) // u * u, int(last) + 2, u) for u in every)))
+        for step in lines:
             if step % bar == 0:
                 pen = QPen(theme.BAR_LINE, 1)
             elif step % beat == 0:
                 pen = QPen(theme.BEAT_LINE, 1)
-            elif show_steps:
-                pen = QPen(theme.STEP_LINE, 1)
             else:
-                continue
+                pen = QPen(theme.STEP_LINE, 1)
             x = self.view_point(step, 0).x()
             painter.setPen(pen)
             painter.drawLine(QPointF(x, 0), QPointF(x, height))
@@ -285,7 +292,7 @@ class PianoRollView(QAbstractScrollArea):
                 self.note_rect(note))
         for note in self.new_notes:
             groups.setdefault((note.velocity // 4, True, False), []).append(self.note_rect(note))
-        outlined = self.geo.step_width >= 3
+        outlined = self.geo.sixteenth_width >= 3
         for (level, selected, generated), rects in groups.items():
             painter.setBrush(theme.note_fill(level * 4 + 2, generated, selected))
             if outlined:

@@ -27,7 +27,7 @@ def test_continue_writes_the_seed_followed_by_new_bars(tiny_model_dir, seed_file
     code = main.main(["continue", str(seed_file), "-o", str(out), "--bars", "2", "--seed", "5",
                       "--model", str(tiny_model_dir)])
     assert code == 0
-    seed, result = read_music(seed_file), read_music(out)
+    seed, result = read_music(seed_file, steps_per_quarter=4), read_music(out, steps_per_quarter=4)
     assert result.notes[:len(seed.notes)] == seed.notes
     assert all(n.start >= seed.length for n in result.notes[len(seed.notes):])
     assert result.length <= seed.length + 2 * 16
@@ -272,9 +272,9 @@ def test_fill_rewrites_the_bars_asked_and_keeps_the_rest(tiny_model_dir, eight_b
     code = main.main(["fill", str(eight_bars), "-o", str(out), "--from-bar", "3", "--to-bar", "4",
                       "--variations", "2", "--seed", "4", "--candidates", "6", "--model", str(tiny_model_dir)])
     assert code == 0
-    original = read_music(eight_bars)
+    original = read_music(eight_bars, steps_per_quarter=4)
     for path in (tmp_path / "filled-1.mid", tmp_path / "filled-2.mid"):
-        filled = read_music(path)
+        filled = read_music(path, steps_per_quarter=4)
         outside = lambda p: [n for n in p.notes if not 32 <= n.start < 64]
         assert outside(filled) == outside(original)
         assert all(n.end <= 64 for n in filled.notes if 32 <= n.start < 64)
@@ -308,3 +308,33 @@ def test_evaluate_a_model_with_controls_with_and_without_them(tiny_controls_mode
                       "--without-controls"]) == 0
     hidden = json.loads(capsys.readouterr().out)
     assert given["tokens"] == hidden["tokens"] and given["nats_per_token"] != hidden["nats_per_token"]
+
+
+def test_continue_gives_back_a_phrase_of_triplets_and_grace_notes_exactly(tiny_model_dir, tmp_path, capsys):
+    from tests.passages import triplets_and_graces, write_ticks
+    played = triplets_and_graces()
+    seed = write_ticks(tmp_path / "played.mid", played)
+    out = tmp_path / "out.mid"
+    assert main.main(["continue", str(seed), "-o", str(out), "--bars", "2", "--seed", "5",
+                      "--model", str(tiny_model_dir)]) == 0
+    result = read_music(out)
+    phrase_end = max(off for _, _, off in played)
+    kept = sorted((n.pitch, n.start, n.end) for n in result.notes if n.start < phrase_end)
+    assert kept == sorted(played)
+    assert any(n.start >= phrase_end for n in result.notes)
+
+
+def test_fill_keeps_every_note_outside_its_span_exactly(tiny_model_dir, tmp_path, capsys):
+    """Bars 5-6 of eight bars of 3/8 with grace-note chords into each downbeat and 32nds: every note
+    starting outside the span comes back as it was, in every take."""
+    from tests.passages import three_eight_graces, write_ticks
+    played = three_eight_graces()
+    source = write_ticks(tmp_path / "graces.mid", played, metre=(3, 8))
+    out = tmp_path / "filled.mid"
+    assert main.main(["fill", str(source), "-o", str(out), "--from-bar", "5", "--to-bar", "6", "--variations", "2",
+                      "--seed", "4", "--candidates", "6", "--model", str(tiny_model_dir)]) == 0
+    start, end = 4 * 720, 6 * 720
+    outside = sorted(note for note in played if not start <= note[1] < end)
+    for path in (tmp_path / "filled-1.mid", tmp_path / "filled-2.mid"):
+        filled = read_music(path)
+        assert sorted((n.pitch, n.start, n.end) for n in filled.notes if not start <= n.start < end) == outside

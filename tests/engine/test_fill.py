@@ -158,3 +158,19 @@ def test_fill_never_breaks_a_held_note_at_a_seam(tiny_model_dir):
     for take in takes:
         assert not any(n.start == 0 and n.pitch in pitches for n in take.notes)
         assert not any(n.end == 32 and n.pitch in pitches for n in take.notes)
+
+
+def test_on_the_fine_grid_fill_writes_on_the_model_grid_and_keeps_off_grid_locks_exactly(tiny_model_dir):
+    from engine.phrase import regrid
+    loaded = load_model(tiny_model_dir)
+    fine = regrid(PIECE, 480)
+    locked = [Note(72, 36 * 120 + 7, 333, 110), Note(55, 44 * 120 - 13, 2401, 50)]     # off the sixteenths
+    start, end = 32 * 120, 64 * 120
+    for take in fill_span(loaded, fine, start, end, FillOptions(variations=3, candidates=8, seed=2), locked=locked):
+        assert take.steps_per_quarter == 480 and take.length == end - start
+        for lock in locked:
+            assert Note(lock.pitch, lock.start - start, lock.duration, lock.velocity) in take.notes
+        written = [n for n in take.notes if Note(n.pitch, n.start + start, n.duration, n.velocity) not in locked]
+        assert written and all(n.start % 120 == 0 and n.duration % 120 == 0 for n in written)
+        assert not any((n.pitch, n.start + start) in {(lock.pitch, round(lock.start / 120) * 120) for lock in locked}
+                       for n in written)                       # the model's version of a lock gives way to it

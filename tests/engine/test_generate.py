@@ -175,3 +175,30 @@ def test_the_pitch_classes_a_take_keeps_to_lean_a_fifth_towards_the_phrase_s_key
     assert leaned[2] > 0 and leaned[1] < leaned[2]                         # D now asked a little; C# less
     assert np.array_equal(steer_to(row, ContinueOptions(), None)[KEY], row[0, KEY])   # nothing heard: as measured
     assert np.array_equal(steer_to(row, ContinueOptions(key="stay"), triad)[KEY], row[0, KEY])
+
+
+def test_a_phrase_on_the_fine_grid_is_continued_on_the_model_grid_from_its_end(loaded):
+    """A phrase ending off the sixteenths (a late release): the new notes begin at the model's
+    first step after it, timed from the phrase's end, each on the model's grid in the music's time."""
+    from engine.phrase import regrid
+    fine = regrid(SEED, 480)
+    fine = fine.with_notes(fine.notes + (Note(48, 3000, 850),))            # ends at 3850, not on a sixteenth
+    assert fine.length == 3850
+    for take in continue_phrase(loaded, fine, ContinueOptions(bars=2, variations=2, seed=3)):
+        assert take.steps_per_quarter == 480
+        offset = 3960 - 3850                                                  # the next sixteenth is at 3960
+        assert take.notes and all(n.start >= offset for n in take.notes)
+        assert all((n.start + 3850) % 120 == 0 and n.duration % 120 == 0 for n in take.notes)
+        assert take.length == offset + 2 * fine.steps_per_bar
+
+
+def test_locked_notes_off_the_grid_come_back_exactly(loaded):
+    from engine.phrase import regrid
+    fine = regrid(SEED, 480)
+    locks = [Note(40, 7, 953, 100), Note(64, 485, 161, 30), Note(67, 646, 159, 31)]   # triplets, a late bass
+    for take in continue_phrase(loaded, fine, ContinueOptions(bars=2, variations=3, seed=5), locked=locks):
+        for lock in locks:
+            assert lock in take.notes
+            as_the_model_played = round((fine.length + lock.start) / 120) * 120 - fine.length
+            assert not any(n.pitch == lock.pitch and n.start == as_the_model_played for n in take.notes), \
+                lock                                             # not also the model's own version of it

@@ -82,14 +82,14 @@ def test_every_kind_of_score_segue_writes_it_opens_again(tmp_path, suffix):
     assert suffix in READABLE_SCORE_SUFFIXES
     phrase = Phrase((Note(60, 0, 4, 90), Note(64, 4, 2, 90), Note(67, 6, 10, 90)))
     path = write_musicxml(phrase, tmp_path / f"phrase{suffix}")
-    assert_reads_back(phrase, read_music(path))
+    assert_reads_back(phrase, read_music(path, steps_per_quarter=4))
 
 
 def test_the_bundled_seeds_as_sheet_music(tmp_path):
     for seed in list_seeds():
-        phrase = load_seed(seed)
+        phrase = load_seed(seed, steps_per_quarter=4)
         path = write_musicxml(phrase, tmp_path / "seed.musicxml", title=seed.title)
-        assert_reads_back(phrase, read_music(path))
+        assert_reads_back(phrase, read_music(path, steps_per_quarter=4))
         assert seed.title.split()[0] in path.read_text()
 
 
@@ -167,7 +167,7 @@ def test_a_pickup_is_a_short_first_bar(tmp_path):
         first, second = part.getElementsByClass(stream.Measure)[:2]
         assert first.number == 0 and first.duration.quarterLength == 1.0 and first.paddingLeft == 2.0
         assert second.number == 1 and second.duration.quarterLength == 3.0
-    assert exact(read_music(path)) == exact(phrase)            # the bar lines stay where they were
+    assert exact(read_music(path, steps_per_quarter=4)) == exact(phrase)            # the bar lines stay where they were
 
 
 def test_a_bar_that_starts_with_a_short_rest_is_a_whole_bar(tmp_path):
@@ -197,7 +197,7 @@ def test_staccato_sixteenths_are_written_as_eighths(tmp_path):
     assert [n.quarterLength for n in right] == [0.5] * 8 + [1.0]
     assert all(any(a.name == "staccato" for a in n.articulations) for n in right[:8])
     assert not right[8].articulations
-    assert placed(read_music(path)) == placed(phrase)
+    assert placed(read_music(path, steps_per_quarter=4)) == placed(phrase)
 
 
 def test_voices_that_match_once_written_are_one_chord(tmp_path):
@@ -232,7 +232,7 @@ def test_the_file_s_key_signatures_are_written(tmp_path):
     names = [p.name for chord in written(path)[1] for p in chord.pitches]
     assert names[8:] == ["D#", "F", "G", "G#", "B-"]               # spelled in G major after the change
     assert names[:8] == ["C", "D", "E", "F", "G", "A", "B", "C"]
-    assert read_music(path).key_signatures == ((0, "Eb"), (32, "G"))
+    assert read_music(path, steps_per_quarter=4).key_signatures == ((0, "Eb"), (32, "G"))
 
 
 def test_a_file_that_says_c_major_over_music_in_a_minor_is_spelled_in_a_minor(tmp_path):
@@ -259,3 +259,19 @@ def test_a_melody_alone_stays_on_one_staff_for_a_low_note():
     tune = [Note(p, 2 * k, 2) for k, p in enumerate((69, 73, 76, 81, 57, 73, 76, 81))]
     right, left = phrase_to_score(Phrase(tuple(tune), time_signature=(2, 4)), "Reel").parts
     assert len(right.recurse().notes) == 8 and not left.recurse().notes
+
+
+def test_sheet_music_of_the_fine_grid_writes_notation_s_values_exactly(tmp_path):
+    """Triplets and 32nds on the fine grid are written as they are; music in free time is read on
+    sixteenths (the phrase itself is never changed)."""
+    from engine.phrase import regrid
+    from engine.score_writer import for_reading
+    notation = Phrase((Note(72, 0, 160), Note(74, 160, 160), Note(76, 320, 160), Note(77, 480, 60),
+                       Note(76, 540, 60), Note(74, 600, 120), Note(48, 0, 960)), steps_per_quarter=480)
+    assert for_reading(notation).steps_per_quarter == 24
+    path = write_musicxml(notation, tmp_path / "triplets.musicxml")
+    assert sorted((n.pitch, n.start) for n in read_music(path).notes) == sorted((n.pitch, n.start)
+                                                                               for n in notation.notes)
+    played = Phrase((Note(60, 3, 117), Note(62, 118, 125), Note(64, 244, 230), Note(48, 0, 470)), steps_per_quarter=480)
+    assert for_reading(played) == regrid(played, 4)
+    assert for_reading(regrid(notation, 4)) == regrid(notation, 4)

@@ -20,7 +20,7 @@ C D E | F G A | B c2 |
 def test_abc_tune_with_metre_and_tempo(tmp_path):
     path = tmp_path / "scale.abc"
     path.write_text(ABC)
-    phrase = read_score(path)
+    phrase = read_score(path, steps_per_quarter=4)
     assert [n.pitch for n in phrase.notes] == [60, 62, 64, 65, 67, 69, 71, 72]
     assert phrase.time_signature == (3, 4) and phrase.tempo_bpm == 90
     assert phrase.notes[-1].duration == 8          # a half note on a sixteenth grid
@@ -39,7 +39,7 @@ def test_musicxml_chords_and_ties(tmp_path):
     score.insert(0, part)
     path = tmp_path / "chord.musicxml"
     score.write("musicxml", fp=str(path))
-    phrase = read_music(path)
+    phrase = read_music(path, steps_per_quarter=4)
     assert [(n.pitch, n.start, n.duration) for n in phrase.notes] == [
         (60, 0, 8), (64, 0, 8), (67, 0, 8), (69, 8, 12)]
 
@@ -53,7 +53,7 @@ def test_humdrum_from_the_music21_corpus():
 
 def test_a_bach_chorale_from_the_corpus_keeps_all_voices():
     chorale = music21.corpus.parse("bach/bwv66.6")
-    phrase = score_to_phrase(chorale)
+    phrase = score_to_phrase(chorale, steps_per_quarter=4)
     # soprano C#5, alto E4, tenor and bass both on A3: one key on a piano roll; the chorale starts
     # with a one-beat pickup, the last beat of a first bar, so its bar lines fall where Bach's do
     assert min(n.start for n in phrase.notes) == 12

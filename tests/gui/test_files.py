@@ -110,3 +110,37 @@ def test_a_file_given_on_the_command_line_names_the_window(qtbot, song, tmp_path
             w.close()
             w.deleteLater()
     assert len(titles) == 1 and titles[0].startswith("Segue — song.mid")
+
+
+def test_real_music_keeps_every_note_through_the_window(window, piano_midi, tmp_path):
+    """Chopin's Prelude 1 (triplets, free timing): opened, saved, reopened, copied and pasted, moved
+    and moved back, undone and redone, exported: every note where the file has it."""
+    from engine.music_files import read_music
+    original = read_music(piano_midi / "chopin" / "chpn-p1.mid")
+    assert files.open_path(window, piano_midi / "chopin" / "chpn-p1.mid", confirmed=True)
+    played = sorted((n.pitch, n.start, n.duration, n.velocity) for n in original.notes)
+    shown = lambda: sorted((n.pitch, n.start, n.duration, n.velocity) for _, n in window.model.items())
+    assert shown() == played
+    assert files._save_to(window, tmp_path / "prelude.segue")
+    assert files.open_path(window, tmp_path / "prelude.segue", confirmed=True)
+    assert shown() == played
+    window.select_all()
+    window.copy()
+    window.actions_["delete"].trigger()
+    assert len(window.model) == 0
+    window.view.set_playhead(float(min(n.start for n in original.notes)))     # pasted where it was copied from
+    window.paste()
+    assert shown() == played
+    window.select_all()
+    window.actions_["later"].trigger()                       # one snap later, then back
+    window.actions_["earlier"].trigger()
+    assert shown() == played
+    window.undo_stack.undo()
+    window.undo_stack.undo()
+    window.undo_stack.undo()
+    window.undo_stack.redo()
+    assert shown() == played
+    assert files.export_midi(window, tmp_path / "prelude.mid")
+    back = read_music(tmp_path / "prelude.mid")
+    assert sorted((n.pitch, n.start, n.duration, n.velocity) for n in back.notes) == played
+    assert back.tempo_bpm == original.tempo_bpm and back.tempo_changes == original.tempo_changes

@@ -8,7 +8,9 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
 
 from engine.music_files import read_music
-from engine.phrase import Note, Phrase
+from engine.phrase import FINE_STEPS_PER_QUARTER, Note, Phrase
+
+S = FINE_STEPS_PER_QUARTER // 4          # a sixteenth note on the window's own grid
 
 
 def point(w, step, pitch):
@@ -32,20 +34,20 @@ def test_title_names_the_document(window):
 
 
 def test_draw_a_note_by_dragging_then_undo_and_redo(window):
-    window.snap_box.setCurrentIndex(2)                        # 1/16: one step
-    drag(window, point(window, 4, 60), point(window, 11, 60))
-    assert notes(window) == [(60, 4, 8)]
+    window.snap_box.setCurrentIndex(2)                        # 1/16
+    drag(window, point(window, 4 * S, 60), point(window, 11 * S, 60))
+    assert notes(window) == [(60, 4 * S, 8 * S)]
     assert window.isWindowModified()
     window.undo_stack.undo()
     assert notes(window) == []
     window.undo_stack.redo()
-    assert notes(window) == [(60, 4, 8)]
+    assert notes(window) == [(60, 4 * S, 8 * S)]
 
 
 def test_drawing_snaps_to_the_chosen_grid(window):
-    window.snap_box.setCurrentIndex(0)                        # quarter notes: 4 steps
-    drag(window, point(window, 5, 62), point(window, 9, 62))
-    assert notes(window) == [(62, 4, 8)]
+    window.snap_box.setCurrentIndex(0)                        # quarter notes
+    drag(window, point(window, 5 * S, 62), point(window, 9 * S, 62))
+    assert notes(window) == [(62, 4 * S, 8 * S)]
 
 
 def test_move_a_note_in_pitch_and_time_is_one_undo_step(window):
@@ -176,7 +178,7 @@ def test_dropping_files_meets_the_same_reader(window, tmp_path, monkeypatch):
     from engine.midi_file import write_midi
     write_midi(Phrase((Note(64, 0, 8), Note(67, 8, 8))), good)
     drop_file(window, good)
-    assert notes(window) == [(64, 0, 8), (67, 8, 8)]
+    assert notes(window) == [(64, 0, 8 * S), (67, 8 * S, 8 * S)]
     assert len(shown) == 3
 
 
@@ -186,7 +188,7 @@ def test_export_round_trip(window, tmp_path):
     out = tmp_path / "export.mid"
     from gui import files
     assert files.export_midi(window, out)
-    back = read_music(out)
+    back = read_music(out, steps_per_quarter=4)
     assert back.notes == phrase.notes and back.tempo_bpm == 90 and back.time_signature == (3, 4)
 
 
@@ -348,9 +350,9 @@ def test_the_window_keeps_drawing_while_a_slow_file_is_read(window, tmp_path, mo
     write_midi(Phrase((Note(60, 0, 4), Note(64, 4, 4))), path)
     real = read_music
 
-    def slow_read(p, steps):
+    def slow_read(p, *grid):
         clock.sleep(0.6)
-        return real(p, steps)
+        return real(p, *grid)
 
     monkeypatch.setattr("gui.files.read_music", slow_read)
     ticks = []
@@ -360,7 +362,7 @@ def test_the_window_keeps_drawing_while_a_slow_file_is_read(window, tmp_path, mo
     assert window.open_path(path, confirmed=True)
     timer.stop()
     assert len(ticks) >= 6, "the event loop must keep turning while the file is read"
-    assert notes(window) == [(60, 0, 4), (64, 4, 4)]
+    assert notes(window) == [(60, 0, 4 * S), (64, 4 * S, 4 * S)]
 
 
 def all_notes(w, keep=lambda n: True):
@@ -499,3 +501,37 @@ def test_play_lights_up_while_playing_and_the_toolbar_stays_put(window, qtbot):
     with qtbot.waitSignal(window.playback.stopped, timeout=3000):
         QTest.keyClick(window.view, Qt.Key_Space)               # Space stops, as it started
     assert not play.isChecked() and buttons() == before
+
+
+def test_fill_and_continue_in_the_window_keep_grace_notes_and_off_grid_locks_exactly(window, qtbot, tiny_model_dir,
+                                                                                    tmp_path):
+    """Bars 5-6 of eight bars of 3/8 with grace chords into every downbeat: Fill leaves every note
+    outside the span where it was, and an off-grid locked note inside it; Continue adds after them."""
+    from gui import files
+    from tests.passages import three_eight_graces, write_ticks
+    path = write_ticks(tmp_path / "graces.mid", three_eight_graces(), metre=(3, 8))
+    assert files.open_path(window, path, confirmed=True)
+    window.panel.set_model(str(tiny_model_dir))
+    window.panel.variations.setValue(2)
+    start, end = 4 * 720, 6 * 720
+    locked = [i for i, n in window.model.items() if n.start == start + 270]     # a 32nd off the sixteenths
+    assert locked
+    lock_note = window.model.note(locked[0])
+    window.model.select(locked)
+    window.toggle_lock()
+    window.model.select([])
+    outside = all_notes(window, lambda n: not start <= n.start < end)
+    window.set_loop((start, end))
+    window.fill()
+    qtbot.waitUntil(lambda: window.job is None, timeout=20000)
+    for k in range(2):
+        window.step_take(1) if k else None
+        assert all_notes(window, lambda n: not start <= n.start < end) == outside
+        assert window.model.note(locked[0]) == lock_note
+        assert all(n.start % 120 == 0 for i, n in window.model.items() if window.model.is_generated(i))
+    window.keep_take()
+    window.model.select([])
+    before = all_notes(window)
+    window.continue_phrase()
+    qtbot.waitUntil(lambda: window.job is None, timeout=20000)
+    assert [n for n in all_notes(window) if n.start < 8 * 720] == [n for n in before if n.start < 8 * 720]

@@ -6,9 +6,11 @@ from PySide6.QtGui import QColor
 
 from engine.document import load_document
 from engine.keys import Key
-from engine.phrase import Note, Phrase
+from engine.phrase import FINE_STEPS_PER_QUARTER, Note, Phrase
 from gui import files, metre_key, theme
 from gui.metre_key import accidentals, key_name, parse_time_signature, signature_of
+
+S = FINE_STEPS_PER_QUARTER // 4          # a sixteenth note on the window's own grid
 
 C_MAJOR = tuple(Note(p, 4 * i, 4) for i, p in enumerate((60, 62, 64, 65, 67, 69, 71, 72, 67, 64, 60, 67)))
 
@@ -82,18 +84,18 @@ def _bar_line_at(window, step: int) -> bool:
 def test_a_new_time_signature_moves_the_bar_lines_not_the_notes_and_undoes(window, answer, qtbot):
     files.set_phrase(window, Phrase(C_MAJOR), None, "Opened")
     notes = dict(window.model.items())
-    assert not _bar_line_at(window, 12) and _bar_line_at(window, 16)
+    assert not _bar_line_at(window, 12 * S) and _bar_line_at(window, 16 * S)
     answer.append("3/4")
     window.actions_["time_signature"].trigger()
     assert answer.asked[0][1][answer.asked[0][2]] == "4/4"                   # the dialog starts at the metre
-    assert window.model.time_signature == (3, 4) and window.model.steps_per_bar == 12
+    assert window.model.time_signature == (3, 4) and window.model.steps_per_bar == 12 * S
     assert dict(window.model.items()) == notes
     assert window.metre_key.text().startswith("3/4 · ")
-    qtbot.waitUntil(lambda: _bar_line_at(window, 12) and not _bar_line_at(window, 16))
+    qtbot.waitUntil(lambda: _bar_line_at(window, 12 * S) and not _bar_line_at(window, 16 * S))
     assert window.isWindowModified()
     window.undo_stack.undo()
     assert window.model.time_signature == (4, 4) and window.metre_key.text().startswith("4/4 · ")
-    qtbot.waitUntil(lambda: _bar_line_at(window, 16))
+    qtbot.waitUntil(lambda: _bar_line_at(window, 16 * S))
     window.undo_stack.redo()
     assert window.model.time_signature == (3, 4)
     answer.append("7/0")
@@ -123,7 +125,7 @@ def test_a_chosen_key_keeps_the_later_key_changes(window, answer):
     files.set_phrase(window, Phrase(C_MAJOR, key_signatures=((0, "C"), (32, "G"))), None, "Opened")
     answer.append("F major")
     window.actions_["key"].trigger()
-    assert window.model.key_signatures == ((0, "F"), (32, "G"))
+    assert window.model.key_signatures == ((0, "F"), (32 * S, "G"))
     assert "bar 3: G major" in window.metre_key.key.toolTip()
 
 

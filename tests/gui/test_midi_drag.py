@@ -10,8 +10,10 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from engine.midi_file import read_midi
-from engine.phrase import Note, Phrase
+from engine.phrase import FINE_STEPS_PER_QUARTER, Note, Phrase
 from gui import files, midi_drag
+
+S = FINE_STEPS_PER_QUARTER // 4          # a sixteenth note on the window's own grid
 
 # two notes in each of bars 1-5, a tempo change in bar 3 and a key change in bar 4
 PHRASE = Phrase(tuple(Note(60 + bar, bar * 16 + beat * 8, 6) for bar in range(5) for beat in range(2)),
@@ -64,7 +66,7 @@ def test_the_tile_sits_in_the_rulers_corner(window):
 
 def test_dragging_the_tile_carries_the_selected_bars_as_a_midi_file(window, drags, qtbot, tmp_path):
     _open(window, tmp_path)
-    chosen = [i for i, n in window.model.items() if 32 <= n.start < 64]              # bars 3 and 4
+    chosen = [i for i, n in window.model.items() if 32 * S <= n.start < 64 * S]      # bars 3 and 4
     window.model.select(chosen)
     _drag_the_tile(qtbot, window)
     assert len(drags) == 1 and drags[0].actions == Qt.CopyAction
@@ -79,12 +81,12 @@ def test_dragging_the_tile_carries_the_selected_bars_as_a_midi_file(window, drag
         now += msg.time
         if msg.type == "note_on" and msg.velocity:
             notes.append((msg.note, now * 4 // midi.ticks_per_beat))
-    expected = sorted((window.model.note(i).pitch, window.model.note(i).start - 32) for i in chosen)
+    expected = sorted((window.model.note(i).pitch, (window.model.note(i).start - 32 * S) // S) for i in chosen)
     assert sorted(notes) == expected
     meta = [m for m in midi.tracks[0] if m.is_meta]
     assert [round(mido.tempo2bpm(m.tempo)) for m in meta if m.type == "set_tempo"] == [90, 100]
     assert [m.key for m in meta if m.type == "key_signature"] == ["F", "C"]
-    back = read_midi(path)
+    back = read_midi(path, steps_per_quarter=4)
     assert back.length == 32 and back.key_signatures == ((0, "F"), (16, "C"))      # whole bars, changes in place
 
 
@@ -93,8 +95,8 @@ def test_without_a_selection_the_whole_phrase_goes_named_after_the_document(wind
     _drag_the_tile(qtbot, window)
     path = Path(drags[0].mime.urls()[0].toLocalFile())
     assert path.name == "My phrase.mid"
-    assert read_midi(path).notes == PHRASE.notes
-    window.model.select([i for i, n in window.model.items() if n.start == 16])
+    assert read_midi(path, steps_per_quarter=4).notes == PHRASE.notes
+    window.model.select([i for i, n in window.model.items() if n.start == 16 * S])
     assert midi_drag.write_drag_file(window).name == "My phrase - bar 2.mid"
     files.set_phrase(window, PHRASE, None, "Seed")
     window.model.select([])
@@ -113,9 +115,9 @@ def test_dragging_notes_in_the_roll_moves_them_and_exports_nothing(window, drags
     note = window.model.note(note_id)
     start = window.view.note_rect(note).center().toPoint()
     qtbot.mousePress(window.view.viewport(), Qt.LeftButton, pos=start)
-    qtbot.mouseMove(window.view.viewport(), start + QPoint(int(window.view.geo.x(4)), 0))
-    qtbot.mouseRelease(window.view.viewport(), Qt.LeftButton, pos=start + QPoint(int(window.view.geo.x(4)), 0))
-    assert window.model.note(note_id).start == 4
+    qtbot.mouseMove(window.view.viewport(), start + QPoint(int(window.view.geo.x(4 * S)), 0))
+    qtbot.mouseRelease(window.view.viewport(), Qt.LeftButton, pos=start + QPoint(int(window.view.geo.x(4 * S)), 0))
+    assert window.model.note(note_id).start == 4 * S
     assert not drags and not list(midi_drag.drag_folder().iterdir())
 
 

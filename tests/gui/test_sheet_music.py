@@ -19,7 +19,7 @@ def test_export_sheet_music_reads_back_note_for_note(window, tmp_path):
     window.model.reset(PHRASE)
     assert window.export_score(tmp_path / "for-musescore")
     out = tmp_path / "for-musescore.musicxml"
-    back = read_music(out)
+    back = read_music(out, steps_per_quarter=4)
     assert exact(back) == exact(PHRASE) and back.time_signature == (3, 4) and back.tempo_bpm == 100
 
 
@@ -53,7 +53,7 @@ def test_without_musescore_the_score_opens_in_the_desktop_program(window, monkey
                         lambda url: opened.append(url.toLocalFile()) or True)
     window.model.reset(PHRASE)
     assert window.show_sheet_music()
-    assert opened and exact(read_music(opened[0])) == exact(PHRASE)
+    assert opened and exact(read_music(opened[0], steps_per_quarter=4)) == exact(PHRASE)
     monkeypatch.setattr("gui.sheet_music.QDesktopServices.openUrl", lambda url: False)
     monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.information", lambda *a: told.append(a[2]))
     assert not window.show_sheet_music()
