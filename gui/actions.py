@@ -26,7 +26,9 @@ def _action(window, text, slot, shortcut=None, tip=None, checkable=False):
         action.setStatusTip(tip)
         action.setToolTip(tip)
     action.setCheckable(checkable)
-    action.triggered.connect(slot)
+    # only a checkable action hands its state on: any other calls its slot bare, so triggered's
+    # ``checked`` never lands in a slot's optional parameter (export_score's path, say)
+    action.triggered.connect(slot if checkable else lambda: slot())
     window.addAction(action)                 # shortcuts work wherever the focus is in the window
     return action
 
@@ -46,7 +48,7 @@ def create_actions(w) -> dict[str, QAction]:
     a["export"] = _action(w, "&Export MIDI…", w.export_midi, "Ctrl+E", "Write a standard MIDI file")
     a["export_score"] = _action(w, "Export &Sheet Music (MusicXML)…", w.export_score, "Ctrl+Shift+E",
                                 "Write the phrase as a piano score for MuseScore, Sibelius, Finale, Dorico…")
-    a["export_audio"] = _action(w, "Export &Audio (WAV, FLAC)…", lambda: w.export_audio(), None,
+    a["export_audio"] = _action(w, "Export &Audio (WAV, FLAC)…", w.export_audio, None,
                                 "Play the phrase, or the selected notes, on the built-in piano into an audio file")
     a["sheet_music"] = _action(w, "Show as Sheet &Music", w.show_sheet_music, "Ctrl+M",
                                "See the phrase as a piano score (engraved by MuseScore when installed)")
