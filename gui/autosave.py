@@ -103,7 +103,12 @@ class Autosave(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(delay_ms)
         self.timer.timeout.connect(self.save_now)
-        undo_stack.indexChanged.connect(lambda *_: self.timer.start())
+        undo_stack.indexChanged.connect(self.edited)
+
+    def edited(self, *_) -> None:
+        """The document changed (the undo stack moved, or a take was chosen): write it a few seconds
+        from now, once the edits pause."""
+        self.timer.start()
 
     @property
     def path(self) -> Path:

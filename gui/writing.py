@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from engine.phrase import Note, Phrase, shift
@@ -46,8 +46,11 @@ class ContinueController(QObject):
     or selection says what Fill rewrites; new notes are brought into view). ``cache``: loaded
     models. ``show_message(text, ms)``: the status bar. ``generator``: a stand-in for
     ``engine.generate.continue_phrase`` (tests). ``parent``: the window, also the parent of the
-    warning shown when a job fails.
+    warning shown when a job fails. ``takeChosen`` is emitted when another take replaces the one
+    showing: the document changed although the undo stack did not move (the autosave follows).
     """
+
+    takeChosen = Signal()
 
     def __init__(self, model, undo_stack, panel, view, cache: ModelCache,
                  show_message: Callable[[str, int], None], generator=None, parent=None):
@@ -267,6 +270,12 @@ class ContinueController(QObject):
         if take is None or len(take.variations) < 2:
             return False
         take.choose(take.index + delta)
+        # the take showing is part of the Continue step, so no step of its own (Ctrl+Z still takes
+        # back the whole Continue, redo brings back this take); but it is an edit: a document saved
+        # with another take showing is no longer what is on screen
+        if self.undo_stack.isClean():
+            self.undo_stack.resetClean()
+        self.takeChosen.emit()
         self.view.bring_into_view([self.model.note(i) for i in take.ids])
         self.panel.show_takes(take.index, len(take.variations))
         self.panel.set_status(_take_message(take))
