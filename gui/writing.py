@@ -62,6 +62,7 @@ class ContinueController(QObject):
         self.job: ContinueJob | None = None      # the Continue or Fill being written
         self.preload: ModelLoadJob | None = None
         self.take: Continue | None = None       # the Continue or Fill whose takes Alt+Left/Right step through
+        self.reported: Continue | None = None   # the one the panel's status speaks of ("Kept take 3 of 3")
         self.last: Writing | None = None         # what Re-roll writes again
         self._model_warning = ""
 
@@ -99,6 +100,7 @@ class ContinueController(QObject):
     def phrase_opened(self) -> None:
         """Another phrase is open: Re-roll belongs to the phrase it wrote into."""
         self.last = None
+        self.reported = None
         self.panel.set_status("Press Continue to write what comes next, or choose bars and Fill.")
 
     # -- locks -------------------------------------------------------------------------------------
@@ -250,18 +252,21 @@ class ContinueController(QObject):
         stack = self.undo_stack
         top = stack.command(stack.index() - 1)
         offered = top if (isinstance(top, Continue) and not top.kept and stack.index() == stack.count()) else None
+        reported = self.reported
+        if reported is not None and not reported.done:          # what the status speaks of is undone
+            self.reported = None
+            self.panel.set_status(f"{reported.text()} undone.")
         if offered is self.take:
             return
         closed, self.take = self.take, offered
         if offered is not None:
+            self.reported = offered
             self.panel.show_takes(offered.index, len(offered.variations))
             if len(offered.variations) > 1:
                 self.panel.set_status(_take_message(offered))
             return
         self.panel.show_takes(None)
-        if not any(stack.command(i) is closed for i in range(stack.index())):
-            self.panel.set_status(f"{closed.text()} undone.")
-        elif len(closed.variations) > 1:
+        if closed.done and len(closed.variations) > 1:           # kept by the edit done after it
             self.panel.set_status(f"Kept take {closed.index + 1} of {len(closed.variations)}.")
 
     def step_take(self, delta: int) -> bool:
@@ -288,6 +293,7 @@ class ContinueController(QObject):
             return
         take.kept = True
         self.take = None
+        self.reported = take
         self.panel.show_takes(None)
         if len(take.variations) > 1:
             self.panel.set_status(f"Kept take {take.index + 1} of {len(take.variations)}.")

@@ -146,3 +146,29 @@ def test_choosing_a_take_is_autosaved_and_restored(window, qtbot, tmp_path, monk
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
     files.offer_recovery(window)
     assert new_pitches(window) == [74] and window.isWindowModified()
+
+
+def test_undoing_a_kept_take_clears_its_status(window, qtbot):
+    continue_with(window, qtbot, [70, 72, 74])
+    QTest.keyClick(window, Qt.Key_Left, Qt.AltModifier)
+    QTest.keyClick(window, Qt.Key_Return, Qt.AltModifier)
+    assert window.panel.status.text() == "Kept take 3 of 3."
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key_Up)                     # an edit after it: the take is still there
+    QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert new_pitches(window) == [74] and window.panel.status.text() == "Kept take 3 of 3."
+    QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier)       # the Continue itself
+    assert new_pitches(window) == []
+    assert window.panel.status.text() == "Continue undone."
+    assert "take" not in window.statusBar().currentMessage().lower()
+
+
+def test_undoing_a_continue_kept_by_the_next_edit_clears_its_status(window, qtbot):
+    continue_with(window, qtbot, [70, 72])
+    QTest.keyClick(window, Qt.Key_Right, Qt.AltModifier)
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key_Up)
+    assert window.panel.status.text() == "Kept take 2 of 2."
+    QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert new_pitches(window) == [] and window.panel.status.text() == "Continue undone."
