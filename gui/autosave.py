@@ -88,8 +88,8 @@ class Autosave(QObject):
     """This session's autosave of one document.
 
     ``undo_stack`` says when the document changed and whether it has unsaved changes;
-    ``document_of`` returns the document as it would be saved now. ``failed`` says why an autosave
-    could not be written (the work goes on).
+    ``document_of`` returns the document as it would be saved now (with the files it belongs to);
+    ``failed`` says why an autosave could not be written (the work goes on).
     """
 
     failed = Signal(str)

@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, lambda: self.view.center_on_pitch(64))
         QTimer.singleShot(0, self.transport, self.transport.start)
         QTimer.singleShot(150, self, self._preload_model)     # the window as context: no call once it is gone
-        self.autosave = Autosave(self.undo_stack, lambda: files.document_of(self), parent=self)
+        self.autosave = Autosave(self.undo_stack, lambda: files.autosave_document_of(self), parent=self)
         self.autosave.failed.connect(lambda message: self.statusBar().showMessage(message, 8000))
         self.writing.takeChosen.connect(self.autosave.edited)
 
