@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from engine.limits import MAX_TEMPO_BPM, MIN_TEMPO_BPM
 
 from . import editing, files
-from .actions import create_actions
+from .actions import create_actions, keep_undo_keys_for_the_music
 from .audio_export import AudioExport
 from .autosave import Autosave
 from .continue_panel import ContinuePanel
@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         self.update_title()
         self.metre_key = MetreKeyField(self)
         self.statusBar().addPermanentWidget(self.metre_key)
+        keep_undo_keys_for_the_music(self)      # Ctrl+Z in the panel's fields undoes the music, not the typing
         self.statusBar().showMessage("Draw notes with the mouse, open a MIDI file, or pick a seed "
                                      "from the Seeds menu; then press Continue (Ctrl+Return).")
         QTimer.singleShot(0, lambda: self.view.center_on_pitch(64))

@@ -93,3 +93,27 @@ def test_redo_keys_on_a_linux_desktop(tmp_path):
     assert seen["undo"] == [60] and seen["ctrl+shift+z"] == [61] and seen["ctrl+y"] == [61]
     assert "Ambiguous" not in done.stderr
     assert [k for k, n in Counter(seen["keys"]).items() if n > 1] == []
+
+
+@pytest.mark.parametrize("field", ["bars", "temperature", "seed", "tempo"])
+def test_undo_and_redo_keys_in_a_field_act_on_the_music(window, qtbot, field):
+    """A spin box would undo its own typing on Ctrl+Z: the keys go to the music's undo stack instead."""
+    box = window.tempo_box if field == "tempo" else getattr(window.panel, field)
+    window.model.reset(Phrase((Note(60, 0, 4),)))
+    window.select_all()
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key_Up)
+    window.activateWindow()
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus)
+    box.lineEdit().selectAll()
+    QTest.keyClicks(box, "7")                                    # the field now has typing to undo
+    typed = box.text()
+    QTest.keyClick(box, Qt.Key_Z, Qt.ControlModifier)
+    assert pitches(window) == [60] and box.text() == typed
+    QTest.keyClick(box, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert pitches(window) == [61]
+    QTest.keyClick(box, Qt.Key_Z, Qt.ControlModifier)
+    QTest.keyClick(box, Qt.Key_Y, Qt.ControlModifier)
+    assert pitches(window) == [61] and box.text() == typed
+    assert box.hasFocus()                                        # the user goes on typing where they were
