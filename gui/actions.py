@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QWidget
 
 K = QKeySequence
 
@@ -26,7 +28,9 @@ def _action(window, text, slot, shortcut=None, tip=None, checkable=False):
         action.setStatusTip(tip)
         action.setToolTip(tip)
     action.setCheckable(checkable)
-    action.triggered.connect(slot)
+    # only a checkable action hands its state on: any other calls its slot bare, so triggered's
+    # ``checked`` never lands in a slot's optional parameter (export_score's path, say)
+    action.triggered.connect(slot if checkable else lambda: slot())
     window.addAction(action)                 # shortcuts work wherever the focus is in the window
     return action
 
@@ -46,7 +50,7 @@ def create_actions(w) -> dict[str, QAction]:
     a["export"] = _action(w, "&Export MIDI…", w.export_midi, "Ctrl+E", "Write a standard MIDI file")
     a["export_score"] = _action(w, "Export &Sheet Music (MusicXML)…", w.export_score, "Ctrl+Shift+E",
                                 "Write the phrase as a piano score for MuseScore, Sibelius, Finale, Dorico…")
-    a["export_audio"] = _action(w, "Export &Audio (WAV, FLAC)…", lambda: w.export_audio(), None,
+    a["export_audio"] = _action(w, "Export &Audio (WAV, FLAC)…", w.export_audio, None,
                                 "Play the phrase, or the selected notes, on the built-in piano into an audio file")
     a["sheet_music"] = _action(w, "Show as Sheet &Music", w.show_sheet_music, "Ctrl+M",
                                "See the phrase as a piano score (engraved by MuseScore when installed)")
@@ -118,3 +122,29 @@ def create_actions(w) -> dict[str, QAction]:
     a["zoom_out"] = _action(w, "Zoom Out", lambda: w.view.zoom_time(0.8), K.StandardKey.ZoomOut)
     a["about"] = _action(w, "About Segue", w.about)
     return a
+
+
+class UndoKeysForTheMusic(QObject):
+    """An event filter for the window's text fields (spin boxes, line edits): a field claims Ctrl+Z
+    (and the redo keys) for its own typing before the window's Undo sees them, so the keys of the
+    ``actions`` given are turned away from it and reach the music's undo stack."""
+
+    def __init__(self, actions: list[QAction], parent=None):
+        super().__init__(parent)
+        self.actions = actions
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.ShortcutOverride:
+            pressed = QKeySequence(event.keyCombination())
+            if any(pressed in action.shortcuts() for action in self.actions):
+                event.ignore()               # not the field's key: the window's shortcut takes it
+                return True
+        return False
+
+
+def keep_undo_keys_for_the_music(w) -> None:
+    """Undo and redo keys act on the music wherever the focus is in window ``w``, even in a field."""
+    guard = UndoKeysForTheMusic([w.actions_["undo"], w.actions_["redo"]], w)
+    for field in w.findChildren(QWidget):
+        if isinstance(field, (QAbstractSpinBox, QLineEdit, QComboBox)):
+            field.installEventFilter(guard)

@@ -88,8 +88,8 @@ class Autosave(QObject):
     """This session's autosave of one document.
 
     ``undo_stack`` says when the document changed and whether it has unsaved changes;
-    ``document_of`` returns the document as it would be saved now. ``failed`` says why an autosave
-    could not be written (the work goes on).
+    ``document_of`` returns the document as it would be saved now (with the files it belongs to);
+    ``failed`` says why an autosave could not be written (the work goes on).
     """
 
     failed = Signal(str)
@@ -103,7 +103,12 @@ class Autosave(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(delay_ms)
         self.timer.timeout.connect(self.save_now)
-        undo_stack.indexChanged.connect(lambda *_: self.timer.start())
+        undo_stack.indexChanged.connect(self.edited)
+
+    def edited(self, *_) -> None:
+        """The document changed (the undo stack moved, or a take was chosen): write it a few seconds
+        from now, once the edits pause."""
+        self.timer.start()
 
     @property
     def path(self) -> Path:

@@ -86,14 +86,17 @@ class Continue(QUndoCommand):
         self.index = 0
         self.ids: list[int] = []
         self.kept = False                        # Alt+Return chose the take showing: no more stepping
+        self.done = False                        # in the phrase now (redone), not undone
 
     def redo(self):
         if self.replaced_ids:
             self.replaced = self.model.take(self.replaced_ids)
         self.ids = self.model.insert((None, n, True) for n in self.variations[self.index])
         self.model.select(self.ids)
+        self.done = True
 
     def undo(self):
+        self.done = False
         self.model.take(self.ids)
         self.ids = []
         if self.replaced:

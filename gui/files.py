@@ -19,6 +19,8 @@ from .counts import count
 OPEN_FILTER = (f"Music and Segue documents (*{SUFFIX} " + " ".join(f"*{s}" for s in MUSIC_SUFFIXES) + ");;"
                "MIDI files (*.mid *.midi);;Segue documents (*.segue);;All files (*)")
 LAST_FOLDER = "files/last_folder"
+# the files an autosave's work belongs to, kept in its settings: restored, the work keeps them
+AUTOSAVED_FILES = ("document_file", "imported_from")
 
 
 def start_folder() -> Path:
@@ -53,6 +55,22 @@ def document_of(window) -> Document:
         locked.setdefault(model.note(i), model.is_locked(i))
     return Document(phrase, [by_note[n] for n in phrase.notes], window.document_settings(),
                     [locked[n] for n in phrase.notes])
+
+
+def autosave_document_of(window) -> Document:
+    """The document as the autosave writes it: with the files it belongs to (its own, the music file
+    it came from), so that work restored after a crash keeps its name and Save writes to its file."""
+    doc = document_of(window)
+    for key, path in zip(AUTOSAVED_FILES, (window.document.path, window.document.imported_from)):
+        if path is not None:
+            doc.settings[key] = str(Path(path).absolute())     # the next session may start elsewhere
+    return doc
+
+
+def autosaved_files(settings: dict) -> tuple[Path | None, Path | None]:
+    """The document's own file and the music file it came from, taken out of an autosave's settings."""
+    found = [settings.pop(key, None) for key in AUTOSAVED_FILES]
+    return tuple(Path(path) if isinstance(path, str) and path else None for path in found)
 
 
 def set_phrase(window, phrase, path: Path | None, label: str, generated=None, settings=None, locked=None,
@@ -274,12 +292,15 @@ def offer_recovery(window) -> None:
         except MusicFileError:
             forget_recovery(path)
             continue
+        own_file, imported_from = autosaved_files(doc.settings)
+        named = f"{(own_file or imported_from).name}, " if own_file or imported_from else ""
         answer = QMessageBox.question(
             window, "Restore unsaved work?",
             f"Segue did not close properly last time. Restore the phrase it was editing "
-            f"({count(len(doc.phrase.notes), 'note')})?", QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+            f"({named}{count(len(doc.phrase.notes), 'note')})?", QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
         if answer == QMessageBox.Yes:
-            set_phrase(window, doc.phrase, None, "Restored unsaved work", doc.generated, doc.settings, doc.locked)
+            set_phrase(window, doc.phrase, own_file, "Restored unsaved work", doc.generated, doc.settings,
+                       doc.locked, imported_from=imported_from)
             window.undo_stack.resetClean()
             window.autosave.save_now()
         forget_recovery(path)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
@@ -18,8 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.limits import MAX_TEMPO_BPM, MIN_TEMPO_BPM
+
 from . import editing, files
-from .actions import create_actions
+from .actions import create_actions, keep_undo_keys_for_the_music
 from .audio_export import AudioExport
 from .autosave import Autosave
 from .continue_panel import ContinuePanel
@@ -39,6 +42,9 @@ from .writing import ContinueController
 SNAPS = (("1/4", 4), ("1/8", 2), ("1/16", 1), ("Off", 1))
 EDITOR_KEYS = ("record", "delete", "up", "down", "octave_up", "octave_down", "later", "earlier", "bar_later",
                "bar_earlier", "draw", "select", "erase", "play", "rewind", "loop", "quantize", "lock")
+TEMPO_DECIMALS = 2
+# the slowest tempo the box offers, rounded up so that it never falls below what a phrase may have
+SLOWEST_TEMPO_SHOWN = math.ceil(MIN_TEMPO_BPM * 10**TEMPO_DECIMALS) / 10**TEMPO_DECIMALS
 
 
 class MainWindow(QMainWindow):
@@ -116,13 +122,15 @@ class MainWindow(QMainWindow):
         self.update_title()
         self.metre_key = MetreKeyField(self)
         self.statusBar().addPermanentWidget(self.metre_key)
+        keep_undo_keys_for_the_music(self)      # Ctrl+Z in the panel's fields undoes the music, not the typing
         self.statusBar().showMessage("Draw notes with the mouse, open a MIDI file, or pick a seed "
                                      "from the Seeds menu; then press Continue (Ctrl+Return).")
         QTimer.singleShot(0, lambda: self.view.center_on_pitch(64))
         QTimer.singleShot(0, self.transport, self.transport.start)
         QTimer.singleShot(150, self, self._preload_model)     # the window as context: no call once it is gone
-        self.autosave = Autosave(self.undo_stack, lambda: files.document_of(self), parent=self)
+        self.autosave = Autosave(self.undo_stack, lambda: files.autosave_document_of(self), parent=self)
         self.autosave.failed.connect(lambda message: self.statusBar().showMessage(message, 8000))
+        self.writing.takeChosen.connect(self.autosave.edited)
 
     # -- layout -------------------------------------------------------------------------------
     def _build_menus(self):
@@ -174,9 +182,10 @@ class MainWindow(QMainWindow):
         for key in ("rewind", "play", "stop", "loop", "record"):
             bar.addAction(a[key])
         bar.addWidget(QLabel(" Tempo "))
-        self.tempo_box = QDoubleSpinBox(minimum=20, maximum=300, decimals=0, value=120, suffix=" bpm")
+        self.tempo_box = QDoubleSpinBox(decimals=TEMPO_DECIMALS, minimum=SLOWEST_TEMPO_SHOWN, maximum=MAX_TEMPO_BPM,
+                                        value=120, suffix=" bpm")
         self.tempo_box.valueChanged.connect(self._tempo_changed)
-        self.model.settingsChanged.connect(lambda: self.tempo_box.setValue(self.model.tempo_bpm))
+        self.model.settingsChanged.connect(self._show_tempo)
         bar.addWidget(self.tempo_box)
         bar.addSeparator()
         bar.addAction(a["continue"])
@@ -199,6 +208,12 @@ class MainWindow(QMainWindow):
 
     def _tempo_changed(self, value):
         self.model.set_tempo(float(value))
+
+    def _show_tempo(self):
+        """Show the phrase's tempo. The box rounds it to its decimals and range, so the value it
+        shows never goes back: an opened file keeps its tempo exactly until the user changes it."""
+        with QSignalBlocker(self.tempo_box):
+            self.tempo_box.setValue(self.model.tempo_bpm)
 
     def set_tool(self, key: str) -> None:
         self.view.tool = self.tools[key]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from engine.phrase import Note, Phrase, shift
@@ -46,8 +46,11 @@ class ContinueController(QObject):
     or selection says what Fill rewrites; new notes are brought into view). ``cache``: loaded
     models. ``show_message(text, ms)``: the status bar. ``generator``: a stand-in for
     ``engine.generate.continue_phrase`` (tests). ``parent``: the window, also the parent of the
-    warning shown when a job fails.
+    warning shown when a job fails. ``takeChosen`` is emitted when another take replaces the one
+    showing: the document changed although the undo stack did not move (the autosave follows).
     """
+
+    takeChosen = Signal()
 
     def __init__(self, model, undo_stack, panel, view, cache: ModelCache,
                  show_message: Callable[[str, int], None], generator=None, parent=None):
@@ -59,6 +62,7 @@ class ContinueController(QObject):
         self.job: ContinueJob | None = None      # the Continue or Fill being written
         self.preload: ModelLoadJob | None = None
         self.take: Continue | None = None       # the Continue or Fill whose takes Alt+Left/Right step through
+        self.reported: Continue | None = None   # the one the panel's status speaks of ("Kept take 3 of 3")
         self.last: Writing | None = None         # what Re-roll writes again
         self._model_warning = ""
 
@@ -96,6 +100,7 @@ class ContinueController(QObject):
     def phrase_opened(self) -> None:
         """Another phrase is open: Re-roll belongs to the phrase it wrote into."""
         self.last = None
+        self.reported = None
         self.panel.set_status("Press Continue to write what comes next, or choose bars and Fill.")
 
     # -- locks -------------------------------------------------------------------------------------
@@ -247,18 +252,21 @@ class ContinueController(QObject):
         stack = self.undo_stack
         top = stack.command(stack.index() - 1)
         offered = top if (isinstance(top, Continue) and not top.kept and stack.index() == stack.count()) else None
+        reported = self.reported
+        if reported is not None and not reported.done:          # what the status speaks of is undone
+            self.reported = None
+            self.panel.set_status(f"{reported.text()} undone.")
         if offered is self.take:
             return
         closed, self.take = self.take, offered
         if offered is not None:
+            self.reported = offered
             self.panel.show_takes(offered.index, len(offered.variations))
             if len(offered.variations) > 1:
                 self.panel.set_status(_take_message(offered))
             return
         self.panel.show_takes(None)
-        if not any(stack.command(i) is closed for i in range(stack.index())):
-            self.panel.set_status(f"{closed.text()} undone.")
-        elif len(closed.variations) > 1:
+        if closed.done and len(closed.variations) > 1:           # kept by the edit done after it
             self.panel.set_status(f"Kept take {closed.index + 1} of {len(closed.variations)}.")
 
     def step_take(self, delta: int) -> bool:
@@ -267,6 +275,12 @@ class ContinueController(QObject):
         if take is None or len(take.variations) < 2:
             return False
         take.choose(take.index + delta)
+        # the take showing is part of the Continue step, so no step of its own (Ctrl+Z still takes
+        # back the whole Continue, redo brings back this take); but it is an edit: a document saved
+        # with another take showing is no longer what is on screen
+        if self.undo_stack.isClean():
+            self.undo_stack.resetClean()
+        self.takeChosen.emit()
         self.view.bring_into_view([self.model.note(i) for i in take.ids])
         self.panel.show_takes(take.index, len(take.variations))
         self.panel.set_status(_take_message(take))
@@ -279,6 +293,7 @@ class ContinueController(QObject):
             return
         take.kept = True
         self.take = None
+        self.reported = take
         self.panel.show_takes(None)
         if len(take.variations) > 1:
             self.panel.set_status(f"Kept take {take.index + 1} of {len(take.variations)}.")

@@ -93,3 +93,136 @@ def test_redo_keys_on_a_linux_desktop(tmp_path):
     assert seen["undo"] == [60] and seen["ctrl+shift+z"] == [61] and seen["ctrl+y"] == [61]
     assert "Ambiguous" not in done.stderr
     assert [k for k, n in Counter(seen["keys"]).items() if n > 1] == []
+
+
+@pytest.mark.parametrize("field", ["bars", "temperature", "seed", "tempo"])
+def test_undo_and_redo_keys_in_a_field_act_on_the_music(window, qtbot, field):
+    """A spin box would undo its own typing on Ctrl+Z: the keys go to the music's undo stack instead."""
+    box = window.tempo_box if field == "tempo" else getattr(window.panel, field)
+    window.model.reset(Phrase((Note(60, 0, 4),)))
+    window.select_all()
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key_Up)
+    window.activateWindow()
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus)
+    box.lineEdit().selectAll()
+    QTest.keyClicks(box, "7")                                    # the field now has typing to undo
+    typed = box.text()
+    QTest.keyClick(box, Qt.Key_Z, Qt.ControlModifier)
+    assert pitches(window) == [60] and box.text() == typed
+    QTest.keyClick(box, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert pitches(window) == [61]
+    QTest.keyClick(box, Qt.Key_Z, Qt.ControlModifier)
+    QTest.keyClick(box, Qt.Key_Y, Qt.ControlModifier)
+    assert pitches(window) == [61] and box.text() == typed
+    assert box.hasFocus()                                        # the user goes on typing where they were
+
+
+# the order actions are triggered in: a Continue first, so that its takes can be stepped and kept
+FIRST = ("continue", "next_take", "previous_take", "keep_take", "reroll", "fill", "cancel", "lock")
+
+
+def test_every_action_of_the_window_runs_without_an_error(window, qtbot, tmp_path, monkeypatch, tiny_model_dir):
+    """Each QAction of the window, its menus' included, triggered as a person would choose it, with
+    notes and a selection in the phrase. Every dialog answers at once: file dialogs with a file in a
+    temporary folder (saving) or nothing (opening), questions with Discard or No, input dialogs and
+    other dialogs with Cancel. An error reaches the app's error dialog, which must never show."""
+    import sys
+
+    from PySide6.QtCore import QThread, QTimer
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QInputDialog, QMessageBox, QProgressDialog
+
+    from gui import app
+    from gui.commands import AddNotes
+    from gui.workers import ExcerptJob
+    out = tmp_path / "written"
+    out.mkdir()
+    errors, now = [], {"action": None}
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)       # put back after the test
+
+    def critical(parent, title, text, *more, **named):
+        errors.append(f"{now['action']}: {text}")
+        return QMessageBox.Ok
+
+    def question(parent, title, text, buttons=QMessageBox.Yes | QMessageBox.No, *more, **named):
+        return QMessageBox.Discard if buttons & QMessageBox.Discard else QMessageBox.No
+
+    def save_to(parent, caption, where="", *more, **named):
+        return str(out / f"{now['action']}{Path(where).suffix or '.out'}"), ""
+
+    def told(parent, title, text, *more, **named):
+        said.append(f"{now['action']}: {text}")
+        return QMessageBox.Ok
+
+    said = []                                                    # what the window told the user
+    for name in ("warning", "information"):
+        monkeypatch.setattr(QMessageBox, name, told)
+    monkeypatch.setattr(QMessageBox, "about", lambda *a, **k: None)
+    monkeypatch.setattr(QMessageBox, "critical", critical)
+    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: ("", ""))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_to)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: "")
+    for name in ("getInt", "getDouble", "getItem", "getText"):
+        monkeypatch.setattr(QInputDialog, name, lambda *a, **k: (None, False))
+    monkeypatch.setattr(QDialog, "exec", lambda self: QDialog.Rejected)
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: False)     # no score program opens
+    monkeypatch.setattr("gui.sheet_music.find_engraver", lambda: None)
+    app.install_error_dialog(window)                             # the app's own: an error is a dialog
+
+    def dismiss_a_waiting_dialog():
+        """A modal dialog none of the above answers would block the test: close it, and say which."""
+        modal = QApplication.activeModalWidget()
+        if modal is not None and not isinstance(modal, QProgressDialog):    # Export Audio's own goes by itself
+            errors.append(f"{now['action']}: the dialog '{modal.windowTitle()}' waited for an answer")
+            modal.close()
+    watchdog = QTimer()
+    watchdog.timeout.connect(dismiss_a_waiting_dialog)
+    watchdog.start(500)
+
+    window.panel.set_model(str(tiny_model_dir))
+    window.panel.bars.setValue(1)
+    window.panel.variations.setValue(2)
+    window.output_menu.aboutToShow.emit()                        # the menus filled as they open
+    window.input_menu.aboutToShow.emit()
+    phrase = Phrase(tuple(Note(60 + i % 7, 2 * i, 2) for i in range(16)))
+
+    def ready():
+        """Notes, a selection and an edit to undo, whatever the last action left."""
+        if not len(window.model):
+            window.model.reset(phrase)
+        if not window.model.selection:
+            window.model.select(window.model.ids()[:6])
+        if not window.undo_stack.canUndo():
+            window.undo_stack.push(AddNotes(window.model, [Note(84, 0, 4)], select=False))
+
+    def settled():
+        return (window.job is None and window.audio_export.job is None
+                and not any(job.isRunning() for job in window.findChildren(ExcerptJob)))
+
+    by_key = {action: key for key, action in window.actions_.items()}
+    quit_ = window.actions_["quit"]                              # last: it closes the window
+    everything = [a for a in window.findChildren(QAction) if not (a.menu() or a.isSeparator() or a is quit_)]
+    everything.sort(key=lambda a: FIRST.index(by_key[a]) if by_key.get(a) in FIRST else len(FIRST))
+    triggered = []
+    for action in everything + [quit_]:
+        now["action"] = by_key.get(action) or action.text()
+        ready()
+        action.trigger()
+        qtbot.waitUntil(settled, timeout=20_000)
+        if window.train_dialog is not None:
+            window.train_dialog.hide()
+        triggered.append(now["action"])
+        if now["action"] in ("continue", "next_take"):          # the model really wrote, in takes
+            assert window.take is not None and window.take.index == (now["action"] == "next_take")
+        if window.isVisible() and window.transport.is_playing():
+            window.stop()
+    watchdog.stop()
+    assert errors == [], said
+    assert {"export_score", "continue", "next_take", "train", "quit"} <= set(triggered)
+    assert len(triggered) > len(window.actions_)                 # the seeds, outputs, dock and toolbar too
+    assert (out / "export_score.musicxml").is_file() and (out / "export.mid").is_file()
+    assert not window.isVisible()                                # Quit closed the window
+    assert not [t for t in window.findChildren(QThread) if t.isRunning()]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.document import load_document
 from engine.phrase import Note, Phrase
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,3 +105,47 @@ def test_kill_9_then_the_next_launch_offers_every_note_back(tmp_path, qtbot, mon
         window.undo_stack.setClean()
         window.close()
         child.wait(10)
+
+
+def _crash_and_restore(window, tmp_path, monkeypatch):
+    """Autosave the window's work, as a session that then crashed, and restore it into a new document."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui import files
+    from gui.commands import AddNotes
+    window.undo_stack.push(AddNotes(window.model, [Note(72, 16, 4)]))
+    window.autosave.save_now()
+    crashed = tmp_path / "crashed.segue"
+    crashed.write_bytes(window.autosave.path.read_bytes())
+    window.undo_stack.setClean()
+    files.new_document(window)
+    assert window.windowTitle().startswith("Segue — Untitled")
+    asked = []
+    monkeypatch.setattr(files, "pending_recoveries", lambda: [crashed])
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.Yes)
+    files.offer_recovery(window)
+    assert Note(72, 16, 4) in [window.model.note(i) for i in window.model.ids()]
+    assert window.isWindowModified(), "restored work is unsaved work"
+    return asked[0]
+
+
+def test_a_restored_document_keeps_its_name_and_its_file(window, tmp_path, monkeypatch):
+    from gui import files
+    window.model.reset(Phrase((Note(60, 0, 4),)))
+    song = tmp_path / "song.segue"
+    assert files._save_to(window, song)
+    question = _crash_and_restore(window, tmp_path, monkeypatch)
+    assert "song.segue" in question
+    assert window.document.path == song and window.windowTitle().startswith("Segue — song.segue")
+    monkeypatch.setattr(files.QFileDialog, "getSaveFileName", lambda *a, **k: pytest.fail("Save asked where"))
+    assert files.save(window)                              # into its own file, as before the crash
+    assert Note(72, 16, 4) in load_document(song).phrase.notes
+
+
+def test_a_restored_import_keeps_the_name_of_the_music_file(window, tmp_path, monkeypatch):
+    from engine.midi_file import write_midi
+    song = write_midi(Phrase((Note(60, 0, 4),)), tmp_path / "song.mid")
+    assert window.open_path(song)
+    _crash_and_restore(window, tmp_path, monkeypatch)
+    assert window.document.imported_from == song and window.document.path is None
+    assert window.windowTitle().startswith("Segue — song.mid")

@@ -144,3 +144,28 @@ def test_real_music_keeps_every_note_through_the_window(window, piano_midi, tmp_
     back = read_music(tmp_path / "prelude.mid")
     assert sorted((n.pitch, n.start, n.duration, n.velocity) for n in back.notes) == played
     assert back.tempo_bpm == original.tempo_bpm and back.tempo_changes == original.tempo_changes
+
+
+@pytest.mark.parametrize("bpm", [136.54, 400, 12])
+def test_an_opened_file_keeps_its_tempo_exactly_through_export(window, tmp_path, bpm):
+    """The tempo box shows the file's tempo, rounded to its decimals, but never writes a rounded or
+    clamped value back: the phrase keeps the file's own until the user changes it."""
+    from engine.midi_file import read_midi
+    original = write_midi(Phrase((Note(60, 0, 4), Note(64, 4, 4)), tempo_bpm=bpm), tmp_path / "in.mid")
+    tempo = read_midi(original).tempo_bpm
+    assert tempo == pytest.approx(bpm, abs=0.01)
+    assert window.open_path(original)
+    assert window.model.tempo_bpm == tempo
+    assert window.tempo_box.value() == pytest.approx(bpm, abs=0.005)   # shown with its decimals
+    assert not window.isWindowModified()
+    assert files.export_midi(window, tmp_path / "out.mid")
+    assert read_midi(tmp_path / "out.mid").tempo_bpm == tempo
+
+
+def test_the_tempo_box_holds_every_tempo_a_phrase_may_have(window):
+    from engine.limits import MAX_TEMPO_BPM, MIN_TEMPO_BPM
+    box = window.tempo_box
+    assert box.decimals() >= 2
+    assert MIN_TEMPO_BPM <= box.minimum() < MIN_TEMPO_BPM + 0.01 and box.maximum() == MAX_TEMPO_BPM
+    box.setValue(88.25)                                # the user's own tempo reaches the phrase
+    assert window.model.tempo_bpm == 88.25

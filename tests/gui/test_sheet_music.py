@@ -106,3 +106,19 @@ def test_exported_sheet_music_is_titled_with_the_document_s_name_or_the_file_s(w
     window.document.set_files(None, tmp_path / "Nocturne.mid")
     assert window.export_score(tmp_path / "for-musescore")
     assert converter.parse(str(tmp_path / "for-musescore.musicxml")).metadata.bestTitle == "Nocturne"
+
+
+def test_export_sheet_music_from_the_menu_and_its_key_writes_the_score(window, tmp_path, monkeypatch):
+    """Through the QAction, as a person chooses it: its ``checked`` flag must not arrive as the path."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from gui import files
+    targets = [tmp_path / "from-the-menu.musicxml", tmp_path / "from-the-key.musicxml"]
+    monkeypatch.setattr(files.QFileDialog, "getSaveFileName", lambda *a, **k: (str(targets[0]), ""))
+    window.model.reset(PHRASE)
+    window.actions_["export_score"].trigger()
+    assert exact(read_music(targets[0])) == exact(PHRASE)
+    targets.pop(0)
+    QTest.keyClick(window, Qt.Key_E, Qt.ControlModifier | Qt.ShiftModifier)
+    assert exact(read_music(targets[0])) == exact(PHRASE)

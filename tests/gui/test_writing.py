@@ -103,3 +103,72 @@ def test_one_new_note_is_one_note(window, qtbot):
     assert window.panel.status.text().startswith("Wrote 1 note.")
     QTest.keyClick(window, Qt.Key_Right, Qt.AltModifier)
     assert window.panel.status.text().startswith("Take 2 of 2: 1 note.")
+
+
+def saved_pitches(path):
+    from engine.document import load_document
+    return sorted({n.pitch for n in load_document(path).phrase.notes if n.start >= 32})
+
+
+def test_choosing_a_take_after_saving_is_an_unsaved_change_that_save_holds(window, qtbot, tmp_path):
+    from gui import files
+    continue_with(window, qtbot, [70, 72, 74])
+    assert files._save_to(window, tmp_path / "song.segue")
+    assert not window.isWindowModified()
+    QTest.keyClick(window, Qt.Key_Right, Qt.AltModifier)
+    QTest.keyClick(window, Qt.Key_Return, Qt.AltModifier)     # keep take 2
+    assert new_pitches(window) == [72]
+    assert window.isWindowModified() and not window.undo_stack.isClean()   # so quitting asks
+    assert files.save(window)
+    assert saved_pitches(tmp_path / "song.segue") == [72]
+    QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier)       # the whole Continue, as before
+    assert new_pitches(window) == [] and window.isWindowModified()
+    QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert new_pitches(window) == [72] and not window.isWindowModified()
+
+
+def test_choosing_a_take_is_autosaved_and_restored(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui import files
+    window.autosave.timer.setInterval(20)
+    continue_with(window, qtbot, [70, 72, 74])
+    qtbot.waitUntil(lambda: window.autosave.path.is_file() and saved_pitches(window.autosave.path) == [70])
+    QTest.keyClick(window, Qt.Key_Right, Qt.AltModifier)
+    QTest.keyClick(window, Qt.Key_Right, Qt.AltModifier)
+    QTest.keyClick(window, Qt.Key_Return, Qt.AltModifier)     # keep take 3
+    qtbot.waitUntil(lambda: saved_pitches(window.autosave.path) == [74])
+    crashed = tmp_path / "crashed.segue"                      # as a session that crashed left it
+    crashed.write_bytes(window.autosave.path.read_bytes())
+    window.undo_stack.setClean()
+    files.new_document(window)
+    monkeypatch.setattr(files, "pending_recoveries", lambda: [crashed])
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    files.offer_recovery(window)
+    assert new_pitches(window) == [74] and window.isWindowModified()
+
+
+def test_undoing_a_kept_take_clears_its_status(window, qtbot):
+    continue_with(window, qtbot, [70, 72, 74])
+    QTest.keyClick(window, Qt.Key_Left, Qt.AltModifier)
+    QTest.keyClick(window, Qt.Key_Return, Qt.AltModifier)
+    assert window.panel.status.text() == "Kept take 3 of 3."
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key_Up)                     # an edit after it: the take is still there
+    QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert new_pitches(window) == [74] and window.panel.status.text() == "Kept take 3 of 3."
+    QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier)       # the Continue itself
+    assert new_pitches(window) == []
+    assert window.panel.status.text() == "Continue undone."
+    assert "take" not in window.statusBar().currentMessage().lower()
+
+
+def test_undoing_a_continue_kept_by_the_next_edit_clears_its_status(window, qtbot):
+    continue_with(window, qtbot, [70, 72])
+    QTest.keyClick(window, Qt.Key_Right, Qt.AltModifier)
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key_Up)
+    assert window.panel.status.text() == "Kept take 2 of 2."
+    QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert new_pitches(window) == [] and window.panel.status.text() == "Continue undone."
