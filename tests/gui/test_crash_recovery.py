@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.document import load_document
-from engine.phrase import Note, Phrase
+from engine.phrase import Note, Phrase, regrid
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -113,7 +113,8 @@ def _crash_and_restore(window, tmp_path, monkeypatch):
 
     from gui import files
     from gui.commands import AddNotes
-    window.undo_stack.push(AddNotes(window.model, [Note(72, 16, 4)]))
+    sixteenth = window.model.steps_per_quarter // 4                          # on the window's grid
+    window.undo_stack.push(AddNotes(window.model, [Note(72, 16 * sixteenth, 4 * sixteenth)]))
     window.autosave.save_now()
     crashed = tmp_path / "crashed.segue"
     crashed.write_bytes(window.autosave.path.read_bytes())
@@ -124,7 +125,7 @@ def _crash_and_restore(window, tmp_path, monkeypatch):
     monkeypatch.setattr(files, "pending_recoveries", lambda: [crashed])
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.Yes)
     files.offer_recovery(window)
-    assert Note(72, 16, 4) in [window.model.note(i) for i in window.model.ids()]
+    assert Note(72, 16, 4) in regrid(window.model.phrase(), 4).notes          # restored onto the fine grid
     assert window.isWindowModified(), "restored work is unsaved work"
     return asked[0]
 
@@ -139,7 +140,7 @@ def test_a_restored_document_keeps_its_name_and_its_file(window, tmp_path, monke
     assert window.document.path == song and window.windowTitle().startswith("Segue — song.segue")
     monkeypatch.setattr(files.QFileDialog, "getSaveFileName", lambda *a, **k: pytest.fail("Save asked where"))
     assert files.save(window)                              # into its own file, as before the crash
-    assert Note(72, 16, 4) in load_document(song).phrase.notes
+    assert Note(72, 16, 4) in regrid(load_document(song).phrase, 4).notes     # restored onto the fine grid
 
 
 def test_a_restored_import_keeps_the_name_of_the_music_file(window, tmp_path, monkeypatch):

@@ -26,7 +26,8 @@ def continue_with(window, qtbot, pitches):
 
 
 def new_pitches(window):
-    return sorted({n.pitch for _, n in window.model.items() if n.start >= 32})
+    """The pitches after the phrase's 8 quarter notes, on whatever grid the window holds it."""
+    return sorted({n.pitch for _, n in window.model.items() if n.start >= 8 * window.model.steps_per_quarter})
 
 
 def test_takes_step_again_after_undo_and_redo_of_a_continue(window, qtbot):
