@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from engine.train_config import train_options  # torch-free: the training settings and their help texts
+from engine.training.config import train_options  # torch-free: the training settings and their help texts
 
 COMMANDS = {
     "train": "learn a model from MIDI files, scores or a benchmark pickle",

@@ -47,9 +47,9 @@ def main(argv=None) -> int:
 
     import torch
 
-    from engine.checkpoint import load_model
-    from engine.generate import ContinueOptions, continue_phrase
-    from engine.seeds import list_seeds, load_seed
+    from engine.files.seeds import list_seeds, load_seed
+    from engine.model.checkpoint import load_model
+    from engine.writing.continuation import ContinueOptions, continue_phrase
     torch.set_num_threads(1)
     old_checkpoint, old_generate, old_phrase = earlier_engine(args.checkout.resolve())
     old_model = old_checkpoint.load_model(args.checkout.resolve() / "models" / "default")

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from engine.phrase import Phrase  # noqa: E402
+from engine.music.phrase import Phrase  # noqa: E402
 
 MAJOR = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88]
 MINOR = [6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]
@@ -118,8 +118,8 @@ def main(argv=None) -> int:
 
     import torch
 
-    from engine.checkpoint import load_model
-    from engine.generate import ContinueOptions, continue_phrase
+    from engine.model.checkpoint import load_model
+    from engine.writing.continuation import ContinueOptions, continue_phrase
     torch.set_num_threads(1)
     baseline = None
     if (args.original_design / "model.json").exists():

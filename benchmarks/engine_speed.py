@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from engine.checkpoint import load_model  # noqa: E402
-from engine.generate import ContinueOptions, continue_phrase, random_excerpt  # noqa: E402
-from engine.side_inputs import model_arguments, stream_inputs  # noqa: E402
+from engine.encoding.side_inputs import model_arguments, stream_inputs  # noqa: E402
+from engine.model.checkpoint import load_model  # noqa: E402
+from engine.writing.continuation import ContinueOptions, continue_phrase, random_excerpt  # noqa: E402
 
 
 def median_ms(job, repeats: int) -> float:
@@ -69,8 +69,8 @@ def stateful_ms(loaded, notes: int = 500, window: int = 100) -> float:
 
 def fill_ms(loaded, candidates: int, repeats: int) -> float:
     """Fill 2 bars between 4 bars before and 2 after (the bundled 8-bar Chopin mazurka seed), 4 takes."""
-    from engine.fill import FillOptions, fill_span
-    from engine.seeds import list_seeds, load_seed
+    from engine.files.seeds import list_seeds, load_seed
+    from engine.writing.fill import FillOptions, fill_span
     phrase = load_seed(next(s for s in list_seeds() if "Mazurka" in s.title))
     bar = phrase.steps_per_bar
     counter = iter(range(10**6))
@@ -93,7 +93,7 @@ def main(argv=None) -> int:
     load_ms = median_ms(lambda: load_model(args.model), 5)
     loaded = load_model(args.model)
     if args.seed_file:
-        from engine.music_files import read_music
+        from engine.files.reading import read_music
         seed = read_music(args.seed_file, loaded.steps_per_quarter)
     else:
         seed = random_excerpt(loaded, bars=4, seed=0)

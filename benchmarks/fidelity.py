@@ -26,7 +26,7 @@ the bar), for Segue and the copy: whether a take keeps the phrase's groove, the 
 offbeats and syncopations it plays on, not only the spacing of its onsets. And **new notes**
 (the share of written notes that do not repeat a phrase note at the same pitch and the same
 place in the bar; also for the composer's own bars), **key kept**
-(the share of takes whose key, as the Krumhansl-Schmuckler estimate of ``engine/keys.py`` hears
+(the share of takes whose key, as the Krumhansl-Schmuckler estimate of ``engine/music/keys.py`` hears
 it, is the phrase's; the same for the composer's bars) and the **failures**: takes that are
 empty, a single repeated pitch, or silent for a whole bar in which the reference sounds.
 
@@ -50,7 +50,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.phrase import Phrase, trim  # noqa: E402
+from engine.music.phrase import Phrase, trim  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "piano-midi"
 PHRASE_BAR, BARS = 9, 4
@@ -149,8 +149,8 @@ def closest_to_the_phrase(takes: list[Phrase], phrase: Phrase, keep: int) -> lis
 
 def held_out_pieces(data: Path = DATA, fraction: float = 0.1, seed: int = 0):
     """(name, phrase) of the pieces the default model's run held out, in a fixed order."""
-    from engine.corpus import load_corpus
-    from engine.train import split_by_piece
+    from engine.training.corpus import load_corpus
+    from engine.training.train import split_by_piece
 
     corpus = load_corpus([str(data)])
     _, valid = split_by_piece([p.name for p in corpus.pieces], fraction, seed)
@@ -160,8 +160,8 @@ def held_out_pieces(data: Path = DATA, fraction: float = 0.1, seed: int = 0):
 def tuning_pieces(data: Path = DATA, count: int = 40, fraction: float = 0.1, seed: int = 0):
     """(name, phrase) of ``count`` pieces of the same run's *training* split, evenly spaced: where
     Continue's settings are tuned, so that the held-out pieces stay a test they were not fitted to."""
-    from engine.corpus import load_corpus
-    from engine.train import split_by_piece
+    from engine.training.corpus import load_corpus
+    from engine.training.train import split_by_piece
 
     corpus = load_corpus([str(data)])
     train, _ = split_by_piece([p.name for p in corpus.pieces], fraction, seed)
@@ -231,8 +231,8 @@ def main(argv=None) -> int:
 
     import torch
 
-    from engine.checkpoint import load_model
-    from engine.generate import ContinueOptions, continue_phrase
+    from engine.model.checkpoint import load_model
+    from engine.writing.continuation import ContinueOptions, continue_phrase
     torch.set_num_threads(1)
     loaded = load_model(args.model)
     settings = {}
@@ -248,7 +248,7 @@ def main(argv=None) -> int:
     chosen = cases(tuning_pieces(count=args.tuning_pieces) if args.tuning else held_out_pieces())
     if args.limit:
         chosen = chosen[:args.limit]
-    from engine.keys import estimate_key
+    from engine.music.keys import estimate_key
     segue, copy, failed = [], [], Counter()
     segue_by_piece: list[list[dict]] = []
     composer_key, composer_new = [], []

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from fidelity import MEASURES, distances, held_out_pieces, summarise  # noqa: E402
 
-from engine.phrase import Phrase, merge, trim  # noqa: E402
+from engine.music.phrase import Phrase, merge, trim  # noqa: E402
 
 FIRST_BAR, BEFORE, SPAN, AFTER = 9, 4, 2, 2
 
@@ -78,9 +78,9 @@ def seam_gaps(passage: Phrase, start: int, end: int) -> list[float]:
 
 def after_nll(loaded, passage: Phrase, end: int) -> float:
     """The model's NLL (nats) of the notes from ``end`` on, given everything before them."""
-    from engine.evaluate import score_sequences
-    from engine.phrase import regrid
-    from engine.tokens import encode
+    from engine.encoding.tokens import encode
+    from engine.music.phrase import regrid
+    from engine.training.evaluate import score_sequences
     own = regrid(passage, loaded.steps_per_quarter)
     ratio = loaded.steps_per_quarter / passage.steps_per_quarter
     cut = round(end * ratio)
@@ -105,9 +105,9 @@ def main(argv=None) -> int:
 
     import torch
 
-    from engine.checkpoint import load_model
-    from engine.fill import FillOptions, fill_span
-    from engine.generate import ContinueOptions, continue_phrase
+    from engine.model.checkpoint import load_model
+    from engine.writing.continuation import ContinueOptions, continue_phrase
+    from engine.writing.fill import FillOptions, fill_span
     torch.set_num_threads(1)
     loaded = load_model(args.model)
     chosen = passages(held_out_pieces())

@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from engine.encoding.tokens import Vocabulary, encode  # noqa: E402
 from engine.errors import MusicFileError  # noqa: E402
-from engine.midi_file import read_midi  # noqa: E402
-from engine.tokens import Vocabulary, encode  # noqa: E402
+from engine.files.midi import read_midi  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "piano-midi"
 

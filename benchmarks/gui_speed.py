@@ -50,7 +50,7 @@ def main(argv=None) -> int:
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
     os.environ["SEGUE_DATA_DIR"] = str(ROOT / ".bench-data")
-    from engine.phrase import Note, Phrase
+    from engine.music.phrase import Note, Phrase
     from gui.main_window import MainWindow
     window = MainWindow()
     window.resize(1360, 800)
@@ -72,7 +72,7 @@ def main(argv=None) -> int:
     big = window.model.phrase()
 
     # Continue, as a person presses it: from the press to the new notes painted
-    from engine.music_files import read_music
+    from engine.files.reading import read_music
     seed = read_music(ROOT / "resources" / "seeds" / "chopin-mazurka06-2.mid")
     presses = []
     for i in range(1 + args.continues):

@@ -125,7 +125,7 @@ def _pickle_bomb() -> bytes:
 
 # each case: (name, file name, content or builder, command words after `main.py`, expected exits)
 def cases() -> list[tuple]:
-    load_doc = ["-c", "import sys\nfrom engine.document import load_document\nfrom engine.errors import "
+    load_doc = ["-c", "import sys\nfrom engine.files.document import load_document\nfrom engine.errors import "
                       "MusicFileError\ntry:\n    load_document(sys.argv[1])\nexcept MusicFileError as e:\n"
                       "    print(f'segue: error: {e}', file=sys.stderr)\n    sys.exit(2)\nprint('opened')", "{file}"]
     cont = [MAIN, "continue", "{file}", "-o", "out/out.mid", "--bars", "1", "--seed", "1"]

@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.phrase import DEFAULT_VELOCITY, Note, Phrase  # noqa: E402
+from engine.music.phrase import DEFAULT_VELOCITY, Note, Phrase  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "piano-midi"
 OUT = ROOT / "runs" / "original-design"
@@ -101,8 +101,8 @@ def notes_kept(phrase: Phrase) -> float:
 # ---------------------------------------------------------------- data, shared with models/default
 
 def pieces_and_split():
-    from engine.corpus import load_corpus
-    from engine.train import split_by_piece
+    from engine.training.corpus import load_corpus
+    from engine.training.train import split_by_piece
     corpus = load_corpus([DATA], steps_per_quarter=STEPS_PER_QUARTER)
     names = [p.name for p in corpus.pieces]
     train, valid = split_by_piece(names, 0.1, 0)
@@ -248,7 +248,7 @@ class Baseline:
             words = [self.vocab[0]] * (WINDOW - len(words)) + words
         ids = [self.index[w] for w in words]
         generator = torch.Generator().manual_seed(seed_value)
-        from engine.phrase import trim
+        from engine.music.phrase import trim
         target = bars * seed.steps_per_bar
         new: list[str] = []
         written = 0
@@ -264,7 +264,7 @@ class Baseline:
 
 def report(folder: Path = OUT) -> dict:
     """Loss and reach of the trained baseline on the held-out pieces, and what its words lose."""
-    from engine.evaluate import bits_per_note
+    from engine.training.evaluate import bits_per_note
     baseline = Baseline(folder)
     corpus, train_ids, valid_ids = pieces_and_split()
     kept = [notes_kept(corpus.pieces[i].phrase) for i in train_ids + valid_ids]

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.midi_file import read_midi  # noqa: E402
+from engine.files.midi import read_midi  # noqa: E402
 
 
 def timed(job):
@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     segue_s, segue_notes = timed(segue)
     m21_s, m21_events = timed(music21_parse)
     with tempfile.TemporaryDirectory() as cache:
-        from engine.corpus import load_corpus
+        from engine.training.corpus import load_corpus
         cold_s, _ = timed(lambda: load_corpus([args.data], cache_dir=cache))
         warm_s, _ = timed(lambda: load_corpus([args.data], cache_dir=cache))
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "files": len(files),

@@ -37,10 +37,10 @@ os.environ["PYGAME_HIDE_SUPPORT_PROMPT"] = "1"
 
 import numpy as np  # noqa: E402
 
-from engine.audio import PIANO_PATH, performance  # noqa: E402
-from engine.phrase import Note, Phrase  # noqa: E402
-from engine.sampler import Sampler, seconds_at  # noqa: E402
-from engine.soundfont import read_soundfont  # noqa: E402
+from engine.music.phrase import Note, Phrase  # noqa: E402
+from engine.sound.audio import PIANO_PATH, performance  # noqa: E402
+from engine.sound.sampler import Sampler, seconds_at  # noqa: E402
+from engine.sound.soundfont import read_soundfont  # noqa: E402
 
 
 def dense_phrase() -> Phrase:
@@ -73,8 +73,8 @@ def first_sound_ms(runs: int, prepared: bool) -> list[float]:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from engine import audio
-    from engine.music_files import read_music
+    from engine.files.reading import read_music
+    from engine.sound import audio
     from gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])      # noqa: F841 (the window needs one alive)
@@ -131,7 +131,7 @@ def main(argv=None) -> int:
         piano = Sampler(read_soundfont(PIANO_PATH))
         prepare = timed(piano.warm_up)
         dense = render_ms_per_second(piano, dense_phrase(), args.runs)
-        from engine.music_files import read_music
+        from engine.files.reading import read_music
         seeds = {path.stem: render_ms_per_second(piano, read_music(path), max(3, args.runs // 2))
                  for path in sorted((ROOT / "resources" / "seeds").glob("*.mid"))}
         warm = first_sound_ms(args.runs, prepared=True)

@@ -43,7 +43,7 @@ def launch_ms() -> float:
 
 def model_ready_ms() -> float:
     """A fresh process: import torch and load the bundled model (what happens after the window shows)."""
-    code = ("import time; t=time.perf_counter(); from engine.checkpoint import load_model; load_model(None); "
+    code = ("import time; t=time.perf_counter(); from engine.model.checkpoint import load_model; load_model(None); "
             "print((time.perf_counter()-t)*1000)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])

@@ -5,11 +5,11 @@
 
 Makes a synthetic collection from ``../shared/data/piano-midi``: piece i is the first quarter of one
 piece of the collection followed by the last quarter of another, each moved by up to three
-semitones (written with ``engine.midi_file.write_midi`` into ``--folder``, kept for the next run,
+semitones (written with ``engine.files.midi.write_midi`` into ``--folder``, kept for the next run,
 or into a temporary folder). For each size N it lists the first N files in a text file (what
 ``train --data`` takes) and measures:
 
-- reading them cold into a fresh parse cache on every core (``engine.corpus.cache_corpus``, what
+- reading them cold into a fresh parse cache on every core (``engine.training.corpus.cache_corpus``, what
   ``train`` does first): seconds per file and the cache's size on disk;
 - a fresh training process (the ``default`` recipe of ``train_speed.py`` with ``--controls``) on
   that warm cache, stopped after ``--batches`` batches: how long it takes to write its token store,
@@ -48,13 +48,13 @@ _sources: list = []
 
 
 def _load_sources(cache: str) -> None:
-    from engine.corpus import load_corpus
+    from engine.training.corpus import load_corpus
     _sources[:] = [p.phrase for p in load_corpus([PIANO_MIDI], cache_dir=cache, workers=1).pieces]
 
 
 def synthetic_piece(i: int):
     """Piece ``i``: the first quarter of one source piece and the last quarter of another."""
-    from engine.phrase import Phrase, merge, transpose, trim
+    from engine.music.phrase import Phrase, merge, transpose, trim
     rng = random.Random(i)
     a, b = (_sources[k] for k in rng.sample(range(len(_sources)), 2))
     end_a = max(a.steps_per_bar, a.length // 4 // a.steps_per_bar * a.steps_per_bar)
@@ -66,10 +66,10 @@ def synthetic_piece(i: int):
 
 
 def midi_bytes(phrase) -> bytes:
-    """The bytes ``engine.midi_file.write_midi`` writes for a phrase with one tempo and no key
+    """The bytes ``engine.files.midi.write_midi`` writes for a phrase with one tempo and no key
     signatures, without mido's checks of every message (ten times faster; ``make_collection``
     holds the two equal on the first pieces)."""
-    from engine.midi_file import TICKS_PER_QUARTER
+    from engine.files.midi import TICKS_PER_QUARTER
 
     def number(value: int) -> bytes:                 # a variable-length quantity
         out = [value & 0x7F]
@@ -113,8 +113,8 @@ def _make_piece(job: tuple[int, str]) -> None:
 
 
 def make_collection(folder: Path, count: int, scratch: Path) -> None:
-    from engine.corpus import load_corpus
-    from engine.midi_file import write_midi
+    from engine.files.midi import write_midi
+    from engine.training.corpus import load_corpus
     folder.mkdir(parents=True, exist_ok=True)
     missing = [i for i in range(count) if not (folder / f"{i:05d}.mid").is_file()]
     if not missing:
@@ -142,7 +142,7 @@ def folder_bytes(folder: Path) -> int:
 
 
 def parse_cold(files: Path, cache_home: Path) -> dict:
-    from engine.corpus import cache_corpus
+    from engine.training.corpus import cache_corpus
     shutil.rmtree(cache_home, ignore_errors=True)
     started = time.perf_counter()
     corpus = cache_corpus([files], cache_dir=cache_home / "segue" / "corpus")
@@ -176,7 +176,7 @@ class Enough(Exception):
 
 def child(files: str, batches: int, code: str) -> dict:
     sys.path.insert(0, code)
-    from engine.train import TrainConfig, train
+    from engine.training.train import TrainConfig, train
     seen: dict = {"batches": 0, "cached": None}
     started = time.perf_counter()
 

@@ -2,7 +2,7 @@
 
     python benchmarks/train_speed.py [--recipe default] [--batches 60] [--threads 1] [--device cpu] [--json]
 
-Runs the real training loop (``engine.train.train``) on the real data for a fixed number of
+Runs the real training loop (``engine.training.train.train``) on the real data for a fixed number of
 batches of the first epoch, then stops it, and reports the throughput the loop itself measured
 (tokens per second, the median of the batches after the first few) and the peak resident memory
 of the training process (the folder is read by worker processes first; their peak is separate).
@@ -51,8 +51,8 @@ def main(argv=None) -> int:
 
     import torch
 
-    from engine.progress import Batch
-    from engine.train import TrainConfig, train
+    from engine.training.progress import Batch
+    from engine.training.train import TrainConfig, train
     speeds, started = [], time.perf_counter()
 
     def progress(event):

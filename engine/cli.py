@@ -66,7 +66,7 @@ class ProgressBar:
 
 @guarded
 def train_command(args) -> int:
-    from .progress import Failed
+    from .training.progress import Failed
 
     try:
         return _train(args)
@@ -77,9 +77,9 @@ def train_command(args) -> int:
 
 
 def _train(args) -> int:
-    from . import progress as events
-    from .train import train
-    from .train_config import config_from_arguments
+    from .training import progress as events
+    from .training.config import config_from_arguments
+    from .training.train import train
 
     config = config_from_arguments(args, command="python main.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
     bar = ProgressBar()
@@ -125,10 +125,10 @@ def _train(args) -> int:
 
 @guarded
 def continue_command(args) -> int:
-    from .checkpoint import load_model
-    from .generate import ContinueOptions, continue_phrase, random_excerpt
-    from .music_files import read_music
-    from .phrase import merge
+    from .files.reading import read_music
+    from .model.checkpoint import load_model
+    from .music.phrase import merge
+    from .writing.continuation import ContinueOptions, continue_phrase, random_excerpt
 
     loaded = load_model(args.model)
     if args.phrase_file:
@@ -162,8 +162,8 @@ def steering(args) -> dict:
 def output_paths(output: str, takes: int):
     """Where the takes go (OUT.mid, or OUT-1.mid ... OUT-K.mid) and the writer for the file kind;
     a folder that does not exist or a kind Segue does not write is refused."""
-    from .midi_file import write_midi
-    from .score_writer import WRITTEN_SCORE_SUFFIXES, write_musicxml
+    from .files.midi import write_midi
+    from .files.score_writer import WRITTEN_SCORE_SUFFIXES, write_musicxml
 
     out = Path(output)
     suffix = out.suffix.lower()
@@ -178,10 +178,10 @@ def output_paths(output: str, takes: int):
 
 @guarded
 def fill_command(args) -> int:
-    from .checkpoint import load_model
-    from .fill import FillOptions, fill_span
-    from .music_files import read_music
-    from .phrase import merge
+    from .files.reading import read_music
+    from .model.checkpoint import load_model
+    from .music.phrase import merge
+    from .writing.fill import FillOptions, fill_span
 
     options = FillOptions(temperature=args.temperature, top_p=args.top_p, variations=args.variations,
                           seed=args.seed, candidates=args.candidates, listen_bars=args.listen, **following(args),
@@ -212,9 +212,9 @@ def fill_command(args) -> int:
 
 @guarded
 def render_command(args) -> int:
-    from .audio import built_in_piano, check_audio_path, write_audio
-    from .music_files import read_music
-    from .sampler import seconds_at
+    from .files.reading import read_music
+    from .sound.audio import built_in_piano, check_audio_path, write_audio
+    from .sound.sampler import seconds_at
 
     out = check_audio_path(args.output)
     phrase = read_music(args.input)
@@ -232,8 +232,8 @@ def render_command(args) -> int:
 
 @guarded
 def evaluate_command(args) -> int:
-    from .checkpoint import load_model
-    from .evaluate import evaluate
+    from .model.checkpoint import load_model
+    from .training.evaluate import evaluate
 
     loaded = load_model(args.model)
     bar = ProgressBar()
@@ -257,8 +257,8 @@ def evaluate_command(args) -> int:
 
 @guarded
 def average_command(args) -> int:
-    from .averaging import best_average, write_average
-    from .progress import Averaged, Event
+    from .training.averaging import best_average, write_average
+    from .training.progress import Averaged, Event
 
     bar = ProgressBar()
 

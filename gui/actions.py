@@ -36,7 +36,7 @@ def _action(window, text, slot, shortcut=None, tip=None, checkable=False):
 
 
 def _metre_key():
-    from . import metre_key
+    from .editor import metre_key
     return metre_key
 
 

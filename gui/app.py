@@ -9,7 +9,8 @@ import traceback
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from . import files, theme
+from . import theme
+from .document import files
 from .main_window import MainWindow
 
 

@@ -21,23 +21,24 @@ from PySide6.QtWidgets import (
 
 from engine.limits import MAX_TEMPO_BPM, MIN_TEMPO_BPM
 
-from . import editing, files
 from .actions import create_actions, keep_undo_keys_for_the_music
-from .audio_export import AudioExport
-from .autosave import Autosave
-from .continue_panel import ContinuePanel
-from .document_controller import DocumentController
-from .metre_key import MetreKeyField
-from .midi_drag import MidiDragTile, is_dragged_file
-from .phrase_model import PhraseModel
-from .piano_roll import PianoRollView
-from .record_take import metronome_wanted
-from .rulers import Keyboard, Ruler
-from .sheet_music import SheetMusic
-from .tools import DrawTool, EraseTool, SelectTool
-from .transport import Transport
+from .document import files
+from .document.autosave import Autosave
+from .document.controller import DocumentController
+from .document.midi_drag import MidiDragTile, is_dragged_file
+from .document.phrase_model import PhraseModel
+from .document.sheet_music import SheetMusic
+from .editor import editing
+from .editor.metre_key import MetreKeyField
+from .editor.piano_roll import PianoRollView
+from .editor.rulers import Keyboard, Ruler
+from .editor.tools import DrawTool, EraseTool, SelectTool
+from .sound.audio_export import AudioExport
+from .sound.record_take import metronome_wanted
+from .sound.transport import Transport
 from .workers import ExcerptJob, ModelCache
-from .writing import ContinueController
+from .writing.controller import ContinueController
+from .writing.panel import ContinuePanel
 
 SNAPS = (("1/4", 4), ("1/8", 2), ("1/16", 1), ("Off", 1))
 EDITOR_KEYS = ("record", "delete", "up", "down", "octave_up", "octave_down", "later", "earlier", "bar_later",
@@ -357,10 +358,10 @@ class MainWindow(QMainWindow):
         if folder:
             self.statusBar().showMessage(f"Continue now uses the model '{Path(folder).name}'.", 5000)
 
-    # -- playing a phrase in (gui/record_take.py) ---------------------------------------------------
+    # -- playing a phrase in (gui/sound/record_take.py) ---------------------------------------------------
     def _take_recorder(self):
         if self.takes is None:
-            from .record_take import TakeRecorder
+            from .sound.record_take import TakeRecorder
             a = self.actions_
             self.takes = TakeRecorder(self.model, self.undo_stack, self.view, self.transport, a["record"],
                                       a["metronome"], self.statusBar().showMessage, parent=self)

@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from engine import progress as events
-from engine.model_folders import META, MODELS_DIR, PROJECT_ROOT, user_models_dir
+from engine.model.folders import META, MODELS_DIR, PROJECT_ROOT, user_models_dir
+from engine.training import progress as events
 
 from .counts import count, counted_suffix
 
@@ -49,9 +49,10 @@ SIZES = {
         "--batch-size", "16", "--window", "128"],
 }
 # Every model trained here reads controls, so Continue can follow a phrase and be steered, and learns
-# from excerpts read from a fresh start, as Continue reads a phrase (engine/controls.py, engine/train.py)
+# from excerpts read from a fresh start, as Continue reads a phrase (engine/encoding/controls.py and
+# engine/training/train.py)
 FOLLOWING = ["--controls", "--excerpts", "8", "32"]
-# "Remember recent pitches" (engine/pitch_memory.py)
+# "Remember recent pitches" (engine/encoding/pitch_memory.py)
 MEMORY = ["--pitch-memory"]
 # epochs kept besides the best one (enough to resume and to go back a little; each can be megabytes)
 KEEP_EPOCHS = 3
@@ -75,7 +76,7 @@ def model_name_problem(name: str) -> str | None:
 
 
 class TrainingJob(QObject):
-    """One run of ``main.py train`` in a child process, its progress events (engine/progress.py,
+    """One run of ``main.py train`` in a child process, its progress events (engine/training/progress.py,
     one JSON line each on its stdout) turned into signals."""
 
     progressed = Signal(float, str)          # share done (0-1), what is happening

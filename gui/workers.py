@@ -75,7 +75,7 @@ class ModelCache:
     def get(self, name_or_path):
         import torch
 
-        from engine.checkpoint import find_model, load_model
+        from engine.model.checkpoint import find_model, load_model
         # one token at a time for a few takes is quickest on one core, and leaves the others
         # to the window and the sound
         torch.set_num_threads(1)
@@ -109,7 +109,7 @@ class ContinueJob(QThread):
     doing = "continuing the phrase"
 
     def run(self):
-        from engine.generate import Cancelled
+        from engine.writing.continuation import Cancelled
         try:
             self.status.emit("Loading the model…")
             loaded = self._load()
@@ -134,7 +134,7 @@ class ContinueJob(QThread):
             checked(vocab.pitch, note.pitch)
 
     def write(self, loaded) -> list:
-        from engine.generate import continue_phrase
+        from engine.writing.continuation import continue_phrase
         self.status.emit(f"Continuing with {loaded.name}…")
         generate = self.generator or continue_phrase
         more = {"locked": self.locked} if self.locked else {}
@@ -144,7 +144,7 @@ class ContinueJob(QThread):
     def _load(self):
         """The chosen model; if it cannot be loaded, the bundled one, and say so."""
         from engine.errors import ModelError
-        from engine.model_folders import DEFAULT_MODEL, find_model
+        from engine.model.folders import DEFAULT_MODEL, find_model
         try:
             return self.cache.get(self.model_name)
         except ModelError as err:
@@ -169,7 +169,7 @@ class FillJob(ContinueJob):
         self.span = span
 
     def write(self, loaded) -> list:
-        from engine.fill import fill_span
+        from engine.writing.fill import fill_span
         self.status.emit(f"Filling with {loaded.name}…")
         return fill_span(loaded, self.phrase, *self.span, self.options, locked=self.locked,
                          progress=self.progressed.emit, cancel=self._stop.is_set)
@@ -205,7 +205,7 @@ class ExcerptJob(QThread):
 
     def run(self):
         try:
-            from engine.generate import random_excerpt
+            from engine.writing.continuation import random_excerpt
             loaded = self.cache.get(self.model_name)
             if not loaded.excerpts:              # as random_excerpt says it, but as the user's problem
                 raise InputProblem(f"the model '{loaded.name}' carries no excerpts of its training music")
@@ -237,7 +237,7 @@ class AudioExportJob(QThread):
         self._stop.set()
 
     def run(self):
-        from engine.audio import Cancelled, built_in_piano, check_audio_path, write_audio
+        from engine.sound.audio import Cancelled, built_in_piano, check_audio_path, write_audio
         try:
             checked(check_audio_path, self.path)
             piano, problem = built_in_piano()

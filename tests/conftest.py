@@ -65,10 +65,10 @@ def _tiny_model(tmp_path_factory, context: bool, pitch_memory: bool = False, con
                 control_scores: bool = False) -> Path:
     import torch
 
-    from engine.checkpoint import save_model
-    from engine.model import ModelConfig, MusicLSTM
-    from engine.phrase import Note, Phrase
-    from engine.tokens import Vocabulary, encode
+    from engine.encoding.tokens import Vocabulary, encode
+    from engine.model.checkpoint import save_model
+    from engine.model.network import ModelConfig, MusicLSTM
+    from engine.music.phrase import Note, Phrase
 
     torch.manual_seed(0)
     vocab = Vocabulary(velocity_levels=4 if controls else 0)

@@ -3,7 +3,7 @@
 import importlib.util
 from pathlib import Path
 
-from engine.phrase import Note, Phrase
+from engine.music.phrase import Note, Phrase
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("fidelity", ROOT / "benchmarks" / "fidelity.py")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import main
-from engine.midi_file import write_midi
-from engine.music_files import read_music
-from engine.phrase import Note, Phrase
+from engine.files.midi import write_midi
+from engine.files.reading import read_music
+from engine.music.phrase import Note, Phrase
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,9 +51,9 @@ def test_continue_keeps_the_tempo_map_and_key_signatures_of_the_phrase(tiny_mode
 
 def test_continue_can_write_sheet_music(tiny_model_dir, seed_file, tmp_path, capsys):
     """The untrained test model writes any pitch: those below C0 cannot be sheet music and say so."""
-    from engine.checkpoint import load_model
-    from engine.generate import ContinueOptions, continue_phrase
-    from engine.phrase import merge
+    from engine.model.checkpoint import load_model
+    from engine.music.phrase import merge
+    from engine.writing.continuation import ContinueOptions, continue_phrase
     loaded, seed_phrase = load_model(tiny_model_dir), read_music(seed_file)
     written = 0
     for seed in range(1, 9):
@@ -158,10 +158,10 @@ def test_out_of_range_settings_are_one_clear_line(tiny_model_dir, seed_file, tmp
                                                   (["--steering", "3.5"], 3.5)])
 def test_steering_reaches_continue_and_its_default_is_continue_options(tiny_model_dir, seed_file, tmp_path,
                                                                       monkeypatch, arguments, steering):
-    import engine.generate
-    from engine.generate import ContinueOptions
+    import engine.writing.continuation
+    from engine.writing.continuation import ContinueOptions
     asked = []
-    monkeypatch.setattr(engine.generate, "continue_phrase",
+    monkeypatch.setattr(engine.writing.continuation, "continue_phrase",
                         lambda loaded, phrase, options: asked.append(options) or [phrase.with_notes([])])
     assert main.main(["continue", str(seed_file), "-o", str(tmp_path / "o.mid"), "--model", str(tiny_model_dir)]
                      + arguments) == 0
@@ -171,7 +171,7 @@ def test_steering_reaches_continue_and_its_default_is_continue_options(tiny_mode
 def test_the_steering_help_names_continue_options_default():
     import argparse
 
-    from engine.generate import ContinueOptions
+    from engine.writing.continuation import ContinueOptions
     commands = next(a for a in main.command_parser()._actions if isinstance(a, argparse._SubParsersAction))
     for command in ("continue", "fill"):                                        # Fill steers too
         flag = next(a for a in commands.choices[command]._actions if a.dest == "steering")
@@ -181,10 +181,10 @@ def test_the_steering_help_names_continue_options_default():
 @pytest.mark.parametrize("arguments, steering", [([], None), (["--steering", "0"], 0.0),
                                                   (["--steering", "1"], 1.0)])
 def test_steering_reaches_fill(tiny_model_dir, seed_file, tmp_path, monkeypatch, arguments, steering):
-    import engine.fill
-    from engine.generate import ContinueOptions
+    import engine.writing.fill
+    from engine.writing.continuation import ContinueOptions
     asked = []
-    monkeypatch.setattr(engine.fill, "fill_span",
+    monkeypatch.setattr(engine.writing.fill, "fill_span",
                         lambda loaded, phrase, start, end, options, **k: asked.append(options) or [phrase])
     assert main.main(["fill", str(seed_file), "-o", str(tmp_path / "o.mid"), "--from-bar", "1", "--to-bar", "1",
                       "--model", str(tiny_model_dir)] + arguments) == 0

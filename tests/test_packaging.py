@@ -31,8 +31,8 @@ def test_a_wheel_installed_in_a_fresh_environment_continues_from_another_folder(
     elsewhere = tmp_path / "somewhere else"
     elsewhere.mkdir()
     clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SEGUE_MODELS_DIR")}
-    where = subprocess.run([str(python), "-c", "import engine, engine.model_folders as m, engine.seeds as s, "
-                            "engine.audio as a; print(engine.__file__); print(m.MODELS_DIR); print(s.SEEDS_DIR); "
+    where = subprocess.run([str(python), "-c", "import engine, engine.model.folders as m, engine.files.seeds as s, "
+                            "engine.sound.audio as a; print(engine.__file__); print(m.MODELS_DIR); print(s.SEEDS_DIR); "
                             "print(a.PIANO_PATH)"],
                            capture_output=True, text=True, cwd=elsewhere, env=clean, timeout=120)
     assert where.returncode == 0, where.stderr[-2000:]

@@ -7,10 +7,10 @@ from pathlib import Path
 import mido
 import pytest
 
-from engine.document import Document, load_document, save_document
-from engine.midi_file import read_midi, write_midi
-from engine.music_files import read_music
-from engine.phrase import FINE_STEPS_PER_QUARTER, Phrase
+from engine.files.document import Document, load_document, save_document
+from engine.files.midi import read_midi, write_midi
+from engine.files.reading import read_music
+from engine.music.phrase import FINE_STEPS_PER_QUARTER, Phrase
 
 # Chopin's Preludes 1 and 14 (triplets, free timing), his Etude Op. 10 No. 12 (fast runs off the
 # sixteenths) and Haydn's sonata movement (grace notes, 32nds): most of their onsets lie off a 16th grid

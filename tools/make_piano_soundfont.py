@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.soundfont import INSTRUMENT, SAMPLE_ID, chunks, read_soundfont  # noqa: E402
+from engine.sound.soundfont import INSTRUMENT, SAMPLE_ID, chunks, read_soundfont  # noqa: E402
 
 SOURCE = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 OUT = ROOT / "resources" / "piano.sf2"

@@ -15,9 +15,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.midi_file import read_midi, write_midi  # noqa: E402
-from engine.phrase import Note, Phrase, trim  # noqa: E402
-from engine.scores import score_to_phrase  # noqa: E402
+from engine.files.midi import read_midi, write_midi  # noqa: E402
+from engine.files.score_reader import score_to_phrase  # noqa: E402
+from engine.music.phrase import Note, Phrase, trim  # noqa: E402
 
 PIANO_MIDI = ROOT.parent / "shared" / "data" / "piano-midi"
 PIANO_CREDIT = "piano-midi.de, Bernd Krueger, CC BY-SA 3.0 DE"

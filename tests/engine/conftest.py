@@ -6,9 +6,9 @@ import random
 import pytest
 import torch
 
-from engine.midi_file import write_midi
-from engine.phrase import Note, Phrase
-from engine.side_inputs import Followers, model_arguments, stream_inputs
+from engine.encoding.side_inputs import Followers, model_arguments, stream_inputs
+from engine.files.midi import write_midi
+from engine.music.phrase import Note, Phrase
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,8 @@
 """The command line's train job: its --progress-json lines are the engine's typed events."""
 
 import main
-from engine import progress
-from engine.progress import Batch, DataReady, EpochDone, Failed, Finished
+from engine.training import progress
+from engine.training.progress import Batch, DataReady, EpochDone, Failed, Finished
 
 TINY = ["--embedding-size", "16", "--hidden-size", "32", "--layers", "1", "--window", "32", "--batch-size", "4",
         "--epochs", "1", "--threads", "1", "--seed", "3"]

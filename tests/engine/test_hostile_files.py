@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from engine.errors import MusicFileError
-from engine.music_files import read_music
-from engine.score_files import MAX_ABC_BARS, MAX_MXL_MEMBERS, MAX_PART_BARS, MAX_XML_BYTES
+from engine.files.reading import read_music
+from engine.files.score_parsing import MAX_ABC_BARS, MAX_MXL_MEMBERS, MAX_PART_BARS, MAX_XML_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,7 +84,7 @@ def test_music21_never_loads_or_writes_a_cached_pickle(tmp_path, monkeypatch, na
 
 
 def test_no_segue_code_parses_through_music21s_cache():
-    """Only ``engine/score_files.py`` hands music21 anything to parse, and never a path."""
+    """Only ``engine/files/score_parsing.py`` hands music21 anything to parse, and never a path."""
     callers = []
     for source in [*ROOT.joinpath("engine").glob("*.py"), *ROOT.joinpath("gui").glob("*.py"), ROOT / "main.py"]:
         text = source.read_text(encoding="utf-8")
@@ -302,7 +302,7 @@ HOSTILE_DOCUMENTS = [
 
 @pytest.mark.parametrize("text, words", HOSTILE_DOCUMENTS, ids=[words[:50] for _, words in HOSTILE_DOCUMENTS])
 def test_hostile_documents_are_refused_with_the_file_and_field(tmp_path, text, words):
-    from engine.document import load_document
+    from engine.files.document import load_document
 
     path = tmp_path / "bad.segue"
     path.write_text(text)
@@ -313,7 +313,7 @@ def test_hostile_documents_are_refused_with_the_file_and_field(tmp_path, text, w
 
 
 def test_a_huge_document_is_refused_without_reading_it(tmp_path):
-    from engine.document import load_document
+    from engine.files.document import load_document
 
     path = tmp_path / "huge.segue"
     with open(path, "wb") as f:
@@ -323,7 +323,7 @@ def test_a_huge_document_is_refused_without_reading_it(tmp_path):
 
 
 def test_settings_out_of_range_are_left_out_and_the_document_opens(tmp_path):
-    from engine.document import load_document
+    from engine.files.document import load_document
 
     path = tmp_path / "odd-settings.segue"
     path.write_text(document(settings={"bars": 10**30, "seed": -2**40, "temperature": 1e999, "model": ["x"],
@@ -380,8 +380,8 @@ def test_a_huge_midi_file_is_refused_without_reading_it(tmp_path):
 
 
 def test_more_notes_than_the_limit_are_refused_naming_it(tmp_path, monkeypatch):
-    import engine.midi_file
-    monkeypatch.setattr(engine.midi_file, "MAX_NOTES", 1_000)       # the real limit is 100,000
+    import engine.files.midi
+    monkeypatch.setattr(engine.files.midi, "MAX_NOTES", 1_000)       # the real limit is 100,000
     notes = b"".join(bytes([0x00, 0x90, 40 + i % 40, 64, 0x01, 0x80, 40 + i % 40, 0]) for i in range(1_200))
     path = tmp_path / "dense.mid"
     path.write_bytes(midi_file([midi_track(notes + b"\x00\xff\x2f\x00")]))
@@ -400,7 +400,7 @@ def test_ticks_near_two_to_the_31_are_refused_as_broken_timing(tmp_path):
 @pytest.mark.parametrize("meta", [b"\x00\xff\x51\x03\xff\xff\xff", b"\x00\xff\x51\x03\x00\x00\x01"],
                          ids=["slowest tempo", "1 microsecond a quarter"])
 def test_extreme_tempos_read_within_range_and_write_back(tmp_path, meta):
-    from engine.midi_file import read_midi, write_midi
+    from engine.files.midi import read_midi, write_midi
     path = tmp_path / "tempo.mid"
     path.write_bytes(midi_file([midi_track(meta + ONE_NOTE)]))
     phrase = read_midi(path)
@@ -416,8 +416,8 @@ def test_a_time_signature_out_of_range_reads_as_four_four(tmp_path):
 
 
 def test_a_numerator_a_midi_file_cannot_hold_is_refused_on_writing(tmp_path):
-    from engine.midi_file import write_midi
-    from engine.phrase import Note, Phrase
+    from engine.files.midi import write_midi
+    from engine.music.phrase import Note, Phrase
     with pytest.raises(MusicFileError, match=r"wide.mid: a time signature of 300/4 cannot be written"):
         write_midi(Phrase((Note(60, 0, 4),), time_signature=(300, 4)), tmp_path / "wide.mid")
     assert list(tmp_path.iterdir()) == []
@@ -448,7 +448,7 @@ def test_a_score_with_an_impossible_metre_and_tempo_reads_within_range(tmp_path)
 # -- folders of music: evaluate and train -----------------------------------------------------------
 
 def test_a_folder_named_like_a_pickle_is_read_as_a_folder(tmp_path):
-    from engine.corpus import load_corpus
+    from engine.training.corpus import load_corpus
     folder = tmp_path / "my.pickle.songs"
     folder.mkdir()
     (folder / "tune.abc").write_text("X:1\nT:S\nM:4/4\nL:1/4\nK:C\nC D E F |\n")
@@ -457,8 +457,8 @@ def test_a_folder_named_like_a_pickle_is_read_as_a_folder(tmp_path):
 
 
 def test_evaluate_on_nothing_readable_says_why(tmp_path, tiny_model_dir):
-    from engine.checkpoint import load_model
-    from engine.evaluate import evaluate
+    from engine.model.checkpoint import load_model
+    from engine.training.evaluate import evaluate
     (tmp_path / "laughs.musicxml").write_text(LAUGHS)
     (tmp_path / "tracks.mid").write_bytes(midi_file([midi_track(ONE_NOTE)], declared=65_535))
     with pytest.raises(ValueError) as caught:

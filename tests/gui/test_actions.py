@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 
-from engine.phrase import Note, Phrase
+from engine.music.phrase import Note, Phrase
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,7 +60,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from engine.phrase import Note, Phrase
+from engine.music.phrase import Note, Phrase
 from gui.main_window import MainWindow
 w = MainWindow(); w.show(); w.activateWindow()
 QTest.qWaitForWindowActive(w, 5000)
@@ -135,7 +135,7 @@ def test_every_action_of_the_window_runs_without_an_error(window, qtbot, tmp_pat
     from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QInputDialog, QMessageBox, QProgressDialog
 
     from gui import app
-    from gui.commands import AddNotes
+    from gui.document.commands import AddNotes
     from gui.workers import ExcerptJob
     out = tmp_path / "written"
     out.mkdir()
@@ -169,7 +169,7 @@ def test_every_action_of_the_window_runs_without_an_error(window, qtbot, tmp_pat
         monkeypatch.setattr(QInputDialog, name, lambda *a, **k: (None, False))
     monkeypatch.setattr(QDialog, "exec", lambda self: QDialog.Rejected)
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: False)     # no score program opens
-    monkeypatch.setattr("gui.sheet_music.find_engraver", lambda: None)
+    monkeypatch.setattr("gui.document.sheet_music.find_engraver", lambda: None)
     app.install_error_dialog(window)                             # the app's own: an error is a dialog
 
     def dismiss_a_waiting_dialog():

@@ -20,7 +20,7 @@ def test_a_spin_box_suffix_agrees_with_its_value(qtbot):
 
 
 def test_the_training_dialog_counts_minutes_files_and_pieces(window, qtbot):
-    from engine.progress import DataReady, Reading
+    from engine.training.progress import DataReady, Reading
     from gui.training import TrainingJob
     dialog = window.train_model()
     dialog.minutes.setValue(1)
@@ -38,8 +38,8 @@ def test_the_training_dialog_counts_minutes_files_and_pieces(window, qtbot):
 
 
 def test_an_opened_phrase_is_counted_in_notes_and_bars(window):
-    from engine.phrase import Note, Phrase
-    from gui.files import set_phrase, size_of
+    from engine.music.phrase import Note, Phrase
+    from gui.document.files import set_phrase, size_of
     assert size_of(Phrase((Note(60, 0, 16),))) == "1 note, 1 bar"
     assert size_of(Phrase((Note(60, 0, 4), Note(64, 20, 4)))) == "2 notes, 1.5 bars"
     set_phrase(window, Phrase((Note(60, 0, 32),)), None, "Seed")
@@ -47,14 +47,14 @@ def test_an_opened_phrase_is_counted_in_notes_and_bars(window):
 
 
 def test_the_recovery_question_counts_its_notes(window, monkeypatch):
-    from engine.document import Document, save_document
-    from engine.phrase import Note, Phrase
-    from gui import files
-    from gui.autosave import autosave_dir
+    from engine.files.document import Document, save_document
+    from engine.music.phrase import Note, Phrase
+    from gui.document import files
+    from gui.document.autosave import autosave_dir
     autosave_dir().mkdir(parents=True, exist_ok=True)
     save_document(Document(Phrase((Note(60, 0, 4),))), autosave_dir() / "autosave-999999999.segue")
     asked = []
-    monkeypatch.setattr("gui.files.QMessageBox.question",
+    monkeypatch.setattr("gui.document.files.QMessageBox.question",
                         lambda *a, **k: asked.append(a[2]) or files.QMessageBox.No)
     files.offer_recovery(window)
     assert asked and asked[0].endswith("(1 note)?")

@@ -7,8 +7,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
 
-from engine.music_files import read_music
-from engine.phrase import FINE_STEPS_PER_QUARTER, Note, Phrase
+from engine.files.reading import read_music
+from engine.music.phrase import FINE_STEPS_PER_QUARTER, Note, Phrase
 
 S = FINE_STEPS_PER_QUARTER // 4          # a sixteenth note on the window's own grid
 
@@ -125,7 +125,7 @@ def test_a_broken_file_leaves_the_open_phrase_untouched(window, tmp_path, monkey
     bad = tmp_path / "broken.mid"
     bad.write_bytes(b"MThd\x00\x00\x00\x06\x00")
     shown = []
-    monkeypatch.setattr("gui.files.QMessageBox.warning", lambda *a: shown.append(a[2]))
+    monkeypatch.setattr("gui.document.files.QMessageBox.warning", lambda *a: shown.append(a[2]))
     assert not window.open_path(bad, confirmed=True)
     assert shown and "broken.mid" in shown[0] and "truncated" in shown[0]
     assert notes(window) == [(60, 0, 4)]
@@ -143,7 +143,7 @@ def test_a_malformed_score_is_a_message_and_the_open_phrase_stays(window, tmp_pa
     bad = tmp_path / name
     bad.write_text(text)
     shown = []
-    monkeypatch.setattr("gui.files.QMessageBox.warning", lambda *a: shown.append(a[2]))
+    monkeypatch.setattr("gui.document.files.QMessageBox.warning", lambda *a: shown.append(a[2]))
     assert not window.open_path(bad, confirmed=True)
     assert shown and name in shown[0] and problem in shown[0]
     assert "Traceback" not in shown[0]
@@ -167,7 +167,7 @@ def test_dropping_files_meets_the_same_reader(window, tmp_path, monkeypatch):
     window.model.reset(Phrase((Note(60, 0, 4),)))
     window.undo_stack.setClean()
     shown = []
-    monkeypatch.setattr("gui.files.QMessageBox.warning", lambda *a: shown.append(a[2]))
+    monkeypatch.setattr("gui.document.files.QMessageBox.warning", lambda *a: shown.append(a[2]))
     for name, content in (("random.mid", bytes(range(256)) * 4), ("damaged.segue", b'{"format": "segue-doc'),
                           ("text.mid", b"these are my lyrics, not a MIDI file\n")):
         (tmp_path / name).write_bytes(content)
@@ -175,7 +175,7 @@ def test_dropping_files_meets_the_same_reader(window, tmp_path, monkeypatch):
         assert shown and name in shown[-1], name
         assert notes(window) == [(60, 0, 4)]
     good = tmp_path / "good.mid"
-    from engine.midi_file import write_midi
+    from engine.files.midi import write_midi
     write_midi(Phrase((Note(64, 0, 8), Note(67, 8, 8))), good)
     drop_file(window, good)
     assert notes(window) == [(64, 0, 8 * S), (67, 8 * S, 8 * S)]
@@ -186,14 +186,14 @@ def test_export_round_trip(window, tmp_path):
     phrase = Phrase((Note(60, 0, 4, 100), Note(67, 4, 8, 70)), tempo_bpm=90, time_signature=(3, 4))
     window.model.reset(phrase)
     out = tmp_path / "export.mid"
-    from gui import files
+    from gui.document import files
     assert files.export_midi(window, out)
     back = read_music(out, steps_per_quarter=4)
     assert back.notes == phrase.notes and back.tempo_bpm == 90 and back.time_signature == (3, 4)
 
 
 def test_save_and_open_a_document_keeps_generated_notes(window, tmp_path):
-    from gui import files
+    from gui.document import files
     window.model.reset(Phrase((Note(60, 0, 4),)))
     window.model.mark_generated(window.model.ids(), True)
     files._save_to(window, tmp_path / "song.segue")
@@ -225,7 +225,7 @@ def test_continue_with_a_real_tiny_model_is_one_undo_step(window, qtbot, tiny_mo
 
 
 def test_the_window_keeps_turning_during_a_long_continue_and_cancel_works(window, qtbot):
-    from engine.generate import Cancelled
+    from engine.writing.continuation import Cancelled
 
     def slow_generator(loaded, phrase, options, progress=None, cancel=None):
         for i in range(200):
@@ -273,7 +273,7 @@ def continue_with_a_broken_chosen_model(window, qtbot, tmp_path, tiny_model_dir,
     """Choose a model whose weights are truncated (a bundled one beside it), press Continue, wait."""
     import shutil
 
-    import engine.model_folders as folders
+    import engine.model.folders as folders
     broken = tmp_path / "broken-model"
     shutil.copytree(tiny_model_dir, broken)
     (broken / "model.safetensors").write_bytes(b"\x00" * 100)          # truncated weights
@@ -327,7 +327,7 @@ def test_quitting_after_copying_notes_ends_the_process_cleanly(tmp_path):
     root = Path(__file__).resolve().parents[2]
     code = ("from PySide6.QtWidgets import QApplication\n"
             "app = QApplication([])\n"
-            "from engine.phrase import Note, Phrase\n"
+            "from engine.music.phrase import Note, Phrase\n"
             "from gui.main_window import MainWindow\n"
             "w = MainWindow(); w.show()\n"
             "w.model.reset(Phrase((Note(60, 0, 4),)))\n"
@@ -345,7 +345,7 @@ def test_quitting_after_copying_notes_ends_the_process_cleanly(tmp_path):
 def test_the_window_keeps_drawing_while_a_slow_file_is_read(window, tmp_path, monkeypatch):
     import time as clock
 
-    from engine.midi_file import write_midi
+    from engine.files.midi import write_midi
     path = tmp_path / "slow.mid"
     write_midi(Phrase((Note(60, 0, 4), Note(64, 4, 4))), path)
     real = read_music
@@ -354,7 +354,7 @@ def test_the_window_keeps_drawing_while_a_slow_file_is_read(window, tmp_path, mo
         clock.sleep(0.6)
         return real(p, *grid)
 
-    monkeypatch.setattr("gui.files.read_music", slow_read)
+    monkeypatch.setattr("gui.document.files.read_music", slow_read)
     ticks = []
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(1))
@@ -458,8 +458,8 @@ def test_the_follow_settings_travel_with_the_document(window, tmp_path):
     window.model.select([window.model.ids()[0]])
     window.toggle_lock()
     path = tmp_path / "song.segue"
-    from engine.document import load_document, save_document
-    from gui import files
+    from engine.files.document import load_document, save_document
+    from gui.document import files
     save_document(files.document_of(window), path)
     doc = load_document(path)
     assert doc.settings["density"] == 2.0 and doc.settings["key"] == "D minor"
@@ -507,7 +507,7 @@ def test_fill_and_continue_in_the_window_keep_grace_notes_and_off_grid_locks_exa
                                                                                     tmp_path):
     """Bars 5-6 of eight bars of 3/8 with grace chords into every downbeat: Fill leaves every note
     outside the span where it was, and an off-grid locked note inside it; Continue adds after them."""
-    from gui import files
+    from gui.document import files
     from tests.passages import three_eight_graces, write_ticks
     path = write_ticks(tmp_path / "graces.mid", three_eight_graces(), metre=(3, 8))
     assert files.open_path(window, path, confirmed=True)

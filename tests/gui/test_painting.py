@@ -4,7 +4,7 @@ and no dialog opens from inside painting. Hostile documents never reach painting
 import json
 import logging
 
-from engine.phrase import Note, Phrase
+from engine.music.phrase import Note, Phrase
 
 
 def test_a_paint_error_is_logged_once_and_opens_no_dialog(window, monkeypatch, caplog, qtlog):
@@ -39,7 +39,7 @@ def test_a_document_with_a_fractional_metre_is_refused_and_the_phrase_kept(windo
     path.write_text(json.dumps({"format": "segue-document", "version": 1, "grid": {"steps_per_quarter": 4},
                                 "tempo_bpm": 120, "time_signature": [3.5, 4], "notes": [[62, 0, 4, 80, 0]]}))
     shown = []
-    monkeypatch.setattr("gui.files.QMessageBox.warning", lambda *a: shown.append(a[2]))
+    monkeypatch.setattr("gui.document.files.QMessageBox.warning", lambda *a: shown.append(a[2]))
     assert not window.open_path(path, confirmed=True)
     assert shown == ["metre.segue: the time signature must be two whole numbers, not [3.5, 4]"]
     assert [(n.pitch, n.start) for n in window.model.phrase().notes] == [(60, 0)]

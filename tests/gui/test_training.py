@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
-from engine.model_folders import list_models, user_models_dir
+from engine.model.folders import list_models, user_models_dir
 from gui.training import folder_size
 
 SEEDS = Path(__file__).resolve().parents[2] / "resources" / "seeds"
@@ -64,7 +64,7 @@ def test_training_a_folder_makes_a_model_the_continue_panel_offers(window, dialo
     dialog.use_button.click()
     assert window.panel.model_path() == str(folder)            # chosen for the next Continue
     assert len(ticks) > 10, "the window must keep turning while the model learns"
-    from engine.checkpoint import load_model
+    from engine.model.checkpoint import load_model
     loaded = load_model(folder)
     assert loaded.name == "my seeds" and loaded.info["training"]["data"] == [str(music)]
     assert not loaded.model.config.pitch_memory                 # unless asked for: it continues faster
@@ -82,7 +82,7 @@ def test_a_model_can_learn_to_remember_recent_pitches(dialog, music, qtbot):
     assert not dialog.memory.isEnabled()                       # settings stay as started
     with qtbot.waitSignal(dialog.job.finished_with, timeout=120_000) as done:
         pass
-    from engine.checkpoint import load_model
+    from engine.model.checkpoint import load_model
     loaded = load_model(done.args[0])
     assert loaded.model.config.pitch_memory and loaded.model.config.controls
     assert not dialog.shown

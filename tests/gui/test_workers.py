@@ -63,7 +63,7 @@ def _run_continue(options, generator, loaded=None, locked=()):
     """Run a ContinueJob on this thread with a stand-in model; what it emitted."""
     from types import SimpleNamespace
 
-    from engine.phrase import Note, Phrase
+    from engine.music.phrase import Note, Phrase
     from gui.workers import ContinueJob
     cache = SimpleNamespace(get=lambda name: loaded or SimpleNamespace(name="stand-in"))
     job = ContinueJob(cache, "stand-in", Phrase((Note(60, 0, 4),)), options, generator=generator, locked=locked)
@@ -75,7 +75,7 @@ def _run_continue(options, generator, loaded=None, locked=()):
 
 
 def test_options_out_of_range_are_said_as_they_are(qapp):
-    from engine.generate import ContinueOptions
+    from engine.writing.continuation import ContinueOptions
     written = []
     said = _run_continue(ContinueOptions(bars=0), lambda *a, **k: written.append(1) or [])
     assert said["failed"] == ["bars must be between 1 and 256, not 0"] and not said["finished"]
@@ -85,16 +85,16 @@ def test_options_out_of_range_are_said_as_they_are(qapp):
 def test_a_locked_note_the_model_cannot_play_is_said_as_such(qapp):
     from types import SimpleNamespace
 
-    from engine.generate import ContinueOptions
-    from engine.phrase import Note
-    from engine.tokens import Vocabulary
+    from engine.encoding.tokens import Vocabulary
+    from engine.music.phrase import Note
+    from engine.writing.continuation import ContinueOptions
     narrow = SimpleNamespace(name="narrow", vocab=Vocabulary(lowest_pitch=21, highest_pitch=108))
     said = _run_continue(ContinueOptions(), lambda *a, **k: [], loaded=narrow, locked=[Note(110, 0, 4)])
     assert said["failed"] == ["pitch 110 is outside the model's pitches (21 to 108)"]
 
 
 def test_a_value_error_from_a_bug_is_an_internal_error_with_its_traceback_logged(qapp, caplog):
-    from engine.generate import ContinueOptions
+    from engine.writing.continuation import ContinueOptions
 
     def buggy(loaded, phrase, options, progress=None, cancel=None, **more):
         raise ValueError("too many values to unpack")
@@ -112,13 +112,13 @@ def test_a_value_error_from_a_bug_is_an_internal_error_with_its_traceback_logged
 def test_an_internal_error_in_the_window_is_a_warning_and_the_phrase_stays(window, qtbot, monkeypatch):
     from types import SimpleNamespace
 
-    from engine.phrase import Note, Phrase
+    from engine.music.phrase import Note, Phrase
 
     def buggy(loaded, phrase, options, progress=None, cancel=None, **more):
         raise KeyError("oops")
 
     warned = []
-    monkeypatch.setattr("gui.writing.QMessageBox.warning", lambda *a: warned.append(a[2]))
+    monkeypatch.setattr("gui.writing.controller.QMessageBox.warning", lambda *a: warned.append(a[2]))
     window.writing.generator = buggy
     window.writing.cache.get = lambda name: SimpleNamespace(name="stand-in")
     window.model.reset(Phrase((Note(60, 0, 4),)))

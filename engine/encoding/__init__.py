@@ -1,0 +1,1 @@
+"""Music as the network reads it: tokens, spelling rules, and the inputs beside the tokens."""

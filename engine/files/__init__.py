@@ -1,0 +1,1 @@
+"""Music and documents in and out: MIDI files, scores, .segue documents, the bundled seeds."""

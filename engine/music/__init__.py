@@ -1,0 +1,1 @@
+"""Music itself: the note type and pure edits of a phrase, keys."""

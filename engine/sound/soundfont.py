@@ -1,0 +1,245 @@
+"""Reading SoundFont 2 files (``.sf2``): the samples, and which sample plays each key and velocity.
+
+A SoundFont is a RIFF file: ``sdta/smpl`` holds every sample as 16-bit mono PCM, one after the
+other, and ``pdta`` says how to play them. A *preset* (bank, program) is a list of zones, each
+naming an *instrument* over a key and velocity range; an instrument is a list of zones, each naming
+a sample with generators (tuning, loop, envelope, attenuation, pan). ``read_soundfont`` resolves the
+two levels into flat ``Zone`` records: the instrument's values with the preset's added, the ranges
+intersected, as the SoundFont 2.04 specification says. Modulators are not read: the renderer applies
+the specification's default ones (velocity to loudness and to brightness) itself.
+
+Every problem comes out as one ``MusicFileError`` naming the file and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import MusicFileError
+
+# generator numbers (SoundFont 2.04, section 8.1.2) used by Segue
+START_OFFSET, END_OFFSET, LOOP_START_OFFSET, LOOP_END_OFFSET = 0, 1, 2, 3
+START_COARSE, END_COARSE = 4, 12
+INITIAL_FILTER_FC = 8
+MOD_ENV_TO_FILTER_FC = 11
+PAN = 17
+SUSTAIN_MOD_ENV = 29
+DELAY_VOL, ATTACK_VOL, HOLD_VOL, DECAY_VOL, SUSTAIN_VOL, RELEASE_VOL = 33, 34, 35, 36, 37, 38
+KEY_TO_VOL_HOLD, KEY_TO_VOL_DECAY = 39, 40
+INSTRUMENT, KEY_RANGE, VEL_RANGE = 41, 43, 44
+LOOP_START_COARSE = 45
+KEYNUM, VELOCITY = 46, 47
+ATTENUATION = 48
+LOOP_END_COARSE = 50
+COARSE_TUNE, FINE_TUNE, SAMPLE_ID, SAMPLE_MODES = 51, 52, 53, 54
+SCALE_TUNING = 56
+ROOT_KEY = 58
+
+# values when a zone does not set a generator
+DEFAULTS = {INITIAL_FILTER_FC: 13500, DELAY_VOL: -12000, ATTACK_VOL: -12000, HOLD_VOL: -12000,
+            DECAY_VOL: -12000, RELEASE_VOL: -12000, SCALE_TUNING: 100, ROOT_KEY: -1, KEYNUM: -1, VELOCITY: -1}
+# generators whose preset value is not added to the instrument's (ranges, links, sample-only ones)
+_NOT_ADDED = {INSTRUMENT, KEY_RANGE, VEL_RANGE, SAMPLE_ID, SAMPLE_MODES, ROOT_KEY, KEYNUM, VELOCITY,
+              START_OFFSET, END_OFFSET, LOOP_START_OFFSET, LOOP_END_OFFSET, START_COARSE, END_COARSE,
+              LOOP_START_COARSE, LOOP_END_COARSE, 57}
+_UNSIGNED = {SAMPLE_ID, INSTRUMENT, SAMPLE_MODES}
+
+_RECORDS = {"phdr": 38, "pbag": 4, "pmod": 10, "pgen": 4, "inst": 22, "ibag": 4, "imod": 10, "igen": 4,
+            "shdr": 46}
+
+
+@dataclass(frozen=True)
+class SampleHeader:
+    """One sample: where it lies in the sample data (in frames), its loop, rate and recorded key."""
+
+    name: str
+    start: int
+    end: int
+    loop_start: int
+    loop_end: int
+    rate: int
+    root_key: int
+    correction: int                # cents
+    link: int
+    kind: int                      # 1 mono, 2 right, 4 left, 8 linked; 0x8000 ROM
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A sample as a preset plays it over a key and velocity range, with its generators resolved."""
+
+    keys: tuple[int, int]
+    velocities: tuple[int, int]
+    sample: SampleHeader
+    generators: dict = field(default_factory=dict, compare=False)
+
+    def get(self, generator: int) -> int:
+        return self.generators.get(generator, DEFAULTS.get(generator, 0))
+
+    def covers(self, key: int, velocity: int) -> bool:
+        return self.keys[0] <= key <= self.keys[1] and self.velocities[0] <= velocity <= self.velocities[1]
+
+
+@dataclass
+class Preset:
+    name: str
+    bank: int
+    program: int
+    zones: list[Zone]
+
+    def zones_for(self, key: int, velocity: int) -> list[Zone]:
+        """The zones that sound when ``key`` is struck at ``velocity`` (stereo pairs give two)."""
+        return [z for z in self.zones if z.covers(key, velocity)]
+
+
+@dataclass
+class SoundFont:
+    path: Path
+    name: str
+    data: np.ndarray                                 # every sample's PCM, int16, one after the other
+    presets: dict[tuple[int, int], Preset]
+    info: dict[str, str] = field(default_factory=dict)
+
+    def preset(self, bank: int = 0, program: int = 0) -> Preset:
+        """The preset at (bank, program); the first one if the file has no such preset."""
+        if (bank, program) in self.presets:
+            return self.presets[(bank, program)]
+        return self.presets[min(self.presets)]
+
+
+def read_soundfont(path: str | Path) -> SoundFont:
+    """Read an SF2 file; raises ``MusicFileError`` if it is missing, not a SoundFont or damaged."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise MusicFileError(path, "the SoundFont file is missing") from None
+    except OSError as err:
+        raise MusicFileError(path, f"the SoundFont cannot be read ({err.strerror or err})") from None
+    try:
+        return _parse(path, memoryview(raw))
+    except MusicFileError:
+        raise
+    except (struct.error, ValueError, IndexError, KeyError, UnicodeDecodeError) as err:
+        raise MusicFileError(path, f"the SoundFont is damaged ({err})") from None
+
+
+def chunks(data: memoryview, start: int, end: int):
+    """(id, body start, body end) of the RIFF chunks between two offsets."""
+    at = start
+    while at + 8 <= end:
+        cid = bytes(data[at:at + 4]).decode("latin-1")
+        size, = struct.unpack_from("<I", data, at + 4)
+        body = at + 8
+        if body + size > end:
+            raise ValueError(f"chunk '{cid}' runs past the end of the file")
+        yield cid, body, body + size
+        at = body + size + (size & 1)
+
+
+def _parse(path: Path, data: memoryview) -> SoundFont:
+    if len(data) < 12 or bytes(data[:4]) != b"RIFF" or bytes(data[8:12]) != b"sfbk":
+        raise MusicFileError(path, "this is not a SoundFont (it does not start with 'RIFF....sfbk')")
+    size, = struct.unpack_from("<I", data, 4)
+    lists = {}
+    for cid, body, end in chunks(data, 12, min(len(data), 8 + size)):
+        if cid == "LIST":
+            lists[bytes(data[body:body + 4]).decode("latin-1")] = (body + 4, end)
+    for needed in ("sdta", "pdta"):
+        if needed not in lists:
+            raise MusicFileError(path, f"the SoundFont has no '{needed}' part")
+    info = {}
+    if "INFO" in lists:
+        for cid, body, end in chunks(data, *lists["INFO"]):
+            if cid != "ifil":
+                info[cid] = _text(data[body:end])
+    smpl = next(((b, e) for cid, b, e in chunks(data, *lists["sdta"]) if cid == "smpl"), None)
+    if smpl is None:
+        raise MusicFileError(path, "the SoundFont has no sample data")
+    pcm = np.frombuffer(data[smpl[0]:smpl[0] + (smpl[1] - smpl[0]) // 2 * 2], dtype="<i2")
+    pdta = {cid: (b, e) for cid, b, e in chunks(data, *lists["pdta"])}
+    for cid, width in _RECORDS.items():
+        if cid not in pdta:
+            raise MusicFileError(path, f"the SoundFont's '{cid}' table is missing")
+        if (pdta[cid][1] - pdta[cid][0]) % width:
+            raise MusicFileError(path, f"the SoundFont's '{cid}' table has a broken size")
+
+    def records(cid, fmt):
+        b, e = pdta[cid]
+        return list(struct.iter_unpack(fmt, data[b:e]))
+
+    samples = [SampleHeader(_text(r[0]), *r[1:]) for r in records("shdr", "<20s5IBbHH")][:-1]
+    igen = _generators(records("igen", "<HH"))
+    pgen = _generators(records("pgen", "<HH"))
+    instruments = []
+    inst = records("inst", "<20sH")
+    ibag = records("ibag", "<HH")
+    for i in range(len(inst) - 1):
+        zones = [igen[ibag[b][0]:ibag[b + 1][0]] for b in range(inst[i][1], inst[i + 1][1])]
+        instruments.append(_levels(zones, SAMPLE_ID))
+    presets = {}
+    phdr = records("phdr", "<20sHHH3I")
+    pbag = records("pbag", "<HH")
+    for i in range(len(phdr) - 1):
+        name, program, bank, bag = _text(phdr[i][0]), phdr[i][1], phdr[i][2], phdr[i][3]
+        zones = [pgen[pbag[b][0]:pbag[b + 1][0]] for b in range(bag, phdr[i + 1][3])]
+        flat = []
+        for pzone in _levels(zones, INSTRUMENT):
+            flat += _resolve(pzone, instruments[pzone[INSTRUMENT]], samples, len(pcm))
+        presets[(bank, program)] = Preset(name, bank, program, flat)
+    if not presets:
+        raise MusicFileError(path, "the SoundFont has no presets")
+    return SoundFont(path, info.get("INAM", path.stem), pcm, presets, info)
+
+
+def _text(raw) -> str:
+    return bytes(raw).split(b"\0", 1)[0].decode("latin-1").strip()
+
+
+def _generators(rows) -> list[tuple[int, int]]:
+    """(generator, amount) with the amount signed, except for the unsigned generators and the
+    ranges, which stay packed as lo | hi << 8."""
+    out = []
+    for op, amount in rows:
+        if op not in _UNSIGNED and op not in (KEY_RANGE, VEL_RANGE) and amount >= 0x8000:
+            amount -= 0x10000
+        out.append((op, amount))
+    return out
+
+
+def _levels(zones, link: int) -> list[dict]:
+    """Each zone's generators merged over the global zone (the first zone, when it does not end in
+    ``link``); zones without ``link`` are left out."""
+    zones = [dict(z) for z in zones]
+    glob = {}
+    if zones and link not in zones[0]:
+        glob = zones.pop(0)
+    return [glob | z for z in zones if link in z]
+
+
+def _range(packed: int | None) -> tuple[int, int]:
+    return (0, 127) if packed is None else (packed & 0xFF, packed >> 8)
+
+
+def _resolve(pzone: dict, izones: list[dict], samples: list[SampleHeader], frames: int) -> list[Zone]:
+    out = []
+    pk, pv = _range(pzone.get(KEY_RANGE)), _range(pzone.get(VEL_RANGE))
+    for izone in izones:
+        ik, iv = _range(izone.get(KEY_RANGE)), _range(izone.get(VEL_RANGE))
+        keys = (max(pk[0], ik[0]), min(pk[1], ik[1]))
+        vels = (max(pv[0], iv[0]), min(pv[1], iv[1]))
+        if keys[0] > keys[1] or vels[0] > vels[1]:
+            continue
+        sample = samples[izone[SAMPLE_ID]]
+        if not 0 <= sample.start < sample.end <= frames or sample.kind & 0x8000:
+            continue                       # a sample outside the data, or in a ROM we do not have
+        gens = {op: v for op, v in izone.items() if op not in (KEY_RANGE, VEL_RANGE)}
+        for op, v in pzone.items():
+            if op not in _NOT_ADDED:
+                gens[op] = gens.get(op, DEFAULTS.get(op, 0)) + v
+        out.append(Zone(keys, vels, sample, gens))
+    return out

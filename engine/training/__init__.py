@@ -1,0 +1,1 @@
+"""From folders of music to a trained model, and its figures."""

@@ -1,0 +1,459 @@
+"""Writing music token by token, many drafts at once: the one sampler behind Continue and Fill.
+
+A ``Writer`` reads a prompt (the music kept before the place it writes) once, then writes one token
+per row per step, all rows in one batch with the LSTM state kept. At every step the model's
+next-token distribution is masked by
+
+- the grammar (``grammar.py``): only the one spelling each phrase has;
+- the task: a draft never starts or ends the stream, strikes nothing before ``start`` and is
+  finished when a wait reaches ``end``; with ``within`` its notes also end by ``end`` (Fill
+  writes a middle that hands over to the music after it);
+- locked notes: each is struck at its place with its length (other notes may join it there);
+  waits that would pass it are not allowed;
+- a key: only pitches of the allowed pitch classes (locked notes excepted).
+
+Rows are drawn with temperature and top-p. For each row the writer keeps the log-probability of
+what it wrote under the model itself (temperature 1, grammar only) and under the distribution it
+drew from, and, when the music after the span is given (``after``), the log-probability the model
+gives that music once the row is written (those tokens are read, not drawn). Fill weighs drafts by
+these (``fill.py``); Continue ranks them by the model's own likelihood.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..encoding.controls import control_table
+from ..encoding.grammar import Grammar, Speller
+from ..encoding.side_inputs import Followers, model_arguments, stream_inputs
+from ..encoding.tokens import END, PAD, START, Decoder, _split, encode
+from ..model.checkpoint import LoadedModel
+from ..music.phrase import Note, Phrase
+from .steering import Steering
+
+WRITING, READING, DONE = 0, 1, 2
+
+
+class Cancelled(Exception):
+    """Generation was stopped by the caller."""
+
+
+@dataclass
+class Draft:
+    """One row's result: its notes (absolute steps), what they cost, and how the music after went."""
+
+    notes: list[Note]
+    written: list[int] = field(default_factory=list)    # the tokens written, in order
+    log_model: float = 0.0           # log P(written tokens) under the model (temperature 1, grammar only)
+    log_drawn: float = 0.0           # log q(written tokens) under the distribution they were drawn from
+    log_stop: float = 0.0            # log q(the wait that ended the draft)
+    log_after: float = 0.0           # log P(the music after | everything before), when given
+    finished: bool = False           # reached ``end`` (not stopped by the safety budget)
+
+
+@dataclass
+class Task:
+    """Where and how to write, in the stream's own steps (0 = the prompt's start)."""
+
+    start: int                                   # no onset before this step
+    end: int                                     # a draft is finished when a wait reaches this step
+    bar_steps: int
+    steps_per_quarter: int
+    locked: list[Note] = field(default_factory=list)      # notes to strike as they are, start..end
+    pitch_classes: frozenset[int] | None = None           # only these (stay in key), or any
+    within: bool = False                         # notes end by ``end``
+    single_notes: bool = False                   # one note at a time: no chords (locked ones excepted)
+    ending_at_start: frozenset[int] = frozenset()  # pitches of notes before that end at ``start``: not struck
+                                                 # again there (a held note is not broken in two at a seam)
+    starting_at_end: frozenset[int] = frozenset()  # pitches struck at ``end`` by the music after: no note of
+                                                 # them ends exactly there
+    after: list[Note] = field(default_factory=list)       # the music after ``end`` to read and score
+    targets: np.ndarray | None = None            # controls asked of the bars from ``start``'s bar on
+    steer_to: np.ndarray | None = None           # one row of controls the whole draft is kept to (steering.py)
+    steering: float = 0.0                        # how firmly: 0 leaves the network alone
+    steer_bands: np.ndarray | None = None        # the shares of notes in each third of the range asked for
+    steer_places: np.ndarray | None = None       # the shares of onsets at each step of the bar asked for
+    bar_table: np.ndarray | None = None          # or the whole table of controls, bar by bar
+
+
+def draw(logits: np.ndarray, temperature: float, top_p: float, generator: torch.Generator):
+    """One token per row from softmax(logits / temperature), keeping the smallest set of likeliest
+    tokens whose probability reaches ``top_p`` (nucleus sampling). Drawn by inverting the
+    cumulative distribution: one uniform number per row, no token of probability 0 ever chosen.
+    Returns the tokens and the probability each had of being drawn (numpy arrays)."""
+    scaled = np.asarray(logits, dtype=np.float64) / temperature
+    probs = nucleus(np.exp(scaled - scaled.max(-1, keepdims=True)), top_p)
+    cumulative = probs.cumsum(-1)
+    total = cumulative[:, -1]
+    uniform = torch.rand(probs.shape[0], generator=generator, dtype=torch.float64).numpy() * total
+    chosen = np.minimum((cumulative <= uniform[:, None]).sum(-1), probs.shape[-1] - 1)
+    rows = np.arange(probs.shape[0])
+    # the very top of the cumulative sum may round below the uniform draw: take the last token with any probability
+    empty = probs[rows, chosen] <= 0
+    if empty.any():
+        last = probs.shape[-1] - 1 - np.argmax(probs[:, ::-1] > 0, -1)
+        chosen = np.where(empty, last, chosen)
+    return chosen, probs[rows, chosen] / total
+
+
+def nucleus(probs: np.ndarray, top_p: float) -> np.ndarray:
+    """``probs`` (rows of weights, not necessarily summing to 1) with every token outside each
+    row's nucleus set to 0: the nucleus is the likeliest tokens, down to the one whose turn brings
+    their share to ``top_p`` (and any as likely as it)."""
+    if top_p >= 1.0:
+        return probs
+    ranked = np.sort(probs, axis=-1)[..., ::-1]
+    cumulative = ranked.cumsum(-1)
+    reached = np.minimum((cumulative < top_p * cumulative[..., -1:]).sum(-1), probs.shape[-1] - 1)
+    floor = np.take_along_axis(ranked, reached[..., None], -1)
+    return probs * (probs >= floor)
+
+
+def log_softmax(logits: np.ndarray, banned: np.ndarray) -> np.ndarray:
+    """log-softmax of each row over the tokens not banned (banned ones get -inf)."""
+    masked = np.where(banned, -np.inf, np.asarray(logits, dtype=np.float64))
+    top = masked.max(-1, keepdims=True)
+    return masked - top - np.log(np.exp(masked - top).sum(-1, keepdims=True))
+
+
+class _Locks:
+    """Where one row stands with the locked notes: the next onset with locked notes, which of its
+    notes are struck already, and the length tokens a locked note still has to spell."""
+
+    def __init__(self, onsets: list[tuple[int, list[Note]]]):
+        self.onsets = onsets
+        self.index = 0
+        self.struck = 0
+        self.lengths: list[int] = []           # forced length tokens of the locked note being read
+        self.open = False                      # reading a locked note's lengths
+
+    def pending(self) -> tuple[int, list[Note]] | None:
+        while self.index < len(self.onsets) and self.struck >= len(self.onsets[self.index][1]) and not self.open:
+            self.index, self.struck = self.index + 1, 0
+        return self.onsets[self.index] if self.index < len(self.onsets) else None
+
+
+class Writer:
+    def __init__(self, loaded: LoadedModel, prompt: list[int], rows: int, task: Task,
+                 temperature: float = 1.0, top_p: float = 1.0, generator: torch.Generator | None = None,
+                 scoring: bool = True):
+        self.loaded, self.vocab, self.model = loaded, loaded.vocab, loaded.model
+        self.prompt, self.rows, self.task = list(prompt), rows, task
+        self.temperature, self.top_p = temperature, top_p
+        self.scoring = scoring or bool(task.after)           # keep the log-probabilities of what is written
+        self.generator = generator or torch.Generator().manual_seed(0)
+        v = self.vocab
+        self.device = next(self.model.parameters()).device
+        self.grammar = Grammar(v)
+        # what each token is, as numpy arrays over the vocabulary (the masks are a few rows a step)
+        self.ids = np.arange(v.size)
+        self.wait_steps = np.zeros(v.size, dtype=np.int64)
+        self.wait_steps[v.first_wait:v.first_length] = np.arange(1, v.max_wait + 1)
+        self.length_steps = np.zeros(v.size, dtype=np.int64)
+        self.length_steps[v.first_length:v.first_pitch] = np.arange(1, v.max_length + 1)
+        self.is_wait = self.wait_steps > 0
+        self.is_length = self.length_steps > 0
+        self.is_pitch = (self.ids >= v.first_pitch) & (self.ids < v.first_velocity)
+        self.is_velocity = self.ids >= v.first_velocity
+        self.never = np.zeros(v.size, dtype=bool)
+        self.never[[PAD, START, END]] = True
+        self.outside_key = np.zeros(v.size, dtype=bool)
+        if task.pitch_classes is not None:
+            for pitch in range(v.lowest_pitch, v.highest_pitch + 1):
+                self.outside_key[v.pitch(pitch)] = pitch % 12 not in task.pitch_classes
+            for note in task.locked:
+                self.outside_key[v.pitch(note.pitch)] = False
+        self.narrowed = task.pitch_classes is not None or bool(task.locked)   # pitches the grammar allows may be banned
+        onsets: dict[int, list[Note]] = {}
+        for note in sorted(task.locked, key=Note.sort_key):
+            onsets.setdefault(note.start, []).append(note)
+        self.lock_onsets = sorted(onsets.items())
+
+    # -- the prompt ------------------------------------------------------------------------------
+    def _read_prompt(self):
+        v, model, task = self.vocab, self.model, self.task
+        config = model.config
+        targets = task.targets
+        side = stream_inputs(self.prompt, v, config, task.bar_steps, task.steps_per_quarter, targets)
+        self.vectors = None
+        if getattr(config, "controls", False):
+            table = task.bar_table
+            if table is None:
+                table = control_table(self.prompt, v, task.bar_steps, task.steps_per_quarter)
+                first = task.start // max(1, task.bar_steps)
+                wanted = first + (len(targets) if targets is not None else 0) + 2
+                full = np.zeros((max(len(table), wanted) + 1, table.shape[1]), dtype=np.float32)
+                full[:min(len(table), first)] = table[:first]
+                if targets is not None:
+                    full[first:first + len(targets)] = targets
+                table = full
+            rows = np.stack([table[:-1], table[1:]], 1)
+            self.bar_controls = torch.from_numpy(rows).to(self.device)
+            self.vectors = model.control_vectors(self.bar_controls)
+            terms = model.control_terms(self.bar_controls[:, 0])               # once per bar, not per step
+            self.matrix = model.control_matrix(terms) if terms else None
+            bars = side["control_bar"]
+            side["controls"] = rows[np.minimum(bars, len(rows) - 1)]
+        batched = {k: torch.from_numpy(np.asarray(a))[None] for k, a in side.items()}
+        logits, state = model(torch.tensor([self.prompt], device=self.device), None,
+                              **model_arguments(batched, self.device))
+        k = self.rows
+        self.logits = logits[:, -1].expand(k, -1)
+        self.state = tuple(s.expand(-1, k, -1).contiguous() for s in state)
+        self.followers = Followers(v, config, self.prompt, k, task.bar_steps)
+        decoder = Decoder(v)
+        for token in self.prompt:
+            decoder.feed(token)
+        self.prompt_now = decoder.now
+        self.prompt_velocity = decoder.velocity
+
+    # -- masks -----------------------------------------------------------------------------------
+    def _plain(self) -> bool:
+        """True once the task forbids the same tokens in every row at every step."""
+        return self._all_started and not (self.task.within or self.lock_onsets or self.task.single_notes)
+
+    def _task_mask(self, now: np.ndarray, note_length: np.ndarray, writing: np.ndarray) -> np.ndarray:
+        """(rows, vocab): what the task forbids each writing row (grammar aside)."""
+        task = self.task
+        banned = np.broadcast_to(self.never | self.outside_key, (self.rows, self.vocab.size))
+        if not (task.within or self.lock_onsets) and self._all_started:
+            return banned
+        banned = banned.copy()
+        early = now < task.start
+        self._all_started: bool = not bool(early.any())
+        # before start: no onset; a wait short of start is allowed only as the longest wait (it goes on)
+        banned |= early[:, None] & (self.is_pitch | self.is_velocity)
+        short = (now[:, None] + self.wait_steps < task.start) & (self.wait_steps < self.vocab.max_wait)
+        banned |= early[:, None] & self.is_wait & short
+        if task.within:
+            banned |= self.is_length & (now[:, None] + note_length[:, None] + self.length_steps > task.end)
+        if task.ending_at_start or task.starting_at_end:
+            banned |= self._seam_mask(now, note_length)
+        if self.lock_onsets:
+            banned |= self._lock_mask(now)
+        banned[~writing] = False
+        return banned
+
+    def _seam_mask(self, now: np.ndarray, note_length: np.ndarray) -> np.ndarray:
+        """At the span's seams no note ends exactly where a note of its pitch starts: no restrike at
+        ``start`` of a pitch that ends there, and no note of a pitch the music after strikes at
+        ``end`` ending there (nor struck so late that it could only end there)."""
+        task, v = self.task, self.vocab
+        banned = np.zeros((self.rows, v.size), dtype=bool)
+        for row in range(self.rows):
+            if self.mode[row] != WRITING or (self.lock_onsets and self.locks[row].open):
+                continue
+            t = int(now[row])
+            if t == task.start:
+                for pitch in task.ending_at_start:
+                    banned[row, v.pitch(pitch)] = True
+            if task.starting_at_end:
+                if t >= task.end - 1:
+                    for pitch in task.starting_at_end:
+                        banned[row, v.pitch(pitch)] = True
+                if self.note_pitch[row] in task.starting_at_end:
+                    ends = t + int(note_length[row]) + self.length_steps
+                    banned[row] |= self.is_length & (ends == task.end)
+        for note in task.locked:                               # locked notes are struck as they are
+            banned[:, v.pitch(note.pitch)] = False
+        return banned
+
+    def _at_lock(self, now: list[int]) -> np.ndarray:
+        """Rows standing at an onset whose locked notes are not all struck yet."""
+        at = [False] * self.rows
+        if self.lock_onsets:
+            for row, locks in enumerate(self.locks):
+                pending = locks.pending()
+                at[row] = pending is not None and pending[0] == now[row]
+        return np.array(at)
+
+    def _lock_mask(self, now: np.ndarray) -> np.ndarray:
+        v = self.vocab
+        banned = np.zeros((self.rows, v.size), dtype=bool)
+        for row, locks in enumerate(self.locks):
+            if self.mode[row] != WRITING:
+                continue
+            if locks.open:                                     # the locked note's own length, exactly
+                banned[row] = True
+                if locks.lengths:
+                    banned[row, locks.lengths[0]] = False
+                continue
+            pending = locks.pending()
+            if pending is None:
+                continue
+            when, notes = pending
+            t = int(now[row])
+            if t < when:
+                banned[row] |= self.is_wait & (t + self.wait_steps > when)
+            elif t == when:
+                banned[row] |= self.is_wait
+                banned[row] |= self.is_pitch & (self.ids > v.pitch(notes[locks.struck].pitch))
+        return banned
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def _draw(self, logits: np.ndarray, banned: np.ndarray):
+        return draw(np.where(banned, -np.inf, logits), self.temperature, self.top_p, self.generator)
+
+    def _stop_chance(self, logits: np.ndarray, banned: np.ndarray, row: int, now: int) -> float:
+        """The probability the row had of drawing a wait that reaches the end (log q of stopping)."""
+        probs = nucleus(np.exp(log_softmax(logits[row:row + 1] / self.temperature, banned[row:row + 1]))[0],
+                        self.top_p)
+        stop = self.is_wait & (now + self.wait_steps >= self.task.end)
+        return float(probs[stop].sum() / probs.sum())
+
+    # -- the loop --------------------------------------------------------------------------------
+    @torch.inference_mode()
+    def write(self, progress: Callable[[float], None] | None = None,
+              cancel: Callable[[], bool] | None = None) -> list[Draft]:
+        v, task, k = self.vocab, self.task, self.rows
+        self._read_prompt()
+        speller = Speller(self.grammar, self.prompt, k)
+        self.mode = [WRITING] * k
+        self.note_pitch = [-1] * k                       # the pitch whose length is being written
+        self._all_started = False
+        self._fixed = self.never | self.outside_key
+        self.locks = [_Locks(self.lock_onsets) for _ in range(k)]
+        self.steering = None
+        if task.steer_to is not None and task.steering > 0:
+            self.steering = Steering(v, task.steer_to, k, task.steps_per_quarter, task.start, task.end,
+                                     task.steering, task.steer_bands, task.bar_steps, task.steer_places)
+        decoders = [Decoder(v, now=self.prompt_now, velocity=self.prompt_velocity) for _ in range(k)]
+        drafts = [Draft([]) for _ in range(k)]
+        reading: list[list[int]] = [[] for _ in range(k)]
+        now = [self.prompt_now] * k
+        note_length = [0] * k
+        span = max(1, task.end - task.start)
+        budget = span * 48 + 256 + 8 * len(task.after) + 8 * len(task.locked)
+        logits = self.logits
+        wait_steps = self.wait_steps.tolist()
+        for step in range(budget):
+            if cancel and cancel():
+                raise Cancelled()
+            logits = logits.float().cpu().numpy()
+            grammar_banned = speller.banned()
+            writing = np.array([m == WRITING for m in self.mode])
+            all_writing = bool(writing.all())
+            if self._plain():
+                banned = grammar_banned | self._fixed
+            else:
+                banned = grammar_banned | self._task_mask(np.array(now), np.array(note_length), writing)
+                if task.single_notes:                        # a pitch struck at this onset: no second one
+                    struck = (speller.state[:, 0] > 0) & ~self._at_lock(now)
+                    banned |= struck[:, None] & (self.is_pitch | self.is_velocity)
+            if self.narrowed:                                # a velocity token needs a pitch to follow
+                no_pitch = (banned | ~self.is_pitch).all(1)
+                banned[no_pitch] |= self.is_velocity
+            stuck = banned.all(1)
+            if stuck.any():                                  # never leave a row with no way on
+                banned[stuck] = grammar_banned[stuck] | self.never
+                banned[stuck & banned.all(1)] = ~self.is_wait
+            if not all_writing:
+                banned[~writing] = False                     # rows not drawing: any token, ignored
+            drawn_from = logits if self.steering is None else logits + self.steering.nudges(now, logits)
+            chosen, chance = self._draw(drawn_from, banned)
+            if self.scoring:
+                model_log = log_softmax(logits, grammar_banned)
+                model_picked = model_log[np.arange(k), chosen].tolist()
+                drawn_picked = np.log(chance).tolist()
+            tokens = chosen.tolist()
+            for row in range(k):
+                mode = self.mode[row]
+                if mode == DONE:
+                    tokens[row] = PAD
+                    continue
+                if mode == WRITING:
+                    token = tokens[row]
+                    steps = wait_steps[token]
+                    if steps and now[row] + steps >= task.end:
+                        if self.scoring:
+                            drafts[row].log_stop = math.log(self._stop_chance(drawn_from, banned, row, now[row]))
+                        drafts[row].finished = True
+                        if task.after:
+                            level = int(speller.state[row, 1])
+                            reading[row] = encode_after(task.after, v, now[row],
+                                                        level - v.first_velocity if level else None)
+                            self.mode[row] = mode = READING
+                        else:
+                            self.mode[row] = DONE
+                            tokens[row] = PAD
+                            continue
+                    else:
+                        draft = drafts[row]
+                        if self.scoring:
+                            draft.log_model += model_picked[row]
+                            draft.log_drawn += drawn_picked[row]
+                        draft.written.append(token)
+                        self._follow(row, token, now, note_length, decoders[row])
+                        continue
+                if mode == READING:
+                    token = reading[row].pop(0)
+                    tokens[row] = token
+                    drafts[row].log_after += float(model_log[row, token])
+                    if not reading[row]:
+                        self.mode[row] = DONE
+            if all(m == DONE for m in self.mode):
+                break
+            if progress and step % 8 == 0:
+                progress(min(1.0, max(0, min(now) - task.start) / span))
+            speller.feed(tokens)
+            token_tensor = torch.from_numpy(speller.last)
+            side = self.followers.feed(tokens)
+            args = model_arguments(side, self.device)           # the bar's controls are looked up below
+            vectors, terms = None, None
+            if self.vectors is not None:
+                bars = side["control_bar"].clamp(max=len(self.vectors) - 1)
+                first = int(bars[0])
+                if bool((bars == first).all()):                  # every row in one bar: no copies per row
+                    vectors = self.vectors[first].expand(k, -1)
+                    terms = None if self.matrix is None else {"matrix": self.matrix[first]}
+                else:
+                    at = bars.to(self.device)
+                    vectors = self.vectors[at]
+                    terms = None if self.matrix is None else {"matrix": self.matrix, "bar": at}
+            logits, self.state = self.model.step(token_tensor.to(self.device), self.state, **args,
+                                                 control_vectors=vectors, control_terms=terms, half=True)
+        for row in range(k):
+            drafts[row].notes = decoders[row].close()
+        if progress:
+            progress(1.0)
+        return drafts
+
+    def _follow(self, row: int, token: int, now: list[int], note_length: list[int], decoder: Decoder):
+        """Keep a writing row's clock, note length and locks up to date with the token it wrote."""
+        v = self.vocab
+        decoder.feed(token)
+        kind = v.kind(token)
+        locks = self.locks[row] if self.lock_onsets else None
+        if kind == "wait":
+            now[row] = decoder.now
+            note_length[row] = 0
+        elif kind == "pitch":
+            note_length[row] = 0
+            self.note_pitch[row] = v.value(token)
+            if self.steering is not None:
+                self.steering.struck(row, v.value(token), now[row])
+            if locks is not None:
+                pending = locks.pending()
+                if pending is not None and pending[0] == now[row] and \
+                        v.value(token) == pending[1][locks.struck].pitch:
+                    note = pending[1][locks.struck]
+                    locks.lengths = [v.length(d) for d in _split(note.duration, v.max_length)]
+                    locks.open = True
+        elif kind == "length":
+            note_length[row] += v.value(token)
+            if locks is not None and locks.open:
+                locks.lengths.pop(0)
+                if not locks.lengths:
+                    locks.open = False
+                    locks.struck += 1
+
+
+def encode_after(notes: list[Note], vocab, now: int, level: int | None) -> list[int]:
+    """The tokens of ``notes`` (all starting after ``now``) continuing a stream at ``now`` with the
+    velocity level ``level`` in force (None: none yet)."""
+    return encode(Phrase(tuple(notes)), vocab, start=False, end=False, now=now, level=level)

@@ -1,0 +1,1 @@
+"""The piano roll and the ways of editing it."""

@@ -1,0 +1,1 @@
+"""Playing, recording and audio export from the window."""

@@ -1,0 +1,1 @@
+"""Continue, Fill and Re-roll from the window."""

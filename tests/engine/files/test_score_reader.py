@@ -1,0 +1,76 @@
+"""Scores through music21: MusicXML, ABC, Humdrum, and a clear error for a broken score."""
+
+import music21
+import pytest
+
+from engine.errors import MusicFileError
+from engine.files.reading import read_music
+from engine.files.score_reader import read_score, score_to_phrase
+
+ABC = """X:1
+T:Scale
+M:3/4
+L:1/4
+Q:1/4=90
+K:C
+C D E | F G A | B c2 |
+"""
+
+
+def test_abc_tune_with_metre_and_tempo(tmp_path):
+    path = tmp_path / "scale.abc"
+    path.write_text(ABC)
+    phrase = read_score(path, steps_per_quarter=4)
+    assert [n.pitch for n in phrase.notes] == [60, 62, 64, 65, 67, 69, 71, 72]
+    assert phrase.time_signature == (3, 4) and phrase.tempo_bpm == 90
+    assert phrase.notes[-1].duration == 8          # a half note on a sixteenth grid
+
+
+def test_musicxml_chords_and_ties(tmp_path):
+    score = music21.stream.Score()
+    part = music21.stream.Part()
+    part.append(music21.meter.TimeSignature("4/4"))
+    part.append(music21.chord.Chord(["C4", "E4", "G4"], quarterLength=2))
+    tied_a = music21.note.Note("A4", quarterLength=2)
+    tied_a.tie = music21.tie.Tie("start")
+    tied_b = music21.note.Note("A4", quarterLength=1)
+    tied_b.tie = music21.tie.Tie("stop")
+    part.append([tied_a, tied_b])
+    score.insert(0, part)
+    path = tmp_path / "chord.musicxml"
+    score.write("musicxml", fp=str(path))
+    phrase = read_music(path, steps_per_quarter=4)
+    assert [(n.pitch, n.start, n.duration) for n in phrase.notes] == [
+        (60, 0, 8), (64, 0, 8), (67, 0, 8), (69, 8, 12)]
+
+
+def test_humdrum_from_the_music21_corpus():
+    paths = [p for p in music21.corpus.getComposer("bach") if str(p).endswith(".krn")]
+    assert paths, "music21's corpus ships Humdrum files"
+    phrase = read_music(paths[0])
+    assert len(phrase.notes) > 20
+
+
+def test_a_bach_chorale_from_the_corpus_keeps_all_voices():
+    chorale = music21.corpus.parse("bach/bwv66.6")
+    phrase = score_to_phrase(chorale, steps_per_quarter=4)
+    # soprano C#5, alto E4, tenor and bass both on A3: one key on a piano roll; the chorale starts
+    # with a one-beat pickup, the last beat of a first bar, so its bar lines fall where Bach's do
+    assert min(n.start for n in phrase.notes) == 12
+    assert sorted(n.pitch for n in phrase.notes if n.start == 12) == [57, 64, 73]
+    assert phrase.key_signatures == ((0, "F#m"),)
+    assert len(phrase.notes) > 120
+
+
+def test_malformed_musicxml_names_the_file(tmp_path):
+    path = tmp_path / "broken.musicxml"
+    path.write_text("<?xml version='1.0'?><score-partwise><part id='P1'><measure")
+    with pytest.raises(MusicFileError, match="broken.musicxml"):
+        read_music(path)
+
+
+def test_an_unknown_kind_of_file_is_refused(tmp_path):
+    path = tmp_path / "song.mp3"
+    path.write_bytes(b"ID3")
+    with pytest.raises(MusicFileError, match="cannot read '.mp3'"):
+        read_music(path)

@@ -1,0 +1,277 @@
+"""Sheet music out: a grand staff in MusicXML that reads back to the same notes, written for reading."""
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from engine.errors import MusicFileError
+from engine.files.reading import READABLE_SCORE_SUFFIXES, read_music
+from engine.files.score_writer import WRITTEN_SCORE_SUFFIXES, phrase_to_score, write_musicxml
+from engine.files.seeds import list_seeds, load_seed
+from engine.music.phrase import Note, Phrase, trim
+
+
+def exact(phrase):
+    return sorted((n.pitch, n.start, n.duration) for n in phrase.notes)
+
+
+def placed(phrase):
+    return sorted((n.pitch, n.start) for n in phrase.notes)
+
+
+def by_place(notes):
+    return sorted(notes, key=lambda n: (n.pitch, n.start))
+
+
+def assert_reads_back(phrase, back):
+    """The same notes at the same places; a note may be written longer, for reading, but never
+    more than twice as long and never past the end of the beat it starts in."""
+    from engine.files.score_writer import beat_steps
+    assert placed(back) == placed(phrase)
+    beat = beat_steps(phrase)
+    for n, w in zip(by_place(phrase.notes), by_place(back.notes)):
+        assert n.duration <= w.duration <= 2 * n.duration, (n, w)
+        if w.duration > n.duration:
+            assert w.end <= (n.start // beat + 1) * beat, (n, w)
+
+
+def voices_per_bar(staff):
+    from music21 import stream
+    return [len(bar.voices) for bar in staff.getElementsByClass(stream.Measure)]
+
+
+def written(path):
+    """The MusicXML file read back with music21: (score, its notes and chords in time order)."""
+    from music21 import converter
+    score = converter.parse(str(path))
+    return score, list(score.recurse().notes)
+
+
+@st.composite
+def phrases(draw):
+    spq = draw(st.sampled_from([2, 3, 4]))
+    metre = draw(st.sampled_from([(4, 4), (3, 4), (6, 8), (2, 2), (5, 4)]))
+    raw = draw(st.lists(st.tuples(st.integers(21, 108), st.integers(0, 12 * spq), st.integers(1, 9 * spq)),
+                        min_size=1, max_size=24))
+    notes, busy = [], {}
+    for pitch, start, length in sorted(raw, key=lambda r: r[1]):
+        if busy.get(pitch, -1) > start:
+            continue                                  # a key cannot sound twice at once
+        busy[pitch] = start + length
+        notes.append(Note(pitch, start, length, 90))
+    return Phrase(tuple(notes), steps_per_quarter=spq, time_signature=metre,
+                  tempo_bpm=draw(st.sampled_from([60, 96, 132.5])))
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(phrases())
+@example(Phrase((Note(125, 39, 8), Note(125, 47, 10)), tempo_bpm=60))   # the same key again, over a bar line
+def test_any_phrase_reads_back_note_for_note(tmp_path_factory, phrase):
+    path = tmp_path_factory.mktemp("score") / "phrase.musicxml"
+    write_musicxml(phrase, path)
+    back = read_music(path, steps_per_quarter=phrase.steps_per_quarter)
+    assert_reads_back(phrase, back)
+    assert back.time_signature == phrase.time_signature and back.tempo_bpm == phrase.tempo_bpm
+
+
+@pytest.mark.parametrize("suffix", WRITTEN_SCORE_SUFFIXES)
+def test_every_kind_of_score_segue_writes_it_opens_again(tmp_path, suffix):
+    assert suffix in READABLE_SCORE_SUFFIXES
+    phrase = Phrase((Note(60, 0, 4, 90), Note(64, 4, 2, 90), Note(67, 6, 10, 90)))
+    path = write_musicxml(phrase, tmp_path / f"phrase{suffix}")
+    assert_reads_back(phrase, read_music(path, steps_per_quarter=4))
+
+
+def test_the_bundled_seeds_as_sheet_music(tmp_path):
+    for seed in list_seeds():
+        phrase = load_seed(seed, steps_per_quarter=4)
+        path = write_musicxml(phrase, tmp_path / "seed.musicxml", title=seed.title)
+        assert_reads_back(phrase, read_music(path, steps_per_quarter=4))
+        assert seed.title.split()[0] in path.read_text()
+
+
+def test_two_staves_with_clefs_and_voices_where_notes_overlap():
+    from music21 import clef
+    phrase = Phrase((Note(72, 0, 16), Note(76, 4, 4), Note(79, 4, 4), Note(40, 0, 8), Note(43, 8, 8)))
+    score = phrase_to_score(phrase, "Test")
+    right, left = score.parts
+    assert right.partName == "Right hand" and left.partName == "Left hand"
+    assert isinstance(right.recurse().getElementsByClass(clef.Clef)[0], clef.TrebleClef)
+    assert isinstance(left.recurse().getElementsByClass(clef.Clef)[0], clef.BassClef)
+    assert voices_per_bar(right) == [2]                               # the held C under the chord
+    assert voices_per_bar(left) == [1]
+    assert len(right.recurse().getElementsByClass("Chord")) == 1
+
+
+def test_nothing_to_write_and_an_unwritable_place(tmp_path):
+    with pytest.raises(MusicFileError, match="no notes"):
+        write_musicxml(Phrase(), tmp_path / "empty.musicxml")
+    with pytest.raises(MusicFileError, match="below C0"):
+        write_musicxml(Phrase((Note(60, 0, 4), Note(5, 0, 4))), tmp_path / "low.musicxml")
+    (tmp_path / "a file").write_text("not a folder")
+    with pytest.raises(MusicFileError, match="cannot write"):
+        write_musicxml(Phrase((Note(60, 0, 4),)), tmp_path / "a file" / "x.musicxml")
+
+
+def key_signatures(path):
+    from music21 import key
+    score, _ = written(path)
+    return [k.sharps for k in score.parts[0].recurse().getElementsByClass(key.KeySignature)]
+
+
+def test_a_c_major_mozart_phrase_has_no_key_signature(tmp_path):
+    mozart = next(seed for seed in list_seeds() if seed.composer == "Mozart")
+    bars_2_and_3 = trim(load_seed(mozart), 16, 48)       # A G C G F... over an F-major Alberti bass
+    path = write_musicxml(bars_2_and_3, tmp_path / "mozart.musicxml")
+    assert key_signatures(path) == [0]
+    assert {p.name for chord in written(path)[1] for p in chord.pitches} <= set("CDEFGAB")
+
+
+A_MINOR = Phrase(tuple(Note(p, s, d) for p, s, d in [
+    (69, 0, 4), (72, 4, 4), (74, 8, 4), (77, 12, 4), (76, 16, 2), (75, 18, 2), (76, 20, 4), (74, 24, 4),
+    (77, 28, 4), (76, 32, 8), (75, 40, 4), (76, 44, 4), (69, 48, 16),
+    (45, 0, 8), (50, 8, 8), (53, 16, 8), (50, 24, 8), (52, 32, 8), (56, 40, 8), (45, 48, 16)]))
+
+
+def test_an_a_minor_phrase_spells_its_sharps_as_sharps(tmp_path):
+    path = write_musicxml(A_MINOR, tmp_path / "a-minor.musicxml")
+    assert key_signatures(path) == [0]
+    names = {p.midi % 12: p.name for chord in written(path)[1] for p in chord.pitches}
+    assert names[3] == "D#" and names[8] == "G#"                # the raised 4th and the leading note
+    assert names[5] == "F" and names[2] == "D"
+
+
+def test_sharps_and_flats_follow_the_key():
+    from music21 import key
+
+    from engine.files.score_writer import _spelled
+    a_minor, e_flat, d_major = key.Key("a"), key.Key("E-"), key.Key("D")
+    assert [_spelled(m, a_minor).name for m in (66, 68, 75, 70)] == ["F#", "G#", "D#", "B-"]
+    assert [_spelled(m, e_flat).name for m in (66, 61, 69, 71)] == ["G-", "D-", "A", "B"]
+    assert [_spelled(m, d_major).name for m in (63, 65, 72, 68)] == ["D#", "F", "C", "G#"]
+    # A flat major borrowing from the minor (C flat and no C): F flat, as Joplin wrote it
+    assert _spelled(64, key.Key("A-")).name == "E" and _spelled(64, key.Key("A-"), borrowed=True).name == "F-"
+
+
+def test_a_pickup_is_a_short_first_bar(tmp_path):
+    from music21 import stream
+    # two eighths before the first full bar of 3/4, then the tune and a bass
+    phrase = Phrase((Note(67, 8, 2), Note(69, 10, 2), Note(71, 12, 4), Note(72, 16, 4), Note(74, 20, 4),
+                     Note(71, 24, 12), Note(43, 12, 12), Note(48, 24, 12)), time_signature=(3, 4))
+    path = write_musicxml(phrase, tmp_path / "pickup.musicxml")
+    score, _ = written(path)
+    for part in score.parts:
+        first, second = part.getElementsByClass(stream.Measure)[:2]
+        assert first.number == 0 and first.duration.quarterLength == 1.0 and first.paddingLeft == 2.0
+        assert second.number == 1 and second.duration.quarterLength == 3.0
+    assert exact(read_music(path, steps_per_quarter=4)) == exact(phrase)            # the bar lines stay where they were
+
+
+def test_a_bar_that_starts_with_a_short_rest_is_a_whole_bar(tmp_path):
+    from music21 import stream
+    phrase = Phrase((Note(72, 2, 2), Note(74, 4, 12)), time_signature=(4, 4))
+    score, _ = written(write_musicxml(phrase, tmp_path / "rest.musicxml"))
+    assert score.parts[0].getElementsByClass(stream.Measure)[0].duration.quarterLength == 4.0
+
+
+def test_the_title_is_the_name_given_or_the_file_name_and_no_composer(tmp_path):
+    phrase = Phrase((Note(60, 0, 4),))
+    for path, title, expected in ((tmp_path / "Evening song.musicxml", None, "Evening song"),
+                                  (tmp_path / "x.musicxml", "Für Elise", "Für Elise")):
+        score, _ = written(write_musicxml(phrase, path, title=title))
+        assert score.metadata.bestTitle == expected
+        assert not score.metadata.composer
+        assert "Segue" not in path.read_text()
+
+
+def test_staccato_sixteenths_are_written_as_eighths(tmp_path):
+    # a 16th and a 16th rest on each eighth's place, over a held bass
+    tune = [Note(p, 2 * k, 1) for k, p in enumerate((72, 74, 76, 77, 79, 77, 76, 74))] + [Note(72, 16, 4)]
+    phrase = Phrase(tuple(tune) + (Note(48, 0, 16),))
+    path = write_musicxml(phrase, tmp_path / "staccato.musicxml")
+    _, notes = written(path)
+    right = [n for n in notes if n.pitch.midi >= 60]
+    assert [n.quarterLength for n in right] == [0.5] * 8 + [1.0]
+    assert all(any(a.name == "staccato" for a in n.articulations) for n in right[:8])
+    assert not right[8].articulations
+    assert placed(read_music(path, steps_per_quarter=4)) == placed(phrase)
+
+
+def test_voices_that_match_once_written_are_one_chord(tmp_path):
+    # a chord whose top note is let go early (a 16th and a 16th rest, the others an 8th), then another
+    phrase = Phrase((Note(72, 0, 2), Note(76, 0, 2), Note(79, 0, 1),
+                     Note(74, 2, 2), Note(77, 2, 2), Note(81, 2, 2)))
+    score = phrase_to_score(phrase, "Chords")
+    right = score.parts[0]
+    assert voices_per_bar(right) == [1]
+    assert [len(c.pitches) for c in right.recurse().getElementsByClass("Chord")] == [3, 3]
+
+
+def test_an_alberti_bass_under_a_melody_goes_to_the_bass_staff():
+    from music21 import clef
+    alberti = [Note(p, 2 * k, 2) for bar in range(2) for k, p in enumerate((60, 67, 64, 67) * 2, start=8 * bar)]
+    melody = [Note(72, 0, 8), Note(76, 8, 4), Note(79, 12, 4), Note(71, 16, 6), Note(72, 22, 1), Note(74, 23, 1),
+              Note(72, 24, 4)]
+    score = phrase_to_score(Phrase(tuple(alberti + melody)), "K. 545")
+    right, left = score.parts
+    assert sorted(n.pitch.midi for n in right.recurse().notes) == sorted(n.pitch for n in melody)
+    assert sorted(n.pitch.midi for n in left.recurse().notes) == sorted(n.pitch for n in alberti)
+    assert voices_per_bar(right) == voices_per_bar(left) == [1, 1]
+    assert isinstance(left.recurse().getElementsByClass(clef.Clef)[0], clef.TrebleClef)   # around middle C
+
+
+def test_the_file_s_key_signatures_are_written(tmp_path):
+    scale = tuple(Note(p, 4 * k, 4) for k, p in enumerate((60, 62, 64, 65, 67, 69, 71, 72)))
+    phrase = Phrase(scale + tuple(Note(p, 32 + 4 * k, 4) for k, p in enumerate((63, 65, 67, 68, 70))),
+                    key_signatures=((0, "Eb"), (32, "G")))
+    path = write_musicxml(phrase, tmp_path / "signed.musicxml")
+    assert key_signatures(path) == [-3, 1]
+    names = [p.name for chord in written(path)[1] for p in chord.pitches]
+    assert names[8:] == ["D#", "F", "G", "G#", "B-"]               # spelled in G major after the change
+    assert names[:8] == ["C", "D", "E", "F", "G", "A", "B", "C"]
+    assert read_music(path, steps_per_quarter=4).key_signatures == ((0, "Eb"), (32, "G"))
+
+
+def test_a_file_that_says_c_major_over_music_in_a_minor_is_spelled_in_a_minor(tmp_path):
+    path = write_musicxml(replace(A_MINOR, key_signatures=((0, "C"),)), tmp_path / "said-c.musicxml")
+    assert key_signatures(path) == [0]
+    names = {p.midi % 12: p.name for chord in written(path)[1] for p in chord.pitches}
+    assert names[3] == "D#"                                    # C major would write E flat
+
+
+def test_each_staff_numbers_its_voices_the_same_in_every_bar(tmp_path):
+    from xml.etree import ElementTree
+    # bar 1: a held C under a chord (two voices on the treble staff); bar 2: one voice; a bass throughout
+    phrase = Phrase((Note(72, 0, 16), Note(76, 4, 4), Note(79, 4, 4), Note(74, 16, 16), Note(40, 0, 16),
+                     Note(43, 16, 16)))
+    root = ElementTree.parse(write_musicxml(phrase, tmp_path / "voices.musicxml")).getroot()
+    for measure, treble in zip(root.iter("measure"), ({"1", "2"}, {"1"})):
+        voices = {staff: {n.findtext("voice") for n in measure.iter("note") if n.findtext("staff") == staff}
+                  for staff in ("1", "2")}
+        assert voices == {"1": treble, "2": {"5"}}                 # as MuseScore numbers them
+
+
+def test_a_melody_alone_stays_on_one_staff_for_a_low_note():
+    # a fiddle tune in A that dips to A below middle C for one note
+    tune = [Note(p, 2 * k, 2) for k, p in enumerate((69, 73, 76, 81, 57, 73, 76, 81))]
+    right, left = phrase_to_score(Phrase(tuple(tune), time_signature=(2, 4)), "Reel").parts
+    assert len(right.recurse().notes) == 8 and not left.recurse().notes
+
+
+def test_sheet_music_of_the_fine_grid_writes_notation_s_values_exactly(tmp_path):
+    """Triplets and 32nds on the fine grid are written as they are; music in free time is read on
+    sixteenths (the phrase itself is never changed)."""
+    from engine.files.score_writer import for_reading
+    from engine.music.phrase import regrid
+    notation = Phrase((Note(72, 0, 160), Note(74, 160, 160), Note(76, 320, 160), Note(77, 480, 60),
+                       Note(76, 540, 60), Note(74, 600, 120), Note(48, 0, 960)), steps_per_quarter=480)
+    assert for_reading(notation).steps_per_quarter == 24
+    path = write_musicxml(notation, tmp_path / "triplets.musicxml")
+    assert sorted((n.pitch, n.start) for n in read_music(path).notes) == sorted((n.pitch, n.start)
+                                                                               for n in notation.notes)
+    played = Phrase((Note(60, 3, 117), Note(62, 118, 125), Note(64, 244, 230), Note(48, 0, 470)), steps_per_quarter=480)
+    assert for_reading(played) == regrid(played, 4)
+    assert for_reading(regrid(notation, 4)) == regrid(notation, 4)
