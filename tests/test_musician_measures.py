@@ -86,6 +86,11 @@ def test_a_scale_over_a_bass_is_all_steps():
     assert result["top-voice leaps over a fifth"] == 0
 
 
+def test_repeated_notes_are_not_moves_of_the_top_voice():
+    repeated = musician.top_voice(music(*[(p, 4 * i, 4) for i, p in enumerate((72, 72, 74, 74, 76))]))
+    assert repeated["top-voice mean leap"] == 2 and repeated["top-voice steps"] == 1
+
+
 def test_scattered_notes_leap_and_an_accompaniment_under_a_held_tune_is_not_the_top_voice():
     scattered = musician.top_voice(music((60, 0, 4), (84, 4, 4), (50, 8, 4), (79, 12, 4)))
     assert scattered["top-voice mean leap"] == pytest.approx((24 + 34 + 29) / 3)
@@ -114,6 +119,9 @@ def test_bass_on_the_downbeat_counts_the_bars_whose_downbeat_strikes_a_low_note(
     # a bass struck on the downbeat of bars 1 and 3 only
     two = music(*[(36, b * BAR, 4) for b in (0, 2)], *[(72, b * BAR + 4, 4) for b in range(4)])
     assert musician.bass_on_downbeats(two) == 0.5
+    # A2 on the downbeat, but the bar's bass is the C2 on beat 2, a sixth below: not a bass on the downbeat
+    above = music((45, 0, 4), (36, 4, 4), (84, 0, 16), bars=1)
+    assert musician.bass_on_downbeats(above) == 0
 
 
 def test_a_stride_bass_has_the_first_and_third_beats_and_a_drifting_one_misses_them():
@@ -138,6 +146,7 @@ def alberti(bars=4, first=0):
 def test_an_alberti_bass_continued_keeps_its_figure_and_block_chords_lose_it():
     phrase = alberti()
     assert musician.figure(phrase, 0) == frozenset((0, 2, 4, 6, 8, 10, 12, 14))
+    assert musician.figure(phrase, 2) == musician.figure(phrase, 0)                  # steps of its own bar
     assert musician.figure_kept(alberti(), phrase) == [1, 1, 1, 1]
     blocks = music(*[n for b in range(4) for n in chord((48, 52, 55), b * BAR, 16)],
                    *[(76, b * BAR, 8) for b in range(4)], *[(79, b * BAR + 8, 8) for b in range(4)])
@@ -182,6 +191,10 @@ def test_a_chord_a_bar_is_three_changes_and_a_chord_a_beat_changes_on_every_beat
 def test_a_melody_note_passing_through_a_held_chord_is_not_a_new_harmony():
     # C major held for the bar, the tune C D E F in quarters over it: D and F are passing notes
     notes = chord((48, 55, 64), 0, 16) + [(72, 0, 4), (74, 4, 4), (76, 8, 4), (77, 12, 4)]
+    assert musician.chord_changes(music(*notes, bars=1))[0] == 0
+    # a sixteenth A before the G on beat 2: alone, C E G A is an A minor 7th, but C major still covers 15/16
+    notes = chord((48, 52, 55), 0, 16) + [(76, 0, 4), (81, 4, 1), (79, 5, 3), (77, 8, 1), (76, 9, 3),
+                                          (74, 12, 1), (72, 13, 3)]
     assert musician.chord_changes(music(*notes, bars=1))[0] == 0
 
 
