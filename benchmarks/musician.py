@@ -32,7 +32,9 @@ Local measures
   counts them as well.
 - **outside the phrase's key**: the share of sounding time on pitch classes outside the phrase's
   key (``engine.keys``: Krumhansl-Schmuckler; a minor key has 9 pitch classes, both forms of its
-  6th and 7th). The phrase's chromatic notes returning as structural tones show up here.
+  6th and 7th). And **chromatic notes held a beat or more**: of the notes struck outside that key,
+  the share lasting at least a beat (a chromatic note sounding as a chord tone rather than passing
+  by; pieces whose continuation has none left out).
 - **chord fit per beat**: a beat's sounding notes, each pitch class weighted by how long it sounds
   within the beat; the share of that mass covered by the tones of the best of 96 chords (12 roots x
   major, minor, diminished, augmented, dominant 7th, major 7th, minor 7th, half-diminished 7th),
@@ -78,7 +80,8 @@ Local measures
   lowest note), or when the bass strikes the tonic on a strong beat of the last bar (the downbeat,
   or the middle beat of a bar of 4 or 6 beats) after a beat whose notes are at least 75% a dominant
   (V, V7 or vii dim/half-dim 7); **half cadence** when the last beat with notes sounds the dominant
-  triad or V7 (80%) over its root. And, of the gesture: **held chord** when no note starts in the last
+  triad or V7 (80%) over its root. **arrival on the downbeat** when a note struck on the last bar's
+  downbeat lasts at least half the bar. And, of the gesture: **held chord** when no note starts in the last
   beat and something sounds to the bar line, **mid-gesture** when notes still start in the last
   beat, **rest** when nothing starts in the last beat and nothing sounds at the bar line. These three
   add to 1; the cadences are counted apart.
@@ -217,6 +220,17 @@ def outside_key(phrase: Phrase, key: Key | None, held: Sequence[Note] = ()) -> f
     if key is None or not w.sum():
         return math.nan
     return float(sum(w[pc] for pc in range(12) if pc not in key.pitch_classes) / w.sum())
+
+
+def chromatic_held(phrase: Phrase, key: Key | None) -> float:
+    """Of the notes struck outside ``key``, the share that last a beat or more: chromatic notes
+    sounding as chord tones rather than passing by."""
+    if key is None:
+        return math.nan
+    outside = [n for n in phrase.notes if n.pitch % 12 not in key.pitch_classes]
+    if not outside:
+        return math.nan
+    return sum(n.duration >= beat_of(phrase) for n in outside) / len(outside)
 
 
 def beat_fits(phrase: Phrase, held: Sequence[Note] = ()) -> list[float]:
@@ -419,6 +433,7 @@ def ending(phrase: Phrase, key: Key | None, held: Sequence[Note] = ()) -> dict[s
             # nothing of the continuation sounds there, this cannot be judged and counts as no cadence)
             if _dominant_fit(span_weights(every, max(0, s - beat), s), key.tonic) >= DOMINANT_FIT:
                 out["cadence"] = 1.0
+    out["arrival on the downbeat"] = float(any(n.start == last_bar and n.duration * 2 >= bar for n in phrase.notes))
     last_beat = end - (spans[-1][1] - spans[-1][0] if spans else beat)
     starts_late = any(last_beat <= n.start < end for n in phrase.notes)
     rings = any(n.end >= end for n in every)
@@ -479,12 +494,13 @@ def passages(pieces, first_bar: int = fidelity.PHRASE_BAR, bars: int = BARS) -> 
     return out
 
 
-LOCAL = ("semitone clashes", "interval-class-1 clashes", "outside the phrase's key", "chord fit per beat",
+LOCAL = ("semitone clashes", "interval-class-1 clashes", "outside the phrase's key",
+         "chromatic notes held a beat or more", "chord fit per beat",
          "top-voice mean leap", "top-voice steps", "top-voice leaps over a fifth",
          "bass on the downbeat", "bass on the phrase's bass beats",
          "figure kept, new bar 1", "figure kept, new bar 4", "figure kept, mean of 4", "low-voice register drift",
          "chord changes per bar", "one harmony throughout", "a new chord on most beats",
-         "cadence", "half cadence", "held chord", "mid-gesture", "rest")
+         "cadence", "half cadence", "arrival on the downbeat", "held chord", "mid-gesture", "rest")
 ADHERENCE = ("chroma similarity", "groove similarity")
 
 
@@ -494,6 +510,7 @@ def measure(music: Phrase, phrase: Phrase, held: Sequence[Note] = (), key: Key |
     out = {"semitone clashes": clash_share(music, held, (1,)),
            "interval-class-1 clashes": clash_share(music, held, (1, 11)),
            "outside the phrase's key": outside_key(music, key, held),
+           "chromatic notes held a beat or more": chromatic_held(music, key),
            "chord fit per beat": chord_fit(music, held)}
     out |= top_voice(music, held)
     out["bass on the downbeat"] = bass_on_downbeats(music, held)
@@ -649,7 +666,8 @@ def _fmt(triple, percent: bool = False) -> str:
     return f"{mean:.2f} [{low:.2f}, {high:.2f}]"
 
 
-PERCENT = {"semitone clashes", "interval-class-1 clashes", "outside the phrase's key", "top-voice steps",
+PERCENT = {"semitone clashes", "interval-class-1 clashes", "outside the phrase's key",
+           "chromatic notes held a beat or more", "top-voice steps", "arrival on the downbeat",
            "top-voice leaps over a fifth", "bass on the downbeat", "bass on the phrase's bass beats",
            "one harmony throughout", "a new chord on most beats", "cadence", "half cadence", "held chord",
            "mid-gesture", "rest"}

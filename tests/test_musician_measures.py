@@ -63,6 +63,14 @@ def test_the_share_outside_the_key_is_weighted_by_sounding_time():
     assert musician.outside_key(music((60, 0, 4), (66, 4, 4)), C_MAJOR) == pytest.approx(0.5)
 
 
+def test_chromatic_notes_held_a_beat_are_told_from_passing_ones():
+    passing = music((60, 0, 4), (61, 4, 1), (62, 5, 3), (66, 8, 1), (67, 9, 7))        # C# and F# sixteenths
+    assert musician.chromatic_held(passing, C_MAJOR) == 0
+    held = music((60, 0, 4), (61, 4, 8), (62, 12, 4), (66, 16, 2))                      # C# a half note
+    assert musician.chromatic_held(held, C_MAJOR) == 0.5
+    assert math.isnan(musician.chromatic_held(music((60, 0, 4)), C_MAJOR))
+
+
 def test_chord_fit_is_one_for_triads_and_sevenths_and_less_for_a_cluster():
     assert musician.chord_fit(music(*chord((60, 64, 67), 0, 4))) == 1
     assert musician.chord_fit(music(*chord((60, 64, 67, 70), 0, 4))) == 1             # C7
@@ -223,6 +231,13 @@ def test_ending_on_the_dominant_is_a_half_cadence_and_a_chord_let_go_early_ends_
     assert half["half cadence"] == 1 and half["cadence"] == 0 and half["held chord"] == 1
     rest = musician.ending(three_bars_then(chord((48, 60, 64, 67), 0, 4)), C_MAJOR)
     assert rest["cadence"] == 1 and rest["rest"] == 1 and rest["held chord"] == 0
+
+
+def test_a_long_note_on_the_last_downbeat_is_an_arrival_and_a_short_one_is_not():
+    assert musician.ending(three_bars_then(chord((48, 60, 64, 67), 0, 8)), C_MAJOR)["arrival on the downbeat"] == 1
+    assert musician.ending(three_bars_then(chord((48, 60, 64, 67), 0, 4)), C_MAJOR)["arrival on the downbeat"] == 0
+    late = three_bars_then(chord((48, 60, 64, 67), 4, 12))                            # long, but on beat 2
+    assert musician.ending(late, C_MAJOR)["arrival on the downbeat"] == 0
 
 
 def test_a_tonic_chord_over_its_third_is_not_a_cadence():
