@@ -2,7 +2,8 @@
 
     python benchmarks/musician.py [--model default] [--takes 4] [--limit N] [--phrase-bar 9]
         [--option NAME=VALUE ...] [--json [PATH]]
-    python benchmarks/musician.py --table RUN.json [RUN.json ...]     # a markdown table of saved runs
+    python benchmarks/musician.py --table [LABEL=]RUN.json ...     # a markdown table of saved runs
+    python benchmarks/musician.py --paired FIRST.json SECOND.json    # two saved runs' takes, paired by piece
 
 Musicians shown the composer's next 4 bars beside Segue's take pick out Segue 85-90% of the time,
 and say why: wrong notes sounding together, no line, an accompaniment figure that dissolves after
@@ -654,7 +655,11 @@ def run(loaded, chosen: list[Passage], settings: dict, takes: int = 4, progress=
                       "composer's new notes": float(np.mean([p["composer new notes"] for p in per_piece])),
                       "failures": dict(failed), "takes": len(all_takes), "holds": guard_holds},
             "seconds": {"whole run": time.perf_counter() - started, "generating": generating},
-            "per piece": per_piece}
+            "per piece": [{"piece": p["piece"], "key": p["key"], "metre": p["metre"],
+                           "composer": {m: p["composer"][m] for m in names},
+                           "segue, mean of the takes": {m: take_means[m][i] for m in names},
+                           "other music": {m: other[m][i] for m in ADHERENCE}}
+                          for i, p in enumerate(per_piece)]}
 
 
 def _fmt(triple, percent: bool = False) -> str:
@@ -737,7 +742,17 @@ def main(argv=None) -> int:
                         help=f"also write the results as JSON (default path {RESULTS.relative_to(ROOT)})")
     parser.add_argument("--table", nargs="+", metavar="RUN.json",
                         help="print a markdown table of saved runs (label each with LABEL=PATH) and stop")
+    parser.add_argument("--paired", nargs=2, metavar=("FIRST.json", "SECOND.json"),
+                        help="print the first saved run's takes minus the second's, paired by piece, and stop")
     args = parser.parse_args(argv)
+    if args.paired:
+        first, second = (_restore(json.loads(Path(path).read_text()))["per piece"] for path in args.paired)
+        print(f"{args.paired[0]} minus {args.paired[1]}, paired by piece; 90% intervals (* leaves out 0)")
+        for m in LOCAL + ADHERENCE:
+            key = "segue, mean of the takes"
+            mean, low, high = paired([p[key][m] for p in first], [p[key][m] for p in second])
+            print(f"{m:40}{mean:+9.3f} [{low:+.3f}, {high:+.3f}]{' *' if low > 0 or high < 0 else ''}")
+        return 0
     if args.table:
         labels, runs = [], []
         for item in args.table:
@@ -772,7 +787,7 @@ def main(argv=None) -> int:
           f"generating ({result['seconds']['generating']:.0f} s generating), {loading:.0f} s loading")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(_clean(result), indent=1) + "\n")
+        Path(args.json).write_text(json.dumps(_clean(result)) + "\n")
     return 0
 
 
