@@ -1,0 +1,323 @@
+"""Blind pairs: the composer's next 4 bars and Segue's, as piano rolls a judge tells apart (or not).
+
+    python benchmarks/blind_pairs.py make --pairs 8 --seed 1 --out /tmp/round1 --key-out /tmp/keys/round1.json
+        [--start-bar 17 | --offset 2] [--avoid /tmp/keys/round0.json ...] [--option NAME=VALUE ...]
+        [--model default] [--allow-protocol-bars]
+    python benchmarks/blind_pairs.py score --key /tmp/keys/round1.json --answers /tmp/round1/answers.json
+
+``make`` chooses fresh passages of the held-out pieces (the 26 the default model's run kept for
+validation, as ``fidelity.py``): a 4-bar *phrase* and the composer's next 4 bars. By default each
+passage starts at a random 4-bar-aligned bar (1, 5, 9, ... moved by ``--offset``), one passage per
+piece while pieces last, and never on bars 9-16 (the fidelity and musician benchmarks' passage,
+which the team has looked at) unless ``--allow-protocol-bars``; ``--start-bar`` puts every phrase
+at that bar instead. Passages named in earlier rounds' keys (``--avoid``) are not used again, nor
+any passage overlapping them. Segue writes one take of 4 bars after each phrase (default
+Continue options, or ``--option``; a fixed seed per pair, from ``--seed``).
+
+Each pair is one PNG in ``--out``: two panels, A above B, each the phrase (bars 1-4) and then one
+of the two continuations (bars 5-8) after a thick bar line, in the same style (black notes, no
+velocity, no colour difference, the same pitch axis with a line and a label at every C, time in
+bars, no title). The pairs are in random order and A/B is drawn at random for each. The answer key
+(which option is Segue's, the piece, the bars, the seed and the settings) goes to ``--key-out``,
+which must lie outside ``--out``: the judge is given ``--out`` only. ``--out`` also gets
+``README.txt`` (what to do, nothing about which is which) and ``answers.json``, a template to fill:
+a list of {"pair": "pair_01", "pick": "A" or "B" (the option the judge takes for Segue's),
+"sure": true/false, "reason": "..."}.
+
+``score`` reads a filled answers file and the key and prints the accuracy (the share of pairs in
+which the judge picked Segue's take) with Wilson and Clopper-Pearson 95% intervals (50% = cannot
+tell them apart), the same for the picks marked sure, and the reasons given for the takes found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import fidelity  # noqa: E402
+
+from engine.phrase import Phrase, trim  # noqa: E402
+
+BARS = 4
+PROTOCOL = (fidelity.PHRASE_BAR, fidelity.PHRASE_BAR + 2 * BARS - 1)       # bars 9-16
+NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+README = """Blind pairs
+
+Each image shows a 4-bar phrase of piano music (bars 1-4) followed by two different
+continuations of 4 bars (bars 5-8): option A in the upper panel, option B in the lower one. The
+phrase is the same in both panels; the thick line marks where the continuation starts. One
+continuation is the composer's own next 4 bars; the other was written by a computer program
+that was given the phrase. Pitch goes up the page (a line at every C, middle C is C4), time to
+the right in bars.
+
+For every pair, fill in answers.json: "pick" is the option ("A" or "B") you believe the computer
+wrote, "sure" is true if you are confident, and "reason" says in a sentence what gave it away
+(or why you guessed).
+"""
+
+
+# -- choosing passages --------------------------------------------------------------------------------
+
+def passage_at(piece: Phrase, first_bar: int) -> tuple[Phrase, Phrase] | None:
+    """(phrase, composer's next bars) from bar ``first_bar``, or None where the piece is too short or
+    either holds fewer than 4 notes (as ``fidelity.cases``)."""
+    found = fidelity.cases([("", piece)], first_bar, BARS)
+    return (found[0][1], found[0][2]) if found else None
+
+
+def overlaps(a: int, b: int) -> bool:
+    """Whether the 8-bar windows (phrase and continuation) starting at bars a and b overlap."""
+    return abs(a - b) < 2 * BARS
+
+
+def avoided(paths) -> dict[str, list[int]]:
+    """The passages of earlier rounds, piece -> phrase start bars, from their key files."""
+    out: dict[str, list[int]] = {}
+    for path in paths or ():
+        for pair in json.loads(Path(path).read_text())["pairs"]:
+            out.setdefault(pair["piece"], []).append(pair["phrase bar"])
+    return out
+
+
+def choose_passages(pieces, count: int, rng: random.Random, start_bar: int | None = None, offset: int = 0,
+                    avoid: dict[str, list[int]] | None = None, allow_protocol: bool = False):
+    """``count`` (name, first bar, phrase, composer's bars): one passage a piece while pieces last."""
+    avoid = avoid or {}
+    options = {}
+    for name, piece in pieces:
+        bars = piece.length // piece.steps_per_bar
+        starts = [start_bar] if start_bar else list(range(1 + offset % BARS, bars - 2 * BARS + 2, BARS))
+        good = []
+        for s in starts:
+            if any(overlaps(s, old) for old in avoid.get(name, ())):
+                continue
+            if not start_bar and not allow_protocol and s + 2 * BARS - 1 >= PROTOCOL[0] and s <= PROTOCOL[1]:
+                continue
+            found = passage_at(piece, s)
+            if found:
+                good.append((s, *found))
+        if good:
+            options[name] = good
+    chosen = []
+    while len(chosen) < count and options:
+        names = sorted(options)
+        rng.shuffle(names)
+        for name in names:
+            if len(chosen) == count or name not in options:
+                break
+            s, phrase, composer = options[name].pop(rng.randrange(len(options[name])))
+            chosen.append((name, s, phrase, composer))
+            options[name] = [o for o in options[name] if not overlaps(o[0], s)]
+            if not options[name]:
+                del options[name]
+    if len(chosen) < count:
+        print(f"only {len(chosen)} fresh passages could be found", file=sys.stderr)
+    return chosen
+
+
+# -- drawing ------------------------------------------------------------------------------------------
+
+def draw_pair(phrase: Phrase, first: Phrase, second: Phrase, path: Path) -> None:
+    """Two panels (A above B), each the phrase and then one continuation, in one style."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    bar = phrase.steps_per_bar
+    pitches = [n.pitch for p in (phrase, first, second) for n in p.notes]
+    low, high = min(pitches) - 2, max(pitches) + 2
+    fig, axes = plt.subplots(2, 1, figsize=(14, 9), sharex=True, sharey=True)
+    for ax, label, continuation in zip(axes, "AB", (first, second)):
+        ax.axvspan(BARS, 2 * BARS, color="0.94", zorder=0)
+        for part, origin in ((phrase, 0), (continuation, BARS * bar)):
+            for n in part.notes:
+                ax.add_patch(Rectangle(((n.start + origin) / bar, n.pitch - 0.4), n.duration / bar, 0.8,
+                                       facecolor="0.1", edgecolor="white", linewidth=0.4, zorder=3))
+        for b in range(2 * BARS + 1):
+            ax.axvline(b, color="0.6", linewidth=0.6, zorder=1)
+        ax.axvline(BARS, color="0.1", linewidth=3, zorder=4)
+        cs = [p for p in range(low, high + 1) if p % 12 == 0]
+        for p in cs:
+            ax.axhline(p, color="0.75", linewidth=0.6, zorder=1)
+        ax.set_yticks(cs, [f"C{p // 12 - 1}" for p in cs])
+        ax.set_ylim(low, high)
+        ax.set_xlim(0, 2 * BARS)
+        ax.set_ylabel(f"option {label}", fontsize=14, rotation=0, labelpad=40, va="center")
+    axes[-1].set_xticks([b + 0.5 for b in range(2 * BARS)], [f"bar {b + 1}" for b in range(2 * BARS)])
+    axes[-1].tick_params(axis="x", length=0)
+    axes[0].text(BARS / 2, 1.02, "phrase", transform=axes[0].get_xaxis_transform(), ha="center", fontsize=11)
+    axes[0].text(1.5 * BARS, 1.02, "continuation", transform=axes[0].get_xaxis_transform(), ha="center", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+# -- scoring ------------------------------------------------------------------------------------------
+
+def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    if not n:
+        return (0.0, 1.0)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def _binomial_tail(k: int, n: int, p: float, upper: bool) -> float:
+    """P(X >= k) (upper) or P(X <= k) for X ~ Binomial(n, p)."""
+    ks = range(k, n + 1) if upper else range(0, k + 1)
+    return sum(math.comb(n, i) * p ** i * (1 - p) ** (n - i) for i in ks)
+
+
+def clopper_pearson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
+    """The exact interval: the p at which k or more (k or fewer) successes have probability alpha/2."""
+    if not n:
+        return (0.0, 1.0)
+
+    def solve(f, target):
+        lo, hi = 0.0, 1.0
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            if f(mid) < target:
+                lo = mid
+            else:
+                hi = mid
+        return (lo + hi) / 2
+    lower = 0.0 if k == 0 else solve(lambda p: _binomial_tail(k, n, p, True), alpha / 2)
+    upper = 1.0 if k == n else solve(lambda p: -_binomial_tail(k, n, p, False), -alpha / 2)
+    return (lower, upper)
+
+
+def score(key: dict, answers: list[dict]) -> dict:
+    truth = {p["pair"]: p for p in key["pairs"]}
+    rows = []
+    for a in answers:
+        pair = truth.get(a.get("pair"))
+        if pair is None or str(a.get("pick", "")).upper() not in ("A", "B"):
+            continue
+        rows.append({"pair": a["pair"], "correct": str(a["pick"]).upper() == pair["segue"],
+                     "sure": bool(a.get("sure")), "reason": a.get("reason", ""), "piece": pair["piece"],
+                     "bars": pair["phrase bar"]})
+    k, n = sum(r["correct"] for r in rows), len(rows)
+    sure = [r for r in rows if r["sure"]]
+    ks = sum(r["correct"] for r in sure)
+    return {"answered": n, "pairs": len(truth), "correct": k, "accuracy": k / n if n else math.nan,
+            "wilson 95%": wilson(k, n), "clopper-pearson 95%": clopper_pearson(k, n),
+            "sure": len(sure), "sure correct": ks, "sure accuracy": ks / len(sure) if sure else math.nan,
+            "sure clopper-pearson 95%": clopper_pearson(ks, len(sure)),
+            "found, with reasons": [r for r in rows if r["correct"]],
+            "missed": [r for r in rows if not r["correct"]],
+            "unanswered": sorted(set(truth) - {r["pair"] for r in rows})}
+
+
+# -- commands -----------------------------------------------------------------------------------------
+
+def make(args) -> int:
+    out, key_out = Path(args.out).resolve(), Path(args.key_out).resolve()
+    if key_out == out or out in key_out.parents:
+        print("--key-out must lie outside --out: the judge is given --out", file=sys.stderr)
+        return 2
+    import torch
+    from musician import parse_options
+
+    from engine.checkpoint import load_model
+    from engine.generate import ContinueOptions, continue_phrase
+    torch.set_num_threads(1)
+    rng = random.Random(args.seed)
+    loaded = load_model(args.model)
+    settings = parse_options(args.option)
+    chosen = choose_passages(fidelity.held_out_pieces(), args.pairs, rng, args.start_bar, args.offset,
+                             avoided(args.avoid), args.allow_protocol_bars)
+    rng.shuffle(chosen)
+    out.mkdir(parents=True, exist_ok=True)
+    key_out.parent.mkdir(parents=True, exist_ok=True)
+    pairs = []
+    for i, (name, first_bar, phrase, composer) in enumerate(chosen, 1):
+        seed = rng.randrange(2 ** 31)
+        take = continue_phrase(loaded, phrase, ContinueOptions(bars=BARS, seed=seed, **settings))[0]
+        take = trim(take.with_notes(take.notes, end=max(take.length, BARS * phrase.steps_per_bar)), 0,
+                    BARS * phrase.steps_per_bar)
+        segue = rng.choice("AB")
+        a, b = (take, composer) if segue == "A" else (composer, take)
+        label = f"pair_{i:02d}"
+        draw_pair(phrase, a, b, out / f"{label}.png")
+        pairs.append({"pair": label, "segue": segue, "piece": name, "phrase bar": first_bar,
+                      "bars": f"phrase {first_bar}-{first_bar + BARS - 1}, composer {first_bar + BARS}-"
+                              f"{first_bar + 2 * BARS - 1}", "take seed": seed, "take notes": len(take.notes),
+                      "composer notes": len(composer.notes)})
+    key = {"model": loaded.name, "round seed": args.seed, "start bar": args.start_bar, "offset": args.offset,
+           "settings": {k: v for k, v in vars(ContinueOptions(bars=BARS, **settings)).items() if k != "seed"},
+           "pick means": "the option the judge takes for Segue's", "pairs": pairs}
+    key_out.write_text(json.dumps(key, indent=1) + "\n")
+    (out / "README.txt").write_text(README)
+    (out / "answers.json").write_text(json.dumps(
+        [{"pair": p["pair"], "pick": "", "sure": False, "reason": ""} for p in sorted(pairs, key=lambda p: p["pair"])],
+        indent=1) + "\n")
+    print(f"{len(pairs)} pairs in {out} (README.txt, answers.json to fill); the key in {key_out}")
+    return 0
+
+
+def score_command(args) -> int:
+    key = json.loads(Path(args.key).read_text())
+    result = score(key, json.loads(Path(args.answers).read_text()))
+    n, k = result["answered"], result["correct"]
+    if not n:
+        print("no answers to score")
+        return 1
+    w, cp = result["wilson 95%"], result["clopper-pearson 95%"]
+    print(f"Segue's take picked out in {k} of {n} pairs: {result['accuracy']:.0%} "
+          f"(Wilson 95% {w[0]:.0%}-{w[1]:.0%}, Clopper-Pearson 95% {cp[0]:.0%}-{cp[1]:.0%}; 50% = a coin)")
+    if result["sure"]:
+        scp = result["sure clopper-pearson 95%"]
+        print(f"marked sure: {result['sure correct']} of {result['sure']} right "
+              f"(Clopper-Pearson 95% {scp[0]:.0%}-{scp[1]:.0%})")
+    if result["unanswered"]:
+        print(f"unanswered: {', '.join(result['unanswered'])}")
+    print("\nreasons given for the takes picked out:")
+    for r in result["found, with reasons"]:
+        print(f"  {r['pair']} ({'sure' if r['sure'] else 'unsure'}; {Path(r['piece']).stem}, bar {r['bars']}): "
+              f"{r['reason']}")
+    if result["missed"]:
+        print("\nmissed (the composer taken for Segue):")
+        for r in result["missed"]:
+            print(f"  {r['pair']} ({'sure' if r['sure'] else 'unsure'}; {Path(r['piece']).stem}, bar {r['bars']}): "
+                  f"{r['reason']}")
+    if args.json:
+        print(json.dumps(result))
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    m = commands.add_parser("make", help="write a round of pairs and its key")
+    m.add_argument("--pairs", type=int, default=8)
+    m.add_argument("--seed", type=int, default=0, help="the round's random seed (passages, order, A/B, takes)")
+    m.add_argument("--out", required=True, help="the folder the judge is given: images, README.txt, answers.json")
+    m.add_argument("--key-out", required=True, help="the answer key (JSON), outside --out")
+    m.add_argument("--start-bar", type=int, default=None, help="every phrase from this bar (default: random)")
+    m.add_argument("--offset", type=int, default=0, help="random starts at bars 1+offset, 5+offset, ...")
+    m.add_argument("--avoid", nargs="*", default=[], metavar="KEY.json", help="earlier rounds' keys: not again")
+    m.add_argument("--allow-protocol-bars", action="store_true", help="allow passages overlapping bars 9-16")
+    m.add_argument("--model", default=None)
+    m.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                   help="any ContinueOptions field, e.g. --option steering=0")
+    s = commands.add_parser("score", help="score a judge's answers against the key")
+    s.add_argument("--key", required=True)
+    s.add_argument("--answers", required=True)
+    s.add_argument("--json", action="store_true", help="also print the result as JSON")
+    args = parser.parse_args(argv)
+    return make(args) if args.command == "make" else score_command(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
