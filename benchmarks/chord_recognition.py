@@ -88,13 +88,15 @@ class Prepared:
         self.song = song
         self.edges = span_edges(song.phrase, "beat")
         self.key = estimate_key(song.phrase)
-        self.evidences: dict[int, SpanEvidence] = {}
+        self.evidences: dict[tuple[int, float, float, float], SpanEvidence] = {}
 
     def pairs(self, settings: RecognitionSettings):
-        longest = round(settings.longest_note * beat_steps(self.song.phrase))
-        if longest not in self.evidences:
-            self.evidences[longest] = span_evidence(self.song.phrase, self.edges, longest)
-        evidence = self.evidences[longest]
+        beat = beat_steps(self.song.phrase)
+        how = (round(settings.longest_note * beat), settings.held_weight, settings.top_voice_weight,
+               settings.attack * beat)
+        if how not in self.evidences:
+            self.evidences[how] = span_evidence(self.song.phrase, self.edges, *how)
+        evidence = self.evidences[how]
         path = best_path(chord_scores(evidence, self.key, settings),
                          change_costs(self.edges, self.song.phrase, settings))
         return beat_chords(self.song, chords_of_path(path, evidence))
@@ -113,10 +115,12 @@ def tune(songs: list[Song], rounds: int = 2) -> RecognitionSettings:
     print(f"start: {best_value:.4f}", file=sys.stderr)
     for _ in range(rounds):
         for field in fields(RecognitionSettings):
+            if field.name == "longest_note":
+                continue            # a bar: a chord held for a bar under a melody is heard whole
             value = getattr(best, field.name)
             for factor in (0.5, 0.75, 1.25, 1.5, 2.0):
                 trial = value * factor
-                if field.name.endswith("share") and not 0 < trial < 1:
+                if field.name.endswith(("share", "weight")) and not 0 < trial <= 1:
                     continue
                 try:
                     candidate = replace(best, **{field.name: round(trial, 3)})

@@ -203,8 +203,8 @@ def parse_harte(label: str) -> Chord:
 
     The label's tones (shorthand, plus the degrees in brackets, less those marked ``*``) are
     reduced by their third, fifth and seventh, keeping the root and the bass:
-    major third: with a sharp fifth and no fifth, aug; with b7, 7 (so 9, 11, 13 and 7(b9) too);
-    with 7, maj7 (maj9); else major (maj6, add9, sus-less power chords 1 and 5 too).
+    major third: with b7, 7 (so 9, 11, 13, 7(b9) and 7(#5) too); with 7, maj7 (maj9); with a sharp
+    fifth and no fifth, aug; else major (maj6, maj(9); the power chords 1 and 5 too).
     minor third: with b5 and no fifth, m7b5 if b7 is there, else dim (dim7 too); with b7, m7
     (min9, min11); else minor (min6, minmaj7). No third: sus4 if the fourth is there, else sus2
     (sus4(b7) is sus4). ``N`` and ``X`` (unknown) are no chord. Raises ValueError otherwise."""
@@ -227,8 +227,8 @@ def parse_harte(label: str) -> Chord:
         except ValueError:
             raise ValueError(f"'{label}': '{item}' is not a scale degree") from None
     if 4 in tones:
-        quality = ("aug" if 8 in tones and 7 not in tones else "7" if 10 in tones
-                   else "maj7" if 11 in tones else "maj")
+        quality = ("7" if 10 in tones else "maj7" if 11 in tones
+                   else "aug" if 8 in tones and 7 not in tones else "maj")
     elif 3 in tones:
         quality = (("hdim7" if 10 in tones else "dim") if 6 in tones and 7 not in tones
                    else "min7" if 10 in tones else "min")
@@ -256,7 +256,9 @@ def majmin(chord: Chord) -> Chord | None:
 class RecognitionSettings:
     """How ``estimate_chords`` weighs its evidence (log-probabilities; tuned on POP909 training songs).
 
-    A note counts as sounding for at most ``longest_note`` beats (0: as long as it lasts).
+    A note counts fully until a note at or below it is struck or for ``longest_note`` beats at
+    most (0: no limit), and ``held_weight`` after that; the top voice (the highest of two or more notes) counts
+    ``top_voice_weight`` of a note; each note struck adds ``attack`` beats of sounding time.
     A chord expects ``tone_share`` of a span's sounding time on its own tones, shared equally, and
     the rest spread over the other pitch classes; ``confidence`` is how many independent
     observations one span's pitch classes count as. The lowest sounding note is the bass: on the
@@ -267,18 +269,21 @@ class RecognitionSettings:
     through a bar, more still on other beats, and most between beats."""
 
     longest_note: float = 4.0
+    held_weight: float = 0.05
+    top_voice_weight: float = 0.35
+    attack: float = 0.125
     tone_share: float = 0.85
     confidence: float = 6.0
-    bass_root_share: float = 0.6
+    bass_root_share: float = 0.3
     bass_tone_share: float = 0.3
-    bass_confidence: float = 2.0
-    seventh_cost: float = 0.6
-    diminished_cost: float = 1.5
+    bass_confidence: float = 1.0
+    seventh_cost: float = 0.75
+    diminished_cost: float = 2.0
     augmented_cost: float = 2.5
-    suspended_cost: float = 1.2
-    diatonic_bonus: float = 0.5
+    suspended_cost: float = 2.0
+    diatonic_bonus: float = 0.25
     no_chord_cost: float = 4.0
-    change_cost: float = 2.0
+    change_cost: float = 3.0
     half_bar_change_cost: float = 3.0
     beat_change_cost: float = 4.5
     off_beat_change_cost: float = 6.0
@@ -323,33 +328,62 @@ def span_edges(phrase: Phrase, span: int | str = "beat") -> np.ndarray:
     return np.append(np.arange(0, phrase.length, span), phrase.length) if phrase.length else np.zeros(1, int)
 
 
-def span_evidence(phrase: Phrase, edges: np.ndarray, longest_note: int = 0) -> SpanEvidence:
-    """How long each pitch class sounds, and is the lowest note, in each span between ``edges``;
-    a note counts for at most ``longest_note`` steps when that is given (a piano's note fades, and a
-    pedal held for minutes would otherwise smear every chord into the next)."""
+def span_evidence(phrase: Phrase, edges: np.ndarray, longest_note: int = 0, held_weight: float = 1.0,
+                  top_voice_weight: float = 1.0, attack: float = 0.0) -> SpanEvidence:
+    """How long each pitch class sounds, and is the lowest note, in each span between ``edges``.
+
+    A note counts fully until a note at or below it is struck (the hand that played it has moved
+    on), and for its first ``longest_note`` steps at most when that is given; ``held_weight`` after
+    that (a piano's note fades, and a pedal held for minutes would otherwise smear every chord into
+    the next). The highest of two or more sounding notes, usually the melody with its passing
+    notes, counts ``top_voice_weight``; each note struck in a span adds ``attack`` steps more to its
+    pitch class there (so that an arpeggio's last note counts as much as its first). The bass is
+    the lowest note still sounding fully, or else the lowest note held."""
     spans = max(0, len(edges) - 1)
     pitch_classes, bass, sounding = np.zeros((spans, 12)), np.zeros((spans, 12)), np.zeros(spans)
     if not phrase.notes or not spans:
         return SpanEvidence(edges, pitch_classes, bass, sounding)
     notes = np.array([(n.pitch, n.start, n.end) for n in phrase.notes])
-    if longest_note > 0:
-        notes[:, 2] = np.minimum(notes[:, 2], notes[:, 1] + longest_note)
-    # the times where anything starts or stops cut the music into pieces in which the same notes sound
-    times = np.unique(np.concatenate([notes[:, 1], notes[:, 2], edges]))
-    changes = np.zeros((len(times), 132), np.int32)
-    np.add.at(changes, (np.searchsorted(times, notes[:, 1]), notes[:, 0]), 1)
-    np.add.at(changes, (np.searchsorted(times, notes[:, 2]), notes[:, 0]), -1)
-    held = np.cumsum(changes, axis=0)[:-1] > 0
+    fades = np.minimum(notes[:, 2], notes[:, 1] + longest_note) if longest_note > 0 else notes[:, 2].copy()
+    fades = np.minimum(fades, _next_lower_onset(notes))
+    # the times where anything starts, fades or stops cut the music into pieces in which nothing changes
+    times = np.unique(np.concatenate([notes[:, 1], fades, notes[:, 2], edges]))
+
+    def sounding_in_pieces(starts, ends):
+        changes = np.zeros((len(times), 132), np.int32)
+        np.add.at(changes, (np.searchsorted(times, starts), notes[:, 0]), 1)
+        np.add.at(changes, (np.searchsorted(times, ends), notes[:, 0]), -1)
+        return np.cumsum(changes, axis=0)[:-1] > 0
+    fresh, held = sounding_in_pieces(notes[:, 1], fades), sounding_in_pieces(fades, notes[:, 2])
     lengths = np.diff(times).astype(float)
     where = np.searchsorted(edges, times[:-1], side="right") - 1
     inside = (where >= 0) & (where < spans)
-    held, lengths, where = held[inside], lengths[inside], where[inside]
-    any_note = held.any(axis=1)
-    np.add.at(pitch_classes, where, held.reshape(len(held), 11, 12).sum(axis=1) * lengths[:, None])
-    lowest = np.argmax(held, axis=1) % 12
-    np.add.at(bass, (where[any_note], lowest[any_note]), lengths[any_note])
+    fresh, held, lengths, where = fresh[inside], held[inside] & ~fresh[inside], lengths[inside], where[inside]
+    weights = fresh + held_weight * held
+    heard = fresh | held
+    several = np.flatnonzero(heard.sum(axis=1) >= 2)
+    weights[several, 131 - np.argmax(heard[several, ::-1], axis=1)] *= top_voice_weight
+    np.add.at(pitch_classes, where, weights.reshape(len(weights), 11, 12).sum(axis=1) * lengths[:, None])
+    any_fresh, any_note = fresh.any(axis=1), heard.any(axis=1)
+    lowest = np.where(any_fresh, np.argmax(fresh, axis=1), np.argmax(held, axis=1)) % 12
+    bass_lengths = lengths * np.where(any_fresh, 1.0, held_weight)
+    np.add.at(bass, (where[any_note], lowest[any_note]), bass_lengths[any_note])
     np.add.at(sounding, where, lengths * any_note)
+    if attack:
+        struck = np.searchsorted(edges, notes[:, 1], side="right") - 1
+        np.add.at(pitch_classes, (struck[struck < spans], notes[struck < spans, 0] % 12), attack)
     return SpanEvidence(edges, pitch_classes, bass, sounding)
+
+
+def _next_lower_onset(notes: np.ndarray) -> np.ndarray:
+    """For each note (pitch, start, end), the first later start of a note at or below its pitch."""
+    out = np.full(len(notes), np.iinfo(np.int64).max)
+    for pitch in np.unique(notes[:, 0]):
+        starts = np.sort(notes[notes[:, 0] <= pitch, 1])
+        mine = np.flatnonzero(notes[:, 0] == pitch)
+        after = np.searchsorted(starts, notes[mine, 1], side="right")
+        out[mine] = np.where(after < len(starts), starts[np.minimum(after, len(starts) - 1)], out[mine])
+    return out
 
 
 def chord_scores(evidence: SpanEvidence, key: Key | None, settings: RecognitionSettings) -> np.ndarray:
@@ -419,7 +453,9 @@ def estimate_chords(phrase: Phrase, span: int | str = "beat", key: Key | None = 
     in a row are one; a chord whose lowest note is mostly another of its tones is a slash chord."""
     settings = settings or RecognitionSettings()
     edges = span_edges(phrase, span)
-    evidence = span_evidence(phrase, edges, round(settings.longest_note * beat_steps(phrase)))
+    beat = beat_steps(phrase)
+    evidence = span_evidence(phrase, edges, round(settings.longest_note * beat), settings.held_weight,
+                             settings.top_voice_weight, settings.attack * beat)
     key = key if key is not None else estimate_key(phrase)
     path = best_path(chord_scores(evidence, key, settings), change_costs(edges, phrase, settings))
     return chords_of_path(path, evidence)
@@ -429,6 +465,8 @@ def chords_of_path(path: Sequence[int] | np.ndarray, evidence: SpanEvidence) -> 
     """Runs of one state merged into (start, end, chord), with the bass of each run."""
     out: list[tuple[int, int, Chord]] = []
     edges, path = evidence.edges, np.asarray(path)
+    if not len(path):
+        return out
     cuts = np.flatnonzero(np.diff(path)) + 1
     for first, last in zip(np.concatenate([[0], cuts]), np.concatenate([cuts, [len(path)]])):
         state = int(path[first])
