@@ -59,6 +59,18 @@ SEED = 909
 FRACTION = 0.1
 
 
+# one part of the recogniser turned off at a time (figures for the record, not for choosing settings)
+ABLATIONS = {
+    "no smoothing (no change costs)": dict(change_cost=0.0, half_bar_change_cost=0.0, beat_change_cost=0.0,
+                                           off_beat_change_cost=0.0),
+    "no bass": dict(bass_confidence=0.0),
+    "no key preference": dict(diatonic_bonus=0.0),
+    "no quality priors": dict(seventh_cost=0.0, diminished_cost=0.0, augmented_cost=0.0, suspended_cost=0.0),
+    "notes never fade": dict(longest_note=0.0, held_weight=1.0),
+    "top voice counted fully": dict(top_voice_weight=1.0),
+}
+
+
 def scores(pairs) -> dict[str, list[int]]:
     """[correct, scored] beats for each measure, from (annotated, estimated) chords."""
     out = {"majmin": [0, 0], "full": [0, 0], "root": [0, 0], "full_bass": [0, 0]}
@@ -145,6 +157,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--tune", type=int, default=0, metavar="N", help="tune on N training songs instead")
     parser.add_argument("--tuning", type=int, default=0, metavar="N",
                         help="score N training songs (the tuning sample) instead of the validation songs")
+    parser.add_argument("--no-ablations", dest="ablations", action="store_false",
+                        help="leave out the figures with one part of the recogniser turned off")
     parser.add_argument("--json", type=Path, default=ROOT / "docs" / "results" / "chord_recognition.json")
     args = parser.parse_args(argv)
     names = [folder.name for folder in song_folders(args.data)]
@@ -171,6 +185,14 @@ def main(argv=None) -> dict:
         labels.update(song.labels)
         unparsed.update(song.unparsed)
     figures = total(per_song)
+    ablations = {}
+    if args.ablations:
+        prepared = [Prepared(read_song(args.data / name)) for name in validation]
+        base = RecognitionSettings()
+        for label, changes in ABLATIONS.items():
+            settings = replace(base, **changes)
+            ablations[label] = {m: round(v, 4) for m, v in
+                                total([scores(p.pairs(settings)) for p in prepared]).items()}
     song_majmin = [s["majmin"][0] / max(1, s["majmin"][1]) for s in per_song]
     result = {
         "benchmark": "chord_recognition", "dataset": "POP909",
@@ -180,13 +202,15 @@ def main(argv=None) -> dict:
         "accuracy": {m: round(v, 4) for m, v in figures.items()},
         "beats_scored": {m: sum(s[m][1] for s in per_song) for m in figures},
         "song_majmin": {"median": round(float(np.median(song_majmin)), 4),
-                        "worst": round(float(np.min(song_majmin)), 4), "best": round(float(np.max(song_majmin)), 4)},
+                        "worst": round(float(np.min(song_majmin)), 4), "best": round(float(np.max(song_majmin)), 4),
+                        "worst_song": validation[int(np.argmin(song_majmin))]},
         "seconds_per_song": {"read_median": round(float(np.median(reading)), 4),
                              "recognise_median": round(float(np.median(recognising)), 4),
                              "recognise_max": round(float(np.max(recognising)), 4),
                              "longest_song_minutes": round(float(np.max(minutes)), 1)},
-        "labels": len(labels), "unparsed_labels": dict(unparsed),
+        "distinct_labels": len(labels), "unparsed_labels": dict(unparsed),
         "settings": asdict(RecognitionSettings()),
+        "ablations": ablations,
     }
     which = "tuning" if args.tuning else "validation"
     print(f"{len(validation)} {which} songs, {result['beats_scored']['full']} beats")
@@ -196,6 +220,8 @@ def main(argv=None) -> dict:
           f"worst {result['song_majmin']['worst']:.1%}")
     print(f"  recognise: median {np.median(recognising) * 1000:.0f} ms a song, "
           f"longest {np.max(recognising) * 1000:.0f} ms; unparsed labels: {sum(unparsed.values())}")
+    for label, figures_without in ablations.items():
+        print(f"  {label}: majmin {figures_without['majmin']:.1%}, full {figures_without['full']:.1%}")
     if not args.songs and not args.tuning:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=1) + "\n")
