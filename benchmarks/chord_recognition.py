@@ -2,7 +2,8 @@
 
 The songs are split with ``engine.pop909.split_songs`` (10% held back for validation, seed 909).
 Each song's three tracks are read as one piano part; ``estimate_chords`` (one chord a beat, the
-key estimated from the notes) is compared with the annotation at the middle of every annotated beat:
+key estimated from the notes, the bar lines where beat_midi.txt puts them) is compared with the
+annotation at the middle of every annotated beat:
 
 - majmin (MIREX): root and major/minor triad, N included; sevenths count as their triad (7 and maj7
   as major, m7 as minor), the bass is ignored; beats annotated dim, m7b5, aug, sus2 or sus4 are
@@ -110,7 +111,7 @@ class Prepared:
             self.evidences[how] = span_evidence(self.song.phrase, self.edges, *how)
         evidence = self.evidences[how]
         path = best_path(chord_scores(evidence, self.key, settings),
-                         change_costs(self.edges, self.song.phrase, settings))
+                         change_costs(self.edges, self.song.phrase, settings, self.song.downbeats))
         return beat_chords(self.song, chords_of_path(path, evidence))
 
 
@@ -178,7 +179,7 @@ def main(argv=None) -> dict:
         song = read_song(args.data / name)
         reading.append(time.perf_counter() - started)
         started = time.perf_counter()
-        estimated = estimate_chords(song.phrase, "beat")
+        estimated = estimate_chords(song.phrase, "beat", downbeats=song.downbeats)
         recognising.append(time.perf_counter() - started)
         minutes.append(song.phrase.length * song.phrase.seconds_per_step / 60)
         per_song.append(scores(beat_chords(song, estimated)))
@@ -199,6 +200,7 @@ def main(argv=None) -> dict:
         "split": f"tuning sample of {args.tuning} training songs" if args.tuning else
         f"validation: {FRACTION:.0%} of {len(names)} songs, split_songs seed {SEED}", "songs": len(validation),
         "songs_list": validation, "span": "beat", "key": "estimated from the notes (Krumhansl-Schmuckler)",
+        "bar_lines": "the annotated downbeats (beat_midi.txt)",
         "accuracy": {m: round(v, 4) for m, v in figures.items()},
         "beats_scored": {m: sum(s[m][1] for s in per_song) for m in figures},
         "song_majmin": {"median": round(float(np.median(song_majmin)), 4),

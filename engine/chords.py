@@ -411,14 +411,24 @@ def chord_scores(evidence: SpanEvidence, key: Key | None, settings: RecognitionS
     return np.hstack([scores, no_chord])
 
 
-def change_costs(edges: np.ndarray, phrase: Phrase, settings: RecognitionSettings) -> np.ndarray:
-    """The cost of a new chord at the start of each span, by its place in the bar."""
-    num, bar, beat = phrase.time_signature[0], phrase.steps_per_bar, beat_steps(phrase)
-    place = edges[:-1] % bar
+def change_costs(edges: np.ndarray, phrase: Phrase, settings: RecognitionSettings,
+                 downbeats: Sequence[int] | None = None) -> np.ndarray:
+    """The cost of a new chord at the start of each span, by its place in its bar: the bars of the
+    time signature from step 0, or those beginning at ``downbeats`` (steps, in order) when given."""
+    starts, beat = edges[:-1], beat_steps(phrase)
+    if downbeats is not None and len(downbeats):
+        bar_lines = np.asarray(downbeats)
+        before = np.maximum(np.searchsorted(bar_lines, starts, side="right") - 1, 0)
+        lengths = np.append(np.diff(bar_lines), phrase.steps_per_bar)[before]
+        place = starts - bar_lines[before]
+        place = np.where(place < 0, place % phrase.steps_per_bar, place)     # before the first bar line
+    else:
+        lengths = np.full(len(starts), phrase.steps_per_bar)
+        place = starts % phrase.steps_per_bar
     costs = np.full(len(place), settings.off_beat_change_cost)
     costs[place % beat == 0] = settings.beat_change_cost
-    if num % 2 == 0:
-        costs[place == bar // 2] = settings.half_bar_change_cost
+    halves = (lengths // beat) % 2 == 0
+    costs[halves & (place == lengths // 2)] = settings.half_bar_change_cost
     costs[place == 0] = settings.change_cost
     return costs
 
@@ -445,19 +455,22 @@ def best_path(scores: np.ndarray, costs: np.ndarray) -> np.ndarray:
 
 
 def estimate_chords(phrase: Phrase, span: int | str = "beat", key: Key | None = None,
-                    settings: RecognitionSettings | None = None) -> list[tuple[int, int, Chord]]:
+                    settings: RecognitionSettings | None = None,
+                    downbeats: Sequence[int] | None = None) -> list[tuple[int, int, Chord]]:
     """The chords of a phrase as (start step, end step, chord), one chord per ``span`` or longer.
 
     ``span`` is a number of steps, 'beat', 'half bar' or 'bar'; ``key`` (estimated from the phrase
-    when not given) favours its own chords a little. Spans where nothing sounds are N; equal chords
-    in a row are one; a chord whose lowest note is mostly another of its tones is a slash chord."""
+    when not given) favours its own chords a little; ``downbeats``, the steps where bars begin when
+    they are not all the time signature's length from step 0, tell where chords change most easily.
+    Spans where nothing sounds are N; equal chords in a row are one; a chord whose lowest note is
+    mostly another of its tones is a slash chord."""
     settings = settings or RecognitionSettings()
     edges = span_edges(phrase, span)
     beat = beat_steps(phrase)
     evidence = span_evidence(phrase, edges, round(settings.longest_note * beat), settings.held_weight,
                              settings.top_voice_weight, settings.attack * beat)
     key = key if key is not None else estimate_key(phrase)
-    path = best_path(chord_scores(evidence, key, settings), change_costs(edges, phrase, settings))
+    path = best_path(chord_scores(evidence, key, settings), change_costs(edges, phrase, settings, downbeats))
     return chords_of_path(path, evidence)
 
 

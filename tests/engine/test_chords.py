@@ -10,6 +10,8 @@ from engine.chords import (
     QUALITIES,
     VOCABULARY,
     Chord,
+    RecognitionSettings,
+    change_costs,
     estimate_chords,
     majmin,
     parse_harte,
@@ -186,6 +188,17 @@ def test_spans_can_be_a_number_of_steps_or_a_bar_and_nothing_else():
     for wrong in ("quaver", 0, -4):
         with pytest.raises(ValueError, match="span"):
             estimate_chords(music, wrong)
+
+
+def test_chords_change_most_easily_on_the_bar_lines_given():
+    s = RecognitionSettings()
+    edges = np.arange(0, 44, 4)                     # beats of a 4/4 bar, a 2/4 bar, a 4/4 bar (and a beat)
+    by_grid = change_costs(edges, Phrase(end=40), s)
+    by_downbeats = change_costs(edges, Phrase(end=40), s, downbeats=[0, 16, 24])
+    down, half, beat = s.change_cost, s.half_bar_change_cost, s.beat_change_cost
+    assert list(by_grid) == [down, beat, half, beat, down, beat, half, beat, down, beat]
+    assert list(by_downbeats) == [down, beat, half, beat, down, half, down, beat, half, beat]
+    assert list(change_costs(np.array([0, 2, 4]), Phrase(end=4), s)) == [down, s.off_beat_change_cost]
 
 
 def test_a_five_minute_song_is_recognised_in_well_under_a_second():
