@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import fidelity  # noqa: E402
 
-from engine.phrase import Phrase, trim  # noqa: E402
+from engine.music.phrase import Phrase, trim  # noqa: E402
 
 BARS = 4
 PROTOCOL = (fidelity.PHRASE_BAR, fidelity.PHRASE_BAR + 2 * BARS - 1)       # bars 9-16
@@ -229,8 +229,8 @@ def make(args) -> int:
     import torch
     from musician import parse_options
 
-    from engine.checkpoint import load_model
-    from engine.generate import ContinueOptions, continue_phrase
+    from engine.model.checkpoint import load_model
+    from engine.writing.continuation import ContinueOptions, continue_phrase
     torch.set_num_threads(1)
     rng = random.Random(args.seed)
     loaded = load_model(args.model)

@@ -1,6 +1,6 @@
-"""How well engine.chords recognises the chords of POP909's songs, beat by beat.
+"""How well engine.music.harmony recognises the chords of POP909's songs, beat by beat.
 
-The songs are split with ``engine.pop909.split_songs`` (10% held back for validation, seed 909).
+The songs are split with ``engine.files.pop909.split_songs`` (10% held back for validation, seed 909).
 Each song's three tracks are read as one piano part; ``estimate_chords`` (one chord a beat, the
 key estimated from the notes, the bar lines where beat_midi.txt puts them) is compared with the
 annotation at the middle of every annotated beat:
@@ -20,7 +20,7 @@ POP909's chords were annotated from the audio, so they do not always match the M
     python benchmarks/chord_recognition.py --tune 80       # tune the settings on 80 training songs
 
 ``--tune`` searches ``RecognitionSettings`` one field at a time on a seeded sample of the training
-songs (never the validation songs) and prints the best settings; copy them into engine/chords.py.
+songs (never the validation songs) and prints the best settings; copy them into engine/music/harmony.py.
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.chords import (  # noqa: E402
+from engine.files.pop909 import Song, beat_chords, read_song, song_folders, split_songs  # noqa: E402
+from engine.music.chords import majmin  # noqa: E402
+from engine.music.harmony import (  # noqa: E402
     RecognitionSettings,
     SpanEvidence,
     beat_steps,
@@ -48,12 +50,10 @@ from engine.chords import (  # noqa: E402
     chord_scores,
     chords_of_path,
     estimate_chords,
-    majmin,
     span_edges,
     span_evidence,
 )
-from engine.keys import estimate_key  # noqa: E402
-from engine.pop909 import Song, beat_chords, read_song, song_folders, split_songs  # noqa: E402
+from engine.music.keys import estimate_key  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "pop909"
 SEED = 909

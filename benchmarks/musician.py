@@ -19,7 +19,7 @@ each with a 90% bootstrap interval over pieces (a piece's takes averaged first, 
 counts once); a ``*`` marks where Segue's per-piece difference from the composer has a 90%
 interval that leaves out 0. Grid: the model's sixteenth steps; *bar* and *beat* in the piece's own
 metre (a beat is a dotted quarter in 6/8, 9/8 and 12/8, otherwise the time signature's
-denominator: ``engine.generate.beat_steps``). The composer's bars are taken as they sound: a note
+denominator: ``engine.writing.continuation.beat_steps``). The composer's bars are taken as they sound: a note
 struck before bar 13 and still held is *sounding* in them (it can clash with what is struck and it
 colours the beat's harmony) but is not an onset of theirs. A take holds nothing over (Continue cuts
 the phrase at its end). An *onset* is a moment at which one or more notes start.
@@ -32,7 +32,7 @@ Local measures
   since maj7 chords and leading tones over a held tonic are everyday; **interval-class-1 clashes**
   counts them as well.
 - **outside the phrase's key**: the share of sounding time on pitch classes outside the phrase's
-  key (``engine.keys``: Krumhansl-Schmuckler; a minor key has 9 pitch classes, both forms of its
+  key (``engine.music.keys``: Krumhansl-Schmuckler; a minor key has 9 pitch classes, both forms of its
   6th and 7th). And **chromatic notes held a beat or more**: of the notes struck outside that key,
   the share lasting at least a beat (a chromatic note sounding as a chord tone rather than passing
   by; pieces whose continuation has none left out).
@@ -129,8 +129,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import fidelity  # noqa: E402
 
-from engine.keys import Key, estimate_key  # noqa: E402
-from engine.phrase import Note, Phrase, trim  # noqa: E402
+from engine.music.keys import Key, estimate_key  # noqa: E402
+from engine.music.phrase import Note, Phrase, trim  # noqa: E402
 
 RESULTS = ROOT / "docs" / "results" / "musician.json"
 BARS = 4
@@ -161,7 +161,7 @@ def same_harmony(a: int, b: int) -> bool:
 # -- the music as it sounds --------------------------------------------------------------------------
 
 def beat_of(phrase: Phrase) -> int:
-    from engine.generate import beat_steps
+    from engine.writing.continuation import beat_steps
     return beat_steps(phrase)
 
 
@@ -585,7 +585,7 @@ def other_music(chosen: list[Passage], i: int, name: str) -> float:
 
 def parse_options(items: Sequence[str]) -> dict:
     """--option NAME=VALUE pairs as ContinueOptions fields, typed like their defaults (as fidelity.py)."""
-    from engine.generate import ContinueOptions
+    from engine.writing.continuation import ContinueOptions
     settings: dict = {}
     for item in items:
         key, _, value = item.partition("=")
@@ -596,7 +596,7 @@ def parse_options(items: Sequence[str]) -> dict:
 
 
 def run(loaded, chosen: list[Passage], settings: dict, takes: int = 4, progress=None) -> dict:
-    from engine.generate import ContinueOptions, continue_phrase
+    from engine.writing.continuation import ContinueOptions, continue_phrase
 
     per_piece = []
     started = time.perf_counter()
@@ -645,7 +645,7 @@ def run(loaded, chosen: list[Passage], settings: dict, takes: int = 4, progress=
     failed = Counter(f.split(" bar ")[0] + (" bar" if " bar " in f else "") for r in all_takes for f in r["failures"])
     new = float(np.mean([r["new notes"] for r in all_takes]))
     guard_holds = all(g["relative"] <= 1.3 for g in guard.values()) and new >= 0.55 and not failed
-    from engine.generate import ContinueOptions
+    from engine.writing.continuation import ContinueOptions
     return {"model": loaded.name, "pieces": len(chosen), "takes per piece": takes,
             "phrase bars": f"{chosen[0].first_bar}-{chosen[0].first_bar + BARS - 1}" if chosen else "",
             "settings": {k: v for k, v in vars(ContinueOptions(bars=BARS, variations=takes, **settings)).items()
@@ -764,7 +764,7 @@ def main(argv=None) -> int:
 
     import torch
 
-    from engine.checkpoint import load_model
+    from engine.model.checkpoint import load_model
     torch.set_num_threads(1)
     started = time.perf_counter()
     loaded = load_model(args.model)

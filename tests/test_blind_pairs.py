@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.phrase import Note, Phrase
+from engine.music.phrase import Note, Phrase
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))

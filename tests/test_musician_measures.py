@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.keys import Key
-from engine.phrase import Note, Phrase
+from engine.music.keys import Key
+from engine.music.phrase import Note, Phrase
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))

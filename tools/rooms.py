@@ -25,11 +25,11 @@ ENGINE = {
     "errors": "errors", "limits": "limits", "atomic": "atomic", "session_lock": "session_lock",
     "bundled": "bundled", "user_data": "user_data", "cli": "cli",
     # music: the note type, keys
-    "phrase": "music.phrase", "keys": "music.keys",
+    "phrase": "music.phrase", "keys": "music.keys", "chords": "music.chords",
     # files: music and documents in and out
     "midi_file": "files.midi", "scores": "files.score_reader", "score_files": "files.score_parsing",
     "score_writer": "files.score_writer", "music_files": "files.reading", "document": "files.document",
-    "bl_pickle": "files.bl_pickle", "seeds": "files.seeds",
+    "bl_pickle": "files.bl_pickle", "seeds": "files.seeds", "pop909": "files.pop909",
     # sound: the built-in piano, audio files, MIDI ports
     "sampler": "sound.sampler", "soundfont": "sound.soundfont", "synth": "sound.synth", "audio": "sound.audio",
     "player": "sound.port_player", "recorder": "sound.recorder",

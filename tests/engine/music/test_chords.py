@@ -5,20 +5,10 @@ import time
 import numpy as np
 import pytest
 
-from engine.chords import (
-    NO_CHORD,
-    QUALITIES,
-    VOCABULARY,
-    Chord,
-    RecognitionSettings,
-    change_costs,
-    estimate_chords,
-    majmin,
-    parse_harte,
-    spellings,
-)
-from engine.keys import ALL_KEYS, Key
-from engine.phrase import Note, Phrase
+from engine.music.chords import NO_CHORD, QUALITIES, VOCABULARY, Chord, majmin, parse_harte, spellings
+from engine.music.harmony import RecognitionSettings, change_costs, estimate_chords
+from engine.music.keys import ALL_KEYS, Key
+from engine.music.phrase import Note, Phrase
 
 
 def names(chords):

@@ -22,11 +22,11 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .chords import Chord, parse_harte
-from .errors import MusicFileError
-from .keys import Key
-from .midi_file import TICKS_PER_QUARTER, read_midi
-from .phrase import Phrase, regrid
+from ..errors import MusicFileError
+from ..music.chords import Chord, parse_harte
+from ..music.keys import Key
+from ..music.phrase import Phrase, regrid
+from .midi import TICKS_PER_QUARTER, read_midi
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Song:
     ``phrase``: the three tracks merged as one piano part, its first downbeat on a bar line, in 4/4
     or 3/4 as the beats say. ``beats`` and ``downbeats``: the annotated beats and bar starts, in
     steps. ``chords``: (start, end, chord) in steps, each Harte label mapped to the nearest
-    vocabulary chord (``engine.chords.parse_harte``); ``labels`` the labels themselves, span for
+    vocabulary chord (``engine.music.chords.parse_harte``); ``labels`` the labels themselves, span for
     span, and ``unparsed`` the labels that could not be read (their spans are left out).
     ``keys``: (start, end, key) in steps; ``key`` the one that lasts longest. ``offset``: how many
     steps later than in the file the music now lies (negative: earlier)."""

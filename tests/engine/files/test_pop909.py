@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from engine.chords import Chord, estimate_chords, majmin, parse_harte
 from engine.errors import MusicFileError
-from engine.keys import Key
-from engine.midi_file import write_midi
-from engine.phrase import Note, Phrase
-from engine.pop909 import beat_chords, read_song, song_folders, split_songs
+from engine.files.midi import write_midi
+from engine.files.pop909 import beat_chords, read_song, song_folders, split_songs
+from engine.music.chords import Chord, majmin, parse_harte
+from engine.music.harmony import estimate_chords
+from engine.music.keys import Key
+from engine.music.phrase import Note, Phrase
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 POP909 = Path(os.environ.get("SEGUE_SHARED_DATA", ROOT.parent / "shared" / "data")) / "pop909"
 needs_pop909 = pytest.mark.skipif(not POP909.is_dir(), reason=f"POP909 is not at {POP909}")
 
