@@ -24,6 +24,7 @@ from engine.limits import MAX_TEMPO_BPM, MIN_TEMPO_BPM
 from .actions import create_actions, keep_undo_keys_for_the_music
 from .document import files
 from .document.autosave import Autosave
+from .document.commands import ChangeTempo
 from .document.controller import DocumentController
 from .document.midi_drag import MidiDragTile, is_dragged_file
 from .document.phrase_model import PhraseModel
@@ -208,7 +209,9 @@ class MainWindow(QMainWindow):
         self.view.snap = 1 if text == "Off" else max(1, steps * spq // 4)
 
     def _tempo_changed(self, value):
-        self.model.set_tempo(float(value))
+        """The user set a tempo: one undo step, and an unsaved change the autosave keeps."""
+        if float(value) != self.model.tempo_bpm:
+            self.undo_stack.push(ChangeTempo(self.model, float(value)))
 
     def _show_tempo(self):
         """Show the phrase's tempo. The box rounds it to its decimals and range, so the value it

@@ -127,6 +127,31 @@ class ChangeTimeSignature(QUndoCommand):
         self.model.set_time_signature(self.before)
 
 
+class ChangeTempo(QUndoCommand):
+    """A new tempo at the start (the later tempo changes stay). Steps of the tempo box in a row are
+    one undo step, back to the tempo before the first of them."""
+
+    def __init__(self, model: PhraseModel, bpm: float):
+        super().__init__(f"Tempo {bpm:g} bpm")
+        self.model, self.after, self.before = model, float(bpm), model.tempo_bpm
+
+    def id(self) -> int:
+        return 0x7E3F0
+
+    def mergeWith(self, other) -> bool:
+        if not isinstance(other, ChangeTempo) or other.model is not self.model:
+            return False
+        self.after = other.after
+        self.setText(other.text())
+        return True
+
+    def redo(self):
+        self.model.set_tempo(self.after)
+
+    def undo(self):
+        self.model.set_tempo(self.before)
+
+
 class ChangeKeySignatures(QUndoCommand):
     """New key signatures, as (step, key) pairs ('Eb', 'F#m'); none at all means the key is estimated."""
 

@@ -169,3 +169,24 @@ def test_the_tempo_box_holds_every_tempo_a_phrase_may_have(window):
     assert MIN_TEMPO_BPM <= box.minimum() < MIN_TEMPO_BPM + 0.01 and box.maximum() == MAX_TEMPO_BPM
     box.setValue(88.25)                                # the user's own tempo reaches the phrase
     assert window.model.tempo_bpm == 88.25
+
+
+def test_a_tempo_the_user_sets_is_one_undo_step_and_an_unsaved_change(window, tmp_path, qtbot):
+    """Steps of the tempo box in a row are one undo step back to the file's exact tempo; the change
+    marks the document unsaved and the autosave writes it."""
+    from engine.files.document import load_document
+    original = write_midi(Phrase((Note(60, 0, 4), Note(64, 4, 4)), tempo_bpm=136.54), tmp_path / "in.mid")
+    assert window.open_path(original)
+    exact = window.model.tempo_bpm
+    window.autosave.timer.setInterval(20)
+    window.tempo_box.stepUp()
+    window.tempo_box.stepUp()
+    window.tempo_box.setValue(90)
+    assert window.model.tempo_bpm == 90 and window.isWindowModified()
+    saved = lambda: window.autosave.path.is_file() and load_document(window.autosave.path).phrase.tempo_bpm == 90
+    qtbot.waitUntil(saved)
+    window.undo_stack.undo()
+    assert window.model.tempo_bpm == exact and not window.isWindowModified()
+    assert window.tempo_box.value() == round(exact, 2)
+    window.undo_stack.redo()
+    assert window.model.tempo_bpm == 90
