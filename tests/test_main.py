@@ -338,3 +338,30 @@ def test_fill_keeps_every_note_outside_its_span_exactly(tiny_model_dir, tmp_path
     for path in (tmp_path / "filled-1.mid", tmp_path / "filled-2.mid"):
         filled = read_music(path)
         assert sorted((n.pitch, n.start, n.end) for n in filled.notes if not start <= n.start < end) == outside
+
+
+def test_protected_files_and_pipes_in_the_way_are_refused_before_any_work(tiny_model_dir, seed_file, tmp_path,
+                                                                          capsys):
+    import os
+    import stat
+    protected = tmp_path / "kept.mid"
+    protected.write_bytes(b"MThd the user's own")
+    protected.chmod(0o444)
+    fifo = tmp_path / "pipe.wav"
+    os.mkfifo(fifo)
+    for command in (["continue", str(seed_file), "-o", str(protected), "--model", str(tiny_model_dir)],
+                    ["fill", str(seed_file), "-o", str(protected), "--from-bar", "1", "--to-bar", "1",
+                     "--model", str(tiny_model_dir)],
+                    ["render", str(seed_file), "-o", str(fifo)]):
+        assert main.main(command) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and ("write-protected" in err or "device or a pipe" in err), err
+    assert protected.read_bytes() == b"MThd the user's own" and stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_render_refuses_a_wav_longer_than_wav_can_hold_before_rendering(tmp_path, capsys):
+    long = tmp_path / "long.mid"
+    write_midi(Phrase((Note(60, 0, 4), Note(62, 4 * 7 * 3600, 4)), tempo_bpm=60), long)   # 7 hours at 60 bpm
+    assert main.main(["render", str(long), "-o", str(tmp_path / "long.wav")]) == 2
+    err = capsys.readouterr().err
+    assert "longer than a WAV file can hold" in err and "FLAC" in err and not (tmp_path / "long.wav").exists()

@@ -190,3 +190,18 @@ def test_a_tempo_the_user_sets_is_one_undo_step_and_an_unsaved_change(window, tm
     assert window.tempo_box.value() == round(exact, 2)
     window.undo_stack.redo()
     assert window.model.tempo_bpm == 90
+
+
+def test_save_and_export_never_replace_a_write_protected_file(window, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(files.QMessageBox, "warning", lambda *a: shown.append(a[2]))
+    window.model.reset(Phrase((Note(60, 0, 4),)))
+    window.undo_stack.resetClean()
+    save, export = (lambda p: files._save_to(window, p)), (lambda p: files.export_midi(window, p))
+    for name, act in (("kept.segue", save), ("kept.mid", export)):
+        kept = tmp_path / name
+        kept.write_bytes(b"the user's own")
+        kept.chmod(0o444)
+        assert not act(kept)
+        assert "write-protected" in shown[-1] and kept.read_bytes() == b"the user's own"
+    assert window.isWindowModified()
