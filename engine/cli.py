@@ -240,6 +240,9 @@ def fill_command(args) -> int:
         raise ValueError(f"--from-bar {first} comes after --to-bar {last}")
     if first > bars:
         raise ValueError(f"bars {first}-{last} are outside the music: {args.input} has {bars} bars")
+    if last > bars:                                   # past the end is Continue's work, and unbounded
+        raise ValueError(f"bars {first}-{last} go past the end of the music: {args.input} has {bars} bars "
+                         f"(to write after it, use continue)")
     start, end = (first - 1) * bar, last * bar
     takes = fill_span(loaded, phrase, start, end, options)
     kept = phrase.with_notes([n for n in phrase.notes if not start <= n.start < end], end=max(phrase.end, end))

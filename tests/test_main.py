@@ -285,7 +285,8 @@ def test_fill_rewrites_the_bars_asked_and_keeps_the_rest(tiny_model_dir, eight_b
 
 
 @pytest.mark.parametrize("bars, complaint", [(("5", "3"), "comes after"), (("20", "22"), "outside the music"),
-                                             (("0", "2"), "counted from 1")])
+                                             (("0", "2"), "counted from 1"), (("7", "30000"), "past the end"),
+                                             (("1", "1000000000"), "past the end")])
 def test_a_span_that_makes_no_sense_is_one_clear_line(tiny_model_dir, eight_bars, tmp_path, capsys, bars, complaint):
     code = main.main(["fill", str(eight_bars), "-o", str(tmp_path / "o.mid"), "--from-bar", bars[0],
                       "--to-bar", bars[1], "--model", str(tiny_model_dir)])

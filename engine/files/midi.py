@@ -17,7 +17,15 @@ import mido
 
 from ..atomic import atomic_path
 from ..errors import MusicFileError
-from ..limits import MAX_DENOMINATOR, MAX_NOTES, MAX_NUMERATOR, MAX_QUARTERS, MAX_TEMPO_BPM, MIN_TEMPO_BPM
+from ..limits import (
+    MAX_DENOMINATOR,
+    MAX_NOTES,
+    MAX_NUMERATOR,
+    MAX_QUARTERS,
+    MAX_TEMPO_BPM,
+    MIN_TEMPO_BPM,
+    open_plain_file,
+)
 from ..music.phrase import FINE_STEPS_PER_QUARTER, Note, Phrase
 
 DRUM_CHANNEL = 9                  # channel 10 as musicians count (the recorder leaves it out too)
@@ -82,7 +90,7 @@ def read_midi(path: str | Path, steps_per_quarter: int = FINE_STEPS_PER_QUARTER)
     (by default the fine grid, where every note stays where the file has it)."""
     path = Path(path)
     try:
-        with open(path, "rb") as f:
+        with open_plain_file(path) as f:
             data = f.read(MAX_FILE_BYTES + 1)            # never more than the limit in memory
     except FileNotFoundError:
         raise MusicFileError(path, "the file does not exist") from None

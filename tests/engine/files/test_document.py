@@ -136,3 +136,14 @@ def test_saved_files_get_ordinary_permissions_not_the_temporary_files_private_on
     finally:
         os.umask(umask)
         atomic._UMASK = None
+
+
+def test_a_pipe_named_like_a_document_is_refused_without_waiting(tmp_path):
+    import os
+
+    from engine.errors import MusicFileError
+    from engine.files.document import load_document
+    fifo = tmp_path / "x.segue"
+    os.mkfifo(fifo)
+    with pytest.raises(MusicFileError, match="pipe or a device"):
+        load_document(fifo)                        # before, the open waited for a writer for ever
