@@ -253,6 +253,35 @@ def fill_command(args) -> int:
 
 
 @guarded
+def chords_command(args) -> int:
+    """The chords of a music file as a musician reads a chart: one bar a line ("3  F  G"), or with
+    --json one list of {"start", "end", "chord"} in quarter notes from the file's start; names
+    spelled in the file's key (its key signature, else the key its notes suggest)."""
+    import json
+
+    from .files.reading import read_music
+    from .music.harmony import estimate_chords
+    from .music.keys import key_for_notation
+
+    phrase = read_music(args.input)
+    if not phrase.notes:
+        raise MusicFileError(args.input, "has no notes to find chords in")
+    key = key_for_notation(phrase)
+    found = estimate_chords(phrase, args.every, key)
+    spq = phrase.steps_per_quarter
+    if args.json:
+        print(json.dumps([{"start": round(a / spq, 6), "end": round(b / spq, 6), "chord": chord.name(key)}
+                          for a, b, chord in found]))
+        return 0
+    bar = phrase.steps_per_bar
+    for number in range(-(-phrase.length // bar)):
+        start, end = number * bar, (number + 1) * bar
+        names = [chord.name(key) for a, b, chord in found if a < end and b > start]
+        print(f"{number + 1:>4}  {'  '.join(names)}")
+    return 0
+
+
+@guarded
 def render_command(args) -> int:
     from .files.reading import read_music
     from .sound.audio import built_in_piano, check_audio_path, write_audio

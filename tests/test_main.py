@@ -366,3 +366,16 @@ def test_render_refuses_a_wav_longer_than_wav_can_hold_before_rendering(tmp_path
     assert main.main(["render", str(long), "-o", str(tmp_path / "long.wav")]) == 2
     err = capsys.readouterr().err
     assert "longer than a WAV file can hold" in err and "FLAC" in err and not (tmp_path / "long.wav").exists()
+
+
+def test_chords_prints_a_chart_one_bar_a_line_and_json(capsys):
+    """Mozart's K. 545 opens C | G7/D C | F/C C | G7/B C: the Alberti figure's lowest note is the bass."""
+    seed = ROOT / "resources" / "seeds" / "mozart-mz_545_1.mid"
+    assert main.main(["chords", str(seed)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1:] for line in lines[:4]] == [["C"], ["G7/D", "C"], ["F/C", "C"], ["G7/B", "C"]]
+    assert main.main(["chords", str(seed), "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found[:3] == [{"start": 0, "end": 4, "chord": "C"}, {"start": 4, "end": 6, "chord": "G7/D"},
+                         {"start": 6, "end": 8, "chord": "C"}]
+    assert main.main(["chords", str(ROOT / "missing.mid")]) == 2
