@@ -30,6 +30,7 @@ from .document.midi_drag import MidiDragTile, is_dragged_file
 from .document.phrase_model import PhraseModel
 from .document.sheet_music import SheetMusic
 from .editor import editing
+from .editor.chord_lane import ChordLane
 from .editor.metre_key import MetreKeyField
 from .editor.piano_roll import PianoRollView
 from .editor.rulers import Keyboard, Ruler
@@ -73,9 +74,11 @@ class MainWindow(QMainWindow):
         grid = QGridLayout(editor)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(0)
+        self.chord_lane = ChordLane(self.model, self.undo_stack, self.view, self.statusBar().showMessage)
         grid.addWidget(self.ruler, 0, 0, 1, 2)
-        grid.addWidget(self.keyboard, 1, 0)
-        grid.addWidget(self.view, 1, 1)
+        grid.addWidget(self.chord_lane, 1, 0, 1, 2)
+        grid.addWidget(self.keyboard, 2, 0)
+        grid.addWidget(self.view, 2, 1)
         self.setCentralWidget(editor)
         self.editor = editor
         self.midi_tile = MidiDragTile(self, self.ruler)          # in the ruler's corner, above the keys

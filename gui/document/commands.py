@@ -152,6 +152,28 @@ class ChangeTempo(QUndoCommand):
         self.model.set_tempo(self.before)
 
 
+class SetChords(QUndoCommand):
+    """Chords set, changed or cleared in the chord lane: the lane's spans from ``start`` to ``end``
+    become ``chords`` (``(start, end, name)`` spans within them; none clears them)."""
+
+    def __init__(self, model: PhraseModel, start: int, end: int, chords, text: str = "Chords"):
+        super().__init__(text)
+        self.model, self.before = model, model.chords
+        kept = []
+        for a, b, name in model.chords:                  # what lies outside the span stays, cut at its edges
+            if a < start:
+                kept.append((a, min(b, start), name))
+            if b > end:
+                kept.append((max(a, end), b, name))
+        self.after = tuple(sorted(kept + [tuple(chord) for chord in chords]))
+
+    def redo(self):
+        self.model.set_chords(self.after)
+
+    def undo(self):
+        self.model.set_chords(self.before)
+
+
 class ChangeKeySignatures(QUndoCommand):
     """New key signatures, as (step, key) pairs ('Eb', 'F#m'); none at all means the key is estimated."""
 
