@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 
 from ..atomic import atomic_path
@@ -40,6 +41,7 @@ HAND_SPAN = 16               # a tenth: the widest chord written for one hand
 LINE_BREAK_COST = 0.5        # a melody alone moving to the other staff: as much as 5 ledger lines
 # Grids (steps a quarter) a score shows plainly, coarsest first: up to 32nd-note triplets and 64ths
 READING_GRIDS = (4, 8, 12, 16, 24, 32, 48)
+LONGEST_BAR = 64             # quarter notes: the longest value notation has (a duplex maxima)
 TRIPLETS_KEPT = 0.5          # free timing is read in triplets when they halve how far the notes move
 
 
@@ -479,13 +481,20 @@ def write_musicxml(phrase: Phrase, path: str | Path, title: str | None = None) -
     path = Path(path)
     if not phrase.notes:
         raise MusicFileError(path, "there are no notes to write")
+    num, den = phrase.time_signature
+    if Fraction(4 * num, den) > LONGEST_BAR:
+        raise MusicFileError(path, f"a bar of {num}/{den} lasts {Fraction(4 * num, den)} quarter notes, longer "
+                                   f"than sheet music can write (at most {LONGEST_BAR}, a bar of 16/1)")
     too_low = [n for n in phrase.notes if n.pitch < LOWEST_WRITTEN]
     if too_low:
         raise MusicFileError(path, f"{len(too_low)} note{'s' * (len(too_low) > 1)} lie below C0 (MIDI "
                                    f"{LOWEST_WRITTEN}), lower than sheet music can show; transpose them "
                                    f"or export MIDI instead")
     score = phrase_to_score(phrase, path.stem if title is None else title)
-    data = _number_voices(GeneralObjectExporter(score).parse())
+    try:
+        data = _number_voices(GeneralObjectExporter(score).parse())
+    except Exception as err:                 # music21 raises many kinds for what it cannot write
+        raise MusicFileError(path, f"the phrase cannot be written as sheet music ({str(err)[:160]})") from None
     try:
         with atomic_path(path) as tmp:
             tmp.write_bytes(data)

@@ -213,8 +213,8 @@ def _save_to(window, path: Path) -> bool:
     window.document.saved_as(path)
     window.undo_stack.setClean()
     remember_folder(path)
-    window.autosave.clear()
     window.statusBar().showMessage(f"Saved {path.name}", 4000)
+    window.autosave.clear()                          # says so if its file cannot be removed
     return True
 
 

@@ -301,3 +301,12 @@ def test_a_lead_sheet_s_chord_symbols_are_chords_not_notes(tmp_path):
     phrase = read_music(path)
     assert sorted(n.pitch for n in phrase.notes) == [76, 77]
     assert phrase.chords == ((0, 1920, "Dm7"), (1920, 3840, "G7"))
+
+
+@pytest.mark.parametrize("metre", [(255, 1), (17, 1), (100, 4)])
+def test_a_bar_longer_than_notation_can_write_is_refused_saying_so(tmp_path, metre):
+    """A 255/1 bar lasts 1,020 quarter notes: music21 could not write it ("inexpressible durations")."""
+    with pytest.raises(MusicFileError, match="longer than sheet music can write"):
+        write_musicxml(Phrase((Note(60, 0, 4),), time_signature=metre), tmp_path / "long.musicxml")
+    assert not (tmp_path / "long.musicxml").exists()
+    write_musicxml(Phrase((Note(60, 0, 4),), time_signature=(16, 1)), tmp_path / "longest.musicxml")
