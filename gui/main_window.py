@@ -396,6 +396,7 @@ class MainWindow(QMainWindow):
             return
         self.writing.shutdown()                  # no thread outlives its window
         self.audio_export.shutdown()             # the half-written file is removed
+        self.sheet_music.shutdown()              # so is a half-written score
         if self.train_dialog is not None:
             self.train_dialog.shutdown()         # stopped between saves; training again resumes
         self.stop()

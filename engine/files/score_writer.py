@@ -21,6 +21,7 @@ thousands of bar lines.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -50,6 +51,7 @@ LONGEST_BAR = 64             # quarter notes: the longest value notation has (a 
 # writes, counting each piece of a note tied over bar lines (the most notes Segue reads)
 MAX_QUIET_BARS = 500
 MAX_WRITTEN = 100_000
+BUILDING = 0.65              # the share of the time building the score takes; music21 writes it after
 
 
 def _duration(seconds: float) -> str:
@@ -149,8 +151,26 @@ class _Voice:
                                       else "continue")
 
 
+class _Work:
+    """Progress through a known amount of work (notes and bars), cancel checked now and then."""
+
+    def __init__(self, total: int, progress: Callable[[float], None] | None, cancel: Callable[[], bool] | None):
+        self.total, self.progress, self.cancel = max(1, total), progress, cancel
+        self.done = self.told = 0
+
+    def did(self, amount: int = 1) -> None:
+        """``amount`` more done; raises ``Cancelled`` if asked to stop."""
+        self.done += amount
+        if self.done - self.told >= 32:
+            self.told = self.done
+            if self.cancel is not None and self.cancel():
+                raise Cancelled()
+            if self.progress is not None:
+                self.progress(min(1.0, self.done / self.total))
+
+
 def _voice(events, sounding: dict, phrase: Phrase, bars: BarLines, keys: list, borrowed: set[int],
-           first: bool) -> _Voice:
+           first: bool, work: _Work) -> _Voice:
     """One voice written bar by bar: notes, chords and the rests between them, tied over bars. The
     first voice of a staff fills every bar; another is written only in the bars it plays in, its
     rests hidden (an inner voice's rests clutter)."""
@@ -176,6 +196,7 @@ def _voice(events, sounding: dict, phrase: Phrase, bars: BarLines, keys: list, b
         voice.sound(start, length, names, max(n.velocity for n in group),
                     2 * max(sounding[n] for n in group) <= length)
         now = Fraction(start + length)
+        work.did(len(group))
     if total > now:
         voice.rest(now, total, beat, only, hidden=not first)
     return voice
@@ -207,8 +228,15 @@ def _notate_bar(measure, time_signature, treble: bool) -> None:
                     element.stemDirection = direction
 
 
-def phrase_to_score(phrase: Phrase, title: str = ""):
+class Cancelled(Exception):
+    """Writing the sheet music was cancelled; no file is left."""
+
+
+def phrase_to_score(phrase: Phrase, title: str = "", progress: Callable[[float], None] | None = None,
+                    cancel: Callable[[], bool] | None = None):
     """The phrase as a music21 score for piano: two staves joined by a brace, no composer named.
+    ``progress`` gets the share of its notes and bars built (0-1); when ``cancel`` returns True,
+    building stops with ``Cancelled``.
 
     Built bar by bar: its time and memory grow with the notes and the bars, never with their
     product (music21's own makeMeasures and makeTies grew with the square of the bars)."""
@@ -226,6 +254,7 @@ def phrase_to_score(phrase: Phrase, title: str = ""):
     key_at_bar = {step // phrase.steps_per_bar: k for step, k in keys}
     beat = beat_steps(phrase)
     borrowed = borrowed_bars(phrase, keys)
+    work = _Work(len(phrase.notes) + 2 * bars.count, progress, cancel)
     staves: list[stream.PartStaff] = []
     for name, staff_clef, notes in zip(("Right hand", "Left hand"), (clef.TrebleClef, clef.BassClef),
                                        hands(phrase)):
@@ -233,12 +262,13 @@ def phrase_to_score(phrase: Phrase, title: str = ""):
         staff.partName = name
         written = written_lengths(notes, beat)
         sounding = {w: n.duration for w, n in zip(written, notes)}
-        voices = [_voice(v, sounding, phrase, bars, keys, borrowed, first=number == 0)
+        voices = [_voice(v, sounding, phrase, bars, keys, borrowed, number == 0, work)
                   for number, v in enumerate(voice_lanes(written))]
         in_treble = clefs(notes, phrase, staff_clef is clef.TrebleClef)
         was = None
         offset = Fraction(0)
         for k in range(bars.count):
+            work.did()
             measure = stream.Measure(number=k if pickup else k + 1)
             treble = in_treble.get(k, was if was is not None else staff_clef is clef.TrebleClef)
             if treble != was:
@@ -317,7 +347,7 @@ def _write_chords(staff, phrase: Phrase, pickup: int) -> None:
         measure.insert(at - measure.offset, chord_symbol(name))
 
 
-def _numbervoice_lanes(root) -> None:
+def _number_voices(root) -> None:
     """Number the score's voices as MuseScore numbers them: from 1 on the treble staff and from 5 on
     the bass staff, in the same order in every bar. (music21 numbers the bass staff's voices after
     the treble's in each bar, so a line's number changes from bar to bar and MuseScore draws its
@@ -331,22 +361,30 @@ def _numbervoice_lanes(root) -> None:
                 v.text = str(first + order.index(int(v.text or "")))
 
 
-def write_musicxml(phrase: Phrase, path: str | Path, title: str | None = None) -> Path:
+def write_musicxml(phrase: Phrase, path: str | Path, title: str | None = None,
+                   progress: Callable[[float], None] | None = None, cancel: Callable[[], bool] | None = None) -> Path:
     """Write the phrase as a MusicXML score for notation programs, atomically; the title is
-    ``title``, else the file's name without its suffix."""
+    ``title``, else the file's name without its suffix. ``progress`` gets the share done (0-1);
+    when ``cancel`` returns True the writing stops with ``Cancelled`` and no file is left. A phrase
+    sheet music cannot hold (``score_problem``) or a place it cannot be written is a
+    ``MusicFileError``."""
     from music21.musicxml.m21ToXml import ScoreExporter
 
     path = Path(path)
     problem = score_problem(phrase)
     if problem is not None:
         raise MusicFileError(path, problem)
-    score = phrase_to_score(phrase, path.stem if title is None else title)
+    # building the score is about two thirds of the work, music21's writing of it the rest
+    score = phrase_to_score(phrase, path.stem if title is None else title,
+                            None if progress is None else lambda done: progress(BUILDING * done), cancel)
+    if cancel is not None and cancel():
+        raise Cancelled()
     try:
         # the score is notated as it is built: music21's own exporter would copy it whole and
         # notate it again
         exporter = ScoreExporter(score, makeNotation=False)
         exporter.parse()
-        _numbervoice_lanes(exporter.xmlRoot)
+        _number_voices(exporter.xmlRoot)
         data = exporter.asBytes()
     except Exception as err:                 # music21 raises many kinds for what it cannot write
         raise MusicFileError(path, f"the phrase cannot be written as sheet music ({str(err)[:160]})") from None
@@ -355,4 +393,6 @@ def write_musicxml(phrase: Phrase, path: str | Path, title: str | None = None) -
             tmp.write_bytes(data)
     except OSError as err:
         raise MusicFileError(path, f"cannot write the file ({err.strerror or err})") from None
+    if progress is not None:
+        progress(1.0)
     return path

@@ -225,13 +225,10 @@ def export_midi(window, path=None) -> bool:
                    lambda phrase, target, title: write_midi(phrase, target))
 
 
-def export_score(window, path=None) -> bool:
-    """Write the phrase as sheet music (MusicXML) for a notation program."""
-    from engine.files.score_writer import write_musicxml
-    return _export(window, path, "Export Sheet Music", "MusicXML scores (*.musicxml)", (".musicxml", ".xml"),
-                   # titled with the document's name, or else the name the file is given
-                   lambda phrase, target, _: write_musicxml(phrase, target,
-                                                            title=name_stem(window, target.stem)))
+def export_score(window, path=None):
+    """Write the phrase as sheet music (MusicXML) for a notation program, on a worker thread (a long
+    piece takes seconds): ``sheet_music.SheetMusic.export``. Returns the running job, or None."""
+    return window.sheet_music.export(path)
 
 
 def _export(window, path, caption: str, file_filter: str, suffixes: tuple[str, ...], write) -> bool:
