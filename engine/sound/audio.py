@@ -57,17 +57,6 @@ def built_in_piano(sample_rate: int = SAMPLE_RATE, path: str | Path | None = Non
         return _pianos[key]
 
 
-class _Rendered:
-    """A performance by an instrument that renders all at once (the plain tone)."""
-
-    def __init__(self, pcm: np.ndarray):
-        self._pcm = pcm
-        self.frames = len(pcm)
-
-    def pcm(self, a: int, b: int) -> np.ndarray:
-        return self._pcm[a:b]
-
-
 class _Pieces:
     """A sampler performance, rendered piece by piece as int16."""
 
@@ -80,10 +69,11 @@ class _Pieces:
 
 
 def performance(instrument, phrase: Phrase, start: int = 0, end: int | None = None, tail: bool = True):
-    """The sound of steps ``start``..``end``: an object with ``frames`` and ``pcm(a, b)`` (int16 stereo)."""
+    """The sound of steps ``start``..``end``: an object with ``frames`` and ``pcm(a, b)`` (int16
+    stereo), rendered piece by piece as asked, so that its memory never grows with its length."""
     if isinstance(instrument, Sampler):
         return _Pieces(instrument.performance(phrase, start, end, tail))
-    return _Rendered(instrument.render(phrase, start, end, tail=tail))
+    return instrument.performance(phrase, start, end, tail=tail)
 
 
 def check_audio_path(path: str | Path) -> Path:
