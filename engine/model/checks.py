@@ -24,10 +24,11 @@ MAX_DESCRIPTION_BYTES = 4 * 2**20
 FLOAT_DTYPES = ("F32", "F16", "BF16", "F64")
 DTYPE_BYTES = {"F32": 4, "F16": 2, "BF16": 2, "F64": 8}
 # The most parameters a model may have. Writing a take reads every weight once a token, so Continue's
-# time grows with them: the bundled default has 1.1 million (4 MB) and continues 4 bars in about a
-# second on one laptop core; a sparse 819 MB file at hidden size 4,096 (205 million) took 35 s a
-# Continue and 2.8 GB. 32 million (128 MB of weights) keeps Continue within about 5 s and its
-# memory within a few hundred MB, and holds a 2-layer LSTM of hidden size 1,536 or a 4-layer of 1,024.
+# time grows with them: the bundled default has 1.1 million (4 MB) and continues 4 bars x 4 takes in
+# 0.15 s on one core (docs/benchmarks.md); a sparse 819 MB file at hidden size 4,096 (205 million)
+# took 35 s a Continue and 2.8 GB. 32 million (128 MB of weights) keeps Continue within about 5 s
+# and its memory within a few hundred MB, and holds a 2-layer LSTM of hidden size 1,536 or a 4-layer
+# one of 1,024.
 MAX_PARAMETERS = 32_000_000
 # A weights file must hold on disk at least this share of the bytes its header describes (weights
 # compress a little on filesystems that compress; a file of holes holds almost nothing)
