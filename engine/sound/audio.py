@@ -17,7 +17,7 @@ import numpy as np
 
 from ..atomic import atomic_path
 from ..bundled import bundled
-from ..errors import MusicFileError
+from ..errors import Cancelled, MusicFileError
 from ..music.phrase import Phrase
 from .sampler import SAMPLE_RATE, Sampler, to_int16
 
@@ -27,10 +27,6 @@ PIECE_SECONDS = 1.0              # rendered and written a second at a time, for 
 
 _pianos: dict[tuple[str, int], tuple[object, str | None]] = {}
 _lock = threading.Lock()
-
-
-class Cancelled(Exception):
-    """An export was cancelled; the file it was writing is not left behind."""
 
 
 def built_in_piano(sample_rate: int = SAMPLE_RATE, path: str | Path | None = None) -> tuple[object, str | None]:

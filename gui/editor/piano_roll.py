@@ -246,7 +246,7 @@ class PianoRollView(QAbstractScrollArea):
     def _paint_grid(self, painter: QPainter) -> None:
         first, last = self.visible_steps()
         spq, bar = self.model.steps_per_quarter, self.model.steps_per_bar
-        beat = max(1, spq * 4 // self.model.time_signature[1])
+        beat = self.model.steps_per_beat
         height = self.viewport().height()
         unit = self.snap if self.snap > 1 else max(1, spq // 4)      # the snap's lines, else sixteenths
         every = [bar, beat] + ([unit] if self.geo.x(unit) >= 6 else [])    # finer lines only where they show

@@ -225,7 +225,7 @@ def test_continue_with_a_real_tiny_model_is_one_undo_step(window, qtbot, tiny_mo
 
 
 def test_the_window_keeps_turning_during_a_long_continue_and_cancel_works(window, qtbot):
-    from engine.writing.continuation import Cancelled
+    from engine.errors import Cancelled
 
     def slow_generator(loaded, phrase, options, progress=None, cancel=None):
         for i in range(200):
