@@ -49,7 +49,7 @@ class PianoRollView(QAbstractScrollArea):
         model.notesChanged.connect(self._model_changed)
         model.selectionChanged.connect(self.viewport().update)
         model.settingsChanged.connect(self._model_changed)
-        model.phraseReplaced.connect(self.fit_to_notes)
+        model.phraseReplaced.connect(self._show_new_phrase)
         self._update_scrollbars()
 
     # -- coordinates ---------------------------------------------------------------------------
@@ -86,6 +86,11 @@ class PianoRollView(QAbstractScrollArea):
     def center_on_pitch(self, pitch: int) -> None:
         y = self.geo.y(pitch) - self.viewport().height() / 2
         self.verticalScrollBar().setValue(int(y))
+
+    def _show_new_phrase(self) -> None:
+        """A phrase was opened: the playhead at its start, the phrase in view."""
+        self.set_playhead(0.0)
+        self.fit_to_notes()
 
     def fit_to_notes(self) -> None:
         """Show a phrase just opened whole where it can be: zoomed out as far as its notes need,

@@ -40,7 +40,7 @@ def test_a_document_with_a_fractional_metre_is_refused_and_the_phrase_kept(windo
                                 "tempo_bpm": 120, "time_signature": [3.5, 4], "notes": [[62, 0, 4, 80, 0]]}))
     shown = []
     monkeypatch.setattr("gui.document.files.QMessageBox.warning", lambda *a: shown.append(a[2]))
-    assert not window.open_path(path, confirmed=True)
+    assert not window.files.open_path(path, confirmed=True)
     assert shown == ["metre.segue: the time signature must be two whole numbers, not [3.5, 4]"]
     assert [(n.pitch, n.start) for n in window.model.phrase().notes] == [(60, 0)]
     assert window.model.time_signature == (4, 4)
