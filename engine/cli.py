@@ -223,7 +223,7 @@ def fill_command(args) -> int:
     from .writing.fill import FillOptions, fill_span
 
     options = FillOptions(temperature=args.temperature, top_p=args.top_p, variations=args.variations,
-                          seed=args.seed, candidates=args.candidates, listen_bars=args.listen, **following(args),
+                          seed=args.seed, candidates=args.candidates, bars_after=args.listen, **following(args),
                           **steering(args))
     options.check()
     paths, write = output_paths(args.output, options.variations)

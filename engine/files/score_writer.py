@@ -129,14 +129,6 @@ def _spelled(midi: int, tonality, borrowed: bool = False):
 
 # -- written values -------------------------------------------------------------------------------
 
-def beat_steps(phrase: Phrase) -> int:
-    """The beat that a short note may be lengthened within: a dotted quarter in 6/8, 9/8 and 12/8,
-    else a quarter note (or the metre's shorter unit, an eighth in 7/8)."""
-    num, den = phrase.time_signature
-    unit = max(1, round(phrase.steps_per_quarter * 4 / den)) if den >= 4 else phrase.steps_per_quarter
-    return 3 * unit if den >= 8 and num % 3 == 0 and num > 3 else unit
-
-
 def written_lengths(notes: list[Note], beat: int) -> list[Note]:
     """The notes as written for reading: each is lengthened towards the next start on its staff, but
     never past the end of the beat it starts in nor to more than twice its length (a 16th and a
@@ -237,7 +229,7 @@ def hands(phrase: Phrase) -> tuple[list[Note], list[Note]]:
     fewest chords wider than a hand, then the fewest ledger lines, then is nearest middle C; moving
     the split from one bar to the next costs half a voice, so that the hands keep their notes. (An
     Alberti bass just below a melody goes to the bass staff rather than into a second voice.)"""
-    beat = beat_steps(phrase)
+    beat = phrase.steps_per_beat
     bar = phrase.steps_per_bar
     by_bar: dict[int, list[Note]] = {}
     for n in phrase.notes:
@@ -319,7 +311,7 @@ def _measures(events, sounding: dict, phrase: Phrase, total_quarters: float, key
     from music21 import articulations, chord, meter, note, stream
 
     spq = phrase.steps_per_quarter
-    beat = beat_steps(phrase)
+    beat = phrase.steps_per_beat
     flat: stream.Stream = stream.Stream()
     flat.insert(0, meter.TimeSignature("{}/{}".format(*phrase.time_signature)))
     now = pickup
@@ -355,7 +347,7 @@ def phrase_to_score(phrase: Phrase, title: str = ""):
     score.insert(0, metadata.Metadata(title=title, composer=""))   # music21 would say "Music21"
     keys = _keys(phrase)
     key_at_bar = {step // phrase.steps_per_bar: k for step, k in keys}
-    beat = beat_steps(phrase)
+    beat = phrase.steps_per_beat
     borrowed = _borrowed_bars(phrase, keys)
     staves: list[stream.PartStaff] = []
     for name, staff_clef, notes in zip(("Right hand", "Left hand"), (clef.TrebleClef, clef.BassClef),

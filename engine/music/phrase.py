@@ -24,6 +24,22 @@ KEY_SIGNATURES = ("Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "
                   "Abm", "Ebm", "Bbm", "Fm", "Cm", "Gm", "Dm", "Am", "Em", "Bm", "F#m", "C#m", "G#m", "D#m", "A#m")
 
 
+def steps_per_beat(time_signature: tuple[int, int], steps_per_quarter: int) -> int:
+    """Steps in one beat of a metre, the one definition of a beat in Segue: the note value the time
+    signature counts in (a quarter in 3/4, a half in 2/2, an eighth in 7/8, a sixteenth in 5/16),
+    or three of them in a compound metre, one counted in 6, 9, 12... (a dotted quarter in 6/8 and
+    12/8, a dotted half in 6/4). At least one step; rounded down where the grid is coarser."""
+    numerator, denominator = time_signature
+    values = 3 if numerator > 3 and numerator % 3 == 0 else 1
+    return max(1, values * 4 * steps_per_quarter // denominator)
+
+
+def beats_per_bar(time_signature: tuple[int, int]) -> int:
+    """Beats in one bar of a metre (see ``steps_per_beat``): 4 in 4/4, 2 in 2/2 and 6/8, 7 in 7/8, 4 in 12/8."""
+    numerator = time_signature[0]
+    return numerator // 3 if numerator > 3 and numerator % 3 == 0 else numerator
+
+
 @dataclass(frozen=True, slots=True)
 class Note:
     """One note: MIDI pitch (60 = middle C), start and duration in grid steps, velocity 1-127."""
@@ -116,6 +132,16 @@ class Phrase:
         num, den = self.time_signature
         quarters = Fraction(4 * num, den)
         return max(1, -(-quarters * self.steps_per_quarter // 1))
+
+    @property
+    def steps_per_beat(self) -> int:
+        """Steps in one beat of the time signature (``steps_per_beat``: a dotted quarter in 6/8)."""
+        return steps_per_beat(self.time_signature, self.steps_per_quarter)
+
+    @property
+    def beats_per_bar(self) -> int:
+        """Beats in one bar of the time signature (2 in 6/8, 7 in 7/8)."""
+        return beats_per_bar(self.time_signature)
 
     @property
     def seconds_per_step(self) -> float:

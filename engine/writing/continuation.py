@@ -94,15 +94,6 @@ class ContinueOptions:
         return Key.parse(self.key)
 
 
-def beat_steps(phrase: Phrase) -> int:
-    """Steps in one beat of the phrase's metre (a dotted quarter in 6/8, 9/8 and 12/8)."""
-    num, den = phrase.time_signature
-    whole = 4 * phrase.steps_per_quarter
-    if den == 8 and num % 3 == 0 and num > 3:
-        return max(1, 3 * whole // 8)
-    return max(1, whole // den)
-
-
 def as_phrase_dynamics(notes: list[Note], phrase: Phrase, vocab, origin: int = 0) -> list[Note]:
     """New notes played the way the phrase plays: the model writes a coarse loudness level, and
     each note takes the velocity of the phrase's note of that level nearest it in the bar and in
@@ -219,7 +210,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
         profile = key.profile() if key is not None else None
         targets = follow(own, bar, bars_written, options.controls(), profile)
         # the phrase's last bars measured as one: what the whole take is kept to and chosen by
-        heard = max(0, first - options.controls().listen_bars * bar)
+        heard = max(0, first - options.controls().bars_before * bar)
         span = first - heard or bar
         whole = aim(measure_bars(own.notes, span, 1, spq, origin=heard), 1, options.controls(), profile)
         heard_notes = [n for n in own.notes if heard <= n.start < heard + span]
@@ -235,7 +226,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     writer = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator,
                     scoring=rows > options.variations and options.choose == "likely")
     drafts = writer.write(progress, cancel)
-    beat = beat_steps(own)
+    beat = own.steps_per_beat
 
     def written(i) -> Phrase:
         """Draft i as a take: its notes from the phrase's end, cut at the take's end."""

@@ -49,7 +49,7 @@ class PianoRollView(QAbstractScrollArea):
         model.notesChanged.connect(self._model_changed)
         model.selectionChanged.connect(self.viewport().update)
         model.settingsChanged.connect(self._model_changed)
-        model.phraseReplaced.connect(self.fit_to_notes)
+        model.phraseReplaced.connect(self._show_new_phrase)
         self._update_scrollbars()
 
     # -- coordinates ---------------------------------------------------------------------------
@@ -86,6 +86,11 @@ class PianoRollView(QAbstractScrollArea):
     def center_on_pitch(self, pitch: int) -> None:
         y = self.geo.y(pitch) - self.viewport().height() / 2
         self.verticalScrollBar().setValue(int(y))
+
+    def _show_new_phrase(self) -> None:
+        """A phrase was opened: the playhead at its start, the phrase in view."""
+        self.set_playhead(0.0)
+        self.fit_to_notes()
 
     def fit_to_notes(self) -> None:
         """Show a phrase just opened whole where it can be: zoomed out as far as its notes need,
@@ -246,7 +251,7 @@ class PianoRollView(QAbstractScrollArea):
     def _paint_grid(self, painter: QPainter) -> None:
         first, last = self.visible_steps()
         spq, bar = self.model.steps_per_quarter, self.model.steps_per_bar
-        beat = max(1, spq * 4 // self.model.time_signature[1])
+        beat = self.model.steps_per_beat
         height = self.viewport().height()
         unit = self.snap if self.snap > 1 else max(1, spq // 4)      # the snap's lines, else sixteenths
         every = [bar, beat] + ([unit] if self.geo.x(unit) >= 6 else [])    # finer lines only where they show

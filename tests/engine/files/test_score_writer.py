@@ -28,9 +28,8 @@ def by_place(notes):
 def assert_reads_back(phrase, back):
     """The same notes at the same places; a note may be written longer, for reading, but never
     more than twice as long and never past the end of the beat it starts in."""
-    from engine.files.score_writer import beat_steps
     assert placed(back) == placed(phrase)
-    beat = beat_steps(phrase)
+    beat = phrase.steps_per_beat
     for n, w in zip(by_place(phrase.notes), by_place(back.notes)):
         assert n.duration <= w.duration <= 2 * n.duration, (n, w)
         if w.duration > n.duration:
