@@ -45,7 +45,7 @@ def note_fill(velocity: int, generated: bool, selected: bool) -> QColor:
     return color.lighter(125) if selected else color
 
 
-SURPRISE_TOP = 12.0                                   # bits: as red as a note gets
+SURPRISE_TOP = 10.0                                   # bits: as red as a note gets (1 in 1,000 or rarer)
 # pale (what the model expected) through amber to red (what surprised it)
 _SURPRISE = ((0.0, QColor("#e9e4d8")), (0.5, QColor("#f2a93b")), (1.0, QColor("#e0302a")))
 

@@ -27,6 +27,7 @@ class PianoRollView(QAbstractScrollArea):
 
     viewChanged = Signal()
     playheadMoved = Signal(float)
+    touched = Signal()                                  # a press or a turn of the wheel: the user is at work
 
     def __init__(self, model: PhraseModel, parent=None):
         super().__init__(parent)
@@ -153,6 +154,7 @@ class PianoRollView(QAbstractScrollArea):
         self._scrolled()
 
     def wheelEvent(self, event):
+        self.touched.emit()
         delta = event.angleDelta().y() or event.angleDelta().x()
         factor = 1.15 if delta > 0 else 1 / 1.15
         mods = event.modifiers()
@@ -195,6 +197,7 @@ class PianoRollView(QAbstractScrollArea):
 
     # -- mouse: handed to the tool -------------------------------------------------------------
     def mousePressEvent(self, event):
+        self.touched.emit()
         self.setFocus()
         if self.tool:
             self.tool.press(self, event)

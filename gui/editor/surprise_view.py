@@ -3,6 +3,8 @@
 The model reads the phrase once on a worker thread (``engine.writing.surprise``), with its own copy
 of the Continue panel's model; the notes in view are coloured first, the rest as the reading goes
 on, and a moment after each edit (``DEBOUNCE_MS``) it reads again from the first note that changed.
+A press in the roll or a turn of the wheel stops a reading (it goes on a moment later), and none
+starts while a mouse button is held down.
 Until then every note the edit left as it was keeps its colour, and a note it changed is drawn as
 usual. A note the model cannot read is drawn as usual too. The status bar shows the scale.
 """
@@ -12,8 +14,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QThread, QTimer, Signal
-from PySide6.QtGui import QLinearGradient, QPainter, QPen
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from .. import theme
@@ -133,6 +135,7 @@ class SurpriseView(QObject):
         model.notesChanged.connect(self.edited)
         model.settingsChanged.connect(self.edited)
         model.phraseReplaced.connect(self.edited)
+        view.touched.connect(self.interrupt)
 
     def switch(self, on: bool) -> None:
         """The view on (the notes are read at once) or off."""
@@ -158,13 +161,25 @@ class SurpriseView(QObject):
         self._show()
         self.timer.start()
 
+    def interrupt(self) -> None:
+        """A press in the roll or a turn of the wheel: a reading stops, so that the drag or the scroll
+        has the machine to itself; it goes on a moment later from where it got (the reader remembers),
+        the notes then in view first."""
+        if self.job is not None:
+            self.number += 1
+            self._drop_job()
+            self.timer.start()
+
     def _drop_job(self) -> None:
         if self.job is not None:
             self.job.cancel()
             self.job = None
 
     def _read(self) -> None:
-        if not self.on:
+        if not self.on or self.job is not None:
+            return
+        if QGuiApplication.mouseButtons() != Qt.NoButton:
+            self.timer.start()                           # not during a drag: after it
             return
         entries = sorted(self.model.items(), key=lambda entry: entry[1].sort_key())
         if not entries:

@@ -5,7 +5,8 @@ the phrase on a worker thread, and its next one or two bars (View > Ghost Length
 outlined notes after the phrase, or after the selection. Tab keeps them (one undo step; they become
 notes the model wrote, as a Continue's are); Esc or any edit sends them away, and an edit cancels a
 job still writing. They follow the Continue panel's settings, the locked notes ahead and the chords
-the phrase carries, as Continue does.
+the phrase carries, as Continue does. The user comes first: a press in the roll or a turn of the
+wheel stops a job (it starts again a moment later), and none starts while a mouse button is down.
 
 The ghosts start where the selection ends (and whatever still sounds there), when the bars they
 would fill hold no notes yet (locked ones aside: the model writes around them); else, as after
@@ -21,8 +22,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import fields, replace
 
-from PySide6.QtCore import QObject, QSettings, QThread, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QObject, QSettings, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication
 
 from engine.music.phrase import Note, shift
 
@@ -128,6 +129,7 @@ class GhostController(QObject):
         undo_stack.indexChanged.connect(self.edited)
         model.selectionChanged.connect(self.edited)
         model.phraseReplaced.connect(self.edited)
+        view.touched.connect(self.interrupt)
 
     # -- the switch and the length (View menu) -------------------------------------------------------
     def switch(self, on: bool) -> None:
@@ -154,6 +156,14 @@ class GhostController(QObject):
             self.timer.start()
         else:
             self.timer.stop()
+
+    def interrupt(self) -> None:
+        """The user presses in the roll or scrolls it: a job still writing stops, so that the drag or
+        the scroll has the machine to itself, and starts again a moment after (the ghosts shown stay)."""
+        if self.job is not None:
+            self._drop_job()
+            self.number += 1
+            self.timer.start()
 
     def refresh(self, *_) -> None:
         """Something ghosts depend on changed (a Continue started or ended, playing, recording)."""
@@ -188,6 +198,9 @@ class GhostController(QObject):
 
     def _write(self) -> None:
         if not self._allowed() or self.job is not None:
+            return
+        if QGuiApplication.mouseButtons() != Qt.NoButton:
+            self.timer.start()                           # not during a drag: after it
             return
         found = self.place()
         if found is None:

@@ -126,6 +126,33 @@ def test_an_edit_cancels_the_job_still_writing(ghostly, qtbot):
     assert cancelled[0] is True                               # told to stop: what it wrote is never shown
 
 
+def test_a_press_in_the_roll_stops_the_job_and_none_starts_until_the_button_is_up(ghostly, qtbot):
+    """The drag has the machine to itself: the ghost job still writing stops at the press."""
+    started, release, cancelled = threading.Event(), threading.Event(), []
+
+    def slow(loaded, phrase, options, progress=None, cancel=None, **more):
+        started.set()
+        release.wait(5)
+        cancelled.append(cancel())
+        return stand_in()(loaded, phrase, options)
+    ghostly.ghosts.generator = slow
+    vp = ghostly.view.viewport()
+    try:
+        draw(ghostly, 2 * BAR, 67)
+        qtbot.waitUntil(started.is_set, timeout=5000)
+        first = ghostly.ghosts.job
+        QTest.mousePress(vp, Qt.LeftButton, Qt.NoModifier, point(ghostly, 3 * BAR, 55))   # a drag begins
+    finally:
+        release.set()
+    qtbot.waitUntil(first.isFinished, timeout=5000)
+    assert cancelled == [True]
+    QTest.qWait(250 + 300)
+    assert ghostly.ghosts.job is None and ghostly.view.ghosts == []             # held down: none starts
+    ghostly.ghosts.generator = stand_in()
+    with qtbot.waitSignal(ghostly.ghosts.shown, timeout=10000):
+        QTest.mouseRelease(vp, Qt.LeftButton, Qt.NoModifier, point(ghostly, 3 * BAR + Q // 2, 55))
+
+
 def test_ghosts_cannot_be_selected_or_edited(ghostly, qtbot):
     ghosts = ghosts_after_an_edit(ghostly, qtbot)
     ghostly.set_tool("select")
