@@ -119,6 +119,20 @@ def create_actions(w) -> dict[str, QAction]:
     a["train"] = _action(w, "Train a Model on Your Music…", w.train_model, None,
                          "Teach Segue the style of a folder of MIDI files or scores")
 
+    a["accept_ghosts"] = _action(w, "Keep Ghost Suggestion", lambda: w.ghosts.accept(), "Tab",
+                                 "Keep the faint notes the model suggests after the phrase (Tab)")
+    a["ghosts"] = _action(w, "Ghost Suggestions", lambda on: w.ghosts.switch(on), None,
+                          "While you write, show faintly what the model would write next; Tab keeps it, "
+                          "Esc sends it away", checkable=True)
+    lengths = QActionGroup(w)
+    for bars in (1, 2):
+        a[f"ghost_bars_{bars}"] = _action(w, f"{bars} Bar{'s' * (bars > 1)}",
+                                          lambda on, b=bars: on and w.ghosts.set_bars(b), None,
+                                          f"Ghost suggestions show {bars} bar{'s' * (bars > 1)}", checkable=True)
+        lengths.addAction(a[f"ghost_bars_{bars}"])
+    a["surprise"] = _action(w, "Show Surprise", lambda on: w.surprise.switch(on), None,
+                            "Colour every note by how unexpected the model finds it given what comes before",
+                            checkable=True)
     a["zoom_in"] = _action(w, "Zoom In", lambda: w.view.zoom_time(1.25), K.StandardKey.ZoomIn)
     a["zoom_out"] = _action(w, "Zoom Out", lambda: w.view.zoom_time(0.8), K.StandardKey.ZoomOut)
     a["about"] = _action(w, "About Segue", w.about)

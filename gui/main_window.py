@@ -34,17 +34,20 @@ from .editor.editing import Editing
 from .editor.metre_key import MetreKeyField
 from .editor.piano_roll import PianoRollView
 from .editor.rulers import Keyboard, Ruler
+from .editor.surprise_view import SurpriseLegend, SurpriseView
 from .editor.tools import DrawTool, EraseTool, SelectTool
 from .sound.audio_export import AudioExport
 from .sound.record_take import metronome_wanted
 from .sound.transport import Transport
 from .workers import ExcerptJob, ModelCache
 from .writing.controller import ContinueController
+from .writing.ghosts import GhostController
 from .writing.panel import ContinuePanel
 
 SNAPS = (("1/4", 4), ("1/8", 2), ("1/16", 1), ("Off", 1))
 EDITOR_KEYS = ("record", "delete", "up", "down", "octave_up", "octave_down", "later", "earlier", "bar_later",
-               "bar_earlier", "draw", "select", "erase", "play", "rewind", "loop", "quantize", "lock")
+               "bar_earlier", "draw", "select", "erase", "play", "rewind", "loop", "quantize", "lock",
+               "accept_ghosts")
 TEMPO_DECIMALS = 2
 # the slowest tempo the box offers, rounded up so that it never falls below what a phrase may have
 SLOWEST_TEMPO_SHOWN = math.ceil(MIN_TEMPO_BPM * 10**TEMPO_DECIMALS) / 10**TEMPO_DECIMALS
@@ -118,6 +121,7 @@ class MainWindow(QMainWindow):
             editor.addAction(action)
         self.transport = Transport(self.model, self.view, self.ruler, self.actions_["play"], self.actions_["loop"],
                                    show_message, parent=self)
+        self._add_ghosts_and_surprise(generator)
         self._build_menus()
         self._build_toolbar()
         self.set_tool("draw")
@@ -148,6 +152,26 @@ class MainWindow(QMainWindow):
         self.files.saved.connect(self.autosave.clear)
         self.files.restored.connect(self.autosave.save_now)
 
+    def _add_ghosts_and_surprise(self, generator) -> None:
+        """Ghost suggestions (gui/writing/ghosts.py) and the surprise view (gui/editor/surprise_view.py)."""
+        a, show_message = self.actions_, self.statusBar().showMessage
+        self.ghosts = GhostController(self.model, self.undo_stack, self.panel, self.view, self.writing.cache,
+                                      self._writing_or_listening, a["ghosts"], a["accept_ghosts"], show_message,
+                                      generator, parent=self)
+        a[f"ghost_bars_{self.ghosts.bars}"].setChecked(True)
+        self.writing.working.connect(self.ghosts.refresh)
+        for key in ("play", "record"):
+            a[key].toggled.connect(self.ghosts.refresh)
+        self.surprise_legend = SurpriseLegend()
+        self.statusBar().addPermanentWidget(self.surprise_legend)
+        self.surprise = SurpriseView(self.model, self.view, self.writing.cache, self.panel.model_path,
+                                     self.surprise_legend, a["surprise"], show_message, parent=self)
+
+    def _writing_or_listening(self) -> bool:
+        """A Continue or Fill is being written, the phrase plays or a take is recorded: no ghosts."""
+        return (self.writing.job is not None or self.transport.is_playing()
+                or (self.takes is not None and self.takes.is_recording()))
+
     # -- layout -------------------------------------------------------------------------------
     def _build_menus(self):
         a, bar = self.actions_, self.menuBar()
@@ -173,8 +197,12 @@ class MainWindow(QMainWindow):
         self.input_menu = menu.addMenu("MIDI Input")
         self.input_menu.aboutToShow.connect(lambda: self.take_recorder().fill_input_menu(self.input_menu))
         menu = bar.addMenu("&View")
-        for key in ("zoom_in", "zoom_out", None, "sheet_music"):
+        for key in ("zoom_in", "zoom_out", None, "sheet_music", None, "ghosts"):
             menu.addSeparator() if key is None else menu.addAction(a[key])
+        lengths = menu.addMenu("Ghost Length")
+        lengths.addActions([a["ghost_bars_1"], a["ghost_bars_2"]])
+        menu.addAction(a["accept_ghosts"])
+        menu.addAction(a["surprise"])
         bar.addMenu("&Help").addAction(a["about"])
 
     def _build_toolbar(self):
@@ -259,7 +287,9 @@ class MainWindow(QMainWindow):
             self.writing.preload_model()
 
     def cancel_generation(self):
-        if not self.writing.cancel() and self.transport.is_playing():   # Esc: nothing written, so stop playing
+        if self.writing.cancel() or self.ghosts.dismiss():    # Esc: a Continue, else the ghost notes,
+            return
+        if self.transport.is_playing():                       # else playing stops
             self.transport.stop()
 
     def step_take(self, delta: int):
@@ -335,6 +365,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.writing.shutdown()                  # no thread outlives its window
+        self.ghosts.shutdown()
+        self.surprise.shutdown()
         self.audio_export.shutdown()             # the half-written file is removed
         if self.train_dialog is not None:
             self.train_dialog.shutdown()         # stopped between saves; training again resumes

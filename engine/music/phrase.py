@@ -250,14 +250,21 @@ def regrid(phrase: Phrase, steps_per_quarter: int) -> Phrase:
     ratio = Fraction(steps_per_quarter, phrase.steps_per_quarter)
     notes = {}
     for n in phrase.notes:
-        start = round(n.start * ratio)
-        end = max(start + 1, round(n.end * ratio))
-        notes[(n.pitch, start)] = replace(n, start=start, duration=end - start)
+        start = scaled_step(n.start, ratio)
+        end = max(start + 1, scaled_step(n.start + n.duration, ratio))
+        notes[(n.pitch, start)] = Note(n.pitch, start, end - start, n.velocity)
     return replace(phrase, notes=tuple(notes.values()), steps_per_quarter=steps_per_quarter,
                    end=round(phrase.end * ratio),
                    tempo_changes=tuple((max(1, round(s * ratio)), bpm) for s, bpm in phrase.tempo_changes),
                    key_signatures=tuple((round(s * ratio), key) for s, key in phrase.key_signatures),
                    chords=_regridded_chords(phrase.chords, ratio))
+
+
+def scaled_step(step: int, ratio: Fraction) -> int:
+    """``round(step * ratio)``, halves to even, where a step lands on another grid: in integers, as
+    a long piece is regridded at every look the model takes at it."""
+    whole, rest = divmod(step * ratio.numerator, ratio.denominator)
+    return whole + int(2 * rest > ratio.denominator or (2 * rest == ratio.denominator and whole % 2 == 1))
 
 
 def _regridded_chords(chords, ratio: Fraction) -> tuple[tuple[int, int, str], ...]:
