@@ -211,14 +211,14 @@ def test_no_ghost_job_while_a_continue_runs(ghostly, qtbot):
     ghostly.writing.generator = slow_continue
     try:
         QTest.keyClick(ghostly, Qt.Key_Return, Qt.ControlModifier)
-        assert ghostly.job is not None
+        assert ghostly.writing.job is not None
         asked = len(ghostly.calls)
         draw(ghostly, 2 * BAR, 67)                            # the user goes on writing meanwhile
         QTest.qWait(250 + 400)
         assert ghostly.ghosts.job is None and ghostly.view.ghosts == [] and len(ghostly.calls) == asked
         with qtbot.waitSignal(ghostly.ghosts.shown, timeout=10000):
             release.set()                                     # the Continue ends: ghosts after it
-        assert ghostly.job is None
+        assert ghostly.writing.job is None
     finally:
         release.set()
 
@@ -232,7 +232,7 @@ def test_a_continue_sends_the_ghosts_away(ghostly, qtbot):
         assert ghostly.view.ghosts == []
     finally:
         release.set()
-    qtbot.waitUntil(lambda: ghostly.job is None, timeout=10000)
+    qtbot.waitUntil(lambda: ghostly.writing.job is None, timeout=10000)
 
 
 def test_no_ghosts_while_playing(ghostly, qtbot, monkeypatch):
