@@ -7,6 +7,7 @@
     python main.py evaluate --data PATH... [--model NAME] [--split valid] [--json]
     python main.py average RUN --window N --out FOLDER
     python main.py render IN.mid -o OUT.wav|OUT.flac
+    python main.py chords IN.mid [--json]
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ COMMANDS = {
     "evaluate": "how well a model predicts music: NLL per token/step",
     "average": "one model from the average of a run's best few consecutive epochs",
     "render": "play a MIDI file or score on the built-in piano into a WAV or FLAC file",
+    "chords": "the chords of a MIDI file or score, one bar a line",
 }
 USAGE = "segue [-h] [FILE]\n       segue {" + ",".join(COMMANDS) + "} ... (segue COMMAND -h for its options)"
 
@@ -169,6 +171,14 @@ def command_parser() -> argparse.ArgumentParser:
     render.add_argument("input", metavar="IN.mid", help="the music to play: a MIDI or score file")
     render.add_argument("-o", "--output", required=True, metavar="OUT.wav",
                         help="audio file to write: WAV (.wav) or FLAC (.flac), 16-bit stereo, 44.1 kHz")
+
+    chords = sub.add_parser("chords", help=COMMANDS["chords"])
+    chords.add_argument("input", metavar="IN.mid", help="the music: a MIDI or score file")
+    chords.add_argument("--every", default="beat", choices=("beat", "half bar", "bar"),
+                        help="the shortest a chord lasts")
+    chords.add_argument("--json", action="store_true",
+                        help='one JSON list of {"start": Q, "end": Q, "chord": "Am7"}, times in quarter notes '
+                             "from the file's start")
     return parser
 
 
@@ -179,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         from engine import cli
         job = {"train": cli.train_command, "continue": cli.continue_command, "fill": cli.fill_command,
                "evaluate": cli.evaluate_command, "average": cli.average_command,
-               "render": cli.render_command}[args.command]
+               "render": cli.render_command, "chords": cli.chords_command}[args.command]
         return job(args)
     window = OneLineParser(prog="segue", usage=USAGE, description="Segue: continue your phrase with an LSTM",
                            epilog="commands:\n" + "\n".join(f"  {name:<10}{text}" for name, text in COMMANDS.items()))

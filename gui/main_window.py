@@ -22,12 +22,14 @@ from engine.limits import MAX_TEMPO_BPM, MIN_TEMPO_BPM
 
 from .actions import create_actions, keep_undo_keys_for_the_music
 from .document.autosave import Autosave
+from .document.commands import ChangeTempo
 from .document.controller import DocumentController
 from .document.files import FileController
 from .document.midi_drag import MidiDragTile, is_dragged_file
 from .document.phrase_model import PhraseModel
 from .document.sheet_music import SheetMusic
 from .editor import editing
+from .editor.chord_lane import ChordLane
 from .editor.editing import Editing
 from .editor.metre_key import MetreKeyField
 from .editor.piano_roll import PianoRollView
@@ -75,9 +77,11 @@ class MainWindow(QMainWindow):
         grid = QGridLayout(editor)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(0)
+        self.chord_lane = ChordLane(self.model, self.undo_stack, self.view, self.statusBar().showMessage)
         grid.addWidget(self.ruler, 0, 0, 1, 2)
-        grid.addWidget(self.keyboard, 1, 0)
-        grid.addWidget(self.view, 1, 1)
+        grid.addWidget(self.chord_lane, 1, 0, 1, 2)
+        grid.addWidget(self.keyboard, 2, 0)
+        grid.addWidget(self.view, 2, 1)
         self.setCentralWidget(editor)
         self.editor = editor
         show_message = self.statusBar().showMessage
@@ -219,7 +223,9 @@ class MainWindow(QMainWindow):
         self.view.snap = 1 if text == "Off" else max(1, steps * spq // 4)
 
     def _tempo_changed(self, value):
-        self.model.set_tempo(float(value))
+        """The user set a tempo: one undo step, and an unsaved change the autosave keeps."""
+        if float(value) != self.model.tempo_bpm:
+            self.undo_stack.push(ChangeTempo(self.model, float(value)))
 
     def _show_tempo(self):
         """Show the phrase's tempo. The box rounds it to its decimals and range, so the value it

@@ -285,7 +285,8 @@ def test_fill_rewrites_the_bars_asked_and_keeps_the_rest(tiny_model_dir, eight_b
 
 
 @pytest.mark.parametrize("bars, complaint", [(("5", "3"), "comes after"), (("20", "22"), "outside the music"),
-                                             (("0", "2"), "counted from 1")])
+                                             (("0", "2"), "counted from 1"), (("7", "30000"), "past the end"),
+                                             (("1", "1000000000"), "past the end")])
 def test_a_span_that_makes_no_sense_is_one_clear_line(tiny_model_dir, eight_bars, tmp_path, capsys, bars, complaint):
     code = main.main(["fill", str(eight_bars), "-o", str(tmp_path / "o.mid"), "--from-bar", bars[0],
                       "--to-bar", bars[1], "--model", str(tiny_model_dir)])
@@ -373,3 +374,43 @@ def test_a_model_trained_with_the_command_line_s_defaults_follows_the_density_as
     assert len(per_beat["2"]) == len(per_beat["0.5"]) == 12
     # measured: 1.90 notes a beat asked for twice the phrase's, 0.94 for half (12 takes each)
     assert statistics.mean(per_beat["2"]) > 1.5 * statistics.mean(per_beat["0.5"]), per_beat
+
+
+def test_protected_files_and_pipes_in_the_way_are_refused_before_any_work(tiny_model_dir, seed_file, tmp_path,
+                                                                          capsys):
+    import os
+    import stat
+    protected = tmp_path / "kept.mid"
+    protected.write_bytes(b"MThd the user's own")
+    protected.chmod(0o444)
+    fifo = tmp_path / "pipe.wav"
+    os.mkfifo(fifo)
+    for command in (["continue", str(seed_file), "-o", str(protected), "--model", str(tiny_model_dir)],
+                    ["fill", str(seed_file), "-o", str(protected), "--from-bar", "1", "--to-bar", "1",
+                     "--model", str(tiny_model_dir)],
+                    ["render", str(seed_file), "-o", str(fifo)]):
+        assert main.main(command) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and ("write-protected" in err or "device or a pipe" in err), err
+    assert protected.read_bytes() == b"MThd the user's own" and stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_render_refuses_a_wav_longer_than_wav_can_hold_before_rendering(tmp_path, capsys):
+    long = tmp_path / "long.mid"
+    write_midi(Phrase((Note(60, 0, 4), Note(62, 4 * 7 * 3600, 4)), tempo_bpm=60), long)   # 7 hours at 60 bpm
+    assert main.main(["render", str(long), "-o", str(tmp_path / "long.wav")]) == 2
+    err = capsys.readouterr().err
+    assert "longer than a WAV file can hold" in err and "FLAC" in err and not (tmp_path / "long.wav").exists()
+
+
+def test_chords_prints_a_chart_one_bar_a_line_and_json(capsys):
+    """Mozart's K. 545 opens C | G7/D C | F/C C | G7/B C: the Alberti figure's lowest note is the bass."""
+    seed = ROOT / "resources" / "seeds" / "mozart-mz_545_1.mid"
+    assert main.main(["chords", str(seed)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1:] for line in lines[:4]] == [["C"], ["G7/D", "C"], ["F/C", "C"], ["G7/B", "C"]]
+    assert main.main(["chords", str(seed), "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found[:3] == [{"start": 0, "end": 4, "chord": "C"}, {"start": 4, "end": 6, "chord": "G7/D"},
+                         {"start": 6, "end": 8, "chord": "C"}]
+    assert main.main(["chords", str(ROOT / "missing.mid")]) == 2

@@ -23,6 +23,7 @@ from ..limits import (
     max_steps,
     read_within,
 )
+from ..music.chords import Chord
 from ..music.phrase import HIGHEST_PITCH, KEY_SIGNATURES, LOWEST_PITCH, Note, Phrase
 
 FORMAT = "segue-document"
@@ -41,12 +42,14 @@ class Document:
 
 def phrase_to_json(phrase: Phrase) -> dict:
     """The phrase as a document holds it (grid, tempo, metre, end, tempo changes, key signatures,
-    notes as [pitch, start, duration, velocity]): the one way Segue writes a phrase as JSON."""
+    the chords set as [start, end, name], notes as [pitch, start, duration, velocity]): the one way
+    Segue writes a phrase as JSON."""
     return {"grid": {"steps_per_quarter": phrase.steps_per_quarter},
             "tempo_bpm": phrase.tempo_bpm, "time_signature": list(phrase.time_signature),
             "end": phrase.end,
             "tempo_changes": [list(change) for change in phrase.tempo_changes],
             "key_signatures": [list(key) for key in phrase.key_signatures],
+            "chords": [list(chord) for chord in phrase.chords],
             "notes": [[n.pitch, n.start, n.duration, n.velocity] for n in phrase.notes]}
 
 
@@ -140,10 +143,23 @@ def _document(data: dict) -> Document:
     for i, key in enumerate(listed(data.get("key_signatures", []), "the key signatures", MAX_NOTES), 1):
         if not (isinstance(key, list) and len(key) == 2 and key[1] in KEY_SIGNATURES):
             raise FieldError(f"key signature {i} must be [step, key] with a key such as \"Eb\" or \"F#m\", "
-                           f"not {shown(key)}")
+                             f"not {shown(key)}")
         keys.append((whole(key[0], f"key signature {i}'s step", 0, last), key[1]))
+    chords: list[tuple[int, int, str]] = []        # absent from documents before the chord lane
+    for i, row in enumerate(listed(data.get("chords", []), "the chords", MAX_NOTES), 1):
+        if not (isinstance(row, list) and len(row) == 3 and isinstance(row[2], str) and len(row[2]) <= 32):
+            raise FieldError(f"chord {i} must be [start, end, name], not {shown(row)}")
+        start = whole(row[0], f"chord {i}'s start", 0, last - 1)
+        end_of = whole(row[1], f"chord {i}'s end", start + 1, last)
+        try:
+            Chord.parse(row[2])
+        except ValueError as err:
+            raise FieldError(f"chord {i}: {err}") from None
+        if chords and start < chords[-1][1]:
+            raise FieldError(f"chord {i} begins before chord {i - 1} ends")
+        chords.append((start, end_of, row[2]))
     phrase = Phrase(tuple(notes), steps_per_quarter=spq, tempo_bpm=tempo, time_signature=(num, den), end=end,
-                    tempo_changes=tuple(tempo_changes), key_signatures=tuple(keys))
+                    tempo_changes=tuple(tempo_changes), key_signatures=tuple(keys), chords=tuple(chords))
     order = sorted(range(len(notes)), key=lambda i: notes[i].sort_key())
     return Document(phrase, [flags[i] for i in order], _settings(data.get("settings")), [locks[i] for i in order])
 

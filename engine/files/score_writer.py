@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 
 from ..atomic import atomic_path
@@ -40,6 +41,7 @@ HAND_SPAN = 16               # a tenth: the widest chord written for one hand
 LINE_BREAK_COST = 0.5        # a melody alone moving to the other staff: as much as 5 ledger lines
 # Grids (steps a quarter) a score shows plainly, coarsest first: up to 32nd-note triplets and 64ths
 READING_GRIDS = (4, 8, 12, 16, 24, 32, 48)
+LONGEST_BAR = 64             # quarter notes: the longest value notation has (a duplex maxima)
 TRIPLETS_KEPT = 0.5          # free timing is read in triplets when they halve how far the notes move
 
 
@@ -383,6 +385,7 @@ def phrase_to_score(phrase: Phrase, title: str = ""):
                 measure.insert(0, voice)
             staff.append(measure)
         staves.append(staff)
+    _write_chords(staves[0], phrase, pickup)
     for staff in staves:
         score.insert(0, staff)
     score.insert(0, layout.StaffGroup(staves, name="Piano", symbol="brace", barTogether=True))
@@ -400,6 +403,47 @@ def phrase_to_score(phrase: Phrase, title: str = ""):
                 second.style.hideObjectOnPrint = rest.style.hideObjectOnPrint
                 site.insert(rest.offset + 2, second)
     return score
+
+
+# Segue's chord qualities as MusicXML's kinds of harmony
+MUSICXML_KINDS = {"maj": "major", "min": "minor", "7": "dominant-seventh", "maj7": "major-seventh",
+                  "min7": "minor-seventh", "dim": "diminished", "hdim7": "half-diminished-seventh",
+                  "aug": "augmented", "sus2": "suspended-second", "sus4": "suspended-fourth"}
+
+
+def chord_symbol(name: str):
+    """A chord name ('Ebm7', 'F/C', 'N') as a music21 chord symbol, built from its root, kind and
+    bass (music21's own reading of names mistakes 'Ebm7' and 'Bm7b5'), spelled as written."""
+    from music21 import harmony
+
+    from ..music.chords import Chord
+    chord = Chord.parse(name)
+    if chord.root is None:
+        return harmony.NoChord()
+    root, _, bass = name.strip().replace("♭", "b").replace("♯", "#").partition("/")
+    spelled = root[:2] if root[1:2] in ("#", "b") else root[:1]
+    return harmony.ChordSymbol(root=spelled.replace("b", "-"), kind=MUSICXML_KINDS[chord.quality],
+                               bass=bass.replace("b", "-") if chord.bass is not None else None)
+
+
+def _write_chords(staff, phrase: Phrase, pickup: int) -> None:
+    """The chords set above the top staff, each at its start, and "N.C." where one ends with none
+    right after it (a chord past the last bar written is left out)."""
+    from music21 import stream
+    if not phrase.chords:
+        return
+    marks = []
+    for (start, end, name), following in zip(phrase.chords, list(phrase.chords[1:]) + [None]):
+        marks.append((start, name))
+        if following is None or following[0] != end:
+            marks.append((end, "N"))
+    measures = list(staff.getElementsByClass(stream.Measure))
+    for step, name in marks:
+        at = max(0.0, (step - pickup) / phrase.steps_per_quarter)     # part offset: the pickup bar is short
+        measure = next((m for m in reversed(measures) if m.offset <= at + 1e-9), None)
+        if measure is None or at >= measure.offset + measure.duration.quarterLength - 1e-9:
+            continue
+        measure.insert(at - measure.offset, chord_symbol(name))
 
 
 def _number_voices(data: bytes) -> bytes:
@@ -429,13 +473,20 @@ def write_musicxml(phrase: Phrase, path: str | Path, title: str | None = None) -
     path = Path(path)
     if not phrase.notes:
         raise MusicFileError(path, "there are no notes to write")
+    num, den = phrase.time_signature
+    if Fraction(4 * num, den) > LONGEST_BAR:
+        raise MusicFileError(path, f"a bar of {num}/{den} lasts {Fraction(4 * num, den)} quarter notes, longer "
+                                   f"than sheet music can write (at most {LONGEST_BAR}, a bar of 16/1)")
     too_low = [n for n in phrase.notes if n.pitch < LOWEST_WRITTEN]
     if too_low:
         raise MusicFileError(path, f"{len(too_low)} note{'s' * (len(too_low) > 1)} lie below C0 (MIDI "
                                    f"{LOWEST_WRITTEN}), lower than sheet music can show; transpose them "
                                    f"or export MIDI instead")
     score = phrase_to_score(phrase, path.stem if title is None else title)
-    data = _number_voices(GeneralObjectExporter(score).parse())
+    try:
+        data = _number_voices(GeneralObjectExporter(score).parse())
+    except Exception as err:                 # music21 raises many kinds for what it cannot write
+        raise MusicFileError(path, f"the phrase cannot be written as sheet music ({str(err)[:160]})") from None
     try:
         with atomic_path(path) as tmp:
             tmp.write_bytes(data)

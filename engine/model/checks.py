@@ -90,10 +90,11 @@ def check_weights_header(folder: Path, name: str, config) -> None:
     import torch
     from safetensors import SafetensorError, safe_open
 
+    from .building import without_initialisers
     from .network import MusicLSTM
 
     try:
-        with torch.device("meta"):
+        with torch.device("meta"), without_initialisers():
             expected = {key: tuple(t.shape) for key, t in MusicLSTM(config).state_dict().items()}
     except (ValueError, TypeError, RuntimeError) as err:
         raise ModelError(folder, f"model.json does not describe a network Segue can build ({err})") from None

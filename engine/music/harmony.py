@@ -233,7 +233,24 @@ def estimate_chords(phrase: Phrase, span: int | str = "beat", key: Key | None = 
                              settings.top_voice_weight, settings.attack * beat)
     key = key if key is not None else estimate_key(phrase)
     path = best_path(chord_scores(evidence, key, settings), change_costs(edges, phrase, settings, downbeats))
-    return chords_of_path(path, evidence)
+    return [(a, b, with_bass(chord, phrase, a, b)) for a, b, chord in chords_of_path(path, evidence)]
+
+
+def with_bass(chord: Chord, phrase: Phrase, start: int, end: int) -> Chord:
+    """``chord`` named with the bass a musician hears under it from ``start`` to ``end``: the lowest
+    note sounding at its start or struck while it lasts (an Alberti figure's C-G-E-G is over C, a
+    stride bass's low note is under the chords after it), as a slash chord when that note is
+    another of its tones (G7/D, F/C), plain when it is the root or not a chord tone."""
+    if chord.root is None:
+        return chord
+    heard = [n.pitch for n in phrase.notes if n.start < end and n.end > start and
+             (n.start >= start or n.end > start)]
+    if not heard:
+        return chord
+    bass = min(heard) % 12
+    if bass == chord.root or bass not in chord.tones:
+        return Chord(chord.root, chord.quality)
+    return Chord(chord.root, chord.quality, bass)
 
 
 def chords_of_path(path: Sequence[int] | np.ndarray, evidence: SpanEvidence) -> list[tuple[int, int, Chord]]:

@@ -76,7 +76,9 @@ class Phrase:
     length in steps: at least the end of the last note, more when the phrase ends in a rest.
     ``tempo_bpm`` is the tempo at the start; ``tempo_changes`` the later ones as (step, bpm), and
     ``key_signatures`` the key signatures as (step, key), a key named as MIDI files name it
-    ("Eb", "F#m"; see ``KEY_SIGNATURES``). Both belong to the timeline: edits that move notes
+    ("Eb", "F#m"; see ``KEY_SIGNATURES``). ``chords`` are the chords the user set, as (start, end,
+    name) with names as musicians write them ("Am7", "F/C"; ``engine.music.chords`` reads them),
+    in time order and never overlapping. All three belong to the timeline: edits that move notes
     leave them where they are.
     """
 
@@ -87,6 +89,7 @@ class Phrase:
     end: int = 0
     tempo_changes: tuple[tuple[int, float], ...] = ()
     key_signatures: tuple[tuple[int, str], ...] = ()
+    chords: tuple[tuple[int, int, str], ...] = ()
 
     def __post_init__(self):
         ordered = tuple(sorted(self.notes, key=Note.sort_key))
@@ -109,6 +112,13 @@ class Phrase:
             if step < 0 or key not in KEY_SIGNATURES:
                 raise ValueError(f"'{key}' at step {step} is not a key signature (such as 'Eb' or 'F#m')")
         object.__setattr__(self, "key_signatures", keys)
+        chords = tuple(sorted((int(a), int(b), str(name)) for a, b, name in self.chords))
+        for (a, b, name), later in zip(chords, chords[1:] + ((None, None, None),)):
+            if a < 0 or b <= a or not name:
+                raise ValueError(f"a chord must have a name and end after it starts, not {name!r} at {a}-{b}")
+            if later[0] is not None and later[0] < b:
+                raise ValueError(f"the chords {name!r} ({a}-{b}) and {later[2]!r} ({later[0]}-{later[1]}) overlap")
+        object.__setattr__(self, "chords", chords)
 
     # -- measures ---------------------------------------------------------------------------
     @property
@@ -216,7 +226,9 @@ def trim(phrase: Phrase, start: int, end: int) -> Phrase:
             out.append(replace(n, start=a - start, duration=b - a))
     return replace(phrase, notes=tuple(out), end=end - start, tempo_bpm=phrase.tempo_at(start),
                    tempo_changes=tuple((s - start, bpm) for s, bpm in phrase.tempo_changes if start < s < end),
-                   key_signatures=tuple((max(0, s - start), key) for s, key in phrase.key_signatures if s < end))
+                   key_signatures=tuple((max(0, s - start), key) for s, key in phrase.key_signatures if s < end),
+                   chords=tuple((max(a, start) - start, min(b, end) - start, name)
+                                for a, b, name in phrase.chords if a < end and b > start))
 
 
 def merge(first: Phrase, second: Phrase, offset: int = 0) -> Phrase:
@@ -244,7 +256,21 @@ def regrid(phrase: Phrase, steps_per_quarter: int) -> Phrase:
     return replace(phrase, notes=tuple(notes.values()), steps_per_quarter=steps_per_quarter,
                    end=round(phrase.end * ratio),
                    tempo_changes=tuple((max(1, round(s * ratio)), bpm) for s, bpm in phrase.tempo_changes),
-                   key_signatures=tuple((round(s * ratio), key) for s, key in phrase.key_signatures))
+                   key_signatures=tuple((round(s * ratio), key) for s, key in phrase.key_signatures),
+                   chords=_regridded_chords(phrase.chords, ratio))
+
+
+def _regridded_chords(chords, ratio: Fraction) -> tuple[tuple[int, int, str], ...]:
+    """Chord spans on another grid: boundaries to the nearest step, a chord squeezed to nothing left
+    out (the one before it keeps its start)."""
+    out: list[tuple[int, int, str]] = []
+    for a, b, name in chords:
+        start, end = round(a * ratio), round(b * ratio)
+        if out and start < out[-1][1]:
+            start = out[-1][1]
+        if end > start:
+            out.append((start, end, name))
+    return tuple(out)
 
 
 def with_velocity(phrase: Phrase, velocity: int) -> Phrase:

@@ -225,8 +225,8 @@ class FileController(QObject):
         self.document.saved_as(path)
         self.undo_stack.setClean()
         remember_folder(path)
-        self.saved.emit()
         self.show_message(f"Saved {path.name}", 4000)
+        self.saved.emit()                         # after: the autosave says so if its file cannot be removed
         return True
 
     # -- export ------------------------------------------------------------------------------------

@@ -132,7 +132,8 @@ class ContinueController(QObject):
 
     def _continue(self, seed_ids, end: int, options, replaced: list[int]) -> None:
         model = self.model
-        seed = model.phrase([i for i in seed_ids if i in dict(model.items())])
+        present = set(model.ids())                        # once: a big phrase's set-up stays linear
+        seed = model.phrase([i for i in seed_ids if i in present])
         bar = model.steps_per_bar
         first = min((n.start for n in seed.notes), default=0) // bar * bar    # keep the bar lines
         length = options.bars * bar

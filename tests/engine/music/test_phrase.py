@@ -102,3 +102,17 @@ def test_tempo_changes_and_key_signatures_stay_at_their_places_in_the_music():
 def test_impossible_tempo_changes_and_key_signatures_are_refused(bad):
     with pytest.raises(ValueError):
         Phrase(**bad)
+
+
+def test_chords_set_belong_to_the_timeline():
+    from engine.music.phrase import regrid, shift, trim
+    chords = ((0, 8, "Am7"), (8, 16, "F/C"), (24, 32, "G7"))
+    phrase = Phrase((Note(60, 0, 4),), chords=chords[::-1])           # kept in time order
+    assert phrase.chords == chords and phrase.end == 4                 # chords never lengthen the music
+    assert regrid(phrase, 480).chords == ((0, 960, "Am7"), (960, 1920, "F/C"), (2880, 3840, "G7"))
+    assert trim(phrase, 4, 28).chords == ((0, 4, "Am7"), (4, 12, "F/C"), (20, 24, "G7"))
+    assert shift(phrase, 4).chords == chords                           # moving notes leaves them
+    with pytest.raises(ValueError, match="overlap"):
+        Phrase(chords=((0, 8, "C"), (4, 12, "G")))
+    with pytest.raises(ValueError, match="end after it starts"):
+        Phrase(chords=((8, 8, "C"),))

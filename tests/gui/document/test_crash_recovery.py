@@ -149,3 +149,23 @@ def test_a_restored_import_keeps_the_name_of_the_music_file(window, tmp_path, mo
     _crash_and_restore(window, tmp_path, monkeypatch)
     assert window.document.imported_from == song and window.document.path is None
     assert window.windowTitle().startswith("Segue — song.mid")
+
+
+def test_an_autosave_folder_made_read_only_never_stops_save_or_close(window, tmp_path, monkeypatch):
+    """Removing the autosave after a Save, and the lock at Close, fail in a read-only folder: the
+    save stands, the window says so in the status bar, and the window closes."""
+    from pathlib import Path
+
+    window.model.reset(Phrase((Note(60, 0, 4),)))
+    window.undo_stack.resetClean()
+    window.autosave.save_now()
+    real_unlink = Path.unlink
+
+    def refused(path, *args, **kwargs):
+        if window.autosave.path.parent in path.parents:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_unlink(path, *args, **kwargs)
+    monkeypatch.setattr(Path, "unlink", refused)
+    assert window.files.save_to(tmp_path / "song.segue")
+    assert (tmp_path / "song.segue").is_file() and "could not be removed" in window.statusBar().currentMessage()
+    window.autosave.close()                                   # no PermissionError

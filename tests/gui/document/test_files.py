@@ -193,3 +193,39 @@ def test_the_file_work_needs_no_window_only_what_it_works_on(qtbot, tmp_path):
     kept["temperature"] = 1.5
     assert controller.open_path(tmp_path / "tune.segue") and kept["temperature"] == 0.8   # its settings shown
     assert len(model) == 3 and shown[-1] == "Opened tune.segue: 3 notes, 0.8 bars"
+
+
+def test_a_tempo_the_user_sets_is_one_undo_step_and_an_unsaved_change(window, tmp_path, qtbot):
+    """Steps of the tempo box in a row are one undo step back to the file's exact tempo; the change
+    marks the document unsaved and the autosave writes it."""
+    from engine.files.document import load_document
+    original = write_midi(Phrase((Note(60, 0, 4), Note(64, 4, 4)), tempo_bpm=136.54), tmp_path / "in.mid")
+    assert window.files.open_path(original)
+    exact = window.model.tempo_bpm
+    window.autosave.timer.setInterval(20)
+    window.tempo_box.stepUp()
+    window.tempo_box.stepUp()
+    window.tempo_box.setValue(90)
+    assert window.model.tempo_bpm == 90 and window.isWindowModified()
+    saved = lambda: window.autosave.path.is_file() and load_document(window.autosave.path).phrase.tempo_bpm == 90
+    qtbot.waitUntil(saved)
+    window.undo_stack.undo()
+    assert window.model.tempo_bpm == exact and not window.isWindowModified()
+    assert window.tempo_box.value() == round(exact, 2)
+    window.undo_stack.redo()
+    assert window.model.tempo_bpm == 90
+
+
+def test_save_and_export_never_replace_a_write_protected_file(window, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(files.QMessageBox, "warning", lambda *a: shown.append(a[2]))
+    window.model.reset(Phrase((Note(60, 0, 4),)))
+    window.undo_stack.resetClean()
+    save, export = (lambda p: window.files.save_to(p)), (lambda p: window.files.export_midi(p))
+    for name, act in (("kept.segue", save), ("kept.mid", export)):
+        kept = tmp_path / name
+        kept.write_bytes(b"the user's own")
+        kept.chmod(0o444)
+        assert not act(kept)
+        assert "write-protected" in shown[-1] and kept.read_bytes() == b"the user's own"
+    assert window.isWindowModified()

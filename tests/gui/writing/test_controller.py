@@ -172,3 +172,18 @@ def test_undoing_a_continue_kept_by_the_next_edit_clears_its_status(window, qtbo
     QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
     QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
     assert new_pitches(window) == [] and window.panel.status.text() == "Continue undone."
+
+
+def test_continue_s_set_up_reads_the_phrase_once_not_once_a_note(window, qtbot, monkeypatch):
+    """The seed was gathered by rebuilding a table of all the notes for each note (quadratic: 20,000
+    notes froze the window for 15 s): the set-up now looks at the notes a fixed number of times."""
+    window.model.reset(Phrase(tuple(Note(60 + i % 12, i, 1) for i in range(3000))))
+    calls = []
+    for name in ("items", "ids"):
+        real = getattr(window.model, name)
+        monkeypatch.setattr(window.model, name, lambda real=real: calls.append(1) or real())
+    window.writing.generator = stand_in([70])
+    window.writing.cache.get = lambda name: SimpleNamespace(name="stand-in")
+    window.writing.continue_phrase()
+    qtbot.waitUntil(lambda: window.writing.job is None, timeout=10000)
+    assert len(calls) < 10
