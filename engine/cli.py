@@ -160,7 +160,8 @@ def continue_command(args) -> int:
     from .files.reading import read_music
     from .model.checkpoint import load_model
     from .music.phrase import merge
-    from .writing.continuation import ContinueOptions, continue_phrase, random_excerpt
+    from .writing.continuation import continue_phrase, random_excerpt
+    from .writing.options import ContinueOptions, from_arguments
 
     loaded = load_model(args.model)
     if args.phrase_file:
@@ -169,9 +170,7 @@ def continue_command(args) -> int:
             raise MusicFileError(args.phrase_file, "has no notes to continue")
     else:
         seed_phrase = random_excerpt(loaded, bars=args.excerpt_bars, seed=args.seed)
-    options = ContinueOptions(bars=args.bars, temperature=args.temperature, top_p=args.top_p,
-                              variations=args.variations, seed=args.seed, ending=args.ending,
-                              candidates=args.candidates, **following(args), **steering(args))
+    options = from_arguments(ContinueOptions, args)
     options.check()
     paths, write = output_paths(args.output, options.variations)
     takes = continue_phrase(loaded, seed_phrase, options)
@@ -179,16 +178,6 @@ def continue_command(args) -> int:
         write(merge(seed_phrase, take, offset=seed_phrase.length), path)
         print(f"wrote {path} ({len(seed_phrase.notes)} seed notes + {len(take.notes)} new notes)")
     return 0
-
-
-def following(args) -> dict:
-    """The options that say how new music follows the phrase, from parsed arguments."""
-    return {name: getattr(args, name) for name in ("density", "texture", "register", "key", "rhythm", "dynamics")}
-
-
-def steering(args) -> dict:
-    """How firmly Continue's and Fill's takes keep to the music, if asked (else ContinueOptions' default)."""
-    return {} if args.steering is None else {"steering": args.steering}
 
 
 def output_paths(output: str, takes: int):
@@ -220,11 +209,10 @@ def fill_command(args) -> int:
     from .files.reading import read_music
     from .model.checkpoint import load_model
     from .music.phrase import merge
-    from .writing.fill import FillOptions, fill_span
+    from .writing.fill import fill_span
+    from .writing.options import FillOptions, from_arguments
 
-    options = FillOptions(temperature=args.temperature, top_p=args.top_p, variations=args.variations,
-                          seed=args.seed, candidates=args.candidates, bars_after=args.listen, **following(args),
-                          **steering(args))
+    options = from_arguments(FillOptions, args)
     options.check()
     paths, write = output_paths(args.output, options.variations)
     loaded = load_model(args.model)

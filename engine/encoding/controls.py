@@ -265,7 +265,7 @@ class ControlSettings:
     """How a continuation follows the phrase. 'follow' takes each control from the phrase's last
     bars; the others move it. ``density`` scales the phrase's notes per beat (1: follow)."""
 
-    density: float = 1.0              # 0.25 .. 4: sparser or denser than the phrase
+    density: float = 1.0              # sparser or denser than the phrase (its range: writing/options.py)
     texture: str = "follow"           # follow | single notes | chords | free
     register: str = "follow"          # follow | free
     key: str = "follow"               # follow | free | a key name such as "D minor"

@@ -19,6 +19,8 @@ HIGHEST_PITCH = 127
 DEFAULT_VELOCITY = 80
 DEFAULT_STEPS_PER_QUARTER = 4        # a model's grid: a sixteenth note per step
 FINE_STEPS_PER_QUARTER = 480         # the user's music: every note kept where it was written or played
+# The twelve pitch classes as Segue names them (a key's tonic, a chord's root), C first
+PITCH_CLASS_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 # Key signatures as MIDI files name them, round the circle of fifths: 7 flats to 7 sharps, major then minor
 KEY_SIGNATURES = ("Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#",
                   "Abm", "Ebm", "Bbm", "Fm", "Cm", "Gm", "Dm", "Am", "Em", "Bm", "F#m", "C#m", "G#m", "D#m", "A#m")

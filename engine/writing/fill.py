@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -29,26 +29,10 @@ from ..encoding.controls import FLAGS, HIGH, LOW, aim, bar_controls
 from ..encoding.tokens import START, decode, encode
 from ..model.checkpoint import LoadedModel
 from ..music.phrase import Note, Phrase, regrid, shift
-from .continuation import ContinueOptions, as_phrase_dynamics, keep_locked, on_grid_of, steer_to
+from .continuation import as_phrase_dynamics, keep_locked, on_grid_of, steer_to
+from .options import FillOptions
 from .steering import onset_places, register_shares
 from .writer import Draft, Task, Writer
-
-BARS_AFTER = 2                      # bars of the music after the span each candidate is weighed by
-
-
-@dataclass
-class FillOptions(ContinueOptions):
-    """Continue's settings (temperature, top-p, takes, seed, how to follow the music around),
-    and how many candidate middles to weigh and how many bars after the span to listen to
-    (the bars before it that it follows are Continue's, ``ControlSettings.bars_before``)."""
-
-    candidates: int = 32
-    bars_after: int = BARS_AFTER
-
-    def check(self) -> None:
-        super().check()
-        if not 1 <= self.bars_after <= 16:
-            raise ValueError(f"listen must be between 1 and 16 bars, not {self.bars_after}")
 
 
 def split_at_span(phrase: Phrase, start: int, end: int, locked: Sequence[Note] = ()) -> tuple[list, list, list]:
