@@ -1,4 +1,4 @@
-"""Models for the jobs that run behind the user's back (ghost suggestions, the surprise view).
+"""The jobs that run behind the user's back (ghost suggestions, the surprise view), and their models.
 
 Continue and Fill step the models of the window's ``ModelCache``. A job that runs on its own,
 after every edit, must never step the same network at the same moment (a torch module is not
@@ -15,7 +15,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .workers import ModelCache
+from PySide6.QtCore import QThread, Signal
+
+from .workers import InputProblem, ModelCache, internal_error
 
 
 class PrivateModels:
@@ -39,3 +41,49 @@ class PrivateModels:
                     own.model = copy.deepcopy(shared.model)
                 found = self._copies[id(shared)] = (shared, own)
             yield found[1]
+
+
+class BackgroundJob(QThread):
+    """One piece of work of a background job kind, on the private copy (``models``) of the model
+    ``model_name``: ``work(loaded)`` (a subclass's) returns a list, emitted as ``finished_with(number,
+    result)`` unless the job was cancelled; a model that cannot be loaded, a refused input or a bug
+    is ``failed(number, message)``, the message starting with ``refusal`` ("No ghost suggestions").
+    ``number`` is the edit the job was asked after, so the window drops what an older job reports."""
+
+    finished_with = Signal(int, list)
+    failed = Signal(int, str)
+    refusal = "Not done"                   # how a message of this kind of job starts
+    doing = "working in the background"    # what it was doing, for a bug's message
+
+    def __init__(self, models: PrivateModels, model_name, number: int):
+        super().__init__()
+        self.models, self.model_name, self.number = models, model_name, number
+        self._stop = threading.Event()
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    def cancelled(self) -> bool:
+        return self._stop.is_set()
+
+    def work(self, loaded) -> list:
+        raise NotImplementedError
+
+    def run(self):
+        from engine.errors import Cancelled, ModelError, MusicFileError
+        try:
+            if self._stop.is_set():
+                return
+            with self.models.using(self.model_name) as loaded:
+                result = self.work(loaded)
+        except Cancelled:
+            return
+        except ModelError as err:
+            self.failed.emit(self.number, f"{self.refusal}: the model could not be loaded ({err}).")
+        except (InputProblem, MusicFileError) as err:
+            self.failed.emit(self.number, f"{self.refusal}: {err}")
+        except Exception as err:       # a bug must reach the user as a message, not kill the app
+            self.failed.emit(self.number, internal_error(err, self.doing))
+        else:
+            if not self._stop.is_set():
+                self.finished_with.emit(self.number, result)

@@ -11,22 +11,21 @@ usual. A note the model cannot read is drawn as usual too. The status bar shows 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from .. import theme
-from ..background import PrivateModels
+from ..background import BackgroundJob, PrivateModels
 from ..painting import never_raises
-from ..workers import ModelCache, internal_error, keep_until_finished
+from ..workers import ModelCache, keep_until_finished
 
 DEBOUNCE_MS = 250
 
 
-class SurpriseJob(QThread):
+class SurpriseJob(BackgroundJob):
     """Read ``phrase`` with the model ``model_name`` (a private copy, from ``models``) and its reader
     (kept in ``readers`` by model, so the next job reads on from it); emits ``reported(number,
     figures)`` as the reading goes on (the notes in the steps ``first`` come first), then
@@ -34,39 +33,20 @@ class SurpriseJob(QThread):
     of the phrase's notes in order, None where not known."""
 
     reported = Signal(int, list)
-    finished_with = Signal(int, list)
-    failed = Signal(int, str)
+    refusal = "No surprise view"
+    doing = "reading the surprise of the notes"
 
     def __init__(self, models: PrivateModels, readers: dict, model_name, phrase, first, number: int):
-        super().__init__()
-        self.models, self.readers, self.model_name = models, readers, model_name
-        self.phrase, self.first, self.number = phrase, first, number
-        self._stop = threading.Event()
+        super().__init__(models, model_name, number)
+        self.readers, self.phrase, self.first = readers, phrase, first
 
-    def cancel(self) -> None:
-        self._stop.set()
-
-    def run(self):
-        from engine.errors import ModelError
+    def work(self, loaded) -> list:
         from engine.writing.surprise import SurpriseReader
-        from engine.writing.writer import Cancelled
-        try:
-            if self._stop.is_set():
-                return
-            with self.models.using(self.model_name) as loaded:
-                reader = self.readers.get(id(loaded))
-                if reader is None or reader.loaded is not loaded:
-                    reader = self.readers[id(loaded)] = SurpriseReader(loaded)
-                figures = reader.read(self.phrase, self.first, cancel=self._stop.is_set,
-                                      report=lambda known: self.reported.emit(self.number, known))
-        except Cancelled:
-            return
-        except ModelError as err:
-            self.failed.emit(self.number, f"No surprise view: the model could not be loaded ({err}).")
-        except Exception as err:       # a bug must reach the user as a message, not kill the app
-            self.failed.emit(self.number, internal_error(err, "reading the surprise of the notes"))
-        else:
-            self.finished_with.emit(self.number, figures)
+        reader = self.readers.get(id(loaded))
+        if reader is None or reader.loaded is not loaded:
+            reader = self.readers[id(loaded)] = SurpriseReader(loaded)
+        return reader.read(self.phrase, self.first, cancel=self.cancelled,
+                           report=lambda known: self.reported.emit(self.number, known))
 
 
 class SurpriseLegend(QWidget):

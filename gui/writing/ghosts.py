@@ -18,18 +18,17 @@ plays or a take is recorded, or when the phrase is empty.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import fields, replace
 
-from PySide6.QtCore import QObject, QSettings, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 
 from engine.music.phrase import Note, shift
 
-from ..background import PrivateModels
+from ..background import BackgroundJob, PrivateModels
 from ..document.commands import AddNotes
-from ..workers import InputProblem, ModelCache, checked, internal_error, keep_until_finished
+from ..workers import ModelCache, checked, keep_until_finished
 from .controller import continuation_inputs, locked_between
 
 DEBOUNCE_MS = 250                 # quiet after an edit before the model starts writing
@@ -48,48 +47,28 @@ def ghost_bars() -> int:
     return bars if bars in (1, 2) else DEFAULT_BARS
 
 
-class GhostJob(QThread):
+class GhostJob(BackgroundJob):
     """Write ``options.bars`` bars after ``phrase`` with a private copy of the model (``models``);
     emits ``finished_with(number, notes)`` (the first take's notes, timed from the phrase's end) or
     ``failed(number, message)``, ``number`` being the edit it was asked after."""
 
-    finished_with = Signal(int, list)
-    failed = Signal(int, str)
+    refusal = "No ghost suggestions"
+    doing = "writing ghost suggestions"
 
     def __init__(self, models: PrivateModels, model_name, phrase, options, locked, number: int, generator=None):
-        super().__init__()
-        self.models, self.model_name, self.phrase, self.options = models, model_name, phrase, options
-        self.locked, self.number, self.generator = list(locked), number, generator
-        self._stop = threading.Event()
+        super().__init__(models, model_name, number)
+        self.phrase, self.options, self.locked, self.generator = phrase, options, list(locked), generator
 
-    def cancel(self) -> None:
-        self._stop.set()
-
-    def run(self):
-        from engine.errors import ModelError, MusicFileError
-        from engine.writing.continuation import Cancelled, continue_phrase
-        try:
-            if self._stop.is_set():
-                return
-            with self.models.using(self.model_name) as loaded:
-                checked(self.options.check)
-                vocab = getattr(loaded, "vocab", None)           # a test's stand-in model may have none
-                for note in self.locked if vocab is not None else ():
-                    checked(vocab.pitch, note.pitch)
-                write = self.generator or continue_phrase
-                more = {"locked": self.locked} if self.locked else {}
-                takes = write(loaded, self.phrase, self.options, cancel=self._stop.is_set, **more)
-        except Cancelled:
-            return
-        except ModelError as err:
-            self.failed.emit(self.number, f"No ghost suggestions: the model could not be loaded ({err}).")
-        except (InputProblem, MusicFileError) as err:
-            self.failed.emit(self.number, f"No ghost suggestions: {err}")
-        except Exception as err:       # a bug must reach the user as a message, not kill the app
-            self.failed.emit(self.number, internal_error(err, "writing ghost suggestions"))
-        else:
-            if not self._stop.is_set():
-                self.finished_with.emit(self.number, list(takes[0].notes) if takes else [])
+    def work(self, loaded) -> list:
+        from engine.writing.continuation import continue_phrase
+        checked(self.options.check)
+        vocab = getattr(loaded, "vocab", None)           # a test's stand-in model may have none
+        for note in self.locked if vocab is not None else ():
+            checked(vocab.pitch, note.pitch)
+        write = self.generator or continue_phrase
+        more = {"locked": self.locked} if self.locked else {}
+        takes = write(loaded, self.phrase, self.options, cancel=self.cancelled, **more)
+        return list(takes[0].notes) if takes else []
 
 
 class GhostController(QObject):
