@@ -427,23 +427,28 @@ def chord_symbol(name: str):
 
 
 def _write_chords(staff, phrase: Phrase, pickup: int) -> None:
-    """The chords set above the top staff, each at its start, and "N.C." where one ends with none
-    right after it (a chord past the last bar written is left out)."""
+    """The chords set above the top staff, each at its start (a chord "N" set by the user is printed
+    "N.C."), and an unprinted "N.C." where one ends with none right after it: a lead sheet's chord
+    lasts until the next, so the end is kept for reading back, but bars where no chord was set get
+    no symbol (MuseScore showed "N.C." there, as if the music were to be played without chords).
+    A chord past the last bar written is left out."""
     from music21 import stream
     if not phrase.chords:
         return
     marks = []
     for (start, end, name), following in zip(phrase.chords, list(phrase.chords[1:]) + [None]):
-        marks.append((start, name))
+        marks.append((start, name, True))
         if following is None or following[0] != end:
-            marks.append((end, "N"))
+            marks.append((end, "N", False))
     measures = list(staff.getElementsByClass(stream.Measure))
-    for step, name in marks:
+    for step, name, printed in marks:
         at = max(0.0, (step - pickup) / phrase.steps_per_quarter)     # part offset: the pickup bar is short
         measure = next((m for m in reversed(measures) if m.offset <= at + 1e-9), None)
         if measure is None or at >= measure.offset + measure.duration.quarterLength - 1e-9:
             continue
-        measure.insert(at - measure.offset, chord_symbol(name))
+        symbol = chord_symbol(name)
+        symbol.style.hideObjectOnPrint = not printed
+        measure.insert(at - measure.offset, symbol)
 
 
 def _number_voices(data: bytes) -> bytes:
