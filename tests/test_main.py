@@ -379,3 +379,38 @@ def test_chords_prints_a_chart_one_bar_a_line_and_json(capsys):
     assert found[:3] == [{"start": 0, "end": 4, "chord": "C"}, {"start": 4, "end": 6, "chord": "G7/D"},
                          {"start": 6, "end": 8, "chord": "C"}]
     assert main.main(["chords", str(ROOT / "missing.mid")]) == 2
+
+
+@pytest.mark.slow
+def test_a_model_trained_with_the_command_line_s_defaults_follows_the_density_asked(tmp_path, capsys):
+    """``train`` with its defaults (only the network made small) makes a model with controls, and
+    ``continue --density`` moves its notes per beat through them: steering is off and there are no
+    drafts to choose from, so nothing but the controls the network reads can make the difference."""
+    import statistics
+
+    music = tmp_path / "music"
+    music.mkdir()
+    for i in range(24):                       # a bass note a bar under arpeggios of 2, 1 or 1/2 notes a beat
+        root, step = 48 + 2 * (i % 4), (2, 4, 8)[i % 3]
+        notes = [Note(root - 12, bar * 16, 16, 70) for bar in range(6)]
+        notes += [Note(root + (0, 4, 7, 12)[k % 4], t, step, 90) for k, t in enumerate(range(0, 96, step))]
+        write_midi(Phrase(tuple(notes)), music / f"piece{i:02d}.mid")
+    model = tmp_path / "model"
+    assert main.main(["train", "--data", str(music), "--out", str(model), "--epochs", "8", "--patience", "100",
+                      "--embedding-size", "16", "--hidden-size", "64", "--layers", "1", "--window", "32",
+                      "--batch-size", "4", "--threads", "1", "--seed", "3"]) == 0
+    assert json.loads((model / "model.json").read_text())["training"]["controls"]
+    phrase = tmp_path / "phrase.mid"                               # one note a beat over the bass
+    write_midi(Phrase(tuple([Note(48 + (0, 4, 7, 12)[k % 4], 4 * k, 4, 90) for k in range(8)]
+                            + [Note(36, 0, 16, 70), Note(36, 16, 16, 70)])), phrase)
+    per_beat = {}
+    for density in ("0.5", "2"):
+        out = tmp_path / f"density-{density}.mid"
+        assert main.main(["continue", str(phrase), "-o", str(out), "--model", str(model), "--density", density,
+                          "--bars", "4", "--variations", "12", "--seed", "0", "--steering", "0"]) == 0
+        per_beat[density] = [sum(n.start >= 32 for n in read_music(take, steps_per_quarter=4).notes) / 16
+                             for take in sorted(tmp_path.glob(f"density-{density}-*.mid"))]
+    capsys.readouterr()
+    assert len(per_beat["2"]) == len(per_beat["0.5"]) == 12
+    # measured: 1.90 notes a beat asked for twice the phrase's, 0.94 for half (12 takes each)
+    assert statistics.mean(per_beat["2"]) > 1.5 * statistics.mean(per_beat["0.5"]), per_beat

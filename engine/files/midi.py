@@ -27,9 +27,9 @@ from ..limits import (
     open_plain_file,
 )
 from ..music.phrase import FINE_STEPS_PER_QUARTER, Note, Phrase
+from .sustain import SUSTAIN, SustainPedal
 
 DRUM_CHANNEL = 9                  # channel 10 as musicians count (the recorder leaves it out too)
-SUSTAIN = 64                      # the sustain pedal's controller (the recorder holds notes by it too)
 MAX_FILE_BYTES = 4 * 1024 * 1024   # a long piano piece takes 50-150 KB; mido reads 4 MB in half a minute
 MAX_TRACKS = 1024
 TICKS_PER_QUARTER = FINE_STEPS_PER_QUARTER   # the fine grid is written tick for tick
@@ -134,7 +134,7 @@ def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path:
                 after_on = struck.pop((msg.channel, msg.note), None) == tick
                 events.append((tick, 3 if after_on else 0, "off", msg.channel, msg.note, 0))
             elif msg.type == "control_change" and msg.control == SUSTAIN:
-                events.append((tick, 1, "pedal", msg.channel, msg.value >= 64, 0))
+                events.append((tick, 1, "pedal", msg.channel, msg.value, 0))
             elif msg.type == "set_tempo":
                 tempos.append((tick, msg.tempo))
             elif msg.type == "key_signature":
@@ -156,8 +156,7 @@ def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path:
     events.sort(key=lambda e: (e[0], e[1]))
 
     sounding: dict[tuple[int, int], list[tuple[float, int]]] = {}   # (channel, pitch) -> starts
-    held: dict[int, set[tuple[int, int]]] = {}                     # channel -> keys released under pedal
-    pedal: dict[int, bool] = {}
+    pedal: SustainPedal[tuple[int, int]] = SustainPedal()           # keys are (channel, pitch)
     spans: list[tuple[int, float, float, int]] = []
     last_tick = events[-1][0] if events else 0
     if to_quarters(max(last_tick, track_end)) > MAX_QUARTERS:
@@ -174,19 +173,15 @@ def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path:
             key = (channel, a)
             if key in sounding:                  # the same key struck again ends the sounding note
                 release(key, tick)
-            held.get(channel, set()).discard(key)
+            pedal.struck(channel, key)
             sounding[key] = [(to_quarters(tick), b)]
         elif kind == "off":
             key = (channel, a)
-            if pedal.get(channel) and key in sounding:
-                held.setdefault(channel, set()).add(key)
-            else:
+            if not (key in sounding and pedal.released(channel, key)):
                 release(key, tick)
         else:
-            pedal[channel] = a
-            if not a:
-                for key in held.pop(channel, set()):
-                    release(key, tick)
+            for key in pedal.moved(channel, a):
+                release(key, tick)
     for key in list(sounding):
         release(key, last_tick)                  # notes never released end with the music
 

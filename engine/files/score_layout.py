@@ -116,14 +116,6 @@ def spelled_pitch(midi: int, tonality, borrowed: bool = False):
 
 # -- written values -------------------------------------------------------------------------------
 
-def beat_steps(phrase: Phrase) -> int:
-    """The beat that a short note may be lengthened within: a dotted quarter in 6/8, 9/8 and 12/8,
-    else a quarter note (or the metre's shorter unit, an eighth in 7/8)."""
-    num, den = phrase.time_signature
-    unit = max(1, round(phrase.steps_per_quarter * 4 / den)) if den >= 4 else phrase.steps_per_quarter
-    return 3 * unit if den >= 8 and num % 3 == 0 and num > 3 else unit
-
-
 def _written_end(n: Note, onsets: list[int], beat: int) -> int:
     """Where a note ends as written (see ``written_lengths``); ``onsets``: the staff's, sorted."""
     following = bisect.bisect_right(onsets, n.start)
@@ -241,7 +233,7 @@ def hands(phrase: Phrase) -> tuple[list[Note], list[Note]]:
     fewest chords wider than a hand, then the fewest ledger lines, then is nearest middle C; moving
     the split from one bar to the next costs half a voice, so that the hands keep their notes. (An
     Alberti bass just below a melody goes to the bass staff rather than into a second voice.)"""
-    beat = beat_steps(phrase)
+    beat = phrase.steps_per_beat
     bar = phrase.steps_per_bar
     by_bar: dict[int, list[Note]] = {}
     for n in phrase.notes:

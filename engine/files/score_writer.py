@@ -31,7 +31,6 @@ from ..music.phrase import Phrase
 from .score_layout import (
     BarLines,
     beat_rests,
-    beat_steps,
     borrowed_bars,
     clefs,
     for_reading,
@@ -174,7 +173,7 @@ def _voice(events, sounding: dict, phrase: Phrase, bars: BarLines, keys: list, b
     """One voice written bar by bar: notes, chords and the rests between them, tied over bars. The
     first voice of a staff fills every bar; another is written only in the bars it plays in, its
     rests hidden (an inner voice's rests clutter)."""
-    beat = beat_steps(phrase)
+    beat = phrase.steps_per_beat
     bar_quarters = Fraction(4 * phrase.time_signature[0], phrase.time_signature[1])
     voice = _Voice(bars, phrase, bar_quarters)
     only = None if first else sorted({k for start, length, _ in events
@@ -252,7 +251,7 @@ def phrase_to_score(phrase: Phrase, title: str = "", progress: Callable[[float],
     score.insert(0, metadata.Metadata(title=title, composer=""))   # music21 would say "Music21"
     keys = score_keys(phrase)
     key_at_bar = {step // phrase.steps_per_bar: k for step, k in keys}
-    beat = beat_steps(phrase)
+    beat = phrase.steps_per_beat
     borrowed = borrowed_bars(phrase, keys)
     work = _Work(len(phrase.notes) + 2 * bars.count, progress, cancel)
     staves: list[stream.PartStaff] = []
@@ -326,25 +325,30 @@ def chord_symbol(name: str):
 
 
 def _write_chords(staff, phrase: Phrase, pickup: int) -> None:
-    """The chords set above the top staff, each at its start, and "N.C." where one ends with none
-    right after it (a chord past the last bar written is left out)."""
+    """The chords set above the top staff, each at its start (a chord "N" set by the user is printed
+    "N.C."), and an unprinted "N.C." where one ends with none right after it: a lead sheet's chord
+    lasts until the next, so the end is kept for reading back, but bars where no chord was set get
+    no symbol (MuseScore showed "N.C." there, as if the music were to be played without chords).
+    A chord past the last bar written is left out."""
     from music21 import stream
     if not phrase.chords:
         return
     marks = []
     for (start, end, name), following in zip(phrase.chords, list(phrase.chords[1:]) + [None]):
-        marks.append((start, name))
+        marks.append((start, name, True))
         if following is None or following[0] != end:
-            marks.append((end, "N"))
+            marks.append((end, "N", False))
     measures = list(staff.getElementsByClass(stream.Measure))
     starts = [m.offset for m in measures]
-    for step, name in marks:
+    for step, name, printed in marks:
         at = max(0.0, (step - pickup) / phrase.steps_per_quarter)     # part offset: the pickup bar is short
         found = bisect.bisect_right(starts, at + 1e-9) - 1
         measure = measures[found] if found >= 0 else None
         if measure is None or at >= measure.offset + measure.duration.quarterLength - 1e-9:
             continue
-        measure.insert(at - measure.offset, chord_symbol(name))
+        symbol = chord_symbol(name)
+        symbol.style.hideObjectOnPrint = not printed
+        measure.insert(at - measure.offset, symbol)
 
 
 def _number_voices(root) -> None:

@@ -19,9 +19,27 @@ HIGHEST_PITCH = 127
 DEFAULT_VELOCITY = 80
 DEFAULT_STEPS_PER_QUARTER = 4        # a model's grid: a sixteenth note per step
 FINE_STEPS_PER_QUARTER = 480         # the user's music: every note kept where it was written or played
+# The twelve pitch classes as Segue names them (a key's tonic, a chord's root), C first
+PITCH_CLASS_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 # Key signatures as MIDI files name them, round the circle of fifths: 7 flats to 7 sharps, major then minor
 KEY_SIGNATURES = ("Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#",
                   "Abm", "Ebm", "Bbm", "Fm", "Cm", "Gm", "Dm", "Am", "Em", "Bm", "F#m", "C#m", "G#m", "D#m", "A#m")
+
+
+def steps_per_beat(time_signature: tuple[int, int], steps_per_quarter: int) -> int:
+    """Steps in one beat of a metre, the one definition of a beat in Segue: the note value the time
+    signature counts in (a quarter in 3/4, a half in 2/2, an eighth in 7/8, a sixteenth in 5/16),
+    or three of them in a compound metre, one counted in 6, 9, 12... (a dotted quarter in 6/8 and
+    12/8, a dotted half in 6/4). At least one step; rounded down where the grid is coarser."""
+    numerator, denominator = time_signature
+    values = 3 if numerator > 3 and numerator % 3 == 0 else 1
+    return max(1, values * 4 * steps_per_quarter // denominator)
+
+
+def beats_per_bar(time_signature: tuple[int, int]) -> int:
+    """Beats in one bar of a metre (see ``steps_per_beat``): 4 in 4/4, 2 in 2/2 and 6/8, 7 in 7/8, 4 in 12/8."""
+    numerator = time_signature[0]
+    return numerator // 3 if numerator > 3 and numerator % 3 == 0 else numerator
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +134,16 @@ class Phrase:
         num, den = self.time_signature
         quarters = Fraction(4 * num, den)
         return max(1, -(-quarters * self.steps_per_quarter // 1))
+
+    @property
+    def steps_per_beat(self) -> int:
+        """Steps in one beat of the time signature (``steps_per_beat``: a dotted quarter in 6/8)."""
+        return steps_per_beat(self.time_signature, self.steps_per_quarter)
+
+    @property
+    def beats_per_bar(self) -> int:
+        """Beats in one bar of the time signature (2 in 6/8, 7 in 7/8)."""
+        return beats_per_bar(self.time_signature)
 
     @property
     def seconds_per_step(self) -> float:
@@ -224,14 +252,21 @@ def regrid(phrase: Phrase, steps_per_quarter: int) -> Phrase:
     ratio = Fraction(steps_per_quarter, phrase.steps_per_quarter)
     notes = {}
     for n in phrase.notes:
-        start = round(n.start * ratio)
-        end = max(start + 1, round(n.end * ratio))
-        notes[(n.pitch, start)] = replace(n, start=start, duration=end - start)
+        start = scaled_step(n.start, ratio)
+        end = max(start + 1, scaled_step(n.start + n.duration, ratio))
+        notes[(n.pitch, start)] = Note(n.pitch, start, end - start, n.velocity)
     return replace(phrase, notes=tuple(notes.values()), steps_per_quarter=steps_per_quarter,
                    end=round(phrase.end * ratio),
                    tempo_changes=tuple((max(1, round(s * ratio)), bpm) for s, bpm in phrase.tempo_changes),
                    key_signatures=tuple((round(s * ratio), key) for s, key in phrase.key_signatures),
                    chords=_regridded_chords(phrase.chords, ratio))
+
+
+def scaled_step(step: int, ratio: Fraction) -> int:
+    """``round(step * ratio)``, halves to even, where a step lands on another grid: in integers, as
+    a long piece is regridded at every look the model takes at it."""
+    whole, rest = divmod(step * ratio.numerator, ratio.denominator)
+    return whole + int(2 * rest > ratio.denominator or (2 * rest == ratio.denominator and whole % 2 == 1))
 
 
 def _regridded_chords(chords, ratio: Fraction) -> tuple[tuple[int, int, str], ...]:

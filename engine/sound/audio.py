@@ -17,7 +17,7 @@ import numpy as np
 
 from ..atomic import atomic_path, check_writable
 from ..bundled import bundled
-from ..errors import MusicFileError
+from ..errors import Cancelled, MusicFileError
 from ..music.phrase import Phrase
 from .sampler import SAMPLE_RATE, Sampler, to_int16
 
@@ -28,10 +28,6 @@ WAV_BYTES = 2**32 - 1 - 44       # a WAV file's sizes are 32-bit: about 6.7 hour
 
 _pianos: dict[tuple[str, int], tuple[object, str | None]] = {}
 _lock = threading.Lock()
-
-
-class Cancelled(Exception):
-    """An export was cancelled; the file it was writing is not left behind."""
 
 
 def built_in_piano(sample_rate: int = SAMPLE_RATE, path: str | Path | None = None) -> tuple[object, str | None]:

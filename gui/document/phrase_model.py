@@ -10,7 +10,7 @@ import bisect
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.music.phrase import FINE_STEPS_PER_QUARTER, Note, Phrase
+from engine.music.phrase import FINE_STEPS_PER_QUARTER, Note, Phrase, steps_per_beat
 
 
 class PhraseModel(QObject):
@@ -71,6 +71,11 @@ class PhraseModel(QObject):
     @property
     def steps_per_bar(self) -> int:
         return self.template().steps_per_bar
+
+    @property
+    def steps_per_beat(self) -> int:
+        """Steps in one beat of the phrase's metre (engine.music.phrase.steps_per_beat)."""
+        return steps_per_beat(self.time_signature, self.steps_per_quarter)
 
     @property
     def length(self) -> int:

@@ -24,7 +24,7 @@ def pitches(window):
 
 def _one_edit_undone(window):
     window.model.reset(Phrase((Note(60, 0, 4),)))
-    window.select_all()
+    window.editing.select_all()
     window.view.setFocus()
     QTest.keyClick(window.view, Qt.Key_Up)                       # transpose: one undo step
     assert pitches(window) == [61]
@@ -67,7 +67,7 @@ QTest.qWaitForWindowActive(w, 5000)
 w.model.reset(Phrase((Note(60, 0, 4),)))
 pitch = lambda: [n.pitch for _, n in w.model.items()]
 seen = {}
-w.select_all(); w.view.setFocus()
+w.editing.select_all(); w.view.setFocus()
 QTest.keyClick(w.view, Qt.Key_Up)
 QTest.keyClick(w, Qt.Key_Z, Qt.ControlModifier); seen["undo"] = pitch()
 QTest.keyClick(w, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier); seen["ctrl+shift+z"] = pitch()
@@ -100,7 +100,7 @@ def test_undo_and_redo_keys_in_a_field_act_on_the_music(window, qtbot, field):
     """A spin box would undo its own typing on Ctrl+Z: the keys go to the music's undo stack instead."""
     box = window.tempo_box if field == "tempo" else getattr(window.panel, field)
     window.model.reset(Phrase((Note(60, 0, 4),)))
-    window.select_all()
+    window.editing.select_all()
     window.view.setFocus()
     QTest.keyClick(window.view, Qt.Key_Up)
     window.activateWindow()
@@ -124,7 +124,7 @@ def test_in_the_tempo_box_undo_takes_back_the_tempo_typed_then_the_edit_before_i
     the next Ctrl+Z the transposition before it; the redo keys bring both back."""
     box = window.tempo_box
     window.model.reset(Phrase((Note(60, 0, 4),)))
-    window.select_all()
+    window.actions_["select_all"].trigger()
     window.view.setFocus()
     QTest.keyClick(window.view, Qt.Key_Up)
     window.activateWindow()
@@ -222,7 +222,7 @@ def test_every_action_of_the_window_runs_without_an_error(window, qtbot, tmp_pat
             window.undo_stack.push(AddNotes(window.model, [Note(84, 0, 4)], select=False))
 
     def settled():
-        return (window.job is None and window.audio_export.job is None and window.sheet_music.job is None
+        return (window.writing.job is None and window.audio_export.job is None and window.sheet_music.job is None
                 and not any(job.isRunning() for job in window.findChildren(ExcerptJob)))
 
     by_key = {action: key for key, action in window.actions_.items()}
@@ -239,9 +239,9 @@ def test_every_action_of_the_window_runs_without_an_error(window, qtbot, tmp_pat
             window.train_dialog.hide()
         triggered.append(now["action"])
         if now["action"] in ("continue", "next_take"):          # the model really wrote, in takes
-            assert window.take is not None and window.take.index == (now["action"] == "next_take")
+            assert window.writing.take is not None and window.writing.take.index == (now["action"] == "next_take")
         if window.isVisible() and window.transport.is_playing():
-            window.stop()
+            window.transport.stop()
     watchdog.stop()
     assert errors == [], said
     assert {"export_score", "continue", "next_take", "train", "quit"} <= set(triggered)

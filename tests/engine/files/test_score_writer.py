@@ -28,9 +28,8 @@ def by_place(notes):
 def assert_reads_back(phrase, back):
     """The same notes at the same places; a note may be written longer, for reading, but never
     more than twice as long and never past the end of the beat it starts in."""
-    from engine.files.score_writer import beat_steps
     assert placed(back) == placed(phrase)
-    beat = beat_steps(phrase)
+    beat = phrase.steps_per_beat
     for n, w in zip(by_place(phrase.notes), by_place(back.notes)):
         assert n.duration <= w.duration <= 2 * n.duration, (n, w)
         if w.duration > n.duration:
@@ -288,6 +287,26 @@ def test_chords_set_are_written_as_harmony_and_read_back_for_every_quality(tmp_p
     assert [(a, b) for a, b, _ in back.chords] == [(a, b) for a, b, _ in phrase.chords]
     assert [Chord.parse(name) for _, _, name in back.chords] == [Chord.parse(name) for name in names]
     assert sorted((n.pitch, n.start) for n in back.notes) == sorted((n.pitch, n.start) for n in phrase.notes)
+
+
+def test_bars_without_a_chord_set_get_no_printed_symbol_but_the_chords_end_is_read_back(tmp_path):
+    """Chords set over bars 1-2 of four: bars 3-4 show nothing (MuseScore printed "N.C." there, as if
+    they were to be played without chords), yet reading the file back ends the chords after bar 2;
+    a "No chord" the user set is printed."""
+    from xml.etree import ElementTree
+    bar = 4 * 480
+    phrase = Phrase(tuple(Note(60 + i % 5, i * 480, 480) for i in range(16)), steps_per_quarter=480,
+                    chords=((0, bar, "C"), (bar, 2 * bar, "G7")))
+    path = write_musicxml(phrase, tmp_path / "half.musicxml")
+    harmonies = list(ElementTree.parse(path).getroot().iter("harmony"))
+    assert [(h.findtext("kind"), h.get("print-object", "yes")) for h in harmonies] == [
+        ("major", "yes"), ("dominant", "yes"), ("none", "no")]
+    assert read_music(path).chords == phrase.chords
+    told = Phrase(phrase.notes, steps_per_quarter=480,
+                  chords=((0, bar, "C"), (bar, 2 * bar, "N"), (2 * bar, 3 * bar, "F")))
+    harmonies = list(ElementTree.parse(write_musicxml(told, tmp_path / "told.musicxml")).getroot().iter("harmony"))
+    assert [(h.findtext("kind"), h.get("print-object", "yes")) for h in harmonies] == [
+        ("major", "yes"), ("none", "yes"), ("major", "yes"), ("none", "no")]
 
 
 def test_a_lead_sheet_s_chord_symbols_are_chords_not_notes(tmp_path):

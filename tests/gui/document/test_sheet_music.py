@@ -22,7 +22,7 @@ def written(window, qtbot):
 
 def test_export_sheet_music_reads_back_note_for_note(window, qtbot, tmp_path):
     window.model.reset(PHRASE)
-    assert window.export_score(tmp_path / "for-musescore")
+    assert window.sheet_music.export(tmp_path / "for-musescore")
     written(window, qtbot)
     out = tmp_path / "for-musescore.musicxml"
     back = read_music(out, steps_per_quarter=4)
@@ -44,7 +44,7 @@ def fake_musescore(tmp_path, pages=2):
 def test_show_as_sheet_music_engraves_with_musescore(window, qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr("gui.document.sheet_music.find_engraver", lambda: fake_musescore(tmp_path))
     window.model.reset(PHRASE)
-    assert window.show_sheet_music()
+    assert window.sheet_music.show()
     qtbot.waitUntil(lambda: window.sheet_music.dialog is not None, timeout=10_000)
     dialog = window.sheet_music.dialog
     assert dialog.isVisible() and len(dialog.pages) == 2
@@ -58,12 +58,12 @@ def test_without_musescore_the_score_opens_in_the_desktop_program(window, qtbot,
     monkeypatch.setattr("gui.document.sheet_music.QDesktopServices.openUrl",
                         lambda url: opened.append(url.toLocalFile()) or True)
     window.model.reset(PHRASE)
-    assert window.show_sheet_music()
+    assert window.sheet_music.show()
     written(window, qtbot)
     assert opened and exact(read_music(opened[0], steps_per_quarter=4)) == exact(PHRASE)
     monkeypatch.setattr("gui.document.sheet_music.QDesktopServices.openUrl", lambda url: False)
     monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.information", lambda *a: told.append(a[2]))
-    assert window.show_sheet_music()
+    assert window.sheet_music.show()
     written(window, qtbot)
     assert told and "MuseScore" in told[0] and ".musicxml" in told[0]
 
@@ -72,7 +72,7 @@ def test_a_phrase_sheet_music_cannot_show_is_a_message(window, qtbot, monkeypatc
     warned = []
     monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning", lambda *a: warned.append(a[2]))
     window.model.reset(Phrase((Note(60, 0, 4), Note(3, 4, 4))))
-    window.show_sheet_music()
+    window.sheet_music.show()
     written(window, qtbot)
     assert warned and "below C0" in warned[0]
     assert len(window.model) == 2
@@ -101,7 +101,7 @@ def test_the_score_is_titled_with_the_document_s_name_and_no_composer(window, qt
     for path, imported, title in ((None, tmp_path / "Evening song.mid", "Evening song"),
                                   (tmp_path / "Nocturne.segue", None, "Nocturne"), (None, None, "Untitled")):
         window.document.set_files(path, imported)
-        assert window.show_sheet_music()
+        assert window.sheet_music.show()
         written(window, qtbot)
         score = converter.parse(opened[-1])
         assert score.metadata.bestTitle == title and not score.metadata.composer
@@ -111,11 +111,11 @@ def test_exported_sheet_music_is_titled_with_the_document_s_name_or_the_file_s(w
     from music21 import converter
     window.model.reset(PHRASE)
     window.document.set_files(None, None)
-    assert window.export_score(tmp_path / "Evening song")
+    assert window.sheet_music.export(tmp_path / "Evening song")
     written(window, qtbot)
     assert converter.parse(str(tmp_path / "Evening song.musicxml")).metadata.bestTitle == "Evening song"
     window.document.set_files(None, tmp_path / "Nocturne.mid")
-    assert window.export_score(tmp_path / "for-musescore")
+    assert window.sheet_music.export(tmp_path / "for-musescore")
     written(window, qtbot)
     assert converter.parse(str(tmp_path / "for-musescore.musicxml")).metadata.bestTitle == "Nocturne"
 
@@ -148,7 +148,7 @@ def test_a_long_score_is_written_off_the_window_s_thread_and_cancel_leaves_no_fi
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(1))
     timer.start(20)
-    job = window.export_score(tmp_path / "long.musicxml")
+    job = window.sheet_music.export(tmp_path / "long.musicxml")
     assert job is not None and window.sheet_music.job is job
     dialog = window.findChild(QProgressDialog)
     qtbot.waitUntil(lambda: dialog.value() > 0, timeout=60_000)          # the bars are being built

@@ -6,7 +6,6 @@ from PySide6.QtCore import QPoint, Qt
 from engine.files.document import load_document
 from engine.music.chords import Chord
 from engine.music.keys import Key
-from gui.document import files
 from gui.editor.chord_lane import KEYBOARD_WIDTH, chords_of_key
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[3]
@@ -22,14 +21,14 @@ def test_the_key_s_chords_come_first_then_borrowed_and_secondary_ones():
 
 
 def test_the_lane_hears_the_chords_of_the_notes(window, qtbot):
-    assert files.open_path(window, K545, confirmed=True)
+    assert window.files.open_path(K545, confirmed=True)
     window.chord_lane.listen()
     heard = [chord.name() for _, _, chord in window.chord_lane.heard][:4]
     assert heard == ["C", "G7/D", "C", "F/C"]
 
 
 def test_a_chord_chosen_from_the_menu_is_one_undo_step_saved_and_exported(window, qtbot, tmp_path, monkeypatch):
-    assert files.open_path(window, K545, confirmed=True)
+    assert window.files.open_path(K545, confirmed=True)
     lane = window.chord_lane
     bar = window.model.steps_per_bar
     x = int(window.view.view_point(4.5 * bar, 0).x()) + KEYBOARD_WIDTH          # in bar 5
@@ -50,12 +49,12 @@ def test_a_chord_chosen_from_the_menu_is_one_undo_step_saved_and_exported(window
     assert window.model.chords == ()
     window.undo_stack.redo()
     lane.set_chord(5 * bar, 6 * bar, "G7/B")
-    assert files._save_to(window, tmp_path / "chart.segue")
+    assert window.files.save_to(tmp_path / "chart.segue")
     chart = ((4 * bar, 5 * bar, "Am"), (5 * bar, 6 * bar, "G7/B"))
     assert load_document(tmp_path / "chart.segue").phrase.chords == chart
-    assert files.open_path(window, tmp_path / "chart.segue", confirmed=True)
+    assert window.files.open_path(tmp_path / "chart.segue", confirmed=True)
     assert window.model.chords == chart
-    assert files.export_midi(window, tmp_path / "chart.mid")
+    assert window.files.export_midi(tmp_path / "chart.mid")
     from engine.files.midi import read_midi
     assert [Chord.parse(name) for _, _, name in read_midi(tmp_path / "chart.mid").chords] == \
         [Chord.parse("Am"), Chord.parse("G7/B")]

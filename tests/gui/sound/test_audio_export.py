@@ -57,8 +57,8 @@ def test_the_piano_streams_a_long_piece_through_a_ring_of_a_few_seconds(window, 
     import pygame
 
     from engine.sound.ring import RING_SECONDS
-    qtbot.waitUntil(lambda: window.playback is not None, timeout=3000)
-    playback = window.playback
+    qtbot.waitUntil(lambda: window.transport.playback is not None, timeout=3000)
+    playback = window.transport.playback
     phrase = Phrase((Note(60, 0, 4, 90), Note(64, 4800, 4, 90)), tempo_bpm=120)      # ten minutes
     assert playback.play(phrase)
     rate = pygame.mixer.get_init()[0]
@@ -73,8 +73,8 @@ def test_the_piano_streams_a_long_piece_through_a_ring_of_a_few_seconds(window, 
 
 
 def test_the_piano_rings_out_after_the_end_and_then_stops_by_itself(window, qtbot):
-    qtbot.waitUntil(lambda: window.playback is not None, timeout=3000)
-    playback = window.playback
+    qtbot.waitUntil(lambda: window.transport.playback is not None, timeout=3000)
+    playback = window.transport.playback
     with qtbot.waitSignal(playback.stopped, timeout=5000):
         assert playback.play(Phrase((Note(60, 0, 2, 90),), tempo_bpm=240))          # an eighth of a second
     filler = playback._filler
