@@ -89,7 +89,12 @@ def hold_run_folder(out: Path):
     from .session_lock import hold
     if int(os.environ.get("RANK", "0") or 0) != 0:
         return None
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out}: there is a file of that name; a model is written into a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:                           # a file on the way, a protected folder, a full disk
+        raise ValueError(f"--out {out}: the folder cannot be made ({err.strerror or err})") from None
     lock = hold(out / RUN_LOCK)
     if lock is None:
         try:
@@ -160,7 +165,8 @@ def continue_command(args) -> int:
     from .files.reading import read_music
     from .model.checkpoint import load_model
     from .music.phrase import merge
-    from .writing.continuation import ContinueOptions, continue_phrase, random_excerpt
+    from .writing.continuation import continue_phrase, random_excerpt
+    from .writing.options import ContinueOptions, from_arguments
 
     loaded = load_model(args.model)
     if args.phrase_file:
@@ -169,9 +175,7 @@ def continue_command(args) -> int:
             raise MusicFileError(args.phrase_file, "has no notes to continue")
     else:
         seed_phrase = random_excerpt(loaded, bars=args.excerpt_bars, seed=args.seed)
-    options = ContinueOptions(bars=args.bars, temperature=args.temperature, top_p=args.top_p,
-                              variations=args.variations, seed=args.seed, ending=args.ending,
-                              candidates=args.candidates, **following(args), **steering(args))
+    options = from_arguments(ContinueOptions, args)
     options.check()
     paths, write = output_paths(args.output, options.variations)
     takes = continue_phrase(loaded, seed_phrase, options)
@@ -179,16 +183,6 @@ def continue_command(args) -> int:
         write(merge(seed_phrase, take, offset=seed_phrase.length), path)
         print(f"wrote {path} ({len(seed_phrase.notes)} seed notes + {len(take.notes)} new notes)")
     return 0
-
-
-def following(args) -> dict:
-    """The options that say how new music follows the phrase, from parsed arguments."""
-    return {name: getattr(args, name) for name in ("density", "texture", "register", "key", "rhythm", "dynamics")}
-
-
-def steering(args) -> dict:
-    """How firmly Continue's and Fill's takes keep to the music, if asked (else ContinueOptions' default)."""
-    return {} if args.steering is None else {"steering": args.steering}
 
 
 def output_paths(output: str, takes: int):
@@ -220,11 +214,10 @@ def fill_command(args) -> int:
     from .files.reading import read_music
     from .model.checkpoint import load_model
     from .music.phrase import merge
-    from .writing.fill import FillOptions, fill_span
+    from .writing.fill import fill_span
+    from .writing.options import FillOptions, from_arguments
 
-    options = FillOptions(temperature=args.temperature, top_p=args.top_p, variations=args.variations,
-                          seed=args.seed, candidates=args.candidates, listen_bars=args.listen, **following(args),
-                          **steering(args))
+    options = from_arguments(FillOptions, args)
     options.check()
     paths, write = output_paths(args.output, options.variations)
     loaded = load_model(args.model)
