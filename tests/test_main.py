@@ -434,3 +434,14 @@ def test_a_model_trained_with_the_command_line_s_defaults_follows_the_density_as
     assert len(per_beat["2"]) == len(per_beat["0.5"]) == 12
     # measured: 1.90 notes a beat asked for twice the phrase's, 0.94 for half (12 takes each)
     assert statistics.mean(per_beat["2"]) > 1.5 * statistics.mean(per_beat["0.5"]), per_beat
+
+
+def test_chords_suggest_prints_a_chart_continue_takes(capsys):
+    seed = ROOT / "resources" / "seeds" / "mozart-mz_545_1.mid"
+    assert main.main(["chords", str(seed), "--suggest", "4", "--seed", "2"]) == 0
+    chart = capsys.readouterr().out.strip()
+    from engine.writing.chord_following import parse_chord_bars
+    bars = parse_chord_bars(chart)
+    assert len(bars) == 4 and all(1 <= len(b) <= 2 for b in bars) and [c.name() for c in bars[-1]] == ["C"]
+    assert main.main(["chords", str(seed), "--suggest", "0"]) == 2
+    assert "--suggest takes 1 to 256 bars, not 0" in capsys.readouterr().err
