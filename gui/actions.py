@@ -109,6 +109,9 @@ def create_actions(w) -> dict[str, QAction]:
                         "(drag on the ruler or select notes to choose the bars; Ctrl+Shift+Return)")
     a["reroll"] = _action(w, "Re-roll", writing.reroll, "Ctrl+R",
                           "Write the last Continue or Fill again with a new random seed, keeping locked notes")
+    a["suggest_chords"] = _action(w, "Suggest Chords", writing.suggest_chords, None,
+                                  "Propose chords for the bars Continue will write, after the phrase's own, ending "
+                                  "on a cadence; edit them in the chord lane or keep them")
     a["lock"] = _action(w, "Lock / Unlock Notes", writing.toggle_lock, "K",
                         "Fill and Continue keep locked notes exactly where they are (K)")
     a["cancel"] = _action(w, "Cancel", w.cancel_generation, "Esc")
