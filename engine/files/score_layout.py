@@ -116,6 +116,17 @@ def spelled_pitch(midi: int, tonality, borrowed: bool = False):
 
 # -- written values -------------------------------------------------------------------------------
 
+def lengthening_unit(phrase: Phrase) -> int:
+    """The span within which a short note followed by a rest may be written longer (see
+    ``written_lengths``): the note value the metre counts in (a quarter in 3/4 and 6/4, an eighth
+    in 7/8), or a dotted quarter in 6/8, 9/8 and 12/8. Not the beat: in 6/4 or 2/2, where the
+    beat is a dotted half or a half, a quarter and a rest after it on the beat were written as a
+    longer note (a quarter and an eighth rest as a dotted quarter, with no staccato to say so)."""
+    num, den = phrase.time_signature
+    unit = max(1, phrase.steps_per_quarter * 4 // den)
+    return 3 * unit if den >= 8 and num > 3 and num % 3 == 0 else unit
+
+
 def _written_end(n: Note, onsets: list[int], beat: int) -> int:
     """Where a note ends as written (see ``written_lengths``); ``onsets``: the staff's, sorted."""
     following = bisect.bisect_right(onsets, n.start)
@@ -233,7 +244,7 @@ def hands(phrase: Phrase) -> tuple[list[Note], list[Note]]:
     fewest chords wider than a hand, then the fewest ledger lines, then is nearest middle C; moving
     the split from one bar to the next costs half a voice, so that the hands keep their notes. (An
     Alberti bass just below a melody goes to the bass staff rather than into a second voice.)"""
-    beat = phrase.steps_per_beat
+    beat = lengthening_unit(phrase)
     bar = phrase.steps_per_bar
     by_bar: dict[int, list[Note]] = {}
     for n in phrase.notes:

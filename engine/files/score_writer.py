@@ -35,6 +35,7 @@ from .score_layout import (
     clefs,
     for_reading,
     hands,
+    lengthening_unit,
     pickup_steps,
     score_keys,
     spelled_pitch,
@@ -251,7 +252,6 @@ def phrase_to_score(phrase: Phrase, title: str = "", progress: Callable[[float],
     score.insert(0, metadata.Metadata(title=title, composer=""))   # music21 would say "Music21"
     keys = score_keys(phrase)
     key_at_bar = {step // phrase.steps_per_bar: k for step, k in keys}
-    beat = phrase.steps_per_beat
     borrowed = borrowed_bars(phrase, keys)
     work = _Work(len(phrase.notes) + 2 * bars.count, progress, cancel)
     staves: list[stream.PartStaff] = []
@@ -259,7 +259,7 @@ def phrase_to_score(phrase: Phrase, title: str = "", progress: Callable[[float],
                                        hands(phrase)):
         staff = stream.PartStaff()
         staff.partName = name
-        written = written_lengths(notes, beat)
+        written = written_lengths(notes, lengthening_unit(phrase))
         sounding = {w: n.duration for w, n in zip(written, notes)}
         voices = [_voice(v, sounding, phrase, bars, keys, borrowed, number == 0, work)
                   for number, v in enumerate(voice_lanes(written))]
