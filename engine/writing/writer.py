@@ -33,7 +33,9 @@ from ..encoding.grammar import Grammar, Speller
 from ..encoding.side_inputs import Followers, model_arguments, stream_inputs
 from ..encoding.tokens import END, PAD, START, Decoder, _split, encode
 from ..model.checkpoint import LoadedModel
+from ..music.keys import Key
 from ..music.phrase import Note, Phrase
+from .listening import Figure, Listening
 from .steering import Steering
 
 WRITING, READING, DONE = 0, 1, 2
@@ -79,6 +81,10 @@ class Task:
     steer_bands: np.ndarray | None = None        # the shares of notes in each third of the range asked for
     steer_places: np.ndarray | None = None       # the shares of onsets at each step of the bar asked for
     bar_table: np.ndarray | None = None          # or the whole table of controls, bar by bar
+    listening: bool = False                      # listen as it writes (listening.py), with steering: Continue
+    figure: Figure | None = None                 # where the phrase's low voice strikes (listening.py)
+    arrival: int | None = None                   # the last downbeat, to arrive on (listening.py)
+    home: Key | None = None                      # the phrase's key: what to arrive in and stay near
 
 
 def draw(logits: np.ndarray, temperature: float, top_p: float, generator: torch.Generator):
@@ -322,6 +328,11 @@ class Writer:
         if task.steer_to is not None and task.steering > 0:
             self.steering = Steering(v, task.steer_to, k, task.steps_per_quarter, task.start, task.end,
                                      task.steering, task.steer_bands, task.bar_steps, task.steer_places)
+        # listening goes with steering: "Keep to the phrase" off leaves the network alone
+        self.listening = None
+        if self.steering is not None and task.listening:
+            self.listening = Listening(v, k, task.start, task.end, task.bar_steps, task.figure, task.arrival,
+                                       task.home, task.steering / 2)
         decoders = [Decoder(v, now=self.prompt_now, velocity=self.prompt_velocity) for _ in range(k)]
         drafts = [Draft([]) for _ in range(k)]
         reading: list[list[int]] = [[] for _ in range(k)]
@@ -354,7 +365,12 @@ class Writer:
                 banned[stuck & banned.all(1)] = ~self.is_wait
             if not all_writing:
                 banned[~writing] = False                     # rows not drawing: any token, ignored
-            drawn_from = logits if self.steering is None else logits + self.steering.nudges(now, logits)
+            drawn_from = logits
+            if self.steering is not None:
+                nudges = self.steering.nudges(now, logits)
+                if self.listening is not None:
+                    nudges = self.listening.keep_clear(self.listening.nudges(now, nudges), logits, banned, now)
+                drawn_from = logits + nudges
             chosen, chance = self._draw(drawn_from, banned)
             if self.scoring:
                 model_log = log_softmax(logits, grammar_banned)
@@ -437,6 +453,8 @@ class Writer:
             self.note_pitch[row] = v.value(token)
             if self.steering is not None:
                 self.steering.struck(row, v.value(token), now[row])
+            if self.listening is not None:
+                self.listening.struck(row, v.value(token), now[row])
             if locks is not None:
                 pending = locks.pending()
                 if pending is not None and pending[0] == now[row] and \
@@ -446,6 +464,8 @@ class Writer:
                     locks.open = True
         elif kind == "length":
             note_length[row] += v.value(token)
+            if self.listening is not None:
+                self.listening.lasts(row, v.value(token))
             if locks is not None and locks.open:
                 locks.lengths.pop(0)
                 if not locks.lengths:
