@@ -18,8 +18,8 @@ Every measure is computed for each take and for the composer's bars and reported
 each with a 90% bootstrap interval over pieces (a piece's takes averaged first, so every piece
 counts once); a ``*`` marks where Segue's per-piece difference from the composer has a 90%
 interval that leaves out 0. Grid: the model's sixteenth steps; *bar* and *beat* in the piece's own
-metre (a beat is a dotted quarter in 6/8, 9/8 and 12/8, otherwise the time signature's
-denominator: ``engine.writing.continuation.beat_steps``). The composer's bars are taken as they sound: a note
+metre (a beat is the time signature's note value, or three of them in 6/8, 9/8, 12/8 and other
+compound metres: ``Phrase.steps_per_beat``). The composer's bars are taken as they sound: a note
 struck before bar 13 and still held is *sounding* in them (it can clash with what is struck and it
 colours the beat's harmony) but is not an onset of theirs. A take holds nothing over (Continue cuts
 the phrase at its end). An *onset* is a moment at which one or more notes start.
@@ -160,11 +160,6 @@ def same_harmony(a: int, b: int) -> bool:
 
 # -- the music as it sounds --------------------------------------------------------------------------
 
-def beat_of(phrase: Phrase) -> int:
-    from engine.writing.continuation import beat_steps
-    return beat_steps(phrase)
-
-
 def sounding(notes: Sequence[Note], t: int) -> list[Note]:
     return [n for n in notes if n.start <= t < n.end]
 
@@ -185,7 +180,7 @@ def span_weights(notes: Sequence[Note], lo: int, hi: int) -> np.ndarray:
 
 def beat_spans(phrase: Phrase) -> list[tuple[int, int]]:
     """(start, end) of every beat of the phrase, bar by bar (a bar's last beat may be shorter)."""
-    bar, beat = phrase.steps_per_bar, beat_of(phrase)
+    bar, beat = phrase.steps_per_bar, phrase.steps_per_beat
     spans = []
     for b0 in range(0, max(phrase.length, bar), bar):
         for t in range(b0, b0 + bar, beat):
@@ -231,7 +226,7 @@ def chromatic_held(phrase: Phrase, key: Key | None) -> float:
     outside = [n for n in phrase.notes if n.pitch % 12 not in key.pitch_classes]
     if not outside:
         return math.nan
-    return sum(n.duration >= beat_of(phrase) for n in outside) / len(outside)
+    return sum(n.duration >= phrase.steps_per_beat for n in outside) / len(outside)
 
 
 def beat_fits(phrase: Phrase, held: Sequence[Note] = ()) -> list[float]:
@@ -325,7 +320,7 @@ def bass_on_downbeats(phrase: Phrase, held: Sequence[Note] = ()) -> float:
 def bass_beats(phrase: Phrase) -> list[int]:
     """The beats of the bar (0 = the downbeat) on which ``phrase`` strikes a bass note in at least
     half its bars."""
-    bar, beat = phrase.steps_per_bar, beat_of(phrase)
+    bar, beat = phrase.steps_per_bar, phrase.steps_per_beat
     bars = bar_count(phrase)
     places = range(0, bar, beat)
     return [k for k, place in enumerate(places)
@@ -335,7 +330,7 @@ def bass_beats(phrase: Phrase) -> list[int]:
 def bass_on_beats(phrase: Phrase, beats: Sequence[int], held: Sequence[Note] = ()) -> float:
     if not beats:
         return math.nan
-    bar, beat = phrase.steps_per_bar, beat_of(phrase)
+    bar, beat = phrase.steps_per_bar, phrase.steps_per_beat
     bars = bar_count(phrase)
     slots = [b * bar + k * beat for b in range(bars) for k in beats]
     return sum(bass_struck(phrase, t, held) for t in slots) / len(slots)
@@ -404,7 +399,7 @@ def ending(phrase: Phrase, key: Key | None, held: Sequence[Note] = ()) -> dict[s
     """How the last bar ends: cadence / half cadence (0 or 1 each) and the gesture (held chord,
     mid-gesture or rest: one of them 1)."""
     every = list(phrase.notes) + list(held)
-    end, bar, beat = phrase.length, phrase.steps_per_bar, beat_of(phrase)
+    end, bar, beat = phrase.length, phrase.steps_per_bar, phrase.steps_per_beat
     last_bar = max(0, end - bar)
     spans = [(lo, hi) for lo, hi in beat_spans(phrase) if lo >= last_bar and lo < end]
     out = {"cadence": 0.0, "half cadence": 0.0}

@@ -109,7 +109,7 @@ class ContinueJob(QThread):
     doing = "continuing the phrase"
 
     def run(self):
-        from engine.writing.continuation import Cancelled
+        from engine.errors import Cancelled
         try:
             self.status.emit("Loading the model…")
             loaded = self._load()
@@ -237,7 +237,8 @@ class AudioExportJob(QThread):
         self._stop.set()
 
     def run(self):
-        from engine.sound.audio import Cancelled, built_in_piano, check_audio_path, write_audio
+        from engine.errors import Cancelled
+        from engine.sound.audio import built_in_piano, check_audio_path, write_audio
         try:
             checked(check_audio_path, self.path)
             piano, problem = built_in_piano()

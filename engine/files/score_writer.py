@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 
 from ..atomic import atomic_path
@@ -40,6 +41,7 @@ HAND_SPAN = 16               # a tenth: the widest chord written for one hand
 LINE_BREAK_COST = 0.5        # a melody alone moving to the other staff: as much as 5 ledger lines
 # Grids (steps a quarter) a score shows plainly, coarsest first: up to 32nd-note triplets and 64ths
 READING_GRIDS = (4, 8, 12, 16, 24, 32, 48)
+LONGEST_BAR = 64             # quarter notes: the longest value notation has (a duplex maxima)
 TRIPLETS_KEPT = 0.5          # free timing is read in triplets when they halve how far the notes move
 
 
@@ -126,14 +128,6 @@ def _spelled(midi: int, tonality, borrowed: bool = False):
 
 
 # -- written values -------------------------------------------------------------------------------
-
-def beat_steps(phrase: Phrase) -> int:
-    """The beat that a short note may be lengthened within: a dotted quarter in 6/8, 9/8 and 12/8,
-    else a quarter note (or the metre's shorter unit, an eighth in 7/8)."""
-    num, den = phrase.time_signature
-    unit = max(1, round(phrase.steps_per_quarter * 4 / den)) if den >= 4 else phrase.steps_per_quarter
-    return 3 * unit if den >= 8 and num % 3 == 0 and num > 3 else unit
-
 
 def written_lengths(notes: list[Note], beat: int) -> list[Note]:
     """The notes as written for reading: each is lengthened towards the next start on its staff, but
@@ -235,7 +229,7 @@ def hands(phrase: Phrase) -> tuple[list[Note], list[Note]]:
     fewest chords wider than a hand, then the fewest ledger lines, then is nearest middle C; moving
     the split from one bar to the next costs half a voice, so that the hands keep their notes. (An
     Alberti bass just below a melody goes to the bass staff rather than into a second voice.)"""
-    beat = beat_steps(phrase)
+    beat = phrase.steps_per_beat
     bar = phrase.steps_per_bar
     by_bar: dict[int, list[Note]] = {}
     for n in phrase.notes:
@@ -317,7 +311,7 @@ def _measures(events, sounding: dict, phrase: Phrase, total_quarters: float, key
     from music21 import articulations, chord, meter, note, stream
 
     spq = phrase.steps_per_quarter
-    beat = beat_steps(phrase)
+    beat = phrase.steps_per_beat
     flat: stream.Stream = stream.Stream()
     flat.insert(0, meter.TimeSignature("{}/{}".format(*phrase.time_signature)))
     now = pickup
@@ -353,7 +347,7 @@ def phrase_to_score(phrase: Phrase, title: str = ""):
     score.insert(0, metadata.Metadata(title=title, composer=""))   # music21 would say "Music21"
     keys = _keys(phrase)
     key_at_bar = {step // phrase.steps_per_bar: k for step, k in keys}
-    beat = beat_steps(phrase)
+    beat = phrase.steps_per_beat
     borrowed = _borrowed_bars(phrase, keys)
     staves: list[stream.PartStaff] = []
     for name, staff_clef, notes in zip(("Right hand", "Left hand"), (clef.TrebleClef, clef.BassClef),
@@ -391,6 +385,7 @@ def phrase_to_score(phrase: Phrase, title: str = ""):
                 measure.insert(0, voice)
             staff.append(measure)
         staves.append(staff)
+    _write_chords(staves[0], phrase, pickup)
     for staff in staves:
         score.insert(0, staff)
     score.insert(0, layout.StaffGroup(staves, name="Piano", symbol="brace", barTogether=True))
@@ -408,6 +403,47 @@ def phrase_to_score(phrase: Phrase, title: str = ""):
                 second.style.hideObjectOnPrint = rest.style.hideObjectOnPrint
                 site.insert(rest.offset + 2, second)
     return score
+
+
+# Segue's chord qualities as MusicXML's kinds of harmony
+MUSICXML_KINDS = {"maj": "major", "min": "minor", "7": "dominant-seventh", "maj7": "major-seventh",
+                  "min7": "minor-seventh", "dim": "diminished", "hdim7": "half-diminished-seventh",
+                  "aug": "augmented", "sus2": "suspended-second", "sus4": "suspended-fourth"}
+
+
+def chord_symbol(name: str):
+    """A chord name ('Ebm7', 'F/C', 'N') as a music21 chord symbol, built from its root, kind and
+    bass (music21's own reading of names mistakes 'Ebm7' and 'Bm7b5'), spelled as written."""
+    from music21 import harmony
+
+    from ..music.chords import Chord
+    chord = Chord.parse(name)
+    if chord.root is None:
+        return harmony.NoChord()
+    root, _, bass = name.strip().replace("♭", "b").replace("♯", "#").partition("/")
+    spelled = root[:2] if root[1:2] in ("#", "b") else root[:1]
+    return harmony.ChordSymbol(root=spelled.replace("b", "-"), kind=MUSICXML_KINDS[chord.quality],
+                               bass=bass.replace("b", "-") if chord.bass is not None else None)
+
+
+def _write_chords(staff, phrase: Phrase, pickup: int) -> None:
+    """The chords set above the top staff, each at its start, and "N.C." where one ends with none
+    right after it (a chord past the last bar written is left out)."""
+    from music21 import stream
+    if not phrase.chords:
+        return
+    marks = []
+    for (start, end, name), following in zip(phrase.chords, list(phrase.chords[1:]) + [None]):
+        marks.append((start, name))
+        if following is None or following[0] != end:
+            marks.append((end, "N"))
+    measures = list(staff.getElementsByClass(stream.Measure))
+    for step, name in marks:
+        at = max(0.0, (step - pickup) / phrase.steps_per_quarter)     # part offset: the pickup bar is short
+        measure = next((m for m in reversed(measures) if m.offset <= at + 1e-9), None)
+        if measure is None or at >= measure.offset + measure.duration.quarterLength - 1e-9:
+            continue
+        measure.insert(at - measure.offset, chord_symbol(name))
 
 
 def _number_voices(data: bytes) -> bytes:
@@ -437,13 +473,20 @@ def write_musicxml(phrase: Phrase, path: str | Path, title: str | None = None) -
     path = Path(path)
     if not phrase.notes:
         raise MusicFileError(path, "there are no notes to write")
+    num, den = phrase.time_signature
+    if Fraction(4 * num, den) > LONGEST_BAR:
+        raise MusicFileError(path, f"a bar of {num}/{den} lasts {Fraction(4 * num, den)} quarter notes, longer "
+                                   f"than sheet music can write (at most {LONGEST_BAR}, a bar of 16/1)")
     too_low = [n for n in phrase.notes if n.pitch < LOWEST_WRITTEN]
     if too_low:
         raise MusicFileError(path, f"{len(too_low)} note{'s' * (len(too_low) > 1)} lie below C0 (MIDI "
                                    f"{LOWEST_WRITTEN}), lower than sheet music can show; transpose them "
                                    f"or export MIDI instead")
     score = phrase_to_score(phrase, path.stem if title is None else title)
-    data = _number_voices(GeneralObjectExporter(score).parse())
+    try:
+        data = _number_voices(GeneralObjectExporter(score).parse())
+    except Exception as err:                 # music21 raises many kinds for what it cannot write
+        raise MusicFileError(path, f"the phrase cannot be written as sheet music ({str(err)[:160]})") from None
     try:
         with atomic_path(path) as tmp:
             tmp.write_bytes(data)

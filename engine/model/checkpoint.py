@@ -21,6 +21,7 @@ from safetensors.torch import load_file, save
 from ..atomic import atomic_write
 from ..encoding.tokens import Vocabulary
 from ..errors import ModelError
+from .building import without_initialisers
 from .checks import check_description, check_weights_header, read_description, weights_description
 from .folders import (  # noqa: F401
     CARD,
@@ -120,7 +121,8 @@ def load_model(name_or_path: str | Path | None = None, device: str = "cpu") -> L
     for key, tensor in weights.items():                  # names and shapes were checked above
         if not torch.isfinite(tensor).all():
             raise ModelError(folder, f"weight {key} holds non-finite values")
-    model = MusicLSTM(config)
+    with without_initialisers():                         # every weight is loaded next
+        model = MusicLSTM(config)
     try:
         model.load_state_dict({k: v.float() for k, v in weights.items()})
     except RuntimeError as err:

@@ -11,11 +11,11 @@ naming the folder and the field.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 from ..encoding.side_inputs import switches
 from ..errors import ModelError
+from ..fields import FieldError, flag, number, shown, whole
 
 MAX_DESCRIPTION_BYTES = 4 * 2**20
 FLOAT_DTYPES = ("F32", "F16", "BF16", "F64")
@@ -50,46 +50,38 @@ def read_description(folder: Path, name: str) -> dict:
         raise ModelError(folder, f"{name} is damaged ({str(err)[:120]})") from None
 
 
-def _whole(folder: Path, value, field: str, low: int, high: int) -> None:
-    if type(value) is not int:
-        raise ModelError(folder, f"model.json: {field} must be a whole number, not {_shown(value)}")
-    if not low <= value <= high:
-        raise ModelError(folder, f"model.json: {field} {_shown(value)} is outside {low:,}-{high:,}")
-
-
-def _shown(value) -> str:
-    text = json.dumps(value) if isinstance(value, (str, list, dict)) else repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def check_description(folder: Path, info: dict) -> None:
-    """Every field the network and vocabulary are built from, checked for type and range."""
+    """Every field the network and vocabulary are built from, checked for type and range; a wrong
+    one is a ``ModelError`` naming the folder and the field."""
+    try:
+        _check_fields(info)
+    except FieldError as err:
+        raise ModelError(folder, f"model.json: {err}") from None
+
+
+def _check_fields(info: dict) -> None:
     network, vocabulary = info["model"], info["vocabulary"]
     for key, (low, high) in NETWORK_WHOLE.items():
         if key in network or key == "vocab_size":
-            _whole(folder, network.get(key), f"model.{key}", low, high)
+            whole(network.get(key), f"model.{key}", low, high)
     for key, (least, most) in NETWORK_NUMBER.items():
-        value = network.get(key, least)
-        if type(value) not in (int, float) or not math.isfinite(value) or not least <= value <= most:
-            raise ModelError(folder, f"model.json: model.{key} must be a number from {least:g} to {most:g}, "
-                                     f"not {_shown(value)}")
+        number(network.get(key, least), f"model.{key}", least, most)
     for key in switches():                        # every side input's switches (side_inputs.SIDE_INPUTS)
-        if type(network.get(key, False)) is not bool:
-            raise ModelError(folder, f"model.json: model.{key} must be true or false, not {_shown(network[key])}")
+        flag(network.get(key, False), f"model.{key}")
     if network.get("first_pitch") is not None:
-        _whole(folder, network["first_pitch"], "model.first_pitch", 0, network["vocab_size"] - 1)
+        whole(network["first_pitch"], "model.first_pitch", 0, network["vocab_size"] - 1)
     for key, (low, high) in VOCABULARY_WHOLE.items():
         if key in vocabulary:
-            _whole(folder, vocabulary[key], f"vocabulary.{key}", low, high)
+            whole(vocabulary[key], f"vocabulary.{key}", low, high)
     if vocabulary.get("lowest_pitch", 0) > vocabulary.get("highest_pitch", 127):
-        raise ModelError(folder, "model.json: the vocabulary's lowest pitch is above its highest")
+        raise FieldError("the vocabulary's lowest pitch is above its highest")
     grid = info.get("grid", {})
     if not isinstance(grid, dict):
-        raise ModelError(folder, f"model.json: grid must be an object, not {_shown(grid)}")
+        raise FieldError(f"grid must be an object, not {shown(grid)}")
     if "steps_per_quarter" in grid:
-        _whole(folder, grid["steps_per_quarter"], "grid.steps_per_quarter", 1, 96)
+        whole(grid["steps_per_quarter"], "grid.steps_per_quarter", 1, 96)
     if "name" in info and not isinstance(info["name"], str):
-        raise ModelError(folder, f"model.json: name must be text, not {_shown(info['name'])}")
+        raise FieldError(f"name must be text, not {shown(info['name'])}")
 
 
 def check_weights_header(folder: Path, name: str, config) -> None:
@@ -98,10 +90,11 @@ def check_weights_header(folder: Path, name: str, config) -> None:
     import torch
     from safetensors import SafetensorError, safe_open
 
+    from .building import without_initialisers
     from .network import MusicLSTM
 
     try:
-        with torch.device("meta"):
+        with torch.device("meta"), without_initialisers():
             expected = {key: tuple(t.shape) for key, t in MusicLSTM(config).state_dict().items()}
     except (ValueError, TypeError, RuntimeError) as err:
         raise ModelError(folder, f"model.json does not describe a network Segue can build ({err})") from None

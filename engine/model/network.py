@@ -19,7 +19,7 @@ from ..encoding.controls import FEATURES as CONTROL_FEATURES
 from ..encoding.controls import GROUPS, HIGH, LOW, MEAN, control_features, flag_of
 from ..encoding.controls import KEY as KEY_VALUES
 from ..encoding.pitch_memory import ANCHORS, FEATURES, interval_index, memory_scores
-from ..encoding.tokens import SPECIALS
+from ..encoding.tokens import FIRST_WAIT
 from .half_weights import HalfWeights
 
 KEY_FLAG, REGISTER_FLAG, RHYTHM_FLAG = flag_of("key"), flag_of("register"), flag_of("rhythm")
@@ -285,7 +285,7 @@ class MusicLSTM(nn.Module):
         if c.rhythm_scores:
             by_share = terms["by_share"]                                       # (..., waits, 2)
             spacing = by_share.new_zeros(*lead, 2, vocab)
-            first_wait = len(SPECIALS)
+            first_wait = FIRST_WAIT
             spacing[..., first_wait:first_wait + c.max_wait] = by_share.transpose(-1, -2)
             parts.append(spacing)
         return torch.cat(parts, -2)
@@ -306,7 +306,7 @@ class MusicLSTM(nn.Module):
     def _spacing_scores(self, logits: torch.Tensor, r: dict, terms: dict) -> torch.Tensor:
         """Wait logits plus, with weights from the LSTM state shared by all waits: the log of the
         share of its bar's onsets that come that many sixteenths apart (and whether any do)."""
-        first_wait = len(SPECIALS)
+        first_wait = FIRST_WAIT
         by_spacing = (terms["by_share"] * r["rhythm_weight"].unsqueeze(-2)).sum(-1)
         end = first_wait + self.config.max_wait
         return torch.cat([logits[..., :first_wait], logits[..., first_wait:end] + by_spacing, logits[..., end:]], -1)
@@ -316,7 +316,7 @@ class MusicLSTM(nn.Module):
             raise ValueError("this model needs the rhythm memory of its input")
         waits, lengths, phases = rhythm
         bar = self.config.bar_steps
-        first_wait = len(SPECIALS)
+        first_wait = FIRST_WAIT
         first_length = first_wait + waits.size(-1)
         first_pitch = first_length + lengths.size(-1)
         by_wait = (rhythm_memory.rhythm_features(waits, phases[..., 0], bar) * r["wait_weights"].unsqueeze(-2)).sum(-1)

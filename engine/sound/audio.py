@@ -15,22 +15,19 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..atomic import atomic_path
+from ..atomic import atomic_path, check_writable
 from ..bundled import bundled
-from ..errors import MusicFileError
+from ..errors import Cancelled, MusicFileError
 from ..music.phrase import Phrase
 from .sampler import SAMPLE_RATE, Sampler, to_int16
 
 PIANO_PATH = bundled("resources/piano.sf2")
 AUDIO_SUFFIXES = (".wav", ".flac")
 PIECE_SECONDS = 1.0              # rendered and written a second at a time, for progress and cancel
+WAV_BYTES = 2**32 - 1 - 44       # a WAV file's sizes are 32-bit: about 6.7 hours of 44.1 kHz 16-bit stereo
 
 _pianos: dict[tuple[str, int], tuple[object, str | None]] = {}
 _lock = threading.Lock()
-
-
-class Cancelled(Exception):
-    """An export was cancelled; the file it was writing is not left behind."""
 
 
 def built_in_piano(sample_rate: int = SAMPLE_RATE, path: str | Path | None = None) -> tuple[object, str | None]:
@@ -92,6 +89,10 @@ def check_audio_path(path: str | Path) -> Path:
         raise ValueError(f"{path}: Segue writes audio as WAV (.wav) or FLAC (.flac) files")
     if not out.parent.is_dir():
         raise ValueError(f"{path}: the folder {out.parent} does not exist")
+    try:
+        check_writable(out)
+    except OSError as err:
+        raise ValueError(f"{path}: {err.strerror}") from None
     return out
 
 
@@ -112,6 +113,10 @@ def write_audio(path: str | Path, phrase: Phrase, instrument=None, start: int = 
     rate = instrument.sample_rate
     piece = int(PIECE_SECONDS * rate)
     flac = out.suffix.lower() == ".flac"
+    if not flac and sound.frames * 4 > WAV_BYTES:           # refused before a second is rendered
+        hours = sound.frames / rate / 3600
+        raise ValueError(f"{path}: {hours:.1f} hours of music is longer than a WAV file can hold (about "
+                         f"{WAV_BYTES / 4 / rate / 3600:.1f} hours); export it as FLAC (.flac) instead")
     if flac:
         try:
             import soundfile

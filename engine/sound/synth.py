@@ -105,11 +105,13 @@ class Synth:
 
 
 def click_bar(template: Phrase) -> Phrase:
-    """One bar of metronome clicks in the template's metre and tempo: a high downbeat, then beats."""
-    beat = template.steps_per_quarter * 4 // template.time_signature[1]
-    bar = template.steps_per_bar
-    clicks = tuple(Note(96 if step == 0 else 89, step, 1, 110 if step == 0 else 80)
-                   for step in range(0, bar, max(1, beat)))
+    """One bar of metronome clicks in the template's metre and tempo: a click on every note value the
+    time signature counts (every eighth in 6/8), a high one on the downbeat, the other beats (the
+    dotted quarters of 6/8) louder than the counts between them."""
+    bar, beat = template.steps_per_bar, template.steps_per_beat
+    count = max(1, bar // template.time_signature[0])
+    clicks = tuple(Note(96 if step == 0 else 89, step, 1, 110 if step == 0 else 80 if step % beat == 0 else 60)
+                   for step in range(0, bar, count))
     return template.with_notes(clicks, end=bar)
 
 

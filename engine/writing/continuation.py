@@ -15,99 +15,22 @@ from __future__ import annotations
 
 import os
 import random
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable, Sequence
 
 import numpy as np
 import torch
 
-from ..encoding.controls import HIGH, KEY, LOW, ControlSettings, aim, flag_of, follow, measure_bars, mismatch
+from ..encoding.controls import HIGH, KEY, LOW, aim, flag_of, follow, measure_bars, mismatch
 from ..encoding.tokens import START, decode, encode
 from ..model.checkpoint import LoadedModel
-from ..music.keys import Key, estimate_key
+from ..music.keys import estimate_key
 from ..music.phrase import Note, Phrase, regrid, shift, trim
 from .choosing import faults, hear, musical_order
 from .listening import low_voice_figure
+from .options import ContinueOptions
 from .steering import onset_places, register_shares
 from .writer import Cancelled, Task, Writer  # noqa: F401  (Cancelled is part of this module's API)
-
-TEXTURES = ("follow", "single notes", "chords", "free")
-FOLLOW_OR_FREE = ("follow", "free")
-ENDINGS = ("held", "bar line")
-CHOICES = ("follow", "likely", "musical")
-
-
-@dataclass
-class ContinueOptions:
-    """How to continue: length in bars, randomness, how many takes, the random seed, and how
-    the takes follow the phrase (the defaults follow it)."""
-
-    bars: int = 4
-    temperature: float = 1.0
-    top_p: float = 0.95
-    variations: int = 1
-    seed: int | None = None
-    density: float = 1.0          # notes per beat against the phrase's: 0.25 (sparser) .. 4 (denser)
-    texture: str = "follow"       # follow | single notes (never two at once) | chords | free
-    register: str = "follow"      # follow | free: keep the phrase's low, high and middle notes
-    key: str = "follow"           # follow (its pitch classes) | stay (only notes of its key) | free | "D minor"...
-    rhythm: str = "follow"        # follow | free: the phrase's spacing of onsets
-    dynamics: str = "follow"      # follow | free: the phrase's loudness
-    ending: str = "bar line"      # bar line: the take stops there, ready to go on | held: it ends on a held chord
-    candidates: int = 0           # drafts to choose the takes from (0: one per take)
-    choose: str = "musical"       # musical: the likely drafts that sound right (choosing.py) | follow: those
-                                  # that follow the asked controls best | likely: the likeliest
-    steering: float = 2.0         # how firmly each take keeps to the phrase's measures as it is written (0: not)
-
-    def check(self) -> None:
-        if not 1 <= self.bars <= 256:
-            raise ValueError(f"bars must be between 1 and 256, not {self.bars}")
-        if not 0.05 <= self.temperature <= 5.0:
-            raise ValueError(f"temperature must be between 0.05 and 5, not {self.temperature}")
-        if not 0.0 < self.top_p <= 1.0:
-            raise ValueError(f"top-p must be above 0 and at most 1, not {self.top_p}")
-        if not 1 <= self.variations <= 64:
-            raise ValueError(f"variations must be between 1 and 64, not {self.variations}")
-        if not 0.25 <= self.density <= 4.0:
-            raise ValueError(f"density must be between 0.25 and 4 (1 follows the phrase), not {self.density}")
-        if self.texture not in TEXTURES:
-            raise ValueError(f"texture must be one of {', '.join(TEXTURES)}, not '{self.texture}'")
-        for name in ("register", "rhythm", "dynamics"):
-            if getattr(self, name) not in FOLLOW_OR_FREE:
-                raise ValueError(f"{name} must be 'follow' or 'free', not '{getattr(self, name)}'")
-        if self.key not in ("follow", "stay", "free"):
-            Key.parse(self.key)                                   # raises a readable ValueError
-        if self.ending not in ENDINGS:
-            raise ValueError(f"ending must be one of {', '.join(ENDINGS)}, not '{self.ending}'")
-        if self.choose not in CHOICES:
-            raise ValueError(f"choose must be one of {', '.join(CHOICES)}, not '{self.choose}'")
-        if not 0.0 <= self.steering <= 4.0:
-            raise ValueError(f"steering must be between 0 and 4, not {self.steering}")
-        if not 0 <= self.candidates <= 256:
-            raise ValueError(f"candidates must be between 0 and 256, not {self.candidates}")
-
-    def controls(self) -> ControlSettings:
-        return ControlSettings(density=self.density, texture=self.texture, register=self.register,
-                               key="follow" if self.key in ("follow", "stay") else
-                               ("free" if self.key == "free" else self.key),
-                               rhythm=self.rhythm, dynamics=self.dynamics)
-
-    def chosen_key(self, phrase: Phrase) -> Key | None:
-        """The key the takes must stay in: the phrase's own ("stay"), a named one, or none."""
-        if self.key == "stay":
-            return estimate_key(phrase)
-        if self.key in ("follow", "free"):
-            return None
-        return Key.parse(self.key)
-
-
-def beat_steps(phrase: Phrase) -> int:
-    """Steps in one beat of the phrase's metre (a dotted quarter in 6/8, 9/8 and 12/8)."""
-    num, den = phrase.time_signature
-    whole = 4 * phrase.steps_per_quarter
-    if den == 8 and num % 3 == 0 and num > 3:
-        return max(1, 3 * whole // 8)
-    return max(1, whole // den)
 
 
 def as_phrase_dynamics(notes: list[Note], phrase: Phrase, vocab, origin: int = 0) -> list[Note]:
@@ -249,7 +172,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
         profile = key.profile() if key is not None else None
         targets = follow(own, bar, bars_written, options.controls(), profile)
         # the phrase's last bars measured as one: what the whole take is kept to and chosen by
-        heard = max(0, first - options.controls().listen_bars * bar)
+        heard = max(0, first - options.controls().bars_before * bar)
         span = first - heard or bar
         whole = aim(measure_bars(own.notes, span, 1, spq, origin=heard), 1, options.controls(), profile)
         heard_notes = [n for n in own.notes if heard <= n.start < heard + span]
@@ -271,7 +194,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     writer = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator,
                     scoring=rows > options.variations and options.choose in ("likely", "musical"))
     drafts = writer.write(progress, cancel)
-    beat = beat_steps(own)
+    beat = own.steps_per_beat
 
     def written(i) -> Phrase:
         """Draft i as a take: its notes from the phrase's end, cut at the take's end."""

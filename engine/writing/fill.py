@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -29,25 +29,10 @@ from ..encoding.controls import FLAGS, HIGH, LOW, aim, bar_controls
 from ..encoding.tokens import START, decode, encode
 from ..model.checkpoint import LoadedModel
 from ..music.phrase import Note, Phrase, regrid, shift
-from .continuation import ContinueOptions, as_phrase_dynamics, keep_locked, on_grid_of, steer_to
+from .continuation import as_phrase_dynamics, keep_locked, on_grid_of, steer_to
+from .options import FillOptions
 from .steering import onset_places, register_shares
 from .writer import Draft, Task, Writer
-
-LISTEN_BARS = 2                     # bars of the music after the span each candidate is weighed by
-
-
-@dataclass
-class FillOptions(ContinueOptions):
-    """Continue's settings (temperature, top-p, takes, seed, how to follow the music around),
-    and how many candidate middles to weigh and how many bars after the span to listen to."""
-
-    candidates: int = 32
-    listen_bars: int = LISTEN_BARS
-
-    def check(self) -> None:
-        super().check()
-        if not 1 <= self.listen_bars <= 16:
-            raise ValueError(f"listen must be between 1 and 16 bars, not {self.listen_bars}")
 
 
 def split_at_span(phrase: Phrase, start: int, end: int, locked: Sequence[Note] = ()) -> tuple[list, list, list]:
@@ -70,7 +55,8 @@ def _control_table(own: Phrase, before: list[Note], after: list[Note], start: in
     around = decode(encode(own.with_notes(before + after), vocab), vocab, own)
     measured = bar_controls(around, bar, bars=max(1, -(-max(own.length, end) // bar)) + 1)
     first, last = start // bar, -(-end // bar)
-    near = np.concatenate([measured[max(0, first - 4):first], measured[last:last + LISTEN_BARS]])
+    bars_before = options.controls().bars_before
+    near = np.concatenate([measured[max(0, first - bars_before):first], measured[last:last + options.bars_after]])
     near = near[near[:, FLAGS] > 0] if len(near) else near
     key = options.chosen_key(own)
     targets = aim(near, last - first, options.controls(), key.profile() if key is not None else None)
@@ -96,7 +82,7 @@ def fill_drafts(loaded: LoadedModel, phrase: Phrase, start: int, end: int, optio
     before, inside, after = split_at_span(own, start, end, own_locks)
     vocab = loaded.vocab
     bar = own.steps_per_bar
-    listen = [n for n in after if n.start < end + options.listen_bars * bar]
+    listen = [n for n in after if n.start < end + options.bars_after * bar]
     prompt = encode(own.with_notes(before), vocab, end=False) if before else [START]
     key = options.chosen_key(own)
     table = None
@@ -104,7 +90,8 @@ def fill_drafts(loaded: LoadedModel, phrase: Phrase, start: int, end: int, optio
         table = _control_table(own, before, after, start, end, options, vocab)
     steer, bands, places = None, None, None
     if table is not None:
-        around = [n for n in before if n.start >= start - options.listen_bars * bar] + list(listen)
+        # the steering keeps to as many bars before the span as it listens to after it
+        around = [n for n in before if n.start >= start - options.bars_after * bar] + list(listen)
         steer = steer_to(table[start // bar:start // bar + 1], options, own.with_notes(around))
         bands = register_shares([n.pitch for n in around], float(steer[LOW]), float(steer[HIGH])) \
             if steer is not None else None

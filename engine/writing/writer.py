@@ -32,6 +32,7 @@ from ..encoding.controls import control_table
 from ..encoding.grammar import Grammar, Speller
 from ..encoding.side_inputs import Followers, model_arguments, stream_inputs
 from ..encoding.tokens import END, PAD, START, Decoder, _split, encode
+from ..errors import Cancelled
 from ..model.checkpoint import LoadedModel
 from ..music.keys import Key
 from ..music.phrase import Note, Phrase
@@ -39,10 +40,6 @@ from .listening import Figure, Listening
 from .steering import Steering
 
 WRITING, READING, DONE = 0, 1, 2
-
-
-class Cancelled(Exception):
-    """Generation was stopped by the caller."""
 
 
 @dataclass
@@ -158,14 +155,11 @@ class Writer:
         self.grammar = Grammar(v)
         # what each token is, as numpy arrays over the vocabulary (the masks are a few rows a step)
         self.ids = np.arange(v.size)
-        self.wait_steps = np.zeros(v.size, dtype=np.int64)
-        self.wait_steps[v.first_wait:v.first_length] = np.arange(1, v.max_wait + 1)
-        self.length_steps = np.zeros(v.size, dtype=np.int64)
-        self.length_steps[v.first_length:v.first_pitch] = np.arange(1, v.max_length + 1)
-        self.is_wait = self.wait_steps > 0
-        self.is_length = self.length_steps > 0
-        self.is_pitch = (self.ids >= v.first_pitch) & (self.ids < v.first_velocity)
-        self.is_velocity = self.ids >= v.first_velocity
+        kinds, values = np.array(v.kinds), np.array(v.values, dtype=np.int64)
+        self.is_wait, self.is_length = kinds == "wait", kinds == "length"
+        self.is_pitch, self.is_velocity = kinds == "pitch", kinds == "velocity"
+        self.wait_steps = np.where(self.is_wait, values, 0)
+        self.length_steps = np.where(self.is_length, values, 0)
         self.never = np.zeros(v.size, dtype=bool)
         self.never[[PAD, START, END]] = True
         self.outside_key = np.zeros(v.size, dtype=bool)
@@ -392,7 +386,7 @@ class Writer:
                         if task.after:
                             level = int(speller.state[row, 1])
                             reading[row] = encode_after(task.after, v, now[row],
-                                                        level - v.first_velocity if level else None)
+                                                        v.values[level] if level else None)
                             self.mode[row] = mode = READING
                         else:
                             self.mode[row] = DONE

@@ -26,6 +26,24 @@ from ..document.commands import Continue, LockNotes
 from ..workers import ContinueJob, FillJob, ModelCache, ModelLoadJob, keep_until_finished
 
 
+def locked_between(model, start: int, end: int) -> list[int]:
+    """The ids of the locked notes of ``model`` starting from step ``start`` to before ``end``."""
+    return [i for i in model.locked_ids() if start <= model.note(i).start < end]
+
+
+def continuation_inputs(model, seed_ids, end: int, bars: int) -> tuple[Phrase, list[Note], tuple[Note, ...]]:
+    """What the model is given to write ``bars`` bars from step ``end`` after the notes ``seed_ids`` of
+    ``model``: the seed moved to start at its first bar line (the bar lines stay where they are), the
+    locked notes ahead (as they are) and the same timed from ``end``, as the engine takes them."""
+    present = set(model.ids())                            # once: a big phrase's set-up stays linear
+    seed = model.phrase([i for i in seed_ids if i in present])
+    bar = model.steps_per_bar
+    first = min((n.start for n in seed.notes), default=0) // bar * bar
+    locks = [model.note(i) for i in locked_between(model, end, end + bars * bar)]
+    relative = shift(model.template().with_notes(locks), -end).notes
+    return shift(seed, -first), locks, relative
+
+
 @dataclass
 class Writing:
     """What the last Continue or Fill was, so Re-roll can write it again."""
@@ -51,6 +69,7 @@ class ContinueController(QObject):
     """
 
     takeChosen = Signal()
+    working = Signal(bool)                       # a Continue or Fill started (True) or ended (False)
 
     def __init__(self, model, undo_stack, panel, view, cache: ModelCache,
                  show_message: Callable[[str, int], None], generator=None, parent=None):
@@ -117,7 +136,7 @@ class ContinueController(QObject):
             f"{count(len(ids), 'note')} {'locked: Fill and Continue keep them' if lock else 'unlocked'}.", 5000)
 
     def _locked_between(self, start: int, end: int) -> list[int]:
-        return [i for i in self.model.locked_ids() if start <= self.model.note(i).start < end]
+        return locked_between(self.model, start, end)
 
     # -- Continue, Fill, Re-roll -------------------------------------------------------------------
     def continue_phrase(self) -> None:
@@ -131,15 +150,9 @@ class ContinueController(QObject):
         self._continue(tuple(sorted(ids)), end, options, replaced=[])
 
     def _continue(self, seed_ids, end: int, options, replaced: list[int]) -> None:
-        model = self.model
-        seed = model.phrase([i for i in seed_ids if i in dict(model.items())])
-        bar = model.steps_per_bar
-        first = min((n.start for n in seed.notes), default=0) // bar * bar    # keep the bar lines
-        length = options.bars * bar
-        locks = [model.note(i) for i in self._locked_between(end, end + length)]
-        relative = shift(model.template().with_notes(locks), -end).notes     # timed from the seed's end
-        self.last = Writing("continue", end, end + length, options, tuple(seed_ids))
-        job = ContinueJob(self.cache, self.panel.model_path(), shift(seed, -first), options,
+        seed, locks, relative = continuation_inputs(self.model, seed_ids, end, options.bars)
+        self.last = Writing("continue", end, end + options.bars * self.model.steps_per_bar, options, tuple(seed_ids))
+        job = ContinueJob(self.cache, self.panel.model_path(), seed, options,
                           generator=self.generator, parent=self, locked=relative)
         self._start(job, lambda takes: self._written(takes, end, locks, replaced, "Continue"))
 
@@ -208,6 +221,7 @@ class ContinueController(QObject):
         job.finished.connect(self._job_done)
         self.job = job
         self.panel.set_busy(True)
+        self.working.emit(True)
         job.start()
 
     def _model_replaced(self, message: str) -> None:
@@ -224,6 +238,7 @@ class ContinueController(QObject):
         self.view.viewport().update()
         self.job.deleteLater()
         self.job = None
+        self.working.emit(False)
 
     def _written(self, takes: list[Phrase], offset: int, locks: list[Note], replaced: list[int], what: str) -> None:
         kept = {(n.pitch, n.start) for n in locks}

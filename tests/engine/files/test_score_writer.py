@@ -28,9 +28,8 @@ def by_place(notes):
 def assert_reads_back(phrase, back):
     """The same notes at the same places; a note may be written longer, for reading, but never
     more than twice as long and never past the end of the beat it starts in."""
-    from engine.files.score_writer import beat_steps
     assert placed(back) == placed(phrase)
-    beat = beat_steps(phrase)
+    beat = phrase.steps_per_beat
     for n, w in zip(by_place(phrase.notes), by_place(back.notes)):
         assert n.duration <= w.duration <= 2 * n.duration, (n, w)
         if w.duration > n.duration:
@@ -275,3 +274,38 @@ def test_sheet_music_of_the_fine_grid_writes_notation_s_values_exactly(tmp_path)
     played = Phrase((Note(60, 3, 117), Note(62, 118, 125), Note(64, 244, 230), Note(48, 0, 470)), steps_per_quarter=480)
     assert for_reading(played) == regrid(played, 4)
     assert for_reading(regrid(notation, 4)) == regrid(notation, 4)
+
+
+def test_chords_set_are_written_as_harmony_and_read_back_for_every_quality(tmp_path):
+    from engine.music.chords import QUALITIES, Chord
+    names = [Chord(root * 7 % 12, quality).name() for root, quality in enumerate(QUALITIES)]
+    names += ["F/C", "G7/F", "Ebm7", "Bbmaj7/D"]
+    bar = 4 * 480
+    phrase = Phrase(tuple(Note(60 + i % 7, i * 480, 480) for i in range(4 * len(names))), steps_per_quarter=480,
+                    chords=tuple((k * bar, (k + 1) * bar, name) for k, name in enumerate(names)))
+    back = read_music(write_musicxml(phrase, tmp_path / "chart.musicxml"))
+    assert [(a, b) for a, b, _ in back.chords] == [(a, b) for a, b, _ in phrase.chords]
+    assert [Chord.parse(name) for _, _, name in back.chords] == [Chord.parse(name) for name in names]
+    assert sorted((n.pitch, n.start) for n in back.notes) == sorted((n.pitch, n.start) for n in phrase.notes)
+
+
+def test_a_lead_sheet_s_chord_symbols_are_chords_not_notes(tmp_path):
+    from music21 import harmony, note, stream
+    part = stream.Part()
+    part.insert(0, harmony.ChordSymbol(root="D", kind="minor-seventh"))
+    part.insert(0, note.Note("F5", quarterLength=4))
+    part.insert(4, harmony.ChordSymbol(root="G", kind="dominant-ninth"))
+    part.insert(4, note.Note("E5", quarterLength=4))
+    path = part.write("musicxml", fp=str(tmp_path / "lead.musicxml"))
+    phrase = read_music(path)
+    assert sorted(n.pitch for n in phrase.notes) == [76, 77]
+    assert phrase.chords == ((0, 1920, "Dm7"), (1920, 3840, "G7"))
+
+
+@pytest.mark.parametrize("metre", [(255, 1), (17, 1), (100, 4)])
+def test_a_bar_longer_than_notation_can_write_is_refused_saying_so(tmp_path, metre):
+    """A 255/1 bar lasts 1,020 quarter notes: music21 could not write it ("inexpressible durations")."""
+    with pytest.raises(MusicFileError, match="longer than sheet music can write"):
+        write_musicxml(Phrase((Note(60, 0, 4),), time_signature=metre), tmp_path / "long.musicxml")
+    assert not (tmp_path / "long.musicxml").exists()
+    write_musicxml(Phrase((Note(60, 0, 4),), time_signature=(16, 1)), tmp_path / "longest.musicxml")

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 import main
+from engine.errors import Cancelled
 from engine.files.midi import write_midi
 from engine.music.phrase import Note, Phrase
 from engine.sound import audio
-from engine.sound.audio import Cancelled, built_in_piano, write_audio
+from engine.sound.audio import built_in_piano, write_audio
 from engine.sound.sampler import Sampler
 from engine.sound.synth import Synth
 

@@ -13,9 +13,9 @@ import pytest
 
 from engine.files.seeds import list_seeds, load_seed
 from engine.model.checkpoint import load_model
-from engine.music.phrase import Note, Phrase
+from engine.music.phrase import Note, Phrase, regrid
 from engine.writing import choosing
-from engine.writing.continuation import ContinueOptions, _musical, beat_steps, continue_phrase
+from engine.writing.continuation import ContinueOptions, _musical, continue_phrase
 from engine.writing.writer import Draft
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -78,7 +78,7 @@ def test_continue_keeps_the_drafts_a_musician_would_among_its_candidates():
     clash = Draft(list(good.notes) + [Note(61, start + 4, 4), Note(49, start + 20, 4)], written=[1] * 44,
                   log_model=-55.0, finished=True)
     unfinished = Draft(list(good.notes), written=[1] * 40, log_model=-10.0, finished=False)
-    order = _musical([clash, unfinished, good], phrase, start, start + 4 * bar, bar, beat_steps(phrase))
+    order = _musical([clash, unfinished, good], phrase, start, start + 4 * bar, bar, phrase.steps_per_beat)
     assert order == [2, 0, 1]
 
 
@@ -89,13 +89,15 @@ def test_takes_chosen_from_more_drafts_sound_more_as_a_musician_would_keep_them(
     loaded = load_model("default")
     scores = {0: [], 8: []}
     for title in ("K. 545", "Maple Leaf", "Four chords"):
-        phrase = load_seed(next(s for s in list_seeds() if title in s.title))
-        bar, beat = phrase.steps_per_bar, beat_steps(phrase)
+        spq = loaded.steps_per_quarter                        # heard on the model's grid
+        phrase = regrid(load_seed(next(s for s in list_seeds() if title in s.title)), spq)
+        bar, beat = phrase.steps_per_bar, phrase.steps_per_beat
         hearing = choosing.hear(phrase.notes, 0, 4, bar, beat)
         for candidates in scores:
             for seed in range(3):
                 for take in continue_phrase(loaded, phrase, ContinueOptions(bars=4, variations=4, seed=seed,
                                                                              candidates=candidates)):
+                    take = regrid(take, spq)
                     clashes, leap, bass, kept = choosing.faults(take.notes, hearing, 0, 4)
                     scores[candidates].append(bass + kept - 4 * clashes - leap / 12)
     assert np.mean(scores[8]) > np.mean(scores[0]) + 0.05

@@ -100,7 +100,7 @@ def test_fill_draws_from_p_of_the_middle_given_before_and_after(two_pitch_model)
     for seed in range(80):
         drafts, weights, _ = fill_drafts(two_pitch_model, phrase, START, END,
                                          FillOptions(candidates=256, seed=seed, top_p=1.0, temperature=1.3,
-                                                     key="free", listen_bars=1))
+                                                     key="free", bars_after=1))
         for draft, weight in zip(drafts, weights):
             middle = frozenset((n.pitch, n.start, n.duration) for n in draft.notes if n.start >= START)
             found[middle] += math.exp(weight)

@@ -7,9 +7,9 @@ import pytest
 
 from engine.files.seeds import list_seeds, load_seed
 from engine.model.checkpoint import load_model
-from engine.music.phrase import Phrase
+from engine.music.phrase import Phrase, regrid
 from engine.writing import choosing
-from engine.writing.continuation import ContinueOptions, beat_steps, continue_phrase
+from engine.writing.continuation import ContinueOptions, continue_phrase
 
 
 def seed_and_takes(title: str) -> tuple[Phrase, list[Phrase]]:
@@ -17,14 +17,16 @@ def seed_and_takes(title: str) -> tuple[Phrase, list[Phrase]]:
     phrase = load_seed(next(s for s in list_seeds() if title in s.title))
     takes = [t for seed in range(3)
              for t in continue_phrase(loaded, phrase, ContinueOptions(bars=4, variations=4, seed=seed))]
-    return phrase, takes
+    # heard on the model's grid (sixteenths), as the choice and the evaluation hear them
+    spq = loaded.steps_per_quarter
+    return regrid(phrase, spq), [regrid(t, spq) for t in takes]
 
 
 def heard(phrase: Phrase, takes: list[Phrase]) -> np.ndarray:
     """Per take: [clashes beyond the phrase's, top-voice leap beyond the phrase's, bass on the
     phrase's bass beats, figure kept]."""
     bar = phrase.steps_per_bar
-    hearing = choosing.hear(phrase.notes, 0, round(phrase.length / bar), bar, beat_steps(phrase))
+    hearing = choosing.hear(phrase.notes, 0, round(phrase.length / bar), bar, phrase.steps_per_beat)
     return np.array([choosing.faults(t.notes, hearing, 0, 4) for t in takes])
 
 
@@ -49,7 +51,7 @@ def test_k545_s_alberti_bass_goes_on():
 def test_the_rag_s_stride_bass_stays_on_the_beats():
     phrase, takes = seed_and_takes("Maple Leaf")
     bar = phrase.steps_per_bar
-    hearing = choosing.hear(phrase.notes, 0, 4, bar, beat_steps(phrase))
+    hearing = choosing.hear(phrase.notes, 0, 4, bar, phrase.steps_per_beat)
     assert hearing.bass_beats == (0, 1)                      # 2/4: the bass on both beats
     assert heard(phrase, takes)[:, 2].mean() >= 0.55
 

@@ -17,7 +17,7 @@ def exact(phrase):
 
 def test_export_sheet_music_reads_back_note_for_note(window, tmp_path):
     window.model.reset(PHRASE)
-    assert window.export_score(tmp_path / "for-musescore")
+    assert window.files.export_score(tmp_path / "for-musescore")
     out = tmp_path / "for-musescore.musicxml"
     back = read_music(out, steps_per_quarter=4)
     assert exact(back) == exact(PHRASE) and back.time_signature == (3, 4) and back.tempo_bpm == 100
@@ -38,7 +38,7 @@ def fake_musescore(tmp_path, pages=2):
 def test_show_as_sheet_music_engraves_with_musescore(window, qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr("gui.document.sheet_music.find_engraver", lambda: fake_musescore(tmp_path))
     window.model.reset(PHRASE)
-    assert window.show_sheet_music()
+    assert window.sheet_music.show()
     qtbot.waitUntil(lambda: window.sheet_music.dialog is not None, timeout=10_000)
     dialog = window.sheet_music.dialog
     assert dialog.isVisible() and len(dialog.pages) == 2
@@ -52,11 +52,11 @@ def test_without_musescore_the_score_opens_in_the_desktop_program(window, monkey
     monkeypatch.setattr("gui.document.sheet_music.QDesktopServices.openUrl",
                         lambda url: opened.append(url.toLocalFile()) or True)
     window.model.reset(PHRASE)
-    assert window.show_sheet_music()
+    assert window.sheet_music.show()
     assert opened and exact(read_music(opened[0], steps_per_quarter=4)) == exact(PHRASE)
     monkeypatch.setattr("gui.document.sheet_music.QDesktopServices.openUrl", lambda url: False)
     monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.information", lambda *a: told.append(a[2]))
-    assert not window.show_sheet_music()
+    assert not window.sheet_music.show()
     assert told and "MuseScore" in told[0] and ".musicxml" in told[0]
 
 
@@ -64,7 +64,7 @@ def test_a_phrase_sheet_music_cannot_show_is_a_message(window, monkeypatch):
     warned = []
     monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning", lambda *a: warned.append(a[2]))
     window.model.reset(Phrase((Note(60, 0, 4), Note(3, 4, 4))))
-    assert not window.show_sheet_music()
+    assert not window.sheet_music.show()
     assert warned and "below C0" in warned[0]
     assert len(window.model) == 2
 
@@ -92,7 +92,7 @@ def test_the_score_is_titled_with_the_document_s_name_and_no_composer(window, mo
     for path, imported, title in ((None, tmp_path / "Evening song.mid", "Evening song"),
                                   (tmp_path / "Nocturne.segue", None, "Nocturne"), (None, None, "Untitled")):
         window.document.set_files(path, imported)
-        assert window.show_sheet_music()
+        assert window.sheet_music.show()
         score = converter.parse(opened[-1])
         assert score.metadata.bestTitle == title and not score.metadata.composer
 
@@ -101,10 +101,10 @@ def test_exported_sheet_music_is_titled_with_the_document_s_name_or_the_file_s(w
     from music21 import converter
     window.model.reset(PHRASE)
     window.document.set_files(None, None)
-    assert window.export_score(tmp_path / "Evening song")
+    assert window.files.export_score(tmp_path / "Evening song")
     assert converter.parse(str(tmp_path / "Evening song.musicxml")).metadata.bestTitle == "Evening song"
     window.document.set_files(None, tmp_path / "Nocturne.mid")
-    assert window.export_score(tmp_path / "for-musescore")
+    assert window.files.export_score(tmp_path / "for-musescore")
     assert converter.parse(str(tmp_path / "for-musescore.musicxml")).metadata.bestTitle == "Nocturne"
 
 

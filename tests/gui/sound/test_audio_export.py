@@ -53,8 +53,8 @@ def test_export_audio_of_a_selection_starts_with_its_first_note(window, qtbot, t
 
 def test_the_piano_streams_into_the_sound_exactly_as_it_renders(window, qtbot):
     import pygame
-    qtbot.waitUntil(lambda: window.playback is not None, timeout=3000)
-    playback = window.playback
+    qtbot.waitUntil(lambda: window.transport.playback is not None, timeout=3000)
+    playback = window.transport.playback
     phrase = Phrase(tuple(Note(60 + i % 12, 2 * i, 2, 80) for i in range(24)), tempo_bpm=180)   # 4 s
     assert playback.play(phrase)
     qtbot.waitUntil(lambda: not playback._filler.is_alive(), timeout=10000)

@@ -98,3 +98,20 @@ def test_one_bar_is_one_bar(panel):
     assert panel.bars.text() == "1 bar"
     panel.bars.setValue(4)
     assert panel.bars.text() == "4 bars"
+
+
+def test_the_panel_is_built_from_the_settings_written_once(qtbot):
+    from dataclasses import fields
+
+    from engine.writing.options import DENSITY, ContinueOptions, FillOptions
+    fresh = ContinuePanel()
+    qtbot.addWidget(fresh)
+    meta = {f.name: f.metadata for f in fields(ContinueOptions)}
+    for name, box in (("key", fresh.key), ("density", fresh.density), ("steering", fresh.steering),
+                      ("texture", fresh.texture)):
+        assert [(box.itemText(i), box.itemData(i)) for i in range(box.count())] == list(meta[name]["shown"])
+    assert all(DENSITY[0] <= fresh.density.itemData(i) <= DENSITY[1] for i in range(fresh.density.count()))
+    assert fresh.register.text() == meta["register"]["box"] and fresh.drafts.toolTip().startswith("Write this many")
+    seed = fresh.seed.value()
+    assert fresh.options() == ContinueOptions(seed=seed, candidates=4)          # the window writes 4 drafts a take
+    assert fresh.options(fill=True) == FillOptions(seed=seed, candidates=8)     # and Fill weighs at least 8
