@@ -41,7 +41,7 @@ from ..encoding.tokens import Vocabulary
 from ..music.keys import Key
 
 FIT = True                 # the fit rule: no nudge makes a clashing note likelier than the network has it
-FIT_ROUNDS = 2             # steps towards the fit rule's level, from below
+FIT_ROUNDS = 1             # steps towards the fit rule's level, from below (each costs a few % of a token)
 LINE = 7                   # the fit rule also keeps the line: no nudge makes a new top note leaping more than
                            # this (semitones) from the last likelier than the network has it (0: not)
 LINE_PULL = 2.0            # the pull of the top voice towards steps (+) and away from leaps past LINE (-)
@@ -69,13 +69,13 @@ class Figure:
 class _Heard:
     """What sounds at one step of each take (``Listening._hear``): whether the next pitch would be
     its onset's first, and per pitch: whether it would clash, whether it would be the top voice's
-    next note (judged against its last), and how far from that last note it lies."""
+    next note (judged against its last), and that last note (-1: none)."""
 
     now: np.ndarray
     first: np.ndarray
     clash: np.ndarray
     above: np.ndarray
-    distance: np.ndarray
+    last: np.ndarray
 
 
 def arrival_chords(home: Key) -> dict[int, frozenset[int]]:
@@ -133,8 +133,12 @@ class Listening:
         self.span, self.index = span, np.arange(span)
         distance = np.abs(self.index[:, None] - self.index[None])
         self.clash_table = (distance % 12 == 1).astype(np.float32)  # [sounding, struck]: a minor 2nd or 9th apart
-        steps = np.arange(span + 1)                                 # the top voice's pull, by its move
-        self.pull = LINE_PULL * np.where(steps == 0, 0.0, np.where(steps <= 2, 0.5, np.where(steps > LINE, -1.0, 0.0)))
+        # by the top voice's last note (row 0: none yet), per pitch: its pull, and whether it leaps
+        last = np.arange(-1, span)[:, None]
+        steps = np.abs(self.index[None] - last)
+        pull = np.where(steps == 0, 0.0, np.where(steps <= 2, 0.5, np.where(steps > LINE, -1.0, 0.0)))
+        self.pull_from = (LINE_PULL * pull * (last >= 0)).astype(np.float32)
+        self.leaps_from = (steps > LINE) & (last >= 0)
         self.classes = self.pitch_values % 12
         self.ends = np.full((rows, span), -1, dtype=np.int64)      # the step at which each pitch stops sounding
         self._version = 0                                            # bumped by every note struck or lengthened
@@ -204,10 +208,9 @@ class Listening:
         last = np.where(new & (self.onset_top >= 0), self.onset_top, self.line)
         # a top note is judged against the last, but not an onset's first note over silence: it may
         # be a bass, with the tune still to come at that onset
-        judged = (last >= 0) & ~(first & ~sounds)
+        judged = (last >= 0) & (sounds | ~first)
         above = (self.index[None] > top[:, None]) & judged[:, None]      # the top voice's next note
-        distance = np.abs(self.index[None] - last[:, None])
-        self._heard = _Heard(when, first, clash, above, distance)
+        self._heard = _Heard(when, first, clash, above, last + 1)
         self._heard_key = key
         return self._heard
 
@@ -222,7 +225,7 @@ class Listening:
         note) lying more than LINE semitones from the top voice's last note; not an onset's first
         note over silence."""
         heard = self._hear(now)
-        return heard.above & (heard.distance > LINE)
+        return heard.above & self.leaps_from[heard.last]
 
     def unfit(self, now) -> np.ndarray:
         """(rows, pitches): the pitches no nudge may make likelier at ``now``: those that clash with
@@ -284,7 +287,7 @@ class Listening:
     def _pull(self, heard: "_Heard", out: np.ndarray) -> None:
         """The top voice's next note (above all that sounds; not an onset's first note over
         silence) is pulled towards a step from the last and away from a leap past LINE."""
-        out[:, self.pitch_slice] += self.pull[heard.distance] * heard.above
+        out[:, self.pitch_slice] += self.pull_from[heard.last] * heard.above
 
     def _arrive(self, when: np.ndarray, first: np.ndarray, out: np.ndarray) -> None:
         """The last downbeat: not passed over, its lowest note the tonic or the dominant, the notes
