@@ -4,7 +4,8 @@ The phrase is read once to set the LSTM's state; after that the network writes o
 step, all drafts in one batch (``sampling.Writer``). A model with controls is told what each new
 bar should sound like, taken from the phrase's last bars ("follow the phrase") or moved by the
 options (denser, single notes, another key). With more candidates than takes, the takes are the
-likely drafts that sound right to a musician (``choosing.py``). As it is written each take is kept
+drafts that follow the asked controls best, or (``choose="musical"``) the likely drafts that sound
+right to a musician (``choosing.py``). As it is written each take is kept
 to the phrase (``steering.py``) and listened to (``listening.py``: no nudge adds a wrong note or a
 leap to the tune, the accompaniment's figure goes on, the last downbeat arrives). Velocity levels
 come back at the phrase's own loudness, and a take can end on a held chord instead of being cut at

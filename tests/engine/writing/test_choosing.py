@@ -96,7 +96,8 @@ def test_takes_chosen_from_more_drafts_sound_more_as_a_musician_would_keep_them(
         for candidates in scores:
             for seed in range(3):
                 for take in continue_phrase(loaded, phrase, ContinueOptions(bars=4, variations=4, seed=seed,
-                                                                             candidates=candidates)):
+                                                                             candidates=candidates,
+                                                                             choose="musical")):
                     take = regrid(take, spq)
                     clashes, leap, bass, kept = choosing.faults(take.notes, hearing, 0, 4)
                     scores[candidates].append(bass + kept - 4 * clashes - leap / 12)
