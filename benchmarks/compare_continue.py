@@ -34,6 +34,10 @@ def earlier_engine(checkout: Path):
     shutil.copytree(checkout / "engine", folder / "earlier_engine")
     (folder / "models").symlink_to(checkout / "models")
     sys.path.insert(0, str(folder))
+    if (checkout / "engine" / "model" / "checkpoint.py").is_file():        # the engine in rooms
+        return (importlib.import_module("earlier_engine.model.checkpoint"),
+                importlib.import_module("earlier_engine.writing.continuation"),
+                importlib.import_module("earlier_engine.music.phrase"))
     return (importlib.import_module("earlier_engine.checkpoint"), importlib.import_module("earlier_engine.generate"),
             importlib.import_module("earlier_engine.phrase"))
 
@@ -43,7 +47,17 @@ def main(argv=None) -> int:
     parser.add_argument("checkout", type=Path, help="a checkout of the earlier Segue")
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                        help="a ContinueOptions field for this Segue's takes (e.g. candidates=8): "
+                             "what a setting costs")
+    parser.add_argument("--cpu", action="store_true",
+                        help="this process's CPU time instead of the wall clock: on a machine loaded by other "
+                             "jobs the wall clock mostly measures them")
     args = parser.parse_args(argv)
+    clock = time.process_time if args.cpu else time.perf_counter
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from musician import parse_options
+    settings = parse_options(args.option)
 
     import torch
 
@@ -54,7 +68,7 @@ def main(argv=None) -> int:
     old_checkpoint, old_generate, old_phrase = earlier_engine(args.checkout.resolve())
     old_model = old_checkpoint.load_model(args.checkout.resolve() / "models" / "default")
     new_model = load_model("default")
-    result = {"repeats": args.repeats, "seeds": {}}
+    result = {"repeats": args.repeats, "settings": settings, "clock": "cpu" if args.cpu else "wall", "seeds": {}}
     for title in SEEDS:
         seed = load_seed(next(s for s in list_seeds() if title in s.title))
         old_notes = tuple(old_phrase.Note(n.pitch, n.start, n.duration, n.velocity) for n in seed.notes)
@@ -63,13 +77,13 @@ def main(argv=None) -> int:
         jobs = {"before": lambda r, old_seed=old_seed: old_generate.continue_phrase(
                     old_model, old_seed, old_generate.ContinueOptions(bars=4, variations=4, seed=r)),
                 "now": lambda r, seed=seed: continue_phrase(new_model, seed, ContinueOptions(bars=4, variations=4,
-                                                                                              seed=r))}
+                                                                                              seed=r, **settings))}
         times = {name: [] for name in jobs}
         for r in range(args.repeats):
             for name, job in jobs.items():
-                started = time.perf_counter()
+                started = clock()
                 job(r)
-                times[name].append((time.perf_counter() - started) * 1000)
+                times[name].append((clock() - started) * 1000)
         before, now = statistics.median(times["before"]), statistics.median(times["now"])
         result["seeds"][title] = {"before_ms": round(before, 1), "now_ms": round(now, 1),
                                   "ratio": round(now / before, 2)}

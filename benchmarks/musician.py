@@ -590,6 +590,24 @@ def parse_options(items: Sequence[str]) -> dict:
     return settings
 
 
+def set_constants(items: Sequence[str]) -> dict:
+    """--set MODULE.NAME=VALUE pairs: each module constant set for this run, typed like its value
+    (a switch of the engine's for an ablation); returns them as set."""
+    import importlib
+    done = {}
+    for item in items:
+        path, _, value = item.partition("=")
+        module_name, _, name = path.rpartition(".")
+        module = importlib.import_module(module_name)
+        if not hasattr(module, name):
+            raise SystemExit(f"--set: {module_name} has no constant {name}")
+        old = getattr(module, name)
+        new = (value.lower() in ("1", "true", "yes")) if isinstance(old, bool) else type(old)(value)
+        setattr(module, name, new)
+        done[path] = new
+    return done
+
+
 def run(loaded, chosen: list[Passage], settings: dict, takes: int = 4, progress=None) -> dict:
     from engine.writing.continuation import ContinueOptions, continue_phrase
 
@@ -733,6 +751,12 @@ def main(argv=None) -> int:
                         help="the phrase's first bar (default 9, the fidelity protocol's)")
     parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                         help="any ContinueOptions field, e.g. --option steering=0")
+    parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
+                        help="a module constant of the engine for this run (ablations), e.g. "
+                             "--set engine.writing.steering.FIT=0")
+    parser.add_argument("--tuning", action="store_true",
+                        help="pieces of the training split (fidelity.tuning_pieces) instead of the held-out "
+                             "ones: where settings are tuned, so that the held-out pieces stay a test")
     parser.add_argument("--json", nargs="?", const=str(RESULTS), default=None, metavar="PATH",
                         help=f"also write the results as JSON (default path {RESULTS.relative_to(ROOT)})")
     parser.add_argument("--table", nargs="+", metavar="RUN.json",
@@ -764,7 +788,8 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     loaded = load_model(args.model)
     settings = parse_options(args.option)
-    chosen = passages(fidelity.held_out_pieces(), args.phrase_bar)
+    constants = set_constants(args.set)
+    chosen = passages(fidelity.tuning_pieces() if args.tuning else fidelity.held_out_pieces(), args.phrase_bar)
     if args.limit:
         chosen = chosen[:args.limit]
     loading = time.perf_counter() - started
@@ -772,9 +797,12 @@ def main(argv=None) -> int:
                  progress=lambda i, n: print(f"\r{i}/{n} pieces", end="", file=sys.stderr, flush=True))
     print(file=sys.stderr)
     result["seconds"]["loading the model and pieces"] = loading
+    result["constants"] = constants
+    result["pieces from"] = "training split (tuning)" if args.tuning else "held out"
     result["command"] = " ".join(["python benchmarks/musician.py"] + list(argv if argv is not None else sys.argv[1:]))
-    print(f"model {loaded.name}: {len(chosen)} held-out pieces, phrase = bars {result['phrase bars']}, "
-          f"{args.takes} takes each, settings {settings or 'default'}; 90% intervals over pieces "
+    print(f"model {loaded.name}: {len(chosen)} {'tuning' if args.tuning else 'held-out'} pieces, "
+          f"phrase = bars {result['phrase bars']}, "
+          f"{args.takes} takes each, settings {settings or 'default'} {constants or ''}; 90% intervals over pieces "
           "(* Segue - composer leaves out 0)")
     print(markdown([result], ["Segue"]))
     g = result["guard"]

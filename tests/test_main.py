@@ -191,24 +191,25 @@ def test_steering_reaches_continue_and_its_default_is_continue_options(tiny_mode
 def test_the_steering_help_names_continue_options_default():
     import argparse
 
-    from engine.writing.continuation import ContinueOptions
+    from engine.writing.options import ContinueOptions, FillOptions
     commands = next(a for a in main.command_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    for command in ("continue", "fill"):                                        # Fill steers too
+    for command, said in (("continue", f"(default: {ContinueOptions().steering:g}, loosely)"),
+                          ("fill", f"(default: {FillOptions().steering:g}, closely)")):     # Fill steers too
         flag = next(a for a in commands.choices[command]._actions if a.dest == "steering")
-        assert f"(default: {ContinueOptions().steering:g}, closely)" in flag.help
+        assert said in flag.help
 
 
 @pytest.mark.parametrize("arguments, steering", [([], None), (["--steering", "0"], 0.0),
                                                   (["--steering", "1"], 1.0)])
 def test_steering_reaches_fill(tiny_model_dir, seed_file, tmp_path, monkeypatch, arguments, steering):
     import engine.writing.fill
-    from engine.writing.continuation import ContinueOptions
+    from engine.writing.options import FillOptions
     asked = []
     monkeypatch.setattr(engine.writing.fill, "fill_span",
                         lambda loaded, phrase, start, end, options, **k: asked.append(options) or [phrase])
     assert main.main(["fill", str(seed_file), "-o", str(tmp_path / "o.mid"), "--from-bar", "1", "--to-bar", "1",
                       "--model", str(tiny_model_dir)] + arguments) == 0
-    assert asked[0].steering == (ContinueOptions().steering if steering is None else steering)
+    assert asked[0].steering == (FillOptions().steering if steering is None else steering)
 
 
 def exit_code(argv) -> int:

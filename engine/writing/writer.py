@@ -34,8 +34,10 @@ from ..encoding.side_inputs import Followers, model_arguments, stream_inputs
 from ..encoding.tokens import END, PAD, START, Decoder, _split, encode
 from ..errors import Cancelled
 from ..model.checkpoint import LoadedModel
+from ..music.keys import Key
 from ..music.phrase import Note, Phrase
 from .chord_following import ChordLean
+from .listening import Figure, Listening
 from .steering import Steering
 
 WRITING, READING, DONE = 0, 1, 2
@@ -79,6 +81,10 @@ class Task:
     chords: list | None = None                   # (start, end, Chord) in the stream's steps the takes lean to
                                                  # (chord_following.py; None: the model's own harmony)
     bar_table: np.ndarray | None = None          # or the whole table of controls, bar by bar
+    listening: bool = False                      # listen as it writes (listening.py), with steering: Continue
+    figure: Figure | None = None                 # where the phrase's low voice strikes (listening.py)
+    arrival: int | None = None                   # the last downbeat, to arrive on (listening.py)
+    home: Key | None = None                      # the phrase's key: what to arrive in and stay near
 
 
 def draw(logits: np.ndarray, temperature: float, top_p: float, generator: torch.Generator):
@@ -321,6 +327,11 @@ class Writer:
             self.steering = Steering(v, task.steer_to, k, task.steps_per_quarter, task.start, task.end,
                                      task.steering, task.steer_bands, task.bar_steps, task.steer_places)
         self.lean = ChordLean(v, task.chords, k, task.steps_per_quarter, self.prompt_sounding) if task.chords else None
+        # listening goes with steering: "Keep to the phrase" off leaves the network alone
+        self.listening = None
+        if self.steering is not None and task.listening:
+            self.listening = Listening(v, k, task.start, task.end, task.bar_steps, task.figure, task.arrival,
+                                       task.home, task.steering / 2)
         decoders = [Decoder(v, now=self.prompt_now, velocity=self.prompt_velocity) for _ in range(k)]
         drafts = [Draft([]) for _ in range(k)]
         reading: list[list[int]] = [[] for _ in range(k)]
@@ -356,7 +367,12 @@ class Writer:
             if self.lean is not None:                        # the chords set: part of what the model is asked
                 logits = self.lean.leaned(logits, np.array(now), np.array(self.note_pitch), np.array(note_length),
                                           writing)
-            drawn_from = logits if self.steering is None else logits + self.steering.nudges(now, logits)
+            drawn_from = logits
+            if self.steering is not None:
+                nudges = self.steering.nudges(now, logits)
+                if self.listening is not None:
+                    nudges = self.listening.keep_clear(self.listening.nudges(now, nudges), logits, banned, now)
+                drawn_from = logits + nudges
             chosen, chance = self._draw(drawn_from, banned)
             if self.scoring:
                 model_log = log_softmax(logits, grammar_banned)
@@ -441,6 +457,8 @@ class Writer:
                 self.steering.struck(row, v.value(token), now[row])
             if self.lean is not None:
                 self.lean.struck(row, now[row])
+            if self.listening is not None:
+                self.listening.struck(row, v.value(token), now[row])
             if locks is not None:
                 pending = locks.pending()
                 if pending is not None and pending[0] == now[row] and \
@@ -452,6 +470,8 @@ class Writer:
             note_length[row] += v.value(token)
             if self.lean is not None:
                 self.lean.lengthened(row, self.note_pitch[row], now[row] + note_length[row])
+            if self.listening is not None:
+                self.listening.lasts(row, v.value(token))
             if locks is not None and locks.open:
                 locks.lengths.pop(0)
                 if not locks.lengths:

@@ -56,7 +56,10 @@ def test_the_command_line_flags_are_the_fields_with_their_defaults():
                                                                             "--seed", "5"]))
     assert (asked.bars_after, asked.density, asked.seed, asked.candidates) == (3, 2.0, 5, 32)
     steering = dict(command_options(ContinueOptions))["--steering"]
-    assert steering["default"] == ContinueOptions().steering and "(default: 2, closely)" in steering["help"]
+    assert steering["default"] == ContinueOptions().steering and "(default: 1, loosely)" in steering["help"]
+    fill_steering = dict(command_options(FillOptions))["--steering"]                 # Fill steers more firmly
+    assert fill_steering["default"] == FillOptions().steering == 2.0
+    assert "(default: 2, closely)" in fill_steering["help"]
 
 
 def test_the_settings_load_without_torch_or_numpy():
