@@ -414,3 +414,16 @@ def test_a_model_trained_with_the_command_line_s_defaults_follows_the_density_as
     assert len(per_beat["2"]) == len(per_beat["0.5"]) == 12
     # measured: 1.90 notes a beat asked for twice the phrase's, 0.94 for half (12 takes each)
     assert statistics.mean(per_beat["2"]) > 1.5 * statistics.mean(per_beat["0.5"]), per_beat
+
+
+@pytest.mark.parametrize("command", [["continue", "--bars", "1"], ["fill", "--from-bar", "1", "--to-bar", "1"]])
+def test_continue_and_fill_write_on_one_torch_thread(tiny_model_dir, seed_file, tmp_path, command):
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        assert main.main([command[0], str(seed_file), "-o", str(tmp_path / "o.mid"), *command[1:],
+                          "--model", str(tiny_model_dir)]) == 0
+        assert torch.get_num_threads() == 1           # as the window: threads waiting on each other cost more
+    finally:
+        torch.set_num_threads(before)
