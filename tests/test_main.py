@@ -446,3 +446,16 @@ def test_chords_suggest_prints_a_chart_continue_takes(capsys):
     assert len(bars) == 4 and all(1 <= len(b) <= 2 for b in bars) and [c.name() for c in bars[-1]] == ["C"]
     assert main.main(["chords", str(seed), "--suggest", "0"]) == 2
     assert "--suggest takes 1 to 256 bars, not 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["continue", "--bars", "1"], ["fill", "--from-bar", "1", "--to-bar", "1"]])
+def test_continue_and_fill_write_on_one_torch_thread(tiny_model_dir, seed_file, tmp_path, command):
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        assert main.main([command[0], str(seed_file), "-o", str(tmp_path / "o.mid"), *command[1:],
+                          "--model", str(tiny_model_dir)]) == 0
+        assert torch.get_num_threads() == 1           # as the window: threads waiting on each other cost more
+    finally:
+        torch.set_num_threads(before)

@@ -213,27 +213,39 @@ class MusicLSTM(nn.Module):
         of the shared scores). Without gradients they are one matrix product with the layers'
         weights side by side (generation calls this once per token: one product beats several),
         with ``half`` at half precision."""
-        found = self.__dict__.get("_read_out_layers")
+        names, layers, _ = self._read_out_layers()
+        if torch.is_grad_enabled() or len(layers) == 1:
+            return {n: layer(out) for n, layer in zip(names, layers)}
+        names, weight, bias, sizes, halved = self.read_out_weights()
+        rows = out.reshape(-1, out.size(-1))
+        flat = (halved(rows) if half else torch.addmm(bias, rows, weight)).reshape(*out.shape[:-1], -1)
+        return dict(zip(names, flat.split(sizes, -1)))
+
+    def _read_out_layers(self) -> tuple[list[str], list[nn.Linear], list[torch.Tensor]]:
+        found = self.__dict__.get("_read_out_layers_found")
         if found is None:                      # the layers a model has are fixed when it is built
             names = [n for n in self.READ_OUTS if hasattr(self, n)]
             layers = [getattr(self, n) for n in names]
             found = (names, layers, [p for layer in layers for p in (layer.weight, layer.bias)])
-            object.__setattr__(self, "_read_out_layers", found)
-        names, layers, params = found
-        if torch.is_grad_enabled() or len(layers) == 1:
-            return {n: layer(out) for n, layer in zip(names, layers)}
+            object.__setattr__(self, "_read_out_layers_found", found)
+        return found
+
+    def read_out_weights(self) -> tuple[list[str], torch.Tensor, torch.Tensor, list[int], HalfWeights]:
+        """Every linear read-out side by side, made once (again only after the weights change): the
+        read-outs' names, the weight (hidden, outputs), the bias, each one's width, and the product
+        at half precision. The softmax's row per token (``head``) comes first."""
+        names, layers, params = self._read_out_layers()
         version = [p._version for p in params]
         cached = self.__dict__.get("_read_outs")
         if cached is None or cached[0] != version:
-            weight = torch.cat([layer.weight for layer in layers]).t().contiguous()
-            bias = torch.cat([layer.bias for layer in layers])
+            with torch.no_grad():
+                weight = torch.cat([layer.weight for layer in layers]).t().contiguous()
+                bias = torch.cat([layer.bias for layer in layers])
             sizes = [layer.out_features for layer in layers]
             cached = (version, weight, bias, sizes, HalfWeights(weight, bias))
             object.__setattr__(self, "_read_outs", cached)
         _, weight, bias, sizes, halved = cached
-        rows = out.reshape(-1, out.size(-1))
-        flat = (halved(rows) if half else torch.addmm(bias, rows, weight)).reshape(*out.shape[:-1], -1)
-        return dict(zip(names, flat.split(sizes, -1)))
+        return names, weight, bias, sizes, halved
 
     def control_terms(self, bar: torch.Tensor) -> dict[str, torch.Tensor]:
         """What the control and rhythm scores need of a bar's controls (``bar``: (..., RAW), the
@@ -341,7 +353,7 @@ class MusicLSTM(nn.Module):
         if ((self.config.control_scores or self.config.rhythm_scores) and "controls" not in side
                 and control_terms is None):
             raise ValueError("this model's step needs the controls of each row, not only their vectors")
-        fused = self._fused_weights()
+        fused = self.fused_weights()
         h0, c0 = state
         hs, cs = [], []
         n = self.config.hidden_size
@@ -355,7 +367,9 @@ class MusicLSTM(nn.Module):
             cs.append(c)
         return self._scores(x, side, control_terms, half), (torch.stack(hs), torch.stack(cs))
 
-    def _fused_weights(self):
+    def fused_weights(self) -> list[tuple[torch.Tensor, torch.Tensor, HalfWeights]]:
+        """Each LSTM layer's gates as one product: the weight (input + hidden, 4 hidden), the bias and
+        the product at half precision, made once (again only after the weights change)."""
         params = self.__dict__.get("_lstm_parameters")
         if params is None:
             params = list(self.lstm.parameters())
@@ -366,9 +380,10 @@ class MusicLSTM(nn.Module):
             lstm = self.lstm
             fused = []
             for k in range(lstm.num_layers):
-                weight = torch.cat([getattr(lstm, f"weight_ih_l{k}"), getattr(lstm, f"weight_hh_l{k}")], 1)
-                weight = weight.t().contiguous()
-                bias = getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}")
+                with torch.no_grad():                      # a copy for generation, outside autograd
+                    weight = torch.cat([getattr(lstm, f"weight_ih_l{k}"), getattr(lstm, f"weight_hh_l{k}")], 1)
+                    weight = weight.t().contiguous()
+                    bias = getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}")
                 fused.append((weight, bias, HalfWeights(weight, bias)))
             cached = (version, fused)
             object.__setattr__(self, "_fused", cached)

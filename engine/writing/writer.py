@@ -34,6 +34,7 @@ from ..encoding.side_inputs import Followers, model_arguments, stream_inputs
 from ..encoding.tokens import END, PAD, START, Decoder, _split, encode
 from ..errors import Cancelled
 from ..model.checkpoint import LoadedModel
+from ..model.stepping import Stepper
 from ..music.keys import Key
 from ..music.phrase import Note, Phrase
 from .chord_following import ChordLean
@@ -93,7 +94,8 @@ def draw(logits: np.ndarray, temperature: float, top_p: float, generator: torch.
     cumulative distribution: one uniform number per row, no token of probability 0 ever chosen.
     Returns the tokens and the probability each had of being drawn (numpy arrays)."""
     scaled = np.asarray(logits, dtype=np.float64) / temperature
-    probs = nucleus(np.exp(scaled - scaled.max(-1, keepdims=True)), top_p)
+    scaled -= scaled.max(-1, keepdims=True)              # in place: a few rows a step, each call counts
+    probs = nucleus(np.exp(scaled, out=scaled), top_p)
     cumulative = probs.cumsum(-1)
     total = cumulative[:, -1]
     uniform = torch.rand(probs.shape[0], generator=generator, dtype=torch.float64).numpy() * total
@@ -116,7 +118,10 @@ def nucleus(probs: np.ndarray, top_p: float) -> np.ndarray:
     ranked = np.sort(probs, axis=-1)[..., ::-1]
     cumulative = ranked.cumsum(-1)
     reached = np.minimum((cumulative < top_p * cumulative[..., -1:]).sum(-1), probs.shape[-1] - 1)
-    floor = np.take_along_axis(ranked, reached[..., None], -1)
+    if ranked.ndim == 2:                                  # rows of a batch: one look-up, not take_along_axis
+        floor = ranked[np.arange(len(ranked)), reached][:, None]
+    else:
+        floor = np.take_along_axis(ranked, reached[..., None], -1)
     return probs * (probs >= floor)
 
 
@@ -163,6 +168,7 @@ class Writer:
         self.is_pitch, self.is_velocity = kinds == "pitch", kinds == "velocity"
         self.wait_steps = np.where(self.is_wait, values, 0)
         self.length_steps = np.where(self.is_length, values, 0)
+        self.steered = self.is_pitch | self.is_velocity | self.is_wait    # the tokens steering nudges
         self.never = np.zeros(v.size, dtype=bool)
         self.never[[PAD, START, END]] = True
         self.outside_key = np.zeros(v.size, dtype=bool)
@@ -183,7 +189,7 @@ class Writer:
         config = model.config
         targets = task.targets
         side = stream_inputs(self.prompt, v, config, task.bar_steps, task.steps_per_quarter, targets)
-        self.vectors = None
+        self.vectors = self.matrix = None
         if getattr(config, "controls", False):
             table = task.bar_table
             if table is None:
@@ -206,8 +212,12 @@ class Writer:
         logits, state = model(torch.tensor([self.prompt], device=self.device), None,
                               **model_arguments(batched, self.device))
         k = self.rows
-        self.logits = logits[:, -1].expand(k, -1)
+        self.logits = np.repeat(logits[:, -1].float().cpu().numpy(), k, 0)
         self.state = tuple(s.expand(-1, k, -1).contiguous() for s in state)
+        self.stepper = None
+        if self.device.type == "cpu" and Stepper.handles(model):     # the step on buffers made once
+            self.stepper = Stepper(model, k, half=True)
+            self.stepper.start(self.state, self.vectors, self.matrix)
         self.followers = Followers(v, config, self.prompt, k, task.bar_steps)
         decoder = Decoder(v)
         for token in self.prompt:
@@ -344,7 +354,6 @@ class Writer:
         for step in range(budget):
             if cancel and cancel():
                 raise Cancelled()
-            logits = logits.float().cpu().numpy()
             grammar_banned = speller.banned()
             writing = np.array([m == WRITING for m in self.mode])
             all_writing = bool(writing.all())
@@ -368,7 +377,9 @@ class Writer:
                 logits = self.lean.leaned(logits, np.array(now), np.array(self.note_pitch), np.array(note_length),
                                           writing)
             drawn_from = logits
-            if self.steering is not None:
+            # steering nudges no length: where every writing take must write one it is skipped; listening
+            # nudges lengths (the arrival's held note), so with it steering is always asked
+            if self.steering is not None and (self.listening is not None or (self.steered & ~banned[writing]).any()):
                 nudges = self.steering.nudges(now, logits)
                 if self.listening is not None:
                     nudges = self.listening.keep_clear(self.listening.nudges(now, nudges), logits, banned, now)
@@ -419,27 +430,36 @@ class Writer:
             if progress and step % 8 == 0:
                 progress(min(1.0, max(0, min(now) - task.start) / span))
             speller.feed(tokens)
-            token_tensor = torch.from_numpy(speller.last)
-            side = self.followers.feed(tokens)
-            args = model_arguments(side, self.device)           # the bar's controls are looked up below
-            vectors, terms = None, None
-            if self.vectors is not None:
-                bars = side["control_bar"].clamp(max=len(self.vectors) - 1)
-                first = int(bars[0])
-                if bool((bars == first).all()):                  # every row in one bar: no copies per row
-                    vectors = self.vectors[first].expand(k, -1)
-                    terms = None if self.matrix is None else {"matrix": self.matrix[first]}
-                else:
-                    at = bars.to(self.device)
-                    vectors = self.vectors[at]
-                    terms = None if self.matrix is None else {"matrix": self.matrix, "bar": at}
-            logits, self.state = self.model.step(token_tensor.to(self.device), self.state, **args,
-                                                 control_vectors=vectors, control_terms=terms, half=True)
+            logits = self._network(speller.last, self.followers.feed(tokens))
         for row in range(k):
             drafts[row].notes = decoders[row].close()
         if progress:
             progress(1.0)
         return drafts
+
+    def _network(self, tokens: np.ndarray, side: dict[str, torch.Tensor]) -> np.ndarray:
+        """The network reads one token per row (``side``: what the followers say after it) and
+        gives the next token's logits, (rows, vocab) as numpy."""
+        if self.stepper is not None:
+            return self.stepper.step(tokens, side["sounding"].numpy() if "sounding" in side else None,
+                                     side["position"].numpy() if "position" in side else None,
+                                     side["control_bar"].numpy() if "control_bar" in side else None)
+        k = self.rows
+        args = model_arguments(side, self.device)           # the bar's controls are looked up below
+        vectors, terms = None, None
+        if self.vectors is not None:
+            bars = side["control_bar"].clamp(max=len(self.vectors) - 1)
+            first = int(bars[0])
+            if bool((bars == first).all()):                  # every row in one bar: no copies per row
+                vectors = self.vectors[first].expand(k, -1)
+                terms = None if self.matrix is None else {"matrix": self.matrix[first]}
+            else:
+                at = bars.to(self.device)
+                vectors = self.vectors[at]
+                terms = None if self.matrix is None else {"matrix": self.matrix, "bar": at}
+        logits, self.state = self.model.step(torch.from_numpy(tokens).to(self.device), self.state, **args,
+                                             control_vectors=vectors, control_terms=terms, half=True)
+        return logits.float().cpu().numpy()
 
     def _follow(self, row: int, token: int, now: list[int], note_length: list[int], decoder: Decoder):
         """Keep a writing row's clock, note length and locks up to date with the token it wrote."""

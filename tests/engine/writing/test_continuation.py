@@ -6,6 +6,7 @@ import torch
 
 from engine.encoding.controls import FLAGS, KEY, NAMES, RAW
 from engine.model.checkpoint import load_model
+from engine.model.stepping import Stepper
 from engine.music.keys import Key
 from engine.music.phrase import Note, Phrase
 from engine.writing.continuation import KEY_LEAN, Cancelled, ContinueOptions, continue_phrase, random_excerpt, steer_to
@@ -52,8 +53,16 @@ def test_generation_reads_the_seed_once_and_then_one_token_per_step(loaded, monk
         lengths.append(1)
         return step(tokens, state, *context, **more)
 
+    stepper_step = Stepper.step
+
+    def spy_stepper(stepper, tokens, *context, **more):     # the step on fixed buffers, where it serves
+        assert tokens.ndim == 1
+        lengths.append(1)
+        return stepper_step(stepper, tokens, *context, **more)
+
     monkeypatch.setattr(loaded.model, "forward", spy_forward)
     monkeypatch.setattr(loaded.model, "step", spy_step)
+    monkeypatch.setattr(Stepper, "step", spy_stepper)
     continue_phrase(loaded, SEED, ContinueOptions(bars=4, seed=3))
     assert lengths[0] > 1 and len(lengths) > 5 and set(lengths[1:]) == {1}
 
