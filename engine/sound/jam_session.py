@@ -24,7 +24,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 from ..music.phrase import Note, Phrase
@@ -32,6 +32,7 @@ from .jam import CONTEXT_BARS, Pulse, answer_bars, answer_start, context, estima
 from .live import Timeline
 from .recorder import Recording
 
+GRACE = 0.15              # of a beat: a note struck this soon after an answer began goes on with the call
 LEAD = 0.02               # seconds an answer must be ready before its beat, to be out on time
 SWITCH_INTERVAL = 0.0005  # how often Python hands the processor between threads while jamming (the default
                           # 5 ms would let the writer hold the timeline's thread that long past a note)
@@ -47,7 +48,8 @@ class Reports:
 
     played: Callable[[list[Note], bool], None] = _nothing       # the player's notes; True: all of them, re-timed
     answered: Callable[[Note], None] = _nothing                 # one note of an answer, as it is struck
-    cut: Callable[[int], None] = _nothing                       # the answer was cut off at this step
+    cut: Callable[[int], None] = _nothing                       # the answer was cut off at this step (its notes
+                                                                # from that step on, if any, are gone)
     tempo: Callable[[float], None] = _nothing                   # the pulse (bpm) the session keeps to
     state: Callable[[str], None] = _nothing                     # "listening", "answering"
     error: Callable[[str], None] = _nothing
@@ -60,6 +62,10 @@ class _Answer:
     bars: int
     taken: bool = False             # the writer has it
     started: bool = False           # its first beat has come: it is being heard
+    began_at: float = 0.0           # ... at this moment
+    call: list[float] = field(default_factory=list)    # the onsets of the call it answers
+    heard_from: int = 0             # its first note among the notes heard
+    fixed_pulse: bool = False       # it fixed the pulse (the session's first answer)
 
 
 class JamSession:
@@ -171,7 +177,7 @@ class JamSession:
                 return
             if struck:
                 self._keys.add(message.note)
-                self._aim(free_from=t)
+                self._aim(free_from=t, heard_more=True)
             elif released and message.note in self._keys:
                 self._keys.discard(message.note)
                 self._last_release = t
@@ -183,7 +189,9 @@ class JamSession:
     def _struck(self, t: float) -> None:
         """A note is struck: an answer being heard is cut off, one still to come is dropped."""
         answer = self._answer
-        if answer is not None and answer.started:
+        if answer is not None and answer.started and t - answer.began_at < GRACE * self._beat_seconds():
+            self._withdraw(answer)             # the player went on, a little late: the call goes on
+        elif answer is not None and answer.started:
             self._cut(t)
         elif answer is not None:
             self._drop()
@@ -212,15 +220,16 @@ class JamSession:
         return True
 
     # -- the answer ------------------------------------------------------------------------------------
-    def _aim(self, free_from: float) -> None:
-        """Where the answer would start if the player stopped now; a new one is written if that moved."""
+    def _aim(self, free_from: float, heard_more: bool = False) -> None:
+        """Where the answer would start if the player stopped now; a new one is written if that moved
+        or the player struck another note (``heard_more``: the answer follows all of the call)."""
         pulse = self._pulse() if self.fixed or self.pulse is not None else None
         if pulse is None or not self._call_onsets:
             return
         beats = self.template.beats_per_bar
         beat = answer_start(pulse, self._call_onsets[0], self._last_onset, free_from, beats)
         answer = self._answer
-        if answer is not None and answer.beat == beat:
+        if answer is not None and answer.beat == beat and not heard_more:
             return
         self._drop()
         self._answer = _Answer(self._generation, beat, answer_bars(pulse, self._call_onsets[0], beat, beats))
@@ -242,6 +251,16 @@ class JamSession:
         self.reports.cut(step)
         self.reports.state("listening")
 
+    def _withdraw(self, answer: _Answer) -> None:
+        """The answer just begun was not wanted after all: silenced, and none of it stays."""
+        self._drop()
+        self.voice.cut()
+        self._heard = self._heard[:answer.heard_from]
+        self._call_onsets = answer.call
+        self.fixed = self.fixed and not answer.fixed_pulse
+        self.reports.cut(self.first_step + answer.beat * self.steps_per_beat)
+        self.reports.state("listening")
+
     def _begin(self, generation: int) -> Callable[[], None]:
         def begin():
             with self._lock:
@@ -251,10 +270,11 @@ class JamSession:
                 if self._keys:                         # a key is held past the beat: not stopped yet
                     self._drop()
                     return
-                answer.started = True
+                answer.started, answer.began_at = True, self.clock()
+                answer.call, answer.heard_from = self._call_onsets, len(self._heard)
                 self._call_onsets = []                 # the call is answered: the next note begins another
                 if not self.fixed and self.pulse is not None:    # the first answer keeps to its pulse
-                    self.fixed = True
+                    self.fixed = answer.fixed_pulse = True
                     self.reports.tempo(self.pulse.bpm)
             self.reports.state("answering")
         return begin

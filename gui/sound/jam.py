@@ -193,6 +193,10 @@ class JamController(QObject):
     def _on_cut(self, step: int) -> None:
         if self.session is None:
             return
+        unheard = [i for i in self._answer_ids if self.model.note(i).start >= step]   # an answer withdrawn
+        if unheard:
+            self.model.take(unheard)
+            self._answer_ids = [i for i in self._answer_ids if i not in set(unheard)]
         cut = {i: replace(n, duration=max(1, step - n.start)) for i in self._answer_ids
                for n in [self.model.note(i)] if n.end > step}
         if cut:
