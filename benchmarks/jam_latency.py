@@ -13,9 +13,11 @@ detached last note; 0.02: legato, let go just before the beat): so the player ha
 beat comes, and that beat is where the answer is aimed. Without ``--metronome`` the tempo is
 estimated from the first call, as when the metronome is off.
 
-Printed, over the calls: from the last message to the answer's first note on the output (median and
-90th percentile), how far that note was from the beat it was aimed at, how long before the beat
-the answer's first bar was ready, and how many answers missed their beat. The machine is shared:
+Printed, over the answers: from the last message to the answer's first note on the output (median
+and 90th percentile; an answer that begins with a rest, or that was not ready for its beat and
+moved to the next, counts with its later first note), how far that note was from its moment; how
+many answers had their first note on the beat aimed at, how long before the beat the answer's
+first bar was ready, and how many missed their beat. The machine is shared:
 the load average is printed with the figures.
 """
 
@@ -122,7 +124,7 @@ def main() -> None:
     continue_phrase(loaded, template.with_notes([], end=template.steps_per_bar), options)   # as the window's warm-up
     output = Output()
     answered = []
-    reports = Reports(answered=lambda note: answered.append((time.monotonic(), note)))
+    reports = Reports(answered=answered.append)
     start = time.monotonic() + 0.5
     pulse = Pulse(start, beat) if args.metronome else None
     session = JamSession(template, 0, [], write, PortVoice(output), reports, pulse=pulse)
@@ -132,29 +134,34 @@ def main() -> None:
     for k in range(args.calls):
         bars = 1 + k % 2
         notes = a_call(rng, bars)
-        if session.pulse is not None:                    # the next call starts on a bar line of the pulse
+        if session.pulse is not None:                    # each call starts on a bar line of the pulse
             bar = 4 * session.pulse.beat
             origin = session.pulse.origin + bar * -(-(origin - session.pulse.origin) // bar)
-        before = len(answered)
+        begun = len(session.begun)
         last = play(session, notes, origin, session.pulse.beat if session.pulse else beat, args.release)
-        deadline = time.monotonic() + 6.0
-        while len(answered) == before and time.monotonic() < deadline:
+        deadline = time.monotonic() + 4 * beat
+        while len(session.begun) == begun and time.monotonic() < deadline:
             time.sleep(0.01)
-        time.sleep(0.05)
-        first = next((t for t, m in output.sent if t >= last and m.type == "note_on"), None)
-        if first is None or len(answered) == before:
+        if len(session.begun) == begun:
             rows.append({"call": k, "answered": False})
+            origin = time.monotonic() + 4 * beat
             continue
-        note = answered[before][1]
-        aimed = session.time_of(note.start)
-        rows.append({"call": k, "answered": True, "bars": bars, "latency_ms": 1000 * (first - last),
-                     "off_beat_ms": 1000 * (first - aimed)})
-        # wait for the answer to end (as many bars as the call), then the next call a bar later
-        origin = aimed + bars * 4 * session.pulse.beat + 0.05
-        while time.monotonic() < origin:
+        step, _ = session.begun[begun]
+        aimed = session.time_of(step)
+        ends = aimed + bars * 4 * session.pulse.beat
+        while time.monotonic() < ends + 0.05:            # the answer plays out; the next call a bar later
             time.sleep(0.01)
+        origin = ends + 0.05
+        row = {"call": k, "answered": True, "bars": bars, "aimed_after_last_ms": 1000 * (aimed - last)}
+        heard = sorted(note.start for note in answered if note.start >= step)
+        if heard:                                        # its first note: on the beat, or later (a rest, or late)
+            first = next(t for t, m in output.sent if t >= aimed - 0.2 and m.type == "note_on")
+            row.update(latency_ms=1000 * (first - last), off_beat_ms=1000 * (first - session.time_of(heard[0])),
+                       first_note_beats_in=(heard[0] - step) / template.steps_per_beat)
+        rows.append(row)
     session.stop()
-    done = [r for r in rows if r["answered"]]
+    done = [r for r in rows if "latency_ms" in r]
+    on_beat = [r for r in done if r["first_note_beats_in"] == 0]
     latency = [r["latency_ms"] for r in done]
     off = [abs(r["off_beat_ms"]) for r in done]
     ready = [1000 * r for r in session.ready]
@@ -163,7 +170,8 @@ def main() -> None:
         return sorted(values)[int(0.9 * (len(values) - 1))] if values else float("nan")
 
     figures = {
-        "calls": args.calls, "answered": len(done), "bpm": round(session.pulse.bpm, 2) if session.pulse else None,
+        "calls": args.calls, "answered": sum(r["answered"] for r in rows), "first_note_on_the_beat": len(on_beat),
+        "bpm": round(session.pulse.bpm, 2) if session.pulse else None,
         "metronome": args.metronome, "release_beats": args.release,
         "latency_ms_median": round(statistics.median(latency), 1) if latency else None,
         "latency_ms_p90": round(p90(latency), 1),

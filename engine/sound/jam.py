@@ -26,8 +26,8 @@ EARLY = 0.25              # ... less this share of a beat: a last note played a 
 MAX_BARS = 4              # the longest answer
 CONTEXT_BARS = 16         # bars of the session the model reads before writing an answer
 CHORD_SECONDS = 0.05      # onsets closer than this are one chord, for the tempo
-FASTEST_BPM = 160.0       # the beat estimated from the player's onsets is the slowest pulse...
-SLOWEST_BPM = 40.0        # ... at most this fast, counted in halves of the shortest unit that fits
+FASTEST_BPM = 160.0       # the beat heard in the player's onsets is no faster than this...
+SLOWEST_BPM = 40.0        # ... and no slower than this
 FIT = 0.12                # a unit fits when the gaps are within this share of it (root mean square)
 
 

@@ -88,6 +88,7 @@ class JamSession:
         self.fixed = pulse is not None
         self.late = 0                                  # answers that were not ready for their beat
         self.ready: list[float] = []                   # seconds each answer's first bar was ready before its beat
+        self.begun: list[tuple[int, float]] = []       # each answer heard: its first step, the moment it began
         self._lock = threading.RLock()
         self._events: list[tuple[Any, float]] = []  # every message, with its moment
         self._keys: set[int] = set()
@@ -181,8 +182,8 @@ class JamSession:
             elif released and message.note in self._keys:
                 self._keys.discard(message.note)
                 self._last_release = t
-                if not self._keys:
-                    self._aim(free_from=t + LEAD)
+                if not self._keys:                 # the answer written for the beat ahead stands
+                    self._aim(free_from=t)
         if done:
             self.reports.played(done, False)
 
@@ -256,6 +257,7 @@ class JamSession:
         self._drop()
         self.voice.cut()
         self._heard = self._heard[:answer.heard_from]
+        self.begun = [(step, at) for step, at in self.begun if at != answer.began_at]
         self._call_onsets = answer.call
         self.fixed = self.fixed and not answer.fixed_pulse
         self.reports.cut(self.first_step + answer.beat * self.steps_per_beat)
@@ -271,6 +273,7 @@ class JamSession:
                     self._drop()
                     return
                 answer.started, answer.began_at = True, self.clock()
+                self.begun.append((self.first_step + answer.beat * self.steps_per_beat, answer.began_at))
                 answer.call, answer.heard_from = self._call_onsets, len(self._heard)
                 self._call_onsets = []                 # the call is answered: the next note begins another
                 if not self.fixed and self.pulse is not None:    # the first answer keeps to its pulse

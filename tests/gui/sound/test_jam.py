@@ -148,3 +148,27 @@ def test_the_jam_action_is_in_the_generate_menu_and_the_toolbar(window):
     menus = {m.title(): m for m in (a.menu() for a in window.menuBar().actions()) if m is not None}
     assert window.actions_["jam"] in menus["&Generate"].actions()
     assert any(window.actions_["jam"] in bar.actions() for bar in window.findChildren(type(window.addToolBar("x"))))
+
+
+def test_the_answers_go_to_the_midi_output_else_the_built_in_piano(window, qtbot, monkeypatch):
+    from engine.sound.live import PortVoice
+    from gui.sound.live_voice import PianoVoice, SilentVoice, answer_voice
+    qtbot.waitUntil(lambda: window.transport.playback is not None, timeout=3000)
+    playback = window.transport.playback
+    assert isinstance(answer_voice(None, print), SilentVoice)
+    if playback.built_in_piano() is None:
+        pytest.skip("no audio device here, not even SDL's dummy one")
+    voice = answer_voice(playback, print)
+    assert isinstance(voice, PianoVoice)
+    voice.prepare([Note(60, 0, 480, 90)])
+    assert (60, 90) in voice._sounds                              # rendered ahead, not when struck
+    voice.strike(60, 90)
+    voice.strike(64, 70)
+    voice.cut()
+    assert not voice._ringing
+    port = Output()
+    monkeypatch.setattr(playback, "midi_port", lambda: port)
+    voice = answer_voice(playback, print)
+    assert isinstance(voice, PortVoice)
+    voice.strike(60, 90)
+    assert [m.type for _, m in port.sent] == ["note_on"]
