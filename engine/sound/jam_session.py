@@ -74,7 +74,8 @@ class JamSession:
     the roll already (the model reads them too). ``pulse``: the metronome's, fixed, whose origin is
     ``first_step``; None: estimated from the first call, whose first note is then the bar line.
     ``voice`` plays the answers (``strike``, ``release``, ``cut``, and ``prepare(notes)``, if it has
-    one, called with each part of an answer before it is due). ``snap``: the player's notes are
+    one: called with the notes a part of an answer strikes first before it goes on the timeline,
+    then with the rest). ``snap``: the player's notes are
     snapped to this many steps."""
 
     def __init__(self, template: Phrase, first_step: int, before: Sequence[Note],
@@ -340,8 +341,9 @@ class JamSession:
         """Put ``notes`` (timed from ``start``) on the timeline; the step they start on (a beat
         later when they came too late for ``start``), or None if the answer was dropped."""
         prepare = getattr(self.voice, "prepare", None)
-        if prepare is not None:
-            prepare(notes)
+        soonest = min((n.start for n in notes), default=0)
+        if prepare is not None:                                 # what sounds first, before it is due...
+            prepare([n for n in notes if n.start == soonest])
         with self._lock:
             if generation != self._generation:
                 return None
@@ -356,6 +358,8 @@ class JamSession:
             for n in notes:
                 self.timeline.at(self.time_of(start + n.start), self._strike(replace(n, start=start + n.start),
                                                                             generation))
+        if prepare is not None:                                 # ... the rest while the first notes wait
+            prepare([n for n in notes if n.start != soonest])
         return start
 
     def _strike(self, note: Note, generation: int) -> Callable[[], None]:

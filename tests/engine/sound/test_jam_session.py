@@ -155,3 +155,22 @@ def test_a_player_going_on_a_little_late_takes_back_the_answer_just_begun():
         played, answered = session.stop()
     assert [n.pitch for n in played] == [60, 62, 64, 66, 67, 69]
     assert [n.start for n in answered][:1] == [6 * STEP_BEAT]             # nothing of the answer taken back stays
+
+
+def test_a_voice_that_renders_ahead_gets_the_first_notes_before_they_are_due_then_the_rest():
+    class Piano(Voice):
+        prepared = []
+
+        def prepare(self, notes):
+            self.prepared.append(([n.start for n in notes], time.monotonic()))
+
+    writer, voice = Writer(), Piano()
+    session, origin = session_with(writer, voice)
+    try:
+        play(session, origin, A_BAR)
+        assert wait_for(lambda: len(voice.struck()) == 4)
+    finally:
+        session.stop()
+    (first, at), (rest, _) = voice.prepared[-2:]
+    assert first == [0] and rest == [STEP_BEAT, 2 * STEP_BEAT, 3 * STEP_BEAT]
+    assert at < voice.struck()[0][1]
