@@ -136,6 +136,10 @@ def command_parser() -> argparse.ArgumentParser:
     chords.add_argument("--json", action="store_true",
                         help='one JSON list of {"start": Q, "end": Q, "chord": "Am7"}, times in quarter notes '
                              "from the file's start")
+    chords.add_argument("--suggest", type=int, metavar="N",
+                        help="instead, suggest chords for N bars after the music (ending on a cadence), as a "
+                             "chart for continue --chords")
+    chords.add_argument("--seed", type=random_seed, metavar="N", help="random seed for --suggest")
     return parser
 
 

@@ -89,7 +89,12 @@ def hold_run_folder(out: Path):
     from .session_lock import hold
     if int(os.environ.get("RANK", "0") or 0) != 0:
         return None
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out}: there is a file of that name; a model is written into a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:                           # a file on the way, a protected folder, a full disk
+        raise ValueError(f"--out {out}: the folder cannot be made ({err.strerror or err})") from None
     lock = hold(out / RUN_LOCK)
     if lock is None:
         try:
@@ -255,6 +260,8 @@ def chords_command(args) -> int:
     if not phrase.notes:
         raise MusicFileError(args.input, "has no notes to find chords in")
     key = key_for_notation(phrase)
+    if args.suggest is not None:
+        return _suggest_chords(phrase, key, args)
     found = estimate_chords(phrase, args.every, key)
     spq = phrase.steps_per_quarter
     if args.json:
@@ -266,6 +273,19 @@ def chords_command(args) -> int:
         start, end = number * bar, (number + 1) * bar
         names = [chord.name(key) for a, b, chord in found if a < end and b > start]
         print(f"{number + 1:>4}  {'  '.join(names)}")
+    return 0
+
+
+def _suggest_chords(phrase, key, args) -> int:
+    """Chords for ``args.suggest`` bars after the file's music, as a chart for ``--chords``."""
+    from .music.progressions import suggest_chords
+
+    if not 1 <= args.suggest <= 256:
+        raise ValueError(f"--suggest takes 1 to 256 bars, not {args.suggest}")
+    spans = suggest_chords(phrase, phrase.length, args.suggest, key, seed=args.seed)
+    bar = phrase.steps_per_bar
+    bars = sorted({a // bar for a, _, _ in spans})
+    print(" | ".join(" ".join(chord.name(key) for a, _, chord in spans if a // bar == b) for b in bars))
     return 0
 
 

@@ -48,7 +48,7 @@ def create_actions(w) -> dict[str, QAction]:
     a["save"] = _action(w, "&Save", files.save, K.StandardKey.Save)
     a["save_as"] = _action(w, "Save &As…", files.save_as, K.StandardKey.SaveAs)
     a["export"] = _action(w, "&Export MIDI…", files.export_midi, "Ctrl+E", "Write a standard MIDI file")
-    a["export_score"] = _action(w, "Export &Sheet Music (MusicXML)…", files.export_score, "Ctrl+Shift+E",
+    a["export_score"] = _action(w, "Export &Sheet Music (MusicXML)…", w.sheet_music.export, "Ctrl+Shift+E",
                                 "Write the phrase as a piano score for MuseScore, Sibelius, Finale, Dorico…")
     a["export_audio"] = _action(w, "Export &Audio (WAV, FLAC)…", w.audio_export.export, None,
                                 "Play the phrase, or the selected notes, on the built-in piano into an audio file")
@@ -111,6 +111,9 @@ def create_actions(w) -> dict[str, QAction]:
                        "Play a phrase on the MIDI keyboard and Segue answers when you stop; Esc ends", checkable=True)
     a["reroll"] = _action(w, "Re-roll", writing.reroll, "Ctrl+R",
                           "Write the last Continue or Fill again with a new random seed, keeping locked notes")
+    a["suggest_chords"] = _action(w, "Suggest Chords", writing.suggest_chords, None,
+                                  "Propose chords for the bars Continue will write, after the phrase's own, ending "
+                                  "on a cadence; edit them in the chord lane or keep them")
     a["lock"] = _action(w, "Lock / Unlock Notes", writing.toggle_lock, "K",
                         "Fill and Continue keep locked notes exactly where they are (K)")
     a["cancel"] = _action(w, "Cancel", w.cancel_generation, "Esc")

@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.tools = {"draw": DrawTool(self.undo_stack), "select": SelectTool(self.undo_stack),
                       "erase": EraseTool(self.undo_stack)}
         self.actions_ = create_actions(self)
+        self.chord_lane.add_button(self.actions_["suggest_chords"])
         self.actions_["metronome"].setChecked(metronome_wanted())
         for key in EDITOR_KEYS:                  # keys that spin boxes also use stay in the editor
             action = self.actions_[key]
@@ -187,8 +188,8 @@ class MainWindow(QMainWindow):
         self.seeds_menu = bar.addMenu("S&eeds")
         self.files.fill_seeds_menu(self.seeds_menu, a["excerpt"])
         menu = bar.addMenu("&Generate")
-        for key in ("continue", "fill", "reroll", "cancel", None, "jam", None, "previous_take", "next_take",
-                    "keep_take", None, "train"):
+        for key in ("continue", "fill", "reroll", "cancel", None, "suggest_chords", "jam", None, "previous_take",
+                    "next_take", "keep_take", None, "train"):
             menu.addSeparator() if key is None else menu.addAction(a[key])
         menu = bar.addMenu("&Play")
         for key in ("play", "stop", "rewind", "loop", "record", "metronome"):
@@ -384,6 +385,7 @@ class MainWindow(QMainWindow):
         self.ghosts.shutdown()
         self.surprise.shutdown()
         self.audio_export.shutdown()             # the half-written file is removed
+        self.sheet_music.shutdown()              # so is a half-written score
         if self.train_dialog is not None:
             self.train_dialog.shutdown()         # stopped between saves; training again resumes
         self.transport.stop()

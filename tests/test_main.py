@@ -33,6 +33,26 @@ def test_continue_writes_the_seed_followed_by_new_bars(tiny_model_dir, seed_file
     assert result.length <= seed.length + 2 * 16
 
 
+def test_continue_and_fill_follow_chords_and_refuse_chords_that_cannot_be_read(tiny_model_dir, seed_file, tmp_path,
+                                                                             capsys):
+    from engine.writing.chord_following import asked_spans, chord_tone_share
+    out = tmp_path / "out.mid"
+    common = ["--seed", "5", "--model", str(tiny_model_dir)]
+    assert main.main(["continue", str(seed_file), "-o", str(out), "--bars", "2", "--chords", "F# | C#7", *common]) == 0
+    seed, result = read_music(seed_file, steps_per_quarter=4), read_music(out, steps_per_quarter=4)
+    new = [Note(n.pitch, n.start - seed.length, n.duration, n.velocity) for n in result.notes[len(seed.notes):]]
+    on, under = chord_tone_share(new, asked_spans("F# | C#7", 16, 2))
+    assert new and on / under >= 0.85                       # far from the seed's C major, even for a tiny model
+    assert main.main(["fill", str(out), "-o", str(tmp_path / "f.mid"), "--from-bar", "2", "--to-bar", "3",
+                      "--chords", "Dm | G7", "--candidates", "4", *common]) == 0
+    capsys.readouterr()
+    assert main.main(["continue", str(seed_file), "-o", str(out), "--chords", "C | Hm7", *common]) == 2
+    assert "bar 2 of the chords: 'Hm7' is not a chord name" in capsys.readouterr().err
+    assert main.main(["fill", str(seed_file), "-o", str(out), "--from-bar", "1", "--to-bar", "1",
+                      "--chords", "C | F", *common]) == 2
+    assert "2 bars of chords were given for 1 bar of music" in capsys.readouterr().err
+
+
 def test_continue_keeps_the_tempo_map_and_key_signatures_of_the_phrase(tiny_model_dir, tmp_path, capsys):
     import mido
     phrase = tmp_path / "map.mid"
@@ -414,3 +434,14 @@ def test_a_model_trained_with_the_command_line_s_defaults_follows_the_density_as
     assert len(per_beat["2"]) == len(per_beat["0.5"]) == 12
     # measured: 1.90 notes a beat asked for twice the phrase's, 0.94 for half (12 takes each)
     assert statistics.mean(per_beat["2"]) > 1.5 * statistics.mean(per_beat["0.5"]), per_beat
+
+
+def test_chords_suggest_prints_a_chart_continue_takes(capsys):
+    seed = ROOT / "resources" / "seeds" / "mozart-mz_545_1.mid"
+    assert main.main(["chords", str(seed), "--suggest", "4", "--seed", "2"]) == 0
+    chart = capsys.readouterr().out.strip()
+    from engine.writing.chord_following import parse_chord_bars
+    bars = parse_chord_bars(chart)
+    assert len(bars) == 4 and all(1 <= len(b) <= 2 for b in bars) and [c.name() for c in bars[-1]] == ["C"]
+    assert main.main(["chords", str(seed), "--suggest", "0"]) == 2
+    assert "--suggest takes 1 to 256 bars, not 0" in capsys.readouterr().err

@@ -53,17 +53,6 @@ def built_in_piano(sample_rate: int = SAMPLE_RATE, path: str | Path | None = Non
         return _pianos[key]
 
 
-class _Rendered:
-    """A performance by an instrument that renders all at once (the plain tone)."""
-
-    def __init__(self, pcm: np.ndarray):
-        self._pcm = pcm
-        self.frames = len(pcm)
-
-    def pcm(self, a: int, b: int) -> np.ndarray:
-        return self._pcm[a:b]
-
-
 class _Pieces:
     """A sampler performance, rendered piece by piece as int16."""
 
@@ -76,10 +65,11 @@ class _Pieces:
 
 
 def performance(instrument, phrase: Phrase, start: int = 0, end: int | None = None, tail: bool = True):
-    """The sound of steps ``start``..``end``: an object with ``frames`` and ``pcm(a, b)`` (int16 stereo)."""
+    """The sound of steps ``start``..``end``: an object with ``frames`` and ``pcm(a, b)`` (int16
+    stereo), rendered piece by piece as asked, so that its memory never grows with its length."""
     if isinstance(instrument, Sampler):
         return _Pieces(instrument.performance(phrase, start, end, tail))
-    return _Rendered(instrument.render(phrase, start, end, tail=tail))
+    return instrument.performance(phrase, start, end, tail=tail)
 
 
 def check_audio_path(path: str | Path) -> Path:
@@ -103,7 +93,8 @@ def write_audio(path: str | Path, phrase: Phrase, instrument=None, start: int = 
     into a 16-bit stereo WAV or FLAC file, chosen by the suffix; the last notes ring out.
     ``progress`` gets the share done (0-1); when ``cancel`` returns True the export stops with
     ``Cancelled`` and no file is left. Raises ``ValueError`` for a path Segue cannot write and
-    ``MusicFileError`` for a phrase with no notes."""
+    ``MusicFileError`` for a phrase with no notes or a file that could not be written (a full disk:
+    the half-written file is removed)."""
     out = check_audio_path(path)
     if not phrase.notes:
         raise MusicFileError(None, "there are no notes to render")
@@ -122,25 +113,33 @@ def write_audio(path: str | Path, phrase: Phrase, instrument=None, start: int = 
             import soundfile
         except ImportError as err:          # soundfile is a dependency; a broken install says so
             raise ValueError(f"{path}: FLAC needs the 'soundfile' package ({err}); write a .wav instead") from None
-    with atomic_path(out) as tmp:
-        # a soundfile.SoundFile or a wave.Wave_write, told apart by ``flac``
-        writer: Any = (soundfile.SoundFile(str(tmp), "w", rate, 2, "PCM_16", format="FLAC") if flac
-                       else wave.open(str(tmp), "wb"))
-        try:
-            if not flac:
-                writer.setnchannels(2)
-                writer.setsampwidth(2)
-                writer.setframerate(rate)
-            for a in range(0, sound.frames, piece):
-                if cancel is not None and cancel():
-                    raise Cancelled()
-                pcm = sound.pcm(a, min(a + piece, sound.frames))
-                if flac:
-                    writer.write(pcm)
-                else:
-                    writer.writeframes(pcm.astype("<i2").tobytes())
-                if progress is not None:
-                    progress(min(1.0, (a + piece) / sound.frames))
-        finally:
-            writer.close()
+    try:
+        with atomic_path(out) as tmp:
+            # a soundfile.SoundFile or a wave.Wave_write, told apart by ``flac``
+            writer: Any = (soundfile.SoundFile(str(tmp), "w", rate, 2, "PCM_16", format="FLAC") if flac
+                           else wave.open(str(tmp), "wb"))
+            try:
+                if not flac:
+                    writer.setnchannels(2)
+                    writer.setsampwidth(2)
+                    writer.setframerate(rate)
+                for a in range(0, sound.frames, piece):
+                    if cancel is not None and cancel():
+                        raise Cancelled()
+                    pcm = sound.pcm(a, min(a + piece, sound.frames))
+                    if flac:
+                        writer.write(pcm)
+                    else:
+                        writer.writeframes(pcm.astype("<i2").tobytes())
+                    if progress is not None:
+                        progress(min(1.0, (a + piece) / sound.frames))
+            finally:
+                writer.close()
+    except OSError as err:                  # a full disk, a quota, a drive that went away
+        raise MusicFileError(out, f"the audio could not be written ({err.strerror or err}): is the disk "
+                                  f"full?") from None
+    except RuntimeError as err:             # libsndfile's errors (LibsndfileError) while writing FLAC
+        if type(err).__module__ != "soundfile":
+            raise
+        raise MusicFileError(out, f"the FLAC file could not be written ({err}): is the disk full?") from None
     return out

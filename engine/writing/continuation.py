@@ -23,6 +23,7 @@ from ..encoding.tokens import START, decode, encode
 from ..model.checkpoint import LoadedModel
 from ..music.keys import estimate_key
 from ..music.phrase import Note, Phrase, regrid, shift, trim
+from .chord_following import stream_chords
 from .options import ContinueOptions
 from .steering import onset_places, register_shares
 from .writer import Cancelled, Task, Writer  # noqa: F401  (Cancelled is part of this module's API)
@@ -156,7 +157,8 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
                 pitch_classes=key.pitch_classes if key is not None else None, targets=targets,
                 single_notes=options.texture == "single notes",
                 steer_to=steer_to(whole, options, heard_music), steering=options.steering, steer_bands=bands,
-                steer_places=places)
+                steer_places=places,
+                chords=stream_chords(options.chords, bar, options.bars, spq / phrase.steps_per_quarter, start))
     writer = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator,
                     scoring=rows > options.variations and options.choose == "likely")
     drafts = writer.write(progress, cancel)

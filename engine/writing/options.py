@@ -86,6 +86,10 @@ class ContinueOptions:
                                    "chords and register as it is written: 0 (not at all) to 4; 1 loosely, "
                                    "3 strictly", low=0.0, high=4.0, note="", metavar="N",
                               shown=(("Off", 0.0), ("Loosely", 1.0), ("Closely", 2.0), ("Strictly", 3.0)))
+    chords: str | tuple | None = setting(None, "chords the new bars follow, one bar per |, a bar's chords dividing it "
+                                               "evenly, N for none, %% the bar before again (default: none, the "
+                                               "takes choose their own harmony)", metavar="'C | Am | F G | G7'")
+    # (the window sets them in the chord lane: (start, end, name) spans timed from where the take begins)
 
     def check(self) -> None:
         """Every setting within its range or among its choices; ValueError, worded for the user."""
@@ -94,13 +98,17 @@ class ContinueOptions:
         if self.key not in KEY_WORDS:
             from ..music.keys import Key
             Key.parse(self.key)                                   # raises a readable ValueError
+        if self.chords is not None:
+            from .chord_following import check_chords
+            check_chords(self.chords)                             # raises a readable ValueError naming the bar
 
     def controls(self):
-        """The settings the network's controls are asked with (``encoding.controls.ControlSettings``)."""
+        """The settings the network's controls are asked with (``encoding.controls.ControlSettings``);
+        with chords set, no pitch classes: the chords say which to play."""
         from ..encoding.controls import ControlSettings
         return ControlSettings(density=self.density, texture=self.texture, register=self.register,
-                               key="follow" if self.key in ("follow", "stay") else
-                               ("free" if self.key == "free" else self.key),
+                               key="follow" if self.key in ("follow", "stay") and self.chords is None else
+                               ("free" if self.key == "free" or self.chords is not None else self.key),
                                rhythm=self.rhythm, dynamics=self.dynamics)
 
     def chosen_key(self, phrase) -> Key | None:
@@ -158,14 +166,14 @@ def command_options(options: type = ContinueOptions) -> list[tuple[str, dict]]:
         if meta["choices"]:
             keywords["choices"] = meta["choices"]
         else:
-            keywords["type"] = type(default)
+            keywords["type"] = type(default) if default is not None else str
         if meta["metavar"]:
             keywords["metavar"] = meta["metavar"]
         words = dict((value, text) for text, value in meta["shown"])
         said = f"{default:g}" if isinstance(default, float) else str(default)
         if default in words and not isinstance(default, str):
             said += f", {words[default].lower()}"
-        keywords["help"] = f"{meta['help']} (default: {said})".replace("%", "%%")
+        keywords["help"] = meta["help"] if default is None else f"{meta['help']} (default: {said})".replace("%", "%%")
         found.append((meta["flag"] or "--" + f.name.replace("_", "-"), keywords))
     return found
 

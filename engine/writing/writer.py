@@ -35,6 +35,7 @@ from ..encoding.tokens import END, PAD, START, Decoder, _split, encode
 from ..errors import Cancelled
 from ..model.checkpoint import LoadedModel
 from ..music.phrase import Note, Phrase
+from .chord_following import ChordLean
 from .steering import Steering
 
 WRITING, READING, DONE = 0, 1, 2
@@ -75,6 +76,8 @@ class Task:
     steering: float = 0.0                        # how firmly: 0 leaves the network alone
     steer_bands: np.ndarray | None = None        # the shares of notes in each third of the range asked for
     steer_places: np.ndarray | None = None       # the shares of onsets at each step of the bar asked for
+    chords: list | None = None                   # (start, end, Chord) in the stream's steps the takes lean to
+                                                 # (chord_following.py; None: the model's own harmony)
     bar_table: np.ndarray | None = None          # or the whole table of controls, bar by bar
 
 
@@ -205,6 +208,7 @@ class Writer:
             decoder.feed(token)
         self.prompt_now = decoder.now
         self.prompt_velocity = decoder.velocity
+        self.prompt_sounding = [(n.pitch, n.end) for n in decoder.close() if n.end > self.prompt_now]
 
     # -- masks -----------------------------------------------------------------------------------
     def _plain(self) -> bool:
@@ -316,6 +320,7 @@ class Writer:
         if task.steer_to is not None and task.steering > 0:
             self.steering = Steering(v, task.steer_to, k, task.steps_per_quarter, task.start, task.end,
                                      task.steering, task.steer_bands, task.bar_steps, task.steer_places)
+        self.lean = ChordLean(v, task.chords, k, task.steps_per_quarter, self.prompt_sounding) if task.chords else None
         decoders = [Decoder(v, now=self.prompt_now, velocity=self.prompt_velocity) for _ in range(k)]
         drafts = [Draft([]) for _ in range(k)]
         reading: list[list[int]] = [[] for _ in range(k)]
@@ -348,6 +353,9 @@ class Writer:
                 banned[stuck & banned.all(1)] = ~self.is_wait
             if not all_writing:
                 banned[~writing] = False                     # rows not drawing: any token, ignored
+            if self.lean is not None:                        # the chords set: part of what the model is asked
+                logits = self.lean.leaned(logits, np.array(now), np.array(self.note_pitch), np.array(note_length),
+                                          writing)
             drawn_from = logits if self.steering is None else logits + self.steering.nudges(now, logits)
             chosen, chance = self._draw(drawn_from, banned)
             if self.scoring:
@@ -431,6 +439,8 @@ class Writer:
             self.note_pitch[row] = v.value(token)
             if self.steering is not None:
                 self.steering.struck(row, v.value(token), now[row])
+            if self.lean is not None:
+                self.lean.struck(row, now[row])
             if locks is not None:
                 pending = locks.pending()
                 if pending is not None and pending[0] == now[row] and \
@@ -440,6 +450,8 @@ class Writer:
                     locks.open = True
         elif kind == "length":
             note_length[row] += v.value(token)
+            if self.lean is not None:
+                self.lean.lengthened(row, self.note_pitch[row], now[row] + note_length[row])
             if locks is not None and locks.open:
                 locks.lengths.pop(0)
                 if not locks.lengths:

@@ -236,14 +236,6 @@ class FileController(QObject):
         return self._export(path, "Export MIDI", "MIDI files (*.mid)", (".mid", ".midi"),
                             lambda phrase, target, title: write_midi(phrase, target))
 
-    def export_score(self, path=None) -> bool:
-        """Write the phrase as sheet music (MusicXML) for a notation program."""
-        from engine.files.score_writer import write_musicxml
-        return self._export(path, "Export Sheet Music", "MusicXML scores (*.musicxml)", (".musicxml", ".xml"),
-                            # titled with the document's name, or else the name the file is given
-                            lambda phrase, target, _: write_musicxml(phrase, target,
-                                                                     title=self.name_stem(target.stem)))
-
     def _export(self, path, caption: str, file_filter: str, suffixes: tuple[str, ...], write) -> bool:
         """Ask where (unless ``path`` is given), fix the suffix, write; a failure is a message."""
         if not len(self.model):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QPainter, QPen
-from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QToolButton, QWidget
 
 from engine.music.chords import Chord
 from engine.music.harmony import estimate_chords
@@ -64,6 +64,15 @@ class ChordLane(QWidget):
         model.settingsChanged.connect(self._timer.start)
         model.chordsChanged.connect(self.update)
         self._heard_range: tuple[int, int] | None = None
+        self.button: QToolButton | None = None
+
+    def add_button(self, action) -> None:
+        """A small button in the lane's margin for ``action`` (Suggest Chords)."""
+        self.button = QToolButton(self)
+        self.button.setDefaultAction(action)
+        self.button.setText("Suggest")
+        self.button.setAutoRaise(True)
+        self.button.setGeometry(2, 2, KEYBOARD_WIDTH - 4, LANE_HEIGHT - 4)
 
     # -- what is heard -------------------------------------------------------------------------
     def _view_moved(self) -> None:
@@ -193,8 +202,9 @@ class ChordLane(QWidget):
             if b > left and a < right:
                 self._label(painter, a, b, name, theme.RULER_TEXT, boxed=True)
         painter.fillRect(QRectF(0, 0, offset, height), theme.RULER_BG)
-        painter.setPen(theme.HINT_TEXT)
-        painter.drawText(QRectF(0, 0, offset - 6, height), Qt.AlignRight | Qt.AlignVCenter, "Chords")
+        if self.button is None:                  # else the margin holds Suggest
+            painter.setPen(theme.HINT_TEXT)
+            painter.drawText(QRectF(0, 0, offset - 6, height), Qt.AlignRight | Qt.AlignVCenter, "Chords")
         painter.end()
 
     def _label(self, painter, start: int, end: int, text: str, colour, italic=False, boxed=False) -> None:

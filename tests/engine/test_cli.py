@@ -56,3 +56,13 @@ def test_a_second_training_into_the_same_folder_is_refused_naming_the_running_on
     finally:
         lock.close()
     assert hold_run_folder(out) is not None           # free again once the first run has ended
+
+
+def test_an_out_that_is_a_file_is_one_line(songs, tmp_path, capsys):
+    """Found by benchmarks/fuzz_options.py: train --out onto a MIDI file raised FileExistsError."""
+    taken = tmp_path / "phrase.mid"
+    taken.write_bytes(b"MThd")
+    code = main.main(["train", "--data", str(songs), "--out", str(taken), *TINY])
+    err = capsys.readouterr().err
+    assert code == 2 and "phrase.mid" in err and "file of that name" in err and len(err.splitlines()) == 1
+    assert taken.read_bytes() == b"MThd"

@@ -222,7 +222,7 @@ def test_every_action_of_the_window_runs_without_an_error(window, qtbot, tmp_pat
             window.undo_stack.push(AddNotes(window.model, [Note(84, 0, 4)], select=False))
 
     def settled():
-        return (window.writing.job is None and window.audio_export.job is None
+        return (window.writing.job is None and window.audio_export.job is None and window.sheet_music.job is None
                 and not any(job.isRunning() for job in window.findChildren(ExcerptJob)))
 
     by_key = {action: key for key, action in window.actions_.items()}
