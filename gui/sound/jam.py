@@ -266,4 +266,4 @@ def with_chords(options, chords, start: int, end: int):
     if "chords" not in {f.name for f in fields(options)}:
         return options
     ahead = tuple((max(a, start) - start, min(b, end) - start, name) for a, b, name in chords if a < end and b > start)
-    return replace(options, chords=ahead)
+    return replace(options, chords=ahead or None)

@@ -50,7 +50,8 @@ def jamming(window, qtbot, monkeypatch):
     monkeypatch.setattr(window.transport.playback, "midi_port", lambda: output)
     window.writing.cache.get = lambda name: SimpleNamespace(name="stand-in")
     window.writing.generator = stand_in(calls)
-    window.model.reset(Phrase((Note(48, 0, 1920),), steps_per_quarter=480))
+    window.model.reset(Phrase((Note(48, 0, 1920),), steps_per_quarter=480,
+                              chords=((4320, 4800, "Dm"), (4800, 7680, "G7"))))   # bar 3, beat 2: where the answer goes
     window.undo_stack.clear()
     window.actions_["metronome"].setChecked(False)           # the tempo comes from the player
     window.jam_session().toggle()
@@ -98,6 +99,7 @@ def test_a_call_gets_an_answer_as_long_on_the_beat(jamming, qtbot):
     bar = 1920
     assert answer[0].start == bar + 5 * 480 and answer[-1].end == answer[0].start + bar
     assert w.calls[-1].options.bars == 1 and w.calls[-1].phrase.length % 480 == 0
+    assert w.calls[-1].options.chords == ((0, 480, "Dm"), (480, 1920, "G7"))   # the lane's, from the answer on
 
 
 def test_playing_during_an_answer_cuts_it_off(jamming, qtbot):
