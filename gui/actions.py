@@ -107,6 +107,8 @@ def create_actions(w) -> dict[str, QAction]:
     a["fill"] = _action(w, "Fill", writing.fill, ["Ctrl+Shift+Return", "Ctrl+Shift+Enter"],
                         "Rewrite the chosen bars so they lead into what follows, keeping locked notes "
                         "(drag on the ruler or select notes to choose the bars; Ctrl+Shift+Return)")
+    a["jam"] = _action(w, "♫ Jam", lambda checked=False: w.jam_session().toggle(), None,
+                       "Play a phrase on the MIDI keyboard and Segue answers when you stop; Esc ends", checkable=True)
     a["reroll"] = _action(w, "Re-roll", writing.reroll, "Ctrl+R",
                           "Write the last Continue or Fill again with a new random seed, keeping locked notes")
     a["suggest_chords"] = _action(w, "Suggest Chords", writing.suggest_chords, None,

@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self.document = DocumentController(self)
         self.train_dialog = None
         self.takes = None                        # recording from a MIDI keyboard, made when first used
+        self.jam = None                          # Generate > Jam (gui/sound/jam.py), made when first used
         self.setAcceptDrops(True)
         self.resize(1200, 720)
 
@@ -161,7 +162,7 @@ class MainWindow(QMainWindow):
                                       generator, parent=self)
         a[f"ghost_bars_{self.ghosts.bars}"].setChecked(True)
         self.writing.working.connect(self.ghosts.refresh)
-        for key in ("play", "record"):
+        for key in ("play", "record", "jam"):
             a[key].toggled.connect(self.ghosts.refresh)
         self.surprise_legend = SurpriseLegend()
         self.statusBar().addPermanentWidget(self.surprise_legend)
@@ -171,7 +172,7 @@ class MainWindow(QMainWindow):
     def _writing_or_listening(self) -> bool:
         """A Continue or Fill is being written, the phrase plays or a take is recorded: no ghosts."""
         return (self.writing.job is not None or self.transport.is_playing()
-                or (self.takes is not None and self.takes.is_recording()))
+                or (self.takes is not None and self.takes.is_recording()) or bool(self.jam and self.jam.is_jamming()))
 
     # -- layout -------------------------------------------------------------------------------
     def _build_menus(self):
@@ -187,8 +188,8 @@ class MainWindow(QMainWindow):
         self.seeds_menu = bar.addMenu("S&eeds")
         self.files.fill_seeds_menu(self.seeds_menu, a["excerpt"])
         menu = bar.addMenu("&Generate")
-        for key in ("continue", "fill", "reroll", "cancel", None, "suggest_chords", None, "previous_take", "next_take",
-                    "keep_take", None, "train"):
+        for key in ("continue", "fill", "reroll", "cancel", None, "suggest_chords", "jam", None, "previous_take",
+                    "next_take", "keep_take", None, "train"):
             menu.addSeparator() if key is None else menu.addAction(a[key])
         menu = bar.addMenu("&Play")
         for key in ("play", "stop", "rewind", "loop", "record", "metronome"):
@@ -235,6 +236,7 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         bar.addAction(a["continue"])
         bar.addAction(a["fill"])
+        bar.addAction(a["jam"])
 
     def document_settings(self) -> dict:
         """What a document keeps of the window: the Continue panel's settings and the snap."""
@@ -288,6 +290,8 @@ class MainWindow(QMainWindow):
             self.writing.preload_model()
 
     def cancel_generation(self):
+        if self.jam is not None and self.jam.is_jamming():      # Esc: a Jam session ends first
+            return self.jam.stop()
         if self.writing.cancel() or self.ghosts.dismiss():    # Esc: a Continue, else the ghost notes,
             return
         if self.transport.is_playing():                       # else playing stops
@@ -350,6 +354,16 @@ class MainWindow(QMainWindow):
                                       a["metronome"], self.statusBar().showMessage, parent=self)
         return self.takes
 
+    def jam_session(self):
+        """Generate > Jam (gui/sound/jam.py), made when first wanted."""
+        if self.jam is None:
+            from .sound.jam import JamController
+            a = self.actions_
+            self.jam = JamController(self.model, self.undo_stack, self.panel, self.view, self.transport,
+                                     self.writing.cache, a["jam"], a["metronome"], self.statusBar().showMessage,
+                                     self.writing.generator, parent=self)
+        return self.jam
+
     def closeEvent(self, event):
         if self.train_dialog is not None and self.train_dialog.is_training():
             answer = QMessageBox.question(
@@ -360,6 +374,8 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.Yes:
                 event.ignore()
                 return
+        if self.jam is not None:
+            self.jam.stop()                      # the session becomes notes (and is saved with the rest)
         if self.takes is not None and self.takes.is_recording():
             self.takes.toggle()                  # the take becomes notes (and is saved with the rest)
         if not self.files.confirm_discard():

@@ -77,15 +77,24 @@ class Recording:
             done += self._emit(pitch, *self._down.pop(pitch), seconds)
         return done
 
+    def sounding(self, seconds: float) -> list[Note]:
+        """The notes still held by a key or the pedal, as if they ended at ``seconds`` (they go on)."""
+        held = {**self._pedalled, **self._down}
+        return [note for pitch, (began, velocity) in sorted(held.items())
+                for note in self._note(pitch, began, velocity, seconds)]
+
     def _close(self, pitch: int, seconds: float) -> list[Note]:
         held = self._down.pop(pitch, None) or self._pedalled.pop(pitch, None)
         return self._emit(pitch, *held, seconds) if held else []
 
     def _emit(self, pitch: int, began: float, velocity: int, ended: float) -> list[Note]:
+        notes = self._note(pitch, began, velocity, ended)
+        self.notes += notes
+        return notes
+
+    def _note(self, pitch: int, began: float, velocity: int, ended: float) -> list[Note]:
         if not 0 <= pitch <= HIGHEST_PITCH:
             return []
         start = self.step_at(began)
         end = max(self.step_at(ended), start + self.snap)
-        note = Note(pitch, start, end - start, max(1, min(127, velocity)))
-        self.notes.append(note)
-        return [note]
+        return [Note(pitch, start, end - start, max(1, min(127, velocity)))]

@@ -114,6 +114,15 @@ class Playback(QObject):
         self.set_output(BUILT_IN, remember=False)
         self.error.emit(message + " Switched to the built-in piano.")
 
+    def midi_port(self):
+        """The MIDI output port the sound goes to (anything with ``send``), or None: the built-in piano."""
+        return self._player.port if self._player is not None else None
+
+    def built_in_piano(self):
+        """The built-in piano (``render_note``, ``sample_rate``) with the audio device open, or None
+        when a MIDI port is chosen or there is no sound (said through ``error``)."""
+        return self._piano if self._player is None and self._mixer() else None
+
     # -- built-in sound -------------------------------------------------------------------------
     def _mixer(self) -> bool:
         if self._mixer_ready is None:
