@@ -47,7 +47,7 @@ def test_a_chord_set_undone_and_redone_in_the_lane_is_followed_by_continue(windo
     assert on / under >= 0.85
 
 
-def test_continue_fill_and_re_roll_pass_the_lane_s_chords_ahead_timed_from_where_they_write(window, qtbot):
+def test_continue_and_re_roll_pass_the_lane_s_chords_ahead_timed_from_where_they_write(window, qtbot):
     bar = two_bars_of_k545(window)
     asked = []
 
@@ -107,3 +107,20 @@ def test_the_ghost_suggestions_follow_the_lane_s_chords_ahead(window, qtbot):
     end = window.model.phrase().length
     assert calls[-1].chords == ((2 * bar - end, 3 * bar - end, "Ab"),)
     assert calls[-1].check() is None                                  # spans the engine takes
+
+
+def test_fill_follows_the_chord_set_in_the_bars_it_rewrites(window, qtbot):
+    window.ghosts.switch(False)
+    phrase = read_music(K545)
+    bar = phrase.steps_per_bar
+    window.model.reset(trim(phrase, 0, 4 * bar))
+    window.chord_lane.set_chord(bar, 2 * bar, "Ab")
+    window.view.loop = (bar, 2 * bar)                                           # bar 2, dragged on the ruler
+    window.panel.seed.setValue(3)
+    QTest.keyClick(window, Qt.Key_Return, Qt.ControlModifier | Qt.ShiftModifier)     # the bundled model
+    qtbot.waitUntil(lambda: window.writing.job is None, timeout=120000)
+    filled = [n for _, n in window.model.items() if bar <= n.start < 2 * bar]
+    assert filled, window.panel.status.text()
+    on, under = chord_tone_share(filled, [(bar, 2 * bar, Chord.parse("Ab"))])
+    assert on / under >= 0.8
+
