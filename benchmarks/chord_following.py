@@ -20,7 +20,7 @@ all the validation songs' annotated chords, half bar by half bar: how likely it 
 chord (nats) and how often its likeliest is the one annotated, against the chords' frequencies alone
 and against "the chord goes on".
 
-    python benchmarks/chord_following.py [--songs 20] [--takes 4] [--model default] [--json OUT]
+    python benchmarks/chord_following.py [--songs 20] [--takes 4] [--candidates 0] [--model default] [--json OUT]
 """
 
 from __future__ import annotations
@@ -141,6 +141,9 @@ def main() -> None:
     parser.add_argument("--takes", type=int, default=4)
     parser.add_argument("--model", default="default")
     parser.add_argument("--seed", type=int, default=26)
+    parser.add_argument("--candidates", type=int, default=0, help="drafts to choose the takes from (the window: 4 "
+                                                                  "a take)")
+    parser.add_argument("--no-suggestions", action="store_true", help="leave out the suggestions' figures")
     parser.add_argument("--json", help="write the figures here as JSON too")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -154,7 +157,7 @@ def main() -> None:
         on_before, under_before = with_chords["on"], with_chords["under"]
         order = ("with", "without") if i % 2 == 0 else ("without", "with")
         for kind in order:
-            options = ContinueOptions(bars=BARS, variations=args.takes, seed=args.seed + i,
+            options = ContinueOptions(bars=BARS, variations=args.takes, seed=args.seed + i, candidates=args.candidates,
                                       chords=chords if kind == "with" else None)
             began = time.perf_counter()
             takes = continue_phrase(loaded, phrase, options)
@@ -184,7 +187,7 @@ def main() -> None:
     shares = np.array(per_phrase)
     boot = [shares[rng.integers(0, len(shares), len(shares))].mean() for _ in range(2000)]
     figures = {
-        "phrases": len(phrases), "takes": args.takes, "model": args.model,
+        "phrases": len(phrases), "takes": args.takes, "candidates": args.candidates, "model": args.model,
         "held_out": "POP909 split_songs(names, 0.1, seed=909), validation songs in name order, "
                     f"bars {FIRST_BAR + 1}-{FIRST_BAR + BARS} as the phrase, the next {BARS} as the composer's",
         "takes_on_chord_tones": with_chords["on"] / with_chords["under"],
@@ -200,8 +203,9 @@ def main() -> None:
         "median_s_with_chords": statistics.median(times["with"]),
         "median_s_without_chords": statistics.median(times["without"]),
         "time_ratio": statistics.median(times["with"]) / statistics.median(times["without"]),
-        "suggestions": progression_figures(Path(args.data)),
     }
+    if not args.no_suggestions:
+        figures["suggestions"] = progression_figures(Path(args.data))
     print(json.dumps(figures, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1) + "\n")

@@ -6,14 +6,17 @@ from where the take begins (the chord lane's, ``Phrase.chords``). Any model foll
 not an input of the network but a lean on what it draws, step by step (``ChordLean``). While the
 time being written lies under a set chord
 
-- a pitch that is no tone of the chord is drawn far less often (a passing note now and then);
+- a pitch that is no tone of the chord is drawn less often, and such pitches together at most
+  ``OFF_SHARE`` of the time however much the network wants them (a passing note now and then);
 - never one a semitone from a chord tone still sounding (no minor second or ninth against it);
 - the first (lowest) note struck where a chord begins leans to its bass: the named bass of a
   slash chord, else its root;
 - a note's length leans away from sounding on a pitch outside the chords it lasts into.
 
-Where no chord is set (or ``N``), nothing changes: the model chooses its own harmony. The lean is
-a few numpy lookups per step over the vocabulary's pitch and length ids.
+Where no chord is set (or ``N``), nothing changes: the model chooses its own harmony (but with
+chords set anywhere in a take, ``ContinueOptions.controls`` asks a network with controls for no
+pitch classes). The lean is a few numpy operations per step over the vocabulary's pitch and length
+ids; Fill's importance weights count it as part of the model they weigh by.
 """
 
 from __future__ import annotations

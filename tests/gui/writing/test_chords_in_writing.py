@@ -47,7 +47,7 @@ def test_a_chord_set_undone_and_redone_in_the_lane_is_followed_by_continue(windo
     assert on / under >= 0.85
 
 
-def test_continue_fill_and_re_roll_pass_the_lane_s_chords_ahead_timed_from_where_they_write(window, qtbot):
+def test_continue_and_re_roll_pass_the_lane_s_chords_ahead_timed_from_where_they_write(window, qtbot):
     bar = two_bars_of_k545(window)
     asked = []
 
@@ -88,3 +88,39 @@ def test_suggest_chords_sets_the_bars_continue_will_write_in_one_undo_step(windo
     window.actions_["suggest_chords"].trigger()                                # Generate > Suggest Chords: anew
     assert window.undo_stack.count() == steps + 2
     assert window.model.chords[0][0] == 2 * bar and window.model.chords[-1][1] == 6 * bar
+
+
+def test_the_ghost_suggestions_follow_the_lane_s_chords_ahead(window, qtbot):
+    import engine.writing.continuation  # noqa: F401  (torch: loaded by the window's preload in use)
+    calls = []
+
+    def write(loaded, phrase, options, progress=None, cancel=None, **more):
+        calls.append(options)
+        q = phrase.steps_per_quarter
+        return [Phrase(tuple(Note(72, k * q, q) for k in range(4 * options.bars)), steps_per_quarter=q)]
+    window.ghosts.generator = write
+    window.writing.cache.get = lambda name: SimpleNamespace(name="stand-in")
+    bar = two_bars_of_k545(window)
+    window.ghosts.switch(True)
+    with qtbot.waitSignal(window.ghosts.shown, timeout=20000):
+        window.chord_lane.set_chord(2 * bar, 3 * bar, "Ab")      # an edit: the ghosts are written again
+    end = window.model.phrase().length
+    assert calls[-1].chords == ((2 * bar - end, 3 * bar - end, "Ab"),)
+    assert calls[-1].check() is None                                  # spans the engine takes
+
+
+def test_fill_follows_the_chord_set_in_the_bars_it_rewrites(window, qtbot):
+    window.ghosts.switch(False)
+    phrase = read_music(K545)
+    bar = phrase.steps_per_bar
+    window.model.reset(trim(phrase, 0, 4 * bar))
+    window.chord_lane.set_chord(bar, 2 * bar, "Ab")
+    window.view.loop = (bar, 2 * bar)                                           # bar 2, dragged on the ruler
+    window.panel.seed.setValue(3)
+    QTest.keyClick(window, Qt.Key_Return, Qt.ControlModifier | Qt.ShiftModifier)     # the bundled model
+    qtbot.waitUntil(lambda: window.writing.job is None, timeout=120000)
+    filled = [n for _, n in window.model.items() if bar <= n.start < 2 * bar]
+    assert filled, window.panel.status.text()
+    on, under = chord_tone_share(filled, [(bar, 2 * bar, Chord.parse("Ab"))])
+    assert on / under >= 0.8
+
