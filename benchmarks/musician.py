@@ -1,6 +1,7 @@
 """A musician's evaluation: Segue's takes and the composer's own next bars, side by side.
 
     python benchmarks/musician.py [--model default] [--takes 4] [--limit N] [--phrase-bar 9]
+        [--held-out PATH ...]       # e.g. --model pop --held-out runs/pop909-midi/valid.txt
         [--option NAME=VALUE ...] [--json [PATH]]
     python benchmarks/musician.py --table [LABEL=]RUN.json ...     # a markdown table of saved runs
     python benchmarks/musician.py --paired FIRST.json SECOND.json    # two saved runs' takes, paired by piece
@@ -742,10 +743,25 @@ def _restore(x):
     return x
 
 
+def listed_pieces(paths: Sequence[str]) -> list[tuple[str, Phrase]]:
+    """(name, phrase) of every piece under ``paths`` (files, folders or .txt lists), in their order:
+    pieces another run held out, such as the POP909 validation songs of the pop model."""
+    from engine.training.corpus import load_corpus
+
+    corpus = load_corpus(list(paths))
+    for path, problem in corpus.skipped:
+        print(f"skipped {path}: {problem}", file=sys.stderr)
+    return [(piece.name, piece.phrase) for piece in corpus.pieces]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None)
     parser.add_argument("--takes", type=int, default=4)
+    parser.add_argument("--held-out", nargs="+", default=None, metavar="PATH",
+                        help="pieces held out from the model's training, every one used (files, folders or a .txt "
+                             "list, e.g. runs/pop909-midi/valid.txt from tools/pop909_to_midi.py); default: the "
+                             "default model's held-out piano pieces")
     parser.add_argument("--limit", type=int, default=0, help="only the first N pieces (a quick look)")
     parser.add_argument("--phrase-bar", type=int, default=fidelity.PHRASE_BAR,
                         help="the phrase's first bar (default 9, the fidelity protocol's)")
@@ -789,7 +805,9 @@ def main(argv=None) -> int:
     loaded = load_model(args.model)
     settings = parse_options(args.option)
     constants = set_constants(args.set)
-    chosen = passages(fidelity.tuning_pieces() if args.tuning else fidelity.held_out_pieces(), args.phrase_bar)
+    pieces = (listed_pieces(args.held_out) if args.held_out else
+              fidelity.tuning_pieces() if args.tuning else fidelity.held_out_pieces())
+    chosen = passages(pieces, args.phrase_bar)
     if args.limit:
         chosen = chosen[:args.limit]
     loading = time.perf_counter() - started
