@@ -23,6 +23,7 @@ from ..encoding.tokens import START, decode, encode
 from ..model.checkpoint import LoadedModel
 from ..music.keys import estimate_key
 from ..music.phrase import Note, Phrase, regrid, shift, trim
+from .heard import music_heard
 from .options import ContinueOptions
 from .steering import onset_places, register_shares
 from .writer import Cancelled, Task, Writer  # noqa: F401  (Cancelled is part of this module's API)
@@ -124,6 +125,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     """
     options = options or ContinueOptions()
     options.check()
+    phrase = music_heard(phrase, phrase.length, phrase.length)[0]   # its last bars; the takes are timed from its end
     seed = options.seed if options.seed is not None else int.from_bytes(os.urandom(4), "little")
     generator = torch.Generator().manual_seed(int(seed))
     spq = loaded.steps_per_quarter
