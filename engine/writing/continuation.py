@@ -29,6 +29,7 @@ from ..music.keys import estimate_key
 from ..music.phrase import Note, Phrase, regrid, shift, trim
 from .choosing import faults, hear, musical_order
 from .chord_following import stream_chords
+from .heard import music_heard
 from .listening import low_voice_figure
 from .options import ContinueOptions
 from .steering import onset_places, register_shares
@@ -154,6 +155,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     """
     options = options or ContinueOptions()
     options.check()
+    phrase = music_heard(phrase, phrase.length, phrase.length)[0]   # its last bars; the takes are timed from its end
     seed = options.seed if options.seed is not None else int.from_bytes(os.urandom(4), "little")
     generator = torch.Generator().manual_seed(int(seed))
     spq = loaded.steps_per_quarter

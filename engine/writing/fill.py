@@ -31,6 +31,7 @@ from ..model.checkpoint import LoadedModel
 from ..music.phrase import Note, Phrase, regrid, shift
 from .chord_following import stream_chords
 from .continuation import as_phrase_dynamics, keep_locked, on_grid_of, steer_to
+from .heard import music_heard
 from .options import FillOptions
 from .steering import onset_places, register_shares
 from .writer import Draft, Task, Writer
@@ -141,6 +142,9 @@ def fill_span(loaded: LoadedModel, phrase: Phrase, start: int, end: int, options
     options = options or FillOptions()
     seed = options.seed if options.seed is not None else int.from_bytes(os.urandom(4), "little")
     options = replace(options, seed=seed)
+    phrase, origin = music_heard(phrase, start, end)            # the takes are timed from start: nothing moves back
+    start, end = start - origin, end - origin
+    locked = [replace(n, start=n.start - origin) for n in locked if n.start >= origin]
     drafts, weights, own = fill_drafts(loaded, phrase, start, end, options, locked, progress, cancel)
     ratio = own.steps_per_quarter / phrase.steps_per_quarter
     own_start = round(start * ratio)

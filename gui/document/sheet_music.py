@@ -221,16 +221,20 @@ class SheetMusic(QObject):
         dialog.canceled.connect(job.cancel)
         job.progressed.connect(lambda done: dialog.setValue(int(done * 1000)))
 
-        def finished(written: str) -> None:
+        def closed() -> None:
+            dialog.reset()                  # stops its timer: it would show itself after the job ended
             dialog.close()
+
+        def finished(written: str) -> None:
+            closed()
             then(Path(written))
 
         def failed(message: str) -> None:
-            dialog.close()
+            closed()
             QMessageBox.warning(window, caption, message)
 
         def cancelled() -> None:
-            dialog.close()
+            closed()
             self.show_message("Sheet music cancelled.", 4000)
 
         def done() -> None:
