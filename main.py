@@ -138,8 +138,9 @@ def command_parser() -> argparse.ArgumentParser:
                              "from the file's start")
     chords.add_argument("--suggest", type=int, metavar="N",
                         help="instead, suggest chords for N bars after the music (ending on a cadence), as a "
-                             "chart for continue --chords")
-    chords.add_argument("--seed", type=random_seed, metavar="N", help="random seed for --suggest")
+                             "chart for continue --chords (default: print the chords heard)")
+    chords.add_argument("--seed", type=random_seed, metavar="N",
+                        help="random seed for --suggest (default: a new one each time)")
     return parser
 
 

@@ -189,13 +189,16 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     if steer is not None and not STEER_PITCH_CLASSES:
         steer[flag_of("key")] = 0                 # pitch classes left to the network and its controls
     rows = max(options.variations, options.candidates)
+    chords = stream_chords(options.chords, bar, options.bars, spq / phrase.steps_per_quarter, start)
+    last_downbeat = (start + target - 1) // bar * bar
+    # a chord set on the last downbeat says where the take arrives, not the key
+    arrives = chords is None or not any(a <= last_downbeat < b and chord.is_chord for a, b, chord in chords)
     task = Task(start=start, end=start + target, bar_steps=bar, steps_per_quarter=spq, locked=locks,
                 pitch_classes=key.pitch_classes if key is not None else None, targets=targets,
                 single_notes=options.texture == "single notes",
                 steer_to=steer, steering=options.steering, steer_bands=bands,
-                steer_places=places, listening=True, figure=figure, arrival=(start + target - 1) // bar * bar,
-                home=home,
-                chords=stream_chords(options.chords, bar, options.bars, spq / phrase.steps_per_quarter, start))
+                steer_places=places, listening=True, figure=figure,
+                arrival=last_downbeat if arrives else None, home=home, chords=chords)
     writer = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator,
                     scoring=rows > options.variations and options.choose in ("likely", "musical"))
     drafts = writer.write(progress, cancel)
