@@ -23,16 +23,14 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMessageBox,
-    QProgressDialog,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from ..workers import internal_error, keep_until_finished
+from ..workers import internal_error, keep_until_finished, progress_dialog
 from .files import remember_folder, start_folder
 
-SHOW_AFTER_MS = 400              # a short score is written before any dialog appears
 SCORE_FILTER = "MusicXML scores (*.musicxml)"
 
 
@@ -212,14 +210,7 @@ class SheetMusic(QObject):
             self.show_message("The sheet music is still being written.", 4000)
             return None
         job = keep_until_finished(ScoreJob(self.model.phrase(), path, title))
-        dialog = QProgressDialog(f"Writing the sheet music of {title}…", "Cancel", 0, 1000, window)
-        dialog.setWindowTitle("Sheet Music")
-        dialog.setWindowModality(Qt.WindowModal)
-        dialog.setMinimumDuration(SHOW_AFTER_MS)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        dialog.canceled.connect(job.cancel)
-        job.progressed.connect(lambda done: dialog.setValue(int(done * 1000)))
+        dialog = progress_dialog(window, f"Writing the sheet music of {title}…", "Sheet Music", job)
 
         def closed() -> None:
             dialog.reset()                  # stops its timer: it would show itself after the job ended
