@@ -26,7 +26,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..atomic import atomic_path
-from ..errors import MusicFileError
+from ..errors import Cancelled, MusicFileError
 from ..music.phrase import Phrase
 from .score_layout import (
     BarLines,
@@ -228,10 +228,6 @@ def _notate_bar(measure, time_signature, treble: bool) -> None:
                     element.stemDirection = direction
 
 
-class Cancelled(Exception):
-    """Writing the sheet music was cancelled; no file is left."""
-
-
 def phrase_to_score(phrase: Phrase, title: str = "", progress: Callable[[float], None] | None = None,
                     cancel: Callable[[], bool] | None = None):
     """The phrase as a music21 score for piano: two staves joined by a brace, no composer named.
@@ -392,6 +388,8 @@ def write_musicxml(phrase: Phrase, path: str | Path, title: str | None = None,
         data = exporter.asBytes()
     except Exception as err:                 # music21 raises many kinds for what it cannot write
         raise MusicFileError(path, f"the phrase cannot be written as sheet music ({str(err)[:160]})") from None
+    if cancel is not None and cancel():        # asked while music21 wrote (a third of the work, unchecked)
+        raise Cancelled()
     try:
         with atomic_path(path) as tmp:
             tmp.write_bytes(data)

@@ -52,8 +52,8 @@ class ScoreJob(QThread):
         self._stop.set()
 
     def run(self):
-        from engine.errors import MusicFileError
-        from engine.files.score_writer import Cancelled, write_musicxml
+        from engine.errors import Cancelled, MusicFileError
+        from engine.files.score_writer import write_musicxml
         try:
             out = write_musicxml(self.phrase, self.path, title=self.title, progress=self.progressed.emit,
                                  cancel=self._stop.is_set)

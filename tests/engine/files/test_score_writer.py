@@ -398,3 +398,22 @@ def test_bars_that_do_not_fit_the_grid_and_long_rests_read_back(tmp_path, metre)
     path = write_musicxml(phrase, tmp_path / "odd.musicxml")
     back = read_music(path, steps_per_quarter=4)
     assert exact(back) == exact(phrase) and back.time_signature == metre
+
+
+def test_a_cancel_asked_while_music21_writes_the_score_leaves_no_file(tmp_path, monkeypatch):
+    """music21's writing is the last third of the work and is not checked as it goes: a Cancel
+    pressed then still left the file (the window's test of a long score, on an idle machine)."""
+    from music21.musicxml.m21ToXml import ScoreExporter
+
+    from engine.errors import Cancelled
+    asked = {"cancel": False}
+    real = ScoreExporter.asBytes
+
+    def as_bytes(self, *args, **kwargs):
+        asked["cancel"] = True                        # the user presses Cancel now
+        return real(self, *args, **kwargs)
+    monkeypatch.setattr(ScoreExporter, "asBytes", as_bytes)
+    phrase = Phrase(tuple(Note(60 + i % 5, 4 * i, 4) for i in range(16)))
+    with pytest.raises(Cancelled):
+        write_musicxml(phrase, tmp_path / "late.musicxml", cancel=lambda: asked["cancel"])
+    assert not list(tmp_path.iterdir())
