@@ -169,6 +169,23 @@ def test_a_figure_that_dissolves_after_a_bar_scores_high_then_low():
     assert kept[0] == 1 and kept[3] < 0.2
 
 
+def test_the_figure_s_shape_is_kept_over_new_harmonies_and_lost_by_the_same_onsets_on_other_pitches():
+    phrase = alberti()
+    # the figure on C, G (B G D G), F (C A F A) and G7 (B G F G): other harmonies, the same shape
+    harmonies = ((48, 55, 52, 55), (47, 55, 50, 55), (48, 57, 53, 57), (47, 55, 53, 55))
+    moved = music(*[(p, b * BAR + 2 * i, 2) for b in range(4) for i, p in enumerate(harmonies[b] * 2)],
+                  *[(76, b * BAR, 8) for b in range(4)], *[(79, b * BAR + 8, 8) for b in range(4)])
+    assert musician.figure_shape_kept(moved, phrase) == [1, 1, 1, 1]
+    # the same eighths, the pitches of each bar turned round (G E G C): the onsets keep the figure
+    turned = music(*[(p, b * BAR + 2 * i, 2) for b in range(4) for i, p in enumerate((55, 52, 55, 48) * 2)],
+                   *[(76, b * BAR, 8) for b in range(4)], *[(79, b * BAR + 8, 8) for b in range(4)])
+    assert musician.figure_kept(turned, phrase) == [1, 1, 1, 1]
+    assert musician.figure_shape_kept(turned, phrase) == [0, 0, 0, 0]        # every move the other way
+    row = musician.measure(turned, phrase, (), C_MAJOR)
+    assert row["figure kept, mean of 4"] == 1 and row["figure shape kept, mean of 4"] == 0
+    assert musician.figure_shape_kept(alberti(), music()) == []                 # a phrase without notes
+
+
 def test_the_low_voice_register_drift_is_in_semitones():
     phrase = alberti()
     assert musician.low_register_drift(alberti(), phrase) == 0

@@ -15,6 +15,10 @@ model's grid, and set against the phrase heard the same way:
 - **figure kept**: per bar, how much of the phrase's low-voice figure (the steps its low voice
   strikes on) the draft's low voice keeps (Jaccard, the nearest of the phrase's bars).
 
+The figure's *shape* (``figure_shape``, ``shape_kept``: the accompaniment's contour at its steps,
+so that an Alberti bass is low-up-down-up whatever the harmony) is measured here for the
+evaluation and the seed tests; the choice does not weigh it yet.
+
 And the network's own word: its log-probability per token written. Each is set on a common
 scale across the drafts (its spread among them), weighted, and the drafts with the best sum are
 the takes. The weights were chosen on the training split of the piano collection
@@ -95,6 +99,60 @@ def low_voice(notes: Sequence[Note], lo: int, bar_steps: int) -> list[Note]:
 def figure(notes: Sequence[Note], lo: int, bar_steps: int) -> frozenset[int]:
     """The steps of the bar from ``lo`` on which its low voice strikes."""
     return frozenset(n.start - lo for n in low_voice(notes, lo, bar_steps))
+
+
+def _top(notes: Sequence[Note], t: int) -> int:
+    return max(n.pitch for n in _sounding(notes, t))
+
+
+def accompaniment(notes: Sequence[Note], lo: int, bar_steps: int) -> list[Note]:
+    """The bar from ``lo``'s accompaniment: its notes struck below its tune. The tune is the top
+    voice's notes (each the highest sounding where it is struck) that lie above the middle of the
+    range of the notes struck in the bar; where the tune rests, the figure's own top note is the
+    highest sounding but lies in the lower half, so it stays in the accompaniment. All the bar's
+    notes when it has no tune."""
+    struck = [n for n in notes if lo <= n.start < lo + bar_steps]
+    if not struck:
+        return []
+    middle = (min(n.pitch for n in struck) + max(n.pitch for n in struck)) / 2
+    near = [n for n in notes if n.start < lo + bar_steps and n.start + n.duration > lo]   # all that sounds in it
+    tune = [n.pitch for n in struck if n.pitch > middle and n.pitch == _top(near, n.start)]
+    return [n for n in struck if n.pitch < min(tune)] if tune else struck
+
+
+def figure_shape(notes: Sequence[Note], lo: int, bar_steps: int) -> frozenset[tuple[int, int, bool]]:
+    """The shape of the bar from ``lo``'s accompaniment figure, as contour rather than pitches (so
+    that it survives a change of harmony): one event per step on which the accompaniment strikes,
+    (the step from ``lo``, the move of the lowest note struck there from the lowest struck at the
+    step before: -1 down, 0 the same, +1 up; the first step's from the bar's lowest accompaniment
+    note: 0 on it, +1 above it; whether two or more notes are struck there). An Alberti bass
+    C G E G: (0, 0, False), (2, 1, False), (4, -1, False), (6, 1, False)...; a stride: the bass on
+    the beat, up to a chord (True) off it, down to the bass."""
+    lows: dict[int, list[int]] = {}
+    for n in accompaniment(notes, lo, bar_steps):
+        lows.setdefault(n.start - lo, []).append(n.pitch)
+    if not lows:
+        return frozenset()
+    bottom = min(min(p) for p in lows.values())
+    events, before = [], None
+    for step in sorted(lows):
+        low = min(lows[step])
+        move = (low > bottom) if before is None else (low > before) - (low < before)
+        events.append((step, int(move), len(lows[step]) >= 2))
+        before = low
+    return frozenset(events)
+
+
+def shape_kept(notes: Sequence[Note], shapes: Sequence[frozenset], first: int, bars: int,
+               bar_steps: int) -> list[float]:
+    """Per bar of ``notes`` (``bars`` bars from the bar line ``first``): how much of the phrase's
+    figure shape it keeps, the Jaccard similarity of its ``figure_shape`` to the nearest of
+    ``shapes`` (the phrase's bars' shapes, empty ones left out); empty when the phrase has none."""
+    shapes = [s for s in shapes if s]
+    if not shapes:
+        return []
+    return [max(_jaccard(figure_shape(notes, first + b * bar_steps, bar_steps), s) for s in shapes)
+            for b in range(bars)]
 
 
 @dataclass(frozen=True)

@@ -102,3 +102,76 @@ def test_takes_chosen_from_more_drafts_sound_more_as_a_musician_would_keep_them(
                     clashes, leap, bass, kept = choosing.faults(take.notes, hearing, 0, 4)
                     scores[candidates].append(bass + kept - 4 * clashes - leap / 12)
     assert np.mean(scores[8]) > np.mean(scores[0]) + 0.05
+
+
+# -- the figure's shape ---------------------------------------------------------------------------------
+
+SHAPE_KEPT = 0.75          # the seed tests' bound: the mean over bars (Mozart's own bars of K. 545: 0.94)
+ALBERTI = frozenset((step, move, False) for step, move in zip(range(0, 16, 2), (0, 1, -1, 1, -1, 1, -1, 1)))
+
+
+def k545() -> list[Note]:
+    """The K. 545 seed (Mozart's bars 1-4) on the model's grid: an Alberti bass in eighths under the tune."""
+    return list(load_seed(next(s for s in list_seeds() if "K. 545" in s.title), steps_per_quarter=4).notes)
+
+
+def test_the_figure_shape_is_the_accompaniment_s_contour_and_outlasts_a_change_of_harmony():
+    notes = k545()
+    shapes = [choosing.figure_shape(notes, b * BAR, BAR) for b in range(4)]
+    assert shapes[0] == shapes[2] == shapes[3] == ALBERTI            # C G E G, C A F A, B G D G / C G E G
+    assert shapes[1] == ALBERTI - {(0, 0, False)} | {(0, 1, False)}   # D G F G / C G E G: it starts above the C
+    # the tune's turn in bar 2 leaves its G in the accompaniment (the low voice's onsets lose it)
+    assert len(choosing.figure(notes, BAR, BAR)) == 4 and len(shapes[1]) == 8
+    # Mozart's own bars, over four harmonies, each against the other three: the bound is met
+    alone = [choosing.shape_kept(notes, shapes[:b] + shapes[b + 1:], b * BAR, 1, BAR)[0] for b in range(4)]
+    assert alone == [1, pytest.approx(7 / 9), 1, 1] and np.mean(alone) >= SHAPE_KEPT
+    assert choosing.shape_kept(notes, [], 0, 4, BAR) == []
+
+
+def test_left_hand_pitches_shuffled_keep_the_figure_s_rhythm_and_lose_its_shape():
+    """The K. 545 seed with its left hand's pitches shuffled (the same eighths, any of its pitches):
+    the low voice's onsets still pass the seed test's old bound, the shape falls far below its bound."""
+    notes = k545()
+    left, right = [n for n in notes if n.pitch < 70], [n for n in notes if n.pitch >= 70]
+    shapes = [choosing.figure_shape(notes, b * BAR, BAR) for b in range(4)]
+    hearing = choosing.hear(notes, 0, 4, BAR, 4)
+    rhythm, shape = [], []
+    for seed in range(20):
+        pitches = [n.pitch for n in left]
+        random.Random(seed).shuffle(pitches)
+        take = right + [Note(p, n.start, n.duration) for p, n in zip(pitches, left)]
+        rhythm.append(choosing.faults(take, hearing, 0, 4)[3])
+        shape.append(np.mean(choosing.shape_kept(take, shapes, 0, 4, BAR)))
+    assert np.mean(rhythm) >= 0.75 and min(rhythm) >= 0.6           # "the Alberti bass goes on", by its onsets
+    assert max(shape) < SHAPE_KEPT - 0.2 and np.mean(shape) < 0.4    # measured: 0.11-0.46, mean 0.32
+
+
+WALTZ_BAR = 12             # 3/4 on sixteenths
+HARMONIES = ((48, (60, 64, 67)), (43, (59, 62, 65)), (41, (60, 65, 69)), (43, (59, 62, 67)))   # C G7 F G
+
+
+def waltz(chords_at=(4, 8), chords=True) -> list[Note]:
+    """A waltz: the bass on the downbeat, the chord on ``chords_at`` (single notes when not
+    ``chords``), a tune held above, over the four HARMONIES."""
+    notes = []
+    for b, (bass, chord) in enumerate(HARMONIES):
+        lo = b * WALTZ_BAR
+        notes += [Note(bass, lo, 4), Note(76 + b, lo, WALTZ_BAR)]
+        notes += [Note(p, lo + k, 4) for k in chords_at for p in (chord if chords else chord[:1])]
+    return notes
+
+
+def test_a_waltz_keeps_bass_chord_chord_over_new_harmonies_and_loses_it_as_single_notes_or_held_chords():
+    phrase = waltz()
+    shapes = [choosing.figure_shape(phrase, b * WALTZ_BAR, WALTZ_BAR) for b in range(4)]
+    assert set(shapes) == {frozenset({(0, 0, False), (4, 1, True), (8, 0, True)})}
+
+    def kept(take):
+        return np.mean(choosing.shape_kept(take, shapes[:1], 0, 4, WALTZ_BAR))
+    assert kept(phrase) == 1
+    single = waltz(chords=False)                                      # bass, then single notes
+    held = waltz(chords_at=(0,))                                      # bass and chord on the downbeat
+    hearing = choosing.hear(phrase, 0, 4, WALTZ_BAR, 4)
+    # the low voice's onsets hear only the bass under this tune: they call both the waltz kept
+    assert choosing.faults(single, hearing, 0, 4)[3] == 1 and choosing.faults(held, hearing, 0, 4)[3] == 1
+    assert kept(single) == pytest.approx(1 / 5) and kept(held) == 0

@@ -1,6 +1,8 @@
 """The bundled seeds keep their figures when continued (the default model, default settings, fixed
 seeds; 12 takes of 4 bars each): measured as the musician's evaluation measures them
-(``choosing.py`` holds the same measures), not by eye."""
+(``choosing.py`` holds the same measures), not by eye. The rag has no shape test: its seed's
+bars have two figures (octaves over the bass, then arpeggios) and Joplin's own next bars (9-12)
+leave both for chords in the treble (their shape kept: 0.10, 0.10, 0.57, 0.00)."""
 
 import numpy as np
 import pytest
@@ -30,6 +32,17 @@ def heard(phrase: Phrase, takes: list[Phrase]) -> np.ndarray:
     return np.array([choosing.faults(t.notes, hearing, 0, 4) for t in takes])
 
 
+SHAPE_KEPT, SHAPE_KEPT_LEAST = 0.75, 0.6   # the figure's shape: the mean over takes, the least take
+
+
+def shape_kept(phrase: Phrase, takes: list[Phrase]) -> np.ndarray:
+    """Per take: the mean over its 4 bars of the phrase's figure shape kept (the accompaniment's
+    contour at its steps, the nearest of the phrase's bars: ``choosing.shape_kept``)."""
+    bar = phrase.steps_per_bar
+    shapes = [choosing.figure_shape(phrase.notes, b * bar, bar) for b in range(round(phrase.length / bar))]
+    return np.array([np.mean(choosing.shape_kept(t.notes, shapes, 0, 4, bar)) for t in takes])
+
+
 def chords_at(music: Phrase, places: list[int], bars: int) -> float:
     """The share of the steps ``places`` of each of ``bars`` bars at which two or more notes are struck."""
     bar = music.steps_per_bar
@@ -46,6 +59,20 @@ def test_k545_s_alberti_bass_goes_on():
     assert [len(choosing.figure(phrase.notes, b * bar, bar)) for b in range(4)] == [8, 4, 8, 8]
     kept = heard(phrase, takes)[:, 3]
     assert kept.mean() >= 0.75 and kept.min() >= 0.6
+
+
+# The onsets above pass left-hand eighths of any pitches as an Alberti bass; its shape does not
+# (test_choosing: the seed's left hand shuffled keeps its onsets, 0.89, and its shape 0.32 at most 0.46).
+# The bound: Mozart's own bars of the seed, over four harmonies, each against the other three keep
+# 0.94 (1, 0.78, 1, 1); where the Alberti goes on later (the recapitulation, bars 42-45) 1.0 a bar.
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="the default model's takes keep the Alberti's shape 0.50 on average "
+                                       "(12 takes, 0.32-0.73; bound 0.75, the least 0.6): left-hand eighths "
+                                       "with the onsets kept (0.89) and the contour lost, e.g. D G G G G F G G")
+def test_k545_s_alberti_bass_keeps_its_shape():
+    phrase, takes = seed_and_takes("K. 545")
+    kept = shape_kept(phrase, takes)
+    assert kept.mean() >= SHAPE_KEPT and kept.min() >= SHAPE_KEPT_LEAST
 
 
 @pytest.mark.slow
@@ -67,6 +94,22 @@ def test_the_ballad_s_bass_and_chord_eighths_go_on():
     places = [s for s in range(0, bar, eighth) if chords_at(phrase, [s], 4) >= 0.5]
     assert len(places) >= 6                                  # the phrase's chords on most eighths
     assert np.mean([chords_at(t, places, 4) for t in takes]) >= 0.7
+
+
+# The ballad's bars, over its four chords (C G Am F), keep one shape: the bass on the beat, up to
+# a chord on the eighth after, down to the bass (each bar against the others: 1.0).
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="the default model's takes keep the ballad's bass-and-chord shape "
+                                       "0.23 on average (12 takes, 0.08-0.44; bound 0.75, the least 0.6): the "
+                                       "eighths go on (onsets 0.89), mostly as single notes (a chord on 17% of "
+                                       "the off-beat eighths, the phrase on all)")
+def test_the_ballad_s_bass_and_chord_eighths_keep_their_shape():
+    phrase, takes = seed_and_takes("Four chords")
+    bar = phrase.steps_per_bar
+    shapes = [choosing.figure_shape(phrase.notes, b * bar, bar) for b in range(4)]
+    assert len(set(shapes)) == 1 and (2, 1, True) in shapes[0]
+    kept = shape_kept(phrase, takes)
+    assert kept.mean() >= SHAPE_KEPT and kept.min() >= SHAPE_KEPT_LEAST
 
 
 @pytest.mark.slow
