@@ -81,6 +81,10 @@ Local measures
   (K. 545's opening, over C, G7, F and G, each bar against the other three: 1, 0.78, 1, 1; its
   Andante's bars 5-6 against 1-4: 1, 0.85); the opening with its left-hand pitches shuffled keeps
   the figure above (0.89, 20 shuffles) and scores 0.32 here (0.11-0.46).
+- **notes struck again within a beat**: the share of the notes that strike a pitch struck less than
+  a beat before (``engine.writing.choosing.repeat_share``): the stutters the blind judges named
+  most often (a held note broken into repeats, a tune stuck on one note); repeated-note figures
+  have them too, so compare with the composer's.
 - **harmonic rhythm**: each beat with notes is labelled with its best chord (as in chord fit);
   the previous beat's chord is kept when it covers within 0.1 of the best (so a passing note or a
   lone melody note does not make a new harmony), and ties go to triads over sevenths, then to the
@@ -519,7 +523,7 @@ LOCAL = ("semitone clashes", "interval-class-1 clashes", "outside the phrase's k
          "top-voice mean leap", "top-voice steps", "top-voice leaps over a fifth",
          "bass on the downbeat", "bass on the phrase's bass beats",
          "figure kept, new bar 1", "figure kept, new bar 4", "figure kept, mean of 4",
-         "figure shape kept, mean of 4", "low-voice register drift",
+         "figure shape kept, mean of 4", "low-voice register drift", "notes struck again within a beat",
          "chord changes per bar", "one harmony throughout", "a new chord on most beats",
          "cadence", "half cadence", "arrival on the downbeat", "held chord", "mid-gesture", "rest")
 ADHERENCE = ("chroma similarity", "groove similarity")
@@ -543,6 +547,7 @@ def measure(music: Phrase, phrase: Phrase, held: Sequence[Note] = (), key: Key |
     shape = figure_shape_kept(music, phrase)
     out["figure shape kept, mean of 4"] = float(np.mean(shape)) if shape else math.nan
     out["low-voice register drift"] = low_register_drift(music, phrase)
+    out["notes struck again within a beat"] = choosing.repeat_share(music.notes, music.steps_per_beat)
     changes, steps = chord_changes(music, held)
     out["chord changes per bar"] = changes / bar_count(music)
     out["one harmony throughout"] = float(steps > 0 and changes == 0) if steps else math.nan
@@ -629,7 +634,12 @@ def set_constants(items: Sequence[str]) -> dict:
         if not hasattr(module, name):
             raise SystemExit(f"--set: {module_name} has no constant {name}")
         old = getattr(module, name)
-        new = (value.lower() in ("1", "true", "yes")) if isinstance(old, bool) else type(old)(value)
+        if isinstance(old, bool):
+            new = value.lower() in ("1", "true", "yes")
+        elif isinstance(old, tuple):                      # a tuple: its items apart by commas, typed like the first
+            new = tuple(type(old[0] if old else "")(item) for item in value.split(",") if item)
+        else:
+            new = type(old)(value)
         setattr(module, name, new)
         done[path] = new
     return done

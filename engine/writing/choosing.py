@@ -3,7 +3,7 @@
 Continue can write more drafts than it keeps (``ContinueOptions.candidates``). Musicians who told
 Segue's takes from the composer's named wrong notes sounding together, a top voice that leaps
 about, a bass that leaves the beats the phrase puts it on and an accompaniment figure that
-dissolves (``benchmarks/musician.py``). Each draft is heard for those four, cheaply, on the
+dissolves (``benchmarks/musician.py``). Each draft is heard for those six, cheaply, on the
 model's grid, and set against the phrase heard the same way:
 
 - **clashes**: the share of its onsets striking a note a minor second or minor ninth from another
@@ -15,9 +15,12 @@ model's grid, and set against the phrase heard the same way:
 - **figure kept**: per bar, how much of the phrase's low-voice figure (the steps its low voice
   strikes on) the draft's low voice keeps (Jaccard, the nearest of the phrase's bars).
 
-The figure's *shape* (``figure_shape``, ``shape_kept``: the accompaniment's contour at its steps,
-so that an Alberti bass is low-up-down-up whatever the harmony) is measured here for the
-evaluation and the seed tests; the choice does not weigh it yet.
+- **figure's shape kept**: per bar, how much of the phrase's accompaniment *shape* the draft
+  keeps (``figure_shape``, ``shape_kept``: the contour at the steps it strikes, so that an
+  Alberti bass is low-up-down-up whatever the harmony; the evaluation and the seed tests measure
+  it too);
+- **notes struck again within a beat**, beyond the phrase's own share: the stutters musicians
+  heard (a held note broken into repeats, a tune stuck on one note).
 
 And the network's own word: its log-probability per token written. Each is set on a common
 scale across the drafts (its spread among them), weighted, and the drafts with the best sum are
@@ -40,6 +43,8 @@ CLASHES = 1.0            # of clashes beyond the phrase's
 LEAPS = 1.0              # of top-voice leaps beyond the phrase's
 BASS = 1.0               # of the bass on the phrase's bass beats
 FIGURE = 1.0             # of the figure kept
+SHAPE = 1.0              # of the figure's shape kept
+REPEATS = 1.0            # of notes struck again within a beat, beyond the phrase's share
 BASS_ABOVE_LOWEST = 4    # semitones above a bar's lowest note a bass note may lie
 
 
@@ -60,6 +65,18 @@ def clash_share(notes: Sequence[Note]) -> float:
         if any(abs(a.pitch - b.pitch) % 12 == 1 for a in struck for b in now if a is not b):
             clashing += 1
     return clashing / len(onsets)
+
+
+def repeat_share(notes: Sequence[Note], beat_steps: int) -> float:
+    """The share of ``notes`` that strike again a pitch struck less than a beat before (a held note
+    broken into a stutter, a tune stuck on one note; a repeated-note figure has them too)."""
+    last: dict[int, int] = {}
+    repeats = 0
+    for n in sorted(notes, key=lambda n: (n.start, n.pitch)):
+        if n.pitch in last and 0 < n.start - last[n.pitch] < beat_steps:
+            repeats += 1
+        last[n.pitch] = n.start
+    return repeats / len(notes) if notes else 0.0
 
 
 def top_leap(notes: Sequence[Note]) -> float:
@@ -166,6 +183,8 @@ class Hearing:
     figures: tuple[frozenset[int], ...]
     leap: float
     clashes: float
+    shapes: tuple[frozenset, ...] = ()
+    repeats: float = 0.0
 
 
 def hear(notes: Sequence[Note], first: int, bars: int, bar_steps: int, beat_steps: int) -> Hearing:
@@ -176,12 +195,15 @@ def hear(notes: Sequence[Note], first: int, bars: int, bar_steps: int, beat_step
     beats = tuple(k for k, place in enumerate(places)
                   if sum(bass_struck(local, b * bar_steps + place, bar_steps) for b in range(bars)) >= max(1, bars / 2))
     figures = tuple(f for f in (figure(local, b * bar_steps, bar_steps) for b in range(bars)) if f)
-    return Hearing(bar_steps, beat_steps, beats, figures, top_leap(local), clash_share(local))
+    shapes = tuple(s for s in (figure_shape(local, b * bar_steps, bar_steps) for b in range(bars)) if s)
+    return Hearing(bar_steps, beat_steps, beats, figures, top_leap(local), clash_share(local), shapes,
+                   repeat_share(local, beat_steps))
 
 
 def faults(notes: Sequence[Note], hearing: Hearing, first: int, bars: int) -> np.ndarray:
     """A draft's ``notes`` (from the bar line ``first``, ``bars`` bars) as [clashes beyond the
-    phrase's, top-voice leap beyond the phrase's, bass on the phrase's bass beats, figure kept]."""
+    phrase's, top-voice leap beyond the phrase's, bass on the phrase's bass beats, figure kept,
+    figure's shape kept, notes struck again within a beat beyond the phrase's share]."""
     bar = hearing.bar_steps
     local = [Note(n.pitch, n.start - first, n.duration, n.velocity) for n in notes]
     clashes = max(0.0, clash_share(local) - hearing.clashes)
@@ -192,7 +214,9 @@ def faults(notes: Sequence[Note], hearing: Hearing, first: int, bars: int) -> np
     if hearing.figures:
         kept = float(np.mean([max(_jaccard(figure(local, b * bar, bar), f) for f in hearing.figures)
                               for b in range(bars)]))
-    return np.array([clashes, leap, bass, kept])
+    kept_shape = shape_kept(local, hearing.shapes, 0, bars, bar)
+    repeats = max(0.0, repeat_share(local, hearing.beat_steps) - hearing.repeats)
+    return np.array([clashes, leap, bass, kept, float(np.mean(kept_shape)) if kept_shape else 0.0, repeats])
 
 
 def _jaccard(a: frozenset, b: frozenset) -> float:
@@ -206,7 +230,7 @@ def musical_order(likely: Sequence[float], heard: Sequence[np.ndarray], usable: 
     table = np.column_stack([np.asarray(likely, dtype=np.float64), np.asarray(heard, dtype=np.float64)])
     spread = table.std(0)
     scaled = np.where(spread > 1e-9, (table - table.mean(0)) / np.where(spread > 1e-9, spread, 1.0), 0.0)
-    weights = np.array([LIKELY, -CLASHES, -LEAPS, BASS, FIGURE])
+    weights = np.array([LIKELY, -CLASHES, -LEAPS, BASS, FIGURE, SHAPE, -REPEATS])
     score = scaled @ weights
     score = np.where(np.asarray(usable), score, -math.inf)
     return [int(i) for i in np.argsort(-score, kind="stable")]

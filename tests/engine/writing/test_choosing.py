@@ -99,7 +99,7 @@ def test_takes_chosen_from_more_drafts_sound_more_as_a_musician_would_keep_them(
                                                                              candidates=candidates,
                                                                              choose="musical")):
                     take = regrid(take, spq)
-                    clashes, leap, bass, kept = choosing.faults(take.notes, hearing, 0, 4)
+                    clashes, leap, bass, kept, _, _ = choosing.faults(take.notes, hearing, 0, 4)
                     scores[candidates].append(bass + kept - 4 * clashes - leap / 12)
     assert np.mean(scores[8]) > np.mean(scores[0]) + 0.05
 
