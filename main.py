@@ -74,6 +74,10 @@ def following_arguments(parser: argparse.ArgumentParser):
                        help="space the onsets as the phrase does (follow) or not (free)")
     group.add_argument("--dynamics", default="follow", choices=("follow", "free"),
                        help="play as loud as the phrase (follow) or not (free)")
+    group.add_argument("--chords", metavar="'C | Am | F G | G7'",
+                       help="chords the new bars follow, one bar per |, a bar's chords dividing it evenly "
+                            "(N: no chord, %%: the bar before again; for a model that reads harmony; default: "
+                            "none, the takes find their own harmony)")
     return group
 
 

@@ -151,7 +151,8 @@ def continue_command(args) -> int:
 
 def following(args) -> dict:
     """The options that say how new music follows the phrase, from parsed arguments."""
-    return {name: getattr(args, name) for name in ("density", "texture", "register", "key", "rhythm", "dynamics")}
+    return {name: getattr(args, name) for name in ("density", "texture", "register", "key", "rhythm", "dynamics",
+                                                     "chords")}
 
 
 def steering(args) -> dict:

@@ -33,6 +33,24 @@ def test_continue_writes_the_seed_followed_by_new_bars(tiny_model_dir, seed_file
     assert result.length <= seed.length + 2 * 16
 
 
+def test_continue_and_fill_follow_chords_and_refuse_chords_that_cannot_be_read(tiny_inputs_model_dir, seed_file,
+                                                                             tmp_path, capsys):
+    out = tmp_path / "out.mid"
+    common = ["--seed", "5", "--model", str(tiny_inputs_model_dir)]
+    assert main.main(["continue", str(seed_file), "-o", str(out), "--bars", "2", "--chords", "F | G7 C", *common]) == 0
+    asked = read_music(out, steps_per_quarter=4)
+    assert main.main(["continue", str(seed_file), "-o", str(out), "--bars", "2", *common]) == 0
+    assert read_music(out, steps_per_quarter=4) != asked                     # the model reads them
+    assert main.main(["fill", str(out), "-o", str(tmp_path / "f.mid"), "--from-bar", "2", "--to-bar", "3",
+                      "--chords", "Dm | G7", "--candidates", "4", *common]) == 0
+    capsys.readouterr()
+    assert main.main(["continue", str(seed_file), "-o", str(out), "--chords", "C | Hm7", *common]) == 2
+    assert "bar 2 of the chords: 'Hm7' is not a chord name" in capsys.readouterr().err
+    assert main.main(["fill", str(seed_file), "-o", str(out), "--from-bar", "1", "--to-bar", "1",
+                      "--chords", "C | F", *common]) == 2
+    assert "2 bars of chords were given for 1 bar of music" in capsys.readouterr().err
+
+
 def test_continue_keeps_the_tempo_map_and_key_signatures_of_the_phrase(tiny_model_dir, tmp_path, capsys):
     import mido
     phrase = tmp_path / "map.mid"

@@ -14,10 +14,14 @@ from typing import Any, Mapping
 import torch
 from torch import nn
 
+from ..encoding import lookback as lookback_memory
 from ..encoding import rhythm_memory
 from ..encoding.controls import FEATURES as CONTROL_FEATURES
 from ..encoding.controls import GROUPS, HIGH, LOW, MEAN, control_features, flag_of
 from ..encoding.controls import KEY as KEY_VALUES
+from ..encoding.harmony_input import FEATURES as CHORD_FEATURES
+from ..encoding.harmony_input import WEIGHTS as HARMONY_WEIGHTS
+from ..encoding.harmony_input import chord_features, harmony_pitch_codes
 from ..encoding.pitch_memory import ANCHORS, FEATURES, interval_index, memory_scores
 from ..encoding.tokens import SPECIALS
 from .half_weights import HalfWeights
@@ -25,6 +29,7 @@ from .half_weights import HalfWeights
 KEY_FLAG, REGISTER_FLAG, RHYTHM_FLAG = flag_of("key"), flag_of("register"), flag_of("rhythm")
 RHYTHM_VALUES = GROUPS["rhythm"]
 
+PHRASE_PLACES = 9               # a bar's place in its group of 8 (1-8), and 0 for not known
 State = tuple[torch.Tensor, torch.Tensor]
 Memory = tuple[torch.Tensor, torch.Tensor, torch.Tensor]      # ages, held, anchors: engine/encoding/pitch_memory.py
 Rhythm = tuple[torch.Tensor, torch.Tensor, torch.Tensor]      # wait marks, length marks, phases (rhythm_memory.py)
@@ -53,6 +58,10 @@ class ModelConfig:
     steps_per_sixteenth: float = 1.0  # the grid, for rhythm scores (onset spacing is counted in sixteenths)
     max_wait: int = 16          # wait tokens in the vocabulary (rhythm scores need to know where they end)
     bar_from_music: bool = False  # the bar position counts in the music's own metre (bar_steps: most positions)
+    lookback: bool = False      # also score tokens by what was played 1 and 2 bars ago here (encoding/lookback.py)
+    harmony: bool = False       # also read the chord now and next, and score pitches by it (harmony_input.py)
+    phrase_position: bool = False  # also read the bar's place in groups of 4 and 8 bars (side_inputs.py)
+    lowest_pitch: int = 0       # the vocabulary's lowest pitch (harmony scores pitches by their pitch class)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -89,6 +98,20 @@ class MusicLSTM(nn.Module):
             self.rhythm_weight = nn.Linear(config.hidden_size, 2)
             nn.init.zeros_(self.rhythm_weight.weight)
             nn.init.zeros_(self.rhythm_weight.bias)
+        if config.lookback or config.harmony:
+            if config.first_pitch is None or config.first_pitch + config.pitches > config.vocab_size:
+                raise ValueError("lookback and harmony need the token id of the model's lowest pitch (first_pitch)")
+        if config.lookback:                # every new part starts silent: a model it is added to goes on as it was
+            self.repeat_input = nn.Linear(lookback_memory.REPEATS, config.embedding_size, bias=False)
+            self.lookback_weights = nn.Linear(config.hidden_size, lookback_memory.WEIGHTS)
+        if config.harmony:
+            self.chord_input = nn.Linear(CHORD_FEATURES, config.embedding_size, bias=False)
+            self.harmony_weights = nn.Linear(config.hidden_size, HARMONY_WEIGHTS)
+        if config.phrase_position:
+            self.phrase_bars = nn.Embedding(PHRASE_PLACES, config.embedding_size)
+        for name in ("repeat_input", "lookback_weights", "chord_input", "harmony_weights", "phrase_bars"):
+            for parameter in getattr(self, name).parameters() if hasattr(self, name) else ():
+                nn.init.zeros_(parameter)
         if config.rhythm_memory and config.bar_from_music:
             raise ValueError("rhythm memory does not yet follow the music's own metre (bar_from_music)")
         self.lstm = nn.LSTM(config.embedding_size, config.hidden_size, num_layers=config.layers,
@@ -141,7 +164,23 @@ class MusicLSTM(nn.Module):
                     raise ValueError("this model needs the controls of its input")
                 control_vectors = self.control_vectors(controls)
             x = x + control_vectors
+        if self.config.lookback:
+            repeats = self._needs(side, "lookback", "what was played a bar and two bars ago")[3]
+            x = x + torch.nn.functional.linear(repeats.to(x.dtype), self.repeat_input.weight)
+        if self.config.harmony:
+            harmony = self._needs(side, "harmony", "the chords of its input (hidden ones as zeros)")[0]
+            x = x + torch.nn.functional.linear(chord_features(harmony).to(x.dtype), self.chord_input.weight)
+        if self.config.phrase_position:
+            place = self._needs(side, "phrase_position", "the place of each bar in its phrase")
+            x = x + torch.nn.functional.embedding(place.long(), self.phrase_bars.weight)
         return x
+
+    @staticmethod
+    def _needs(side: Side, name: str, what: str):
+        found = side.get(name)
+        if found is None:
+            raise ValueError(f"this model needs {what}")
+        return found
 
     def control_vectors(self, controls: torch.Tensor) -> torch.Tensor:
         """(..., 2, RAW) controls of a bar and the next -> (..., embedding) what the network adds
@@ -158,6 +197,8 @@ class MusicLSTM(nn.Module):
         (``half_weights.py``; generation's one-token steps)."""
         r = self._read_out(out, half)
         logits = r["head"]
+        if self.config.lookback or self.config.harmony:
+            logits = self._lookback_and_harmony_scores(logits, r, side)
         if self.config.rhythm_memory:
             logits = self._rhythm_scores(logits, r, side.get("rhythm_memory"))
         if self.config.control_scores or self.config.rhythm_scores:
@@ -205,7 +246,7 @@ class MusicLSTM(nn.Module):
         return self.config.first_pitch
 
     READ_OUTS = ("head", "key_weight", "register_scores", "rhythm_weight", "memory_weights", "interval_scores",
-                 "wait_weights", "length_weights")
+                 "wait_weights", "length_weights", "lookback_weights", "harmony_weights")
     CONTROL_READ_OUTS = ("key_weight", "register_scores", "rhythm_weight")
 
     def _read_out(self, out: torch.Tensor, half: bool = False) -> dict[str, torch.Tensor]:
@@ -310,6 +351,32 @@ class MusicLSTM(nn.Module):
         by_spacing = (terms["by_share"] * r["rhythm_weight"].unsqueeze(-2)).sum(-1)
         end = first_wait + self.config.max_wait
         return torch.cat([logits[..., :first_wait], logits[..., first_wait:end] + by_spacing, logits[..., end:]], -1)
+
+    def _lookback_and_harmony_scores(self, logits: torch.Tensor, r: dict, side: Side) -> torch.Tensor:
+        """Pitch, wait and length logits plus, with weights from the LSTM state shared by all of
+        them: what was played one and two bars ago at this place (``lookback``), and where each
+        pitch stands in the chord now and the next and which wait lands on the change (``harmony``)."""
+        c = self.config
+        first_wait = len(SPECIALS)
+        first_length = first_wait + c.max_wait
+        first = self._first_pitch()
+        pitch = wait = length = None
+        if c.lookback:
+            codes = self._needs(side, "lookback", "what was played a bar and two bars ago")
+            pitch, wait, length = lookback_memory.lookback_scores(r["lookback_weights"], *codes[:3])
+        if c.harmony:
+            harmony, changes = self._needs(side, "harmony", "the chords of its input (hidden ones as zeros)")
+            w = r["harmony_weights"].float()
+            by_chord = lookback_memory.coded_scores(harmony_pitch_codes(harmony, c.pitches, c.lowest_pitch),
+                                                    w[..., :4], 4)
+            onto_change = changes.to(w.dtype) * w[..., 4:5]
+            pitch = by_chord if pitch is None else pitch + by_chord
+            wait = onto_change if wait is None else wait + onto_change
+        assert pitch is not None and wait is not None          # one of the two is on
+        lengths = logits[..., first_length:first]
+        return torch.cat([logits[..., :first_wait], logits[..., first_wait:first_length] + wait,
+                          lengths if length is None else lengths + length,
+                          logits[..., first:first + c.pitches] + pitch, logits[..., first + c.pitches:]], -1)
 
     def _rhythm_scores(self, logits: torch.Tensor, r: dict, rhythm: Rhythm | None) -> torch.Tensor:
         if rhythm is None:

@@ -5,8 +5,9 @@ Each setting the command line offers carries its help text (and metavar) in its 
 metadata; ``train_options()`` turns them into the ``train`` parser's options, in the order the
 help lists them, and ``config_from_arguments()`` turns the parsed arguments back into a
 ``TrainConfig``. A few options are not one field each: ``--transpose N`` is the range -N..+N,
-``--no-held-notes`` turns ``context`` off, and ``--controls``/``--control-scores``/``--rhythm-scores``
-each also turn on ``controls`` and ``bar_from_music``.
+``--no-held-notes`` turns ``context`` off, ``--controls``/``--control-scores``/``--rhythm-scores``
+each also turn on ``controls`` and ``bar_from_music``, and ``--lookback``/``--harmony``/``--phrase-position``
+``bar_from_music`` (they count bars in each piece's own metre).
 """
 
 from __future__ import annotations
@@ -90,10 +91,20 @@ class TrainConfig:
     rhythm_scores: bool = setting(False, "with --controls: also score each wait by how often its bar spaces onsets "
                                          "that far apart, with weights shared by all waits (Continue follows the "
                                          "rhythm more closely)")
+    lookback: bool = setting(False, "also score every candidate pitch, wait and length by what was played at the same "
+                                    "step of the bar one and two bars ago, with weights shared by all of them, and "
+                                    "read whether the last bar repeats the one before (a figure goes on)")
+    harmony: bool = setting(False, "also feed the network the chord sounding now and the next, measured from the "
+                                   "music and hidden at random, and score each pitch by where it stands in them "
+                                   "(Continue and Fill follow chords when they are asked for)")
+    phrase_position: bool = setting(False, "also feed the network where its bar falls in groups of 4 and 8 bars "
+                                           "counted from the piece's start")
     init_from: str = setting("", "start from this model's weights (a folder or bundled name); parts it lacks start "
                                  "silent (default: random weights)", "MODEL")
     control_dropout: float = 0.2                    # share of each bar's control groups hidden in training
     control_all_dropout: float = 0.1                # share of excerpts learned with every control hidden
+    harmony_dropout: float = 0.2                    # share of bars learned with their chords hidden
+    harmony_all_dropout: float = 0.3                # share of excerpts learned with no chords at all (as Continue)
     keep_epochs: int = setting(0, "keep only the best epoch and the last N in epochs/, deleting the others as "
                                   "training goes (0: keep every epoch)", "N")
 
@@ -106,7 +117,7 @@ class TrainConfig:
         return ModelConfig(vocab.size, self.embedding_size, self.hidden_size, self.layers, self.dropout,
                            pitches=vocab.highest_pitch - vocab.lowest_pitch + 1,
                            bar_steps=max(bar, POSITIONS) if self.bar_from_music else bar,
-                           first_pitch=vocab.first_pitch, anchors=ANCHORS,
+                           first_pitch=vocab.first_pitch, anchors=ANCHORS, lowest_pitch=vocab.lowest_pitch,
                            steps_per_sixteenth=self.steps_per_quarter / 4, max_wait=vocab.max_wait,
                            **{switch: getattr(self, switch) for switch in switches()})   # each a setting here
 
@@ -157,7 +168,7 @@ ORDER = ("data", "out", "valid", "name", "steps_per_quarter", "velocity_levels",
          "layers", "dropout", "window", "batch_size", "learning_rate", "epochs", "patience", "lr_patience",
          "max_minutes", "transpose", "seed", "device", "bf16", "threads", "keep_epochs", "credit", "fresh",
          "progress_json", "context", "pitch_memory", "rhythm_memory", "controls", "control_scores", "rhythm_scores",
-         "init_from", "excerpt_bars")
+         "lookback", "harmony", "phrase_position", "init_from", "excerpt_bars")
 RUN_OPTIONS = {
     "fresh": Option("--fresh", {"action": "store_true", "help": "start over instead of resuming"}),
     "progress_json": Option("--progress-json", {
@@ -226,10 +237,11 @@ def config_from_arguments(args: Any, command: str = "") -> TrainConfig:
     taken = {f.name: getattr(args, f.name) for f in fields(TrainConfig)
              if f.metadata.get("help") and f.name not in FLAGS and f.name != "transpose"}
     metre_aware = args.controls or args.control_scores or args.rhythm_scores
+    by_bar = metre_aware or args.lookback or args.harmony or args.phrase_position   # each counts bars
     taken.update(
         data=[str(d) for d in args.data], out=str(args.out), valid=[str(v) for v in args.valid or []],
         name=args.name or PurePath(str(args.out)).name, credit=args.credit or "", init_from=str(args.init_from or ""),
         transpose=(-args.transpose, args.transpose), context=not args.no_held_notes,
-        controls=metre_aware, bar_from_music=metre_aware, excerpt_bars=(fewest, most), command=command)
+        controls=metre_aware, bar_from_music=by_bar, excerpt_bars=(fewest, most), command=command)
     return TrainConfig(**taken)
 

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ..encoding.controls import HIGH, KEY, LOW, ControlSettings, aim, flag_of, follow, measure_bars, mismatch
+from ..encoding.harmony_input import asked_spans, chords_around, parse_chord_bars
 from ..encoding.tokens import START, decode, encode
 from ..model.checkpoint import LoadedModel
 from ..music.keys import Key, estimate_key
@@ -51,6 +52,8 @@ class ContinueOptions:
     candidates: int = 0           # drafts to choose the takes from (0: one per take)
     choose: str = "follow"        # follow: the drafts that follow the asked controls best | likely: the likeliest
     steering: float = 2.0         # how firmly each take keeps to the phrase's measures as it is written (0: not)
+    chords: str | list | None = None   # chords the takes follow, for a model with harmony: "C | Am | F G | G7" (one
+                                       # bar per |) or (start, end, Chord) spans from the take's start (None: free)
 
     def check(self) -> None:
         if not 1 <= self.bars <= 256:
@@ -78,6 +81,8 @@ class ContinueOptions:
             raise ValueError(f"steering must be between 0 and 4, not {self.steering}")
         if not 0 <= self.candidates <= 256:
             raise ValueError(f"candidates must be between 0 and 256, not {self.candidates}")
+        if isinstance(self.chords, str):
+            parse_chord_bars(self.chords)                         # raises a readable ValueError
 
     def controls(self) -> ControlSettings:
         return ControlSettings(density=self.density, texture=self.texture, register=self.register,
@@ -172,6 +177,21 @@ def steer_to(whole: np.ndarray | None, options: ContinueOptions, heard: Phrase |
     return row
 
 
+def asked_chords(loaded: LoadedModel, own: Phrase, options: ContinueOptions, start: int, end: int,
+                 ratio: float) -> list | None:
+    """The chords a model with harmony reads when chords are asked for (``options.chords``, timed
+    from ``start``; ``ratio``: the model's steps per step of the phrase's grid): those heard in
+    ``own`` (the music on the model's grid) outside ``start``..``end`` and the asked ones inside.
+    None (hidden) when none are asked for or the model does not read harmony. (The model-inputs hook.)"""
+    if options.chords is None:
+        return None
+    bar = own.steps_per_bar
+    asked = asked_spans(options.chords, bar, -(-(end - start) // bar), ratio)
+    if not getattr(loaded.model.config, "harmony", False):
+        return None
+    return chords_around(own, asked, start, end)
+
+
 def _rank(drafts, keep: int, follow_score=None) -> list[int]:
     """The ``keep`` best drafts: those that follow the asked controls most closely
     (``follow_score``, lower is closer), else those the model finds likeliest per token written;
@@ -231,7 +251,8 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
                 pitch_classes=key.pitch_classes if key is not None else None, targets=targets,
                 single_notes=options.texture == "single notes",
                 steer_to=steer_to(whole, options, heard_music), steering=options.steering, steer_bands=bands,
-                steer_places=places)
+                steer_places=places, chords=asked_chords(loaded, own, options, start, start + target,
+                                                         spq / phrase.steps_per_quarter))
     writer = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator,
                     scoring=rows > options.variations and options.choose == "likely")
     drafts = writer.write(progress, cancel)

@@ -79,6 +79,8 @@ class Task:
     steer_bands: np.ndarray | None = None        # the shares of notes in each third of the range asked for
     steer_places: np.ndarray | None = None       # the shares of onsets at each step of the bar asked for
     bar_table: np.ndarray | None = None          # or the whole table of controls, bar by bar
+    chords: list | None = None                   # (start, end, Chord) of the stream's steps a model with harmony
+                                                 # reads (None: hidden); harmony_input.chords_around makes them
 
 
 def draw(logits: np.ndarray, temperature: float, top_p: float, generator: torch.Generator):
@@ -179,7 +181,8 @@ class Writer:
         v, model, task = self.vocab, self.model, self.task
         config = model.config
         targets = task.targets
-        side = stream_inputs(self.prompt, v, config, task.bar_steps, task.steps_per_quarter, targets)
+        side = stream_inputs(self.prompt, v, config, task.bar_steps, task.steps_per_quarter, targets,
+                             chords=task.chords)
         self.vectors = None
         if getattr(config, "controls", False):
             table = task.bar_table
@@ -205,7 +208,7 @@ class Writer:
         k = self.rows
         self.logits = logits[:, -1].expand(k, -1)
         self.state = tuple(s.expand(-1, k, -1).contiguous() for s in state)
-        self.followers = Followers(v, config, self.prompt, k, task.bar_steps)
+        self.followers = Followers(v, config, self.prompt, k, task.bar_steps, chords=task.chords)
         decoder = Decoder(v)
         for token in self.prompt:
             decoder.feed(token)

@@ -66,6 +66,13 @@ def test_each_control_option_makes_a_metre_aware_model_with_controls(flag):
     assert not config_from_arguments(parsed()).bar_from_music
 
 
+@pytest.mark.parametrize("flag", ["--lookback", "--harmony", "--phrase-position"])
+def test_each_bar_counting_option_makes_a_metre_aware_model_without_controls(flag):
+    config = config_from_arguments(parsed(flag))
+    assert getattr(config, flag[2:].replace("-", "_")) and config.bar_from_music and not config.controls
+    assert getattr(config.model_config(config.vocabulary()), flag[2:].replace("-", "_"))
+
+
 @pytest.mark.parametrize("extra, complaint", [(["--excerpts", "4", "2"], "--excerpts"),
                                               (["--keep-epochs", "-1"], "--keep-epochs")])
 def test_settings_the_parser_cannot_check_are_refused(extra, complaint):
