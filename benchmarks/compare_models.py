@@ -37,11 +37,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     import torch
+    from musician import parse_options
 
     from engine.files.seeds import list_seeds, load_seed
     from engine.model.checkpoint import load_model
     from engine.writing.continuation import ContinueOptions, continue_phrase
-    from musician import parse_options
     torch.set_num_threads(1)
     models = {"first": load_model(args.first), "second": load_model(args.second)}
     asked = {"first": {}, "second": parse_options(args.option)}
