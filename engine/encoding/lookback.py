@@ -5,16 +5,16 @@ back bar after bar at the same places in the bar. A network that only reads its 
 carry the whole bar in its state to strike the figure again; Magenta's Lookback RNN (Waite et al.,
 2016) gives it what was played one and two bars back instead. A model with ``lookback`` scores
 every candidate token by what this module reports, with weights shared by all pitches and all
-durations (``lookback_scores``), and reads whether the music repeats bar by bar:
+durations (``lookback_scores``), and reads whether the music repeats bar by bar. Every candidate
+wait and length gets a code (``lookback_timing``), and every candidate pitch (``lookback_pitches``):
 
-- ``lookback_pitches`` (per pitch): bit 1 if that pitch was struck at this same step of the bar one
-  bar ago, bit 2 two bars ago; bit 4 if its pitch class was, one bar ago, bit 8 two bars ago;
-- ``lookback_waits`` (per wait of d steps): bit 1 if an onset was struck where the wait lands, one
-  bar earlier, bit 2 two bars earlier; bit 4 if that was the first onset after this step one bar
-  ago (the wait that plays the bar's rhythm again), bit 8 the same two bars ago;
-- ``lookback_lengths`` (per length of the note being written): bit 1 if the same pitch struck one
-  bar ago lasted that long (what is left of it, the length written so far taken away), bit 2 two
-  bars ago;
+- per pitch: bit 1 if that pitch was struck at this same step of the bar one bar ago, bit 2 two
+  bars ago; bit 4 if its pitch class was, one bar ago, bit 8 two bars ago;
+- per wait of d steps: bit 1 if an onset was struck where the wait lands, one bar earlier, bit 2
+  two bars earlier; bit 4 if that was the first onset after this step one bar ago (the wait that
+  plays the bar's rhythm again), bit 8 the same two bars ago;
+- per length of the note being written: bit 1 if the same pitch struck one bar ago lasted that
+  long (what is left of it, the length written so far taken away), bit 2 two bars ago;
 - ``bar_repeats``: whether the last bar's worth of music repeats the bar's worth before it (the
   same pitches at the same places), whether it repeats the music two bars before it, and whether
   it repeats the one before in rhythm only.
@@ -31,12 +31,11 @@ from bisect import bisect_left, bisect_right
 import numpy as np
 import torch
 
-from .context import Clock
+from .code_tables import CodeTable
 from .tokens import END, PAD, START, Vocabulary
 
 AGO = (1, 2)                       # bars back
-PITCH_BITS, WAIT_BITS, LENGTH_BITS = 4, 4, 2
-WEIGHTS = PITCH_BITS + WAIT_BITS + LENGTH_BITS      # shared weights a model with lookback reads out
+WEIGHTS = 10                       # shared weights a model with lookback reads out: 4 pitch bits, 4 wait, 2 length
 REPEATS = 3                        # the bar repeats the one before; the one two before; the one before's rhythm
 
 
@@ -48,10 +47,13 @@ class Lookback:
         self.bar = max(1, bar_steps)
         self.pitches = vocab.highest_pitch - vocab.lowest_pitch + 1
         self._class_of = (np.arange(self.pitches) + vocab.lowest_pitch) % 12
+        self._no_lengths = np.zeros(vocab.max_length, dtype=np.uint8)      # between notes (never written to)
         self.reset()
 
     def reset(self) -> None:
-        self.clock = Clock(self.vocab, self.bar)
+        self.now = 0
+        self.note: int | None = None                      # the pitch slot whose length is being read
+        self.length = 0                                   # its length so far
         self.struck: dict[int, dict[int, int]] = {}      # onset step -> {pitch slot: length so far}
         self.times: list[int] = []                        # the onset steps, in order
         self._cached: tuple[int, tuple] | None = None
@@ -59,30 +61,29 @@ class Lookback:
     def copy(self) -> "Lookback":
         other = Lookback.__new__(Lookback)
         other.__dict__.update(self.__dict__)
-        other.clock = Clock(self.vocab, self.bar)
-        other.clock.__dict__.update(self.clock.__dict__)
-        other.clock.ends = dict(self.clock.ends)
         other.struck = {t: dict(notes) for t, notes in self.struck.items()}
         other.times = list(self.times)
         return other
 
     def feed(self, token: int) -> None:
         v = self.vocab
-        if token == START or token == END or token == PAD:
-            self.reset()
-            self.clock.feed(token)
-            return
-        self.clock.feed(token)
-        now = self.clock.now
-        if v.first_pitch <= token < v.first_velocity:
+        if v.first_wait <= token < v.first_length:
+            self.now += token - v.first_wait + 1
+            self.note, self.length = None, 0
+            if len(self.times) > 64:
+                self._forget(self.now - 3 * self.bar - v.max_wait)
+        elif v.first_pitch <= token < v.first_velocity:
+            now, self.note, self.length = self.now, token - v.first_pitch, 0
             if not self.times or self.times[-1] != now:
                 self.times.append(now)
                 self.struck[now] = {}
-            self.struck[now][token - v.first_pitch] = 0
-        elif v.first_length <= token < v.first_pitch and self.clock.note is not None:
-            self.struck[now][self.clock.note] = self.clock.length
-        elif v.first_wait <= token < v.first_length and len(self.times) > 64:
-            self._forget(now - 3 * self.bar - v.max_wait)
+            self.struck[now][self.note] = 0
+        elif v.first_length <= token < v.first_pitch:
+            if self.note is not None:
+                self.length += token - v.first_length + 1
+                self.struck[self.now][self.note] = self.length
+        elif token == START or token == END or token == PAD:
+            self.reset()
 
     def _forget(self, before: int) -> None:
         cut = bisect_left(self.times, before)
@@ -93,7 +94,7 @@ class Lookback:
     # -- what is read -------------------------------------------------------------------------------
     def now_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The pitch codes, wait codes and bar repeats at the present step (kept until the clock moves)."""
-        now = self.clock.now
+        now = self.now
         if self._cached is None or self._cached[0] != now:
             self._cached = (now, (self._pitch_codes(now), self._wait_codes(now), self._repeats(now)))
         return self._cached[1]
@@ -101,14 +102,14 @@ class Lookback:
     def length_codes(self) -> np.ndarray:
         """(max_length,) uint8: the lengths the note being written would have to match its pitch's
         note one and two bars ago."""
-        v, clock = self.vocab, self.clock
+        v = self.vocab
+        if self.note is None:
+            return self._no_lengths
         out = np.zeros(v.max_length, dtype=np.uint8)
-        if clock.note is None:
-            return out
         for k in AGO:
-            lasted = self.struck.get(clock.now - k * self.bar, {}).get(clock.note)
+            lasted = self.struck.get(self.now - k * self.bar, {}).get(self.note)
             if lasted:
-                left = lasted - clock.length
+                left = lasted - self.length
                 if 1 <= left <= v.max_length:
                     out[left - 1] |= 1 << (k - 1)
                 elif left > v.max_length:
@@ -117,14 +118,15 @@ class Lookback:
 
     def _pitch_codes(self, now: int) -> np.ndarray:
         out = np.zeros(self.pitches, dtype=np.uint8)
+        by_class = np.zeros(12, dtype=np.uint8)
+        struck = False
         for k in AGO:
             slots = list(self.struck.get(now - k * self.bar, ()))
             if slots:
                 out[slots] |= 1 << (k - 1)
-                classes = np.zeros(12, dtype=bool)
-                classes[self._class_of[slots]] = True
-                out[classes[self._class_of]] |= 1 << (k + 1)
-        return out
+                by_class[self._class_of[slots]] |= 1 << (k + 1)
+                struck = True
+        return out | by_class[self._class_of] if struck else out
 
     def _wait_codes(self, now: int) -> np.ndarray:
         v = self.vocab
@@ -142,56 +144,69 @@ class Lookback:
 
     def _repeats(self, now: int) -> np.ndarray:
         out = np.zeros(REPEATS, dtype=np.bool_)
-        recent = self._window(now - self.bar, now)
+        times, bar = self.times, self.bar
+        recent = times[bisect_left(times, now - bar):bisect_left(times, now)]
         if not recent:
             return out
-        before = self._window(now - 2 * self.bar, now - self.bar)
-        out[0] = recent == before
-        out[1] = recent == self._window(now - 3 * self.bar, now - 2 * self.bar)
-        out[2] = [t for t, _ in recent] == [t for t, _ in before]
+        before = times[bisect_left(times, now - 2 * bar):bisect_left(times, now - bar)]
+        older = times[bisect_left(times, now - 3 * bar):bisect_left(times, now - 2 * bar)]
+        struck = self.struck
+        same_rhythm = len(before) == len(recent) and all(t - bar == u for t, u in zip(recent, before))
+        out[2] = same_rhythm
+        out[0] = same_rhythm and all(struck[t].keys() == struck[t - bar].keys() for t in recent)
+        out[1] = (len(older) == len(recent) and all(t - 2 * bar == u for t, u in zip(recent, older))
+                  and all(struck[t].keys() == struck[t - 2 * bar].keys() for t in recent))
         return out
-
-    def _window(self, start: int, end: int) -> list[tuple[int, frozenset]]:
-        """The onsets from ``start`` to before ``end``: (steps after ``start``, pitch slots struck)."""
-        times = self.times
-        inside = times[bisect_left(times, start):bisect_left(times, end)]
-        return [(t - start, frozenset(self.struck[t])) for t in inside]
 
 
 def lookback(tokens, vocab: Vocabulary, bar_steps: int) -> dict[str, np.ndarray]:
-    """For each position of one token stream, after reading its token: ``lookback_pitches`` (len x
-    pitches, uint8), ``lookback_waits`` (len x max_wait, uint8), ``lookback_lengths`` (len x
-    max_length, uint8) and ``bar_repeats`` (len x REPEATS, bool), as the module's docstring says."""
+    """For each position of one token stream, after reading its token: ``lookback_timing`` (len x
+    (max_wait + max_length), uint8: the codes of every candidate wait and length), ``lookback_pitches``
+    (len x pitches, uint8: every candidate pitch's) and ``bar_repeats`` (len x REPEATS, bool), as the
+    module's docstring says."""
     memory = Lookback(vocab, bar_steps)
     n = len(tokens)
+    waits = vocab.max_wait
+    timing = np.empty((n, waits + vocab.max_length), dtype=np.uint8)
     pitches = np.empty((n, memory.pitches), dtype=np.uint8)
-    waits = np.empty((n, vocab.max_wait), dtype=np.uint8)
-    lengths = np.empty((n, vocab.max_length), dtype=np.uint8)
     repeats = np.empty((n, REPEATS), dtype=np.bool_)
     for i, token in enumerate(np.asarray(tokens, dtype=np.int64).tolist()):
         memory.feed(token)
-        pitches[i], waits[i], repeats[i] = memory.now_arrays()
-        lengths[i] = memory.length_codes()
-    return {"lookback_pitches": pitches, "lookback_waits": waits, "lookback_lengths": lengths, "bar_repeats": repeats}
+        pitches[i], timing[i, :waits], repeats[i] = memory.now_arrays()
+        timing[i, waits:] = memory.length_codes()
+    return {"lookback_timing": timing, "lookback_pitches": pitches, "bar_repeats": repeats}
 
 
 class Lookbacks:
     """The lookbacks of ``rows`` streams that share a beginning (``prompt``) and then go their own
-    ways, one token per row at a time (generation)."""
+    ways, one token per row at a time (generation): ``feed`` one token per row, then ``arrays``."""
 
-    def __init__(self, vocab: Vocabulary, bar_steps: int, rows: int, prompt=()):
+    def __init__(self, vocab: Vocabulary, bar_steps: int, rows: int = 1, prompt=()):
         one = Lookback(vocab, bar_steps)
         for token in prompt:
             one.feed(token)
         self.rows = [one.copy() for _ in range(rows)]
+        self.waits = vocab.max_wait
+        self.timing = np.zeros((rows, vocab.max_wait + vocab.max_length), dtype=np.uint8)
+        self.pitches = np.zeros((rows, one.pitches), dtype=np.uint8)
+        self.repeats = np.zeros((rows, REPEATS), dtype=np.bool_)
+        self._copied: list[tuple | None] = [None] * rows
 
-    def feed(self, tokens) -> dict[str, np.ndarray]:
+    def feed(self, tokens) -> None:
         for memory, token in zip(self.rows, tokens):
             memory.feed(token)
-        now = [memory.now_arrays() for memory in self.rows]
-        return {"lookback_pitches": np.stack([a[0] for a in now]), "lookback_waits": np.stack([a[1] for a in now]),
-                "lookback_lengths": np.stack([memory.length_codes() for memory in self.rows]),
-                "bar_repeats": np.stack([a[2] for a in now])}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """``lookback_timing``, ``lookback_pitches`` and ``bar_repeats`` of every row (rows, ...): the
+        same arrays each time, written over by the next call (read them before feeding on)."""
+        w = self.waits
+        for row, memory in enumerate(self.rows):
+            now = memory.now_arrays()
+            if now is not self._copied[row]:                      # only when the row's clock has moved
+                self.pitches[row], self.timing[row, :w], self.repeats[row] = now
+                self._copied[row] = now
+            self.timing[row, w:] = memory.length_codes()
+        return {"lookback_timing": self.timing, "lookback_pitches": self.pitches, "bar_repeats": self.repeats}
 
 
 def transpose_lookback(codes: np.ndarray, semitones: int) -> np.ndarray:
@@ -205,39 +220,22 @@ def transpose_lookback(codes: np.ndarray, semitones: int) -> np.ndarray:
         moved[..., semitones:] = struck[..., :-semitones]
     else:
         moved[..., :semitones] = struck[..., -semitones:]
-    slots = codes.shape[-1]
     by_class = codes[..., :12] & 12                      # every slot of a class carries its class bits
-    moved |= by_class[..., (np.arange(slots) - semitones) % 12]
+    moved |= by_class[..., (np.arange(codes.shape[-1]) - semitones) % 12]
     return moved
 
 
 # -- the network's view -------------------------------------------------------------------------------
 
-_TABLES: dict = {}
+_TABLES: dict[tuple[int, int, int], CodeTable] = {}
 
 
-def _bit_table(bits: int, device) -> torch.Tensor:
-    """(2**bits, bits): each code's bits as floats."""
-    key = (bits, str(device))
-    if key not in _TABLES:
-        with torch.inference_mode(False):
-            codes = torch.arange(2 ** bits, device=device)
-            _TABLES[key] = ((codes.unsqueeze(-1) >> torch.arange(bits, device=device)) & 1).float()
-    return _TABLES[key]
-
-
-def coded_scores(codes: torch.Tensor, weights: torch.Tensor, bits: int) -> torch.Tensor:
-    """codes (..., N) of ``bits`` bits each and weights (..., bits) -> (..., N): the sum of the
-    weights of each code's set bits, looked up in a per-row table of every code's score."""
-    table = weights @ _bit_table(bits, weights.device).t()             # (..., 2**bits)
-    return table.gather(-1, codes.long())
-
-
-def lookback_scores(weights: torch.Tensor, pitches: torch.Tensor, waits: torch.Tensor,
-                    lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """weights (..., WEIGHTS) from the LSTM state and the codes of ``lookback`` -> what it adds to
-    each pitch's (..., pitches), each wait's (..., max_wait) and each length's logit (..., max_length)."""
-    w = weights.float()
-    return (coded_scores(pitches, w[..., :PITCH_BITS], PITCH_BITS),
-            coded_scores(waits, w[..., PITCH_BITS:PITCH_BITS + WAIT_BITS], WAIT_BITS),
-            coded_scores(lengths, w[..., PITCH_BITS + WAIT_BITS:], LENGTH_BITS))
+def lookback_scores(weights: torch.Tensor, timing: torch.Tensor, pitches: torch.Tensor, max_wait: int) -> torch.Tensor:
+    """weights (..., WEIGHTS) from the LSTM state (4 for the pitches' bits, 4 for the waits', 2
+    for the lengths') and the codes of ``lookback`` -> what lookback adds to each candidate's
+    logit, (..., waits + lengths + pitches), the order of their tokens."""
+    codes = torch.cat([timing, pitches], -1)
+    shape = (max_wait, timing.size(-1) - max_wait, pitches.size(-1))
+    if shape not in _TABLES:
+        _TABLES[shape] = CodeTable([(max_wait, (4, 5, 6, 7)), (shape[1], (8, 9)), (shape[2], (0, 1, 2, 3))], WEIGHTS)
+    return _TABLES[shape].scores(weights, codes)

@@ -34,7 +34,15 @@ import torch
 
 from .context import Clocks, context_features, transpose_sounding
 from .controls import stream_controls, transpose_controls
-from .harmony_input import Span, follow_harmony, harmony_arrays, hide_harmony, measured_chords, transpose_harmony
+from .harmony_input import (
+    HARMONY_ARRAYS,
+    Span,
+    follow_harmony,
+    harmony_arrays,
+    hide_harmony,
+    measured_chords,
+    transpose_harmony,
+)
 from .lookback import Lookbacks, lookback, transpose_lookback
 from .pitch_memory import PitchMemories, pitch_memory, transpose_memory
 from .rhythm_memory import RhythmMemory, rhythm_memory
@@ -189,7 +197,12 @@ def _lookback_stream(s: Stream) -> Arrays:
 
 
 def _lookback_follow(s: Start) -> Callable[[list[int]], Arrays]:
-    return Lookbacks(s.vocab, s.bar, s.rows, s.prompt).feed
+    memory = Lookbacks(s.vocab, s.bar, s.rows, s.prompt)
+
+    def feed(tokens: list[int]) -> Arrays:
+        memory.feed(tokens)
+        return memory.arrays()
+    return feed
 
 
 # -- harmony (harmony_input.py): the chord now and the next ------------------------------------------
@@ -201,6 +214,8 @@ def _harmony_stream(s: Stream) -> Arrays:
 
 
 def _harmony_follow(s: Start) -> Callable[[list[int]], Arrays]:
+    if not s.chords:                              # hidden all along: left out, which the network reads as hidden
+        return lambda tokens: {}
     clocks, rows = _clocks(s), follow_harmony(s.vocab, s.bar, s.chords)
     return lambda tokens: rows(clocks.now)
 
@@ -259,17 +274,15 @@ SIDE_INPUTS: tuple[SideInput, ...] = (
                                           "far apart"),
                         ("bar_from_music", "bars in each piece's own metre")),
               foretells=("controls",)),
-    SideInput("lookback", ("lookback_pitches", "lookback_waits", "lookback_lengths", "bar_repeats"),
-              _lookback_stream, _lookback_follow,
+    SideInput("lookback", ("lookback_timing", "lookback_pitches", "bar_repeats"), _lookback_stream, _lookback_follow,
               lambda inputs, semitones: {"lookback_pitches": transpose_lookback(inputs["lookback_pitches"], semitones)},
               card="lookback (as Magenta's Lookback RNN): each candidate pitch also scored by whether it, or its pitch "
                    "class, was struck at this same step of the bar one and two bars ago, each wait by whether an "
                    "onset came where it lands one and two bars ago, each length by the same pitch's length then, "
                    "with weights shared by all pitches and durations; and whether the last bar repeats the one "
                    "before, as input (engine/encoding/lookback.py)"),
-    SideInput("harmony", ("harmony", "chord_changes"), _harmony_stream, _harmony_follow,
-              lambda inputs, semitones: {"harmony": transpose_harmony(inputs["harmony"], semitones)},
-              clocked=True, foretells=("harmony", "chord_changes"), hide=_harmony_hide,
+    SideInput("harmony", HARMONY_ARRAYS, _harmony_stream, _harmony_follow, transpose_harmony,
+              clocked=True, foretells=HARMONY_ARRAYS, hide=_harmony_hide,
               card="harmony: the chord sounding now and the next (root, quality, bass), as input, and each "
                    "candidate pitch also scored by whether it is a tone, the root or the bass of the chord or a tone "
                    "of the next, each wait by whether it lands on the change, with weights shared by all pitches; "

@@ -21,7 +21,7 @@ from ..encoding.controls import GROUPS, HIGH, LOW, MEAN, control_features, flag_
 from ..encoding.controls import KEY as KEY_VALUES
 from ..encoding.harmony_input import FEATURES as CHORD_FEATURES
 from ..encoding.harmony_input import WEIGHTS as HARMONY_WEIGHTS
-from ..encoding.harmony_input import chord_features, harmony_pitch_codes
+from ..encoding.harmony_input import chord_input, chord_lookup, harmony_scores
 from ..encoding.pitch_memory import ANCHORS, FEATURES, interval_index, memory_scores
 from ..encoding.tokens import SPECIALS
 from .half_weights import HalfWeights
@@ -165,15 +165,26 @@ class MusicLSTM(nn.Module):
                 control_vectors = self.control_vectors(controls)
             x = x + control_vectors
         if self.config.lookback:
-            repeats = self._needs(side, "lookback", "what was played a bar and two bars ago")[3]
+            repeats = self._needs(side, "lookback", "what was played a bar and two bars ago")[2]
             x = x + torch.nn.functional.linear(repeats.to(x.dtype), self.repeat_input.weight)
-        if self.config.harmony:
-            harmony = self._needs(side, "harmony", "the chords of its input (hidden ones as zeros)")[0]
-            x = x + torch.nn.functional.linear(chord_features(harmony).to(x.dtype), self.chord_input.weight)
+        if self.config.harmony and side.get("harmony") is not None:      # left out: hidden, it adds nothing
+            x = x + chord_input(side["harmony"][0], self._chord_lookup()).to(x.dtype)
         if self.config.phrase_position:
             place = self._needs(side, "phrase_position", "the place of each bar in its phrase")
             x = x + torch.nn.functional.embedding(place.long(), self.phrase_bars.weight)
         return x
+
+    def _chord_lookup(self) -> torch.Tensor:
+        """``chord_lookup`` of the chord input's weight: worked out afresh while training, kept
+        between the steps of generation (until the weight changes)."""
+        weight = self.chord_input.weight
+        if torch.is_grad_enabled():
+            return chord_lookup(weight)
+        cached = self.__dict__.get("_chord_lookups")
+        if cached is None or cached[0] != weight._version or cached[1] is not weight:
+            cached = (weight._version, weight, chord_lookup(weight.detach()))
+            object.__setattr__(self, "_chord_lookups", cached)
+        return cached[2]
 
     @staticmethod
     def _needs(side: Side, name: str, what: str):
@@ -353,30 +364,25 @@ class MusicLSTM(nn.Module):
         return torch.cat([logits[..., :first_wait], logits[..., first_wait:end] + by_spacing, logits[..., end:]], -1)
 
     def _lookback_and_harmony_scores(self, logits: torch.Tensor, r: dict, side: Side) -> torch.Tensor:
-        """Pitch, wait and length logits plus, with weights from the LSTM state shared by all of
-        them: what was played one and two bars ago at this place (``lookback``), and where each
-        pitch stands in the chord now and the next and which wait lands on the change (``harmony``)."""
+        """Wait, length and pitch logits (one run of tokens) plus, with weights from the LSTM state
+        shared by all of them: what was played one and two bars ago at this place (``lookback``),
+        and where each pitch stands in the chord now and the next and which wait lands on the
+        change (``harmony``)."""
         c = self.config
-        first_wait = len(SPECIALS)
-        first_length = first_wait + c.max_wait
-        first = self._first_pitch()
-        pitch = wait = length = None
+        first_wait, end = len(SPECIALS), self._first_pitch() + c.pitches
+        added = None
         if c.lookback:
-            codes = self._needs(side, "lookback", "what was played a bar and two bars ago")
-            pitch, wait, length = lookback_memory.lookback_scores(r["lookback_weights"], *codes[:3])
-        if c.harmony:
-            harmony, changes = self._needs(side, "harmony", "the chords of its input (hidden ones as zeros)")
-            w = r["harmony_weights"].float()
-            by_chord = lookback_memory.coded_scores(harmony_pitch_codes(harmony, c.pitches, c.lowest_pitch),
-                                                    w[..., :4], 4)
-            onto_change = changes.to(w.dtype) * w[..., 4:5]
-            pitch = by_chord if pitch is None else pitch + by_chord
-            wait = onto_change if wait is None else wait + onto_change
-        assert pitch is not None and wait is not None          # one of the two is on
-        lengths = logits[..., first_length:first]
-        return torch.cat([logits[..., :first_wait], logits[..., first_wait:first_length] + wait,
-                          lengths if length is None else lengths + length,
-                          logits[..., first:first + c.pitches] + pitch, logits[..., first + c.pitches:]], -1)
+            timing, pitches, _ = self._needs(side, "lookback", "what was played a bar and two bars ago")
+            added = lookback_memory.lookback_scores(r["lookback_weights"], timing, pitches, c.max_wait)
+        if c.harmony and side.get("harmony") is not None:           # left out: hidden, it adds nothing
+            _, timing, pitches = side["harmony"]
+            by_chord = harmony_scores(r["harmony_weights"], timing, pitches, c.max_wait)
+            added = by_chord if added is None else added + by_chord
+        if added is None:
+            return logits
+        out = logits.clone()                     # one copy and one sum in place: fewer steps than joining slices
+        out[..., first_wait:end] += added
+        return out
 
     def _rhythm_scores(self, logits: torch.Tensor, r: dict, rhythm: Rhythm | None) -> torch.Tensor:
         if rhythm is None:

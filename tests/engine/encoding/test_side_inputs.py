@@ -29,8 +29,8 @@ from engine.training.config import TrainConfig
 VOCAB = Vocabulary(velocity_levels=4)
 ARRAYS = {"context": {"sounding", "position"}, "pitch_memory": {"ages", "held", "anchors"},
           "rhythm_memory": {"wait_marks", "length_marks", "phases"}, "controls": {"controls", "control_bar"},
-          "lookback": {"lookback_pitches", "lookback_waits", "lookback_lengths", "bar_repeats"},
-          "harmony": {"harmony", "chord_changes"}, "phrase_position": {"phrase_bar"}}
+          "lookback": {"lookback_timing", "lookback_pitches", "bar_repeats"},
+          "harmony": {"harmony", "harmony_timing", "harmony_pitches"}, "phrase_position": {"phrase_bar"}}
 
 
 def config(*options, **more) -> ModelConfig:
@@ -139,8 +139,9 @@ def test_the_arguments_of_the_network_group_the_arrays_it_reads_together():
                for a, k in zip(side["rhythm_memory"], ("wait_marks", "length_marks", "phases")))
     assert torch.equal(side["controls"], batched["controls"])      # the bar is looked up when generating
     assert all(torch.equal(a, batched[k]) for a, k in zip(
-        side["lookback"], ("lookback_pitches", "lookback_waits", "lookback_lengths", "bar_repeats")))
-    assert all(torch.equal(a, batched[k]) for a, k in zip(side["harmony"], ("harmony", "chord_changes")))
+        side["lookback"], ("lookback_timing", "lookback_pitches", "bar_repeats")))
+    assert all(torch.equal(a, batched[k]) for a, k in zip(side["harmony"], ("harmony", "harmony_timing",
+                                                                             "harmony_pitches")))
     assert torch.equal(side["phrase_position"], batched["phrase_bar"])
 
 
