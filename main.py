@@ -7,6 +7,7 @@
     python main.py evaluate --data PATH... [--model NAME] [--split valid] [--json]
     python main.py average RUN --window N --out FOLDER
     python main.py render IN.mid -o OUT.wav|OUT.flac
+    python main.py chords IN.mid [--json]
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import sys
 
 from engine.training.config import train_options  # torch-free: the training settings and their help texts
+from engine.writing.options import ContinueOptions, FillOptions, command_options  # torch-free too
 
 COMMANDS = {
     "train": "learn a model from MIDI files, scores or a benchmark pickle",
@@ -23,6 +25,7 @@ COMMANDS = {
     "evaluate": "how well a model predicts music: NLL per token/step",
     "average": "one model from the average of a run's best few consecutive epochs",
     "render": "play a MIDI file or score on the built-in piano into a WAV or FLAC file",
+    "chords": "the chords of a MIDI file or score, one bar a line",
 }
 USAGE = "segue [-h] [FILE]\n       segue {" + ",".join(COMMANDS) + "} ... (segue COMMAND -h for its options)"
 
@@ -50,37 +53,6 @@ class OneLineParser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def steering_argument(group) -> None:
-    """--steering, with no default here: ContinueOptions' own applies (the parser stays torch-free)."""
-    group.add_argument(
-        "--steering", type=float, metavar="N",
-        help="how firmly each take is kept to the music's pitch classes, spacing of onsets, chords and register "
-             "as it is written: 0 (not at all) to 4; 1 loosely, 3 strictly (default: 2, closely)")
-
-
-def following_arguments(parser: argparse.ArgumentParser):
-    """How new music follows the phrase around it (the defaults follow it); returns the group."""
-    group = parser.add_argument_group("how the new music follows the phrase")
-    group.add_argument("--density", type=float, default=1.0, metavar="X",
-                       help="notes per beat against the phrase's: 0.25 (sparser) to 4 (denser); 1 follows it")
-    group.add_argument("--texture", default="follow", choices=("follow", "single notes", "chords", "free"),
-                       help="chords or single notes as the phrase has them (follow), or as asked")
-    group.add_argument("--register", default="follow", choices=("follow", "free"),
-                       help="keep the phrase's low, high and middle notes (follow) or not (free)")
-    group.add_argument("--key", default="follow", metavar="KEY",
-                       help="follow (the phrase's pitch classes), stay (only notes of the phrase's key), "
-                            "free, or a key such as 'D minor' (only its notes)")
-    group.add_argument("--rhythm", default="follow", choices=("follow", "free"),
-                       help="space the onsets as the phrase does (follow) or not (free)")
-    group.add_argument("--dynamics", default="follow", choices=("follow", "free"),
-                       help="play as loud as the phrase (follow) or not (free)")
-    group.add_argument("--chords", metavar="'C | Am | F G | G7'",
-                       help="chords the new bars follow, one bar per |, a bar's chords dividing it evenly "
-                            "(N: no chord, %%: the bar before again; for a model that reads harmony; default: "
-                            "none, the takes find their own harmony)")
-    return group
-
-
 MODEL_HELP = "a model name under models/ or a folder (default: models/default)"
 MAX_SEED = 2**63 - 1
 
@@ -97,15 +69,11 @@ def random_seed(text: str) -> int:
     return value
 
 
-def sampling_arguments(parser: argparse.ArgumentParser) -> None:
-    """How freely the takes are drawn, how many, and the random seed that makes them repeatable."""
-    parser.add_argument("--temperature", type=float, default=1.0, metavar="T",
-                        help="below 1: safer, more predictable music; above 1: bolder")
-    parser.add_argument("--top-p", type=float, default=0.95, metavar="P",
-                        help="draw each token only from the likeliest choices that together hold this share of "
-                             "the probability (1: from all)")
-    parser.add_argument("--variations", type=int, default=1, metavar="K",
-                        help="several takes, written as OUT-1.mid ... OUT-K.mid")
+def writing_arguments(parser: argparse.ArgumentParser, options) -> None:
+    """Continue's or Fill's settings as options, each built from its field of ``options``
+    (engine/writing/options.py: default, range and help written there once), and the random seed."""
+    for flag, keywords in command_options(options):
+        parser.add_argument(flag, **keywords)
     parser.add_argument("--seed", type=random_seed, metavar="N",
                         help="random seed for the takes: the same N gives the same music "
                              "(default: a new one each time)")
@@ -125,18 +93,10 @@ def command_parser() -> argparse.ArgumentParser:
                            "the model's training music)")
     cont.add_argument("-o", "--output", required=True, metavar="OUT.mid",
                       help="file to write: MIDI (.mid), or sheet music as MusicXML (.musicxml)")
-    cont.add_argument("--bars", type=int, default=4, metavar="N", help="bars to add")
-    sampling_arguments(cont)
+    writing_arguments(cont, ContinueOptions)
     cont.add_argument("--excerpt-bars", type=int, default=4, metavar="N",
                       help="bars of the random excerpt continued when no PHRASE.mid is given")
     cont.add_argument("--model", metavar="NAME", help=MODEL_HELP)
-    cont.add_argument("--ending", default="bar line", choices=("held", "bar line"),
-                      help="bar line: the take stops there, ready to be continued (default); held: it ends on a "
-                           "chord that rings to the bar line, not in the middle of a run")
-    cont.add_argument("--candidates", type=int, default=0, metavar="N",
-                      help="write this many drafts and keep the takes that follow the settings most closely "
-                           "(0: no drafts)")
-    steering_argument(following_arguments(cont))
 
     fill = sub.add_parser("fill", help=COMMANDS["fill"])
     fill.add_argument("input", metavar="IN.mid", help="the music to fill in: a MIDI or score file")
@@ -144,13 +104,8 @@ def command_parser() -> argparse.ArgumentParser:
                       help="file to write: MIDI (.mid), or sheet music as MusicXML (.musicxml)")
     fill.add_argument("--from-bar", type=int, required=True, metavar="A", help="first bar to rewrite (counted from 1)")
     fill.add_argument("--to-bar", type=int, required=True, metavar="B", help="last bar to rewrite (included)")
-    sampling_arguments(fill)
+    writing_arguments(fill, FillOptions)
     fill.add_argument("--model", metavar="NAME", help=MODEL_HELP)
-    fill.add_argument("--candidates", type=int, default=32, metavar="N",
-                      help="candidate middles weighed by the music after them")
-    fill.add_argument("--listen", type=int, default=2, metavar="BARS",
-                      help="bars after the span each candidate is weighed by")
-    steering_argument(following_arguments(fill))
 
     ev = sub.add_parser("evaluate", help=COMMANDS["evaluate"])
     ev.add_argument("--data", nargs="+", required=True, metavar="PATH",
@@ -173,6 +128,19 @@ def command_parser() -> argparse.ArgumentParser:
     render.add_argument("input", metavar="IN.mid", help="the music to play: a MIDI or score file")
     render.add_argument("-o", "--output", required=True, metavar="OUT.wav",
                         help="audio file to write: WAV (.wav) or FLAC (.flac), 16-bit stereo, 44.1 kHz")
+
+    chords = sub.add_parser("chords", help=COMMANDS["chords"])
+    chords.add_argument("input", metavar="IN.mid", help="the music: a MIDI or score file")
+    chords.add_argument("--every", default="beat", choices=("beat", "half bar", "bar"),
+                        help="the shortest a chord lasts")
+    chords.add_argument("--json", action="store_true",
+                        help='one JSON list of {"start": Q, "end": Q, "chord": "Am7"}, times in quarter notes '
+                             "from the file's start")
+    chords.add_argument("--suggest", type=int, metavar="N",
+                        help="instead, suggest chords for N bars after the music (ending on a cadence), as a "
+                             "chart for continue --chords (default: print the chords heard)")
+    chords.add_argument("--seed", type=random_seed, metavar="N",
+                        help="random seed for --suggest (default: a new one each time)")
     return parser
 
 
@@ -183,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         from engine import cli
         job = {"train": cli.train_command, "continue": cli.continue_command, "fill": cli.fill_command,
                "evaluate": cli.evaluate_command, "average": cli.average_command,
-               "render": cli.render_command}[args.command]
+               "render": cli.render_command, "chords": cli.chords_command}[args.command]
         return job(args)
     window = OneLineParser(prog="segue", usage=USAGE, description="Segue: continue your phrase with an LSTM",
                            epilog="commands:\n" + "\n".join(f"  {name:<10}{text}" for name, text in COMMANDS.items()))

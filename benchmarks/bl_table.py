@@ -34,6 +34,8 @@ PUBLISHED = {
     "musedata": {"RNN-RBM": 6.01, "RNN-NADE-HF": 5.60, "previous-step baseline": 8.6},
     "jsb-chorales": {"RNN-RBM": 6.27, "RNN-NADE-HF": 5.56, "previous-step baseline": 10.5},
 }
+# the benchmark models are plain token LSTMs on whole pieces, not the train command's default kind
+PLAIN = ["--no-controls", "--excerpts", "0", "0", "--velocity-levels", "0"]
 RECIPES = {
     "piano-midi-de": ["--embedding-size", "128", "--hidden-size", "512", "--layers", "2", "--dropout", "0.7",
                       "--transpose", "5", "--window", "128", "--batch-size", "16", "--epochs", "80",
@@ -64,7 +66,7 @@ def train(name: str, extra: list[str]) -> int:
     data = str(BL / DATASETS[name])
     command = [sys.executable, "main.py", "train", "--data", f"{data}:train", "--valid", f"{data}:valid",
                "--out", str(folder(name).relative_to(ROOT)), "--name", f"benchmark-{name}",
-               *RECIPES[name], *extra]
+               *PLAIN, *RECIPES[name], *extra]
     print(" ".join(command), flush=True)
     code = subprocess.call(command, cwd=ROOT)
     if code or name not in AVERAGE:

@@ -44,7 +44,6 @@ from engine.music.chords import majmin  # noqa: E402
 from engine.music.harmony import (  # noqa: E402
     RecognitionSettings,
     SpanEvidence,
-    beat_steps,
     best_path,
     change_costs,
     chord_scores,
@@ -104,7 +103,7 @@ class Prepared:
         self.evidences: dict[tuple[int, float, float, float], SpanEvidence] = {}
 
     def pairs(self, settings: RecognitionSettings):
-        beat = beat_steps(self.song.phrase)
+        beat = self.song.phrase.steps_per_beat
         how = (round(settings.longest_note * beat), settings.held_weight, settings.top_voice_weight,
                settings.attack * beat)
         if how not in self.evidences:

@@ -44,7 +44,7 @@ def _run(model, tokens, state=None, vocab=None):
 def window_rerun_ms(loaded, notes: int = 500, window: int = 100) -> float:
     """The widely copied generation loop: for each new token, run the whole last window again."""
     model = loaded.model
-    tokens = torch.randint(loaded.vocab.first_pitch, loaded.vocab.first_velocity, (1, window))
+    tokens = torch.randint(loaded.vocab.pitches.start, loaded.vocab.pitches.stop, (1, window))
     started = time.perf_counter()
     with torch.inference_mode():
         for _ in range(notes):
@@ -57,7 +57,7 @@ def window_rerun_ms(loaded, notes: int = 500, window: int = 100) -> float:
 def stateful_ms(loaded, notes: int = 500, window: int = 100) -> float:
     """Segue's loop: read the window once, then one token per step with the state carried."""
     model = loaded.model
-    tokens = torch.randint(loaded.vocab.first_pitch, loaded.vocab.first_velocity, (1, window))
+    tokens = torch.randint(loaded.vocab.pitches.start, loaded.vocab.pitches.stop, (1, window))
     started = time.perf_counter()
     with torch.inference_mode():
         logits, state = _run(model, tokens, vocab=loaded.vocab)

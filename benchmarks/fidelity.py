@@ -89,7 +89,7 @@ def places_distance(take: Phrase, reference: Phrase) -> float:
 def profile(phrase: Phrase) -> dict:
     """What the six measures compare, for one span of music."""
     notes = phrase.notes
-    beats = max(1e-9, phrase.length / phrase.steps_per_quarter * phrase.time_signature[1] / 4)
+    beats = max(1e-9, phrase.length / phrase.steps_per_beat)    # a ratio of equal spans: the beat cancels
     onsets = Counter(n.start for n in notes)
     pitches = [n.pitch for n in notes]
     return {

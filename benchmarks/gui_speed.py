@@ -83,12 +83,12 @@ def main(argv=None) -> int:
         window.panel.seed.setValue(i)
         before = len(window.model)
         started = time.perf_counter()
-        window.continue_phrase()
-        job = window.job
+        window.writing.continue_phrase()
+        job = window.writing.job
         loop = QEventLoop()                     # idle in the event loop, as the app is while it waits
         window.model.notesChanged.connect(loop.quit)
         job.finished.connect(loop.quit)
-        while len(window.model) == before and window.job is not None:
+        while len(window.model) == before and window.writing.job is not None:
             loop.exec()
         window.model.notesChanged.disconnect(loop.quit)
         window.view.viewport().repaint()
@@ -96,7 +96,7 @@ def main(argv=None) -> int:
         if len(window.model) == before:
             raise SystemExit(f"Continue wrote nothing: {window.panel.status.text()}")
         job.wait()                              # the worker is done before the next press
-        while window.job is not None:
+        while window.writing.job is not None:
             app.processEvents()
     window.model.reset(big)
     app.processEvents()

@@ -81,6 +81,59 @@ def dense_midi(notes: int) -> bytes:
     return midi([events + b"\x00\xff\x2f\x00"])
 
 
+def _vlq(value: int) -> bytes:
+    out = [value & 0x7F]
+    while value > 0x7F:
+        value >>= 7
+        out.append(0x80 | (value & 0x7F))
+    return bytes(reversed(out))
+
+
+def far_apart(ticks: int, numerator: int = 4, power: int = 2, notes: int = 2) -> bytes:
+    """A MIDI file of ``notes`` quarter notes ``ticks`` apart (480 a quarter) in numerator/2**power."""
+    track = b"\x00\xff\x58\x04" + bytes([numerator, power, 24, 8])
+    for i in range(notes):
+        track += _vlq(ticks if i else 0) + b"\x90\x3c\x40\x83\x60\x80\x3c\x00"
+    return midi([track + b"\x00\xff\x2f\x00"])
+
+
+def long_piece(notes: int) -> bytes:
+    """A MIDI file of ``notes`` notes, a chord of four on every quarter, over the keyboard: a long
+    piece (100,000 notes: 6,250 bars, 3 h 28 min at 120 bpm)."""
+    events = b""
+    for i in range(0, notes, 4):
+        chord = [36 + (7 * (i + k)) % 48 for k in range(4)]
+        events += b"".join(bytes([0x00, 0x90, p, 70]) for p in chord)
+        events += b"\x83\x60" + b"".join(bytes([0x80, p, 0]) + b"\x00" for p in chord)[:-1]
+    return midi([events + b"\x00\xff\x2f\x00"])
+
+
+def protected_target(folder: Path) -> Path:
+    """The music to continue, and beside it out/kept.mid, write-protected, for -o."""
+    (folder / "in.mid").write_bytes(far_apart(480))
+    kept = folder / "out" / "kept.mid"
+    kept.write_bytes(far_apart(960))
+    kept.chmod(0o444)
+    return folder / "in.mid"
+
+
+def pipe_document(folder: Path) -> Path:
+    os.mkfifo(folder / "x.segue")
+    return folder / "x.segue"
+
+
+def pipe_target(folder: Path) -> Path:
+    (folder / "in.mid").write_bytes(far_apart(480))
+    os.mkfifo(folder / "out" / "pipe.wav")
+    return folder / "in.mid"
+
+
+def looping_link(folder: Path) -> Path:
+    (folder / "in.mid").write_bytes(far_apart(480))
+    (folder / "out" / "loop.wav").symlink_to("loop.wav")
+    return folder / "in.mid"
+
+
 def abc_tune(bars: int, index: int = 1) -> str:
     return f"X:{index}\nT:Tune {index}\nM:4/4\nL:1/8\nK:G\n" + "GABc dedB|" * bars + "\n\n"
 
@@ -129,6 +182,12 @@ def cases() -> list[tuple]:
                       "MusicFileError\ntry:\n    load_document(sys.argv[1])\nexcept MusicFileError as e:\n"
                       "    print(f'segue: error: {e}', file=sys.stderr)\n    sys.exit(2)\nprint('opened')", "{file}"]
     cont = [MAIN, "continue", "{file}", "-o", "out/out.mid", "--bars", "1", "--seed", "1"]
+
+    def fill_to(bar: str) -> list[str]:
+        return [MAIN, "fill", "{file}", "-o", "out/out.mid", "--from-bar", "7", "--to-bar", bar, "--seed", "1"]
+
+    def cont_with(*more: str) -> list[str]:
+        return [MAIN, "continue", "{file}", "-o", "out/out.mid", "--seed", "1", *more]
     return [
         ("midi: 299,000 notes in 2.4 MB", "dense.mid", lambda: dense_midi(299_000), cont, {2}),
         ("midi: 65,535 declared tracks", "tracks.mid", midi([ONE_NOTE], declared=65_535), cont, {2}),
@@ -172,6 +231,36 @@ def cases() -> list[tuple]:
          [MAIN, "continue", "-o", "out/out.mid", "--model", "{folder}"], {2}),
         ("cli: --seed 99999999999999999999", None, None,
          [MAIN, "continue", "-o", "out/out.mid", "--seed", "99999999999999999999"], {2}),
+        # -- arguments (issue 29, findings 8 and 9) ------------------------------------------------
+        ("args: fill --to-bar 30000", "eight.mid", far_apart(480 * 4, notes=8), fill_to("30000"), {2}),
+        ("args: fill --to-bar 1000000000", "eight.mid", far_apart(480 * 4, notes=8), fill_to("1000000000"), {2}),
+        ("args: fill --from-bar 0", "eight.mid", far_apart(480 * 4, notes=8),
+         [MAIN, "fill", "{file}", "-o", "out/out.mid", "--from-bar", "0", "--to-bar", "2"], {2}),
+        ("args: continue --bars 10**30", "in.mid", far_apart(480), cont_with("--bars", "1" + "0" * 30), {2}),
+        ("args: continue --temperature nan", "in.mid", far_apart(480), cont_with("--temperature", "nan"), {2}),
+        ("args: render 7 h into WAV", "long.mid", far_apart(480 * 2 * 3600 * 7, notes=2),
+         [MAIN, "render", "{file}", "-o", "out/long.wav"], {2}),
+        ("args: render -o onto a folder", "in.mid", far_apart(480), [MAIN, "render", "{file}", "-o", "out"], {2}),
+        ("args: render -o a looping link", None, looping_link,
+         [MAIN, "render", "{folder}", "-o", "out/loop.wav"], {2}),
+        # -- big pieces (findings 4 and 12) ---------------------------------------------------------
+        ("big: sheet music of notes 3 h 53 min apart", "apart.mid", far_apart(480 * 2 * 60 * 233),
+         [MAIN, "continue", "{file}", "-o", "out/out.musicxml", "--bars", "1", "--seed", "1"], {2}),
+        ("big: sheet music in 1/64, a note at 2**20", "sixty-fourth.mid", far_apart(2**20, 1, 6),
+         [MAIN, "continue", "{file}", "-o", "out/out.musicxml", "--bars", "1", "--seed", "1"], {2}),
+        ("big: sheet music in 255/1", "wide.mid", far_apart(480, 255, 0),
+         [MAIN, "continue", "{file}", "-o", "out/out.musicxml", "--bars", "1", "--seed", "1"], {2}),
+        ("big: fill 2 bars of 100,000 notes", "long.mid", lambda: long_piece(100_000),
+         [MAIN, "fill", "{file}", "-o", "out/out.mid", "--from-bar", "3000", "--to-bar", "3001", "--seed", "1"],
+         {0}),
+        # -- protected targets (findings 1, 3 and 7) -------------------------------------------------
+        ("protected: continue -o a 0444 file", None, protected_target,
+         [MAIN, "continue", "{folder}", "-o", "out/kept.mid", "--bars", "1", "--seed", "1"], {2}),
+        ("protected: render -o a pipe", None, pipe_target, [MAIN, "render", "{folder}", "-o", "out/pipe.wav"], {2}),
+        ("protected: a pipe named x.segue", None, pipe_document, load_doc[:-1] + ["{folder}"], {2}),
+        # -- damaged SoundFonts (finding 11) --------------------------------------------------------
+        ("soundfont: 60 mutations of the piano", None, None,
+         [str(ROOT / "benchmarks" / "fuzz_soundfont.py"), "--cases", "60", "--seed", "7", "--folder", "out"], {0}),
     ]
 
 

@@ -1,6 +1,7 @@
 """A musician's evaluation: Segue's takes and the composer's own next bars, side by side.
 
     python benchmarks/musician.py [--model default] [--takes 4] [--limit N] [--phrase-bar 9]
+        [--held-out PATH ...]       # e.g. --model pop --held-out runs/pop909-midi/valid.txt
         [--option NAME=VALUE ...] [--chords composer|phrase] [--json [PATH]]
     python benchmarks/musician.py --table [LABEL=]RUN.json ...     # a markdown table of saved runs
     python benchmarks/musician.py --paired FIRST.json SECOND.json    # two saved runs' takes, paired by piece
@@ -18,8 +19,8 @@ Every measure is computed for each take and for the composer's bars and reported
 each with a 90% bootstrap interval over pieces (a piece's takes averaged first, so every piece
 counts once); a ``*`` marks where Segue's per-piece difference from the composer has a 90%
 interval that leaves out 0. Grid: the model's sixteenth steps; *bar* and *beat* in the piece's own
-metre (a beat is a dotted quarter in 6/8, 9/8 and 12/8, otherwise the time signature's
-denominator: ``engine.writing.continuation.beat_steps``). The composer's bars are taken as they sound: a note
+metre (a beat is the time signature's note value, or three of them in 6/8, 9/8, 12/8 and other
+compound metres: ``Phrase.steps_per_beat``). The composer's bars are taken as they sound: a note
 struck before bar 13 and still held is *sounding* in them (it can clash with what is struck and it
 colours the beat's harmony) but is not an onset of theirs. A take holds nothing over (Continue cuts
 the phrase at its end). An *onset* is a moment at which one or more notes start.
@@ -160,11 +161,6 @@ def same_harmony(a: int, b: int) -> bool:
 
 # -- the music as it sounds --------------------------------------------------------------------------
 
-def beat_of(phrase: Phrase) -> int:
-    from engine.writing.continuation import beat_steps
-    return beat_steps(phrase)
-
-
 def sounding(notes: Sequence[Note], t: int) -> list[Note]:
     return [n for n in notes if n.start <= t < n.end]
 
@@ -185,7 +181,7 @@ def span_weights(notes: Sequence[Note], lo: int, hi: int) -> np.ndarray:
 
 def beat_spans(phrase: Phrase) -> list[tuple[int, int]]:
     """(start, end) of every beat of the phrase, bar by bar (a bar's last beat may be shorter)."""
-    bar, beat = phrase.steps_per_bar, beat_of(phrase)
+    bar, beat = phrase.steps_per_bar, phrase.steps_per_beat
     spans = []
     for b0 in range(0, max(phrase.length, bar), bar):
         for t in range(b0, b0 + bar, beat):
@@ -231,7 +227,7 @@ def chromatic_held(phrase: Phrase, key: Key | None) -> float:
     outside = [n for n in phrase.notes if n.pitch % 12 not in key.pitch_classes]
     if not outside:
         return math.nan
-    return sum(n.duration >= beat_of(phrase) for n in outside) / len(outside)
+    return sum(n.duration >= phrase.steps_per_beat for n in outside) / len(outside)
 
 
 def beat_fits(phrase: Phrase, held: Sequence[Note] = ()) -> list[float]:
@@ -325,7 +321,7 @@ def bass_on_downbeats(phrase: Phrase, held: Sequence[Note] = ()) -> float:
 def bass_beats(phrase: Phrase) -> list[int]:
     """The beats of the bar (0 = the downbeat) on which ``phrase`` strikes a bass note in at least
     half its bars."""
-    bar, beat = phrase.steps_per_bar, beat_of(phrase)
+    bar, beat = phrase.steps_per_bar, phrase.steps_per_beat
     bars = bar_count(phrase)
     places = range(0, bar, beat)
     return [k for k, place in enumerate(places)
@@ -335,7 +331,7 @@ def bass_beats(phrase: Phrase) -> list[int]:
 def bass_on_beats(phrase: Phrase, beats: Sequence[int], held: Sequence[Note] = ()) -> float:
     if not beats:
         return math.nan
-    bar, beat = phrase.steps_per_bar, beat_of(phrase)
+    bar, beat = phrase.steps_per_bar, phrase.steps_per_beat
     bars = bar_count(phrase)
     slots = [b * bar + k * beat for b in range(bars) for k in beats]
     return sum(bass_struck(phrase, t, held) for t in slots) / len(slots)
@@ -404,7 +400,7 @@ def ending(phrase: Phrase, key: Key | None, held: Sequence[Note] = ()) -> dict[s
     """How the last bar ends: cadence / half cadence (0 or 1 each) and the gesture (held chord,
     mid-gesture or rest: one of them 1)."""
     every = list(phrase.notes) + list(held)
-    end, bar, beat = phrase.length, phrase.steps_per_bar, beat_of(phrase)
+    end, bar, beat = phrase.length, phrase.steps_per_bar, phrase.steps_per_beat
     last_bar = max(0, end - bar)
     spans = [(lo, hi) for lo, hi in beat_spans(phrase) if lo >= last_bar and lo < end]
     out = {"cadence": 0.0, "half cadence": 0.0}
@@ -608,6 +604,24 @@ def asked_chords(passage: Passage, which: str) -> list:
     raise ValueError(f"--chords must be 'composer' or 'phrase', not '{which}'")
 
 
+def set_constants(items: Sequence[str]) -> dict:
+    """--set MODULE.NAME=VALUE pairs: each module constant set for this run, typed like its value
+    (a switch of the engine's for an ablation); returns them as set."""
+    import importlib
+    done = {}
+    for item in items:
+        path, _, value = item.partition("=")
+        module_name, _, name = path.rpartition(".")
+        module = importlib.import_module(module_name)
+        if not hasattr(module, name):
+            raise SystemExit(f"--set: {module_name} has no constant {name}")
+        old = getattr(module, name)
+        new = (value.lower() in ("1", "true", "yes")) if isinstance(old, bool) else type(old)(value)
+        setattr(module, name, new)
+        done[path] = new
+    return done
+
+
 def run(loaded, chosen: list[Passage], settings: dict, takes: int = 4, progress=None,
         chords: str | None = None) -> dict:
     from engine.writing.continuation import ContinueOptions, continue_phrase
@@ -744,10 +758,25 @@ def _restore(x):
     return x
 
 
+def listed_pieces(paths: Sequence[str]) -> list[tuple[str, Phrase]]:
+    """(name, phrase) of every piece under ``paths`` (files, folders or .txt lists), in their order:
+    pieces another run held out, such as the POP909 validation songs of the pop model."""
+    from engine.training.corpus import load_corpus
+
+    corpus = load_corpus(list(paths))
+    for path, problem in corpus.skipped:
+        print(f"skipped {path}: {problem}", file=sys.stderr)
+    return [(piece.name, piece.phrase) for piece in corpus.pieces]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None)
     parser.add_argument("--takes", type=int, default=4)
+    parser.add_argument("--held-out", nargs="+", default=None, metavar="PATH",
+                        help="pieces held out from the model's training, every one used (files, folders or a .txt "
+                             "list, e.g. runs/pop909-midi/valid.txt from tools/pop909_to_midi.py); default: the "
+                             "default model's held-out piano pieces")
     parser.add_argument("--limit", type=int, default=0, help="only the first N pieces (a quick look)")
     parser.add_argument("--phrase-bar", type=int, default=fidelity.PHRASE_BAR,
                         help="the phrase's first bar (default 9, the fidelity protocol's)")
@@ -756,6 +785,12 @@ def main(argv=None) -> int:
     parser.add_argument("--chords", choices=("composer", "phrase"), default=None,
                         help="for a model that reads harmony: ask the takes for the chords heard in the composer's "
                              "own next bars, or for the phrase's chords again (default: none asked)")
+    parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
+                        help="a module constant of the engine for this run (ablations), e.g. "
+                             "--set engine.writing.steering.FIT=0")
+    parser.add_argument("--tuning", action="store_true",
+                        help="pieces of the training split (fidelity.tuning_pieces) instead of the held-out "
+                             "ones: where settings are tuned, so that the held-out pieces stay a test")
     parser.add_argument("--json", nargs="?", const=str(RESULTS), default=None, metavar="PATH",
                         help=f"also write the results as JSON (default path {RESULTS.relative_to(ROOT)})")
     parser.add_argument("--table", nargs="+", metavar="RUN.json",
@@ -787,7 +822,10 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     loaded = load_model(args.model)
     settings = parse_options(args.option)
-    chosen = passages(fidelity.held_out_pieces(), args.phrase_bar)
+    constants = set_constants(args.set)
+    pieces = (listed_pieces(args.held_out) if args.held_out else
+              fidelity.tuning_pieces() if args.tuning else fidelity.held_out_pieces())
+    chosen = passages(pieces, args.phrase_bar)
     if args.limit:
         chosen = chosen[:args.limit]
     loading = time.perf_counter() - started
@@ -796,9 +834,12 @@ def main(argv=None) -> int:
                  chords=args.chords)
     print(file=sys.stderr)
     result["seconds"]["loading the model and pieces"] = loading
+    result["constants"] = constants
+    result["pieces from"] = "training split (tuning)" if args.tuning else "held out"
     result["command"] = " ".join(["python benchmarks/musician.py"] + list(argv if argv is not None else sys.argv[1:]))
-    print(f"model {loaded.name}: {len(chosen)} held-out pieces, phrase = bars {result['phrase bars']}, "
-          f"{args.takes} takes each, settings {settings or 'default'}; 90% intervals over pieces "
+    print(f"model {loaded.name}: {len(chosen)} {'tuning' if args.tuning else 'held-out'} pieces, "
+          f"phrase = bars {result['phrase bars']}, "
+          f"{args.takes} takes each, settings {settings or 'default'} {constants or ''}; 90% intervals over pieces "
           "(* Segue - composer leaves out 0)")
     print(markdown([result], ["Segue"]))
     g = result["guard"]

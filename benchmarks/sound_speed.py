@@ -89,7 +89,7 @@ def first_sound_ms(runs: int, prepared: bool) -> list[float]:
     window.show()
     window.model.reset(read_music(ROOT / "resources" / "seeds" / "mozart-mz_545_1.mid"))
     wait(3000)                                          # the window's own start: model preload, mixer
-    piano = window.playback._piano
+    piano = window.transport.playback._piano
     if prepared:
         while len(piano._levels) < 80:
             wait(100)
@@ -111,11 +111,11 @@ def first_sound_ms(runs: int, prepared: bool) -> list[float]:
             time.sleep(0.001)
         out.append(heard if heard is not None else float("inf"))
         wait(400)
-        window.stop()
+        window.transport.stop()
         wait(300)
         if not prepared:                                # each cold run with a piano never used
             audio._pianos.clear()
-            window.playback._piano, _ = audio.built_in_piano(piano.sample_rate)
+            window.transport.playback._piano, _ = audio.built_in_piano(piano.sample_rate)
     window.undo_stack.setClean()
     window.close()
     return out

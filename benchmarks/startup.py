@@ -1,6 +1,13 @@
-"""Time from launching ``python main.py`` to a visible window, median of several launches.
+"""Time from launching ``python main.py`` to a visible window, median of several launches; and a
+whole ``continue`` on the command line against a process that only imports torch.
 
     python benchmarks/startup.py [--runs 7] [--json]
+    python benchmarks/startup.py --cli [--runs 5] [--json]
+
+``--cli``: a fresh ``python main.py continue SEED -o OUT.mid --bars 4 --variations 4`` (the bundled
+Mozart seed) and a fresh ``python -c "import torch"`` take turns, ``--runs`` each; the
+figure is the median of the first less the median of the second: what Segue adds to torch's own
+start (model load, reading the seed, writing, the MIDI files).
 
 Each run starts a fresh process (as a person does) with ``SEGUE_STARTUP_PROBE=1``, which makes
 the app print a line as soon as its window has been shown and painted, then quit. Runs on the
@@ -49,11 +56,47 @@ def model_ready_ms() -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def process_ms(command: list[str]) -> float:
+    """Wall time of one fresh process running ``command`` to its end (it must succeed)."""
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    return (time.perf_counter() - started) * 1000
+
+
+def cli_continue(runs: int) -> dict:
+    """``continue --bars 4 --variations 4`` and ``import torch`` in fresh processes, taking turns."""
+    import tempfile
+    out = Path(tempfile.mkdtemp(prefix="segue-startup-")) / "take.mid"
+    seed = ROOT / "resources" / "seeds" / "mozart-mz_545_1.mid"
+    jobs = {"import torch": [sys.executable, "-c", "import torch"],
+            "continue": [sys.executable, str(ROOT / "main.py"), "continue", str(seed), "-o", str(out),
+                         "--bars", "4", "--variations", "4", "--seed", "1"]}
+    process_ms(jobs["import torch"])                  # the first run fills the OS file cache
+    times: dict[str, list[float]] = {name: [] for name in jobs}
+    for _ in range(runs):
+        for name, command in jobs.items():
+            times[name].append(process_ms(command))
+    torch_ms, whole_ms = statistics.median(times["import torch"]), statistics.median(times["continue"])
+    return {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "runs": runs,
+            "import_torch_ms_median": round(torch_ms, 1), "continue_process_ms_median": round(whole_ms, 1),
+            "beyond_torch_ms": round(whole_ms - torch_ms, 1),
+            "runs_ms": {name: [round(t, 1) for t in ts] for name, ts in times.items()}}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--cli", action="store_true", help="time a whole continue process against import torch")
     args = parser.parse_args(argv)
+    if args.cli:
+        found = cli_continue(args.runs)
+        if not args.json:
+            print(f"continue --bars 4 --variations 4: {found['continue_process_ms_median']:.0f} ms, import torch "
+                  f"{found['import_torch_ms_median']:.0f} ms: {found['beyond_torch_ms']:.0f} ms beyond torch "
+                  f"(medians of {args.runs}, taking turns)")
+        print(json.dumps(found))
+        return 0
     launch_ms()                                       # the first launch fills the OS file cache
     shown = [launch_ms() for _ in range(args.runs)]
     ready = [model_ready_ms() for _ in range(3)]

@@ -42,7 +42,8 @@ PIANO_MIDI = ROOT.parent / "shared" / "data" / "piano-midi"
 
 # train_speed.py's "default" recipe (the shipped model's settings), with --controls
 RECIPE = dict(velocity_levels=4, embedding_size=128, hidden_size=256, layers=2, dropout=0.2, window=128,
-              batch_size=32, context=False, controls=True, bar_from_music=True, seed=0, threads=1, device="cpu")
+              batch_size=32, context=False, controls=True, bar_from_music=True, excerpt_bars=(0, 0), seed=0,
+              threads=1, device="cpu")
 
 _sources: list = []
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import os
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -23,7 +25,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     killed is known and removed by the next save beside it; the folder is synced after the
     rename, so the new name survives a power cut.
     """
-    target = Path(os.path.realpath(path))
+    target = check_writable(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     _sweep_leftovers(target)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=PART, dir=target.parent)
@@ -45,6 +47,28 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 
 PART = ".part"
+
+
+def check_writable(path: str | Path) -> Path:
+    """The file a save to ``path`` would replace (links followed), if it may be replaced: a file
+    the user protected (no one may write it, as ``chmod a-w`` leaves it; the check holds for the
+    superuser too), a folder, and a device or pipe are refused with a ``PermissionError`` or
+    ``IsADirectoryError`` saying why, before any work is done."""
+    target = Path(os.path.realpath(path))
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return target
+    except OSError as err:
+        raise PermissionError(err.errno or errno.EACCES, f"it cannot be reached ({err.strerror})", str(path)) from None
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "it is a folder", str(path))
+    if not stat.S_ISREG(mode):
+        raise PermissionError(errno.EPERM, "it is a device or a pipe, not a file; Segue writes only files", str(path))
+    if not mode & 0o222 or not os.access(target, os.W_OK):
+        raise PermissionError(errno.EACCES, "the file is write-protected; Segue never replaces a protected file",
+                              str(path))
+    return target
 
 
 def _sweep_leftovers(target: Path) -> None:

@@ -76,6 +76,39 @@ def train_command(args) -> int:
         raise
 
 
+RUN_LOCK = ".training.lock"
+
+
+def hold_run_folder(out: Path):
+    """The lock of a training run on its ``--out`` folder, taken for the process's lifetime (the
+    operating system drops it when the process ends, killed or not); a second run into the same
+    folder is refused with one line naming the running one. Under torchrun the first process holds
+    it for all. Returns the held lock file (keep it open), or None for torchrun's other processes."""
+    import os
+
+    from .session_lock import hold
+    if int(os.environ.get("RANK", "0") or 0) != 0:
+        return None
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out}: there is a file of that name; a model is written into a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:                           # a file on the way, a protected folder, a full disk
+        raise ValueError(f"--out {out}: the folder cannot be made ({err.strerror or err})") from None
+    lock = hold(out / RUN_LOCK)
+    if lock is None:
+        try:
+            running = (out / RUN_LOCK).read_text().strip() or "?"
+        except OSError:
+            running = "?"
+        raise ValueError(f"{out} is being trained by another run (process {running}); wait for it to end, "
+                         f"or train into another --out")
+    lock.truncate(0)
+    lock.write(str(os.getpid()).encode())
+    lock.flush()
+    return lock
+
+
 def _train(args) -> int:
     from .training import progress as events
     from .training.config import config_from_arguments
@@ -112,15 +145,27 @@ def _train(args) -> int:
         elif isinstance(event, events.Stopped):
             print(f"stopped: {event.reason}", file=sys.stderr)
 
+    lock = hold_run_folder(Path(args.out))          # the system drops it if the process is killed
     try:
         result = train(config, report, fresh=args.fresh)
     except KeyboardInterrupt:
         print(f"\nsegue: training interrupted; run the same command again to resume from the last "
               f"epoch saved in {args.out}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        if lock is not None:
+            lock.close()
     print(f"best epoch {result['best_epoch']}: validation loss {result['best_valid_loss']:.4f} "
           f"nats per token; model in {args.out}")
     return 0
+
+
+def one_thread() -> None:
+    """Generation on one torch thread, as the window does: a token's products are too small to
+    share, and on a busy CPU threads that wait on one another cost many times what they save
+    (continue 4 x 4 here: 0.8-1.2 s on one thread, 11-29 s on two, the machine loaded)."""
+    import torch
+    torch.set_num_threads(1)
 
 
 @guarded
@@ -128,8 +173,10 @@ def continue_command(args) -> int:
     from .files.reading import read_music
     from .model.checkpoint import load_model
     from .music.phrase import merge
-    from .writing.continuation import ContinueOptions, continue_phrase, random_excerpt
+    from .writing.continuation import continue_phrase, random_excerpt
+    from .writing.options import ContinueOptions, from_arguments
 
+    one_thread()
     loaded = load_model(args.model)
     if args.phrase_file:
         seed_phrase = read_music(args.phrase_file)           # on the fine grid: the phrase comes back as it is
@@ -137,9 +184,7 @@ def continue_command(args) -> int:
             raise MusicFileError(args.phrase_file, "has no notes to continue")
     else:
         seed_phrase = random_excerpt(loaded, bars=args.excerpt_bars, seed=args.seed)
-    options = ContinueOptions(bars=args.bars, temperature=args.temperature, top_p=args.top_p,
-                              variations=args.variations, seed=args.seed, ending=args.ending,
-                              candidates=args.candidates, **following(args), **steering(args))
+    options = from_arguments(ContinueOptions, args)
     options.check()
     paths, write = output_paths(args.output, options.variations)
     takes = continue_phrase(loaded, seed_phrase, options)
@@ -149,20 +194,11 @@ def continue_command(args) -> int:
     return 0
 
 
-def following(args) -> dict:
-    """The options that say how new music follows the phrase, from parsed arguments."""
-    return {name: getattr(args, name) for name in ("density", "texture", "register", "key", "rhythm", "dynamics",
-                                                     "chords")}
-
-
-def steering(args) -> dict:
-    """How firmly Continue's and Fill's takes keep to the music, if asked (else ContinueOptions' default)."""
-    return {} if args.steering is None else {"steering": args.steering}
-
-
 def output_paths(output: str, takes: int):
     """Where the takes go (OUT.mid, or OUT-1.mid ... OUT-K.mid) and the writer for the file kind;
-    a folder that does not exist or a kind Segue does not write is refused."""
+    a folder that does not exist, a kind Segue does not write, and a protected file, a folder or a
+    device in the way are refused before any music is written."""
+    from .atomic import check_writable
     from .files.midi import write_midi
     from .files.score_writer import WRITTEN_SCORE_SUFFIXES, write_musicxml
 
@@ -174,6 +210,11 @@ def output_paths(output: str, takes: int):
         raise ValueError(f"{output}: the folder {out.parent} does not exist")
     write = write_musicxml if suffix in WRITTEN_SCORE_SUFFIXES else write_midi
     paths = [out] if takes == 1 else [out.with_name(f"{out.stem}-{i}{out.suffix}") for i in range(1, takes + 1)]
+    for path in paths:
+        try:
+            check_writable(path)
+        except OSError as err:
+            raise ValueError(f"{path}: {err.strerror}") from None
     return paths, write
 
 
@@ -182,11 +223,11 @@ def fill_command(args) -> int:
     from .files.reading import read_music
     from .model.checkpoint import load_model
     from .music.phrase import merge
-    from .writing.fill import FillOptions, fill_span
+    from .writing.fill import fill_span
+    from .writing.options import FillOptions, from_arguments
 
-    options = FillOptions(temperature=args.temperature, top_p=args.top_p, variations=args.variations,
-                          seed=args.seed, candidates=args.candidates, listen_bars=args.listen, **following(args),
-                          **steering(args))
+    one_thread()
+    options = from_arguments(FillOptions, args)
     options.check()
     paths, write = output_paths(args.output, options.variations)
     loaded = load_model(args.model)
@@ -202,12 +243,59 @@ def fill_command(args) -> int:
         raise ValueError(f"--from-bar {first} comes after --to-bar {last}")
     if first > bars:
         raise ValueError(f"bars {first}-{last} are outside the music: {args.input} has {bars} bars")
+    if last > bars:                                   # past the end is Continue's work, and unbounded
+        raise ValueError(f"bars {first}-{last} go past the end of the music: {args.input} has {bars} bars "
+                         f"(to write after it, use continue)")
     start, end = (first - 1) * bar, last * bar
     takes = fill_span(loaded, phrase, start, end, options)
     kept = phrase.with_notes([n for n in phrase.notes if not start <= n.start < end], end=max(phrase.end, end))
     for take, path in zip(takes, paths):
         write(merge(kept, take, offset=start), path)
         print(f"wrote {path} (bars {first}-{last} rewritten: {len(take.notes)} new notes)")
+    return 0
+
+
+@guarded
+def chords_command(args) -> int:
+    """The chords of a music file as a musician reads a chart: one bar a line ("3  F  G"), or with
+    --json one list of {"start", "end", "chord"} in quarter notes from the file's start; names
+    spelled in the file's key (its key signature, else the key its notes suggest)."""
+    import json
+
+    from .files.reading import read_music
+    from .music.harmony import estimate_chords
+    from .music.keys import key_for_notation
+
+    phrase = read_music(args.input)
+    if not phrase.notes:
+        raise MusicFileError(args.input, "has no notes to find chords in")
+    key = key_for_notation(phrase)
+    if args.suggest is not None:
+        return _suggest_chords(phrase, key, args)
+    found = estimate_chords(phrase, args.every, key)
+    spq = phrase.steps_per_quarter
+    if args.json:
+        print(json.dumps([{"start": round(a / spq, 6), "end": round(b / spq, 6), "chord": chord.name(key)}
+                          for a, b, chord in found]))
+        return 0
+    bar = phrase.steps_per_bar
+    for number in range(-(-phrase.length // bar)):
+        start, end = number * bar, (number + 1) * bar
+        names = [chord.name(key) for a, b, chord in found if a < end and b > start]
+        print(f"{number + 1:>4}  {'  '.join(names)}")
+    return 0
+
+
+def _suggest_chords(phrase, key, args) -> int:
+    """Chords for ``args.suggest`` bars after the file's music, as a chart for ``--chords``."""
+    from .music.progressions import suggest_chords
+
+    if not 1 <= args.suggest <= 256:
+        raise ValueError(f"--suggest takes 1 to 256 bars, not {args.suggest}")
+    spans = suggest_chords(phrase, phrase.length, args.suggest, key, seed=args.seed)
+    bar = phrase.steps_per_bar
+    bars = sorted({a // bar for a, _, _ in spans})
+    print(" | ".join(" ".join(chord.name(key) for a, _, chord in spans if a // bar == b) for b in bars))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The one error type the engine raises for bad input, with a message a musician can read."""
+"""The engine's own exceptions: bad input (a music file, a model folder), each with a message a
+musician can read, and a long job stopped by whoever asked for it."""
 
 from __future__ import annotations
 
@@ -23,3 +24,8 @@ class ModelError(Exception):
         self.problem = problem
         where = f"{self.path}: " if self.path is not None else ""
         super().__init__(f"{where}{problem}")
+
+
+class Cancelled(Exception):
+    """A long job (writing takes, exporting audio) was stopped by its caller; it leaves nothing
+    half-made behind (no take, no half-written file)."""

@@ -10,7 +10,6 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from . import theme
-from .document import files
 from .main_window import MainWindow
 
 
@@ -43,7 +42,7 @@ def run(path: str | None = None, argv: list[str] | None = None) -> int:
         QTimer.singleShot(0, lambda: (print("segue: window shown", flush=True), window.close(), app.quit()))
         return app.exec()
     if path:
-        QTimer.singleShot(0, lambda: window.open_path(path))
+        QTimer.singleShot(0, lambda: window.files.open_path(path))
     else:
-        QTimer.singleShot(0, lambda: files.offer_recovery(window))
+        QTimer.singleShot(0, lambda: window.files.offer_recovery())
     return app.exec()

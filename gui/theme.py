@@ -27,6 +27,9 @@ HINT_TEXT = QColor("#8b93a1")
 LOCK_EDGE = QColor("#ffe066")                          # a locked note: a gold frame and a padlock
 FILL_SPAN = QColor(120, 220, 140, 36)                  # the bars Fill rewrites
 
+GHOST_EDGE = QColor(155, 227, 255, 150)                # ghost suggestions: the model's blue, faint
+GHOST_FILL = QColor(63, 167, 214, 40)
+
 _WRITTEN = (QColor("#f0a04b"), QColor("#ffd59a"))     # your notes: amber, soft to loud
 _GENERATED = (QColor("#3fa7d6"), QColor("#9be3ff"))   # the model's notes: blue
 
@@ -40,6 +43,24 @@ def note_fill(velocity: int, generated: bool, selected: bool) -> QColor:
                             quiet.greenF() + (loud.greenF() - quiet.greenF()) * t,
                             quiet.blueF() + (loud.blueF() - quiet.blueF()) * t)
     return color.lighter(125) if selected else color
+
+
+SURPRISE_TOP = 10.0                                   # bits: as red as a note gets (1 in 1,000 or rarer)
+# pale (what the model expected) through amber to red (what surprised it)
+_SURPRISE = ((0.0, QColor("#e9e4d8")), (0.5, QColor("#f2a93b")), (1.0, QColor("#e0302a")))
+
+
+def surprise_fill(bits: float, selected: bool = False) -> QColor:
+    """A note's colour in the surprise view: pale at 0 bits, amber at half ``SURPRISE_TOP``, red from it."""
+    t = max(0.0, min(1.0, bits / SURPRISE_TOP))
+    for (a, low), (b, high) in zip(_SURPRISE, _SURPRISE[1:]):
+        if t <= b:
+            u = (t - a) / (b - a)
+            color = QColor.fromRgbF(low.redF() + (high.redF() - low.redF()) * u,
+                                    low.greenF() + (high.greenF() - low.greenF()) * u,
+                                    low.blueF() + (high.blueF() - low.blueF()) * u)
+            return color.lighter(125) if selected else color
+    return _SURPRISE[-1][1]
 
 
 STYLE = """

@@ -39,7 +39,8 @@ from engine.training import progress as events
 
 from .counts import count, counted_suffix
 
-# Network sizes offered in the dialog, as arguments of `main.py train`.
+# Network sizes offered in the dialog, as arguments of `main.py train`. The kind of model (controls,
+# excerpts of 8-32 bars, velocity levels) is the train command's default: engine/training/config.py.
 SIZES = {
     "Small: learns in minutes, for a few dozen pieces": [
         "--embedding-size", "128", "--hidden-size", "256", "--layers", "2", "--dropout", "0.2",
@@ -48,10 +49,6 @@ SIZES = {
         "--embedding-size", "128", "--hidden-size", "512", "--layers", "2", "--dropout", "0.3",
         "--batch-size", "16", "--window", "128"],
 }
-# Every model trained here reads controls, so Continue can follow a phrase and be steered, and learns
-# from excerpts read from a fresh start, as Continue reads a phrase (engine/encoding/controls.py and
-# engine/training/train.py)
-FOLLOWING = ["--controls", "--excerpts", "8", "32"]
 # "Remember recent pitches" (engine/encoding/pitch_memory.py)
 MEMORY = ["--pitch-memory"]
 # epochs kept besides the best one (enough to resume and to go back a little; each can be megabytes)
@@ -93,9 +90,9 @@ class TrainingJob(QObject):
         self.minutes = minutes
         self.args = ["-m", "main", "train", "--data", *data, "--out", str(self.folder),
                      "--name", self.name, "--max-minutes", str(minutes), "--epochs", "1000",
-                     "--velocity-levels", "4", "--threads", str(max(1, (os.cpu_count() or 2) - 1)),
+                     "--threads", str(max(1, (os.cpu_count() or 2) - 1)),
                      "--credit", "your own music", "--progress-json", "--keep-epochs", str(KEEP_EPOCHS),
-                     *FOLLOWING, *size_args]
+                     *size_args]
         if fresh:
             self.args.append("--fresh")
         self.process = QProcess(self)

@@ -109,7 +109,7 @@ class ContinueJob(QThread):
     doing = "continuing the phrase"
 
     def run(self):
-        from engine.writing.continuation import Cancelled
+        from engine.errors import Cancelled
         try:
             self.status.emit("Loading the model…")
             loaded = self._load()
@@ -237,7 +237,8 @@ class AudioExportJob(QThread):
         self._stop.set()
 
     def run(self):
-        from engine.sound.audio import Cancelled, built_in_piano, check_audio_path, write_audio
+        from engine.errors import Cancelled
+        from engine.sound.audio import built_in_piano, check_audio_path, write_audio
         try:
             checked(check_audio_path, self.path)
             piano, problem = built_in_piano()
@@ -253,3 +254,24 @@ class AudioExportJob(QThread):
             self.failed.emit(internal_error(err, "exporting the audio"))
         else:
             self.finished_with.emit(str(out))
+
+
+SHOW_AFTER_MS = 400              # a short job is done before any progress dialog appears
+
+
+def progress_dialog(parent, text: str, title: str, job):
+    """A window-modal progress dialog for ``job`` (a worker with ``progressed(float 0-1)`` and
+    ``cancel()``): Cancel cancels it; it shows itself only if the job takes longer than
+    ``SHOW_AFTER_MS``, and stays open until closed (``reset()`` then ``close()``: ``reset`` stops the
+    timer that would show it after the job ended)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QProgressDialog
+    dialog = QProgressDialog(text, "Cancel", 0, 1000, parent)
+    dialog.setWindowTitle(title)
+    dialog.setWindowModality(Qt.WindowModal)
+    dialog.setMinimumDuration(SHOW_AFTER_MS)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    dialog.canceled.connect(job.cancel)
+    job.progressed.connect(lambda done: dialog.setValue(int(done * 1000)))
+    return dialog

@@ -10,23 +10,36 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
 ROOT = Path(__file__).resolve().parents[1]
+# ../shared/data beside the checkout, or wherever SEGUE_SHARED_DATA says; a clone without it skips
+# the tests that read it rather than failing them
 SHARED_DATA = Path(os.environ.get("SEGUE_SHARED_DATA", ROOT.parent / "shared" / "data"))
-PIANO_MIDI = SHARED_DATA / "piano-midi"
-BL_DATA = SHARED_DATA / "bl"
+
+
+def shared_data(name: str) -> Path:
+    """The folder ``name`` of the shared data (piano-midi, bl, pop909); skips the calling test, naming
+    the path it looked at, when that folder is not there."""
+    folder = SHARED_DATA / name
+    if not folder.is_dir():
+        pytest.skip(f"needs the shared data at {folder} (set SEGUE_SHARED_DATA to the folder holding {name}/)")
+    return folder
 
 
 @pytest.fixture(scope="session")
 def piano_midi() -> Path:
-    if not PIANO_MIDI.is_dir():
-        pytest.fail(f"the shared piano-midi collection is missing at {PIANO_MIDI}")
-    return PIANO_MIDI
+    """The 265 classical piano MIDI files of ../shared/data/piano-midi."""
+    return shared_data("piano-midi")
 
 
 @pytest.fixture(scope="session")
 def bl_data() -> Path:
-    if not BL_DATA.is_dir():
-        pytest.fail(f"the shared Boulanger-Lewandowski pickles are missing at {BL_DATA}")
-    return BL_DATA
+    """The four Boulanger-Lewandowski benchmark pickles of ../shared/data/bl."""
+    return shared_data("bl")
+
+
+@pytest.fixture(scope="session")
+def pop909() -> Path:
+    """The 909 pop songs with beat, chord and key annotations of ../shared/data/pop909."""
+    return shared_data("pop909")
 
 
 @pytest.fixture(scope="session")

@@ -34,16 +34,18 @@ class Clock:
         v = self.vocab
         if token == START or token == END or token == PAD:
             self.reset()
-        elif v.first_wait <= token < v.first_length:
+            return
+        kind = v.kinds[token]
+        if kind == "wait":
             self.note, self.length = None, 0
-            self.now += token - v.first_wait + 1
+            self.now += v.values[token]
             self.ends = {p: e for p, e in self.ends.items() if e >= self.now}
-        elif v.first_length <= token < v.first_pitch:
+        elif kind == "length":
             if self.note is not None:
-                self.length += token - v.first_length + 1
+                self.length += v.values[token]
                 self.ends[self.note] = self.now + self.length
-        elif v.first_pitch <= token < v.first_velocity:
-            self.note = token - v.first_pitch
+        elif kind == "pitch":
+            self.note = token - v.pitches.start
             self.length = 0
             self.ends[self.note] = self.now + 1
         # velocity tokens change nothing here
@@ -81,19 +83,19 @@ class Clocks:
 
     def feed(self, tokens) -> None:
         """Read one token per row (a few rows: a plain loop is quicker than array arithmetic)."""
-        v, kinds = self.vocab, self.vocab.kinds
+        v, kinds, values = self.vocab, self.vocab.kinds, self.vocab.values
         now, note, length, ends = self.now, self.note, self.length, self.ends
         for row, token in enumerate(tokens):
             kind = kinds[token]
             if kind == "wait":
-                now[row] += token - v.first_wait + 1
+                now[row] += values[token]
                 note[row], length[row] = -1, 0
             elif kind == "pitch":
-                note[row], length[row] = token - v.first_pitch, 0
+                note[row], length[row] = token - v.pitches.start, 0
                 ends[row, note[row]] = now[row] + 1
             elif kind == "length":
                 if note[row] >= 0:
-                    length[row] += token - v.first_length + 1
+                    length[row] += values[token]
                     ends[row, note[row]] = now[row] + length[row]
             elif kind in ("start", "end", "pad"):
                 now[row], note[row], length[row] = 0, -1, 0

@@ -265,13 +265,13 @@ class ControlSettings:
     """How a continuation follows the phrase. 'follow' takes each control from the phrase's last
     bars; the others move it. ``density`` scales the phrase's notes per beat (1: follow)."""
 
-    density: float = 1.0              # 0.25 .. 4: sparser or denser than the phrase
+    density: float = 1.0              # sparser or denser than the phrase (its range: writing/options.py)
     texture: str = "follow"           # follow | single notes | chords | free
     register: str = "follow"          # follow | free
     key: str = "follow"               # follow | free | a key name such as "D minor"
     rhythm: str = "follow"            # follow | free
     dynamics: str = "follow"          # follow | free
-    listen_bars: int = 4              # how many of the phrase's last bars it follows
+    bars_before: int = 4              # how many bars before the new music it follows (the phrase's last)
     bar_by_bar: tuple[str, ...] = NAMES   # groups followed bar by bar (new bar k asks for what the phrase's
                                           # bar k had, round and round), not as the mean of its bars
 
@@ -280,7 +280,7 @@ def follow(phrase: Phrase, bar_steps: int, bars: int, settings: ControlSettings,
            key_profile: np.ndarray | None = None) -> np.ndarray:
     """(bars, RAW): the controls asked of each bar of a continuation of ``phrase``."""
     measured = bar_controls(phrase, bar_steps)
-    recent = measured[-max(1, settings.listen_bars):] if len(measured) else measured
+    recent = measured[-max(1, settings.bars_before):] if len(measured) else measured
     rows = aim(recent, bars, settings, key_profile)
     for g, name in enumerate(NAMES):                    # the phrase's bars again, one by one
         followed = name == "density" or getattr(settings, name) == "follow"

@@ -34,9 +34,7 @@ def next_token_rules(vocab: Vocabulary) -> torch.Tensor:
     """banned[previous, next]: True where ``next`` may not follow ``previous``."""
     v = vocab
     size = v.size
-    waits = slice(v.first_wait, v.first_length)
-    lengths = slice(v.first_length, v.first_pitch)
-    pitches = slice(v.first_pitch, v.first_velocity)
+    waits, lengths, pitches = v.waits, v.lengths, v.pitches
     banned = torch.zeros(size, size, dtype=torch.bool)
     banned[:, [PAD, START]] = True
     banned[:, lengths] = True                                   # lengths only where allowed below
@@ -64,8 +62,9 @@ def pitch_floors(tokens, vocab: Vocabulary) -> np.ndarray:
     Within one onset pitches rise; a wait, the start or the end begins a new onset.
     """
     t = np.asarray(tokens, dtype=np.int64)
-    is_pitch = (t >= vocab.first_pitch) & (t < vocab.first_velocity)
-    resets = ((t >= vocab.first_wait) & (t < vocab.first_length)) | (t == START) | (t == END) | (t == PAD)
+    pitches, waits = vocab.pitches, vocab.waits
+    is_pitch = (t >= pitches.start) & (t < pitches.stop)
+    resets = ((t >= waits.start) & (t < waits.stop)) | (t == START) | (t == END) | (t == PAD)
     marks = np.where(is_pitch | resets, np.arange(len(t)), -1)
     last = np.maximum.accumulate(marks) if len(t) else marks
     floors = np.where(last >= 0, t[np.maximum(last, 0)], 0)
@@ -75,7 +74,7 @@ def pitch_floors(tokens, vocab: Vocabulary) -> np.ndarray:
 def velocity_in_force(tokens, vocab: Vocabulary) -> np.ndarray:
     """For each position i, the velocity token in force after token i (0: none yet)."""
     t = np.asarray(tokens, dtype=np.int64)
-    is_velocity = (t >= vocab.first_velocity) & (t < vocab.size)
+    is_velocity = (t >= vocab.velocities.start) & (t < vocab.velocities.stop)
     resets = (t == START) | (t == END) | (t == PAD)
     marks = np.where(is_velocity | resets, np.arange(len(t)), -1)
     last = np.maximum.accumulate(marks) if len(t) else marks
@@ -96,8 +95,8 @@ class Grammar:
         self.rules = next_token_rules(vocab).to(device)
         ids = torch.arange(vocab.size, device=device)
         self.ids = ids
-        self.is_pitch = (ids >= vocab.first_pitch) & (ids < vocab.first_velocity)
-        self.is_velocity = ids >= vocab.first_velocity
+        self.is_pitch = (ids >= vocab.pitches.start) & (ids < vocab.pitches.stop)
+        self.is_velocity = ids >= vocab.velocities.start
         self._tensors = (self.rules, ids, self.is_pitch, self.is_velocity)
         self._arrays = tuple(t.cpu().numpy() for t in self._tensors)
 
@@ -109,7 +108,7 @@ class Grammar:
         floors, velocity = state[..., 0, None], state[..., 1, None]
         at_or_below = is_pitch & (ids <= floors)
         same_level = (ids == velocity) & (velocity > 0)                # id 0 is never a velocity token
-        no_pitch_left = (floors >= self.vocab.first_velocity - 1) & is_velocity
+        no_pitch_left = (floors >= self.vocab.pitches.stop - 1) & is_velocity
         return rules[previous] | at_or_below | same_level | no_pitch_left
 
     def log_probs(self, logits: torch.Tensor, previous: torch.Tensor, state: torch.Tensor) -> torch.Tensor:

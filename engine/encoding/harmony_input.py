@@ -10,8 +10,8 @@ with weights shared by all pitches and waits (``harmony_scores``, ``chord_input`
 In training the chords are measured from the music (``engine.music.harmony.estimate_chords``, or
 a collection's own annotations) and hidden at random, bar by bar and whole pieces, so the network
 also writes without them. At Continue and Fill they are hidden unless asked for: "C | Am | F G |
-G7", one bar per ``|`` (``parse_chord_bars``), or spans of steps (``asked_spans``); then the music
-before is given its measured chords, as in training.
+G7", one bar per ``|``, or spans of steps (``engine.writing.chord_following`` reads them); then the
+music around is given its measured chords, as in training (``chords_around``).
 
 Per position the arrays are ``harmony`` (len x 6, int16: the present chord's id and bass, the next
 chord's id and bass, the bar of the present step and the bar the next chord starts in; ids 0 for
@@ -281,73 +281,7 @@ def harmony_scores(weights: torch.Tensor, timing: torch.Tensor, pitches: torch.T
     return _TABLES[shape].scores(weights, codes)
 
 
-# -- the chords a continuation is asked to follow -----------------------------------------------------
-
-def parse_chord_bars(text: str) -> list[list[Chord]]:
-    """'C | Am | F G | G7' -> [[C], [Am], [F, G], [G7]]: one bar per ``|``, a bar's chords apart by
-    spaces, ``%`` for the bar before again, ``N`` for no chord. Raises ValueError naming the bar."""
-    if not isinstance(text, str) or not text.strip().strip("|").strip():
-        raise ValueError("no chords given: write them one bar per '|', like 'C | Am | F G | G7'")
-    bars: list[list[Chord]] = []
-    for number, part in enumerate(text.strip().strip("|").split("|"), start=1):
-        names = part.split()
-        if not names:
-            raise ValueError(f"bar {number} of the chords '{text.strip()}' is empty: write a chord in it, "
-                             f"N for no chord, or % for the bar before again")
-        if names == ["%"]:
-            if not bars:
-                raise ValueError("the chords begin with %, which repeats the bar before: write the first bar's chords")
-            bars.append(list(bars[-1]))
-            continue
-        try:
-            bars.append([Chord.parse(name) for name in names])
-        except ValueError as err:
-            raise ValueError(f"bar {number} of the chords: {err}") from None
-    return bars
-
-
-def asked_spans(chords, bar_steps: int, bars: int, steps_per_step: float = 1.0) -> list[Span]:
-    """The chords asked of ``bars`` bars of ``bar_steps`` steps (from step 0), as spans of those
-    steps. ``chords`` is text (``parse_chord_bars``; a bar's chords divide it evenly, on the grid) or
-    spans (start step, end step, chord or chord name) on a grid ``steps_per_step`` times coarser
-    or finer than this one (the phrase's grid against the model's). Raises ValueError for chords
-    that do not fit the bars or spans that are not spans."""
-    total = bars * bar_steps
-    if isinstance(chords, str):
-        by_bar = parse_chord_bars(chords)
-        if len(by_bar) > bars:
-            raise ValueError(f"{len(by_bar)} bars of chords were given for {bars} bar{'s' if bars != 1 else ''} "
-                             f"of music: give at most {bars}")
-        spans = []
-        for b, names in enumerate(by_bar):
-            edges = [b * bar_steps + round(k * bar_steps / len(names)) for k in range(len(names) + 1)]
-            if len(set(edges)) < len(edges):
-                raise ValueError(f"bar {b + 1} of the chords has {len(names)} chords: more than the bar has steps")
-            spans += [(edges[k], edges[k + 1], chord) for k, chord in enumerate(names)]
-        return merged(spans)
-    spans = []
-    for item in chords:
-        try:
-            start, end, chord = item
-        except (TypeError, ValueError):
-            raise ValueError(f"a chord span is (start step, end step, chord), not {item!r}") from None
-        chord = Chord.parse(chord) if isinstance(chord, str) else chord
-        if not isinstance(chord, Chord) or not all(isinstance(x, (int, np.integer)) for x in (start, end)):
-            raise ValueError(f"a chord span is (start step, end step, chord) in whole steps, not {item!r}")
-        if not 0 <= start < end:
-            raise ValueError(f"the chord span {start}-{end} ({chord}) must start at step 0 or later and end after "
-                             f"it starts")
-        spans.append((round(start * steps_per_step), round(end * steps_per_step), chord))
-    spans.sort(key=lambda s: s[0])
-    for (_, end, first), (start, _, second) in zip(spans, spans[1:]):
-        if start < end:
-            raise ValueError(f"the chords {first} and {second} overlap (a span ends at step {end}, the next starts at "
-                             f"{start})")
-    if spans and spans[-1][1] > total:
-        raise ValueError(f"the chord {spans[-1][2]} ends at step {spans[-1][1]}, after the {bars} bars asked "
-                         f"({total} steps)")
-    return merged(spans)
-
+# -- the chords around those a continuation is asked to follow ---------------------------------------
 
 def chords_around(music: Phrase, asked: Sequence[Span], start: int, end: int) -> list[Span]:
     """The chords of a whole stream when some are asked for: those ``estimate_chords`` hears in

@@ -56,10 +56,10 @@ class PitchMemory:
         self.clock.feed(token)
         if token == START or token == END or token == PAD:
             self.reset()
-        elif v.first_wait <= token < v.first_length:
+        elif v.kinds[token] == "wait":
             self._close_onset()
-        elif v.first_pitch <= token < v.first_velocity:
-            slot = token - v.first_pitch
+        elif v.kinds[token] == "pitch":
+            slot = token - v.pitches.start
             self.onset.append(slot)
             self.ages[slot] = 0
             self.last_pitch = slot
@@ -124,7 +124,7 @@ class PitchMemories:
                     closing.append(row)
                     self.previous[row], self.onset[row] = self.onset[row], []
             elif kind == "pitch":
-                slot = token - v.first_pitch
+                slot = token - v.pitches.start
                 self.onset[row].append(slot)
                 self.last_pitch[row] = slot
                 struck.append((row, slot))

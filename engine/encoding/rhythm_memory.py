@@ -44,17 +44,18 @@ class RhythmMemory:
 
     def feed(self, token: int) -> None:
         v = self.vocab
-        if v.first_wait <= token < v.first_length and self.onset:
+        kind = v.kinds[token]
+        if kind == "wait" and self.onset:
             if self.last_onset is not None:
                 self.gap = self.clock.now - self.last_onset
             self.last_onset = self.clock.now
         self.clock.feed(token)
         if token == START or token == END or token == PAD:
             self.reset()
-        elif v.first_wait <= token < v.first_length:
+        elif kind == "wait":
             self.onset = []
-        elif v.first_pitch <= token < v.first_velocity:
-            self.onset.append(token - v.first_pitch)
+        elif kind == "pitch":
+            self.onset.append(token - v.pitches.start)
 
     def marks(self) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
         v, clock = self.vocab, self.clock

@@ -24,11 +24,15 @@ from ..music.phrase import DEFAULT_VELOCITY, Note, Phrase
 
 PAD, START, END = 0, 1, 2
 SPECIALS = ("pad", "start", "end")
+FIRST_WAIT = len(SPECIALS)         # in every vocabulary the waits come right after the specials
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Sizes of the token groups. Token ids: specials, waits, lengths, pitches, velocities."""
+    """Sizes of the token groups, and which token id is what: the one place that knows the layout
+    (specials, waits, lengths, pitches, velocities). Ask it: ``kinds[token]`` and ``values[token]``
+    in tight loops, ``waits``/``lengths``/``pitches``/``velocities`` (slices of the ids, shortest
+    wait, lowest pitch, softest level first) for arrays over the vocabulary."""
 
     max_wait: int = 16          # steps; longer rests use several wait tokens
     max_length: int = 32        # steps; longer notes use several length tokens
@@ -39,7 +43,7 @@ class Vocabulary:
     # -- layout -------------------------------------------------------------------------------
     @cached_property
     def first_wait(self) -> int:
-        return len(SPECIALS)
+        return FIRST_WAIT
 
     @cached_property
     def first_length(self) -> int:
@@ -56,6 +60,26 @@ class Vocabulary:
     @cached_property
     def size(self) -> int:
         return self.first_velocity + self.velocity_levels
+
+    @cached_property
+    def waits(self) -> slice:
+        """The ids of the waits, 1 step first."""
+        return slice(self.first_wait, self.first_length)
+
+    @cached_property
+    def lengths(self) -> slice:
+        """The ids of the lengths, 1 step first."""
+        return slice(self.first_length, self.first_pitch)
+
+    @cached_property
+    def pitches(self) -> slice:
+        """The ids of the pitches, the lowest first (``token - pitches.start`` is its slot)."""
+        return slice(self.first_pitch, self.first_velocity)
+
+    @cached_property
+    def velocities(self) -> slice:
+        """The ids of the velocity levels, the softest first."""
+        return slice(self.first_velocity, self.size)
 
     # -- single tokens ------------------------------------------------------------------------
     def wait(self, steps: int) -> int:
@@ -83,6 +107,11 @@ class Vocabulary:
     def kinds(self) -> tuple[str, ...]:
         """The kind of every token id, for lookups in tight loops."""
         return tuple(self._kind(t) for t in range(self.size))
+
+    @cached_property
+    def values(self) -> tuple[int, ...]:
+        """The ``value`` of every token id (steps of a wait or length, ...), for tight loops."""
+        return tuple(self.value(t) for t in range(self.size))
 
     def kind(self, token: int) -> str:
         """'pad', 'start', 'end', 'wait', 'length', 'pitch' or 'velocity'."""
@@ -251,7 +280,7 @@ def decode(tokens: Iterable[int], vocab: Vocabulary, template: Phrase | None = N
 
 def transpose_tokens(tokens: Sequence[int], vocab: Vocabulary, semitones: int) -> list[int] | None:
     """The same tokens a number of semitones higher or lower; None if a pitch would leave the range."""
-    lo, hi = vocab.first_pitch, vocab.first_velocity
+    lo, hi = vocab.pitches.start, vocab.pitches.stop
     out = []
     for t in tokens:
         if lo <= t < hi:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..atomic import atomic_write
 from ..errors import MusicFileError
+from ..fields import FieldError, listed, number, shown, whole
 from ..limits import (
     MAX_DENOMINATOR,
     MAX_NOTES,
@@ -22,6 +23,7 @@ from ..limits import (
     max_steps,
     read_within,
 )
+from ..music.chords import Chord
 from ..music.phrase import HIGHEST_PITCH, KEY_SIGNATURES, LOWEST_PITCH, Note, Phrase
 
 FORMAT = "segue-document"
@@ -40,12 +42,14 @@ class Document:
 
 def phrase_to_json(phrase: Phrase) -> dict:
     """The phrase as a document holds it (grid, tempo, metre, end, tempo changes, key signatures,
-    notes as [pitch, start, duration, velocity]): the one way Segue writes a phrase as JSON."""
+    the chords set as [start, end, name], notes as [pitch, start, duration, velocity]): the one way
+    Segue writes a phrase as JSON."""
     return {"grid": {"steps_per_quarter": phrase.steps_per_quarter},
             "tempo_bpm": phrase.tempo_bpm, "time_signature": list(phrase.time_signature),
             "end": phrase.end,
             "tempo_changes": [list(change) for change in phrase.tempo_changes],
             "key_signatures": [list(key) for key in phrase.key_signatures],
+            "chords": [list(chord) for chord in phrase.chords],
             "notes": [[n.pitch, n.start, n.duration, n.velocity] for n in phrase.notes]}
 
 
@@ -87,43 +91,12 @@ def load_document(path: str | Path) -> Document:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise MusicFileError(path, "this is not a Segue document")
     if data.get("version") != VERSION:
-        raise MusicFileError(path, f"document version {_shown(data.get('version'))} is not supported "
+        raise MusicFileError(path, f"document version {shown(data.get('version'))} is not supported "
                                    f"(this Segue reads version {VERSION})")
     try:
         return _document(data)
-    except _Damaged as err:
+    except FieldError as err:
         raise MusicFileError(path, str(err)) from None
-
-
-class _Damaged(Exception):
-    """One field of a document is wrong: the message names it."""
-
-
-def _shown(value) -> str:
-    text = json.dumps(value) if isinstance(value, (list, dict, str)) else repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _whole(value, field: str, low: int, high: int) -> int:
-    if type(value) is not int:                     # not a bool, not 3.5, not "4"
-        raise _Damaged(f"{field} must be a whole number, not {_shown(value)}")
-    if not low <= value <= high:
-        raise _Damaged(f"{field} {_shown(value)} is outside {low:,}-{high:,}")
-    return value
-
-
-def _number(value, field: str, low: float, high: float) -> float:
-    if type(value) not in (int, float) or not low <= value <= high:   # also NaN and infinity
-        raise _Damaged(f"{field} must be a number from {low:g} to {high:g}, not {_shown(value)}")
-    return float(value)
-
-
-def _list(value, field: str, most: int) -> list:
-    if not isinstance(value, list):
-        raise _Damaged(f"{field} must be a list, not {_shown(value)}")
-    if len(value) > most:
-        raise _Damaged(f"{field} number {len(value):,}, more than the {most:,} Segue reads")
-    return value
 
 
 def _flag(row: list, index: int, field: str) -> bool:
@@ -131,49 +104,62 @@ def _flag(row: list, index: int, field: str) -> bool:
         return False                               # documents from before locks have no lock flag
     if type(row[index]) in (int, bool) and row[index] in (0, 1):
         return bool(row[index])
-    raise _Damaged(f"{field} must be 0 or 1, not {_shown(row[index])}")
+    raise FieldError(f"{field} must be 0 or 1, not {shown(row[index])}")
 
 
 def _document(data: dict) -> Document:
     grid = data.get("grid")
     if not isinstance(grid, dict):
-        raise _Damaged(f"the grid must be an object, not {_shown(grid)}")
-    spq = _whole(grid.get("steps_per_quarter"), "the grid (steps per quarter)", 1, MAX_STEPS_PER_QUARTER)
-    tempo = _number(data.get("tempo_bpm"), "the tempo", MIN_TEMPO_BPM, MAX_TEMPO_BPM)
+        raise FieldError(f"the grid must be an object, not {shown(grid)}")
+    spq = whole(grid.get("steps_per_quarter"), "the grid (steps per quarter)", 1, MAX_STEPS_PER_QUARTER)
+    tempo = number(data.get("tempo_bpm"), "the tempo", MIN_TEMPO_BPM, MAX_TEMPO_BPM)
     signature = data.get("time_signature")
     if not (isinstance(signature, list) and len(signature) == 2 and all(type(v) is int for v in signature)):
-        raise _Damaged(f"the time signature must be two whole numbers, not {_shown(signature)}")
-    num = _whole(signature[0], "the time signature's numerator", 1, MAX_NUMERATOR)
-    den = _whole(signature[1], "the time signature's denominator", 1, MAX_DENOMINATOR)
+        raise FieldError(f"the time signature must be two whole numbers, not {shown(signature)}")
+    num = whole(signature[0], "the time signature's numerator", 1, MAX_NUMERATOR)
+    den = whole(signature[1], "the time signature's denominator", 1, MAX_DENOMINATOR)
     if den & (den - 1):
-        raise _Damaged(f"the time signature's denominator {den} is not a power of two")
+        raise FieldError(f"the time signature's denominator {den} is not a power of two")
     last = max_steps(spq)
-    end = _whole(data.get("end", 0), "the end", 0, last)
+    end = whole(data.get("end", 0), "the end", 0, last)
     notes, flags, locks = [], [], []
-    for i, row in enumerate(_list(data.get("notes"), "the notes", MAX_NOTES), 1):
+    for i, row in enumerate(listed(data.get("notes"), "the notes", MAX_NOTES), 1):
         if not isinstance(row, list) or not 4 <= len(row) <= 6:
-            raise _Damaged(f"note {i} must be a list of 4 to 6 numbers, not {_shown(row)}")
-        pitch = _whole(row[0], f"note {i}'s pitch", LOWEST_PITCH, HIGHEST_PITCH)
-        start = _whole(row[1], f"note {i}'s start", 0, last - 1)
-        duration = _whole(row[2], f"note {i}'s duration", 1, last - start)
-        velocity = _whole(row[3], f"note {i}'s velocity", 1, 127)
+            raise FieldError(f"note {i} must be a list of 4 to 6 numbers, not {shown(row)}")
+        pitch = whole(row[0], f"note {i}'s pitch", LOWEST_PITCH, HIGHEST_PITCH)
+        start = whole(row[1], f"note {i}'s start", 0, last - 1)
+        duration = whole(row[2], f"note {i}'s duration", 1, last - start)
+        velocity = whole(row[3], f"note {i}'s velocity", 1, 127)
         notes.append(Note(pitch, start, duration, velocity))
         flags.append(_flag(row, 4, f"note {i}'s generated flag"))
         locks.append(_flag(row, 5, f"note {i}'s lock flag"))
     tempo_changes = []                             # the next two are absent from older documents
-    for i, change in enumerate(_list(data.get("tempo_changes", []), "the tempo changes", MAX_NOTES), 1):
+    for i, change in enumerate(listed(data.get("tempo_changes", []), "the tempo changes", MAX_NOTES), 1):
         if not isinstance(change, list) or len(change) != 2:
-            raise _Damaged(f"tempo change {i} must be [step, tempo], not {_shown(change)}")
-        tempo_changes.append((_whole(change[0], f"tempo change {i}'s step", 1, last),
-                              _number(change[1], f"tempo change {i}'s tempo", MIN_TEMPO_BPM, MAX_TEMPO_BPM)))
+            raise FieldError(f"tempo change {i} must be [step, tempo], not {shown(change)}")
+        tempo_changes.append((whole(change[0], f"tempo change {i}'s step", 1, last),
+                              number(change[1], f"tempo change {i}'s tempo", MIN_TEMPO_BPM, MAX_TEMPO_BPM)))
     keys = []
-    for i, key in enumerate(_list(data.get("key_signatures", []), "the key signatures", MAX_NOTES), 1):
+    for i, key in enumerate(listed(data.get("key_signatures", []), "the key signatures", MAX_NOTES), 1):
         if not (isinstance(key, list) and len(key) == 2 and key[1] in KEY_SIGNATURES):
-            raise _Damaged(f"key signature {i} must be [step, key] with a key such as \"Eb\" or \"F#m\", "
-                           f"not {_shown(key)}")
-        keys.append((_whole(key[0], f"key signature {i}'s step", 0, last), key[1]))
+            raise FieldError(f"key signature {i} must be [step, key] with a key such as \"Eb\" or \"F#m\", "
+                           f"not {shown(key)}")
+        keys.append((whole(key[0], f"key signature {i}'s step", 0, last), key[1]))
+    chords: list[tuple[int, int, str]] = []        # absent from documents before the chord lane
+    for i, row in enumerate(listed(data.get("chords", []), "the chords", MAX_NOTES), 1):
+        if not (isinstance(row, list) and len(row) == 3 and isinstance(row[2], str) and len(row[2]) <= 32):
+            raise FieldError(f"chord {i} must be [start, end, name], not {shown(row)}")
+        start = whole(row[0], f"chord {i}'s start", 0, last - 1)
+        end_of = whole(row[1], f"chord {i}'s end", start + 1, last)
+        try:
+            Chord.parse(row[2])
+        except ValueError as err:
+            raise FieldError(f"chord {i}: {err}") from None
+        if chords and start < chords[-1][1]:
+            raise FieldError(f"chord {i} begins before chord {i - 1} ends")
+        chords.append((start, end_of, row[2]))
     phrase = Phrase(tuple(notes), steps_per_quarter=spq, tempo_bpm=tempo, time_signature=(num, den), end=end,
-                    tempo_changes=tuple(tempo_changes), key_signatures=tuple(keys))
+                    tempo_changes=tuple(tempo_changes), key_signatures=tuple(keys), chords=tuple(chords))
     order = sorted(range(len(notes)), key=lambda i: notes[i].sort_key())
     return Document(phrase, [flags[i] for i in order], _settings(data.get("settings")), [locks[i] for i in order])
 

@@ -17,14 +17,24 @@ import mido
 
 from ..atomic import atomic_path
 from ..errors import MusicFileError
-from ..limits import MAX_DENOMINATOR, MAX_NOTES, MAX_NUMERATOR, MAX_QUARTERS, MAX_TEMPO_BPM, MIN_TEMPO_BPM
+from ..limits import (
+    MAX_DENOMINATOR,
+    MAX_NOTES,
+    MAX_NUMERATOR,
+    MAX_QUARTERS,
+    MAX_TEMPO_BPM,
+    MIN_TEMPO_BPM,
+    open_plain_file,
+)
 from ..music.phrase import FINE_STEPS_PER_QUARTER, Note, Phrase
+from .sustain import SUSTAIN, SustainPedal
 
 DRUM_CHANNEL = 9                  # channel 10 as musicians count (the recorder leaves it out too)
-SUSTAIN = 64                      # the sustain pedal's controller (the recorder holds notes by it too)
 MAX_FILE_BYTES = 4 * 1024 * 1024   # a long piano piece takes 50-150 KB; mido reads 4 MB in half a minute
 MAX_TRACKS = 1024
 TICKS_PER_QUARTER = FINE_STEPS_PER_QUARTER   # the fine grid is written tick for tick
+SEGUE_TRACK = "Segue"             # the name of the tempo track of a file Segue wrote
+CHORDS_TRACK = "Chords"           # and of its track of chord markers, which may run past the notes
 
 
 def _check_header(data: bytes, path: Path) -> None:
@@ -82,7 +92,7 @@ def read_midi(path: str | Path, steps_per_quarter: int = FINE_STEPS_PER_QUARTER)
     (by default the fine grid, where every note stays where the file has it)."""
     path = Path(path)
     try:
-        with open(path, "rb") as f:
+        with open_plain_file(path) as f:
             data = f.read(MAX_FILE_BYTES + 1)            # never more than the limit in memory
     except FileNotFoundError:
         raise MusicFileError(path, "the file does not exist") from None
@@ -104,8 +114,13 @@ def read_midi(path: str | Path, steps_per_quarter: int = FINE_STEPS_PER_QUARTER)
 def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path: Path) -> Phrase:
     events = []                        # (tick, order, kind, channel, a, b)
     tempos, keys, signature = [], [], None   # tempos and keys as (tick, value)
+    markers: list[tuple[int, str]] = []      # the chords of a file Segue wrote, as (tick, name)
+    written_by_segue = False
     track_end = 0
     for track in midi.tracks:
+        if written_by_segue and track.name == CHORDS_TRACK:
+            markers += _markers(track)                # the chords set: they do not lengthen the music
+            continue
         tick = 0
         struck: dict[tuple[int, int], int] = {}     # (channel, pitch) -> tick of its last note_on here
         for msg in track:
@@ -119,13 +134,15 @@ def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path:
                 after_on = struck.pop((msg.channel, msg.note), None) == tick
                 events.append((tick, 3 if after_on else 0, "off", msg.channel, msg.note, 0))
             elif msg.type == "control_change" and msg.control == SUSTAIN:
-                events.append((tick, 1, "pedal", msg.channel, msg.value >= 64, 0))
+                events.append((tick, 1, "pedal", msg.channel, msg.value, 0))
             elif msg.type == "set_tempo":
                 tempos.append((tick, msg.tempo))
             elif msg.type == "key_signature":
                 keys.append((tick, msg.key))
             elif msg.type == "time_signature" and signature is None:
                 signature = (msg.numerator, msg.denominator)
+            elif msg.type == "track_name" and msg.name == SEGUE_TRACK and tick == 0:
+                written_by_segue = True
         track_end = max(track_end, tick)
         if len(events) > 4 * MAX_NOTES:
             raise MusicFileError(path, f"the file holds more than {MAX_NOTES:,} notes")
@@ -139,8 +156,7 @@ def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path:
     events.sort(key=lambda e: (e[0], e[1]))
 
     sounding: dict[tuple[int, int], list[tuple[float, int]]] = {}   # (channel, pitch) -> starts
-    held: dict[int, set[tuple[int, int]]] = {}                     # channel -> keys released under pedal
-    pedal: dict[int, bool] = {}
+    pedal: SustainPedal[tuple[int, int]] = SustainPedal()           # keys are (channel, pitch)
     spans: list[tuple[int, float, float, int]] = []
     last_tick = events[-1][0] if events else 0
     if to_quarters(max(last_tick, track_end)) > MAX_QUARTERS:
@@ -157,19 +173,15 @@ def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path:
             key = (channel, a)
             if key in sounding:                  # the same key struck again ends the sounding note
                 release(key, tick)
-            held.get(channel, set()).discard(key)
+            pedal.struck(channel, key)
             sounding[key] = [(to_quarters(tick), b)]
         elif kind == "off":
             key = (channel, a)
-            if pedal.get(channel) and key in sounding:
-                held.setdefault(channel, set()).add(key)
-            else:
+            if not (key in sounding and pedal.released(channel, key)):
                 release(key, tick)
         else:
-            pedal[channel] = a
-            if not a:
-                for key in held.pop(channel, set()):
-                    release(key, tick)
+            for key in pedal.moved(channel, a):
+                release(key, tick)
     for key in list(sounding):
         release(key, last_tick)                  # notes never released end with the music
 
@@ -196,7 +208,35 @@ def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path:
     return Phrase(tuple(notes.values()), steps_per_quarter=steps_per_quarter,
                   tempo_bpm=_bpm(tempo), time_signature=(num, den), end=end,
                   tempo_changes=tuple((step, _bpm(t)) for step, t in timeline(tempos[1:], 1)),
-                  key_signatures=timeline(sorted(keys, key=lambda change: change[0]), 0))
+                  key_signatures=timeline(sorted(keys, key=lambda change: change[0]), 0),
+                  chords=_chords_from_markers(sorted((round(to_quarters(tick) * steps_per_quarter), name)
+                                                     for tick, name in markers)))
+
+
+def _markers(track) -> list[tuple[int, str]]:
+    """A track's markers as (tick, text)."""
+    tick, found = 0, []
+    for msg in track:
+        tick += msg.time
+        if msg.type == "marker":
+            found.append((tick, msg.text))
+    return found
+
+
+def _chords_from_markers(markers: list[tuple[int, str]]) -> tuple[tuple[int, int, str], ...]:
+    """The chords a file Segue wrote carries as markers: each from its marker to the next ("N" ends
+    one with none after it); markers that are not chord names are left out."""
+    from ..music.chords import Chord
+    chords = []
+    for (step, name), (later, _) in zip(markers, markers[1:]):
+        if name == "N" or later <= step:
+            continue
+        try:
+            Chord.parse(name)
+        except ValueError:
+            continue
+        chords.append((step, later, name))
+    return tuple(chords)
 
 
 def _bpm(tempo: int) -> float:
@@ -231,12 +271,23 @@ def _channels(notes) -> list[int]:
     return channels
 
 
+def _chord_markers(chords) -> list:
+    """The chords set as marker events a DAW shows on its timeline: each chord's name at its
+    start, and "N" (no chord) where one ends with none right after it."""
+    markers = []
+    for (start, end, name), following in zip(chords, list(chords[1:]) + [None]):
+        markers.append((start, mido.MetaMessage("marker", text=name)))
+        if following is None or following[0] != end:
+            markers.append((end, mido.MetaMessage("marker", text="N")))
+    return markers
+
+
 def phrase_to_midi(phrase: Phrase) -> mido.MidiFile:
     """A type 1 MIDI file: a tempo track and one piano track, on channel 1 (and on the next ones for
     notes that overlap another of their pitch)."""
     ticks_per_step = TICKS_PER_QUARTER / phrase.steps_per_quarter
     meta = mido.MidiTrack([
-        mido.MetaMessage("track_name", name="Segue", time=0),
+        mido.MetaMessage("track_name", name=SEGUE_TRACK, time=0),
         mido.MetaMessage("set_tempo", tempo=_tempo(phrase.tempo_bpm), time=0),
         mido.MetaMessage("time_signature", numerator=phrase.time_signature[0],
                          denominator=phrase.time_signature[1], time=0),
@@ -267,7 +318,17 @@ def phrase_to_midi(phrase: Phrase) -> mido.MidiFile:
         piano.append(msg.copy(time=tick - now))
         now = tick
     piano.append(mido.MetaMessage("end_of_track", time=max(0, end_tick - now)))
-    return mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER, tracks=[meta, piano])
+    tracks = [meta, piano]
+    if phrase.chords:
+        chords = mido.MidiTrack([mido.MetaMessage("track_name", name=CHORDS_TRACK, time=0)])
+        now = 0
+        for step, msg in _chord_markers(phrase.chords):
+            tick = round(step * ticks_per_step)
+            chords.append(msg.copy(time=tick - now))
+            now = tick
+        chords.append(mido.MetaMessage("end_of_track", time=0))
+        tracks.append(chords)
+    return mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER, tracks=tracks)
 
 
 def _tempo(bpm: float) -> int:

@@ -63,6 +63,8 @@ def _placed_notes(stream, music21):
             at = base + Fraction(measure.offset)
             for element in measure.notes:
                 yield at + Fraction(element.offset), (index, None), element
+            for element in measure.getElementsByClass(music21.harmony.Harmony):
+                yield at + Fraction(element.offset), (index, None), element
             for voice in measure.voices:
                 for element in voice.notes:
                     yield at + Fraction(voice.offset) + Fraction(element.offset), (index, voice.id), element
@@ -78,7 +80,12 @@ def score_to_phrase(stream, steps_per_quarter: int = FINE_STEPS_PER_QUARTER) -> 
     flat = stream.flatten()
     sounding: list[list] = []                      # [midi, start, end, velocity] in quarter notes
     open_ties: dict[tuple, list] = {}              # (part, voice, midi) -> the note a tie carries on
+    harmonies: list[tuple[Fraction, object]] = []
     for start, where, element in sorted(_placed_notes(stream, music21), key=lambda t: t[0]):
+        if isinstance(element, music21.harmony.Harmony):
+            if not harmonies or harmonies[-1][0] != start:     # the first part's symbols, once
+                harmonies.append((start, element))
+            continue
         if element.duration.isGrace:
             continue
         end = start + Fraction(element.duration.quarterLength)
@@ -125,8 +132,41 @@ def score_to_phrase(stream, steps_per_quarter: int = FINE_STEPS_PER_QUARTER) -> 
         num, den = meters[0].numerator, meters[0].denominator
         if 1 <= num <= MAX_NUMERATOR and 1 <= den <= MAX_DENOMINATOR and not den & (den - 1):
             signature = (num, den)
+    end = max((n.end for n in notes.values()), default=0)
     return Phrase(tuple(notes.values()), steps_per_quarter=steps_per_quarter, tempo_bpm=tempo,
-                  time_signature=signature, key_signatures=_key_signatures(stream, steps_per_quarter, music21))
+                  time_signature=signature, key_signatures=_key_signatures(stream, steps_per_quarter, music21),
+                  chords=_chords(harmonies, steps_per_quarter, end))
+
+
+# MusicXML's kinds of harmony as the nearest of Segue's chord qualities (None: no chord)
+KIND_QUALITIES = {
+    "major": "maj", "minor": "min", "augmented": "aug", "diminished": "dim", "dominant-seventh": "7",
+    "major-seventh": "maj7", "minor-seventh": "min7", "diminished-seventh": "dim",
+    "augmented-seventh": "aug", "half-diminished-seventh": "hdim7", "half-diminished": "hdim7",
+    "minor-major-seventh": "min", "major-sixth": "maj", "minor-sixth": "min", "dominant-ninth": "7",
+    "major-ninth": "maj7", "minor-ninth": "min7", "dominant-11th": "7", "major-11th": "maj7",
+    "minor-11th": "min7", "dominant-13th": "7", "major-13th": "maj7", "minor-13th": "min7",
+    "suspended-second": "sus2", "suspended-fourth": "sus4", "power": "maj", "dominant": "7",
+    "Neapolitan": "maj", "Italian": "7", "French": "7", "German": "7", "Tristan": "7", "none": None,
+}
+
+
+def _chords(harmonies, steps_per_quarter: int, end: int) -> tuple[tuple[int, int, str], ...]:
+    """The score's chord symbols as chord spans, each until the next symbol (the last one until the
+    music ends); "N.C." ends a chord, and a kind Segue has no quality for is read as its nearest."""
+    from ..music.chords import Chord
+    chords = []
+    starts = [round(at * steps_per_quarter) for at, _ in harmonies]
+    for (_, symbol), start, later in zip(harmonies, starts, starts[1:] + [end]):
+        quality = KIND_QUALITIES.get(getattr(symbol, "chordKind", "none") or "none")
+        root = symbol.root() if quality is not None else None
+        if quality is None or root is None or later <= start:
+            continue
+        bass = symbol.bass()
+        chord = Chord(root.pitchClass, quality, bass.pitchClass if bass is not None and
+                      bass.pitchClass != root.pitchClass else None)
+        chords.append((start, later, chord.name()))
+    return tuple(chords)
 
 
 def _key_signatures(stream, steps_per_quarter: int, music21) -> tuple[tuple[int, str], ...]:

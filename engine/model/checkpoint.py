@@ -21,6 +21,8 @@ from safetensors.torch import load_file, save
 from ..atomic import atomic_write
 from ..encoding.tokens import Vocabulary
 from ..errors import ModelError
+from ..limits import MAX_NUMERATOR, MAX_TEMPO_BPM, MIN_TEMPO_BPM, open_plain_file
+from .building import without_initialisers
 from .checks import check_description, check_weights_header, read_description, weights_description
 from .folders import (  # noqa: F401
     CARD,
@@ -35,6 +37,8 @@ from .folders import (  # noqa: F401
     list_models,
 )
 from .network import ModelConfig, MusicLSTM
+
+MAX_EXCERPTS_BYTES = 8 * 2**20       # the bundled models carry 30-60 KB of excerpts
 
 
 @dataclass
@@ -111,6 +115,7 @@ def load_model(name_or_path: str | Path | None = None, device: str = "cpu") -> L
         raise ModelError(folder, f"the network has {config.vocab_size} outputs but the vocabulary "
                                  f"has {vocab.size} tokens")
     check_weights_header(folder, WEIGHTS, config)         # before anything is allocated
+    excerpts = _read_excerpts(folder, vocab)
     try:
         weights = load_file(str(folder / WEIGHTS), device="cpu")
     except FileNotFoundError:
@@ -120,25 +125,48 @@ def load_model(name_or_path: str | Path | None = None, device: str = "cpu") -> L
     for key, tensor in weights.items():                  # names and shapes were checked above
         if not torch.isfinite(tensor).all():
             raise ModelError(folder, f"weight {key} holds non-finite values")
-    model = MusicLSTM(config)
+    with without_initialisers():                         # every weight is loaded next
+        model = MusicLSTM(config)
     try:
         model.load_state_dict({k: v.float() for k, v in weights.items()})
     except RuntimeError as err:
         raise ModelError(folder, f"weights do not fit the described network ({str(err)[:120]})") from None
     model.to(device).eval()
     info.setdefault("name", folder.name)
-    return LoadedModel(model, vocab, info, folder, _read_excerpts(folder, vocab))
+    return LoadedModel(model, vocab, info, folder, excerpts)
+
+
+def _usable(excerpt, vocab: Vocabulary) -> bool:
+    """Whether an excerpt can be decoded as a phrase: tokens of the vocabulary, a tempo and a metre
+    a phrase can have (``engine.limits``)."""
+    if not isinstance(excerpt, dict) or not isinstance(excerpt.get("tokens"), list):
+        return False
+    tempo = excerpt.get("tempo_bpm", 120.0)
+    metre = excerpt.get("time_signature", [4, 4])
+    return (all(type(t) is int and 0 <= t < vocab.size for t in excerpt["tokens"])
+            and type(tempo) in (int, float) and MIN_TEMPO_BPM <= tempo <= MAX_TEMPO_BPM
+            and isinstance(metre, list) and len(metre) == 2 and all(type(v) is int for v in metre)
+            and 1 <= metre[0] <= MAX_NUMERATOR and metre[1] in (1, 2, 4, 8, 16, 32, 64))
 
 
 def _read_excerpts(folder: Path, vocab: Vocabulary) -> list[dict]:
+    """The excerpts a model carries (those that can be decoded), read within ``MAX_EXCERPTS_BYTES``
+    before anything else is allocated; a pipe or a device is refused, not waited on."""
     path = folder / EXCERPTS
-    if not path.is_file():
+    if not path.exists():
         return []
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        excerpts = [e for e in data["excerpts"]
-                    if all(isinstance(t, int) and 0 <= t < vocab.size for t in e["tokens"])]
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError, KeyError, TypeError) as err:
+        with open_plain_file(path) as f:
+            raw = f.read(MAX_EXCERPTS_BYTES + 1)
+    except OSError as err:
+        raise ModelError(folder, f"{EXCERPTS} cannot be read ({err.strerror or err})") from None
+    if len(raw) > MAX_EXCERPTS_BYTES:
+        raise ModelError(folder, f"{EXCERPTS} is larger than {MAX_EXCERPTS_BYTES // 2**20} MB: it is not the "
+                                 f"excerpts of a Segue model")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        excerpts = [e for e in data["excerpts"] if _usable(e, vocab)]
+    except (UnicodeDecodeError, ValueError, RecursionError, KeyError, TypeError) as err:
         raise ModelError(folder, f"{EXCERPTS} is damaged ({str(err)[:120]})") from None
     return excerpts
 

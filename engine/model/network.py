@@ -23,7 +23,7 @@ from ..encoding.harmony_input import FEATURES as CHORD_FEATURES
 from ..encoding.harmony_input import WEIGHTS as HARMONY_WEIGHTS
 from ..encoding.harmony_input import chord_input, chord_lookup, harmony_scores
 from ..encoding.pitch_memory import ANCHORS, FEATURES, interval_index, memory_scores
-from ..encoding.tokens import SPECIALS
+from ..encoding.tokens import FIRST_WAIT
 from .half_weights import HalfWeights
 
 KEY_FLAG, REGISTER_FLAG, RHYTHM_FLAG = flag_of("key"), flag_of("register"), flag_of("rhythm")
@@ -265,27 +265,39 @@ class MusicLSTM(nn.Module):
         of the shared scores). Without gradients they are one matrix product with the layers'
         weights side by side (generation calls this once per token: one product beats several),
         with ``half`` at half precision."""
-        found = self.__dict__.get("_read_out_layers")
+        names, layers, _ = self._read_out_layers()
+        if torch.is_grad_enabled() or len(layers) == 1:
+            return {n: layer(out) for n, layer in zip(names, layers)}
+        names, weight, bias, sizes, halved = self.read_out_weights()
+        rows = out.reshape(-1, out.size(-1))
+        flat = (halved(rows) if half else torch.addmm(bias, rows, weight)).reshape(*out.shape[:-1], -1)
+        return dict(zip(names, flat.split(sizes, -1)))
+
+    def _read_out_layers(self) -> tuple[list[str], list[nn.Linear], list[torch.Tensor]]:
+        found = self.__dict__.get("_read_out_layers_found")
         if found is None:                      # the layers a model has are fixed when it is built
             names = [n for n in self.READ_OUTS if hasattr(self, n)]
             layers = [getattr(self, n) for n in names]
             found = (names, layers, [p for layer in layers for p in (layer.weight, layer.bias)])
-            object.__setattr__(self, "_read_out_layers", found)
-        names, layers, params = found
-        if torch.is_grad_enabled() or len(layers) == 1:
-            return {n: layer(out) for n, layer in zip(names, layers)}
+            object.__setattr__(self, "_read_out_layers_found", found)
+        return found
+
+    def read_out_weights(self) -> tuple[list[str], torch.Tensor, torch.Tensor, list[int], HalfWeights]:
+        """Every linear read-out side by side, made once (again only after the weights change): the
+        read-outs' names, the weight (hidden, outputs), the bias, each one's width, and the product
+        at half precision. The softmax's row per token (``head``) comes first."""
+        names, layers, params = self._read_out_layers()
         version = [p._version for p in params]
         cached = self.__dict__.get("_read_outs")
         if cached is None or cached[0] != version:
-            weight = torch.cat([layer.weight for layer in layers]).t().contiguous()
-            bias = torch.cat([layer.bias for layer in layers])
+            with torch.no_grad():
+                weight = torch.cat([layer.weight for layer in layers]).t().contiguous()
+                bias = torch.cat([layer.bias for layer in layers])
             sizes = [layer.out_features for layer in layers]
             cached = (version, weight, bias, sizes, HalfWeights(weight, bias))
             object.__setattr__(self, "_read_outs", cached)
         _, weight, bias, sizes, halved = cached
-        rows = out.reshape(-1, out.size(-1))
-        flat = (halved(rows) if half else torch.addmm(bias, rows, weight)).reshape(*out.shape[:-1], -1)
-        return dict(zip(names, flat.split(sizes, -1)))
+        return names, weight, bias, sizes, halved
 
     def control_terms(self, bar: torch.Tensor) -> dict[str, torch.Tensor]:
         """What the control and rhythm scores need of a bar's controls (``bar``: (..., RAW), the
@@ -337,7 +349,7 @@ class MusicLSTM(nn.Module):
         if c.rhythm_scores:
             by_share = terms["by_share"]                                       # (..., waits, 2)
             spacing = by_share.new_zeros(*lead, 2, vocab)
-            first_wait = len(SPECIALS)
+            first_wait = FIRST_WAIT
             spacing[..., first_wait:first_wait + c.max_wait] = by_share.transpose(-1, -2)
             parts.append(spacing)
         return torch.cat(parts, -2)
@@ -358,7 +370,7 @@ class MusicLSTM(nn.Module):
     def _spacing_scores(self, logits: torch.Tensor, r: dict, terms: dict) -> torch.Tensor:
         """Wait logits plus, with weights from the LSTM state shared by all waits: the log of the
         share of its bar's onsets that come that many sixteenths apart (and whether any do)."""
-        first_wait = len(SPECIALS)
+        first_wait = FIRST_WAIT
         by_spacing = (terms["by_share"] * r["rhythm_weight"].unsqueeze(-2)).sum(-1)
         end = first_wait + self.config.max_wait
         return torch.cat([logits[..., :first_wait], logits[..., first_wait:end] + by_spacing, logits[..., end:]], -1)
@@ -369,7 +381,7 @@ class MusicLSTM(nn.Module):
         and where each pitch stands in the chord now and the next and which wait lands on the
         change (``harmony``)."""
         c = self.config
-        first_wait, end = len(SPECIALS), self._first_pitch() + c.pitches
+        first_wait, end = FIRST_WAIT, self._first_pitch() + c.pitches
         added = None
         if c.lookback:
             timing, pitches, _ = self._needs(side, "lookback", "what was played a bar and two bars ago")
@@ -389,7 +401,7 @@ class MusicLSTM(nn.Module):
             raise ValueError("this model needs the rhythm memory of its input")
         waits, lengths, phases = rhythm
         bar = self.config.bar_steps
-        first_wait = len(SPECIALS)
+        first_wait = FIRST_WAIT
         first_length = first_wait + waits.size(-1)
         first_pitch = first_length + lengths.size(-1)
         by_wait = (rhythm_memory.rhythm_features(waits, phases[..., 0], bar) * r["wait_weights"].unsqueeze(-2)).sum(-1)
@@ -414,7 +426,7 @@ class MusicLSTM(nn.Module):
         if ((self.config.control_scores or self.config.rhythm_scores) and "controls" not in side
                 and control_terms is None):
             raise ValueError("this model's step needs the controls of each row, not only their vectors")
-        fused = self._fused_weights()
+        fused = self.fused_weights()
         h0, c0 = state
         hs, cs = [], []
         n = self.config.hidden_size
@@ -428,7 +440,9 @@ class MusicLSTM(nn.Module):
             cs.append(c)
         return self._scores(x, side, control_terms, half), (torch.stack(hs), torch.stack(cs))
 
-    def _fused_weights(self):
+    def fused_weights(self) -> list[tuple[torch.Tensor, torch.Tensor, HalfWeights]]:
+        """Each LSTM layer's gates as one product: the weight (input + hidden, 4 hidden), the bias and
+        the product at half precision, made once (again only after the weights change)."""
         params = self.__dict__.get("_lstm_parameters")
         if params is None:
             params = list(self.lstm.parameters())
@@ -439,9 +453,10 @@ class MusicLSTM(nn.Module):
             lstm = self.lstm
             fused = []
             for k in range(lstm.num_layers):
-                weight = torch.cat([getattr(lstm, f"weight_ih_l{k}"), getattr(lstm, f"weight_hh_l{k}")], 1)
-                weight = weight.t().contiguous()
-                bias = getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}")
+                with torch.no_grad():                      # a copy for generation, outside autograd
+                    weight = torch.cat([getattr(lstm, f"weight_ih_l{k}"), getattr(lstm, f"weight_hh_l{k}")], 1)
+                    weight = weight.t().contiguous()
+                    bias = getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}")
                 fused.append((weight, bias, HalfWeights(weight, bias)))
             cached = (version, fused)
             object.__setattr__(self, "_fused", cached)

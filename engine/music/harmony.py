@@ -75,16 +75,11 @@ _TEMPLATE = np.array([[1.0 if pc in chord.tones else 0.0 for pc in range(12)] fo
 _ROOTS = np.array([[1.0 if pc == chord.root else 0.0 for pc in range(12)] for chord in VOCABULARY])
 
 
-def beat_steps(phrase: Phrase) -> int:
-    """Steps in one beat: a quarter note in 4/4, an eighth in 6/8 (the time signature's lower number)."""
-    return max(1, phrase.steps_per_quarter * 4 // phrase.time_signature[1])
-
-
 def span_edges(phrase: Phrase, span: int | str = "beat") -> np.ndarray:
     """The steps where spans begin, and the phrase's end: ``span`` is a number of steps, 'beat',
     'half bar' (a bar when it has an odd number of beats) or 'bar', counted from step 0."""
-    num, beat = phrase.time_signature[0], beat_steps(phrase)
-    sizes = {"beat": beat, "half bar": beat * (num // 2) if num % 2 == 0 else phrase.steps_per_bar,
+    beats, beat = phrase.beats_per_bar, phrase.steps_per_beat
+    sizes = {"beat": beat, "half bar": beat * (beats // 2) if beats % 2 == 0 else phrase.steps_per_bar,
              "bar": phrase.steps_per_bar}
     if isinstance(span, str):
         if span not in sizes:
@@ -182,7 +177,7 @@ def change_costs(edges: np.ndarray, phrase: Phrase, settings: RecognitionSetting
                  downbeats: Sequence[int] | None = None) -> np.ndarray:
     """The cost of a new chord at the start of each span, by its place in its bar: the bars of the
     time signature from step 0, or those beginning at ``downbeats`` (steps, in order) when given."""
-    starts, beat = edges[:-1], beat_steps(phrase)
+    starts, beat = edges[:-1], phrase.steps_per_beat
     if downbeats is not None and len(downbeats):
         bar_lines = np.asarray(downbeats)
         before = np.maximum(np.searchsorted(bar_lines, starts, side="right") - 1, 0)
@@ -233,12 +228,29 @@ def estimate_chords(phrase: Phrase, span: int | str = "beat", key: Key | None = 
     mostly another of its tones is a slash chord."""
     settings = settings or RecognitionSettings()
     edges = span_edges(phrase, span)
-    beat = beat_steps(phrase)
+    beat = phrase.steps_per_beat
     evidence = span_evidence(phrase, edges, round(settings.longest_note * beat), settings.held_weight,
                              settings.top_voice_weight, settings.attack * beat)
     key = key if key is not None else estimate_key(phrase)
     path = best_path(chord_scores(evidence, key, settings), change_costs(edges, phrase, settings, downbeats))
-    return chords_of_path(path, evidence)
+    return [(a, b, with_bass(chord, phrase, a, b)) for a, b, chord in chords_of_path(path, evidence)]
+
+
+def with_bass(chord: Chord, phrase: Phrase, start: int, end: int) -> Chord:
+    """``chord`` named with the bass a musician hears under it from ``start`` to ``end``: the lowest
+    note sounding at its start or struck while it lasts (an Alberti figure's C-G-E-G is over C, a
+    stride bass's low note is under the chords after it), as a slash chord when that note is
+    another of its tones (G7/D, F/C), plain when it is the root or not a chord tone."""
+    if chord.root is None:
+        return chord
+    heard = [n.pitch for n in phrase.notes if n.start < end and n.end > start and
+             (n.start >= start or n.end > start)]
+    if not heard:
+        return chord
+    bass = min(heard) % 12
+    if bass == chord.root or bass not in chord.tones:
+        return Chord(chord.root, chord.quality)
+    return Chord(chord.root, chord.quality, bass)
 
 
 def chords_of_path(path: Sequence[int] | np.ndarray, evidence: SpanEvidence) -> list[tuple[int, int, Chord]]:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .phrase import Phrase
+from .phrase import PITCH_CLASS_NAMES, Phrase
 
-NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+NAMES = PITCH_CLASS_NAMES
 _SPELLINGS = {"C": 0, "B#": 0, "C#": 1, "DB": 1, "D": 2, "D#": 3, "EB": 3, "E": 4, "FB": 4, "E#": 5, "F": 5,
               "F#": 6, "GB": 6, "G": 7, "G#": 8, "AB": 8, "A": 9, "A#": 10, "BB": 10, "B": 11, "CB": 11}
 # Krumhansl and Kessler's key profiles: how well each scale degree fits a major / a minor key

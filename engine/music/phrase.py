@@ -19,9 +19,27 @@ HIGHEST_PITCH = 127
 DEFAULT_VELOCITY = 80
 DEFAULT_STEPS_PER_QUARTER = 4        # a model's grid: a sixteenth note per step
 FINE_STEPS_PER_QUARTER = 480         # the user's music: every note kept where it was written or played
+# The twelve pitch classes as Segue names them (a key's tonic, a chord's root), C first
+PITCH_CLASS_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 # Key signatures as MIDI files name them, round the circle of fifths: 7 flats to 7 sharps, major then minor
 KEY_SIGNATURES = ("Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#",
                   "Abm", "Ebm", "Bbm", "Fm", "Cm", "Gm", "Dm", "Am", "Em", "Bm", "F#m", "C#m", "G#m", "D#m", "A#m")
+
+
+def steps_per_beat(time_signature: tuple[int, int], steps_per_quarter: int) -> int:
+    """Steps in one beat of a metre, the one definition of a beat in Segue: the note value the time
+    signature counts in (a quarter in 3/4, a half in 2/2, an eighth in 7/8, a sixteenth in 5/16),
+    or three of them in a compound metre, one counted in 6, 9, 12... (a dotted quarter in 6/8 and
+    12/8, a dotted half in 6/4). At least one step; rounded down where the grid is coarser."""
+    numerator, denominator = time_signature
+    values = 3 if numerator > 3 and numerator % 3 == 0 else 1
+    return max(1, values * 4 * steps_per_quarter // denominator)
+
+
+def beats_per_bar(time_signature: tuple[int, int]) -> int:
+    """Beats in one bar of a metre (see ``steps_per_beat``): 4 in 4/4, 2 in 2/2 and 6/8, 7 in 7/8, 4 in 12/8."""
+    numerator = time_signature[0]
+    return numerator // 3 if numerator > 3 and numerator % 3 == 0 else numerator
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +78,9 @@ class Phrase:
     length in steps: at least the end of the last note, more when the phrase ends in a rest.
     ``tempo_bpm`` is the tempo at the start; ``tempo_changes`` the later ones as (step, bpm), and
     ``key_signatures`` the key signatures as (step, key), a key named as MIDI files name it
-    ("Eb", "F#m"; see ``KEY_SIGNATURES``). Both belong to the timeline: edits that move notes
+    ("Eb", "F#m"; see ``KEY_SIGNATURES``). ``chords`` are the chords the user set, as (start, end,
+    name) with names as musicians write them ("Am7", "F/C"; ``engine.music.chords`` reads them),
+    in time order and never overlapping. All three belong to the timeline: edits that move notes
     leave them where they are.
     """
 
@@ -71,6 +91,7 @@ class Phrase:
     end: int = 0
     tempo_changes: tuple[tuple[int, float], ...] = ()
     key_signatures: tuple[tuple[int, str], ...] = ()
+    chords: tuple[tuple[int, int, str], ...] = ()
 
     def __post_init__(self):
         ordered = tuple(sorted(self.notes, key=Note.sort_key))
@@ -93,6 +114,13 @@ class Phrase:
             if step < 0 or key not in KEY_SIGNATURES:
                 raise ValueError(f"'{key}' at step {step} is not a key signature (such as 'Eb' or 'F#m')")
         object.__setattr__(self, "key_signatures", keys)
+        chords = tuple(sorted((int(a), int(b), str(name)) for a, b, name in self.chords))
+        for (a, b, name), later in zip(chords, chords[1:] + ((None, None, None),)):
+            if a < 0 or b <= a or not name:
+                raise ValueError(f"a chord must have a name and end after it starts, not {name!r} at {a}-{b}")
+            if later[0] is not None and later[0] < b:
+                raise ValueError(f"the chords {name!r} ({a}-{b}) and {later[2]!r} ({later[0]}-{later[1]}) overlap")
+        object.__setattr__(self, "chords", chords)
 
     # -- measures ---------------------------------------------------------------------------
     @property
@@ -106,6 +134,16 @@ class Phrase:
         num, den = self.time_signature
         quarters = Fraction(4 * num, den)
         return max(1, -(-quarters * self.steps_per_quarter // 1))
+
+    @property
+    def steps_per_beat(self) -> int:
+        """Steps in one beat of the time signature (``steps_per_beat``: a dotted quarter in 6/8)."""
+        return steps_per_beat(self.time_signature, self.steps_per_quarter)
+
+    @property
+    def beats_per_bar(self) -> int:
+        """Beats in one bar of the time signature (2 in 6/8, 7 in 7/8)."""
+        return beats_per_bar(self.time_signature)
 
     @property
     def seconds_per_step(self) -> float:
@@ -190,7 +228,9 @@ def trim(phrase: Phrase, start: int, end: int) -> Phrase:
             out.append(replace(n, start=a - start, duration=b - a))
     return replace(phrase, notes=tuple(out), end=end - start, tempo_bpm=phrase.tempo_at(start),
                    tempo_changes=tuple((s - start, bpm) for s, bpm in phrase.tempo_changes if start < s < end),
-                   key_signatures=tuple((max(0, s - start), key) for s, key in phrase.key_signatures if s < end))
+                   key_signatures=tuple((max(0, s - start), key) for s, key in phrase.key_signatures if s < end),
+                   chords=tuple((max(a, start) - start, min(b, end) - start, name)
+                                for a, b, name in phrase.chords if a < end and b > start))
 
 
 def merge(first: Phrase, second: Phrase, offset: int = 0) -> Phrase:
@@ -212,13 +252,34 @@ def regrid(phrase: Phrase, steps_per_quarter: int) -> Phrase:
     ratio = Fraction(steps_per_quarter, phrase.steps_per_quarter)
     notes = {}
     for n in phrase.notes:
-        start = round(n.start * ratio)
-        end = max(start + 1, round(n.end * ratio))
-        notes[(n.pitch, start)] = replace(n, start=start, duration=end - start)
+        start = scaled_step(n.start, ratio)
+        end = max(start + 1, scaled_step(n.start + n.duration, ratio))
+        notes[(n.pitch, start)] = Note(n.pitch, start, end - start, n.velocity)
     return replace(phrase, notes=tuple(notes.values()), steps_per_quarter=steps_per_quarter,
                    end=round(phrase.end * ratio),
                    tempo_changes=tuple((max(1, round(s * ratio)), bpm) for s, bpm in phrase.tempo_changes),
-                   key_signatures=tuple((round(s * ratio), key) for s, key in phrase.key_signatures))
+                   key_signatures=tuple((round(s * ratio), key) for s, key in phrase.key_signatures),
+                   chords=_regridded_chords(phrase.chords, ratio))
+
+
+def scaled_step(step: int, ratio: Fraction) -> int:
+    """``round(step * ratio)``, halves to even, where a step lands on another grid: in integers, as
+    a long piece is regridded at every look the model takes at it."""
+    whole, rest = divmod(step * ratio.numerator, ratio.denominator)
+    return whole + int(2 * rest > ratio.denominator or (2 * rest == ratio.denominator and whole % 2 == 1))
+
+
+def _regridded_chords(chords, ratio: Fraction) -> tuple[tuple[int, int, str], ...]:
+    """Chord spans on another grid: boundaries to the nearest step, a chord squeezed to nothing left
+    out (the one before it keeps its start)."""
+    out: list[tuple[int, int, str]] = []
+    for a, b, name in chords:
+        start, end = round(a * ratio), round(b * ratio)
+        if out and start < out[-1][1]:
+            start = out[-1][1]
+        if end > start:
+            out.append((start, end, name))
+    return tuple(out)
 
 
 def with_velocity(phrase: Phrase, velocity: int) -> Phrase:

@@ -13,15 +13,22 @@ from typing import Callable
 
 import mido
 
+from ..files.sustain import SUSTAIN
 from ..music.phrase import Phrase
+
+
+def port_names(listed: Callable[[], list[str]], what: str) -> tuple[list[str], str | None]:
+    """The ports ``listed`` names (mido's get_output_names, get_input_names), each once, and a
+    message naming ``what`` they are when the MIDI backend itself is missing."""
+    try:
+        return list(dict.fromkeys(listed())), None
+    except Exception as err:          # no rtmidi, no ALSA sequencer, ...: report, don't crash
+        return [], f"{what} are not available ({type(err).__name__}: {err})"
 
 
 def output_names() -> tuple[list[str], str | None]:
     """The MIDI output ports, and a message when the MIDI backend itself is missing."""
-    try:
-        return list(dict.fromkeys(mido.get_output_names())), None
-    except Exception as err:          # no rtmidi, no ALSA sequencer, ...: report, don't crash
-        return [], f"MIDI ports are not available ({type(err).__name__}: {err})"
+    return port_names(mido.get_output_names, "MIDI ports")
 
 
 def note_events(phrase: Phrase, start: int, end: int, channel: int = 0) -> list[tuple[float, mido.Message]]:
@@ -47,7 +54,7 @@ def silence_messages() -> list[mido.Message]:
     """All notes off on every channel, sustain pedal up: what Stop sends."""
     out = []
     for ch in range(16):
-        out.append(mido.Message("control_change", channel=ch, control=64, value=0))
+        out.append(mido.Message("control_change", channel=ch, control=SUSTAIN, value=0))
         out.append(mido.Message("control_change", channel=ch, control=123, value=0))
     return out
 

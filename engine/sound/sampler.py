@@ -36,6 +36,9 @@ ATTENUATION_SCALE = 0.4          # FluidSynth's reading of initialAttenuation, w
 VELOCITY_DARKENING = 2400        # cents the cutoff falls from velocity 127 to 0 (SoundFont 2.04 default)
 SILENT_CB = 900                  # a voice ends 90 dB down
 MAX_NOTE_SECONDS = 30.0          # a held note rings at most this long
+MAX_RELEASE_SECONDS = 10.0       # and dies away within this after it is let go (the piano's longest: 1.2 s)
+MOST_CENTS = 15_000              # a sample is played at most 12.5 octaves from its own pitch
+LOWEST_OFF = 30_000              # cutoffs beyond +-30,000 cents of 8 Hz filter nothing, or everything
 MASTER_GAIN = 1.0                # a forte passage peaks near -4 dBFS; louder ones meet the soft knee
 _FADE = 128                      # samples faded at the end of a loop
 _FILTER_PAD = 4096               # frames of loop unrolled past a sample's end before filtering
@@ -111,14 +114,11 @@ class Sampler:
         velocity = velocity if z.get(sf.VELOCITY) < 0 else z.get(sf.VELOCITY)
         cents = (key - root) * z.get(sf.SCALE_TUNING) + 100 * z.get(sf.COARSE_TUNE) + z.get(sf.FINE_TUNE) \
             + s.correction
+        cents = min(MOST_CENTS, max(-MOST_CENTS, cents))
         step = 2.0 ** (cents / 1200) * s.rate / self.sample_rate
-
-        def address(base, fine, coarse):
-            return base + z.get(fine) + 32768 * z.get(coarse)
-        start = address(s.start, sf.START_OFFSET, sf.START_COARSE)
-        end = address(s.end, sf.END_OFFSET, sf.END_COARSE)
-        loop_start = address(s.loop_start, sf.LOOP_START_OFFSET, sf.LOOP_START_COARSE)
-        loop_end = address(s.loop_end, sf.LOOP_END_OFFSET, sf.LOOP_END_COARSE)
+        # the reader keeps only zones whose start and end lie within the sample data
+        start, end = z.address(sf.START_OFFSET), z.address(sf.END_OFFSET)
+        loop_start, loop_end = z.address(sf.LOOP_START_OFFSET), z.address(sf.LOOP_END_OFFSET)
         mode = z.get(sf.SAMPLE_MODES) & 3
         if not (start <= loop_start < loop_end <= end) or loop_end - loop_start < 2 or mode == 2:
             mode = 0
@@ -128,11 +128,17 @@ class Sampler:
         pan = min(500, max(-500, z.get(sf.PAN))) / 1000 + 0.5    # 0 left, 1 right
         gain = (amplitude * np.cos(pan * np.pi / 2) * np.sqrt(2) if pan < 1 else 0.0,
                 amplitude * np.sin(pan * np.pi / 2) * np.sqrt(2) if pan > 0 else 0.0)
+        def seconds(generator: int, value: int) -> float:
+            """An envelope time held to its generator's range, key scaling included."""
+            low, high = sf.RANGES[generator]
+            return timecents(min(high, max(low, value)))
         return _Plan(z, step, start, end, loop_start, loop_end, mode,
-                     delay=timecents(z.get(sf.DELAY_VOL)), attack=timecents(z.get(sf.ATTACK_VOL)),
-                     hold=timecents(z.get(sf.HOLD_VOL) + z.get(sf.KEY_TO_VOL_HOLD) * (60 - key)),
-                     decay=timecents(z.get(sf.DECAY_VOL) + z.get(sf.KEY_TO_VOL_DECAY) * (60 - key)),
-                     sustain_cb=min(1000, max(0, z.get(sf.SUSTAIN_VOL))), release=timecents(z.get(sf.RELEASE_VOL)),
+                     delay=seconds(sf.DELAY_VOL, z.get(sf.DELAY_VOL)),
+                     attack=seconds(sf.ATTACK_VOL, z.get(sf.ATTACK_VOL)),
+                     hold=seconds(sf.HOLD_VOL, z.get(sf.HOLD_VOL) + z.get(sf.KEY_TO_VOL_HOLD) * (60 - key)),
+                     decay=seconds(sf.DECAY_VOL, z.get(sf.DECAY_VOL) + z.get(sf.KEY_TO_VOL_DECAY) * (60 - key)),
+                     sustain_cb=min(1000, max(0, z.get(sf.SUSTAIN_VOL))),
+                     release=min(MAX_RELEASE_SECONDS, seconds(sf.RELEASE_VOL, z.get(sf.RELEASE_VOL))),
                      gain=gain, darkness=1 - velocity / 127)
 
     def _cutoff(self, z: sf.Zone) -> int:
@@ -142,7 +148,8 @@ class Sampler:
         root = z.get(sf.ROOT_KEY)
         root = z.sample.root_key if root < 0 else root
         middle = (z.keys[0] + z.keys[1]) / 2
-        return int(round((cutoff - (middle - root) * z.get(sf.SCALE_TUNING)) / 100) * 100)
+        cents = int(round((cutoff - (middle - root) * z.get(sf.SCALE_TUNING)) / 100) * 100)
+        return min(LOWEST_OFF, max(-LOWEST_OFF, cents))
 
     def level(self, plan: _Plan, dark: bool) -> np.ndarray:
         """The plan's sample as float32, low-passed at its cutoff (or 2400 cents below), cached."""

@@ -8,7 +8,13 @@ two levels into flat ``Zone`` records: the instrument's values with the preset's
 intersected, as the SoundFont 2.04 specification says. Modulators are not read: the renderer applies
 the specification's default ones (velocity to loudness and to brightness) itself.
 
-Every problem comes out as one ``MusicFileError`` naming the file and what is wrong with it.
+A damaged file must not play for days or fill the memory: every generator is held to the range the
+specification gives it (a release of 32,767 timecents is 101.6 s, not 7 months); a zone whose sample
+or sample addresses lie outside the file's samples, whose sample rate is impossible or whose sample
+is longer than ``MAX_SAMPLE_SECONDS`` is left out; a file with more zones than ``MAX_ZONES`` (counted
+before any is built: a preset's zones times its instruments' zones) or larger than
+``MAX_SOUNDFONT_BYTES`` is refused. Every problem comes out as one ``MusicFileError`` naming the
+file and what is wrong with it.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import MusicFileError
+from ..limits import open_plain_file
 
 # generator numbers (SoundFont 2.04, section 8.1.2) used by Segue
 START_OFFSET, END_OFFSET, LOOP_START_OFFSET, LOOP_END_OFFSET = 0, 1, 2, 3
@@ -47,6 +54,18 @@ _NOT_ADDED = {INSTRUMENT, KEY_RANGE, VEL_RANGE, SAMPLE_ID, SAMPLE_MODES, ROOT_KE
               START_OFFSET, END_OFFSET, LOOP_START_OFFSET, LOOP_END_OFFSET, START_COARSE, END_COARSE,
               LOOP_START_COARSE, LOOP_END_COARSE, 57}
 _UNSIGNED = {SAMPLE_ID, INSTRUMENT, SAMPLE_MODES}
+# the ranges the specification gives the generators Segue plays (SoundFont 2.04, section 8.1.3),
+# applied to the sum of the preset's and the instrument's values, as the specification says
+RANGES = {INITIAL_FILTER_FC: (1500, 13500), MOD_ENV_TO_FILTER_FC: (-12000, 12000), PAN: (-500, 500),
+          SUSTAIN_MOD_ENV: (0, 1000), DELAY_VOL: (-12000, 5000), ATTACK_VOL: (-12000, 8000),
+          HOLD_VOL: (-12000, 5000), DECAY_VOL: (-12000, 8000), SUSTAIN_VOL: (0, 1440), RELEASE_VOL: (-12000, 8000),
+          KEY_TO_VOL_HOLD: (-1200, 1200), KEY_TO_VOL_DECAY: (-1200, 1200), KEYNUM: (-1, 127), VELOCITY: (-1, 127),
+          ATTENUATION: (0, 1440), COARSE_TUNE: (-120, 120), FINE_TUNE: (-99, 99), SCALE_TUNING: (0, 1200),
+          ROOT_KEY: (-1, 127)}
+MAX_SOUNDFONT_BYTES = 512 * 2**20     # the Fluid piano is 8 MB; large General MIDI sets are 150-300 MB
+MAX_ZONES = 20_000                    # zones of every preset together (the piano has 360; GM sets a few thousand)
+MAX_SAMPLE_SECONDS = 60.0             # a piano's longest sample rings for a few seconds
+LOWEST_RATE, HIGHEST_RATE = 400, 384_000       # sample rates a sample may be recorded at
 
 _RECORDS = {"phdr": 38, "pbag": 4, "pmod": 10, "pgen": 4, "inst": 22, "ibag": 4, "imod": 10, "igen": 4,
             "shdr": 46}
@@ -78,7 +97,21 @@ class Zone:
     generators: dict = field(default_factory=dict, compare=False)
 
     def get(self, generator: int) -> int:
-        return self.generators.get(generator, DEFAULTS.get(generator, 0))
+        """The generator's value, held to the specification's range for it."""
+        value = self.generators.get(generator, DEFAULTS.get(generator, 0))
+        if generator in RANGES:
+            low, high = RANGES[generator]
+            return min(high, max(low, value))
+        return value
+
+    def address(self, offset: int) -> int:
+        """A sample address in frames of the data: the sample's start, end, loop start or loop end
+        (``offset``: START_OFFSET, END_OFFSET, LOOP_START_OFFSET or LOOP_END_OFFSET) moved by the
+        zone's fine and coarse offsets."""
+        base, coarse = {START_OFFSET: (self.sample.start, START_COARSE), END_OFFSET: (self.sample.end, END_COARSE),
+                        LOOP_START_OFFSET: (self.sample.loop_start, LOOP_START_COARSE),
+                        LOOP_END_OFFSET: (self.sample.loop_end, LOOP_END_COARSE)}[offset]
+        return base + self.get(offset) + 32768 * self.get(coarse)
 
     def covers(self, key: int, velocity: int) -> bool:
         return self.keys[0] <= key <= self.keys[1] and self.velocities[0] <= velocity <= self.velocities[1]
@@ -115,11 +148,15 @@ def read_soundfont(path: str | Path) -> SoundFont:
     """Read an SF2 file; raises ``MusicFileError`` if it is missing, not a SoundFont or damaged."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with open_plain_file(path) as f:               # a pipe or a device is refused, not waited on
+            raw = f.read(MAX_SOUNDFONT_BYTES + 1)
     except FileNotFoundError:
         raise MusicFileError(path, "the SoundFont file is missing") from None
     except OSError as err:
         raise MusicFileError(path, f"the SoundFont cannot be read ({err.strerror or err})") from None
+    if len(raw) > MAX_SOUNDFONT_BYTES:
+        raise MusicFileError(path, f"the SoundFont is larger than {MAX_SOUNDFONT_BYTES // 2**20} MB, the most "
+                                   f"Segue reads")
     try:
         return _parse(path, memoryview(raw))
     except MusicFileError:
@@ -178,17 +215,33 @@ def _parse(path: Path, data: memoryview) -> SoundFont:
     instruments = []
     inst = records("inst", "<20sH")
     ibag = records("ibag", "<HH")
+    pbag = records("pbag", "<HH")
+    phdr = records("phdr", "<20sHHH3I")
+    # each list of zones (and of generators) begins where the one before ended, as the specification
+    # says: indexes that go back would make a few KB of tables into millions of zones
+    for table, rows, column, within in (("phdr", phdr, 3, pbag), ("pbag", pbag, 0, pgen), ("inst", inst, 1, ibag),
+                                        ("ibag", ibag, 0, igen)):
+        indexes = [row[column] for row in rows]
+        if any(a > b for a, b in zip(indexes, indexes[1:])) or (indexes and indexes[-1] > len(within)):
+            raise MusicFileError(path, f"the SoundFont's '{table}' table is damaged (its indexes go back or "
+                                       f"past the end)")
     for i in range(len(inst) - 1):
         zones = [igen[ibag[b][0]:ibag[b + 1][0]] for b in range(inst[i][1], inst[i + 1][1])]
         instruments.append(_levels(zones, SAMPLE_ID))
     presets = {}
-    phdr = records("phdr", "<20sHHH3I")
-    pbag = records("pbag", "<HH")
+    levels = []
     for i in range(len(phdr) - 1):
-        name, program, bank, bag = _text(phdr[i][0]), phdr[i][1], phdr[i][2], phdr[i][3]
-        zones = [pgen[pbag[b][0]:pbag[b + 1][0]] for b in range(bag, phdr[i + 1][3])]
+        zones = [pgen[pbag[b][0]:pbag[b + 1][0]] for b in range(phdr[i][3], phdr[i + 1][3])]
+        levels.append(_levels(zones, INSTRUMENT))
+    # counted before any is built: a few KB of tables can make millions of zones
+    total = sum(len(instruments[pzone[INSTRUMENT]]) for pzones in levels for pzone in pzones)
+    if total > MAX_ZONES:
+        raise MusicFileError(path, f"the SoundFont's presets make {total:,} zones, more than the "
+                                   f"{MAX_ZONES:,} Segue plays: it is damaged")
+    for i, pzones in enumerate(levels):
+        name, program, bank = _text(phdr[i][0]), phdr[i][1], phdr[i][2]
         flat = []
-        for pzone in _levels(zones, INSTRUMENT):
+        for pzone in pzones:
             flat += _resolve(pzone, instruments[pzone[INSTRUMENT]], samples, len(pcm))
         presets[(bank, program)] = Preset(name, bank, program, flat)
     if not presets:
@@ -235,11 +288,16 @@ def _resolve(pzone: dict, izones: list[dict], samples: list[SampleHeader], frame
         if keys[0] > keys[1] or vels[0] > vels[1]:
             continue
         sample = samples[izone[SAMPLE_ID]]
-        if not 0 <= sample.start < sample.end <= frames or sample.kind & 0x8000:
-            continue                       # a sample outside the data, or in a ROM we do not have
+        if not 0 <= sample.start < sample.end <= frames or sample.kind & 0x8000 \
+                or not LOWEST_RATE <= sample.rate <= HIGHEST_RATE:
+            continue                       # a sample outside the data, in a ROM we do not have, or at no rate
         gens = {op: v for op, v in izone.items() if op not in (KEY_RANGE, VEL_RANGE)}
         for op, v in pzone.items():
             if op not in _NOT_ADDED:
                 gens[op] = gens.get(op, DEFAULTS.get(op, 0)) + v
-        out.append(Zone(keys, vels, sample, gens))
+        zone = Zone(keys, vels, sample, gens)
+        start, end = zone.address(START_OFFSET), zone.address(END_OFFSET)
+        if not 0 <= start < end - 1 < frames or end - start > MAX_SAMPLE_SECONDS * sample.rate:
+            continue                       # offsets that move the sample off the data, or a sample of hours
+        out.append(zone)
     return out

@@ -69,21 +69,17 @@ class Synth:
         are heard from ``start``. With ``tail`` the last notes' release is kept; without it the
         buffer is exactly ``end - start`` steps long (for seamless loops).
         """
-        end = phrase.length if end is None else end
-        sps = phrase.seconds_per_step * self.sample_rate            # samples per step
-        length = int(round((end - start) * sps))
-        extra = int(RELEASE_SECONDS * self.sample_rate) + 1 if tail else 0
-        mix = np.zeros((max(length + extra, 1), 2), dtype=np.float32)
-        for note in phrase.notes:
-            if note.end <= start or note.start >= end:
-                continue
-            self._add(mix, note, start, sps)
-        if not tail:
-            mix = mix[:max(length, 1)]
-        return _to_int16(mix, voices=_max_polyphony(phrase, start, end))
+        performance = self.performance(phrase, start, end, tail)
+        return performance.pcm(0, performance.frames)
 
-    def _add(self, mix: np.ndarray, note: Note, start: int, sps: float) -> None:
-        offset = int(round((note.start - start) * sps))
+    def performance(self, phrase: Phrase, start: int = 0, end: int | None = None,
+                    tail: bool = True) -> "TonePerformance":
+        """The same sound, to be rendered in any pieces (``pcm(a, b)``) that join exactly."""
+        return TonePerformance(self, phrase, start, end, tail)
+
+    def _add(self, mix: np.ndarray, note: Note, start: int, sps: float, at: int = 0) -> None:
+        """Add ``note`` to ``mix``, which holds the samples from ``at`` on after step ``start``."""
+        offset = int(round((note.start - start) * sps)) - at
         samples = int(round(note.duration * sps))
         wave = self.tone(note.pitch, samples)
         # cut to the held length plus the release
@@ -104,12 +100,41 @@ class Synth:
         return self.render(phrase)
 
 
+class TonePerformance:
+    """A phrase (steps ``start`` to ``end``) played with the plain tone, rendered in any pieces:
+    ``pcm(a, b)`` gives samples a..b as int16 stereo, exactly as the whole would be, holding no more
+    than the piece asked for (``frames``: the whole sound's length)."""
+
+    def __init__(self, synth: Synth, phrase: Phrase, start: int = 0, end: int | None = None, tail: bool = True):
+        end = phrase.length if end is None else end
+        self.synth, self.start = synth, start
+        self.sps = phrase.seconds_per_step * synth.sample_rate            # samples per step
+        length = int(round((end - start) * self.sps))
+        extra = int(RELEASE_SECONDS * synth.sample_rate) + 1 if tail else 0
+        self.frames = max(length + extra, 1) if tail else max(length, 1)
+        self.notes = [n for n in phrase.notes if not (n.end <= start or n.start >= end)]    # in time order
+        self._onsets = np.array([int(round((n.start - start) * self.sps)) for n in self.notes], dtype=np.int64)
+        # the longest a note sounds: a tone is at most MAX_NOTE_SECONDS, then its release
+        self._longest = int((MAX_NOTE_SECONDS + 2 * RELEASE_SECONDS + 0.1) * synth.sample_rate)
+        self.voices = _max_polyphony(phrase, start, end)
+
+    def pcm(self, a: int, b: int) -> np.ndarray:
+        b = min(b, self.frames)
+        mix = np.zeros((max(0, b - a), 2), dtype=np.float32)
+        first, last = np.searchsorted(self._onsets, [a - self._longest, b])     # the notes that may sound here
+        for note in self.notes[first:last]:
+            self.synth._add(mix, note, self.start, self.sps, at=a)
+        return _to_int16(mix, voices=self.voices)
+
+
 def click_bar(template: Phrase) -> Phrase:
-    """One bar of metronome clicks in the template's metre and tempo: a high downbeat, then beats."""
-    beat = template.steps_per_quarter * 4 // template.time_signature[1]
-    bar = template.steps_per_bar
-    clicks = tuple(Note(96 if step == 0 else 89, step, 1, 110 if step == 0 else 80)
-                   for step in range(0, bar, max(1, beat)))
+    """One bar of metronome clicks in the template's metre and tempo: a click on every note value the
+    time signature counts (every eighth in 6/8), a high one on the downbeat, the other beats (the
+    dotted quarters of 6/8) louder than the counts between them."""
+    bar, beat = template.steps_per_bar, template.steps_per_beat
+    count = max(1, bar // template.time_signature[0])
+    clicks = tuple(Note(96 if step == 0 else 89, step, 1, 110 if step == 0 else 80 if step % beat == 0 else 60)
+                   for step in range(0, bar, count))
     return template.with_notes(clicks, end=bar)
 
 

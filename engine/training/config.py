@@ -5,13 +5,19 @@ Each setting the command line offers carries its help text (and metavar) in its 
 metadata; ``train_options()`` turns them into the ``train`` parser's options, in the order the
 help lists them, and ``config_from_arguments()`` turns the parsed arguments back into a
 ``TrainConfig``. A few options are not one field each: ``--transpose N`` is the range -N..+N,
-``--no-held-notes`` turns ``context`` off, ``--controls``/``--control-scores``/``--rhythm-scores``
-each also turn on ``controls`` and ``bar_from_music``, and ``--lookback``/``--harmony``/``--phrase-position``
-``bar_from_music`` (they count bars in each piece's own metre).
+``--no-held-notes`` turns ``context`` off, ``--no-controls`` turns ``controls`` and ``bar_from_music``
+off, ``--control-scores``/``--rhythm-scores`` need the controls, and ``--lookback``/``--harmony``/
+``--phrase-position`` turn ``bar_from_music`` on (they count bars in each piece's own metre).
+
+The defaults make the model the window's Train dialog makes (gui/training.py): one that reads
+controls, so Continue can follow a phrase and be steered, with bars in each piece's own metre and
+four velocity levels, learned from excerpts of 8 to 32 bars as Continue reads a phrase.
+``--no-controls --excerpts 0 0 --velocity-levels 0`` trains the plain token LSTM on whole pieces.
 """
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Callable
@@ -43,7 +49,7 @@ class TrainConfig:
                                metavar="PATH")                   # empty: hold out valid_fraction of pieces
     name: str = setting("", "the model's name (default: the folder name)")
     steps_per_quarter: int = setting(4, "grid resolution: steps per quarter note", "N")
-    velocity_levels: int = setting(0, "coarse velocity levels (0: none)", "N")
+    velocity_levels: int = setting(4, "coarse velocity levels (0: none)", "N")
     max_wait: int = 16
     max_length: int = 32
     embedding_size: int = setting(128, "size of each token's embedding", "N")
@@ -77,18 +83,18 @@ class TrainConfig:
     rhythm_memory: bool = setting(False, "also score every candidate wait and note length by whether it ends with "
                                          "the held notes, repeats the last gap or lands on a beat, with weights "
                                          "shared by all durations")
-    controls: bool = setting(False, "also feed the network what each bar sounds like (density, chords, register, "
-                                    "pitch classes, rhythm, loudness), so Continue can follow the phrase or be "
-                                    "steered; bars are counted in each piece's own metre")
-    bar_from_music: bool = False                    # bar positions in each piece's own metre
-    excerpt_bars: tuple[int, int] = setting((0, 0), "learn from excerpts of FEWEST to MOST bars, each read from a "
-                                                    "fresh start, as Continue reads a phrase (default: whole "
-                                                    "pieces)")    # (0, 0): whole pieces
-    control_scores: bool = setting(False, "with --controls: also score each pitch by how much its bar asks for "
+    controls: bool = setting(True, "also feed the network what each bar sounds like (density, chords, register, "
+                                   "pitch classes, rhythm, loudness), so Continue can follow the phrase or be "
+                                   "steered; bars are counted in each piece's own metre (--no-controls: a model "
+                                   "that reads the tokens only)")
+    bar_from_music: bool = True                     # bar positions in each piece's own metre
+    excerpt_bars: tuple[int, int] = setting((8, 32), "learn from excerpts of FEWEST to MOST bars, each read from a "
+                                                     "fresh start, as Continue reads a phrase (0 0: whole pieces)")
+    control_scores: bool = setting(False, "with the controls: also score each pitch by how much its bar asks for "
                                           "its pitch class and by where it lies against the bar's lowest, "
                                           "highest and middle note, with weights shared by all pitches (Continue "
                                           "follows key and register more closely)")
-    rhythm_scores: bool = setting(False, "with --controls: also score each wait by how often its bar spaces onsets "
+    rhythm_scores: bool = setting(False, "with the controls: also score each wait by how often its bar spaces onsets "
                                          "that far apart, with weights shared by all waits (Continue follows the "
                                          "rhythm more closely)")
     lookback: bool = setting(False, "also score every candidate pitch, wait and length by what was played at the same "
@@ -139,13 +145,21 @@ class TrainConfig:
         return {k: getattr(self, k) for k in keep} | added
 
 
+# What a run used for the settings whose defaults changed when the command line took on the Train
+# dialog's model: a model.json saved before these settings existed was trained with these values.
+EARLIER_DEFAULTS: dict[str, Any] = {"velocity_levels": 0, "controls": False, "bar_from_music": False,
+                                    "excerpt_bars": (0, 0)}
+
+
 def config_of_run(info: dict) -> TrainConfig:
     """The TrainConfig a model folder was trained with, from its model.json."""
     training = info.get("training") or {}
     known = {k: training[k] for k in TrainConfig.__dataclass_fields__ if k in training}
     if "data" not in known or "out" not in known:
         raise ValueError("the model folder does not say what it was trained on")
+    known = EARLIER_DEFAULTS | known
     known["transpose"] = tuple(known.get("transpose", (0, 0)))
+    known["excerpt_bars"] = tuple(known["excerpt_bars"])
     return TrainConfig(**known)
 
 
@@ -213,6 +227,8 @@ def train_options(seed_type: Callable[[str], int] = int) -> list[Option]:
             keywords.update(type=int, default=value[1])  # -N..+N: tests/engine/test_train_config.py
         elif name == "excerpt_bars":
             keywords.update(type=int, nargs=2, metavar=("FEWEST", "MOST"), default=value)
+        elif isinstance(value, bool) and value and name not in FLAGS:       # on by default: --NAME and --no-NAME
+            keywords.update(action=argparse.BooleanOptionalAction, default=True)
         elif isinstance(value, bool):
             keywords["action"] = "store_true"
         elif isinstance(value, str):
@@ -234,9 +250,16 @@ def config_from_arguments(args: Any, command: str = "") -> TrainConfig:
         raise ValueError(f"--excerpts needs 1 <= FEWEST <= MOST bars, not {fewest} {most}")
     if args.keep_epochs < 0:
         raise ValueError(f"--keep-epochs needs 0 (keep every epoch) or more, not {args.keep_epochs}")
+    scored = [flag for flag, on in (("--control-scores", args.control_scores), ("--rhythm-scores", args.rhythm_scores))
+              if on]
+    if scored and not args.controls:
+        raise ValueError(f"{' and '.join(scored)} score by the controls: drop --no-controls")
+    if args.rhythm_memory and args.controls:
+        raise ValueError("--rhythm-memory does not yet follow the music's own metre, which the controls count bars in: "
+                         "add --no-controls")
     taken = {f.name: getattr(args, f.name) for f in fields(TrainConfig)
              if f.metadata.get("help") and f.name not in FLAGS and f.name != "transpose"}
-    metre_aware = args.controls or args.control_scores or args.rhythm_scores
+    metre_aware = args.controls
     by_bar = metre_aware or args.lookback or args.harmony or args.phrase_position   # each counts bars
     taken.update(
         data=[str(d) for d in args.data], out=str(args.out), valid=[str(v) for v in args.valid or []],

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -27,6 +26,7 @@ from ..files.bl_pickle import TRAINING_SPLIT, pickle_spec, read_bl
 from ..files.document import phrase_to_json
 from ..files.reading import MUSIC_SUFFIXES, read_music
 from ..music.phrase import Note, Phrase
+from .scratch import worker_pool
 
 READER_VERSION = 4            # bump when a reader change alters what a file reads as, or the cache's layout
 
@@ -157,7 +157,7 @@ def _read_into_cache(todo: list[Path], results, corpus, cache: Path, steps_per_q
     workers = workers or min(len(todo), os.cpu_count() or 1)
     jobs = [(str(p), steps_per_quarter) for p in todo]
     if workers > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(workers) as pool:
+        with worker_pool(workers) as pool:                   # workers that end with this process
             outcomes = pool.map(_read_one, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
             _collect(outcomes, results, corpus, cache, steps_per_quarter, done, total, progress)
     else:

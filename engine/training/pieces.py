@@ -13,9 +13,8 @@ memory at once, however big the collection.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -28,6 +27,7 @@ from ..music.harmony import estimate_chords
 from ..music.phrase import Phrase, trim
 from .corpus import CachedCorpus, cache_corpus, read_piece
 from .progress import Progress, Reading, Skipped, Storing
+from .scratch import owned_by, sweep_scratch, worker_pool
 from .token_store import PieceRecord, TokenStore, piece_record
 
 PARALLEL_FROM = 32              # pieces; fewer are made ready in this process
@@ -95,8 +95,9 @@ def training_and_validation(config, vocab: Vocabulary, report: Progress, for_tra
     total = 2 * len(sources) + len(held_sources)
     if workers is None:
         workers = (os.cpu_count() or 1) if len(sources) + len(held_sources) >= PARALLEL_FROM else 1
-    training = TokenStore(tempfile.mkdtemp(prefix="segue-training-"), vocab)
-    validation = TokenStore(tempfile.mkdtemp(prefix="segue-validation-"), vocab)
+    sweep_scratch()                                      # what runs killed before this one left
+    training = owned_by(lambda folder: TokenStore(folder, vocab), "segue-training-")
+    validation = owned_by(lambda folder: TokenStore(folder, vocab), "segue-validation-")
     pool = _Workers(workers)
     try:
         survey = []
@@ -206,7 +207,7 @@ class _Workers:
 
     def __init__(self, count: int):
         self.count = count
-        self.pool = ProcessPoolExecutor(count) if count > 1 else None
+        self.pool = worker_pool(count) if count > 1 else None        # workers that end with this process
 
     def in_order(self, function, jobs: Iterable) -> Iterator:
         if self.pool is None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -29,25 +29,12 @@ from ..encoding.controls import FLAGS, HIGH, LOW, aim, bar_controls
 from ..encoding.tokens import START, decode, encode
 from ..model.checkpoint import LoadedModel
 from ..music.phrase import Note, Phrase, regrid, shift
-from .continuation import ContinueOptions, as_phrase_dynamics, asked_chords, keep_locked, on_grid_of, steer_to
+from .chord_following import stream_chords
+from .continuation import as_phrase_dynamics, asked_chords, keep_locked, on_grid_of, steer_to
+from .heard import music_heard
+from .options import FillOptions
 from .steering import onset_places, register_shares
 from .writer import Draft, Task, Writer
-
-LISTEN_BARS = 2                     # bars of the music after the span each candidate is weighed by
-
-
-@dataclass
-class FillOptions(ContinueOptions):
-    """Continue's settings (temperature, top-p, takes, seed, how to follow the music around),
-    and how many candidate middles to weigh and how many bars after the span to listen to."""
-
-    candidates: int = 32
-    listen_bars: int = LISTEN_BARS
-
-    def check(self) -> None:
-        super().check()
-        if not 1 <= self.listen_bars <= 16:
-            raise ValueError(f"listen must be between 1 and 16 bars, not {self.listen_bars}")
 
 
 def split_at_span(phrase: Phrase, start: int, end: int, locked: Sequence[Note] = ()) -> tuple[list, list, list]:
@@ -70,7 +57,8 @@ def _control_table(own: Phrase, before: list[Note], after: list[Note], start: in
     around = decode(encode(own.with_notes(before + after), vocab), vocab, own)
     measured = bar_controls(around, bar, bars=max(1, -(-max(own.length, end) // bar)) + 1)
     first, last = start // bar, -(-end // bar)
-    near = np.concatenate([measured[max(0, first - 4):first], measured[last:last + LISTEN_BARS]])
+    bars_before = options.controls().bars_before
+    near = np.concatenate([measured[max(0, first - bars_before):first], measured[last:last + options.bars_after]])
     near = near[near[:, FLAGS] > 0] if len(near) else near
     key = options.chosen_key(own)
     targets = aim(near, last - first, options.controls(), key.profile() if key is not None else None)
@@ -96,7 +84,7 @@ def fill_drafts(loaded: LoadedModel, phrase: Phrase, start: int, end: int, optio
     before, inside, after = split_at_span(own, start, end, own_locks)
     vocab = loaded.vocab
     bar = own.steps_per_bar
-    listen = [n for n in after if n.start < end + options.listen_bars * bar]
+    listen = [n for n in after if n.start < end + options.bars_after * bar]
     prompt = encode(own.with_notes(before), vocab, end=False) if before else [START]
     key = options.chosen_key(own)
     table = None
@@ -104,7 +92,8 @@ def fill_drafts(loaded: LoadedModel, phrase: Phrase, start: int, end: int, optio
         table = _control_table(own, before, after, start, end, options, vocab)
     steer, bands, places = None, None, None
     if table is not None:
-        around = [n for n in before if n.start >= start - options.listen_bars * bar] + list(listen)
+        # the steering keeps to as many bars before the span as it listens to after it
+        around = [n for n in before if n.start >= start - options.bars_after * bar] + list(listen)
         steer = steer_to(table[start // bar:start // bar + 1], options, own.with_notes(around))
         bands = register_shares([n.pitch for n in around], float(steer[LOW]), float(steer[HIGH])) \
             if steer is not None else None
@@ -115,8 +104,9 @@ def fill_drafts(loaded: LoadedModel, phrase: Phrase, start: int, end: int, optio
                 ending_at_start=frozenset(n.pitch for n in before if n.end == start),
                 starting_at_end=frozenset(n.pitch for n in after if n.start == end),
                 steer_to=steer, steering=options.steering, steer_bands=bands,
-                steer_places=places, chords=asked_chords(loaded, own.with_notes(before + after), options, start, end,
-                                                         ratio))
+                steer_places=places, chords=stream_chords(options.chords, bar, -(-(end - start) // bar), ratio, start),
+                harmony=asked_chords(loaded, own.with_notes(before + after), options.chords, start, end,
+                                     ratio))
     rows = max(options.variations, options.candidates)
     drafts = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator).write(progress, cancel)
     weights = np.array([d.log_model - d.log_drawn - d.log_stop + d.log_after if d.finished else -math.inf
@@ -154,6 +144,9 @@ def fill_span(loaded: LoadedModel, phrase: Phrase, start: int, end: int, options
     options = options or FillOptions()
     seed = options.seed if options.seed is not None else int.from_bytes(os.urandom(4), "little")
     options = replace(options, seed=seed)
+    phrase, origin = music_heard(phrase, start, end)            # the takes are timed from start: nothing moves back
+    start, end = start - origin, end - origin
+    locked = [replace(n, start=n.start - origin) for n in locked if n.start >= origin]
     drafts, weights, own = fill_drafts(loaded, phrase, start, end, options, locked, progress, cancel)
     ratio = own.steps_per_quarter / phrase.steps_per_quarter
     own_start = round(start * ratio)

@@ -90,9 +90,9 @@ class Steering:
         self.register = (float(target[LOW]), float(target[HIGH]), float(target[MEAN])) if flags["register"] else None
         self.sixteenth = steps_per_quarter / 4
         self.start, self.span = start, max(1, end - start)
-        self.pitch_slice = slice(vocab.first_pitch, vocab.first_velocity)
-        self.velocity_slice = slice(vocab.first_velocity, vocab.size)
-        self.wait_slice = slice(vocab.first_wait, vocab.first_length)
+        self.pitch_slice = vocab.pitches
+        self.velocity_slice = vocab.velocities
+        self.wait_slice = vocab.waits
         self.wait_values = np.arange(1, vocab.max_wait + 1, dtype=np.float64)
         self.pitch_values = np.arange(vocab.lowest_pitch, vocab.highest_pitch + 1, dtype=np.float64)
         self.class_of_pitch = np.arange(vocab.lowest_pitch, vocab.highest_pitch + 1) % 12

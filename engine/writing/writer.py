@@ -32,15 +32,16 @@ from ..encoding.controls import control_table
 from ..encoding.grammar import Grammar, Speller
 from ..encoding.side_inputs import Followers, model_arguments, stream_inputs
 from ..encoding.tokens import END, PAD, START, Decoder, _split, encode
+from ..errors import Cancelled
 from ..model.checkpoint import LoadedModel
+from ..model.stepping import Stepper
+from ..music.keys import Key
 from ..music.phrase import Note, Phrase
+from .chord_following import ChordLean
+from .listening import Figure, Listening
 from .steering import Steering
 
 WRITING, READING, DONE = 0, 1, 2
-
-
-class Cancelled(Exception):
-    """Generation was stopped by the caller."""
 
 
 @dataclass
@@ -78,9 +79,15 @@ class Task:
     steering: float = 0.0                        # how firmly: 0 leaves the network alone
     steer_bands: np.ndarray | None = None        # the shares of notes in each third of the range asked for
     steer_places: np.ndarray | None = None       # the shares of onsets at each step of the bar asked for
+    chords: list | None = None                   # (start, end, Chord) in the stream's steps the takes lean to
+                                                 # (chord_following.py; None: the model's own harmony)
     bar_table: np.ndarray | None = None          # or the whole table of controls, bar by bar
-    chords: list | None = None                   # (start, end, Chord) of the stream's steps a model with harmony
+    harmony: list | None = None                  # (start, end, Chord) of the stream's steps a model with harmony
                                                  # reads (None: hidden); harmony_input.chords_around makes them
+    listening: bool = False                      # listen as it writes (listening.py), with steering: Continue
+    figure: Figure | None = None                 # where the phrase's low voice strikes (listening.py)
+    arrival: int | None = None                   # the last downbeat, to arrive on (listening.py)
+    home: Key | None = None                      # the phrase's key: what to arrive in and stay near
 
 
 def draw(logits: np.ndarray, temperature: float, top_p: float, generator: torch.Generator):
@@ -89,7 +96,8 @@ def draw(logits: np.ndarray, temperature: float, top_p: float, generator: torch.
     cumulative distribution: one uniform number per row, no token of probability 0 ever chosen.
     Returns the tokens and the probability each had of being drawn (numpy arrays)."""
     scaled = np.asarray(logits, dtype=np.float64) / temperature
-    probs = nucleus(np.exp(scaled - scaled.max(-1, keepdims=True)), top_p)
+    scaled -= scaled.max(-1, keepdims=True)              # in place: a few rows a step, each call counts
+    probs = nucleus(np.exp(scaled, out=scaled), top_p)
     cumulative = probs.cumsum(-1)
     total = cumulative[:, -1]
     uniform = torch.rand(probs.shape[0], generator=generator, dtype=torch.float64).numpy() * total
@@ -112,7 +120,10 @@ def nucleus(probs: np.ndarray, top_p: float) -> np.ndarray:
     ranked = np.sort(probs, axis=-1)[..., ::-1]
     cumulative = ranked.cumsum(-1)
     reached = np.minimum((cumulative < top_p * cumulative[..., -1:]).sum(-1), probs.shape[-1] - 1)
-    floor = np.take_along_axis(ranked, reached[..., None], -1)
+    if ranked.ndim == 2:                                  # rows of a batch: one look-up, not take_along_axis
+        floor = ranked[np.arange(len(ranked)), reached][:, None]
+    else:
+        floor = np.take_along_axis(ranked, reached[..., None], -1)
     return probs * (probs >= floor)
 
 
@@ -154,14 +165,12 @@ class Writer:
         self.grammar = Grammar(v)
         # what each token is, as numpy arrays over the vocabulary (the masks are a few rows a step)
         self.ids = np.arange(v.size)
-        self.wait_steps = np.zeros(v.size, dtype=np.int64)
-        self.wait_steps[v.first_wait:v.first_length] = np.arange(1, v.max_wait + 1)
-        self.length_steps = np.zeros(v.size, dtype=np.int64)
-        self.length_steps[v.first_length:v.first_pitch] = np.arange(1, v.max_length + 1)
-        self.is_wait = self.wait_steps > 0
-        self.is_length = self.length_steps > 0
-        self.is_pitch = (self.ids >= v.first_pitch) & (self.ids < v.first_velocity)
-        self.is_velocity = self.ids >= v.first_velocity
+        kinds, values = np.array(v.kinds), np.array(v.values, dtype=np.int64)
+        self.is_wait, self.is_length = kinds == "wait", kinds == "length"
+        self.is_pitch, self.is_velocity = kinds == "pitch", kinds == "velocity"
+        self.wait_steps = np.where(self.is_wait, values, 0)
+        self.length_steps = np.where(self.is_length, values, 0)
+        self.steered = self.is_pitch | self.is_velocity | self.is_wait    # the tokens steering nudges
         self.never = np.zeros(v.size, dtype=bool)
         self.never[[PAD, START, END]] = True
         self.outside_key = np.zeros(v.size, dtype=bool)
@@ -182,8 +191,8 @@ class Writer:
         config = model.config
         targets = task.targets
         side = stream_inputs(self.prompt, v, config, task.bar_steps, task.steps_per_quarter, targets,
-                             chords=task.chords)
-        self.vectors = None
+                             chords=task.harmony)
+        self.vectors = self.matrix = None
         if getattr(config, "controls", False):
             table = task.bar_table
             if table is None:
@@ -206,14 +215,19 @@ class Writer:
         logits, state = model(torch.tensor([self.prompt], device=self.device), None,
                               **model_arguments(batched, self.device))
         k = self.rows
-        self.logits = logits[:, -1].expand(k, -1)
+        self.logits = np.repeat(logits[:, -1].float().cpu().numpy(), k, 0)
         self.state = tuple(s.expand(-1, k, -1).contiguous() for s in state)
-        self.followers = Followers(v, config, self.prompt, k, task.bar_steps, chords=task.chords)
+        self.stepper = None
+        if self.device.type == "cpu" and Stepper.handles(model):     # the step on buffers made once
+            self.stepper = Stepper(model, k, half=True)
+            self.stepper.start(self.state, self.vectors, self.matrix)
+        self.followers = Followers(v, config, self.prompt, k, task.bar_steps, chords=task.harmony)
         decoder = Decoder(v)
         for token in self.prompt:
             decoder.feed(token)
         self.prompt_now = decoder.now
         self.prompt_velocity = decoder.velocity
+        self.prompt_sounding = [(n.pitch, n.end) for n in decoder.close() if n.end > self.prompt_now]
 
     # -- masks -----------------------------------------------------------------------------------
     def _plain(self) -> bool:
@@ -325,6 +339,12 @@ class Writer:
         if task.steer_to is not None and task.steering > 0:
             self.steering = Steering(v, task.steer_to, k, task.steps_per_quarter, task.start, task.end,
                                      task.steering, task.steer_bands, task.bar_steps, task.steer_places)
+        self.lean = ChordLean(v, task.chords, k, task.steps_per_quarter, self.prompt_sounding) if task.chords else None
+        # listening goes with steering: "Keep to the phrase" off leaves the network alone
+        self.listening = None
+        if self.steering is not None and task.listening:
+            self.listening = Listening(v, k, task.start, task.end, task.bar_steps, task.figure, task.arrival,
+                                       task.home, task.steering / 2)
         decoders = [Decoder(v, now=self.prompt_now, velocity=self.prompt_velocity) for _ in range(k)]
         drafts = [Draft([]) for _ in range(k)]
         reading: list[list[int]] = [[] for _ in range(k)]
@@ -337,7 +357,6 @@ class Writer:
         for step in range(budget):
             if cancel and cancel():
                 raise Cancelled()
-            logits = logits.float().cpu().numpy()
             grammar_banned = speller.banned()
             writing = np.array([m == WRITING for m in self.mode])
             all_writing = bool(writing.all())
@@ -357,7 +376,17 @@ class Writer:
                 banned[stuck & banned.all(1)] = ~self.is_wait
             if not all_writing:
                 banned[~writing] = False                     # rows not drawing: any token, ignored
-            drawn_from = logits if self.steering is None else logits + self.steering.nudges(now, logits)
+            if self.lean is not None:                        # the chords set: part of what the model is asked
+                logits = self.lean.leaned(logits, np.array(now), np.array(self.note_pitch), np.array(note_length),
+                                          writing)
+            drawn_from = logits
+            # steering nudges no length: where every writing take must write one it is skipped; listening
+            # nudges lengths (the arrival's held note), so with it steering is always asked
+            if self.steering is not None and (self.listening is not None or (self.steered & ~banned[writing]).any()):
+                nudges = self.steering.nudges(now, logits)
+                if self.listening is not None:
+                    nudges = self.listening.keep_clear(self.listening.nudges(now, nudges), logits, banned, now)
+                drawn_from = logits + nudges
             chosen, chance = self._draw(drawn_from, banned)
             if self.scoring:
                 model_log = log_softmax(logits, grammar_banned)
@@ -379,7 +408,7 @@ class Writer:
                         if task.after:
                             level = int(speller.state[row, 1])
                             reading[row] = encode_after(task.after, v, now[row],
-                                                        level - v.first_velocity if level else None)
+                                                        v.values[level] if level else None)
                             self.mode[row] = mode = READING
                         else:
                             self.mode[row] = DONE
@@ -404,27 +433,36 @@ class Writer:
             if progress and step % 8 == 0:
                 progress(min(1.0, max(0, min(now) - task.start) / span))
             speller.feed(tokens)
-            token_tensor = torch.from_numpy(speller.last)
-            side = self.followers.feed(tokens)
-            args = model_arguments(side, self.device)           # the bar's controls are looked up below
-            vectors, terms = None, None
-            if self.vectors is not None:
-                bars = side["control_bar"].clamp(max=len(self.vectors) - 1)
-                first = int(bars[0])
-                if bool((bars == first).all()):                  # every row in one bar: no copies per row
-                    vectors = self.vectors[first].expand(k, -1)
-                    terms = None if self.matrix is None else {"matrix": self.matrix[first]}
-                else:
-                    at = bars.to(self.device)
-                    vectors = self.vectors[at]
-                    terms = None if self.matrix is None else {"matrix": self.matrix, "bar": at}
-            logits, self.state = self.model.step(token_tensor.to(self.device), self.state, **args,
-                                                 control_vectors=vectors, control_terms=terms, half=True)
+            logits = self._network(speller.last, self.followers.feed(tokens))
         for row in range(k):
             drafts[row].notes = decoders[row].close()
         if progress:
             progress(1.0)
         return drafts
+
+    def _network(self, tokens: np.ndarray, side: dict[str, torch.Tensor]) -> np.ndarray:
+        """The network reads one token per row (``side``: what the followers say after it) and
+        gives the next token's logits, (rows, vocab) as numpy."""
+        if self.stepper is not None:
+            return self.stepper.step(tokens, side["sounding"].numpy() if "sounding" in side else None,
+                                     side["position"].numpy() if "position" in side else None,
+                                     side["control_bar"].numpy() if "control_bar" in side else None)
+        k = self.rows
+        args = model_arguments(side, self.device)           # the bar's controls are looked up below
+        vectors, terms = None, None
+        if self.vectors is not None:
+            bars = side["control_bar"].clamp(max=len(self.vectors) - 1)
+            first = int(bars[0])
+            if bool((bars == first).all()):                  # every row in one bar: no copies per row
+                vectors = self.vectors[first].expand(k, -1)
+                terms = None if self.matrix is None else {"matrix": self.matrix[first]}
+            else:
+                at = bars.to(self.device)
+                vectors = self.vectors[at]
+                terms = None if self.matrix is None else {"matrix": self.matrix, "bar": at}
+        logits, self.state = self.model.step(torch.from_numpy(tokens).to(self.device), self.state, **args,
+                                             control_vectors=vectors, control_terms=terms, half=True)
+        return logits.float().cpu().numpy()
 
     def _follow(self, row: int, token: int, now: list[int], note_length: list[int], decoder: Decoder):
         """Keep a writing row's clock, note length and locks up to date with the token it wrote."""
@@ -440,6 +478,10 @@ class Writer:
             self.note_pitch[row] = v.value(token)
             if self.steering is not None:
                 self.steering.struck(row, v.value(token), now[row])
+            if self.lean is not None:
+                self.lean.struck(row, now[row])
+            if self.listening is not None:
+                self.listening.struck(row, v.value(token), now[row])
             if locks is not None:
                 pending = locks.pending()
                 if pending is not None and pending[0] == now[row] and \
@@ -449,6 +491,10 @@ class Writer:
                     locks.open = True
         elif kind == "length":
             note_length[row] += v.value(token)
+            if self.lean is not None:
+                self.lean.lengthened(row, self.note_pitch[row], now[row] + note_length[row])
+            if self.listening is not None:
+                self.listening.lasts(row, v.value(token))
             if locks is not None and locks.open:
                 locks.lengths.pop(0)
                 if not locks.lengths:

@@ -8,6 +8,7 @@ ends, so an autosave whose lock nobody holds is work a crashed session left behi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Callable
@@ -125,11 +126,14 @@ class Autosave(QObject):
             self.failed.emit(f"Autosave failed: {err}")
 
     def clear(self) -> None:
-        """The document was saved: its autosave goes."""
+        """The document was saved: its autosave goes (one that cannot be removed, in a folder made
+        read-only, is said in the status bar; the save itself has succeeded)."""
         try:
             self.path.unlink()
         except FileNotFoundError:
             pass
+        except OSError as err:
+            self.failed.emit(f"The autosave {self.path} could not be removed ({err.strerror or err})")
 
     def close(self) -> None:
         """A clean close leaves nothing behind: no autosave, no lock file."""
@@ -137,6 +141,7 @@ class Autosave(QObject):
         self.clear()
         lock = self.path.with_suffix(".lock")
         handle = _held.pop(lock, None)
-        lock.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):         # a read-only folder keeps it: the lock dies with us
+            lock.unlink(missing_ok=True)
         if handle is not None:
             handle.close()

@@ -127,6 +127,53 @@ class ChangeTimeSignature(QUndoCommand):
         self.model.set_time_signature(self.before)
 
 
+class ChangeTempo(QUndoCommand):
+    """A new tempo at the start (the later tempo changes stay). Steps of the tempo box in a row are
+    one undo step, back to the tempo before the first of them."""
+
+    def __init__(self, model: PhraseModel, bpm: float):
+        super().__init__(f"Tempo {bpm:g} bpm")
+        self.model, self.after, self.before = model, float(bpm), model.tempo_bpm
+
+    def id(self) -> int:
+        return 0x7E3F0
+
+    def mergeWith(self, other) -> bool:
+        if not isinstance(other, ChangeTempo) or other.model is not self.model:
+            return False
+        self.after = other.after
+        self.setText(other.text())
+        return True
+
+    def redo(self):
+        self.model.set_tempo(self.after)
+
+    def undo(self):
+        self.model.set_tempo(self.before)
+
+
+class SetChords(QUndoCommand):
+    """Chords set, changed or cleared in the chord lane: the lane's spans from ``start`` to ``end``
+    become ``chords`` (``(start, end, name)`` spans within them; none clears them)."""
+
+    def __init__(self, model: PhraseModel, start: int, end: int, chords, text: str = "Chords"):
+        super().__init__(text)
+        self.model, self.before = model, model.chords
+        kept = []
+        for a, b, name in model.chords:                  # what lies outside the span stays, cut at its edges
+            if a < start:
+                kept.append((a, min(b, start), name))
+            if b > end:
+                kept.append((max(a, end), b, name))
+        self.after = tuple(sorted(kept + [tuple(chord) for chord in chords]))
+
+    def redo(self):
+        self.model.set_chords(self.after)
+
+    def undo(self):
+        self.model.set_chords(self.before)
+
+
 class ChangeKeySignatures(QUndoCommand):
     """New key signatures, as (step, key) pairs ('Eb', 'F#m'); none at all means the key is estimated."""
 

@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QMimeData, QPoint, QRectF, Qt, QUrl
 from PySide6.QtGui import QDrag, QFont, QPainter, QPen
@@ -89,24 +90,24 @@ def file_name(stem: str, bars: tuple[int, int] | None) -> str:
     return f"{stem} - bar {first}.mid" if first == last else f"{stem} - bars {first}-{last}.mid"
 
 
-def write_drag_file(window) -> Path | None:
-    """Write what a drag carries as a MIDI file in Segue's drag folder; None when there are no notes.
-    Each drag gets its own sub-folder, so a file a DAW already took is never rewritten."""
+def write_drag_file(model, stem: str) -> Path | None:
+    """Write what a drag of ``model``'s notes carries as a MIDI file named after ``stem`` (the
+    document's name) in Segue's drag folder; None when there are no notes. Each drag gets its own
+    sub-folder, so a file a DAW already took is never rewritten."""
     global _drags
-    from .files import name_stem
-    dragged = dragged_phrase(window.model)
+    dragged = dragged_phrase(model)
     if dragged is None:
         return None
     phrase, bars = dragged
     _drags += 1
     target = drag_folder() / str(_drags)
     target.mkdir(exist_ok=True)
-    return write_midi(phrase, target / file_name(name_stem(window, "Untitled"), bars))
+    return write_midi(phrase, target / file_name(stem, bars))
 
 
-def drag_mime_data(window) -> QMimeData | None:
+def drag_mime_data(model, stem: str) -> QMimeData | None:
     """The drag's data: the MIDI file's URL (text/uri-list), which DAWs and file managers take."""
-    path = write_drag_file(window)
+    path = write_drag_file(model, stem)
     if path is None:
         return None
     mime = QMimeData()
@@ -117,11 +118,13 @@ def drag_mime_data(window) -> QMimeData | None:
 # -- the tile ---------------------------------------------------------------------------------------
 
 class MidiDragTile(QWidget):
-    """A small 'MIDI' tile: press and drag it out of the window to take the notes along as a file."""
+    """A small 'MIDI' tile: press and drag it out of the window to take the notes along as a file.
+    Given the phrase ``model``, the ``document`` (DocumentController: the file is named after it)
+    and ``show_message(text, ms)`` for what cannot be dragged."""
 
-    def __init__(self, window, parent=None):
+    def __init__(self, model, document, show_message: Callable[..., None], parent=None):
         super().__init__(parent)
-        self.window_ = window
+        self.model, self.document, self.show_message = model, document, show_message
         self._pressed: QPoint | None = None
         self.setCursor(Qt.OpenHandCursor)
         self.setToolTip("Drag into your DAW or a folder: the selected notes (or the whole phrase) as a "
@@ -143,12 +146,12 @@ class MidiDragTile(QWidget):
 
     def start_drag(self) -> None:
         try:
-            mime = drag_mime_data(self.window_)
+            mime = drag_mime_data(self.model, self.document.stem("Untitled"))
         except MusicFileError as err:
-            self.window_.statusBar().showMessage(str(err), 8000)
+            self.show_message(str(err), 8000)
             return
         if mime is None:
-            self.window_.statusBar().showMessage("There are no notes to drag out yet.", 4000)
+            self.show_message("There are no notes to drag out yet.", 4000)
             return
         drag = QDrag(self)
         drag.setMimeData(mime)

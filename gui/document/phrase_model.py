@@ -10,13 +10,14 @@ import bisect
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.music.phrase import FINE_STEPS_PER_QUARTER, Note, Phrase
+from engine.music.phrase import FINE_STEPS_PER_QUARTER, Note, Phrase, steps_per_beat
 
 
 class PhraseModel(QObject):
     notesChanged = Signal()
     selectionChanged = Signal()
     settingsChanged = Signal()
+    chordsChanged = Signal()                                  # the chords set in the chord lane
     phraseReplaced = Signal()                                 # a new phrase was opened (reset)
 
     def __init__(self, parent=None):
@@ -31,6 +32,7 @@ class PhraseModel(QObject):
         self.time_signature = (4, 4)
         self.tempo_changes: tuple = ()                       # the opened file's tempo map and key
         self.key_signatures: tuple = ()                      # signatures, kept for export
+        self.chords: tuple = ()                              # chords the user set: (start, end, name)
         self._index: list[tuple[int, int]] | None = None     # (start, id), sorted
         self._longest = 1
 
@@ -59,7 +61,7 @@ class PhraseModel(QObject):
     def template(self) -> Phrase:
         return Phrase(steps_per_quarter=self.steps_per_quarter, tempo_bpm=self.tempo_bpm,
                       time_signature=self.time_signature, tempo_changes=self.tempo_changes,
-                      key_signatures=self.key_signatures)
+                      key_signatures=self.key_signatures, chords=self.chords)
 
     def phrase(self, ids=None) -> Phrase:
         """The notes (all, or those of ``ids``) as an engine phrase."""
@@ -69,6 +71,11 @@ class PhraseModel(QObject):
     @property
     def steps_per_bar(self) -> int:
         return self.template().steps_per_bar
+
+    @property
+    def steps_per_beat(self) -> int:
+        """Steps in one beat of the phrase's metre (engine.music.phrase.steps_per_beat)."""
+        return steps_per_beat(self.time_signature, self.steps_per_quarter)
 
     @property
     def length(self) -> int:
@@ -162,8 +169,10 @@ class PhraseModel(QObject):
         self.tempo_bpm = phrase.tempo_bpm
         self.time_signature = phrase.time_signature
         self.tempo_changes, self.key_signatures = phrase.tempo_changes, phrase.key_signatures
+        self.chords = phrase.chords
         self.insert((None, n, False) for n in phrase.notes)
         self.settingsChanged.emit()
+        self.chordsChanged.emit()
         self.selectionChanged.emit()
         self.phraseReplaced.emit()
 
@@ -178,6 +187,12 @@ class PhraseModel(QObject):
         if tuple(keys) != self.key_signatures:
             self.key_signatures = tuple(keys)
             self.settingsChanged.emit()
+
+    def set_chords(self, chords: tuple) -> None:
+        """The chords set, as (start, end, name) spans in time order that never overlap."""
+        if tuple(chords) != self.chords:
+            self.chords = tuple(chords)
+            self.chordsChanged.emit()
 
     def set_tempo(self, bpm: float) -> None:
         if bpm != self.tempo_bpm:

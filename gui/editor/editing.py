@@ -1,7 +1,9 @@
 """Edits of the selection, as undo commands: clipboard, transpose, shift, quantize, velocity.
 
 The edits themselves are the engine's pure ones (``engine.music.phrase``); here they are applied to
-the selected notes by id, so each becomes one ``ChangeNotes`` step."""
+the selected notes by id, so each becomes one ``ChangeNotes`` step. ``Editing`` holds what the Edit
+menu's commands need (the phrase model, the undo stack, the snap and the playhead) so the actions
+call it directly."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import json
 from collections.abc import Callable
 
 from PySide6.QtCore import QMimeData
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QInputDialog
 
 from engine.music import phrase as edits
 from engine.music.phrase import Note, Phrase
@@ -140,3 +142,58 @@ def set_velocity(model, stack, velocity: int) -> None:
     changes = edited(model, ids, lambda p: edits.with_velocity(p, velocity))
     if changes:
         stack.push(ChangeNotes(model, changes, "Set velocity"))
+
+
+class Editing:
+    """The Edit menu's commands on the selection of ``model``, each one step of ``stack``: moves go
+    by ``snap()`` steps (at least one), a paste lands at ``playhead()``, a word for the user goes
+    to ``show_message(text, ms)``, and the velocity dialog opens over ``parent``."""
+
+    def __init__(self, model: PhraseModel, stack, snap: Callable[[], int], playhead: Callable[[], float],
+                 show_message: Callable[..., None], parent=None):
+        self.model, self.stack = model, stack
+        self.snap, self.playhead, self.show_message, self.parent = snap, playhead, show_message, parent
+
+    def delete(self) -> None:
+        delete(self.model, self.stack)
+
+    def cut(self) -> None:
+        cut(self.model, self.stack)
+
+    def copy(self) -> None:
+        copy(self.model)
+
+    def paste(self) -> None:
+        if not paste(self.model, self.stack, int(self.playhead())):
+            self.show_message("Nothing to paste: copy some notes first.", 4000)
+
+    def duplicate(self) -> None:
+        duplicate(self.model, self.stack)
+
+    def select_all(self) -> None:
+        self.model.select(self.model.ids())
+
+    def transpose(self, semitones: int) -> None:
+        transpose(self.model, self.stack, semitones)
+
+    def shift(self, snaps: int) -> None:
+        """Move the selection by ``snaps`` of the snap (a step each when the snap is off)."""
+        shift(self.model, self.stack, snaps * max(1, self.snap()))
+
+    def shift_bars(self, bars: int) -> None:
+        shift(self.model, self.stack, bars * self.model.steps_per_bar)
+
+    def quantize(self) -> None:
+        quantize_selection(self.model, self.stack, max(1, self.snap()))
+
+    def edit_velocity(self) -> None:
+        """Ask for the selection's velocity (the median shown first) and set it, one undo step."""
+        ids = self.model.selection
+        if not ids:
+            self.show_message("Select notes to change their velocity.", 4000)
+            return
+        current = sorted(self.model.note(i).velocity for i in ids)[len(ids) // 2]
+        value, ok = QInputDialog.getInt(self.parent, "Velocity", "Velocity of the selected notes (1-127):",
+                                        current, 1, 127)
+        if ok:
+            set_velocity(self.model, self.stack, value)

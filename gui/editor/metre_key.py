@@ -95,15 +95,17 @@ def key_text(model) -> str:
 
 
 class MetreKeyField(QWidget):
-    """'4/4 · C major' in the status bar; a click on the metre or the key changes it."""
+    """'4/4 · C major' in the status bar; a click on the metre or the key changes it, one step of
+    ``undo_stack`` each (so do Edit > Time Signature… and Key…, which call ``ask_time_signature``
+    and ``ask_key``). Given the phrase ``model`` it shows and the ``undo_stack`` its changes go to."""
 
-    def __init__(self, window, parent=None):
+    def __init__(self, model, undo_stack, parent=None):
         super().__init__(parent)
-        self.window_ = window
+        self.model, self.undo_stack = model, undo_stack
         self.metre = QToolButton(autoRaise=True)
         self.key = QToolButton(autoRaise=True)
-        self.metre.clicked.connect(lambda: ask_time_signature(window))
-        self.key.clicked.connect(lambda: ask_key(window))
+        self.metre.clicked.connect(self.ask_time_signature)
+        self.key.clicked.connect(self.ask_key)
         self.setObjectName("metreKey")                        # the status bar's ground shows through
         self.setStyleSheet("#metreKey, #metreKey QLabel, #metreKey QToolButton { background: transparent; }"
                            "#metreKey QToolButton:hover { background: #2e3540; }")
@@ -115,15 +117,15 @@ class MetreKeyField(QWidget):
         layout.addWidget(self.key)
         self._later = QTimer(self, singleShot=True, interval=150)    # many note edits, one estimate
         self._later.timeout.connect(self.refresh)
-        window.model.settingsChanged.connect(self.refresh)
-        window.model.notesChanged.connect(self._later.start)
+        model.settingsChanged.connect(self.refresh)
+        model.notesChanged.connect(self._later.start)
         self.refresh()
 
     def text(self) -> str:
         return f"{self.metre.text()} · {self.key.text()}"
 
     def refresh(self) -> None:
-        model = self.window_.model
+        model = self.model
         self._later.stop()
         self.metre.setText(metre_text(model))
         self.metre.setToolTip("Time signature: click to change it (Edit > Time Signature…)")
@@ -136,53 +138,48 @@ class MetreKeyField(QWidget):
             tip += "Then " + ", ".join(later) + ". "
         self.key.setToolTip(tip + "Click to change it (Edit > Key…)")
 
+    # -- changing them ----------------------------------------------------------------------------
+    def set_time_signature(self, signature: tuple[int, int]) -> None:
+        """One undo step: the bar lines move, the notes stay where they are in time."""
+        if tuple(signature) != self.model.time_signature:
+            self.undo_stack.push(ChangeTimeSignature(self.model, signature))
 
-# -- changing them ------------------------------------------------------------------------------------
+    def set_key(self, signature: str | None) -> None:
+        """One undo step: ``signature`` ('Eb', 'F#m') becomes the phrase's key from its start (later
+        key changes stay); None removes every key signature, so the key is estimated again."""
+        model = self.model
+        if signature is None:
+            keys, text = (), "Key: estimated"
+        else:
+            keys, text = ((0, signature),) + model.key_signatures[1:], f"Key: {key_name(signature)}"
+        keys = Phrase(key_signatures=keys).key_signatures            # in order, repeats left out
+        if keys != model.key_signatures:
+            self.undo_stack.push(ChangeKeySignatures(model, keys, text))
 
-def set_time_signature(window, signature: tuple[int, int]) -> None:
-    """One undo step: the bar lines move, the notes stay where they are in time."""
-    if tuple(signature) != window.model.time_signature:
-        window.undo_stack.push(ChangeTimeSignature(window.model, signature))
+    def ask_time_signature(self) -> None:
+        current = metre_text(self.model)
+        items = list(COMMON_METRES) if current in COMMON_METRES else [current, *COMMON_METRES]
+        text, ok = QInputDialog.getItem(self.window(), "Time Signature",
+                                        "Beats in a bar / the note value of a beat (such as 3/4 or 6/8).\n"
+                                        "The bar lines move; the notes stay where they are.",
+                                        items, items.index(current), True)
+        if not ok:
+            return
+        try:
+            signature = parse_time_signature(text, self.model.steps_per_quarter)
+        except ValueError as err:
+            QMessageBox.warning(self.window(), "Time Signature", str(err))
+            return
+        self.set_time_signature(signature)
 
-
-def set_key(window, signature: str | None) -> None:
-    """One undo step: ``signature`` ('Eb', 'F#m') becomes the phrase's key from its start (later key
-    changes stay); None removes every key signature, so the key is estimated again."""
-    model = window.model
-    if signature is None:
-        keys, text = (), "Key: estimated"
-    else:
-        keys, text = ((0, signature),) + model.key_signatures[1:], f"Key: {key_name(signature)}"
-    keys = Phrase(key_signatures=keys).key_signatures            # in order, repeats left out
-    if keys != model.key_signatures:
-        window.undo_stack.push(ChangeKeySignatures(model, keys, text))
-
-
-def ask_time_signature(window) -> None:
-    current = metre_text(window.model)
-    items = list(COMMON_METRES) if current in COMMON_METRES else [current, *COMMON_METRES]
-    text, ok = QInputDialog.getItem(window, "Time Signature",
-                                    "Beats in a bar / the note value of a beat (such as 3/4 or 6/8).\n"
-                                    "The bar lines move; the notes stay where they are.",
-                                    items, items.index(current), True)
-    if not ok:
-        return
-    try:
-        signature = parse_time_signature(text, window.model.steps_per_quarter)
-    except ValueError as err:
-        QMessageBox.warning(window, "Time Signature", str(err))
-        return
-    set_time_signature(window, signature)
-
-
-def ask_key(window) -> None:
-    model = window.model
-    keys = key_choices()
-    guess = estimated_key(model.phrase()) if len(model) else None
-    items = [ESTIMATE + (f" (now {key_name(signature_of(guess))})" if guess else "")]
-    items += [f"{key_name(k)} ({accidentals(k)})" for k in keys]
-    current = keys.index(model.key_signatures[0][1]) + 1 if model.key_signatures else 0
-    item, ok = QInputDialog.getItem(window, "Key", "The key signature of the phrase, saved with it and "
-                                    "written into exported MIDI files:", items, current, False)
-    if ok:
-        set_key(window, None if items.index(item) == 0 else keys[items.index(item) - 1])
+    def ask_key(self) -> None:
+        model = self.model
+        keys = key_choices()
+        guess = estimated_key(model.phrase()) if len(model) else None
+        items = [ESTIMATE + (f" (now {key_name(signature_of(guess))})" if guess else "")]
+        items += [f"{key_name(k)} ({accidentals(k)})" for k in keys]
+        current = keys.index(model.key_signatures[0][1]) + 1 if model.key_signatures else 0
+        item, ok = QInputDialog.getItem(self.window(), "Key", "The key signature of the phrase, saved with it "
+                                        "and written into exported MIDI files:", items, current, False)
+        if ok:
+            self.set_key(None if items.index(item) == 0 else keys[items.index(item) - 1])

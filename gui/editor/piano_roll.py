@@ -19,6 +19,7 @@ from ..painting import never_raises
 from .coords import RollGeometry, is_black_key
 
 MIN_NOTE_WIDTH = 3.0              # pixels: the shortest note drawn
+SURPRISE_SHADES = 4               # shades per bit in the surprise view (notes of one shade: one draw call)
 
 
 class PianoRollView(QAbstractScrollArea):
@@ -26,6 +27,7 @@ class PianoRollView(QAbstractScrollArea):
 
     viewChanged = Signal()
     playheadMoved = Signal(float)
+    touched = Signal()                                  # a press or a turn of the wheel: the user is at work
 
     def __init__(self, model: PhraseModel, parent=None):
         super().__init__(parent)
@@ -40,6 +42,8 @@ class PianoRollView(QAbstractScrollArea):
         self.playhead = 0.0
         self.loop: tuple[int, int] | None = None
         self.fill_span: tuple[int, int] | None = None   # the bars a Fill is rewriting, shown while it works
+        self.ghosts: list[Note] = []                    # suggested notes, drawn faintly, never edited
+        self.surprise: dict[int, float] | None = None   # bits by note id, in the surprise view
         self.setMouseTracking(True)
         self.viewport().setMouseTracking(True)
         self.setFocusPolicy(Qt.StrongFocus)
@@ -49,7 +53,7 @@ class PianoRollView(QAbstractScrollArea):
         model.notesChanged.connect(self._model_changed)
         model.selectionChanged.connect(self.viewport().update)
         model.settingsChanged.connect(self._model_changed)
-        model.phraseReplaced.connect(self.fit_to_notes)
+        model.phraseReplaced.connect(self._show_new_phrase)
         self._update_scrollbars()
 
     # -- coordinates ---------------------------------------------------------------------------
@@ -86,6 +90,11 @@ class PianoRollView(QAbstractScrollArea):
     def center_on_pitch(self, pitch: int) -> None:
         y = self.geo.y(pitch) - self.viewport().height() / 2
         self.verticalScrollBar().setValue(int(y))
+
+    def _show_new_phrase(self) -> None:
+        """A phrase was opened: the playhead at its start, the phrase in view."""
+        self.set_playhead(0.0)
+        self.fit_to_notes()
 
     def fit_to_notes(self) -> None:
         """Show a phrase just opened whole where it can be: zoomed out as far as its notes need,
@@ -150,6 +159,7 @@ class PianoRollView(QAbstractScrollArea):
         self._scrolled()
 
     def wheelEvent(self, event):
+        self.touched.emit()
         delta = event.angleDelta().y() or event.angleDelta().x()
         factor = 1.15 if delta > 0 else 1 / 1.15
         mods = event.modifiers()
@@ -192,6 +202,7 @@ class PianoRollView(QAbstractScrollArea):
 
     # -- mouse: handed to the tool -------------------------------------------------------------
     def mousePressEvent(self, event):
+        self.touched.emit()
         self.setFocus()
         if self.tool:
             self.tool.press(self, event)
@@ -217,6 +228,7 @@ class PianoRollView(QAbstractScrollArea):
         self._paint_grid(painter)
         self._paint_loop(painter)
         self._paint_notes(painter)
+        self._paint_ghosts(painter)
         self._paint_overlays(painter)
         if not len(self.model) and not self.new_notes:
             self._paint_empty_hint(painter)
@@ -246,7 +258,7 @@ class PianoRollView(QAbstractScrollArea):
     def _paint_grid(self, painter: QPainter) -> None:
         first, last = self.visible_steps()
         spq, bar = self.model.steps_per_quarter, self.model.steps_per_bar
-        beat = max(1, spq * 4 // self.model.time_signature[1])
+        beat = self.model.steps_per_beat
         height = self.viewport().height()
         unit = self.snap if self.snap > 1 else max(1, spq // 4)      # the snap's lines, else sixteenths
         every = [bar, beat] + ([unit] if self.geo.x(unit) >= 6 else [])    # finer lines only where they show
@@ -276,8 +288,9 @@ class PianoRollView(QAbstractScrollArea):
         """Only the notes in view, grouped by colour so each colour is one drawRects call."""
         first, last = self.visible_steps()
         selection = self.model.selection
-        groups: dict[tuple[int, bool, bool], list[QRectF]] = {}
+        groups: dict[tuple[int, bool, bool, int], list[QRectF]] = {}
         top, bottom = -self.geo.key_height, self.viewport().height()
+        surprise = self.surprise or {}
         for note_id in self.model.visible(first, last + 1):
             if note_id in self.preview:
                 continue
@@ -285,16 +298,19 @@ class PianoRollView(QAbstractScrollArea):
             rect = self.note_rect(note)
             if not top <= rect.y() <= bottom:
                 continue
-            key = (note.velocity // 4, note_id in selection, self.model.is_generated(note_id))
+            bits = surprise.get(note_id)
+            key = (note.velocity // 4, note_id in selection, self.model.is_generated(note_id),
+                   -1 if bits is None else round(bits * SURPRISE_SHADES))
             groups.setdefault(key, []).append(rect)
         for note_id, note in self.preview.items():
-            groups.setdefault((note.velocity // 4, True, self.model.is_generated(note_id)), []).append(
+            groups.setdefault((note.velocity // 4, True, self.model.is_generated(note_id), -1), []).append(
                 self.note_rect(note))
         for note in self.new_notes:
-            groups.setdefault((note.velocity // 4, True, False), []).append(self.note_rect(note))
+            groups.setdefault((note.velocity // 4, True, False, -1), []).append(self.note_rect(note))
         outlined = self.geo.sixteenth_width >= 3
-        for (level, selected, generated), rects in groups.items():
-            painter.setBrush(theme.note_fill(level * 4 + 2, generated, selected))
+        for (level, selected, generated, shade), rects in groups.items():
+            painter.setBrush(theme.note_fill(level * 4 + 2, generated, selected) if shade < 0
+                             else theme.surprise_fill(shade / SURPRISE_SHADES, selected))
             if outlined:
                 painter.setPen(QPen(theme.NOTE_EDGE_SELECTED if selected else theme.NOTE_EDGE, 1))
                 rects = [r.adjusted(0.5, 0.5, -0.5, -0.5) for r in rects]
@@ -321,6 +337,18 @@ class PianoRollView(QAbstractScrollArea):
                 painter.fillRect(body, theme.LOCK_EDGE)
                 painter.drawArc(QRectF(body.left() + size * 0.2, body.top() - size * 0.45, size * 0.6, size * 0.8),
                                 0, 180 * 16)
+
+    def _paint_ghosts(self, painter: QPainter) -> None:
+        """Ghost suggestions: faint outlines in the model's colour (they are no notes of the phrase)."""
+        if not self.ghosts:
+            return
+        first, last = self.visible_steps()
+        rects = [self.note_rect(n).adjusted(0.5, 0.5, -0.5, -0.5) for n in self.ghosts
+                 if n.end >= first and n.start <= last + 1]
+        painter.setPen(QPen(theme.GHOST_EDGE, 1, Qt.DashLine))
+        painter.setBrush(theme.GHOST_FILL)
+        painter.drawRects(rects)
+        painter.setBrush(Qt.NoBrush)
 
     def _paint_overlays(self, painter: QPainter) -> None:
         if self.band is not None:

@@ -94,7 +94,7 @@ class Ruler(QWidget):
         view = self.view
         first, last = view.visible_steps()
         bar = view.model.steps_per_bar
-        beat = max(1, view.model.steps_per_quarter * 4 // view.model.time_signature[1])
+        beat = view.model.steps_per_beat
         offset = KEYBOARD_WIDTH
         if view.loop:
             a = view.view_point(view.loop[0], 0).x() + offset

@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..document.files import remember_folder, start_folder
-from ..workers import AudioExportJob
+from ..workers import AudioExportJob, progress_dialog
 
 AUDIO_FILTER = "WAV audio (*.wav);;FLAC audio (*.flac)"
-SHOW_AFTER_MS = 400              # a short export finishes before any dialog appears
 
 
 class AudioExport(QObject):
@@ -46,14 +45,7 @@ class AudioExport(QObject):
         what = "the selection" if model.selection else "the phrase"
         start = min(n.start for n in phrase.notes) if model.selection else 0   # a selection starts at once
         job = AudioExportJob(phrase, Path(path), start, parent=window)
-        dialog = QProgressDialog(f"Rendering {Path(path).name} with the piano…", "Cancel", 0, 1000, window)
-        dialog.setWindowTitle("Export Audio")
-        dialog.setWindowModality(Qt.WindowModal)
-        dialog.setMinimumDuration(SHOW_AFTER_MS)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        dialog.canceled.connect(job.cancel)
-        job.progressed.connect(lambda done: dialog.setValue(int(done * 1000)))
+        dialog = progress_dialog(window, f"Rendering {Path(path).name} with the piano…", "Export Audio", job)
         job.warning.connect(lambda message: self.show_message(message, 8000))
 
         def finished(written: str):

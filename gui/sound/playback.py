@@ -1,9 +1,11 @@
 """Listening: the built-in piano through pygame's mixer, or a MIDI output port through mido.
 
 The window asks for ``play``/``stop``/``preview``; this object tells it where the music is
-(``position``, in steps) and what went wrong (``error``). Nothing here blocks for long: the piano
-renders the first quarter second, starts SDL playing the whole (still silent) buffer, and a thread
-renders the rest into it ahead of the music; MIDI goes out on the player's thread. The piano is
+(``position``, in steps) and what went wrong (``error``). Nothing here blocks for long, and playing
+takes the same memory for a four-hour piece as for a bar: the piano renders the first quarter
+second into a ring of a few seconds (``engine.sound.ring``), SDL plays the ring round and round, and
+a thread renders the rest into it piece by piece, ahead of the music; MIDI goes out on the
+player's thread. The piano is
 loaded and its samples prepared in the background soon after the window opens. A missing audio
 device, a missing or broken piano SoundFont (the plain tone plays instead), a missing MIDI backend
 or a port that disappears is reported, never fatal.
@@ -22,8 +24,7 @@ from engine.music.phrase import Phrase
 BUILT_IN = "Built-in piano"
 SETTING = "playback/output"
 FIRST_PIECE = 0.25                 # seconds rendered before the sound starts
-PIECE = 1.0                        # seconds rendered at a time after that
-AHEAD = 8.0                        # ... at most this far ahead of what is heard
+REFILL = 0.25                      # seconds between the thread's turns at the ring
 WARM_UP_MS = 300                   # after the window shows, the piano is loaded and prepared
 
 
@@ -44,8 +45,7 @@ class Playback(QObject):
         self._filler: threading.Thread | None = None
         self._halt = threading.Event()         # tells the filler to stop
         self._mixer_ready: bool | None = None
-        self._sound = None
-        self._ringing = None                   # the piano's sound after the end, until it dies away
+        self._sound = None                     # the piano's ring, while playing and until its last notes end
         self._clicks = None                    # the metronome's looping bar, while recording
         self._playing = False
         self._clock = QElapsedTimer()
@@ -114,6 +114,15 @@ class Playback(QObject):
         self.set_output(BUILT_IN, remember=False)
         self.error.emit(message + " Switched to the built-in piano.")
 
+    def midi_port(self):
+        """The MIDI output port the sound goes to (anything with ``send``), or None: the built-in piano."""
+        return self._player.port if self._player is not None else None
+
+    def built_in_piano(self):
+        """The built-in piano (``render_note``, ``sample_rate``) with the audio device open, or None
+        when a MIDI port is chosen or there is no sound (said through ``error``)."""
+        return self._piano if self._player is None and self._mixer() else None
+
     # -- built-in sound -------------------------------------------------------------------------
     def _mixer(self) -> bool:
         if self._mixer_ready is None:
@@ -181,30 +190,33 @@ class Playback(QObject):
         return True
 
     def _stream(self, phrase: Phrase, start: int, end: int, loop: bool):
-        """Start the piano playing steps start..end: the first piece is rendered now, the rest by a
-        thread into the sound's own buffer, ahead of what SDL is playing."""
+        """Start the piano playing steps start..end: the first piece is rendered now into a ring
+        that SDL plays round and round, the rest by a thread into the ring, ahead of what is heard;
+        after the last notes have rung out the thread stops the sound."""
         import pygame
 
         from engine.sound.audio import performance
+        from engine.sound.ring import RING_SECONDS, RingFeed
         sound_of = performance(self._piano, phrase, start, end, tail=not loop)
         rate = self._piano.sample_rate
-        first = min(sound_of.frames, int(FIRST_PIECE * rate))
-        sound = pygame.mixer.Sound(buffer=bytes(4 * sound_of.frames))
+        ring = int(RING_SECONDS * rate)
+        sound = pygame.mixer.Sound(buffer=bytes(4 * ring))
         buffer = pygame.sndarray.samples(sound)                # the sound's own samples, not a copy
-        buffer[:first] = sound_of.pcm(0, first)
-        sound.play(loops=-1 if loop else 0)
+        feed = RingFeed(sound_of, rate, ring, loop)
+        feed.fill(buffer, 0, most=int(FIRST_PIECE * rate))
+        sound.play(loops=-1)
         self._halt = halt = threading.Event()
-
         began = time.monotonic()
 
         def fill():
-            piece = int(PIECE * rate)
             try:
-                for a in range(first, sound_of.frames, piece):
-                    ahead = a / rate - (time.monotonic() - began)
-                    if halt.wait(max(0.0, ahead - AHEAD)) or halt.is_set():
+                while not halt.is_set():
+                    heard = int((time.monotonic() - began) * rate)
+                    if feed.finished(heard):
+                        sound.stop()                          # the last notes have rung out
                         return
-                    buffer[a:a + piece] = sound_of.pcm(a, min(a + piece, sound_of.frames))
+                    feed.fill(buffer, heard)
+                    halt.wait(REFILL)
             except Exception as err:                          # a bug must not pass silently, nor crash
                 self._piano_failed.emit(f"The built-in piano stopped: {type(err).__name__}: {err}.")
         self._filler = threading.Thread(target=fill, daemon=True, name="segue-piano")
@@ -225,9 +237,10 @@ class Playback(QObject):
             steps %= span
         if not self._loop and steps >= span:
             self.position.emit(float(self._end))
-            ringing, self._sound = self._sound, None       # the piano's last notes ring out
-            self.stop()
-            self._ringing = ringing
+            if self._player is not None:
+                self.stop()
+            else:
+                self._finish()                         # the piano's last notes ring out; its thread ends it
             return
         self.position.emit(self._start + steps)
 
@@ -239,10 +252,9 @@ class Playback(QObject):
         if self._filler is not None and self._filler is not threading.current_thread():
             self._filler.join(timeout=0.5)             # it writes into the sound's own buffer: done first
             self._filler = None
-        for sound in (self._sound, self._ringing):
-            if sound is not None:
-                sound.stop()
-        self._sound = self._ringing = None
+        if self._sound is not None:                    # playing, or its last notes ringing out
+            self._sound.stop()
+        self._sound = None
         self._finish()
 
     def _finish(self) -> None:

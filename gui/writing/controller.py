@@ -22,8 +22,34 @@ from PySide6.QtWidgets import QMessageBox
 from engine.music.phrase import Note, Phrase, shift
 
 from ..counts import count
-from ..document.commands import Continue, LockNotes
+from ..document.commands import Continue, LockNotes, SetChords
 from ..workers import ContinueJob, FillJob, ModelCache, ModelLoadJob, keep_until_finished
+
+
+def locked_between(model, start: int, end: int) -> list[int]:
+    """The ids of the locked notes of ``model`` starting from step ``start`` to before ``end``."""
+    return [i for i in model.locked_ids() if start <= model.note(i).start < end]
+
+
+def continuation_inputs(model, seed_ids, end: int, bars: int) -> tuple[Phrase, list[Note], tuple[Note, ...]]:
+    """What the model is given to write ``bars`` bars from step ``end`` after the notes ``seed_ids`` of
+    ``model``: the seed moved to start at its first bar line (the bar lines stay where they are), the
+    locked notes ahead (as they are) and the same timed from ``end``, as the engine takes them."""
+    present = set(model.ids())                            # once: a big phrase's set-up stays linear
+    seed = model.phrase([i for i in seed_ids if i in present])
+    bar = model.steps_per_bar
+    first = min((n.start for n in seed.notes), default=0) // bar * bar
+    locks = [model.note(i) for i in locked_between(model, end, end + bars * bar)]
+    relative = shift(model.template().with_notes(locks), -end).notes
+    return shift(seed, -first), locks, relative
+
+
+def chords_between(model, start: int, end: int) -> tuple | None:
+    """The chords set in ``model``'s chord lane from step ``start`` to ``end``, as (start, end, name)
+    timed from ``start`` (what Continue's and Fill's ``chords`` option takes); None when none is set."""
+    ahead = tuple((max(a, start) - start, min(b, end) - start, name) for a, b, name in model.chords
+                  if a < end and b > start)
+    return ahead or None
 
 
 @dataclass
@@ -51,6 +77,7 @@ class ContinueController(QObject):
     """
 
     takeChosen = Signal()
+    working = Signal(bool)                       # a Continue or Fill started (True) or ended (False)
 
     def __init__(self, model, undo_stack, panel, view, cache: ModelCache,
                  show_message: Callable[[str, int], None], generator=None, parent=None):
@@ -117,7 +144,7 @@ class ContinueController(QObject):
             f"{count(len(ids), 'note')} {'locked: Fill and Continue keep them' if lock else 'unlocked'}.", 5000)
 
     def _locked_between(self, start: int, end: int) -> list[int]:
-        return [i for i in self.model.locked_ids() if start <= self.model.note(i).start < end]
+        return locked_between(self.model, start, end)
 
     # -- Continue, Fill, Re-roll -------------------------------------------------------------------
     def continue_phrase(self) -> None:
@@ -131,15 +158,11 @@ class ContinueController(QObject):
         self._continue(tuple(sorted(ids)), end, options, replaced=[])
 
     def _continue(self, seed_ids, end: int, options, replaced: list[int]) -> None:
-        model = self.model
-        seed = model.phrase([i for i in seed_ids if i in dict(model.items())])
-        bar = model.steps_per_bar
-        first = min((n.start for n in seed.notes), default=0) // bar * bar    # keep the bar lines
-        length = options.bars * bar
-        locks = [model.note(i) for i in self._locked_between(end, end + length)]
-        relative = shift(model.template().with_notes(locks), -end).notes     # timed from the seed's end
-        self.last = Writing("continue", end, end + length, options, tuple(seed_ids))
-        job = ContinueJob(self.cache, self.panel.model_path(), shift(seed, -first), options,
+        seed, locks, relative = continuation_inputs(self.model, seed_ids, end, options.bars)
+        self.last = Writing("continue", end, end + options.bars * self.model.steps_per_bar, options, tuple(seed_ids))
+        if options.chords is None:                        # the lane's chords as they are now (Re-roll too)
+            options = replace(options, chords=chords_between(self.model, end, self.last.end))
+        job = ContinueJob(self.cache, self.panel.model_path(), seed, options,
                           generator=self.generator, parent=self, locked=relative)
         self._start(job, lambda takes: self._written(takes, end, locks, replaced, "Continue"))
 
@@ -173,6 +196,8 @@ class ContinueController(QObject):
         replaced = [i for i, n in model.items() if start <= n.start < end and i not in set(locked)]
         locks = [model.note(i) for i in locked]
         self.last = Writing("fill", start, end, options)
+        if options.chords is None:
+            options = replace(options, chords=chords_between(model, start, end))
         self.view.fill_span = (start, end)
         self.view.viewport().update()
         job = FillJob(self.cache, self.panel.model_path(), model.phrase(), options, parent=self,
@@ -197,6 +222,33 @@ class ContinueController(QObject):
         replaced = [i for i, n in self.model.items() if last.start <= n.start < last.end and i not in locked]
         self._continue(last.seed_ids, last.start, options, replaced)
 
+    # -- chords for the bars to come ----------------------------------------------------------------
+    def suggest_chords(self) -> None:
+        """Propose chords for the bars Continue would write (the panel's length, after the selection or
+        the phrase), following the phrase's own chords and ending on a cadence: one undo step, set in
+        the chord lane for the user to edit or keep (``engine.music.progressions``)."""
+        from engine.music.keys import Key
+        from engine.music.progressions import suggest_chords
+        model = self.model
+        end = model.phrase(model.selection or None).length
+        bars = self.panel.options().bars
+        signed = [key for at, key in model.key_signatures if at <= end]
+        try:
+            key = Key.parse(signed[-1]) if signed else None
+            spans = suggest_chords(model.phrase(), end, bars, key)
+        except ValueError as err:                     # the bundled progressions are missing or broken
+            self.panel.set_status(f"No chords suggested: {err}")
+            return
+        from engine.music.keys import key_for_notation
+        key = key or key_for_notation(model.phrase()) or Key(0)
+        chart = [(a, b, chord.name(key)) for a, b, chord in spans]
+        self.undo_stack.push(SetChords(model, chart[0][0], chart[-1][1], chart, "Suggest Chords"))
+        bar = model.steps_per_bar
+        first, last = chart[0][0] // bar + 1, (chart[-1][1] - 1) // bar + 1
+        shown = " | ".join(" ".join(name for a, _, name in chart if a // bar + 1 == b) for b in range(first, last + 1))
+        self.panel.set_status(f"Chords for bars {first}-{last}: {shown}. Click one in the chord lane to change it; "
+                              "Continue follows them (Ctrl+Z takes them back).")
+
     # -- the job -----------------------------------------------------------------------------------
     def _start(self, job, done) -> None:
         job.progressed.connect(self.panel.set_progress)
@@ -208,6 +260,7 @@ class ContinueController(QObject):
         job.finished.connect(self._job_done)
         self.job = job
         self.panel.set_busy(True)
+        self.working.emit(True)
         job.start()
 
     def _model_replaced(self, message: str) -> None:
@@ -224,6 +277,7 @@ class ContinueController(QObject):
         self.view.viewport().update()
         self.job.deleteLater()
         self.job = None
+        self.working.emit(False)
 
     def _written(self, takes: list[Phrase], offset: int, locks: list[Note], replaced: list[int], what: str) -> None:
         kept = {(n.pitch, n.start) for n in locks}

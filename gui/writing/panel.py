@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import fields
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -22,23 +23,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.writing.options import ContinueOptions, FillOptions  # torch-free: the panel shows before torch loads
+
 from ..counts import counted_suffix
 
 CHOOSE_FROM_DISK = "Choose from disk…"
-DENSITIES = (("Much sparser", 0.5), ("Sparser", 0.75), ("As the phrase", 1.0), ("Denser", 1.5),
-             ("Much denser", 2.0))
-TEXTURES = (("As the phrase", "follow"), ("Single notes", "single notes"), ("Chords", "chords"),
-            ("Free", "free"))
-KEY_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-KEYS = ((("Follow the phrase", "follow"), ("Stay in the phrase's key", "stay"))
-        + tuple((f"{k} {m}", f"{k} {m}") for m in ("major", "minor") for k in KEY_NAMES) + (("Free", "free"),))
-# how firmly each take is kept to the phrase as it is written: ContinueOptions.steering
-STEERINGS = (("Off", 0.0), ("Loosely", 1.0), ("Closely", 2.0), ("Strictly", 3.0))
-
-
-DEFAULT_DRAFTS = 4
-DEFAULT_TOP_P = 0.95
-DEFAULT_STEERING = 2.0                           # ContinueOptions' own (the panel loads before torch)
+# The panel's settings, each built from its field of engine/writing/options.py (range, default, the
+# choices in words, its help as the tooltip): (field, the label in the form; "" for a check box).
+MAIN = (("bars", "Length"), ("temperature", "Temperature"), ("variations", "Variations"))
+MORE = (("density", "Density"), ("texture", "Texture"), ("key", "Key"), ("register", ""), ("rhythm", ""),
+        ("dynamics", ""), ("ending", ""), ("steering", "Keep to the phrase"), ("candidates", "Drafts"),
+        ("top_p", "Top-p"))
+WIDGETS = {"ending": "held_ending", "candidates": "drafts"}     # a widget named otherwise than its field
+SAVED_AS = {"candidates": "drafts"}                             # a document's key for it, as earlier documents
+CONTINUE = {f.name: f for f in fields(ContinueOptions)}
+FILL = {f.name: f for f in fields(FillOptions)}
 
 
 def model_folders() -> list[Path]:
@@ -56,12 +55,9 @@ class ContinuePanel(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         form = QFormLayout()
-        self.bars = QSpinBox(minimum=1, maximum=64, value=4)
+        for name, _ in MAIN:
+            setattr(self, WIDGETS.get(name, name), setting_widget(CONTINUE[name]))
         counted_suffix(self.bars, "bar")
-        self.temperature = QDoubleSpinBox(minimum=0.1, maximum=2.0, singleStep=0.05, value=1.0, decimals=2)
-        self.temperature.setToolTip("Lower is safer and more repetitive; higher is more adventurous.")
-        self.variations = QSpinBox(minimum=1, maximum=8, value=1)
-        self.variations.setToolTip("Several takes at once; step through them with Alt+Left/Right.")
         self.model_box = QComboBox()
         self.seed = QSpinBox(minimum=0, maximum=999_999, value=random.randrange(1_000_000))
         self.seed.setToolTip("The same number gives the same music.")
@@ -72,9 +68,8 @@ class ContinuePanel(QWidget):
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(dice)
-        form.addRow("Length", self.bars)
-        form.addRow("Temperature", self.temperature)
-        form.addRow("Variations", self.variations)
+        for name, label in MAIN:
+            form.addRow(label, self._widget(name))
         form.addRow("Model", self.model_box)
         form.addRow("Random seed", seed_row)
         layout.addLayout(form)
@@ -126,52 +121,17 @@ class ContinuePanel(QWidget):
         self.more = QWidget()
         form = QFormLayout(self.more)
         form.setContentsMargins(0, 0, 0, 0)
-        self.density = QComboBox()
-        for text, value in DENSITIES:
-            self.density.addItem(text, value)
-        self.density.setToolTip("How many notes per beat, against the phrase's")
-        self.texture = QComboBox()
-        for text, value in TEXTURES:
-            self.texture.addItem(text, value)
-        self.texture.setToolTip("Chords or single notes")
-        self.key = QComboBox()
-        for text, value in KEYS:
-            self.key.addItem(text, value)
-        self.key.setToolTip("Follow the phrase's pitch classes; or write only the notes of its key, or of a "
-                            "key you choose")
-        self.register = QCheckBox("Keep the phrase's register")
-        self.rhythm = QCheckBox("Follow the phrase's rhythm")
-        self.dynamics = QCheckBox("Follow the phrase's dynamics")
-        self.held_ending = QCheckBox("End on a held chord")
-        self.held_ending.setToolTip("The last chord rings to the bar line, instead of the take being cut there")
-        self.steering = QComboBox()
-        for text, value in STEERINGS:
-            self.steering.addItem(text, value)
-        self.steering.setToolTip("As Continue or Fill writes, each take is nudged back towards the phrase's notes, "
-                                 "rhythm, pace of onsets and where in the bar they fall, chords and register, and each "
-                                 "bar back to its low, middle and high notes (both hands). Off leaves the model to "
-                                 "wander; Strictly keeps it closest")
-        self.drafts = QSpinBox(minimum=1, maximum=64, value=DEFAULT_DRAFTS)
-        self.drafts.setToolTip("Continue writes this many drafts and keeps the ones that follow the phrase and "
-                               "these settings best; Fill weighs this many (at least 8) by how well they lead "
-                               "into the music after them")
-        self.top_p = QDoubleSpinBox(minimum=0.05, maximum=1.0, singleStep=0.05, value=DEFAULT_TOP_P, decimals=2)
-        self.top_p.setToolTip("Top-p: each note is drawn only from the likeliest choices that make up this share "
-                              "of the model's belief. Lower is safer; 1.00 leaves every choice open")
+        for name, _ in MORE:
+            setattr(self, WIDGETS.get(name, name), setting_widget(CONTINUE[name]))
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("Back to following the phrase closely in everything, with the usual drafts "
                                      "and top-p")
         self.reset_button.clicked.connect(self.reset_more)
-        form.addRow("Density", self.density)
-        form.addRow("Texture", self.texture)
-        form.addRow("Key", self.key)
-        form.addRow(self.register)
-        form.addRow(self.rhythm)
-        form.addRow(self.dynamics)
-        form.addRow(self.held_ending)
-        form.addRow("Keep to the phrase", self.steering)
-        form.addRow("Drafts", self.drafts)
-        form.addRow("Top-p", self.top_p)
+        for name, label in MORE:
+            if label:
+                form.addRow(label, self._widget(name))
+            else:
+                form.addRow(self._widget(name))                 # a check box says what it is
         form.addRow(self.reset_button)
         self.reset_more()
         self.more.hide()
@@ -183,72 +143,44 @@ class ContinuePanel(QWidget):
         self.more.setVisible(shown)
         self.more_button.setText("More ▾" if shown else "More ▸")
 
+    def _widget(self, name: str) -> QWidget:
+        return getattr(self, WIDGETS.get(name, name))
+
     def reset_more(self) -> None:
         """Back to following the phrase closely in everything, with the usual drafts and top-p."""
-        self.density.setCurrentIndex(2)
-        self.texture.setCurrentIndex(0)
-        self.key.setCurrentIndex(0)
-        for box in (self.register, self.rhythm, self.dynamics):
-            box.setChecked(True)
-        self.held_ending.setChecked(False)
-        self.steering.setCurrentIndex(self.steering.findData(DEFAULT_STEERING))
-        self.drafts.setValue(DEFAULT_DRAFTS)
-        self.top_p.setValue(DEFAULT_TOP_P)
+        for name, _ in MORE:
+            show_value(self._widget(name), CONTINUE[name], window_default(CONTINUE[name]))
 
-    def following(self) -> dict:
-        """How the new music follows the phrase, as ``ContinueOptions`` fields."""
-        follow = lambda box: "follow" if box.isChecked() else "free"
-        return {"density": self.density.currentData(), "texture": self.texture.currentData(),
-                "key": self.key.currentData(), "register": follow(self.register), "rhythm": follow(self.rhythm),
-                "dynamics": follow(self.dynamics)}
+    def values(self, names) -> dict:
+        """The settings ``names`` (fields of ContinueOptions) as the panel shows them."""
+        return {name: value_of(self._widget(name), CONTINUE[name]) for name in names}
 
     def options(self, fill: bool = False):
         """The panel's settings as the engine's options (Continue's, or Fill's)."""
-        from engine.writing.continuation import ContinueOptions
-        from engine.writing.fill import FillOptions
-        common = dict(temperature=self.temperature.value(), top_p=self.top_p.value(),
-                      variations=self.variations.value(), seed=self.seed.value(),
-                      steering=self.steering.currentData(), **self.following())
+        shown = self.values(name for name, _ in MAIN + MORE)
+        shown["seed"] = self.seed.value()
         if fill:
-            return FillOptions(candidates=max(8, self.drafts.value()), **common)
-        return ContinueOptions(bars=self.bars.value(), candidates=self.drafts.value(),
-                               ending="held" if self.held_ending.isChecked() else "bar line", **common)
+            least = FILL["candidates"].metadata["window"]["low"]            # Fill weighs at least this many
+            shown["candidates"] = max(least, shown["candidates"])
+            return FillOptions(**{name: value for name, value in shown.items() if FILL[name].metadata["fill"]})
+        return ContinueOptions(**shown)
 
     def settings(self) -> dict:
         """Everything the panel holds, for a document."""
-        return {"bars": self.bars.value(), "temperature": self.temperature.value(),
-                "variations": self.variations.value(), "seed": self.seed.value(), "model": self.model_path(),
-                "drafts": self.drafts.value(), "ending": "held" if self.held_ending.isChecked() else "bar line",
-                "top_p": self.top_p.value(), "steering": self.steering.currentData(),
-                **self.following()}
+        shown = self.values(name for name, _ in MAIN + MORE)
+        return {**{SAVED_AS.get(name, name): value for name, value in shown.items()},
+                "seed": self.seed.value(), "model": self.model_path()}
 
     def apply_settings(self, s: dict) -> None:
         """Show a document's settings; anything missing or not understood stays as it is."""
-        for key, box in (("bars", self.bars), ("variations", self.variations), ("seed", self.seed),
-                         ("drafts", self.drafts)):
-            if isinstance(s.get(key), int) and not isinstance(s.get(key), bool):
-                box.setValue(s[key])
-        if isinstance(s.get("temperature"), (int, float)):
-            self.temperature.setValue(float(s["temperature"]))
-        top_p = s.get("top_p")
-        if isinstance(top_p, (int, float)) and not isinstance(top_p, bool) and 0.05 <= top_p <= 1.0:
-            self.top_p.setValue(float(top_p))
-        steering = s.get("steering")
-        if isinstance(steering, (int, float)) and not isinstance(steering, bool):
-            index = self.steering.findData(float(steering))
-            if index >= 0:
-                self.steering.setCurrentIndex(index)
+        for name, _ in MAIN + MORE:
+            key = SAVED_AS.get(name, name)
+            if key in s:
+                show_value(self._widget(name), CONTINUE[name], s[key])
+        if isinstance(s.get("seed"), int) and not isinstance(s.get("seed"), bool):
+            self.seed.setValue(s["seed"])
         if isinstance(s.get("model"), str) and Path(s["model"]).is_dir():
             self.set_model(s["model"])
-        for key, box in (("density", self.density), ("texture", self.texture), ("key", self.key)):
-            index = box.findData(s.get(key)) if s.get(key) is not None else -1
-            if index >= 0:
-                box.setCurrentIndex(index)
-        for key, box in (("register", self.register), ("rhythm", self.rhythm), ("dynamics", self.dynamics)):
-            if s.get(key) in ("follow", "free"):
-                box.setChecked(s[key] == "follow")
-        if s.get("ending") in ("held", "bar line"):
-            self.held_ending.setChecked(s["ending"] == "held")
 
     # -- models -----------------------------------------------------------------------------
     def refresh_models(self, select: str | None = None) -> None:
@@ -307,3 +239,68 @@ class ContinuePanel(QWidget):
         self.takes_row.setVisible(index is not None and count > 1)
         if index is not None:
             self.take_label.setText(f"Take {index + 1} of {count}")
+
+
+# -- a setting's widget, from its field ------------------------------------------------------------
+
+def window_default(f):
+    """The value the window starts from: the field's default, or the window's own (``window``)."""
+    return f.metadata["window"].get("default", f.default)
+
+
+def setting_widget(f) -> QWidget:
+    """The widget for the field ``f`` of ContinueOptions: a check box (``box``: checked is its first
+    choice), a list of choices in words (``shown``), else a spin box over the window's range, set to
+    its default; its help is the tooltip."""
+    meta, window = f.metadata, f.metadata["window"]
+    if meta["box"]:
+        widget: QWidget = QCheckBox(meta["box"])
+    elif meta["shown"]:
+        widget = QComboBox()
+        for text, value in meta["shown"]:
+            widget.addItem(text, value)
+    elif isinstance(f.default, int):
+        widget = QSpinBox(minimum=window.get("low", meta["low"]), maximum=window.get("high", meta["high"]))
+    else:
+        low = window.get("low", meta["low"] if meta["low"] is not None else meta["above"])
+        widget = QDoubleSpinBox(minimum=low, maximum=window.get("high", meta["high"]), singleStep=0.05, decimals=2)
+    if meta["help"]:
+        widget.setToolTip(meta["help"][0].upper() + meta["help"][1:])
+    show_value(widget, f, window_default(f))
+    return widget
+
+
+def value_of(widget: QWidget, f):
+    """The value the widget for the field ``f`` shows."""
+    if isinstance(widget, QCheckBox):
+        first, other = f.metadata["choices"]
+        return first if widget.isChecked() else other
+    if isinstance(widget, QComboBox):
+        return widget.currentData()
+    return widget.value()
+
+
+def show_value(widget: QWidget, f, value) -> bool:
+    """Show ``value`` of the field ``f``; a value the widget cannot show (of another type, out of its
+    range, not among its choices) leaves it as it is, and False says so."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(widget, QCheckBox):
+        if value not in f.metadata["choices"]:
+            return False
+        widget.setChecked(value == f.metadata["choices"][0])
+    elif isinstance(widget, QComboBox):
+        if isinstance(f.default, float) and not number:
+            return False                                # True would find 1.0, "2" nothing: neither is a level
+        index = widget.findData(float(value) if number else value)
+        if index < 0:
+            return False
+        widget.setCurrentIndex(index)
+    elif isinstance(widget, QSpinBox):
+        if not (number and isinstance(value, int) and widget.minimum() <= value <= widget.maximum()):
+            return False
+        widget.setValue(value)
+    else:
+        if not (number and widget.minimum() <= value <= widget.maximum()):
+            return False
+        widget.setValue(float(value))
+    return True

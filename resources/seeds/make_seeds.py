@@ -1,14 +1,16 @@
 """Rebuild the bundled seed phrases: ``python resources/seeds/make_seeds.py``.
 
-Each seed is the opening bars of a piece from music21's corpus (public domain scores) or from
-the piano-midi.de collection in ../shared/data, or a phrase written for Segue. The result is a
-small MIDI file per seed and ``seeds.json`` naming the composer, title, style and credit of each.
+Each seed is the opening bars of a piece from music21's corpus (public domain scores), from the
+piano-midi.de collection or from POP909 (with its chords, annotated by POP909's authors, set in the
+chord lane) in ../shared/data, or a phrase written for Segue. The result is a small MIDI file per
+seed and ``seeds.json`` naming the composer, title, style and credit of each.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -19,7 +21,11 @@ from engine.files.midi import read_midi, write_midi  # noqa: E402
 from engine.files.score_reader import score_to_phrase  # noqa: E402
 from engine.music.phrase import Note, Phrase, trim  # noqa: E402
 
+SEED_GRID = 4                     # steps a quarter: seeds are written on sixteenths
 PIANO_MIDI = ROOT.parent / "shared" / "data" / "piano-midi"
+POP909 = ROOT.parent / "shared" / "data" / "pop909"
+POP909_CREDIT = ("POP909 song {song}, piano arrangement by the POP909 team (Wang, Chen, Jiang, Zhang, Xu, Dai, "
+                 "Bin, Xia, ISMIR 2020), MIT licence, Copyright (c) 2020 Music X Lab (resources/pop909-LICENSE.txt)")
 PIANO_CREDIT = "piano-midi.de, Bernd Krueger, CC BY-SA 3.0 DE"
 CORPUS_CREDIT = "{who}; public-domain score from the music21 corpus"
 
@@ -46,6 +52,10 @@ SEEDS = [
     ("piano-midi:mozart/mz_545_1.mid", "Mozart", "Sonata in C, K. 545", "Classical piano",
      "W. A. Mozart; sequenced by " + PIANO_CREDIT, 1, 4),
     ("segue:pop", "Segue", "Four chords and a tune", "Pop ballad", "Written for Segue, CC0", 1, 4),
+    ("pop909:003", "POP909", "Song 003, bars 9-12 (F Gm Eb Bb)", "Pop song, with its chords",
+     POP909_CREDIT.format(song="003"), 9, 4),
+    ("pop909:010", "POP909", "Song 010, bars 9-12 (D G C D Bm E Am7)", "Pop song, with its chords",
+     POP909_CREDIT.format(song="010"), 9, 4),
 ]
 
 
@@ -65,16 +75,23 @@ def pop_ballad() -> Phrase:
 
 
 def load(source: str) -> Phrase:
+    """The piece, on the sixteenth grid: a seed is an opening to continue, written as a score
+    would write it (a performance's free timing is left to the user's own music)."""
     kind, name = source.split(":", 1)
     if kind == "segue":
         return pop_ballad()
     if kind == "piano-midi":
-        return read_midi(PIANO_MIDI / name)
+        return read_midi(PIANO_MIDI / name, SEED_GRID)
+    if kind == "pop909":
+        from engine.files.pop909 import read_song
+        song = read_song(POP909 / name, steps_per_quarter=SEED_GRID)
+        return replace(song.phrase, chords=tuple((a, b, chord.name(song.key)) for a, b, chord in song.chords
+                                                 if chord.root is not None))
     from music21 import corpus, stream
     parsed = corpus.parse(name, forceSource=True)          # never music21's shared pickle cache
     if isinstance(parsed, stream.Opus):
         parsed = parsed.scores[0]
-    return score_to_phrase(parsed)
+    return score_to_phrase(parsed, SEED_GRID)
 
 
 def opening(phrase: Phrase, first_bar: int, bars: int) -> Phrase:
@@ -90,7 +107,7 @@ def main() -> None:
         phrase = opening(load(source), first, bars)
         if not phrase.notes:
             raise SystemExit(f"{source}: no notes in bars {first}-{first + bars - 1}")
-        file = source.split(":", 1)[1].replace("/", "-").rsplit(".", 1)[0] + ".mid"
+        file = source.replace("pop909:", "pop909-").split(":", 1)[-1].replace("/", "-").rsplit(".", 1)[0] + ".mid"
         write_midi(phrase, HERE / file)
         catalogue.append({"file": file, "composer": composer, "title": title, "style": style, "credit": credit,
                           "source": source, "bars": bars})

@@ -88,3 +88,32 @@ def test_a_failed_save_leaves_the_old_file_and_no_part(tmp_path):
             tmp.write_bytes(b"new")
             raise RuntimeError("interrupted")
     assert target.read_bytes() == b"old" and _leftovers(tmp_path) == []
+
+
+def test_a_write_protected_file_is_never_replaced(tmp_path):
+    """chmod a-w is the user saying "keep this": refused, as the superuser too, and left as it was."""
+    kept = tmp_path / "kept.mid"
+    kept.write_bytes(b"the user's own")
+    kept.chmod(0o444)
+    with pytest.raises(PermissionError, match="write-protected"):
+        atomic_write(kept, b"new")
+    assert kept.read_bytes() == b"the user's own" and not list(tmp_path.glob("*.part"))
+    link = tmp_path / "link.mid"
+    link.symlink_to(kept)
+    with pytest.raises(PermissionError, match="write-protected"):
+        atomic_write(link, b"new")
+    assert kept.read_bytes() == b"the user's own" and link.is_symlink()
+
+
+def test_a_pipe_a_device_or_a_folder_in_the_way_is_never_replaced(tmp_path):
+    fifo = tmp_path / "pipe.mid"
+    os.mkfifo(fifo)
+    link = tmp_path / "to-a-device.wav"
+    link.symlink_to("/dev/null")
+    folder = tmp_path / "folder.mid"
+    folder.mkdir()
+    for path, problem in ((fifo, "device or a pipe"), (link, "device or a pipe"), (folder, "folder")):
+        with pytest.raises(OSError, match=problem):
+            atomic_write(path, b"new")
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and link.is_symlink() and Path("/dev/null").is_char_device()
+    assert folder.is_dir()

@@ -40,3 +40,29 @@ def test_without_progress_json_nothing_but_the_summary_goes_to_stdout(songs, tmp
     out, err = capsys.readouterr()
     assert out.splitlines() == [out.strip()] and out.startswith("best epoch 1:")
     assert "epoch 1: training loss" in err and "skipped" in err
+
+
+def test_a_second_training_into_the_same_folder_is_refused_naming_the_running_one(songs, tmp_path, capsys):
+    import os
+
+    from engine.cli import hold_run_folder
+    out = tmp_path / "run"
+    lock = hold_run_folder(out)                       # as a run in progress holds it
+    try:
+        code = main.main(["train", "--data", str(songs), "--out", str(out), *TINY])
+        err = capsys.readouterr().err
+        assert code == 2 and f"being trained by another run (process {os.getpid()})" in err
+        assert not (out / "model.json").exists()
+    finally:
+        lock.close()
+    assert hold_run_folder(out) is not None           # free again once the first run has ended
+
+
+def test_an_out_that_is_a_file_is_one_line(songs, tmp_path, capsys):
+    """Found by benchmarks/fuzz_options.py: train --out onto a MIDI file raised FileExistsError."""
+    taken = tmp_path / "phrase.mid"
+    taken.write_bytes(b"MThd")
+    code = main.main(["train", "--data", str(songs), "--out", str(taken), *TINY])
+    err = capsys.readouterr().err
+    assert code == 2 and "phrase.mid" in err and "file of that name" in err and len(err.splitlines()) == 1
+    assert taken.read_bytes() == b"MThd"

@@ -19,9 +19,9 @@ def window(qtbot, tmp_path, monkeypatch):
     w.view.center_on_pitch(60)
     yield w
     w.undo_stack.setClean()          # no "save changes?" question while closing
-    if w.job is not None:
-        w.job.cancel()
-        w.job.wait(5000)
+    if w.writing.job is not None:
+        w.writing.job.cancel()
+        w.writing.job.wait(5000)
     w.close()
     w.deleteLater()
     # delete the window now and collect what it leaves, here, rather than whenever the garbage

@@ -39,10 +39,10 @@ def test_the_training_dialog_counts_minutes_files_and_pieces(window, qtbot):
 
 def test_an_opened_phrase_is_counted_in_notes_and_bars(window):
     from engine.music.phrase import Note, Phrase
-    from gui.document.files import set_phrase, size_of
+    from gui.document.files import size_of
     assert size_of(Phrase((Note(60, 0, 16),))) == "1 note, 1 bar"
     assert size_of(Phrase((Note(60, 0, 4), Note(64, 20, 4)))) == "2 notes, 1.5 bars"
-    set_phrase(window, Phrase((Note(60, 0, 32),)), None, "Seed")
+    window.files.set_phrase(Phrase((Note(60, 0, 32),)), None, "Seed")
     assert window.statusBar().currentMessage() == "Seed: 1 note, 2 bars"
 
 
@@ -56,5 +56,5 @@ def test_the_recovery_question_counts_its_notes(window, monkeypatch):
     asked = []
     monkeypatch.setattr("gui.document.files.QMessageBox.question",
                         lambda *a, **k: asked.append(a[2]) or files.QMessageBox.No)
-    files.offer_recovery(window)
+    window.files.offer_recovery()
     assert asked and asked[0].endswith("(1 note)?")

@@ -105,18 +105,18 @@ def test_erase_tool(window):
 
 def test_copy_and_paste_at_the_playhead(window):
     window.model.reset(Phrase((Note(60, 0, 4), Note(64, 0, 4))))
-    window.select_all()
-    window.copy()
+    window.editing.select_all()
+    window.editing.copy()
     window.view.set_playhead(16)
-    window.paste()
+    window.editing.paste()
     assert notes(window) == [(60, 0, 4), (60, 16, 4), (64, 0, 4), (64, 16, 4)]
 
 
 def test_quantize_the_selection(window):
     window.model.reset(Phrase((Note(60, 1, 3), Note(62, 7, 2))))
     window.snap_box.setCurrentIndex(0)
-    window.select_all()
-    window.quantize()
+    window.editing.select_all()
+    window.editing.quantize()
     assert notes(window) == [(60, 0, 4), (62, 8, 4)]
 
 
@@ -126,7 +126,7 @@ def test_a_broken_file_leaves_the_open_phrase_untouched(window, tmp_path, monkey
     bad.write_bytes(b"MThd\x00\x00\x00\x06\x00")
     shown = []
     monkeypatch.setattr("gui.document.files.QMessageBox.warning", lambda *a: shown.append(a[2]))
-    assert not window.open_path(bad, confirmed=True)
+    assert not window.files.open_path(bad, confirmed=True)
     assert shown and "broken.mid" in shown[0] and "truncated" in shown[0]
     assert notes(window) == [(60, 0, 4)]
 
@@ -144,7 +144,7 @@ def test_a_malformed_score_is_a_message_and_the_open_phrase_stays(window, tmp_pa
     bad.write_text(text)
     shown = []
     monkeypatch.setattr("gui.document.files.QMessageBox.warning", lambda *a: shown.append(a[2]))
-    assert not window.open_path(bad, confirmed=True)
+    assert not window.files.open_path(bad, confirmed=True)
     assert shown and name in shown[0] and problem in shown[0]
     assert "Traceback" not in shown[0]
     assert notes(window) == [(60, 0, 4)]
@@ -186,20 +186,18 @@ def test_export_round_trip(window, tmp_path):
     phrase = Phrase((Note(60, 0, 4, 100), Note(67, 4, 8, 70)), tempo_bpm=90, time_signature=(3, 4))
     window.model.reset(phrase)
     out = tmp_path / "export.mid"
-    from gui.document import files
-    assert files.export_midi(window, out)
+    assert window.files.export_midi(out)
     back = read_music(out, steps_per_quarter=4)
     assert back.notes == phrase.notes and back.tempo_bpm == 90 and back.time_signature == (3, 4)
 
 
 def test_save_and_open_a_document_keeps_generated_notes(window, tmp_path):
-    from gui.document import files
     window.model.reset(Phrase((Note(60, 0, 4),)))
     window.model.mark_generated(window.model.ids(), True)
-    files._save_to(window, tmp_path / "song.segue")
+    window.files.save_to(tmp_path / "song.segue")
     assert not window.isWindowModified() and "song.segue" in window.windowTitle()
     window.model.reset(Phrase())
-    assert files.open_path(window, tmp_path / "song.segue", confirmed=True)
+    assert window.files.open_path(tmp_path / "song.segue", confirmed=True)
     (note_id,) = window.model.ids()
     assert window.model.is_generated(note_id)
 
@@ -210,14 +208,14 @@ def test_continue_with_a_real_tiny_model_is_one_undo_step(window, qtbot, tiny_mo
     window.panel.bars.setValue(2)
     window.panel.variations.setValue(3)
     before = len(window.model)
-    window.continue_phrase()
-    qtbot.waitUntil(lambda: window.job is None, timeout=20000)
+    window.writing.continue_phrase()
+    qtbot.waitUntil(lambda: window.writing.job is None, timeout=20000)
     added = [i for i in window.model.ids() if window.model.is_generated(i)]
     assert added and all(window.model.note(i).start >= 32 for i in added)
-    assert window.take is not None and len(window.take.variations) == 3
+    assert window.writing.take is not None and len(window.writing.take.variations) == 3
     first_take = notes(window)
     window.step_take(1)
-    assert window.take.index == 1
+    assert window.writing.take.index == 1
     window.step_take(-1)
     assert notes(window) == first_take
     window.undo_stack.undo()
@@ -225,7 +223,7 @@ def test_continue_with_a_real_tiny_model_is_one_undo_step(window, qtbot, tiny_mo
 
 
 def test_the_window_keeps_turning_during_a_long_continue_and_cancel_works(window, qtbot):
-    from engine.writing.continuation import Cancelled
+    from engine.errors import Cancelled
 
     def slow_generator(loaded, phrase, options, progress=None, cancel=None):
         for i in range(200):
@@ -242,13 +240,13 @@ def test_the_window_keeps_turning_during_a_long_continue_and_cancel_works(window
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
     timer.start(50)
     window.model.reset(Phrase((Note(60, 0, 4),)))
-    window.continue_phrase()
+    window.writing.continue_phrase()
     qtbot.wait(800)
-    assert window.job is not None and window.job.isRunning()
+    assert window.writing.job is not None and window.writing.job.isRunning()
     assert len(ticks) >= 10, "the 50 ms timer must keep firing while the model works"
     assert max(b - a for a, b in zip(ticks, ticks[1:])) < 0.3
     QTest.keyClick(window, Qt.Key_Escape)
-    qtbot.waitUntil(lambda: window.job is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.writing.job is None, timeout=5000)
     assert "Cancelled" in window.panel.status.text()
     timer.stop()
 
@@ -283,8 +281,8 @@ def continue_with_a_broken_chosen_model(window, qtbot, tmp_path, tiny_model_dir,
     monkeypatch.setattr(folders, "MODELS_DIR", bundled)
     window.model.reset(Phrase(tuple(Note(60 + i, i * 4, 4) for i in range(8))))
     window.panel.set_model(str(broken))
-    window.continue_phrase()
-    qtbot.waitUntil(lambda: window.job is None, timeout=20000)
+    window.writing.continue_phrase()
+    qtbot.waitUntil(lambda: window.writing.job is None, timeout=20000)
 
 
 def test_a_broken_chosen_model_falls_back_to_the_bundled_one_and_says_so(window, qtbot, tmp_path,
@@ -331,7 +329,7 @@ def test_quitting_after_copying_notes_ends_the_process_cleanly(tmp_path):
             "from gui.main_window import MainWindow\n"
             "w = MainWindow(); w.show()\n"
             "w.model.reset(Phrase((Note(60, 0, 4),)))\n"
-            "w.select_all(); w.copy()\n"
+            "w.editing.select_all(); w.editing.copy()\n"
             "w.close()\n"
             "print(QApplication.clipboard().text())\n")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SDL_AUDIODRIVER="dummy", PYTHONPATH=str(root),
@@ -359,7 +357,7 @@ def test_the_window_keeps_drawing_while_a_slow_file_is_read(window, tmp_path, mo
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(1))
     timer.start(50)
-    assert window.open_path(path, confirmed=True)
+    assert window.files.open_path(path, confirmed=True)
     timer.stop()
     assert len(ticks) >= 6, "the event loop must keep turning while the file is read"
     assert notes(window) == [(60, 0, 4 * S), (64, 4 * S, 4 * S)]
@@ -396,14 +394,14 @@ def test_fill_rewrites_the_bars_dragged_on_the_ruler_around_a_locked_note(window
     window.panel.variations.setValue(3)
     locked = [i for i, n in window.model.items() if n.start == 20 and n.pitch != 43]
     window.model.select(locked)
-    window.toggle_lock()
+    window.writing.toggle_lock()
     window.model.select([])
     lock_note = window.model.note(locked[0])
     outside = all_notes(window, lambda n: not 16 <= n.start < 48)
-    window.set_loop((16, 48))                                    # bars 2-3, as a drag on the ruler sets it
+    window.transport.set_loop((16, 48))                                    # bars 2-3, as a drag on the ruler sets it
     QTest.keyClick(window, Qt.Key_Return, Qt.ControlModifier | Qt.ShiftModifier)
-    qtbot.waitUntil(lambda: window.job is None, timeout=20000)
-    assert window.take is not None and len(window.take.variations) == 3
+    qtbot.waitUntil(lambda: window.writing.job is None, timeout=20000)
+    assert window.writing.take is not None and len(window.writing.take.variations) == 3
     assert window.undo_stack.undoText() == "Fill"
     takes = []
     for k in range(3):
@@ -422,24 +420,24 @@ def test_fill_rewrites_the_bars_dragged_on_the_ruler_around_a_locked_note(window
 
 def test_fill_without_a_span_says_how_to_choose_one(window):
     window.model.reset(BARS_OF_QUARTERS)
-    window.fill()
-    assert window.job is None and "ruler" in window.panel.status.text()
+    window.writing.fill()
+    assert window.writing.job is None and "ruler" in window.panel.status.text()
 
 
 def test_reroll_writes_a_new_take_of_the_last_continue_keeping_locked_notes(window, qtbot, tiny_model_dir):
     window.model.reset(Phrase(tuple(Note(60 + i, i * 4, 4) for i in range(8))))
     window.panel.set_model(str(tiny_model_dir))
     window.panel.bars.setValue(2)
-    window.continue_phrase()
-    qtbot.waitUntil(lambda: window.job is None, timeout=20000)
+    window.writing.continue_phrase()
+    qtbot.waitUntil(lambda: window.writing.job is None, timeout=20000)
     first = all_notes(window, lambda n: n.start >= 32)
     keep = next(i for i, n in window.model.items() if n.start >= 32)
     kept = window.model.note(keep)
     window.model.select([keep])
-    window.toggle_lock()
+    window.writing.toggle_lock()
     seed_before = window.panel.seed.value()
     QTest.keyClick(window, Qt.Key_R, Qt.ControlModifier)
-    qtbot.waitUntil(lambda: window.job is None, timeout=20000)
+    qtbot.waitUntil(lambda: window.writing.job is None, timeout=20000)
     assert window.panel.seed.value() != seed_before
     second = all_notes(window, lambda n: n.start >= 32)
     assert second != first and kept in second
@@ -456,11 +454,10 @@ def test_the_follow_settings_travel_with_the_document(window, tmp_path):
     panel.register.setChecked(False)
     panel.held_ending.setChecked(True)
     window.model.select([window.model.ids()[0]])
-    window.toggle_lock()
+    window.writing.toggle_lock()
     path = tmp_path / "song.segue"
     from engine.files.document import load_document, save_document
-    from gui.document import files
-    save_document(files.document_of(window), path)
+    save_document(window.files.current_document(), path)
     doc = load_document(path)
     assert doc.settings["density"] == 2.0 and doc.settings["key"] == "D minor"
     assert doc.settings["register"] == "free" and doc.settings["ending"] == "held"
@@ -468,7 +465,7 @@ def test_the_follow_settings_travel_with_the_document(window, tmp_path):
     panel.reset_more()
     panel.register.setChecked(True)
     panel.held_ending.setChecked(False)
-    files.set_phrase(window, doc.phrase, path, "Opened", doc.generated, doc.settings, doc.locked)
+    window.files.set_phrase(doc.phrase, path, "Opened", doc.generated, doc.settings, doc.locked)
     assert panel.key.currentData() == "D minor" and not panel.register.isChecked()
     assert len(window.model.locked_ids()) == 1
     options = panel.options()
@@ -478,7 +475,7 @@ def test_the_follow_settings_travel_with_the_document(window, tmp_path):
 
 def test_play_lights_up_while_playing_and_the_toolbar_stays_put(window, qtbot):
     from PySide6.QtWidgets import QToolBar, QToolButton
-    qtbot.waitUntil(lambda: window.playback is not None, timeout=3000)
+    qtbot.waitUntil(lambda: window.transport.playback is not None, timeout=3000)
     toolbar = window.findChild(QToolBar, "tools")
     play = window.actions_["play"]
     play_button = toolbar.widgetForAction(play)
@@ -488,17 +485,17 @@ def test_play_lights_up_while_playing_and_the_toolbar_stays_put(window, qtbot):
         return [(w.text() if isinstance(w, QToolButton) else "", w.geometry()) for w in shown if w]
 
     QTest.mouseClick(play_button, Qt.LeftButton)                # nothing to play: Play does not stay lit
-    assert not play.isChecked() and not window.playback.is_playing()
+    assert not play.isChecked() and not window.transport.playback.is_playing()
     window.model.reset(Phrase((Note(60, 0, 32),), tempo_bpm=120))   # four seconds
     before = buttons()
-    with qtbot.waitSignal(window.playback.started, timeout=3000):
+    with qtbot.waitSignal(window.transport.playback.started, timeout=3000):
         QTest.mouseClick(play_button, Qt.LeftButton)
     qtbot.wait(50)
     assert play.isChecked() and buttons() == before
     assert [text for text, _ in buttons()].count("■ Stop") == 1
     assert not any("Stop" in text for text, _ in buttons() if text != "■ Stop")
     window.view.setFocus()
-    with qtbot.waitSignal(window.playback.stopped, timeout=3000):
+    with qtbot.waitSignal(window.transport.playback.stopped, timeout=3000):
         QTest.keyClick(window.view, Qt.Key_Space)               # Space stops, as it started
     assert not play.isChecked() and buttons() == before
 
@@ -507,10 +504,9 @@ def test_fill_and_continue_in_the_window_keep_grace_notes_and_off_grid_locks_exa
                                                                                     tmp_path):
     """Bars 5-6 of eight bars of 3/8 with grace chords into every downbeat: Fill leaves every note
     outside the span where it was, and an off-grid locked note inside it; Continue adds after them."""
-    from gui.document import files
     from tests.passages import three_eight_graces, write_ticks
     path = write_ticks(tmp_path / "graces.mid", three_eight_graces(), metre=(3, 8))
-    assert files.open_path(window, path, confirmed=True)
+    assert window.files.open_path(path, confirmed=True)
     window.panel.set_model(str(tiny_model_dir))
     window.panel.variations.setValue(2)
     start, end = 4 * 720, 6 * 720
@@ -518,20 +514,20 @@ def test_fill_and_continue_in_the_window_keep_grace_notes_and_off_grid_locks_exa
     assert locked
     lock_note = window.model.note(locked[0])
     window.model.select(locked)
-    window.toggle_lock()
+    window.writing.toggle_lock()
     window.model.select([])
     outside = all_notes(window, lambda n: not start <= n.start < end)
-    window.set_loop((start, end))
-    window.fill()
-    qtbot.waitUntil(lambda: window.job is None, timeout=20000)
+    window.transport.set_loop((start, end))
+    window.writing.fill()
+    qtbot.waitUntil(lambda: window.writing.job is None, timeout=20000)
     for k in range(2):
         window.step_take(1) if k else None
         assert all_notes(window, lambda n: not start <= n.start < end) == outside
         assert window.model.note(locked[0]) == lock_note
         assert all(n.start % 120 == 0 for i, n in window.model.items() if window.model.is_generated(i))
-    window.keep_take()
+    window.writing.keep_take()
     window.model.select([])
     before = all_notes(window)
-    window.continue_phrase()
-    qtbot.waitUntil(lambda: window.job is None, timeout=20000)
+    window.writing.continue_phrase()
+    qtbot.waitUntil(lambda: window.writing.job is None, timeout=20000)
     assert [n for n in all_notes(window) if n.start < 8 * 720] == [n for n in before if n.start < 8 * 720]

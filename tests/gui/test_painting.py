@@ -25,8 +25,8 @@ def test_a_paint_error_is_logged_once_and_opens_no_dialog(window, monkeypatch, c
             window.ruler.repaint()
             window.grab()
     painted = [r for r in caplog.records if "could not paint" in r.getMessage()]
-    assert {r.getMessage().split()[0] for r in painted} == {"PianoRollView", "Ruler"}
-    assert len(painted) == 2                  # once each, not once a frame
+    assert {r.getMessage().split()[0] for r in painted} == {"PianoRollView", "Ruler", "ChordLane"}
+    assert len(painted) == 3                  # once each, not once a frame
     assert dialogs == []
     # the failed frames' painters ended with their frames, not kept alive by the logged traceback
     # (collected later, with the widget gone, one crashed the test run)
@@ -40,7 +40,7 @@ def test_a_document_with_a_fractional_metre_is_refused_and_the_phrase_kept(windo
                                 "tempo_bpm": 120, "time_signature": [3.5, 4], "notes": [[62, 0, 4, 80, 0]]}))
     shown = []
     monkeypatch.setattr("gui.document.files.QMessageBox.warning", lambda *a: shown.append(a[2]))
-    assert not window.open_path(path, confirmed=True)
+    assert not window.files.open_path(path, confirmed=True)
     assert shown == ["metre.segue: the time signature must be two whole numbers, not [3.5, 4]"]
     assert [(n.pitch, n.start) for n in window.model.phrase().notes] == [(60, 0)]
     assert window.model.time_signature == (4, 4)

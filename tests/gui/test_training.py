@@ -173,3 +173,26 @@ def test_a_crash_shows_the_last_line_of_its_traceback(qtbot):
         job.start()
     assert failed.args == ["Training stopped with an error: RuntimeError: boom"]
     assert job.epochs == 2                                     # its events were read up to the crash
+
+
+@pytest.mark.parametrize("size", ["Small", "Large"])
+def test_the_dialog_trains_the_command_line_s_default_kind_of_model(size, qtbot):
+    import dataclasses
+
+    import main
+    from engine.training.config import TrainConfig, config_from_arguments
+    from gui.training import SIZES, TrainingJob
+
+    network = next(args for label, args in SIZES.items() if label.startswith(size))
+    job = TrainingJob(["music"], "mine", 5, network)
+    assert not {"--controls", "--excerpts", "--velocity-levels"} & set(job.args)      # no flags of its own
+    parse = main.command_parser().parse_args
+    dialog = config_from_arguments(parse(job.args[job.args.index("train"):]))
+    command_line = config_from_arguments(parse(["train", "--data", "music", "--out", str(job.folder)]))
+    # what the dialog chooses: the folders, the network's size and how long it learns
+    chosen = {"data", "name", "epochs", "max_minutes", "threads", "credit", "keep_epochs", "embedding_size",
+              "hidden_size", "layers", "dropout", "batch_size", "window"}
+    for f in dataclasses.fields(TrainConfig):
+        if f.name not in chosen:
+            assert getattr(dialog, f.name) == getattr(command_line, f.name), f.name
+    assert dialog.controls and dialog.excerpt_bars == (8, 32) and dialog.velocity_levels == 4

@@ -122,7 +122,7 @@ def test_an_internal_error_in_the_window_is_a_warning_and_the_phrase_stays(windo
     window.writing.generator = buggy
     window.writing.cache.get = lambda name: SimpleNamespace(name="stand-in")
     window.model.reset(Phrase((Note(60, 0, 4),)))
-    window.continue_phrase()
-    qtbot.waitUntil(lambda: window.job is None, timeout=10000)
+    window.writing.continue_phrase()
+    qtbot.waitUntil(lambda: window.writing.job is None, timeout=10000)
     assert warned and warned[0].startswith("Segue hit an internal error")
     assert window.panel.status.text() == warned[0] and len(window.model) == 1

@@ -12,7 +12,6 @@ from engine.encoding.harmony_input import (
     NEXT,
     NEXT_BAR,
     NEXT_BASS,
-    asked_spans,
     bass_code,
     chord_id,
     chords_around,
@@ -21,7 +20,6 @@ from engine.encoding.harmony_input import (
     harmony_scores,
     hide_harmony,
     measured_chords,
-    parse_chord_bars,
     transpose_harmony,
 )
 from engine.encoding.side_inputs import Followers, foretelling, stream_inputs
@@ -196,31 +194,6 @@ def test_the_chords_reach_the_network_s_input_as_their_features_would():
     weight = torch.randn(8, 76)
     assert torch.allclose(chord_input(rows, chord_lookup(weight)), chord_features(rows) @ weight.t(), atol=1e-5)
     assert not chord_input(rows, chord_lookup(weight))[2].any()             # hidden chords add nothing
-
-
-def test_chords_are_written_one_bar_per_bar_line():
-    assert parse_chord_bars("C | Am | F G | G7") == [[TONIC], [Chord(9, "min")], [Chord(5), Chord(7)], [V7]]
-    assert parse_chord_bars("| Dm7 | % | N |") == [[Chord(2, "min7")], [Chord(2, "min7")], [NO_CHORD]]
-    spans = asked_spans("C | F G C | G7", 16, 4)
-    assert spans == [(0, 16, TONIC), (16, 21, Chord(5)), (21, 27, Chord(7)), (27, 32, TONIC), (32, 48, V7)]
-    assert asked_spans("C | C", 16, 2) == [(0, 32, TONIC)]                  # a chord that goes on is one span
-    assert asked_spans([(0, 960, "C"), (960, 1920, V7)], 16, 2, steps_per_step=4 / 480) == [(0, 8, TONIC), (8, 16, V7)]
-
-
-@pytest.mark.parametrize("chords, bars, problem", [
-    ("", 4, "no chords given"),
-    ("C | | G", 4, "bar 2 of the chords"),
-    ("C | Hm", 4, "bar 2 of the chords: 'Hm' is not a chord name"),
-    ("% | C", 4, "begin with %"),
-    ("C | F | G | C | F", 4, "5 bars of chords were given for 4 bars"),
-    ([(0, 8, TONIC), (4, 12, V7)], 4, "overlap"),
-    ([(0, 80, TONIC)], 4, "after the 4 bars"),
-    ([(0, 8)], 4, "(start step, end step, chord)"),
-    ([(4, 2, TONIC)], 4, "must start at step 0 or later and end after"),
-])
-def test_chords_that_cannot_be_followed_are_refused_with_a_reason(chords, bars, problem):
-    with pytest.raises(ValueError, match=problem.replace("(", r"\(").replace(")", r"\)")):
-        asked_spans(chords, 16, bars)
 
 
 def test_the_chords_around_the_asked_ones_are_heard_in_the_music():

@@ -124,3 +124,19 @@ def test_a_value_with_no_token_is_a_clear_error_not_an_assertion():
                                (vocab.velocity, 2, "has 2")):
         with pytest.raises(ValueError, match=re.escape(words)):
             make(value)
+
+
+def test_the_vocabulary_says_which_id_is_what_every_way_it_is_asked():
+    for vocab in (Vocabulary(), Vocabulary(max_wait=8, max_length=12, velocity_levels=4, lowest_pitch=21,
+                                          highest_pitch=108)):
+        groups = {"wait": vocab.waits, "length": vocab.lengths, "pitch": vocab.pitches,
+                  "velocity": vocab.velocities}
+        for token in range(vocab.size):
+            kind = vocab.kind(token)
+            assert vocab.kinds[token] == kind and vocab.values[token] == vocab.value(token)
+            assert [k for k, ids in groups.items() if ids.start <= token < ids.stop] == \
+                ([kind] if kind in groups else [])
+        assert vocab.values[vocab.waits][0] == 1 and vocab.values[vocab.waits][-1] == vocab.max_wait
+        assert vocab.values[vocab.pitches][0] == vocab.lowest_pitch
+        assert vocab.values[vocab.velocities] == tuple(range(vocab.velocity_levels))
+        assert vocab.velocities.stop == vocab.size

@@ -42,9 +42,12 @@ def test_a_pickle_that_would_run_code_is_refused(tmp_path):
         read_bl(path)
 
 
-def test_unknown_split_and_wrong_shape(tmp_path, bl_data):
+def test_unknown_split_and_wrong_shape(tmp_path):
+    good = tmp_path / "small.pickle"              # the benchmarks' shape: split -> pieces -> frames -> pitches
+    good.write_bytes(pickle.dumps({"train": [[[60, 64], [62]]], "valid": [[[67]]]}))
+    assert len(read_bl(good, "train")) == 1
     with pytest.raises(MusicFileError, match="unknown split"):
-        read_bl(bl_data / "Nottingham.pickle", "best")
+        read_bl(good, "best")
     path = tmp_path / "odd.pickle"
     path.write_bytes(pickle.dumps({"train": [[1, 2, 3]]}))
     with pytest.raises(MusicFileError, match="not a list of pitch lists"):

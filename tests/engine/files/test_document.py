@@ -136,3 +136,34 @@ def test_saved_files_get_ordinary_permissions_not_the_temporary_files_private_on
     finally:
         os.umask(umask)
         atomic._UMASK = None
+
+
+def test_a_pipe_named_like_a_document_is_refused_without_waiting(tmp_path):
+    import os
+
+    from engine.errors import MusicFileError
+    from engine.files.document import load_document
+    fifo = tmp_path / "x.segue"
+    os.mkfifo(fifo)
+    with pytest.raises(MusicFileError, match="pipe or a device"):
+        load_document(fifo)                        # before, the open waited for a writer for ever
+
+
+def test_chords_set_are_saved_and_a_damaged_chord_is_refused_naming_it(tmp_path):
+    import json
+    import re
+
+    from engine.errors import MusicFileError
+    from engine.files.document import Document, load_document, save_document
+    from engine.music.phrase import Note, Phrase
+    phrase = Phrase((Note(60, 0, 480),), steps_per_quarter=480, chords=((0, 1920, "Bbmaj7"), (1920, 3840, "F/A")))
+    path = save_document(Document(phrase, [False], {}), tmp_path / "chart.segue")
+    assert load_document(path).phrase == phrase
+    data = json.loads(path.read_text())
+    for chords, problem in (([[0, 960, "H7"]], "chord 1: 'H7' is not a chord name"),
+                            ([[0, 960, "C"], [480, 1920, "G"]], "chord 2 begins before chord 1 ends"),
+                            ([[960, 960, "C"]], "chord 1's end 960 is outside"),
+                            ([[0, 960]], "chord 1 must be [start, end, name]")):
+        path.write_text(json.dumps({**data, "chords": chords}))
+        with pytest.raises(MusicFileError, match=re.escape(problem)):
+            load_document(path)

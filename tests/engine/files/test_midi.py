@@ -309,3 +309,21 @@ def test_two_voices_on_one_key_are_exported_whole(tmp_path):
     assert read_midi(path).notes == phrase.notes
     channels = {m.channel for m in mido.MidiFile(str(path)).tracks[1] if m.type == "note_on"}
     assert channels == {0, 1}
+
+
+def test_chords_set_are_markers_in_a_chords_track_and_read_back(tmp_path):
+    phrase = Phrase((Note(60, 0, 1920),), steps_per_quarter=480,
+                    chords=((0, 960, "Am7"), (960, 1920, "F/C"), (3840, 5760, "G7")))
+    path = write_midi(phrase, tmp_path / "chords.mid")
+    assert read_midi(path) == phrase                                   # chords past the notes: the end stays
+    track = mido.MidiFile(str(path)).tracks[2]
+    assert track.name == "Chords" and [m.text for m in track if m.type == "marker"] == ["Am7", "F/C", "N", "G7", "N"]
+
+
+def test_markers_of_other_programs_are_not_taken_for_chords(tmp_path):
+    midi = mido.MidiFile(type=0, ticks_per_beat=480)
+    midi.tracks.append(mido.MidiTrack([mido.MetaMessage("marker", text="A"), mido.Message("note_on", note=60),
+                                       mido.MetaMessage("marker", text="B", time=480),
+                                       mido.Message("note_off", note=60, time=480)]))
+    midi.save(str(tmp_path / "sections.mid"))
+    assert read_midi(tmp_path / "sections.mid").chords == ()          # "A" is a section here, not A major

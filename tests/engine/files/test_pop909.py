@@ -1,10 +1,9 @@
 """Reading POP909 songs with their beats, bars, chords and keys, and the validation split.
 
-The tests on real songs read ../shared/data/pop909 (or $SEGUE_SHARED_DATA/pop909) and are skipped
-on a clone without it; a small song written here checks the reading on every clone.
+The tests on real songs read ../shared/data/pop909 (the ``pop909`` fixture of tests/conftest.py) and
+are skipped on a clone without it; a small song written here checks the reading on every clone.
 """
 
-import os
 from pathlib import Path
 
 import pytest
@@ -16,10 +15,6 @@ from engine.music.chords import Chord, majmin, parse_harte
 from engine.music.harmony import estimate_chords
 from engine.music.keys import Key
 from engine.music.phrase import Note, Phrase
-
-ROOT = Path(__file__).resolve().parents[3]
-POP909 = Path(os.environ.get("SEGUE_SHARED_DATA", ROOT.parent / "shared" / "data")) / "pop909"
-needs_pop909 = pytest.mark.skipif(not POP909.is_dir(), reason=f"POP909 is not at {POP909}")
 
 
 def write_song(folder: Path, notes, beats, chords, keys="0.0\t4.125\tC:maj\n") -> Path:
@@ -95,9 +90,8 @@ def test_the_validation_split_is_fixed_by_its_seed_and_shares_no_song():
 
 # -- the real songs -------------------------------------------------------------------------------
 
-@needs_pop909
-def test_a_real_song_reads_with_its_beats_bars_chords_and_key():
-    song = read_song(POP909 / "001")
+def test_a_real_song_reads_with_its_beats_bars_chords_and_key(pop909):
+    song = read_song(pop909 / "001")
     phrase = song.phrase
     assert phrase.time_signature == (4, 4) and len(phrase.notes) > 1000
     assert min(n.pitch for n in phrase.notes) < 48 and max(n.pitch for n in phrase.notes) > 72   # all tracks
@@ -109,18 +103,16 @@ def test_a_real_song_reads_with_its_beats_bars_chords_and_key():
     assert song.chords[4][:2] == (16, 24)
 
 
-@needs_pop909
-def test_every_chord_label_of_pop909_maps_into_the_vocabulary():
-    labels = {line.split()[2] for folder in song_folders(POP909)
+def test_every_chord_label_of_pop909_maps_into_the_vocabulary(pop909):
+    labels = {line.split()[2] for folder in song_folders(pop909)
               for line in (folder / "chord_midi.txt").read_text().splitlines() if line.strip()}
     assert len(labels) > 200
     assert all(parse_harte(label) is not None for label in labels)
 
 
-@needs_pop909
-def test_recognition_agrees_with_the_annotations_of_a_validation_song():
-    first = split_songs(folder.name for folder in song_folders(POP909))[1][0]     # chosen by the split alone
-    song = read_song(POP909 / first)
+def test_recognition_agrees_with_the_annotations_of_a_validation_song(pop909):
+    first = split_songs(folder.name for folder in song_folders(pop909))[1][0]     # chosen by the split alone
+    song = read_song(pop909 / first)
     pairs = [(majmin(r), majmin(e)) for r, e in beat_chords(song, estimate_chords(song.phrase)) if r is not None]
     scored = [(r, e) for r, e in pairs if r is not None]
     assert len(scored) > 100

@@ -28,9 +28,8 @@ def by_place(notes):
 def assert_reads_back(phrase, back):
     """The same notes at the same places; a note may be written longer, for reading, but never
     more than twice as long and never past the end of the beat it starts in."""
-    from engine.files.score_writer import beat_steps
     assert placed(back) == placed(phrase)
-    beat = beat_steps(phrase)
+    beat = phrase.steps_per_beat
     for n, w in zip(by_place(phrase.notes), by_place(back.notes)):
         assert n.duration <= w.duration <= 2 * n.duration, (n, w)
         if w.duration > n.duration:
@@ -147,13 +146,13 @@ def test_an_a_minor_phrase_spells_its_sharps_as_sharps(tmp_path):
 def test_sharps_and_flats_follow_the_key():
     from music21 import key
 
-    from engine.files.score_writer import _spelled
+    from engine.files.score_layout import spelled_pitch
     a_minor, e_flat, d_major = key.Key("a"), key.Key("E-"), key.Key("D")
-    assert [_spelled(m, a_minor).name for m in (66, 68, 75, 70)] == ["F#", "G#", "D#", "B-"]
-    assert [_spelled(m, e_flat).name for m in (66, 61, 69, 71)] == ["G-", "D-", "A", "B"]
-    assert [_spelled(m, d_major).name for m in (63, 65, 72, 68)] == ["D#", "F", "C", "G#"]
+    assert [spelled_pitch(m, a_minor).name for m in (66, 68, 75, 70)] == ["F#", "G#", "D#", "B-"]
+    assert [spelled_pitch(m, e_flat).name for m in (66, 61, 69, 71)] == ["G-", "D-", "A", "B"]
+    assert [spelled_pitch(m, d_major).name for m in (63, 65, 72, 68)] == ["D#", "F", "C", "G#"]
     # A flat major borrowing from the minor (C flat and no C): F flat, as Joplin wrote it
-    assert _spelled(64, key.Key("A-")).name == "E" and _spelled(64, key.Key("A-"), borrowed=True).name == "F-"
+    assert spelled_pitch(64, key.Key("A-")).name == "E" and spelled_pitch(64, key.Key("A-"), borrowed=True).name == "F-"
 
 
 def test_a_pickup_is_a_short_first_bar(tmp_path):
@@ -275,3 +274,146 @@ def test_sheet_music_of_the_fine_grid_writes_notation_s_values_exactly(tmp_path)
     played = Phrase((Note(60, 3, 117), Note(62, 118, 125), Note(64, 244, 230), Note(48, 0, 470)), steps_per_quarter=480)
     assert for_reading(played) == regrid(played, 4)
     assert for_reading(regrid(notation, 4)) == regrid(notation, 4)
+
+
+def test_chords_set_are_written_as_harmony_and_read_back_for_every_quality(tmp_path):
+    from engine.music.chords import QUALITIES, Chord
+    names = [Chord(root * 7 % 12, quality).name() for root, quality in enumerate(QUALITIES)]
+    names += ["F/C", "G7/F", "Ebm7", "Bbmaj7/D"]
+    bar = 4 * 480
+    phrase = Phrase(tuple(Note(60 + i % 7, i * 480, 480) for i in range(4 * len(names))), steps_per_quarter=480,
+                    chords=tuple((k * bar, (k + 1) * bar, name) for k, name in enumerate(names)))
+    back = read_music(write_musicxml(phrase, tmp_path / "chart.musicxml"))
+    assert [(a, b) for a, b, _ in back.chords] == [(a, b) for a, b, _ in phrase.chords]
+    assert [Chord.parse(name) for _, _, name in back.chords] == [Chord.parse(name) for name in names]
+    assert sorted((n.pitch, n.start) for n in back.notes) == sorted((n.pitch, n.start) for n in phrase.notes)
+
+
+def test_bars_without_a_chord_set_get_no_printed_symbol_but_the_chords_end_is_read_back(tmp_path):
+    """Chords set over bars 1-2 of four: bars 3-4 show nothing (MuseScore printed "N.C." there, as if
+    they were to be played without chords), yet reading the file back ends the chords after bar 2;
+    a "No chord" the user set is printed."""
+    from xml.etree import ElementTree
+    bar = 4 * 480
+    phrase = Phrase(tuple(Note(60 + i % 5, i * 480, 480) for i in range(16)), steps_per_quarter=480,
+                    chords=((0, bar, "C"), (bar, 2 * bar, "G7")))
+    path = write_musicxml(phrase, tmp_path / "half.musicxml")
+    harmonies = list(ElementTree.parse(path).getroot().iter("harmony"))
+    assert [(h.findtext("kind"), h.get("print-object", "yes")) for h in harmonies] == [
+        ("major", "yes"), ("dominant", "yes"), ("none", "no")]
+    assert read_music(path).chords == phrase.chords
+    told = Phrase(phrase.notes, steps_per_quarter=480,
+                  chords=((0, bar, "C"), (bar, 2 * bar, "N"), (2 * bar, 3 * bar, "F")))
+    harmonies = list(ElementTree.parse(write_musicxml(told, tmp_path / "told.musicxml")).getroot().iter("harmony"))
+    assert [(h.findtext("kind"), h.get("print-object", "yes")) for h in harmonies] == [
+        ("major", "yes"), ("none", "yes"), ("major", "yes"), ("none", "no")]
+
+
+def test_a_lead_sheet_s_chord_symbols_are_chords_not_notes(tmp_path):
+    from music21 import harmony, note, stream
+    part = stream.Part()
+    part.insert(0, harmony.ChordSymbol(root="D", kind="minor-seventh"))
+    part.insert(0, note.Note("F5", quarterLength=4))
+    part.insert(4, harmony.ChordSymbol(root="G", kind="dominant-ninth"))
+    part.insert(4, note.Note("E5", quarterLength=4))
+    path = part.write("musicxml", fp=str(tmp_path / "lead.musicxml"))
+    phrase = read_music(path)
+    assert sorted(n.pitch for n in phrase.notes) == [76, 77]
+    assert phrase.chords == ((0, 1920, "Dm7"), (1920, 3840, "G7"))
+
+
+@pytest.mark.parametrize("metre", [(255, 1), (17, 1), (100, 4)])
+def test_a_bar_longer_than_notation_can_write_is_refused_saying_so(tmp_path, metre):
+    """A 255/1 bar lasts 1,020 quarter notes: music21 could not write it ("inexpressible durations")."""
+    with pytest.raises(MusicFileError, match="longer than sheet music can write"):
+        write_musicxml(Phrase((Note(60, 0, 4),), time_signature=metre), tmp_path / "long.musicxml")
+    assert not (tmp_path / "long.musicxml").exists()
+    write_musicxml(Phrase((Note(60, 0, 4),), time_signature=(16, 1)), tmp_path / "longest.musicxml")
+
+
+# -- bounded: what a score costs grows with its notes ----------------------------------------------
+
+def test_two_notes_hours_apart_are_refused_before_the_score_is_built(tmp_path, monkeypatch):
+    """Two notes 3 h 53 min apart froze the window for over two minutes and took 1.8 GB."""
+    import engine.files.score_writer as score_writer
+    monkeypatch.setattr(score_writer, "phrase_to_score", lambda *a, **k: pytest.fail("the score was built"))
+    far = Phrase((Note(60, 0, 480), Note(64, 480 * 4 * 6989, 480)), steps_per_quarter=480)
+    with pytest.raises(MusicFileError, match=r"far.musicxml: 6,988 of its 6,990 bars of 4/4 have no note starting "
+                                             r"in them \(the longest stretch: bars 2 to 6,989, 3 h 53 min\); "
+                                             r"sheet music writes at most 500"):
+        write_musicxml(far, tmp_path / "far.musicxml")
+    assert not (tmp_path / "far.musicxml").exists()
+
+
+def test_a_note_millions_of_tiny_bars_away_is_refused(tmp_path, monkeypatch):
+    """A 2.6 KB document in 1/64 with a note at step 2**20 reached 6.9 GB and a MemoryError."""
+    import engine.files.score_writer as score_writer
+    monkeypatch.setattr(score_writer, "phrase_to_score", lambda *a, **k: pytest.fail("the score was built"))
+    tiny = Phrase((Note(60, 0, 4), Note(64, 2**20, 4)), steps_per_quarter=4, time_signature=(1, 64))
+    with pytest.raises(MusicFileError, match=r"4,194,318 of its 4,194,320 bars of 1/64 have no note"):
+        write_musicxml(tiny, tmp_path / "tiny.musicxml")
+
+
+def test_notes_held_over_more_bar_lines_than_a_score_writes_are_refused(tmp_path, monkeypatch):
+    import engine.files.score_writer as score_writer
+    monkeypatch.setattr(score_writer, "MAX_WRITTEN", 1_000)
+    # 40 notes each held for 40 bars, one struck in every bar: no bar is quiet, but 1,600 tied notes
+    held = Phrase(tuple(Note(40 + k, 16 * k, 16 * 40) for k in range(40)))
+    with pytest.raises(MusicFileError, match=r"held.musicxml: written out, its notes held over bar lines of 4/4 "
+                                             r"would be 1,600 tied notes, more than the 1,000"):
+        write_musicxml(held, tmp_path / "held.musicxml")
+
+
+def test_a_silence_within_the_limit_is_written_bar_by_bar_and_reads_back(tmp_path):
+    from music21 import stream
+
+    from engine.files.score_writer import MAX_QUIET_BARS
+    gap = Phrase((Note(60, 0, 6), Note(64, 16 * MAX_QUIET_BARS + 2, 20), Note(43, 8, 10)))
+    path = write_musicxml(gap, tmp_path / "gap.musicxml")
+    score, _ = written(path)
+    assert [len(part.getElementsByClass(stream.Measure)) for part in score.parts] == [MAX_QUIET_BARS + 2] * 2
+    assert_reads_back(gap, read_music(path, steps_per_quarter=4))
+
+
+def test_notes_in_the_key_signature_carry_no_accidental_of_their_own(tmp_path):
+    """In E major the F, C, G and D sharps are the key's: the old writer printed a sharp on each note
+    tied over a bar line (4,000 of them in Beethoven's op. 27 no. 2, third movement)."""
+    from xml.etree import ElementTree
+    e_major = Phrase(tuple(Note(p, 2 * k, 2) for k, p in enumerate((64, 66, 68, 69, 71, 73, 75, 76, 75, 73)))
+                     + (Note(66, 20, 16), Note(68, 36, 4), Note(40, 0, 16), Note(47, 16, 24)),
+                     key_signatures=((0, "E"),))
+    root = ElementTree.parse(write_musicxml(e_major, tmp_path / "e.musicxml")).getroot()
+    assert [e.text for e in root.iter("fifths")] == ["4"]
+    assert [e.text for e in root.iter("accidental")] == []
+    # a D natural after a D sharp in the same bar is written as one
+    bar = Phrase((Note(75, 0, 4), Note(74, 4, 4), Note(76, 8, 8)), key_signatures=((0, "E"),))
+    root = ElementTree.parse(write_musicxml(bar, tmp_path / "natural.musicxml")).getroot()
+    assert [e.text for e in root.iter("accidental")] == ["natural"]
+
+
+@pytest.mark.parametrize("metre", [(1, 64), (7, 16), (6, 4)])
+def test_bars_that_do_not_fit_the_grid_and_long_rests_read_back(tmp_path, metre):
+    phrase = Phrase((Note(60, 0, 4), Note(64, 6, 3), Note(67, 9, 8), Note(48, 0, 16), Note(50, 40, 4)),
+                    time_signature=metre)
+    path = write_musicxml(phrase, tmp_path / "odd.musicxml")
+    back = read_music(path, steps_per_quarter=4)
+    assert exact(back) == exact(phrase) and back.time_signature == metre
+
+
+def test_a_cancel_asked_while_music21_writes_the_score_leaves_no_file(tmp_path, monkeypatch):
+    """music21's writing is the last third of the work and is not checked as it goes: a Cancel
+    pressed then still left the file (the window's test of a long score, on an idle machine)."""
+    from music21.musicxml.m21ToXml import ScoreExporter
+
+    from engine.errors import Cancelled
+    asked = {"cancel": False}
+    real = ScoreExporter.asBytes
+
+    def as_bytes(self, *args, **kwargs):
+        asked["cancel"] = True                        # the user presses Cancel now
+        return real(self, *args, **kwargs)
+    monkeypatch.setattr(ScoreExporter, "asBytes", as_bytes)
+    phrase = Phrase(tuple(Note(60 + i % 5, 4 * i, 4) for i in range(16)))
+    with pytest.raises(Cancelled):
+        write_musicxml(phrase, tmp_path / "late.musicxml", cancel=lambda: asked["cancel"])
+    assert not list(tmp_path.iterdir())

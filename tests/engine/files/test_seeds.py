@@ -35,3 +35,15 @@ def test_an_entry_without_a_composer_is_left_out(tmp_path):
                                          '{"file": "b.mid", "composer": "B", "title": "Bee", "style": "s", '
                                          '"credit": "c"}]')
     assert [s.title for s in list_seeds(tmp_path)] == ["B – Bee"]
+
+
+def test_the_pop909_seeds_carry_their_chords_and_their_licence():
+    from pathlib import Path
+    pops = [s for s in list_seeds() if s.composer == "POP909"]
+    assert len(pops) == 2
+    for seed in pops:
+        assert "MIT" in seed.credit and "Music X Lab" in seed.credit
+        phrase = load_seed(seed)
+        assert len(phrase.chords) >= 4 and phrase.chords[0][0] == 0           # the chord lane comes with it
+    licence = Path(__file__).resolve().parents[3] / "resources" / "pop909-LICENSE.txt"
+    assert "MIT License" in licence.read_text() and "Music X Lab" in licence.read_text()

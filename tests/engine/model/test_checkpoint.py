@@ -98,3 +98,35 @@ def test_a_save_killed_between_weights_and_description_still_loads_consistently(
     loaded = load_model(copy)
     assert loaded.name == "epoch 2" and loaded.info["metrics"] == {"epoch": 2}
     assert loaded.info["save_id"] == json.loads((copy.parent / "new.json").read_text())["save_id"]
+
+
+def test_loading_a_model_runs_no_initialiser_and_never_loads_the_compiler():
+    """Building the network to be loaded used to run torch.nn.init (on the meta device too), which
+    imports torch._dynamo: as long again as importing torch, at every start and command."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[3]
+    code = ("import sys, torch; from engine.model.checkpoint import load_model; loaded = load_model('default'); "
+            "import torch.nn.init as init; from engine.model.building import INITIALISERS; "
+            "assert all(getattr(init, n).__name__ != '_left_as_allocated' for n in INITIALISERS if hasattr(init, n)); "
+            "print('torch._dynamo' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "False"
+
+
+def test_a_network_built_without_initialisers_and_loaded_is_the_saved_one(tiny_model_dir):
+    import torch
+
+    from engine.model.building import without_initialisers
+    from engine.model.network import MusicLSTM
+    loaded = load_model(tiny_model_dir)
+    with without_initialisers():
+        bare = MusicLSTM(loaded.model.config)
+    bare.load_state_dict(loaded.model.state_dict())
+    tokens = torch.tensor([[1, 2, 3, 4]])
+    with torch.no_grad():
+        assert torch.equal(bare.eval()(tokens)[0], loaded.model(tokens)[0])
+    fresh = MusicLSTM(loaded.model.config)                  # outside the block, weights are drawn again
+    assert any(p.abs().sum() > 0 for p in fresh.parameters())

@@ -109,3 +109,105 @@ def test_weights_of_another_shape_are_refused_before_the_network_is_built(copy, 
     import engine.model.checkpoint
     monkeypatch.setattr(engine.model.checkpoint, "MusicLSTM", lambda *a: pytest.fail("built before the check"))
     assert "weight head.bias has shape (3,)" in refused(copy)
+
+
+# -- bounded: what a model folder may make Segue allocate, and files that are not files ------------
+
+def test_a_description_that_is_a_list_or_a_number_is_refused(copy):
+    """The weights' own description as a list or a number gave AttributeError (the CLI) and an
+    internal-error dialog with no fallback (the window)."""
+    from safetensors.torch import load_file, save_file
+    weights = load_file(str(copy / "model.safetensors"))
+    for description in ("[1, 2, 3]", "7", '"text"'):
+        save_file(weights, str(copy / "model.safetensors"), metadata={"description": description})
+        assert "model.safetensors carries a description that is not a Segue model description" in refused(copy)
+
+
+def _loads_within(folder, seconds=60):
+    """load_model in a process of its own: (whether it was still waiting after ``seconds``, the
+    ModelError it said or None)."""
+    import subprocess
+    import sys
+    code = ("import sys\nfrom engine.errors import ModelError\nfrom engine.model.checkpoint import load_model\n"
+            "try:\n    load_model(sys.argv[1])\nexcept ModelError as err:\n    print(err)")
+    try:
+        done = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True,
+                              timeout=seconds, cwd=Path(__file__).resolve().parents[3])
+    except subprocess.TimeoutExpired:
+        return True, None
+    return False, done.stdout.strip() or None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["model.safetensors", "excerpts.json"])
+def test_a_pipe_in_place_of_a_file_is_refused_not_waited_on(copy, name):
+    """A FIFO named model.safetensors kept `continue` waiting for ever."""
+    import os
+    (copy / name).unlink()
+    os.mkfifo(copy / name)
+    waiting, said = _loads_within(copy)
+    assert not waiting, f"load_model waited on a pipe named {name}"
+    assert said is not None and f"{name} cannot be read (it is a pipe or a device, not a file)" in said
+
+
+def _sparse_weights(folder, hidden: int) -> None:
+    """Describe a network of ``hidden`` units and write its weights file as a header over a hole."""
+    import struct
+
+    from engine.model.building import without_initialisers
+    from engine.model.network import ModelConfig, MusicLSTM
+    edit(folder, lambda info: info["model"].update(hidden_size=hidden))
+    info = json.loads((folder / "model.json").read_text())
+    with torch.device("meta"), without_initialisers():
+        shapes = {k: list(t.shape) for k, t in MusicLSTM(ModelConfig.from_json(info["model"])).state_dict().items()}
+    header, at = {}, 0
+    for key, shape in shapes.items():
+        size = 4 * int(torch.tensor(shape).prod()) if shape else 4
+        header[key] = {"dtype": "F32", "shape": shape, "data_offsets": [at, at + size]}
+        at += size
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(folder / "model.safetensors", "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text)
+        f.truncate(8 + len(text) + at)                       # the weights: a hole, nothing on disk
+
+
+def test_a_sparse_weights_file_is_refused_by_what_it_holds_on_disk(copy, monkeypatch):
+    """A sparse 819 MB weights file was read as zeros and accepted (2.8 GB, 35 s a Continue)."""
+    import engine.model.checkpoint
+    _sparse_weights(copy, 1024)
+    assert (copy / "model.safetensors").stat().st_size > 30 * 2**20
+    monkeypatch.setattr(engine.model.checkpoint, "load_file", lambda *a, **k: pytest.fail("the weights were read"))
+    assert "model.safetensors holds 4 KB on disk of the " in refused(copy)
+    assert "of weights it describes: it is a sparse or damaged file" in refused(copy)
+
+
+def test_a_network_bigger_than_a_laptop_runs_is_refused_before_anything_is_built(copy, monkeypatch):
+    import engine.model.checkpoint
+    from engine.model.checks import MAX_PARAMETERS
+    edit(copy, lambda info: info["model"].update(hidden_size=4096))
+    monkeypatch.setattr(engine.model.checkpoint, "MusicLSTM", lambda *a: pytest.fail("built before the check"))
+    monkeypatch.setattr(engine.model.checkpoint, "load_file", lambda *a, **k: pytest.fail("the weights were read"))
+    message = refused(copy)
+    assert f"parameters, more than the {MAX_PARAMETERS:,} Segue runs" in message
+    assert "model.json describes a network of 202,390,499 parameters" in message
+
+
+def test_huge_or_sparse_excerpts_are_refused_reading_only_the_limit(copy, monkeypatch):
+    """A sparse 2 GB excerpts.json took 4.4 GB before it was refused."""
+    import engine.model.checkpoint
+    from engine.model.checkpoint import MAX_EXCERPTS_BYTES
+    with open(copy / "excerpts.json", "r+b") as f:
+        f.truncate(2 * 2**30)
+    monkeypatch.setattr(engine.model.checkpoint, "load_file", lambda *a, **k: pytest.fail("the weights were read"))
+    assert f"excerpts.json is larger than {MAX_EXCERPTS_BYTES // 2**20} MB" in refused(copy)
+
+
+def test_excerpts_a_phrase_cannot_have_are_left_out(copy):
+    data = json.loads((copy / "excerpts.json").read_text())
+    good = data["excerpts"][0]
+    data["excerpts"] = [good, dict(good, tempo_bpm="fast"), dict(good, tempo_bpm=1e9),
+                        dict(good, time_signature=[3, 5]), dict(good, time_signature=[4]), dict(good, tokens=[True]),
+                        "not an excerpt"]
+    (copy / "excerpts.json").write_text(json.dumps(data))
+    assert load_model(copy).excerpts == [good]

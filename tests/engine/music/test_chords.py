@@ -205,3 +205,17 @@ def test_a_five_minute_song_is_recognised_in_well_under_a_second():
     found = estimate_chords(music)
     assert time.perf_counter() - started < 1.0
     assert sum(chord.root == roots[start // 16] for start, _, chord in found) >= 0.9 * len(found)
+
+
+def test_the_bass_is_the_lowest_note_under_the_chord_not_the_lowest_at_each_moment():
+    """An Alberti C-G-E-G is over C (not C/G); a stride bass's low note stays under the chord struck
+    after it; a chord in first inversion struck as a block is over its third."""
+    from engine.music.harmony import with_bass
+    alberti = Phrase(tuple(Note(p, 2 * i, 2) for i, p in enumerate([48, 55, 52, 55] * 2)))
+    c = Chord.parse("C")
+    assert with_bass(c, alberti, 0, 16) == c
+    stride = Phrase((Note(36, 0, 4), Note(52, 4, 4), Note(55, 4, 4), Note(60, 4, 4)))
+    assert with_bass(c, stride, 0, 8) == c and estimate_chords(stride, "beat")[0][2] == c
+    inversion = Phrase((Note(52, 0, 8), Note(55, 0, 8), Note(60, 0, 8)))
+    assert with_bass(c, inversion, 0, 8).name() == "C/E"
+    assert with_bass(Chord.parse("G7"), Phrase((Note(50, 0, 2), Note(55, 2, 2), Note(53, 4, 2))), 0, 8).name() == "G7/D"

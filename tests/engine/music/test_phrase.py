@@ -27,6 +27,26 @@ def test_bar_length_follows_the_metre():
     assert Phrase(steps_per_quarter=2, time_signature=(7, 8)).steps_per_bar == 7
 
 
+# metre, steps a beat on the model's grid (a sixteenth a step) and on the fine grid, beats a bar
+BEATS = [((4, 4), 4, 480, 4), ((2, 2), 8, 960, 2), ((3, 4), 4, 480, 3), ((6, 8), 6, 720, 2),
+         ((7, 8), 2, 240, 7), ((12, 8), 6, 720, 4), ((5, 16), 1, 120, 5), ((6, 4), 12, 1440, 2),
+         ((3, 8), 2, 240, 3), ((9, 16), 3, 360, 3)]
+
+
+@pytest.mark.parametrize("metre, steps, fine, beats", BEATS)
+def test_a_beat_is_the_metre_s_note_value_or_three_of_them_in_compound_metres(metre, steps, fine, beats):
+    assert Phrase(time_signature=metre).steps_per_beat == steps
+    assert Phrase(steps_per_quarter=480, time_signature=metre).steps_per_beat == fine
+    assert Phrase(time_signature=metre).beats_per_bar == beats
+    bar = Phrase(steps_per_quarter=480, time_signature=metre)
+    assert bar.beats_per_bar * bar.steps_per_beat == bar.steps_per_bar     # the beats fill the bar
+
+
+def test_a_beat_shorter_than_the_grid_s_step_is_one_step():
+    assert Phrase(steps_per_quarter=2, time_signature=(5, 16)).steps_per_beat == 1
+    assert Phrase(steps_per_quarter=1, time_signature=(7, 8)).steps_per_beat == 1
+
+
 def test_transpose_drops_notes_pushed_off_the_keyboard():
     p = Phrase((Note(60, 0, 1), Note(120, 1, 1)), end=8)
     up = transpose(p, 12)
@@ -82,3 +102,17 @@ def test_tempo_changes_and_key_signatures_stay_at_their_places_in_the_music():
 def test_impossible_tempo_changes_and_key_signatures_are_refused(bad):
     with pytest.raises(ValueError):
         Phrase(**bad)
+
+
+def test_chords_set_belong_to_the_timeline():
+    from engine.music.phrase import regrid, shift, trim
+    chords = ((0, 8, "Am7"), (8, 16, "F/C"), (24, 32, "G7"))
+    phrase = Phrase((Note(60, 0, 4),), chords=chords[::-1])           # kept in time order
+    assert phrase.chords == chords and phrase.end == 4                 # chords never lengthen the music
+    assert regrid(phrase, 480).chords == ((0, 960, "Am7"), (960, 1920, "F/C"), (2880, 3840, "G7"))
+    assert trim(phrase, 4, 28).chords == ((0, 4, "Am7"), (4, 12, "F/C"), (20, 24, "G7"))
+    assert shift(phrase, 4).chords == chords                           # moving notes leaves them
+    with pytest.raises(ValueError, match="overlap"):
+        Phrase(chords=((0, 8, "C"), (4, 12, "G")))
+    with pytest.raises(ValueError, match="end after it starts"):
+        Phrase(chords=((8, 8, "C"),))

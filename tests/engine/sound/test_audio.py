@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 import main
+from engine.errors import Cancelled
 from engine.files.midi import write_midi
 from engine.music.phrase import Note, Phrase
 from engine.sound import audio
-from engine.sound.audio import Cancelled, built_in_piano, write_audio
+from engine.sound.audio import built_in_piano, write_audio
 from engine.sound.sampler import Sampler
 from engine.sound.synth import Synth
 
@@ -98,3 +99,26 @@ def test_bad_render_arguments_are_one_line_and_exit_2(tmp_path, capsys, case, wo
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and words in err
     assert not out.exists() and not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize("suffix", [".wav", ".flac"])
+def test_a_full_disk_is_one_message_and_leaves_no_file(tmp_path, monkeypatch, suffix):
+    """A full disk gave an OSError traceback (WAV) or a LibsndfileError (FLAC) from render."""
+    import errno
+
+    import soundfile
+
+    from engine.errors import MusicFileError
+    if suffix == ".wav":
+        def full(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        monkeypatch.setattr(wave.Wave_write, "writeframes", full)
+    else:
+        def full(self, data):
+            raise soundfile.LibsndfileError(3, "Error writing the file: ")     # what libsndfile says
+        monkeypatch.setattr(soundfile.SoundFile, "write", full)
+    out = tmp_path / f"piece{suffix}"
+    with pytest.raises(MusicFileError, match="disk full") as err:
+        write_audio(out, Phrase((Note(60, 0, 4),)))
+    assert f"piece{suffix}" in str(err.value)
+    assert list(tmp_path.iterdir()) == []

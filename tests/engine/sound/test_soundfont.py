@@ -3,6 +3,7 @@
 import pytest
 
 from engine.errors import MusicFileError
+from engine.music.phrase import Note, Phrase
 from engine.sound.audio import PIANO_PATH
 from engine.sound.soundfont import read_soundfont
 
@@ -66,3 +67,70 @@ def test_a_broken_soundfont_is_one_readable_error(tmp_path, content, problem):
     with pytest.raises(MusicFileError) as err:
         read_soundfont(path)
     assert "broken.sf2" in str(err.value) and problem in str(err.value)
+
+
+# -- damaged SoundFonts: refused with one message, or played within bounds ------------------------
+
+def _fuzz():
+    import importlib.util
+    import sys
+    root = PIANO_PATH.parents[1]
+    spec = importlib.util.spec_from_file_location("fuzz_soundfont", root / "benchmarks" / "fuzz_soundfont.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("fuzz_soundfont", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _table(data: bytes, name: bytes) -> tuple[int, int]:
+    """Where the body of the pdta table ``name`` begins, and its size."""
+    at = data.index(name) + 8
+    return at, int.from_bytes(data[at - 4:at], "little")
+
+
+def test_mutated_pianos_play_or_are_refused(tmp_path):
+    """The first cases of ``benchmarks/fuzz_soundfont.py --seed 1`` (one of them raised
+    OverflowError at render before generators were held to their ranges)."""
+    fuzz = _fuzz()
+    path = tmp_path / "mutated.sf2"
+    outcomes = []
+    for _how, data in fuzz.cases(30, seed=1):
+        path.write_bytes(data)
+        outcomes.append(fuzz.play(path))              # anything but MusicFileError would raise here
+    assert outcomes.count("played") >= 15 and any(o.startswith("refused") for o in outcomes)
+
+
+def test_a_release_of_months_is_held_to_seconds(tmp_path):
+    from engine.sound.sampler import MAX_RELEASE_SECONDS, Sampler
+    data = bytearray(PIANO_PATH.read_bytes())
+    at, size = _table(data, b"igen")
+    for i in range(at, at + size, 4):
+        if int.from_bytes(data[i:i + 2], "little") == 38:          # releaseVolEnv
+            data[i + 2:i + 4] = (0x7FFF).to_bytes(2, "little")       # 32,767 timecents: 7 months
+    path = tmp_path / "long-release.sf2"
+    path.write_bytes(bytes(data))
+    sampler = Sampler(read_soundfont(path), 44100)
+    assert all(plan.release <= MAX_RELEASE_SECONDS for plan in sampler.plans(60, 100))
+    seconds = len(sampler.render(Phrase((Note(60, 0, 4, 100),), tempo_bpm=120))) / 44100
+    assert seconds < 20
+
+
+def test_zone_indexes_that_go_back_are_refused(tmp_path):
+    """A preset header whose zones start before the previous one's: a few KB of tables that would
+    make millions of zones (3.3 GB in 60 s before)."""
+    data = bytearray(PIANO_PATH.read_bytes())
+    at, size = _table(data, b"phdr")
+    data[at + 24:at + 26] = (0xFFFF).to_bytes(2, "little")           # the first preset's first zone
+
+    path = tmp_path / "backwards.sf2"
+    path.write_bytes(bytes(data))
+    with pytest.raises(MusicFileError, match="'phdr' table is damaged"):
+        read_soundfont(path)
+
+
+def test_a_fifo_is_refused_not_waited_on(tmp_path):
+    import os
+    path = tmp_path / "pipe.sf2"
+    os.mkfifo(path)
+    with pytest.raises(MusicFileError, match="pipe.sf2"):
+        read_soundfont(path)

@@ -97,3 +97,5 @@ def test_a_bar_of_metronome_clicks_follows_the_metre():
     assert [(n.start, n.pitch) for n in waltz.notes] == [(0, 96), (4, 89), (8, 89)] and waltz.length == 12
     jig = click_bar(Phrase(time_signature=(6, 8)))
     assert [n.start for n in jig.notes] == [0, 2, 4, 6, 8, 10] and jig.notes[0].velocity > jig.notes[1].velocity
+    assert jig.notes[3].velocity > jig.notes[4].velocity            # its second beat, a dotted quarter in
+    assert [n.velocity for n in waltz.notes][1:] == [80, 80]

@@ -19,7 +19,8 @@ def run(songs, tmp_path_factory):
     out = tmp_path_factory.mktemp("averaging") / "run"
     config = TrainConfig(data=[str(songs)], out=str(out), embedding_size=16, hidden_size=32, layers=1,
                          window=32, batch_size=4, epochs=4, patience=10, seed=5, threads=1, valid_fraction=0.25,
-                         pitch_memory=True, rhythm_memory=True)
+                         pitch_memory=True, rhythm_memory=True,    # rhythm memory: a plain model on whole pieces
+                         controls=False, bar_from_music=False, excerpt_bars=(0, 0), velocity_levels=0)
     train(config)
     return out
 

@@ -63,12 +63,38 @@ def test_the_transposition_range_is_symmetric_and_its_default_agrees():
 def test_each_control_option_makes_a_metre_aware_model_with_controls(flag):
     config = config_from_arguments(parsed(flag))
     assert config.controls and config.bar_from_music
-    assert not config_from_arguments(parsed()).bar_from_music
+
+
+def test_by_default_the_command_line_makes_the_train_dialog_s_kind_of_model():
+    config = config_from_arguments(parsed())
+    assert config.controls and config.bar_from_music                 # Continue can follow and be steered
+    assert config.excerpt_bars == (8, 32) and config.velocity_levels == 4
+
+
+def test_a_plain_model_is_still_one_option_away():
+    plain = config_from_arguments(parsed("--no-controls", "--excerpts", "0", "0", "--velocity-levels", "0"))
+    assert not plain.controls and not plain.bar_from_music
+    assert plain.excerpt_bars == (0, 0) and plain.velocity_levels == 0
+    with pytest.raises(ValueError, match="--control-scores and --rhythm-scores score by the controls"):
+        config_from_arguments(parsed("--no-controls", "--control-scores", "--rhythm-scores"))
+    with pytest.raises(ValueError, match="--rhythm-memory does not yet follow .* add --no-controls"):
+        config_from_arguments(parsed("--rhythm-memory"))                 # the network would refuse it later
+    assert config_from_arguments(parsed("--rhythm-memory", "--no-controls")).rhythm_memory
+
+
+def test_a_run_saved_before_the_defaults_changed_is_read_as_it_was_trained():
+    from engine.training.config import config_of_run
+    old = {"training": {"data": ["music"], "out": "models/old", "velocity_levels": 0, "transpose": [-5, 5]}}
+    config = config_of_run(old)
+    assert not config.controls and not config.bar_from_music and config.excerpt_bars == (0, 0)
+    saved = {"training": {"data": ["music"], "out": "models/new", "controls": True, "bar_from_music": True,
+                          "excerpt_bars": [8, 32], "velocity_levels": 4}}
+    assert config_of_run(saved).excerpt_bars == (8, 32) and config_of_run(saved).controls
 
 
 @pytest.mark.parametrize("flag", ["--lookback", "--harmony", "--phrase-position"])
 def test_each_bar_counting_option_makes_a_metre_aware_model_without_controls(flag):
-    config = config_from_arguments(parsed(flag))
+    config = config_from_arguments(parsed(flag, "--no-controls"))
     assert getattr(config, flag[2:].replace("-", "_")) and config.bar_from_music and not config.controls
     assert getattr(config.model_config(config.vocabulary()), flag[2:].replace("-", "_"))
 

@@ -6,6 +6,7 @@ import torch
 
 from engine.encoding.controls import FLAGS, KEY, NAMES, RAW
 from engine.model.checkpoint import load_model
+from engine.model.stepping import Stepper
 from engine.music.keys import Key
 from engine.music.phrase import Note, Phrase
 from engine.writing.continuation import KEY_LEAN, Cancelled, ContinueOptions, continue_phrase, random_excerpt, steer_to
@@ -54,8 +55,16 @@ def test_generation_reads_the_seed_once_and_then_one_token_per_step(loaded, monk
         lengths.append(1)
         return step(tokens, state, *context, **more)
 
+    stepper_step = Stepper.step
+
+    def spy_stepper(stepper, tokens, *context, **more):     # the step on fixed buffers, where it serves
+        assert tokens.ndim == 1
+        lengths.append(1)
+        return stepper_step(stepper, tokens, *context, **more)
+
     monkeypatch.setattr(loaded.model, "forward", spy_forward)
     monkeypatch.setattr(loaded.model, "step", spy_step)
+    monkeypatch.setattr(Stepper, "step", spy_stepper)
     continue_phrase(loaded, SEED, ContinueOptions(bars=4, seed=3))
     assert lengths[0] > 1 and len(lengths) > 5 and set(lengths[1:]) == {1}
 
@@ -221,23 +230,32 @@ def test_chords_asked_for_are_read_by_a_model_with_harmony_timed_from_the_take_s
     fine = Phrase(tuple(Note(n.pitch, n.start * 120, n.duration * 120, n.velocity) for n in SEED.notes),
                   steps_per_quarter=480)
     asked = continue_phrase(loaded, fine, ContinueOptions(bars=2, seed=4, chords="F | G7 C"))
-    assert [(s, e, c) for s, e, c in tasks[0].chords if s >= 32] == [(32, 48, Chord(5)), (48, 56, Chord(7, "7")),
+    assert [(s, e, c) for s, e, c in tasks[0].harmony if s >= 32] == [(32, 48, Chord(5)), (48, 56, Chord(7, "7")),
                                                                      (56, 64, Chord(0))]
-    assert tasks[0].chords[0][0] == 0 and tasks[0].chords[-4][1] == 32      # the phrase's own chords, as heard
+    assert tasks[0].harmony[0][0] == 0 and tasks[0].harmony[-4][1] == 32      # the phrase's own chords, as heard
     spans = [(0, 1920, "F"), (1920, 2880, Chord(7, "7")), (2880, 3840, Chord(0))]     # the phrase's fine grid
     assert continue_phrase(loaded, fine, ContinueOptions(bars=2, seed=4, chords=spans)) == asked
-    assert tasks[1].chords == tasks[0].chords
+    assert tasks[1].harmony == tasks[0].harmony
     free = continue_phrase(loaded, fine, ContinueOptions(bars=2, seed=4))
-    assert tasks[2].chords is None and free != asked
+    assert tasks[2].harmony is None and free != asked
     other = continue_phrase(loaded, fine, ContinueOptions(bars=2, seed=4, chords="Bbm | Ebm"))
     assert other != asked
 
 
-def test_chords_are_checked_and_a_model_without_harmony_writes_as_it_always_did(tiny_controls_model_dir):
+def test_chords_are_checked_and_a_model_without_harmony_is_given_no_harmony_to_read(tiny_controls_model_dir,
+                                                                                     monkeypatch):
+    import engine.writing.continuation as continuation
     with pytest.raises(ValueError, match="bar 2 of the chords"):
         ContinueOptions(chords="C | H7").check()
     loaded = load_model(tiny_controls_model_dir)
     with pytest.raises(ValueError, match="3 bars of chords were given for 2 bars"):
         continue_phrase(loaded, SEED, ContinueOptions(bars=2, seed=1, chords="C | F | G"))
-    plain = continue_phrase(loaded, SEED, ContinueOptions(bars=2, seed=1))
-    assert continue_phrase(loaded, SEED, ContinueOptions(bars=2, seed=1, chords="Bbm | Ebm")) == plain
+    tasks = []
+    writer = continuation.Writer
+
+    def spy(model, prompt, rows, task, *args, **kwargs):
+        tasks.append(task)
+        return writer(model, prompt, rows, task, *args, **kwargs)
+    monkeypatch.setattr(continuation, "Writer", spy)
+    continue_phrase(loaded, SEED, ContinueOptions(bars=2, seed=1, chords="Bbm | Ebm"))
+    assert tasks[0].chords and tasks[0].harmony is None          # the chords leaned to, not read as an input

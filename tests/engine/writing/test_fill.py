@@ -100,7 +100,7 @@ def test_fill_draws_from_p_of_the_middle_given_before_and_after(two_pitch_model)
     for seed in range(80):
         drafts, weights, _ = fill_drafts(two_pitch_model, phrase, START, END,
                                          FillOptions(candidates=256, seed=seed, top_p=1.0, temperature=1.3,
-                                                     key="free", listen_bars=1))
+                                                     key="free", bars_after=1))
         for draft, weight in zip(drafts, weights):
             middle = frozenset((n.pitch, n.start, n.duration) for n in draft.notes if n.start >= START)
             found[middle] += math.exp(weight)
@@ -153,11 +153,11 @@ def test_fill_follows_chords_asked_for_the_span_and_hears_the_music_around_it(ti
     monkeypatch.setattr(fill, "Writer", spy)
     takes = fill_span(loaded, PIECE, 32, 64, FillOptions(variations=2, candidates=4, seed=2, chords="Dm | G7"))
     assert len(takes) == 2 and all(t.length == 32 for t in takes)
-    chords = tasks[0].chords
+    chords = tasks[0].harmony
     assert [(s, e, c) for s, e, c in chords if 32 <= s < 64] == [(32, 48, Chord(2, "min")), (48, 64, Chord(7, "7"))]
     assert chords[0][0] == 0 and chords[-1][1] > 64                          # heard before and after the span
     assert fill_span(loaded, PIECE, 32, 64, FillOptions(variations=2, candidates=4, seed=2)) != takes
-    assert tasks[-1].chords is None
+    assert tasks[-1].harmony is None
     with pytest.raises(ValueError, match="3 bars of chords were given for 2 bars"):
         fill_span(loaded, PIECE, 32, 64, FillOptions(variations=2, candidates=4, seed=2, chords="C | F | G"))
 

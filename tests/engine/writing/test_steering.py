@@ -83,26 +83,38 @@ def _distance(counts: Counter, other: Counter) -> float:
     return 0.5 * sum(abs(counts[k] / a - other[k] / b) for k in set(counts) | set(other))
 
 
-@pytest.mark.slow
-def test_steered_takes_keep_closer_to_the_phrase_s_pitch_classes_and_spacing():
+def _takes_against_the_phrase(strength: float) -> tuple[float, float]:
+    """Continue's takes on two seeds: mean distance of their pitch classes and of their spacing of
+    onsets from the phrase's."""
     loaded = load_model("default")
-    distances = {}
-    for strength in (0.0, 2.0):
-        pcs, gaps = [], []
-        for title in ("K. 545", "Maple Leaf"):
-            phrase = load_seed(next(s for s in list_seeds() if title in s.title))
-            own_pcs = Counter(n.pitch % 12 for n in phrase.notes)
-            starts = sorted({n.start for n in phrase.notes})
-            own_gaps = Counter(b - a for a, b in zip(starts, starts[1:]))
-            for seed in range(4):
-                for take in continue_phrase(loaded, phrase, ContinueOptions(bars=4, variations=2, seed=seed,
-                                                                            steering=strength)):
-                    pcs.append(_distance(Counter(n.pitch % 12 for n in take.notes), own_pcs))
-                    onsets = sorted({n.start for n in take.notes})
-                    gaps.append(_distance(Counter(b - a for a, b in zip(onsets, onsets[1:])), own_gaps))
-        distances[strength] = (np.mean(pcs), np.mean(gaps))
-    assert distances[2.0][0] < 0.9 * distances[0.0][0]
-    assert distances[2.0][1] < 0.9 * distances[0.0][1]
+    pcs, gaps = [], []
+    for title in ("K. 545", "Maple Leaf"):
+        phrase = load_seed(next(s for s in list_seeds() if title in s.title))
+        own_pcs = Counter(n.pitch % 12 for n in phrase.notes)
+        starts = sorted({n.start for n in phrase.notes})
+        own_gaps = Counter(b - a for a, b in zip(starts, starts[1:]))
+        for seed in range(4):
+            for take in continue_phrase(loaded, phrase, ContinueOptions(bars=4, variations=2, seed=seed,
+                                                                        steering=strength)):
+                pcs.append(_distance(Counter(n.pitch % 12 for n in take.notes), own_pcs))
+                onsets = sorted({n.start for n in take.notes})
+                gaps.append(_distance(Counter(b - a for a, b in zip(onsets, onsets[1:])), own_gaps))
+    return float(np.mean(pcs)), float(np.mean(gaps))
+
+
+@pytest.mark.slow
+def test_steered_takes_keep_closer_to_the_phrase_s_spacing():
+    assert _takes_against_the_phrase(2.0)[1] < 0.9 * _takes_against_the_phrase(0.0)[1]
+
+
+@pytest.mark.slow
+def test_continue_steers_pitch_classes_only_when_asked(monkeypatch):
+    """Continue leaves the pitch classes to the network (steering them cost chord fit and made
+    paraphrase: ``continuation.STEER_PITCH_CLASSES``); switched back on, the takes keep closer."""
+    from engine.writing import continuation
+    free = _takes_against_the_phrase(2.0)[0]
+    monkeypatch.setattr(continuation, "STEER_PITCH_CLASSES", True)
+    assert _takes_against_the_phrase(2.0)[0] < 0.9 * free
 
 
 def test_the_same_seed_gives_the_same_steered_takes():

@@ -80,7 +80,6 @@ def test_kill_9_then_the_next_launch_offers_every_note_back(tmp_path, qtbot, mon
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
     from PySide6.QtWidgets import QMessageBox
 
-    from gui.document import files
     from gui.document.autosave import pending_recoveries
     from gui.main_window import MainWindow
     asked = []
@@ -92,7 +91,7 @@ def test_kill_9_then_the_next_launch_offers_every_note_back(tmp_path, qtbot, mon
             while not pending_recoveries() and time.time() < deadline:
                 time.sleep(0.05)
             os.kill(child.pid, 0)                # its id still looks alive
-        files.offer_recovery(window)
+        window.files.offer_recovery()
         assert asked and "301 notes" in asked[0]
         expected = [Note(48 + i % 30, i * 2, 3 + i % 5, 40 + i % 80) for i in range(300)] + [Note(90, 700, 8)]
         restored = sorted((window.model.note(i) for i in window.model.ids()), key=Note.sort_key)
@@ -119,12 +118,12 @@ def _crash_and_restore(window, tmp_path, monkeypatch):
     crashed = tmp_path / "crashed.segue"
     crashed.write_bytes(window.autosave.path.read_bytes())
     window.undo_stack.setClean()
-    files.new_document(window)
+    window.files.new_document()
     assert window.windowTitle().startswith("Segue — Untitled")
     asked = []
     monkeypatch.setattr(files, "pending_recoveries", lambda: [crashed])
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.Yes)
-    files.offer_recovery(window)
+    window.files.offer_recovery()
     assert Note(72, 16, 4) in regrid(window.model.phrase(), 4).notes          # restored onto the fine grid
     assert window.isWindowModified(), "restored work is unsaved work"
     return asked[0]
@@ -134,19 +133,39 @@ def test_a_restored_document_keeps_its_name_and_its_file(window, tmp_path, monke
     from gui.document import files
     window.model.reset(Phrase((Note(60, 0, 4),)))
     song = tmp_path / "song.segue"
-    assert files._save_to(window, song)
+    assert window.files.save_to(song)
     question = _crash_and_restore(window, tmp_path, monkeypatch)
     assert "song.segue" in question
     assert window.document.path == song and window.windowTitle().startswith("Segue — song.segue")
     monkeypatch.setattr(files.QFileDialog, "getSaveFileName", lambda *a, **k: pytest.fail("Save asked where"))
-    assert files.save(window)                              # into its own file, as before the crash
+    assert window.files.save()                              # into its own file, as before the crash
     assert Note(72, 16, 4) in regrid(load_document(song).phrase, 4).notes     # restored onto the fine grid
 
 
 def test_a_restored_import_keeps_the_name_of_the_music_file(window, tmp_path, monkeypatch):
     from engine.files.midi import write_midi
     song = write_midi(Phrase((Note(60, 0, 4),)), tmp_path / "song.mid")
-    assert window.open_path(song)
+    assert window.files.open_path(song)
     _crash_and_restore(window, tmp_path, monkeypatch)
     assert window.document.imported_from == song and window.document.path is None
     assert window.windowTitle().startswith("Segue — song.mid")
+
+
+def test_an_autosave_folder_made_read_only_never_stops_save_or_close(window, tmp_path, monkeypatch):
+    """Removing the autosave after a Save, and the lock at Close, fail in a read-only folder: the
+    save stands, the window says so in the status bar, and the window closes."""
+    from pathlib import Path
+
+    window.model.reset(Phrase((Note(60, 0, 4),)))
+    window.undo_stack.resetClean()
+    window.autosave.save_now()
+    real_unlink = Path.unlink
+
+    def refused(path, *args, **kwargs):
+        if window.autosave.path.parent in path.parents:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_unlink(path, *args, **kwargs)
+    monkeypatch.setattr(Path, "unlink", refused)
+    assert window.files.save_to(tmp_path / "song.segue")
+    assert (tmp_path / "song.segue").is_file() and "could not be removed" in window.statusBar().currentMessage()
+    window.autosave.close()                                   # no PermissionError

@@ -44,24 +44,24 @@ def dialogs(monkeypatch):
 
 def test_dialogs_begin_in_the_music_folder_or_home_then_in_the_folder_last_used(window, home, dialogs, song):
     asked, answers = dialogs
-    files.open_dialog(window)
+    window.files.open_dialog()
     assert asked[-1] == home                                 # no Music folder: home, not a missing folder
     (home / "Music").mkdir()
-    files.open_dialog(window)
+    window.files.open_dialog()
     assert asked[-1] == home / "Music"
     answers.append(song)
-    files.open_dialog(window)
+    window.files.open_dialog()
     assert len(window.model) == 16
-    files.open_dialog(window)
+    window.files.open_dialog()
     assert asked[-1] == song.parent                          # remembered
-    files.save_as(window)
+    window.files.save_as()
     assert asked[-1] == song.parent / "song.segue"           # named after the file opened
-    files.export_midi(window)
+    window.files.export_midi()
     assert asked[-1] == song.parent / "song.mid"
     exports = home / "exports"
     exports.mkdir()
     answers.append(exports / "take.mid")
-    assert files.export_midi(window)
+    assert window.files.export_midi()
     assert files.start_folder() == exports                    # Save and Export are remembered too
     (exports / "take.mid").unlink()
     exports.rmdir()
@@ -69,11 +69,11 @@ def test_dialogs_begin_in_the_music_folder_or_home_then_in_the_folder_last_used(
 
 
 def test_an_opened_file_names_the_window_until_it_is_saved(window, song, tmp_path):
-    assert window.open_path(song)
+    assert window.files.open_path(song)
     assert window.windowTitle().startswith("Segue — song.mid")
-    assert files._save_to(window, tmp_path / "kept.segue")
+    assert window.files.save_to(tmp_path / "kept.segue")
     assert window.windowTitle().startswith("Segue — kept.segue")
-    files.new_document(window)
+    window.files.new_document()
     assert window.windowTitle().startswith("Segue — Untitled")
 
 
@@ -117,21 +117,21 @@ def test_real_music_keeps_every_note_through_the_window(window, piano_midi, tmp_
     and moved back, undone and redone, exported: every note where the file has it."""
     from engine.files.reading import read_music
     original = read_music(piano_midi / "chopin" / "chpn-p1.mid")
-    assert files.open_path(window, piano_midi / "chopin" / "chpn-p1.mid", confirmed=True)
+    assert window.files.open_path(piano_midi / "chopin" / "chpn-p1.mid", confirmed=True)
     played = sorted((n.pitch, n.start, n.duration, n.velocity) for n in original.notes)
     shown = lambda: sorted((n.pitch, n.start, n.duration, n.velocity) for _, n in window.model.items())
     assert shown() == played
-    assert files._save_to(window, tmp_path / "prelude.segue")
-    assert files.open_path(window, tmp_path / "prelude.segue", confirmed=True)
+    assert window.files.save_to(tmp_path / "prelude.segue")
+    assert window.files.open_path(tmp_path / "prelude.segue", confirmed=True)
     assert shown() == played
-    window.select_all()
-    window.copy()
+    window.editing.select_all()
+    window.editing.copy()
     window.actions_["delete"].trigger()
     assert len(window.model) == 0
     window.view.set_playhead(float(min(n.start for n in original.notes)))     # pasted where it was copied from
-    window.paste()
+    window.editing.paste()
     assert shown() == played
-    window.select_all()
+    window.editing.select_all()
     window.actions_["later"].trigger()                       # one snap later, then back
     window.actions_["earlier"].trigger()
     assert shown() == played
@@ -140,7 +140,7 @@ def test_real_music_keeps_every_note_through_the_window(window, piano_midi, tmp_
     window.undo_stack.undo()
     window.undo_stack.redo()
     assert shown() == played
-    assert files.export_midi(window, tmp_path / "prelude.mid")
+    assert window.files.export_midi(tmp_path / "prelude.mid")
     back = read_music(tmp_path / "prelude.mid")
     assert sorted((n.pitch, n.start, n.duration, n.velocity) for n in back.notes) == played
     assert back.tempo_bpm == original.tempo_bpm and back.tempo_changes == original.tempo_changes
@@ -154,11 +154,11 @@ def test_an_opened_file_keeps_its_tempo_exactly_through_export(window, tmp_path,
     original = write_midi(Phrase((Note(60, 0, 4), Note(64, 4, 4)), tempo_bpm=bpm), tmp_path / "in.mid")
     tempo = read_midi(original).tempo_bpm
     assert tempo == pytest.approx(bpm, abs=0.01)
-    assert window.open_path(original)
+    assert window.files.open_path(original)
     assert window.model.tempo_bpm == tempo
     assert window.tempo_box.value() == pytest.approx(bpm, abs=0.005)   # shown with its decimals
     assert not window.isWindowModified()
-    assert files.export_midi(window, tmp_path / "out.mid")
+    assert window.files.export_midi(tmp_path / "out.mid")
     assert read_midi(tmp_path / "out.mid").tempo_bpm == tempo
 
 
@@ -169,3 +169,63 @@ def test_the_tempo_box_holds_every_tempo_a_phrase_may_have(window):
     assert MIN_TEMPO_BPM <= box.minimum() < MIN_TEMPO_BPM + 0.01 and box.maximum() == MAX_TEMPO_BPM
     box.setValue(88.25)                                # the user's own tempo reaches the phrase
     assert window.model.tempo_bpm == 88.25
+
+
+def test_a_tempo_the_user_sets_is_one_undo_step_and_an_unsaved_change(window, tmp_path, qtbot):
+    """Steps of the tempo box in a row are one undo step back to the file's exact tempo; the change
+    marks the document unsaved and the autosave writes it."""
+    from engine.files.document import load_document
+    original = write_midi(Phrase((Note(60, 0, 4), Note(64, 4, 4)), tempo_bpm=136.54), tmp_path / "in.mid")
+    assert window.files.open_path(original)
+    exact = window.model.tempo_bpm
+    window.autosave.timer.setInterval(20)
+    window.tempo_box.stepUp()
+    window.tempo_box.stepUp()
+    window.tempo_box.setValue(90)
+    assert window.model.tempo_bpm == 90 and window.isWindowModified()
+    saved = lambda: window.autosave.path.is_file() and load_document(window.autosave.path).phrase.tempo_bpm == 90
+    qtbot.waitUntil(saved)
+    window.undo_stack.undo()
+    assert window.model.tempo_bpm == exact and not window.isWindowModified()
+    assert window.tempo_box.value() == round(exact, 2)
+    window.undo_stack.redo()
+    assert window.model.tempo_bpm == 90
+
+
+def test_save_and_export_never_replace_a_write_protected_file(window, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(files.QMessageBox, "warning", lambda *a: shown.append(a[2]))
+    window.model.reset(Phrase((Note(60, 0, 4),)))
+    window.undo_stack.resetClean()
+    save, export = (lambda p: window.files.save_to(p)), (lambda p: window.files.export_midi(p))
+    for name, act in (("kept.segue", save), ("kept.mid", export)):
+        kept = tmp_path / name
+        kept.write_bytes(b"the user's own")
+        kept.chmod(0o444)
+        assert not act(kept)
+        assert "write-protected" in shown[-1] and kept.read_bytes() == b"the user's own"
+    assert window.isWindowModified()
+
+
+def test_the_file_work_needs_no_window_only_what_it_works_on(qtbot, tmp_path):
+    """FileController is given the model, the undo stack, the document's files, the settings and a
+    way to show a message; what happened comes out as signals."""
+    from PySide6.QtGui import QUndoStack
+
+    from gui.document.controller import DocumentController
+    from gui.document.phrase_model import PhraseModel
+    model, stack, document = PhraseModel(), QUndoStack(), DocumentController()
+    shown, kept = [], {"temperature": 0.8}
+    controller = files.FileController(model, stack, document, lambda: dict(kept), kept.update,
+                                      lambda text, ms=0: shown.append(text))
+    events = []
+    controller.opening.connect(lambda: events.append("opening"))
+    controller.opened.connect(lambda: events.append(len(model)))
+    controller.saved.connect(lambda: events.append("saved"))
+    controller.set_phrase(Phrase(tuple(Note(60 + i, 4 * i, 4) for i in range(3))), None, "Seed")
+    assert events == ["opening", 3] and len(model) == 3 and shown[-1] == "Seed: 3 notes, 0.8 bars"
+    assert controller.save_to(tmp_path / "tune.segue") and events[-1] == "saved"
+    assert document.path == tmp_path / "tune.segue" and stack.isClean()
+    kept["temperature"] = 1.5
+    assert controller.open_path(tmp_path / "tune.segue") and kept["temperature"] == 0.8   # its settings shown
+    assert len(model) == 3 and shown[-1] == "Opened tune.segue: 3 notes, 0.8 bars"

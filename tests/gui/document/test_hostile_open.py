@@ -52,7 +52,7 @@ def test_open_and_drop_refuse_a_hostile_file_and_keep_the_phrase(window, tmp_pat
     monkeypatch.setattr("gui.document.files.QMessageBox.warning", lambda *a: shown.append(a[2]))
     path = tmp_path / name
     path.write_bytes(content)
-    assert not window.open_path(path, confirmed=True)
+    assert not window.files.open_path(path, confirmed=True)
     data = QMimeData()
     data.setUrls([QUrl.fromLocalFile(str(path))])
     enter = QDragEnterEvent(QPoint(50, 50), Qt.CopyAction, data, Qt.LeftButton, Qt.NoModifier)

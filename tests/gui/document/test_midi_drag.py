@@ -11,7 +11,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from engine.files.midi import read_midi
 from engine.music.phrase import FINE_STEPS_PER_QUARTER, Note, Phrase
-from gui.document import files, midi_drag
+from gui.document import midi_drag
 
 S = FINE_STEPS_PER_QUARTER // 4          # a sixteenth note on the window's own grid
 
@@ -55,7 +55,7 @@ def _drag_the_tile(qtbot, window):
 
 
 def _open(window, tmp_path):
-    files.set_phrase(window, PHRASE, tmp_path / "My phrase.segue", "Opened")
+    window.files.set_phrase(PHRASE, tmp_path / "My phrase.segue", "Opened")
 
 
 def test_the_tile_sits_in_the_rulers_corner(window):
@@ -97,10 +97,10 @@ def test_without_a_selection_the_whole_phrase_goes_named_after_the_document(wind
     assert path.name == "My phrase.mid"
     assert read_midi(path, steps_per_quarter=4).notes == PHRASE.notes
     window.model.select([i for i, n in window.model.items() if n.start == 16 * S])
-    assert midi_drag.write_drag_file(window).name == "My phrase - bar 2.mid"
-    files.set_phrase(window, PHRASE, None, "Seed")
+    assert midi_drag.write_drag_file(window.model, window.document.stem("Untitled")).name == "My phrase - bar 2.mid"
+    window.files.set_phrase(PHRASE, None, "Seed")
     window.model.select([])
-    assert midi_drag.write_drag_file(window).name == "Untitled.mid"
+    assert midi_drag.write_drag_file(window.model, window.document.stem("Untitled")).name == "Untitled.mid"
 
 
 def test_nothing_to_drag_is_a_message(window, drags, qtbot):
@@ -127,11 +127,11 @@ def test_the_folder_is_segues_own_and_goes_at_exit_or_after_a_crash(window, drag
     stale.mkdir()
     (stale / "old.mid").write_bytes(b"MThd")
     _open(window, tmp_path)
-    path = midi_drag.write_drag_file(window)
+    path = midi_drag.write_drag_file(window.model, window.document.stem("Untitled"))
     folder = midi_drag.drag_folder()
     assert folder.parent == temp and folder.name.startswith(f"{midi_drag.PREFIX}{os.getpid()}-")
     assert path.is_file() and not stale.exists()
-    again = midi_drag.write_drag_file(window)
+    again = midi_drag.write_drag_file(window.model, window.document.stem("Untitled"))
     assert again != path and path.is_file()                           # a file a DAW took is never rewritten
     midi_drag.remove_drag_folder()
     assert not folder.exists()
@@ -139,9 +139,9 @@ def test_the_folder_is_segues_own_and_goes_at_exit_or_after_a_crash(window, drag
 
 def test_the_dragged_file_dropped_back_on_the_window_is_not_opened(window, drags, tmp_path, monkeypatch):
     _open(window, tmp_path)
-    path = midi_drag.write_drag_file(window)
+    path = midi_drag.write_drag_file(window.model, window.document.stem("Untitled"))
     opened = []
-    monkeypatch.setattr(window, "open_path", lambda p, confirmed=False: opened.append(p))
+    monkeypatch.setattr(window.files, "open_path", lambda p, confirmed=False: opened.append(p))
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     enter = QDragEnterEvent(QPoint(50, 50), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
@@ -155,3 +155,18 @@ def test_the_dragged_file_dropped_back_on_the_window_is_not_opened(window, drags
     mime.setUrls([QUrl.fromLocalFile(str(other))])
     window.dropEvent(QDropEvent(QPointF(50, 50), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
     assert opened == [str(other)]
+
+
+def test_the_tile_needs_the_model_and_the_document_not_the_window(qtbot, drags):
+    from gui.document.controller import DocumentController
+    from gui.document.phrase_model import PhraseModel
+    model, document, shown = PhraseModel(), DocumentController(), []
+    tile = midi_drag.MidiDragTile(model, document, lambda text, ms=0: shown.append(text))
+    qtbot.addWidget(tile)
+    tile.start_drag()
+    assert shown == ["There are no notes to drag out yet."] and not drags
+    model.reset(PHRASE)
+    document.set_files(Path("Waltz.segue"))
+    tile.start_drag()
+    (url,) = drags[0].mime.urls()
+    assert Path(url.toLocalFile()).name == "Waltz.mid"

@@ -5,19 +5,18 @@ import mido
 
 from engine.files.midi import write_midi
 from engine.music.phrase import Note, Phrase
-from gui.document import files
 
 
 def test_exported_midi_keeps_the_tempo_map_and_key_signatures_of_the_file_opened(window, tmp_path):
     song = write_midi(Phrase(tuple(Note(60 + i % 5, 4 * i, 4) for i in range(16)), tempo_bpm=100,
                              tempo_changes=((16, 80.0), (48, 132.0)), key_signatures=((0, "Eb"), (32, "Cm"))),
                       tmp_path / "song.mid")
-    assert window.open_path(song)
-    assert files.export_midi(window, tmp_path / "exported.mid")
-    assert files._save_to(window, tmp_path / "doc.segue")
-    files.new_document(window)
-    assert window.open_path(tmp_path / "doc.segue")
-    assert files.export_midi(window, tmp_path / "from-document.mid")
+    assert window.files.open_path(song)
+    assert window.files.export_midi(tmp_path / "exported.mid")
+    assert window.files.save_to(tmp_path / "doc.segue")
+    window.files.new_document()
+    assert window.files.open_path(tmp_path / "doc.segue")
+    assert window.files.export_midi(tmp_path / "from-document.mid")
     for path in (tmp_path / "exported.mid", tmp_path / "from-document.mid"):
         assert tempo_and_keys(path) == [(0, 100), (0, "Eb"), (1920, 80), (3840, "Cm"), (5760, 132)]
 

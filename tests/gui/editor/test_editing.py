@@ -25,14 +25,14 @@ def test_move_earlier_stops_at_the_start_and_is_one_step(window):
 
 def test_transpose_stops_at_the_top_of_the_keyboard(window):
     window.model.reset(Phrase((Note(120, 0, 4), Note(100, 4, 4))))
-    window.select_all()
+    window.editing.select_all()
     editing.transpose(window.model, window.undo_stack, 12)
     assert notes(window) == [(107, 4, 4, 80), (127, 0, 4, 80)]
 
 
 def test_velocity_changes_only_the_notes_that_differ(window):
     window.model.reset(Phrase((Note(60, 0, 4, 50), Note(64, 4, 4, 90))))
-    window.select_all()
+    window.editing.select_all()
     editing.set_velocity(window.model, window.undo_stack, 90)
     assert notes(window) == [(60, 0, 4, 90), (64, 4, 4, 90)]
     before = window.undo_stack.count()
@@ -42,7 +42,7 @@ def test_velocity_changes_only_the_notes_that_differ(window):
 
 def test_duplicate_whole_bars_lands_on_the_next_bar(window):
     window.model.reset(Phrase((Note(60, 0, 4), Note(64, 4, 8))))
-    window.select_all()
+    window.editing.select_all()
     editing.duplicate(window.model, window.undo_stack)
     assert notes(window) == [(60, 0, 4, 80), (60, 16, 4, 80), (64, 4, 8, 80), (64, 20, 8, 80)]
     window.undo_stack.undo()

@@ -8,7 +8,6 @@ from engine.files.document import load_document
 from engine.music.keys import Key
 from engine.music.phrase import FINE_STEPS_PER_QUARTER, Note, Phrase
 from gui import theme
-from gui.document import files
 from gui.editor import metre_key
 from gui.editor.metre_key import accidentals, key_name, parse_time_signature, signature_of
 
@@ -55,10 +54,10 @@ def test_names_of_keys_and_metres():
 
 def test_the_field_shows_the_metre_and_the_key_signature_or_the_estimate(window):
     assert window.metre_key.text() == "4/4 · no key yet"
-    files.set_phrase(window, Phrase(C_MAJOR, time_signature=(3, 4), key_signatures=((0, "Eb"),)), None, "Opened")
+    window.files.set_phrase(Phrase(C_MAJOR, time_signature=(3, 4), key_signatures=((0, "Eb"),)), None, "Opened")
     assert window.metre_key.text() == "3/4 · Eb major"
     assert window.metre_key.isVisible()
-    files.set_phrase(window, Phrase(C_MAJOR), None, "Opened")
+    window.files.set_phrase(Phrase(C_MAJOR), None, "Opened")
     assert window.metre_key.text() == "4/4 · C major (estimated)"
 
 
@@ -69,7 +68,7 @@ def test_the_estimate_is_the_key_the_sheet_music_is_written_in(window):
     from engine.files.seeds import list_seeds, load_seed
     seed = next(s for s in list_seeds() if "Clair de lune" in s.title)
     phrase = replace(load_seed(seed), key_signatures=())
-    files.set_phrase(window, phrase, None, "Seed")
+    window.files.set_phrase(phrase, None, "Seed")
     assert window.metre_key.text() == "9/8 · Db major (estimated)"        # a profile alone says F minor
     sharps = phrase_to_score(phrase, "t").recurse().getElementsByClass("KeySignature")[0].sharps
     assert sharps == -5                                                      # D-flat major's five flats
@@ -84,7 +83,7 @@ def _bar_line_at(window, step: int) -> bool:
 
 
 def test_a_new_time_signature_moves_the_bar_lines_not_the_notes_and_undoes(window, answer, qtbot):
-    files.set_phrase(window, Phrase(C_MAJOR), None, "Opened")
+    window.files.set_phrase(Phrase(C_MAJOR), None, "Opened")
     notes = dict(window.model.items())
     assert not _bar_line_at(window, 12 * S) and _bar_line_at(window, 16 * S)
     answer.append("3/4")
@@ -106,7 +105,7 @@ def test_a_new_time_signature_moves_the_bar_lines_not_the_notes_and_undoes(windo
 
 
 def test_a_chosen_key_is_one_undo_step_and_none_brings_the_estimate_back(window, answer, qtbot):
-    files.set_phrase(window, Phrase(C_MAJOR), None, "Opened")
+    window.files.set_phrase(Phrase(C_MAJOR), None, "Opened")
     answer.append("D major")
     window.actions_["key"].trigger()
     assert window.model.key_signatures == ((0, "D"),)
@@ -124,7 +123,7 @@ def test_a_chosen_key_is_one_undo_step_and_none_brings_the_estimate_back(window,
 
 
 def test_a_chosen_key_keeps_the_later_key_changes(window, answer):
-    files.set_phrase(window, Phrase(C_MAJOR, key_signatures=((0, "C"), (32, "G"))), None, "Opened")
+    window.files.set_phrase(Phrase(C_MAJOR, key_signatures=((0, "C"), (32, "G"))), None, "Opened")
     answer.append("F major")
     window.actions_["key"].trigger()
     assert window.model.key_signatures == ((0, "F"), (32 * S, "G"))
@@ -132,22 +131,41 @@ def test_a_chosen_key_keeps_the_later_key_changes(window, answer):
 
 
 def test_metre_and_key_survive_saving_opening_and_export(window, tmp_path, answer):
-    files.set_phrase(window, Phrase(C_MAJOR), None, "Opened")
-    assert files.export_midi(window, tmp_path / "estimated.mid")
+    window.files.set_phrase(Phrase(C_MAJOR), None, "Opened")
+    assert window.files.export_midi(tmp_path / "estimated.mid")
     assert not [m for m in mido.MidiFile(tmp_path / "estimated.mid").tracks[0] if m.type == "key_signature"]
     answer.extend(["6/8", "B minor"])
     window.actions_["time_signature"].trigger()
     window.actions_["key"].trigger()
-    assert files._save_to(window, tmp_path / "song.segue")
+    assert window.files.save_to(tmp_path / "song.segue")
     doc = load_document(tmp_path / "song.segue")
     assert doc.phrase.time_signature == (6, 8) and doc.phrase.key_signatures == ((0, "Bm"),)
-    assert files.export_midi(window, tmp_path / "song.mid")
+    assert window.files.export_midi(tmp_path / "song.mid")
     meta = list(mido.MidiFile(tmp_path / "song.mid").tracks[0])
     assert [(m.numerator, m.denominator) for m in meta if m.type == "time_signature"] == [(6, 8)]
     assert [m.key for m in meta if m.type == "key_signature"] == ["Bm"]
-    files.new_document(window)
+    window.files.new_document()
     assert window.metre_key.text() == "4/4 · no key yet"
-    assert window.open_path(tmp_path / "song.segue")
+    assert window.files.open_path(tmp_path / "song.segue")
     assert window.metre_key.text() == "6/8 · B minor"
-    assert window.open_path(tmp_path / "song.mid")
+    assert window.files.open_path(tmp_path / "song.mid")
     assert window.metre_key.text() == "6/8 · B minor"
+
+
+def test_the_field_needs_the_model_and_the_undo_stack_not_the_window(qtbot, answer):
+    from PySide6.QtGui import QUndoStack
+
+    from gui.document.phrase_model import PhraseModel
+    from gui.editor.metre_key import MetreKeyField
+    model, stack = PhraseModel(), QUndoStack()
+    model.reset(Phrase(C_MAJOR))
+    field = MetreKeyField(model, stack)
+    qtbot.addWidget(field)
+    answers = answer
+    answers += ["6/8", "D major"]
+    field.ask_time_signature()
+    field.ask_key()
+    assert field.text() == "6/8 · D major" and stack.count() == 2
+    stack.undo()
+    stack.undo()
+    assert model.time_signature == (4, 4) and model.key_signatures == () and field.text().endswith("(estimated)")

@@ -18,7 +18,7 @@ def test_an_opened_file_shows_all_its_notes(window, tmp_path):
     bass = tuple(Note(28 + k % 3, 16 * k, 16) for k in range(8))             # low E on a piano
     path = tmp_path / "wide.mid"
     write_midi(Phrase(melody + bass), path)
-    assert window.open_path(path, confirmed=True)
+    assert window.files.open_path(path, confirmed=True)
     assert len(on_screen(window)) == len(window.model) == 40
 
 

@@ -8,15 +8,15 @@ from gui.sound.playback import BUILT_IN, Playback
 
 
 def test_space_plays_with_a_moving_playhead_and_stops_at_the_end(window, qtbot):
-    qtbot.waitUntil(lambda: window.playback is not None, timeout=3000)
+    qtbot.waitUntil(lambda: window.transport.playback is not None, timeout=3000)
     window.model.reset(Phrase((Note(60, 0, 4), Note(64, 4, 4)), tempo_bpm=240))   # one second
     window.view.setFocus()
     positions = []
-    window.playback.position.connect(positions.append)
-    with qtbot.waitSignal(window.playback.started, timeout=3000):
+    window.transport.playback.position.connect(positions.append)
+    with qtbot.waitSignal(window.transport.playback.started, timeout=3000):
         QTest.keyClick(window.view, Qt.Key_Space)
-    assert window.playback.is_playing()
-    with qtbot.waitSignal(window.playback.stopped, timeout=5000):
+    assert window.transport.playback.is_playing()
+    with qtbot.waitSignal(window.transport.playback.stopped, timeout=5000):
         pass
     assert positions == sorted(positions) and positions[-1] == 8.0
     assert len(positions) >= 5
@@ -24,8 +24,8 @@ def test_space_plays_with_a_moving_playhead_and_stops_at_the_end(window, qtbot):
 
 
 def test_stop_silences_and_a_loop_wraps_around(window, qtbot):
-    qtbot.waitUntil(lambda: window.playback is not None, timeout=3000)
-    playback = window.playback
+    qtbot.waitUntil(lambda: window.transport.playback is not None, timeout=3000)
+    playback = window.transport.playback
     positions = []
     playback.position.connect(positions.append)
     phrase = Phrase((Note(60, 0, 8),), tempo_bpm=480)        # 8 steps: half a second

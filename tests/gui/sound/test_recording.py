@@ -57,7 +57,7 @@ def test_record_a_phrase_from_the_keyboard_is_one_undo_step(window, qtbot, monke
 
 def recorded(window, qtbot, keyboard):
     assert window.takes.input.is_recording() and keyboard.name == "Piano Keys"
-    assert window.playback._clicks is None
+    assert window.transport.playback._clicks is None
     assert window.actions_["record"].isChecked()
     arrivals = []
     window.takes.input.noteRecorded.connect(arrivals.append)
@@ -87,14 +87,14 @@ def test_with_the_metronome_a_bar_is_counted_in_and_a_pickup_kept(window, qtbot,
     keyboard = Keyboard()
     monkeypatch.setattr("gui.sound.recording.input_names", lambda: (["Piano Keys"], None))
     monkeypatch.setattr(mido, "open_input", keyboard.open)
-    qtbot.waitUntil(lambda: window.playback is not None, timeout=3000)
+    qtbot.waitUntil(lambda: window.transport.playback is not None, timeout=3000)
     window.model.reset(Phrase((Note(48, 0, 64),), tempo_bpm=240))      # a bar of 4/4 lasts 1 s
     window.undo_stack.clear()
     window.actions_["metronome"].setChecked(True)
     window.view.set_playhead(21.0)                                      # inside bar 2: starts at 16
-    window.toggle_record()
+    window.take_recorder().toggle()
     try:
-        assert window.takes.input.is_recording() and window.playback._clicks is not None   # ticking
+        assert window.takes.input.is_recording() and window.transport.playback._clicks is not None   # ticking
         player = keyboard.play([(0.5, mido.Message("note_on", note=60, velocity=90)),    # count-in
                                 (0.25, mido.Message("note_off", note=60)),
                                 (0.5, mido.Message("note_on", note=64, velocity=90)),   # bar 2, beat 2
@@ -102,9 +102,9 @@ def test_with_the_metronome_a_bar_is_counted_in_and_a_pickup_kept(window, qtbot,
         player.join()
         qtbot.waitUntil(lambda: len(window.model) == 3, timeout=2000)
     finally:
-        window.toggle_record()
+        window.take_recorder().toggle()
         window.undo_stack.setClean()
-    assert window.playback._clicks is None                              # silent again
+    assert window.transport.playback._clicks is None                              # silent again
     played = sorted((n.pitch, n.start) for _, n in window.model.items() if n.pitch != 48)
     assert played[0][0] == 60 and 7 <= played[0][1] <= 9                # the pickup, before bar 2
     assert played[1][0] == 64 and 19 <= played[1][1] <= 21
@@ -114,7 +114,7 @@ def test_no_keyboard_is_a_message_not_a_crash(window, monkeypatch):
     shown = []
     monkeypatch.setattr("gui.main_window.QMessageBox.information", lambda *a: shown.append(a[2]))
     monkeypatch.setattr("gui.sound.recording.input_names", lambda: ([], "MIDI inputs are not available (no ALSA)"))
-    window.toggle_record()
+    window.take_recorder().toggle()
     assert shown and "no ALSA" in shown[-1] and not window.takes.input.is_recording()
     assert not window.actions_["record"].isChecked()
     monkeypatch.setattr("gui.sound.recording.input_names", lambda: (["Gone"], None))
@@ -123,6 +123,6 @@ def test_no_keyboard_is_a_message_not_a_crash(window, monkeypatch):
         raise OSError("device disconnected")
 
     monkeypatch.setattr(mido, "open_input", unplugged)
-    window.toggle_record()
+    window.take_recorder().toggle()
     assert "Gone" in shown[-1] and "device disconnected" in shown[-1]
     assert not window.takes.input.is_recording()

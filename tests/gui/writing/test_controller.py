@@ -22,7 +22,7 @@ def continue_with(window, qtbot, pitches):
     window.writing.cache.get = lambda name: SimpleNamespace(name="stand-in")
     window.model.reset(PHRASE)
     QTest.keyClick(window, Qt.Key_Return, Qt.ControlModifier)
-    qtbot.waitUntil(lambda: window.job is None, timeout=10000)
+    qtbot.waitUntil(lambda: window.writing.job is None, timeout=10000)
 
 
 def new_pitches(window):
@@ -79,7 +79,7 @@ def test_new_closes_the_takes(window, qtbot):
     assert len(window.model) == 0
     assert window.panel.takes_row.isHidden()
     assert "Take" not in window.panel.status.text() and "Alt+Left/Right" not in window.panel.status.text()
-    assert window.take is None
+    assert window.writing.take is None
 
 
 def fully_in_view(window, note_ids):
@@ -89,9 +89,9 @@ def fully_in_view(window, note_ids):
 
 def test_continue_brings_the_new_notes_into_view(window, qtbot):
     continue_with(window, qtbot, [100, 30])                    # far above, then far below the phrase
-    assert fully_in_view(window, window.take.ids)
+    assert fully_in_view(window, window.writing.take.ids)
     QTest.keyClick(window, Qt.Key_Right, Qt.AltModifier)
-    assert new_pitches(window) == [30] and fully_in_view(window, window.take.ids)
+    assert new_pitches(window) == [30] and fully_in_view(window, window.writing.take.ids)
 
 
 def test_one_new_note_is_one_note(window, qtbot):
@@ -100,7 +100,7 @@ def test_one_new_note_is_one_note(window, qtbot):
     window.writing.cache.get = lambda name: SimpleNamespace(name="stand-in")
     window.model.reset(PHRASE)
     QTest.keyClick(window, Qt.Key_Return, Qt.ControlModifier)
-    qtbot.waitUntil(lambda: window.job is None, timeout=10000)
+    qtbot.waitUntil(lambda: window.writing.job is None, timeout=10000)
     assert window.panel.status.text().startswith("Wrote 1 note.")
     QTest.keyClick(window, Qt.Key_Right, Qt.AltModifier)
     assert window.panel.status.text().startswith("Take 2 of 2: 1 note.")
@@ -112,15 +112,14 @@ def saved_pitches(path):
 
 
 def test_choosing_a_take_after_saving_is_an_unsaved_change_that_save_holds(window, qtbot, tmp_path):
-    from gui.document import files
     continue_with(window, qtbot, [70, 72, 74])
-    assert files._save_to(window, tmp_path / "song.segue")
+    assert window.files.save_to(tmp_path / "song.segue")
     assert not window.isWindowModified()
     QTest.keyClick(window, Qt.Key_Right, Qt.AltModifier)
     QTest.keyClick(window, Qt.Key_Return, Qt.AltModifier)     # keep take 2
     assert new_pitches(window) == [72]
     assert window.isWindowModified() and not window.undo_stack.isClean()   # so quitting asks
-    assert files.save(window)
+    assert window.files.save()
     assert saved_pitches(tmp_path / "song.segue") == [72]
     QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier)       # the whole Continue, as before
     assert new_pitches(window) == [] and window.isWindowModified()
@@ -142,10 +141,10 @@ def test_choosing_a_take_is_autosaved_and_restored(window, qtbot, tmp_path, monk
     crashed = tmp_path / "crashed.segue"                      # as a session that crashed left it
     crashed.write_bytes(window.autosave.path.read_bytes())
     window.undo_stack.setClean()
-    files.new_document(window)
+    window.files.new_document()
     monkeypatch.setattr(files, "pending_recoveries", lambda: [crashed])
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
-    files.offer_recovery(window)
+    window.files.offer_recovery()
     assert new_pitches(window) == [74] and window.isWindowModified()
 
 
@@ -173,3 +172,18 @@ def test_undoing_a_continue_kept_by_the_next_edit_clears_its_status(window, qtbo
     QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
     QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
     assert new_pitches(window) == [] and window.panel.status.text() == "Continue undone."
+
+
+def test_continue_s_set_up_reads_the_phrase_once_not_once_a_note(window, qtbot, monkeypatch):
+    """The seed was gathered by rebuilding a table of all the notes for each note (quadratic: 20,000
+    notes froze the window for 15 s): the set-up now looks at the notes a fixed number of times."""
+    window.model.reset(Phrase(tuple(Note(60 + i % 12, i, 1) for i in range(3000))))
+    calls = []
+    for name in ("items", "ids"):
+        real = getattr(window.model, name)
+        monkeypatch.setattr(window.model, name, lambda real=real: calls.append(1) or real())
+    window.writing.generator = stand_in([70])
+    window.writing.cache.get = lambda name: SimpleNamespace(name="stand-in")
+    window.writing.continue_phrase()
+    qtbot.waitUntil(lambda: window.writing.job is None, timeout=10000)
+    assert len(calls) < 10

@@ -44,7 +44,7 @@ def test_reset_puts_every_more_setting_back(panel):
     panel.steering.setCurrentText("Off")
     QTest.mouseClick(panel.reset_button, Qt.LeftButton)
     assert panel.top_p.value() == 0.95 and panel.density.currentData() == 1.0
-    assert panel.steering.currentText() == "Closely" and panel.options().steering == 2.0
+    assert panel.steering.currentText() == "Loosely" and panel.options().steering == 1.0
     assert panel.rhythm.isChecked() and not panel.held_ending.isChecked() and panel.drafts.value() == 4
 
 
@@ -54,7 +54,7 @@ def test_keep_to_the_phrase_is_a_more_setting_that_continue_uses(panel):
     assert panel.more.layout().labelForField(panel.steering).text() == "Keep to the phrase"
     choices = [(panel.steering.itemText(i), panel.steering.itemData(i)) for i in range(panel.steering.count())]
     assert choices == [("Off", 0.0), ("Loosely", 1.0), ("Closely", 2.0), ("Strictly", 3.0)]
-    assert panel.steering.currentText() == "Closely"
+    assert panel.steering.currentText() == "Loosely"
     assert panel.options().steering == ContinueOptions().steering          # the panel starts at the engine's default
     assert panel.steering.toolTip()
     for text, value in choices:
@@ -81,10 +81,10 @@ def test_a_keep_to_the_phrase_not_understood_is_not_shown(qtbot, stored):
     fresh = ContinuePanel()
     qtbot.addWidget(fresh)
     fresh.apply_settings({"steering": stored})                # a new panel keeps the default
-    assert fresh.steering.currentText() == "Closely"
-    fresh.steering.setCurrentText("Loosely")
-    fresh.apply_settings({"steering": stored})                # as every setting: one not understood stays as it is
     assert fresh.steering.currentText() == "Loosely"
+    fresh.steering.setCurrentText("Strictly")
+    fresh.apply_settings({"steering": stored})                # as every setting: one not understood stays as it is
+    assert fresh.steering.currentText() == "Strictly"
 
 
 def test_the_drafts_tip_says_continue_keeps_the_drafts_that_follow_best(panel):
@@ -98,3 +98,22 @@ def test_one_bar_is_one_bar(panel):
     assert panel.bars.text() == "1 bar"
     panel.bars.setValue(4)
     assert panel.bars.text() == "4 bars"
+
+
+def test_the_panel_is_built_from_the_settings_written_once(qtbot):
+    from dataclasses import fields, replace
+
+    from engine.writing.options import DENSITY, ContinueOptions, FillOptions
+    fresh = ContinuePanel()
+    qtbot.addWidget(fresh)
+    meta = {f.name: f.metadata for f in fields(ContinueOptions)}
+    for name, box in (("key", fresh.key), ("density", fresh.density), ("steering", fresh.steering),
+                      ("texture", fresh.texture)):
+        assert [(box.itemText(i), box.itemData(i)) for i in range(box.count())] == list(meta[name]["shown"])
+    assert all(DENSITY[0] <= fresh.density.itemData(i) <= DENSITY[1] for i in range(fresh.density.count()))
+    assert fresh.register.text() == meta["register"]["box"] and fresh.drafts.toolTip().startswith("Write this many")
+    seed = fresh.seed.value()
+    assert fresh.options() == ContinueOptions(seed=seed, candidates=4)          # the window writes 4 drafts a take
+    # and Fill weighs at least 8; the window's one "Keep to the phrase" is Fill's too (FillOptions' own
+    # default, firmer, is the command line's)
+    assert fresh.options(fill=True) == replace(FillOptions(seed=seed, candidates=8), steering=fresh.options().steering)

@@ -1,0 +1,164 @@
+"""Generation's per-token step on buffers made once: the network's one token per take per step,
+with as few calls from Python as the arithmetic allows.
+
+Writing a take costs a few hundred steps, and in each the network does little arithmetic (a few
+rows times a few matrices) but, stepped through ``MusicLSTM.step``, many small calls: the input's
+parts added up, each LSTM layer's gates, the read-outs split into named pieces and joined again,
+new tensors for every state. On a laptop's CPU each small call costs more than its arithmetic.
+``Stepper`` does the same sums for the whole batch of takes on buffers allocated once:
+
+- the input (token embedding, held notes, step in the bar, the bar's control vector) is gathered
+  into the first columns of layer 1's input row, whose last columns already hold layer 1's output
+  of the step before (each layer writes its output where its own next step and the next layer
+  read it: no concatenation, no copy of the state);
+- each layer's gates are one matrix product (``half_weights.HalfWeights``: packed at half precision
+  when ``half``, else the full weights), squashed in place;
+- the read-out is one product whose first columns are the tokens' logits and whose last the
+  weights of the control and spacing scores, added with one product by the bar's matrix
+  (``MusicLSTM.control_matrix``).
+
+With ``half=False`` the logits are those of ``MusicLSTM.forward`` (within float rounding, 1e-5;
+``tests/engine/model/test_stepping.py``); with ``half=True`` they move by about a thousandth of a
+nat, as ``MusicLSTM.step(half=True)``'s do. Models that read pitch or rhythm memory, lookback,
+harmony or the phrase position are stepped by ``MusicLSTM.step`` (``Stepper.handles`` says which).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .network import MusicLSTM, State
+
+
+class Stepper:
+    """The network of ``model`` stepped one token per row for ``rows`` rows (eval mode, no grad)."""
+
+    @staticmethod
+    def handles(model: MusicLSTM) -> bool:
+        """True for a network this step computes: any but those reading pitch or rhythm memory,
+        lookback, harmony or the phrase position (``MusicLSTM.step`` steps those)."""
+        c = model.config
+        return not (c.pitch_memory or c.rhythm_memory or c.lookback or c.harmony or c.phrase_position
+                    or model.training)
+
+    def __init__(self, model: MusicLSTM, rows: int, half: bool = True):
+        if not self.handles(model):
+            raise ValueError("this network reads pitch or rhythm memory, lookback, harmony or the phrase position "
+                             "(or is training): step it with MusicLSTM.step")
+        c = model.config
+        self.config, self.rows, self.half = c, rows, half
+        self.vocab_size, n, e = c.vocab_size, c.hidden_size, c.embedding_size
+        p = {name: value.detach() for name, value in model.named_parameters()}
+        self.embedding = p["embedding.weight"].numpy()
+        self.held = p["held_notes.weight"].t() if c.context else torch.zeros(0, e)        # (pitches, embedding)
+        self.bar_position = p["bar_position.weight"].numpy() if c.context else np.zeros((0, e), np.float32)
+        # the products of each layer and of the read-out, made once per model (``MusicLSTM``'s caches)
+        self.layers = [halved if half else _FullWeights(weight, bias) for weight, bias, halved in model.fused_weights()]
+        names, weight, bias, _, halved = model.read_out_weights()
+        extra = [name for name in names if name not in ("head", *MusicLSTM.CONTROL_READ_OUTS)]
+        if extra:
+            raise ValueError(f"the step does not read out {', '.join(extra)}")
+        self.read_out = halved if half else _FullWeights(weight, bias)
+        self.scored = len(names) > 1                      # control or spacing scores, by the bar's matrix
+        # Buffers, and every view of them a step reads or writes, made once: a slice of a tensor
+        # costs a Python call, as much as the arithmetic on it. Each layer's input row is
+        # [its input | its own output of the step before]; the top layer's output has a row of its own.
+        self.rows_in = [torch.zeros(rows, (e if k == 0 else n) + n) for k in range(c.layers)]
+        self.inputs = [row[:, :-n] for row in self.rows_in]
+        self.outputs = [row[:, -n:] for row in self.rows_in]
+        self.top = torch.zeros(rows, n)
+        self.cells = [torch.zeros(rows, n) for _ in range(c.layers)]
+        self.gates = torch.empty(rows, 4 * n)
+        self.squashed = torch.empty(rows, 4 * n)
+        self.gate_views = (self.squashed[:, :n], self.squashed[:, n:2 * n], self.gates[:, 2 * n:3 * n],
+                           self.squashed[:, 3 * n:])
+        self.cell_input = torch.empty(rows, n)
+        self.squashed_cell = torch.empty(rows, n)
+        self.input_row = self.rows_in[0].numpy()[:, :e]
+        self.gathered = np.empty((rows, e), dtype=np.float32)
+        self.sounding = torch.zeros(rows, c.pitches)
+        self.held_product = torch.zeros(rows, e)
+        self.split = [self.vocab_size, 0]
+        self.vectors: np.ndarray | None = None
+        self.matrices: list[torch.Tensor] = []
+
+    def start(self, state: State, vectors: torch.Tensor | None = None, matrix: torch.Tensor | None = None) -> None:
+        """Begin from ``state`` ((layers, rows, hidden) each, as ``forward`` returns it); ``vectors``
+        (bars, embedding) are the control vectors of each bar (``MusicLSTM.control_vectors``) and
+        ``matrix`` (bars, K, vocab) its scores' matrix (``MusicLSTM.control_matrix``), for a model
+        with controls."""
+        h, c = state
+        for k, out in enumerate(self.outputs):
+            out.copy_(h[k])
+            self.cells[k].copy_(c[k])
+        self.top.copy_(h[-1])
+        self.vectors = None if vectors is None else vectors.detach().float().contiguous().numpy()
+        self.matrices = [] if matrix is None else list(matrix.detach().float().contiguous())
+        if self.matrices:
+            self.split = [self.vocab_size, self.matrices[0].size(0)]
+
+    def state(self) -> State:
+        """The LSTM state now (copies), as ``forward`` would return it."""
+        return torch.stack([out.clone() for out in self.outputs]), torch.stack(self.cells)
+
+    def step(self, tokens: np.ndarray, sounding: np.ndarray | None = None, position: np.ndarray | None = None,
+             bars: np.ndarray | None = None) -> np.ndarray:
+        """Read one token per row and return the next token's logits, (rows, vocab) float32.
+        ``sounding`` (rows, pitches) and ``position`` (rows,): the held notes and steps in the bar
+        (a model with ``context``); ``bars`` (rows,): the bar each row is in, whose control vector
+        and matrix ``start`` was given (a model with controls; past the last, the last)."""
+        c = self.config
+        x = self.input_row                                      # the input, added up in numpy (small calls)
+        np.take(self.embedding, tokens, axis=0, out=self.gathered)
+        if c.context:
+            if sounding is None or position is None:
+                raise ValueError("this model needs the held notes and bar positions of its input")
+            # torch's product, not numpy's: numpy's BLAS threads wait on one another on a busy CPU
+            self.sounding.numpy()[:] = sounding
+            torch.mm(self.sounding, self.held, out=self.held_product)
+            np.add(self.gathered, self.held_product.numpy(), out=x)
+            x += self.bar_position[position]
+        else:
+            x[:] = self.gathered
+        if c.controls:
+            if bars is None or self.vectors is None:
+                raise ValueError("this model needs the bar of each row and the control vectors of each bar")
+            bars = np.minimum(bars, len(self.vectors) - 1)
+            x += self.vectors[bars]
+        gates, squashed, squashed_cell, cell_input = self.gates, self.squashed, self.squashed_cell, self.cell_input
+        i, f, g, o = self.gate_views
+        last = len(self.layers) - 1
+        for k, product in enumerate(self.layers):
+            gates.copy_(product(self.rows_in[k]))
+            torch.sigmoid(gates, out=squashed)                  # input, forget, (cell), output gates
+            torch.tanh(g, out=cell_input)
+            cell = self.cells[k]
+            cell.mul_(f).addcmul_(i, cell_input)
+            torch.tanh(cell, out=squashed_cell)
+            torch.mul(o, squashed_cell, out=self.outputs[k])
+            (self.inputs[k + 1] if k < last else self.top).copy_(self.outputs[k])
+        flat = self.read_out(self.top)
+        if not self.scored:
+            return flat.numpy()
+        if not self.matrices or bars is None:
+            raise ValueError("this model's step needs the matrix of each row's bar")
+        logits, weights = torch.split_with_sizes(flat, self.split, 1)
+        first = int(bars[0])
+        if (bars == first).all():                                # every row in one bar: one product
+            return torch.addmm(logits, weights, self.matrices[first]).numpy()
+        logits = logits.clone()
+        for bar in np.unique(bars).tolist():                    # rows by bar: one product each
+            at = torch.from_numpy(np.flatnonzero(bars == bar))
+            logits[at] += weights[at] @ self.matrices[bar]
+        return logits.numpy()
+
+
+class _FullWeights:
+    """``bias + rows @ weight`` at full precision (``HalfWeights``' counterpart)."""
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor):
+        self.weight, self.bias = weight, bias
+
+    def __call__(self, rows: torch.Tensor) -> torch.Tensor:
+        return torch.addmm(self.bias, rows, self.weight)

@@ -1,0 +1,246 @@
+"""Following set chords while a take is written: the chords asked for, and the writer's lean to them.
+
+Chords are asked for as a chart, ``"C | Am | F G | G7"`` (one bar per ``|``, a bar's chords dividing
+it evenly, ``%`` the bar before again, ``N`` no chord), or as spans ``(start, end, chord)`` timed
+from where the take begins (the chord lane's, ``Phrase.chords``). Any model follows them: they are
+not an input of the network but a lean on what it draws, step by step (``ChordLean``). While the
+time being written lies under a set chord
+
+- a pitch that is no tone of the chord is drawn less often, and such pitches together at most
+  ``OFF_SHARE`` of the time however much the network wants them (a passing note now and then);
+- never one a semitone from a chord tone still sounding (no minor second or ninth against it);
+- the first (lowest) note struck where a chord begins leans to its bass: the named bass of a
+  slash chord, else its root;
+- a note's length leans away from sounding on a pitch outside the chords it lasts into.
+
+Where no chord is set (or ``N``), nothing changes: the model chooses its own harmony (but with
+chords set anywhere in a take, ``ContinueOptions.controls`` asks a network with controls for no
+pitch classes). The lean is a few numpy operations per step over the vocabulary's pitch and length
+ids; Fill's importance weights count it as part of the model they weigh by.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from ..encoding.tokens import Vocabulary
+from ..music.chords import Chord
+
+Span = tuple[int, int, Chord]
+
+OFF_TONE = 2.0      # logits taken from a pitch outside the chord: about 1 in 7 as likely
+OFF_SHARE = 0.08    # ... and the pitches outside it together drawn at most this often
+CLASH = 30.0        # ... and from one a semitone from a sounding chord tone: never, in practice
+BASS = 2.5          # taken from the first note struck where a chord begins if it is not the bass
+OFF_PER_BEAT = 2.0  # taken from a length for each beat it would sound outside the chords under it
+
+
+def parse_chord_bars(text: str) -> list[list[Chord]]:
+    """'C | Am | F G | G7' -> [[C], [Am], [F, G], [G7]]: one bar per ``|``, a bar's chords apart by
+    spaces, ``%`` for the bar before again, ``N`` for no chord. Raises ValueError naming the bar."""
+    if not isinstance(text, str) or not text.strip().strip("|").strip():
+        raise ValueError("no chords given: write them one bar per '|', like 'C | Am | F G | G7'")
+    bars: list[list[Chord]] = []
+    for number, part in enumerate(text.strip().strip("|").split("|"), start=1):
+        names = part.split()
+        if not names:
+            raise ValueError(f"bar {number} of the chords '{text.strip()}' is empty: write a chord in it, "
+                             f"N for no chord, or % for the bar before again")
+        if names == ["%"]:
+            if not bars:
+                raise ValueError("the chords begin with %, which repeats the bar before: write the first bar's chords")
+            bars.append(list(bars[-1]))
+            continue
+        try:
+            bars.append([Chord.parse(name) for name in names])
+        except ValueError as err:
+            raise ValueError(f"bar {number} of the chords: {err}") from None
+    return bars
+
+
+def check_chords(chords) -> None:
+    """A ValueError, worded for the user, unless ``chords`` is None, a chart or chord spans."""
+    if chords is None:
+        return
+    if isinstance(chords, str):
+        parse_chord_bars(chords)
+        return
+    _spans(chords, 1.0)
+
+
+def asked_spans(chords, bar_steps: int, bars: int, steps_per_step: float = 1.0) -> list[Span]:
+    """The chords asked of ``bars`` bars of ``bar_steps`` steps (from step 0), as spans of those
+    steps. ``chords`` is a chart (``parse_chord_bars``: a bar's chords divide it evenly, on the grid)
+    or spans (start step, end step, chord or chord name) on a grid ``steps_per_step`` times coarser
+    than this one (the phrase's grid against the model's), cut at the ``bars``; None: no chords.
+    Raises ValueError for a chart longer than the bars, or spans that are not spans."""
+    if chords is None:
+        return []
+    total = bars * bar_steps
+    if not isinstance(chords, str):
+        return [(a, min(b, total), chord) for a, b, chord in _spans(chords, steps_per_step) if a < total]
+    by_bar = parse_chord_bars(chords)
+    if len(by_bar) > bars:
+        raise ValueError(f"{len(by_bar)} bars of chords were given for {bars} bar{'s' if bars != 1 else ''} "
+                         f"of music: give at most {bars}")
+    spans = []
+    for b, names in enumerate(by_bar):
+        edges = [b * bar_steps + round(k * bar_steps / len(names)) for k in range(len(names) + 1)]
+        if len(set(edges)) < len(edges):
+            raise ValueError(f"bar {b + 1} of the chords has {len(names)} chords: more than the bar has steps")
+        spans += [(edges[k], edges[k + 1], chord) for k, chord in enumerate(names)]
+    return spans
+
+
+def stream_chords(chords, bar_steps: int, bars: int, steps_per_step: float, start: int) -> list[Span] | None:
+    """``asked_spans`` timed from the stream's step ``start`` (where the take begins), for the
+    writer's ``Task.chords``; None when no chord is set."""
+    spans = [(a + start, b + start, chord) for a, b, chord in asked_spans(chords, bar_steps, bars, steps_per_step)]
+    return spans if any(chord.is_chord for _, _, chord in spans) else None
+
+
+def _spans(items, steps_per_step: float) -> list[Span]:
+    spans = []
+    for item in items:
+        try:
+            start, end, chord = item
+        except (TypeError, ValueError):
+            raise ValueError(f"a chord span is (start step, end step, chord), not {item!r}") from None
+        chord = Chord.parse(chord) if isinstance(chord, str) else chord
+        if not isinstance(chord, Chord) or not all(isinstance(x, (int, np.integer)) for x in (start, end)):
+            raise ValueError(f"a chord span is (start step, end step, chord) in whole steps, not {item!r}")
+        if not 0 <= start < end:
+            raise ValueError(f"the chord span {start}-{end} ({chord}) must start at step 0 or later and end "
+                             f"after it starts")
+        spans.append((round(start * steps_per_step), round(end * steps_per_step), chord))
+    spans.sort(key=lambda s: s[0])
+    for (_, end, first), (start, _, second) in zip(spans, spans[1:]):
+        if start < end:
+            raise ValueError(f"the chords {first} and {second} overlap (one ends at step {end}, the next "
+                             f"starts at {start})")
+    return [s for s in spans if s[1] > s[0]]
+
+
+def chord_tone_share(notes, spans: Sequence[Span]) -> tuple[float, float]:
+    """(sounding time on tones of the chord sounding with it, sounding time under a chord): the
+    notes' (anything with ``pitch``, ``start``, ``end``) time under each span, N spans left out."""
+    on = under = 0.0
+    for a, b, chord in spans:
+        if not chord.is_chord:
+            continue
+        tones = chord.tones
+        for n in notes:
+            overlap = min(n.end, b) - max(n.start, a)
+            if overlap > 0:
+                under += overlap
+                on += overlap if n.pitch % 12 in tones else 0
+    return on, under
+
+
+class ChordLean:
+    """The writer's lean to set chords, for ``rows`` drafts in one batch.
+
+    ``spans``: (start, end, chord) in the stream's steps; ``beat``: steps of a beat; ``sounding``:
+    (pitch, end step) of the prompt's notes still sounding where writing begins. The writer tells it
+    what each row writes (``struck``, ``lengthened``) and adds ``bias(...)`` to the logits."""
+
+    def __init__(self, vocab: Vocabulary, spans: Sequence[Span], rows: int, beat: int,
+                 sounding: Sequence[tuple[int, int]] = ()):
+        self.vocab, self.rows, self.beat = vocab, rows, max(1, beat)
+        chords = [(a, b, c) for a, b, c in sorted(spans, key=lambda s: s[0]) if c.is_chord and b > a]
+        self.starts = np.array([a for a, _, _ in chords], dtype=np.int64)
+        self.ends = np.array([b for _, b, _ in chords], dtype=np.int64)
+        size = vocab.size
+        values = np.array(vocab.values, dtype=np.int64)
+        self.pitches, self.lengths = vocab.pitches, vocab.lengths      # slices of the ids
+        classes = values[self.pitches] % 12                            # of each pitch, lowest first
+        self.one_hot = (classes[None, :] == np.arange(12)[:, None]).astype(np.float32)    # (12, pitches)
+        self.length_steps = values[self.lengths]
+        # per chord (and one row for "no chord here"): its tones, which pitches are its, the bass lean
+        self.tones = np.zeros((len(chords) + 1, 12), dtype=bool)
+        self.bass_bias = np.zeros((len(chords) + 1, len(classes)), dtype=np.float32)
+        for i, (_, _, chord) in enumerate(chords):
+            self.tones[i, list(chord.tones)] = True
+            bass = chord.bass if chord.bass is not None else chord.root
+            self.bass_bias[i] = np.where(classes != bass, -BASS, 0.0)
+        self.inside = self.tones[:, classes]                           # (chords + 1, pitches)
+        self.inside[-1] = True
+        self.size = size
+        # steps under a chord that lacks each pitch class, summed from step 0 (for the lengths)
+        last = int(self.ends.max()) if len(chords) else 0
+        outside = np.zeros((12, last + 1), dtype=np.float32)
+        for i, (a, b, _) in enumerate(chords):
+            outside[~self.tones[i], a:b] = 1.0
+        self.outside_sum = np.concatenate([np.zeros((12, 1), dtype=np.float32), outside.cumsum(1)], 1)
+        self.last = last
+        self.sounding = np.zeros((rows, 132), dtype=np.int64)           # the step each pitch sounds until (11 octaves)
+        for pitch, end in sounding:
+            self.sounding[:, pitch] = np.maximum(self.sounding[:, pitch], end)
+        self.onset = np.full(rows, -1, dtype=np.int64)                  # where each row last struck a note
+
+    @property
+    def empty(self) -> bool:
+        return not len(self.starts)
+
+    def struck(self, row: int, now: int) -> None:
+        """Row ``row`` struck a note at step ``now``."""
+        self.onset[row] = now
+
+    def lengthened(self, row: int, pitch: int, end: int) -> None:
+        """Row ``row``'s note of ``pitch`` now sounds until step ``end``."""
+        self.sounding[row, pitch] = max(self.sounding[row, pitch], end)
+
+    def leaned(self, logits, now: np.ndarray, note_pitch: np.ndarray, note_length: np.ndarray, writing: np.ndarray):
+        """The network's ``logits`` (rows, vocab) with the lean added (``note_length``: how long the
+        note being written is so far); see ``bias``."""
+        return logits + self.bias(logits, now, note_pitch, now + note_length, writing)
+
+    def bias(self, logits: np.ndarray, now: np.ndarray, note_pitch: np.ndarray, note_end: np.ndarray,
+             writing: np.ndarray) -> np.ndarray:
+        """(rows, vocab) to add to the network's ``logits``: each writing row at step ``now``, writing
+        the length of a note of ``note_pitch`` that so far ends at ``note_end`` (-1: none)."""
+        bias = np.zeros((self.rows, self.size), dtype=np.float32)
+        index = np.searchsorted(self.starts, now, side="right") - 1
+        under = (index >= 0) & (now < self.ends[index]) & writing       # index -1 reads the last chord: unused
+        if under.any():
+            bias[:, self.pitches] = self._pitch_bias(np.asarray(logits)[:, self.pitches], now, under,
+                                                     np.where(under, index, len(self.starts)))
+        if self.last:                                                  # the lengths of the note being written
+            rows = np.flatnonzero(writing & (note_pitch >= 0) & (note_end >= 0) & (note_end < self.last))
+            if len(rows):
+                begin = note_end[rows]
+                ends = np.minimum(begin[:, None] + self.length_steps[None, :], self.last)
+                sums = self.outside_sum[note_pitch[rows] % 12]
+                picked = np.arange(len(rows))[:, None]
+                off = sums[picked, ends] - sums[picked, begin[:, None]]
+                bias[rows, self.lengths] = -(OFF_PER_BEAT / self.beat) * off
+        return bias
+
+    def _pitch_bias(self, scores: np.ndarray, now: np.ndarray, under: np.ndarray, index: np.ndarray) -> np.ndarray:
+        """(rows, pitches): the lean of each row on the pitches (``scores``: the network's) under the
+        chord ``index`` (the last index: none)."""
+        inside = self.inside[index]                                    # (rows, pitches)
+        bias = np.where(inside, 0.0, -OFF_TONE).astype(np.float32)
+        first = under & (now == self.starts[index % len(self.starts)]) & (self.onset != now)
+        if first.any():                                                # the lowest note where a chord begins
+            bias[first] += self.bass_bias[index[first]]
+        held = self.sounding > now[:, None]                            # (rows, 132)
+        if held.any():
+            tones = self.tones[index]
+            held_tones = held.reshape(self.rows, 11, 12).any(1) & tones
+            clash = (held_tones[:, _ABOVE] | held_tones[:, _BELOW]) & ~tones
+            if clash.any():
+                bias -= CLASH * (clash.astype(np.float32) @ self.one_hot)
+        scores = scores + bias                                         # the outside pitches' share capped
+        chances = np.exp(scores - scores.max(1, keepdims=True))
+        on, off = (chances * inside).sum(1), (chances * ~inside).sum(1)
+        with np.errstate(divide="ignore"):
+            cut = np.minimum(0.0, np.log(OFF_SHARE / (1 - OFF_SHARE) * on) - np.log(off))
+        cut = np.where(under & (on > 0) & (off > 0), cut, 0.0).astype(np.float32)
+        return bias + cut[:, None] * ~inside
+
+
+_ABOVE = (np.arange(12) + 1) % 12     # [:, _ABOVE][pc] is the pitch class a semitone above pc
+_BELOW = (np.arange(12) - 1) % 12
