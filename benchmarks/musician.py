@@ -2,7 +2,7 @@
 
     python benchmarks/musician.py [--model default] [--takes 4] [--limit N] [--phrase-bar 9]
         [--held-out PATH ...]       # e.g. --model pop --held-out runs/pop909-midi/valid.txt
-        [--option NAME=VALUE ...] [--json [PATH]]
+        [--option NAME=VALUE ...] [--chords composer|phrase] [--json [PATH]]
     python benchmarks/musician.py --table [LABEL=]RUN.json ...     # a markdown table of saved runs
     python benchmarks/musician.py --paired FIRST.json SECOND.json    # two saved runs' takes, paired by piece
 
@@ -622,6 +622,19 @@ def parse_options(items: Sequence[str]) -> dict:
     return settings
 
 
+def asked_chords(passage: Passage, which: str) -> list:
+    """The chords a run with ``--chords`` asks of the takes, timed from the phrase's end: those
+    ``estimate_chords`` hears in the composer's own bars 13-16 (notes held into them included:
+    how close a take comes when it knows the composer's harmony), or the phrase's own chords played
+    again bar for bar (what a user might ask without knowing the piece)."""
+    from engine.music.harmony import estimate_chords
+    if which == "composer":
+        return estimate_chords(passage.composer.with_notes(passage.composer.notes + passage.held))
+    if which == "phrase":
+        return estimate_chords(passage.phrase)
+    raise ValueError(f"--chords must be 'composer' or 'phrase', not '{which}'")
+
+
 def set_constants(items: Sequence[str]) -> dict:
     """--set MODULE.NAME=VALUE pairs: each module constant set for this run, typed like its value
     (a switch of the engine's for an ablation); returns them as set."""
@@ -645,7 +658,8 @@ def set_constants(items: Sequence[str]) -> dict:
     return done
 
 
-def run(loaded, chosen: list[Passage], settings: dict, takes: int = 4, progress=None) -> dict:
+def run(loaded, chosen: list[Passage], settings: dict, takes: int = 4, progress=None,
+        chords: str | None = None) -> dict:
     from engine.writing.continuation import ContinueOptions, continue_phrase
 
     per_piece = []
@@ -654,8 +668,9 @@ def run(loaded, chosen: list[Passage], settings: dict, takes: int = 4, progress=
     for number, passage in enumerate(chosen):
         key = estimate_key(passage.phrase)
         t0 = time.perf_counter()
+        asked = {"chords": asked_chords(passage, chords)} if chords else {}
         written = continue_phrase(loaded, passage.phrase,
-                                  ContinueOptions(bars=BARS, variations=takes, seed=number, **settings))
+                                  ContinueOptions(bars=BARS, variations=takes, seed=number, **settings, **asked))
         generating += time.perf_counter() - t0
         composer = measure(passage.composer, passage.phrase, passage.held, key)
         copy_errors = fidelity.distances(passage.phrase, passage.reference)
@@ -699,7 +714,7 @@ def run(loaded, chosen: list[Passage], settings: dict, takes: int = 4, progress=
     return {"model": loaded.name, "pieces": len(chosen), "takes per piece": takes,
             "phrase bars": f"{chosen[0].first_bar}-{chosen[0].first_bar + BARS - 1}" if chosen else "",
             "settings": {k: v for k, v in vars(ContinueOptions(bars=BARS, variations=takes, **settings)).items()
-                         if k != "seed"},
+                         if k != "seed"} | ({"chords": f"the {chords}'s, heard"} if chords else {}),
             "measures": table, "adherence score": adherence,
             "guard": {"relative error (take / copy)": guard, "new notes": new,
                       "composer's new notes": float(np.mean([p["composer new notes"] for p in per_piece])),
@@ -803,6 +818,9 @@ def main(argv=None) -> int:
                         help="the phrase's first bar (default 9, the fidelity protocol's)")
     parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                         help="any ContinueOptions field, e.g. --option steering=0")
+    parser.add_argument("--chords", choices=("composer", "phrase"), default=None,
+                        help="for a model that reads harmony: ask the takes for the chords heard in the composer's "
+                             "own next bars, or for the phrase's chords again (default: none asked)")
     parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
                         help="a module constant of the engine for this run (ablations), e.g. "
                              "--set engine.writing.steering.FIT=0")
@@ -848,7 +866,8 @@ def main(argv=None) -> int:
         chosen = chosen[:args.limit]
     loading = time.perf_counter() - started
     result = run(loaded, chosen, settings, args.takes,
-                 progress=lambda i, n: print(f"\r{i}/{n} pieces", end="", file=sys.stderr, flush=True))
+                 progress=lambda i, n: print(f"\r{i}/{n} pieces", end="", file=sys.stderr, flush=True),
+                 chords=args.chords)
     print(file=sys.stderr)
     result["seconds"]["loading the model and pieces"] = loading
     result["constants"] = constants

@@ -74,8 +74,14 @@ def tiny_control_scores_model_dir(tmp_path_factory) -> Path:
     return _tiny_model(tmp_path_factory, context=True, controls=True, control_scores=True)
 
 
+@pytest.fixture(scope="session")
+def tiny_inputs_model_dir(tmp_path_factory) -> Path:
+    """The same with lookback, harmony and the bar's place in its phrase too."""
+    return _tiny_model(tmp_path_factory, context=True, controls=True, control_scores=True, newest=True)
+
+
 def _tiny_model(tmp_path_factory, context: bool, pitch_memory: bool = False, controls: bool = False,
-                control_scores: bool = False) -> Path:
+                control_scores: bool = False, newest: bool = False) -> Path:
     import torch
 
     from engine.encoding.tokens import Vocabulary, encode
@@ -89,12 +95,18 @@ def _tiny_model(tmp_path_factory, context: bool, pitch_memory: bool = False, con
                                   context=context, pitch_memory=pitch_memory, first_pitch=vocab.first_pitch,
                                   rhythm_memory=pitch_memory, controls=controls, bar_from_music=controls,
                                   bar_steps=64 if controls else 16, control_scores=control_scores,
-                                  rhythm_scores=control_scores, max_wait=vocab.max_wait))
+                                  rhythm_scores=control_scores, max_wait=vocab.max_wait, lookback=newest,
+                                  harmony=newest, phrase_position=newest))
     if control_scores:                                 # they start silent; a test model should use them
         with torch.no_grad():
             for layer in (model.key_weight, model.register_scores, model.rhythm_weight):
                 layer.weight.normal_(0, 0.3)
                 layer.bias.normal_(0, 0.3)
+    if newest:
+        with torch.no_grad():
+            for name in ("lookback_weights", "repeat_input", "harmony_weights", "chord_input", "phrase_bars"):
+                for parameter in getattr(model, name).parameters():
+                    parameter.normal_(0, 0.5)
     excerpt = Phrase(tuple(Note(60 + (i % 8), i * 2, 2) for i in range(16)))
     folder = tmp_path_factory.mktemp("models") / "tiny"
     info = {"name": "tiny", "grid": {"steps_per_quarter": 4}, "metrics": {}, "training": {}}

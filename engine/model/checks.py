@@ -38,7 +38,8 @@ LEAST_ON_DISK = 0.25
 # every whole-number field of the network's description, with the range a real model lies in
 NETWORK_WHOLE = {"vocab_size": (1, 100_000), "embedding_size": (1, 4096), "hidden_size": (1, 4096),
                  "layers": (1, 8), "pitches": (1, 128), "bar_steps": (1, 4096), "interval_reach": (0, 127),
-                 "anchors": (0, 16), "register_reach": (0, 127), "max_wait": (1, 4096)}
+                 "anchors": (0, 16), "register_reach": (0, 127), "max_wait": (1, 4096),
+                 "lowest_pitch": (0, 127)}
 NETWORK_NUMBER = {"dropout": (0.0, 1.0), "steps_per_sixteenth": (0.01, 96.0)}
 VOCABULARY_WHOLE = {"max_wait": (1, 4096), "max_length": (1, 4096), "velocity_levels": (0, 127),
                     "lowest_pitch": (0, 127), "highest_pitch": (0, 127)}

@@ -14,10 +14,14 @@ from typing import Any, Mapping
 import torch
 from torch import nn
 
+from ..encoding import lookback as lookback_memory
 from ..encoding import rhythm_memory
 from ..encoding.controls import FEATURES as CONTROL_FEATURES
 from ..encoding.controls import GROUPS, HIGH, LOW, MEAN, control_features, flag_of
 from ..encoding.controls import KEY as KEY_VALUES
+from ..encoding.harmony_input import FEATURES as CHORD_FEATURES
+from ..encoding.harmony_input import WEIGHTS as HARMONY_WEIGHTS
+from ..encoding.harmony_input import chord_input, chord_lookup, harmony_scores
 from ..encoding.pitch_memory import ANCHORS, FEATURES, interval_index, memory_scores
 from ..encoding.tokens import FIRST_WAIT
 from .half_weights import HalfWeights
@@ -25,6 +29,7 @@ from .half_weights import HalfWeights
 KEY_FLAG, REGISTER_FLAG, RHYTHM_FLAG = flag_of("key"), flag_of("register"), flag_of("rhythm")
 RHYTHM_VALUES = GROUPS["rhythm"]
 
+PHRASE_PLACES = 9               # a bar's place in its group of 8 (1-8), and 0 for not known
 State = tuple[torch.Tensor, torch.Tensor]
 Memory = tuple[torch.Tensor, torch.Tensor, torch.Tensor]      # ages, held, anchors: engine/encoding/pitch_memory.py
 Rhythm = tuple[torch.Tensor, torch.Tensor, torch.Tensor]      # wait marks, length marks, phases (rhythm_memory.py)
@@ -53,6 +58,10 @@ class ModelConfig:
     steps_per_sixteenth: float = 1.0  # the grid, for rhythm scores (onset spacing is counted in sixteenths)
     max_wait: int = 16          # wait tokens in the vocabulary (rhythm scores need to know where they end)
     bar_from_music: bool = False  # the bar position counts in the music's own metre (bar_steps: most positions)
+    lookback: bool = False      # also score tokens by what was played 1 and 2 bars ago here (encoding/lookback.py)
+    harmony: bool = False       # also read the chord now and next, and score pitches by it (harmony_input.py)
+    phrase_position: bool = False  # also read the bar's place in groups of 4 and 8 bars (side_inputs.py)
+    lowest_pitch: int = 0       # the vocabulary's lowest pitch (harmony scores pitches by their pitch class)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -89,6 +98,20 @@ class MusicLSTM(nn.Module):
             self.rhythm_weight = nn.Linear(config.hidden_size, 2)
             nn.init.zeros_(self.rhythm_weight.weight)
             nn.init.zeros_(self.rhythm_weight.bias)
+        if config.lookback or config.harmony:
+            if config.first_pitch is None or config.first_pitch + config.pitches > config.vocab_size:
+                raise ValueError("lookback and harmony need the token id of the model's lowest pitch (first_pitch)")
+        if config.lookback:                # every new part starts silent: a model it is added to goes on as it was
+            self.repeat_input = nn.Linear(lookback_memory.REPEATS, config.embedding_size, bias=False)
+            self.lookback_weights = nn.Linear(config.hidden_size, lookback_memory.WEIGHTS)
+        if config.harmony:
+            self.chord_input = nn.Linear(CHORD_FEATURES, config.embedding_size, bias=False)
+            self.harmony_weights = nn.Linear(config.hidden_size, HARMONY_WEIGHTS)
+        if config.phrase_position:
+            self.phrase_bars = nn.Embedding(PHRASE_PLACES, config.embedding_size)
+        for name in ("repeat_input", "lookback_weights", "chord_input", "harmony_weights", "phrase_bars"):
+            for parameter in getattr(self, name).parameters() if hasattr(self, name) else ():
+                nn.init.zeros_(parameter)
         if config.rhythm_memory and config.bar_from_music:
             raise ValueError("rhythm memory does not yet follow the music's own metre (bar_from_music)")
         self.lstm = nn.LSTM(config.embedding_size, config.hidden_size, num_layers=config.layers,
@@ -141,7 +164,34 @@ class MusicLSTM(nn.Module):
                     raise ValueError("this model needs the controls of its input")
                 control_vectors = self.control_vectors(controls)
             x = x + control_vectors
+        if self.config.lookback:
+            repeats = self._needs(side, "lookback", "what was played a bar and two bars ago")[2]
+            x = x + torch.nn.functional.linear(repeats.to(x.dtype), self.repeat_input.weight)
+        if self.config.harmony and side.get("harmony") is not None:      # left out: hidden, it adds nothing
+            x = x + chord_input(side["harmony"][0], self._chord_lookup()).to(x.dtype)
+        if self.config.phrase_position:
+            place = self._needs(side, "phrase_position", "the place of each bar in its phrase")
+            x = x + torch.nn.functional.embedding(place.long(), self.phrase_bars.weight)
         return x
+
+    def _chord_lookup(self) -> torch.Tensor:
+        """``chord_lookup`` of the chord input's weight: worked out afresh while training, kept
+        between the steps of generation (until the weight changes)."""
+        weight = self.chord_input.weight
+        if torch.is_grad_enabled():
+            return chord_lookup(weight)
+        cached = self.__dict__.get("_chord_lookups")
+        if cached is None or cached[0] != weight._version or cached[1] is not weight:
+            cached = (weight._version, weight, chord_lookup(weight.detach()))
+            object.__setattr__(self, "_chord_lookups", cached)
+        return cached[2]
+
+    @staticmethod
+    def _needs(side: Side, name: str, what: str):
+        found = side.get(name)
+        if found is None:
+            raise ValueError(f"this model needs {what}")
+        return found
 
     def control_vectors(self, controls: torch.Tensor) -> torch.Tensor:
         """(..., 2, RAW) controls of a bar and the next -> (..., embedding) what the network adds
@@ -158,6 +208,8 @@ class MusicLSTM(nn.Module):
         (``half_weights.py``; generation's one-token steps)."""
         r = self._read_out(out, half)
         logits = r["head"]
+        if self.config.lookback or self.config.harmony:
+            logits = self._lookback_and_harmony_scores(logits, r, side)
         if self.config.rhythm_memory:
             logits = self._rhythm_scores(logits, r, side.get("rhythm_memory"))
         if self.config.control_scores or self.config.rhythm_scores:
@@ -205,7 +257,7 @@ class MusicLSTM(nn.Module):
         return self.config.first_pitch
 
     READ_OUTS = ("head", "key_weight", "register_scores", "rhythm_weight", "memory_weights", "interval_scores",
-                 "wait_weights", "length_weights")
+                 "wait_weights", "length_weights", "lookback_weights", "harmony_weights")
     CONTROL_READ_OUTS = ("key_weight", "register_scores", "rhythm_weight")
 
     def _read_out(self, out: torch.Tensor, half: bool = False) -> dict[str, torch.Tensor]:
@@ -322,6 +374,27 @@ class MusicLSTM(nn.Module):
         by_spacing = (terms["by_share"] * r["rhythm_weight"].unsqueeze(-2)).sum(-1)
         end = first_wait + self.config.max_wait
         return torch.cat([logits[..., :first_wait], logits[..., first_wait:end] + by_spacing, logits[..., end:]], -1)
+
+    def _lookback_and_harmony_scores(self, logits: torch.Tensor, r: dict, side: Side) -> torch.Tensor:
+        """Wait, length and pitch logits (one run of tokens) plus, with weights from the LSTM state
+        shared by all of them: what was played one and two bars ago at this place (``lookback``),
+        and where each pitch stands in the chord now and the next and which wait lands on the
+        change (``harmony``)."""
+        c = self.config
+        first_wait, end = FIRST_WAIT, self._first_pitch() + c.pitches
+        added = None
+        if c.lookback:
+            timing, pitches, _ = self._needs(side, "lookback", "what was played a bar and two bars ago")
+            added = lookback_memory.lookback_scores(r["lookback_weights"], timing, pitches, c.max_wait)
+        if c.harmony and side.get("harmony") is not None:           # left out: hidden, it adds nothing
+            _, timing, pitches = side["harmony"]
+            by_chord = harmony_scores(r["harmony_weights"], timing, pitches, c.max_wait)
+            added = by_chord if added is None else added + by_chord
+        if added is None:
+            return logits
+        out = logits.clone()                     # one copy and one sum in place: fewer steps than joining slices
+        out[..., first_wait:end] += added
+        return out
 
     def _rhythm_scores(self, logits: torch.Tensor, r: dict, rhythm: Rhythm | None) -> torch.Tensor:
         if rhythm is None:

@@ -19,8 +19,8 @@ new tensors for every state. On a laptop's CPU each small call costs more than i
 
 With ``half=False`` the logits are those of ``MusicLSTM.forward`` (within float rounding, 1e-5;
 ``tests/engine/model/test_stepping.py``); with ``half=True`` they move by about a thousandth of a
-nat, as ``MusicLSTM.step(half=True)``'s do. Models that read pitch or rhythm memory are stepped
-by ``MusicLSTM.step`` (``Stepper.handles`` says which).
+nat, as ``MusicLSTM.step(half=True)``'s do. Models that read pitch or rhythm memory, lookback,
+harmony or the phrase position are stepped by ``MusicLSTM.step`` (``Stepper.handles`` says which).
 """
 
 from __future__ import annotations
@@ -36,13 +36,16 @@ class Stepper:
 
     @staticmethod
     def handles(model: MusicLSTM) -> bool:
-        """True for a network this step computes (any but those reading pitch or rhythm memory)."""
+        """True for a network this step computes: any but those reading pitch or rhythm memory,
+        lookback, harmony or the phrase position (``MusicLSTM.step`` steps those)."""
         c = model.config
-        return not (c.pitch_memory or c.rhythm_memory) and not model.training
+        return not (c.pitch_memory or c.rhythm_memory or c.lookback or c.harmony or c.phrase_position
+                    or model.training)
 
     def __init__(self, model: MusicLSTM, rows: int, half: bool = True):
         if not self.handles(model):
-            raise ValueError("this network reads pitch or rhythm memory (or is training): step it with MusicLSTM.step")
+            raise ValueError("this network reads pitch or rhythm memory, lookback, harmony or the phrase position "
+                             "(or is training): step it with MusicLSTM.step")
         c = model.config
         self.config, self.rows, self.half = c, rows, half
         self.vocab_size, n, e = c.vocab_size, c.hidden_size, c.embedding_size

@@ -6,7 +6,8 @@ metadata; ``train_options()`` turns them into the ``train`` parser's options, in
 help lists them, and ``config_from_arguments()`` turns the parsed arguments back into a
 ``TrainConfig``. A few options are not one field each: ``--transpose N`` is the range -N..+N,
 ``--no-held-notes`` turns ``context`` off, ``--no-controls`` turns ``controls`` and ``bar_from_music``
-off, and ``--control-scores``/``--rhythm-scores`` need the controls.
+off, ``--control-scores``/``--rhythm-scores`` need the controls, and ``--lookback``/``--harmony``/
+``--phrase-position`` turn ``bar_from_music`` on (they count bars in each piece's own metre).
 
 The defaults make the model the window's Train dialog makes (gui/training.py): one that reads
 controls, so Continue can follow a phrase and be steered, with bars in each piece's own metre and
@@ -96,10 +97,20 @@ class TrainConfig:
     rhythm_scores: bool = setting(False, "with the controls: also score each wait by how often its bar spaces onsets "
                                          "that far apart, with weights shared by all waits (Continue follows the "
                                          "rhythm more closely)")
+    lookback: bool = setting(False, "also score every candidate pitch, wait and length by what was played at the same "
+                                    "step of the bar one and two bars ago, with weights shared by all of them, and "
+                                    "read whether the last bar repeats the one before (a figure goes on)")
+    harmony: bool = setting(False, "also feed the network the chord sounding now and the next, measured from the "
+                                   "music and hidden at random, and score each pitch by where it stands in them "
+                                   "(Continue and Fill follow chords when they are asked for)")
+    phrase_position: bool = setting(False, "also feed the network where its bar falls in groups of 4 and 8 bars "
+                                           "counted from the piece's start")
     init_from: str = setting("", "start from this model's weights (a folder or bundled name); parts it lacks start "
                                  "silent (default: random weights)", "MODEL")
     control_dropout: float = 0.2                    # share of each bar's control groups hidden in training
     control_all_dropout: float = 0.1                # share of excerpts learned with every control hidden
+    harmony_dropout: float = 0.2                    # share of bars learned with their chords hidden
+    harmony_all_dropout: float = 0.3                # share of excerpts learned with no chords at all (as Continue)
     keep_epochs: int = setting(0, "keep only the best epoch and the last N in epochs/, deleting the others as "
                                   "training goes (0: keep every epoch)", "N")
 
@@ -112,7 +123,7 @@ class TrainConfig:
         return ModelConfig(vocab.size, self.embedding_size, self.hidden_size, self.layers, self.dropout,
                            pitches=vocab.highest_pitch - vocab.lowest_pitch + 1,
                            bar_steps=max(bar, POSITIONS) if self.bar_from_music else bar,
-                           first_pitch=vocab.first_pitch, anchors=ANCHORS,
+                           first_pitch=vocab.first_pitch, anchors=ANCHORS, lowest_pitch=vocab.lowest_pitch,
                            steps_per_sixteenth=self.steps_per_quarter / 4, max_wait=vocab.max_wait,
                            **{switch: getattr(self, switch) for switch in switches()})   # each a setting here
 
@@ -171,7 +182,7 @@ ORDER = ("data", "out", "valid", "name", "steps_per_quarter", "velocity_levels",
          "layers", "dropout", "window", "batch_size", "learning_rate", "epochs", "patience", "lr_patience",
          "max_minutes", "transpose", "seed", "device", "bf16", "threads", "keep_epochs", "credit", "fresh",
          "progress_json", "context", "pitch_memory", "rhythm_memory", "controls", "control_scores", "rhythm_scores",
-         "init_from", "excerpt_bars")
+         "lookback", "harmony", "phrase_position", "init_from", "excerpt_bars")
 RUN_OPTIONS = {
     "fresh": Option("--fresh", {"action": "store_true", "help": "start over instead of resuming"}),
     "progress_json": Option("--progress-json", {
@@ -249,10 +260,11 @@ def config_from_arguments(args: Any, command: str = "") -> TrainConfig:
     taken = {f.name: getattr(args, f.name) for f in fields(TrainConfig)
              if f.metadata.get("help") and f.name not in FLAGS and f.name != "transpose"}
     metre_aware = args.controls
+    by_bar = metre_aware or args.lookback or args.harmony or args.phrase_position   # each counts bars
     taken.update(
         data=[str(d) for d in args.data], out=str(args.out), valid=[str(v) for v in args.valid or []],
         name=args.name or PurePath(str(args.out)).name, credit=args.credit or "", init_from=str(args.init_from or ""),
         transpose=(-args.transpose, args.transpose), context=not args.no_held_notes,
-        controls=metre_aware, bar_from_music=metre_aware, excerpt_bars=(fewest, most), command=command)
+        controls=metre_aware, bar_from_music=by_bar, excerpt_bars=(fewest, most), command=command)
     return TrainConfig(**taken)
 

@@ -35,12 +35,12 @@ def score_sequences(model, sequences: Sequence[Sequence[int]], vocab=None, devic
     of ``chunk`` steps so memory stays bounded. With ``vocab`` the softmax is taken over the
     tokens the spelling rules allow (see ``grammar.py``). ``metres`` gives each sequence's bar
     length in steps and steps per quarter note (models that count bars in the music's metre or
-    read controls need them). A model with controls reads each bar's own controls, measured from
-    the music (what it writes to when asked to follow), or none with ``hidden_controls``: its
-    likelihood of the music with nothing given away. Returns totals and per-sequence NLL.
+    read controls need them). A model with controls (or harmony) reads each bar's own controls
+    (and chords), measured from the music (what it writes to when asked to follow), or none with
+    ``hidden_controls``: its likelihood of the music with nothing given away. Returns totals and per-sequence NLL.
     """
     from ..encoding.grammar import Grammar, spelling_state
-    from ..encoding.side_inputs import batch_inputs, model_arguments, needs_side_inputs, stream_inputs
+    from ..encoding.side_inputs import batch_inputs, foretelling, model_arguments, needs_side_inputs, stream_inputs
     rules = Grammar(vocab, device) if vocab is not None and grammar else None
     config = getattr(model, "config", None)
     reads_more = needs_side_inputs(config)
@@ -61,8 +61,8 @@ def score_sequences(model, sequences: Sequence[Sequence[int]], vocab=None, devic
         floors = torch.zeros((len(group), longest, 2), dtype=torch.long)
         side = batch_inputs([stream_inputs(r, vocab, config, *(metres[i] if metres else (None, 4)))
                              for r, i in zip(rows, group)], longest) if reads_more else {}
-        if hidden_controls and "controls" in side:
-            side["controls"] = torch.zeros_like(side["controls"])
+        for key in foretelling(config) if hidden_controls else ():
+            side[key] = torch.zeros_like(side[key])
         for row, tokens in enumerate(rows):
             batch[row, :len(tokens)] = torch.from_numpy(tokens)
             if rules is not None:

@@ -2,15 +2,17 @@
 
 Each epoch the training pieces are shuffled, each transposed at random (a piece keeps one
 transposition within the epoch) and, for a model with controls, some of each bar's controls
-hidden; the pieces are joined into one stream, its start cut at a random place below the window,
-and the stream cut into ``batch_size`` lanes of equal length. Lane j reads positions
-[j * L, (j + 1) * L) of the stream and learns to predict the token after each.
+hidden (with harmony, some bars' chords too: ``side_inputs.hide_inputs``); the pieces are joined
+into one stream, its start cut at a random place below the window, and the stream cut into
+``batch_size`` lanes of equal length. Lane j reads positions [j * L, (j + 1) * L) of the stream
+and learns to predict the token after each.
 
 ``EpochLanes`` makes every random choice of the epoch up front, in a fixed order from one
 generator seeded by the run's seed and the epoch (so a resumed run draws the same), and keeps
-only those choices: a few numbers a piece. ``batch`` then reads the positions of one window of
-some lanes from the store and moves them as the choices say, so memory stays that of one batch
-however big the collection is.
+only those choices: a few numbers a piece (the chords' draws are made again from a generator of
+the run, the epoch and the piece). ``batch`` then reads the positions of one window of some lanes
+from the store and moves them as the choices say, so memory stays that of one batch however big
+the collection is.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import torch
 
 from ..encoding.controls import NAMES, apply_hidden, draw_hidden
 from ..encoding.grammar import spelling_state
-from ..encoding.side_inputs import transpose_inputs
+from ..encoding.side_inputs import hide_inputs, transpose_inputs
 from ..encoding.tokens import Vocabulary
 from .token_store import PER_BAR, TokenStore
 
@@ -32,6 +34,7 @@ class EpochLanes:
 
     def __init__(self, store: TokenStore, config, vocab: Vocabulary, epoch: int):
         self.store, self.vocab = store, vocab
+        self.config, self.epoch = config, epoch
         self.is_pitch = np.array([kind == "pitch" for kind in vocab.kinds])      # by token id
         self.window, self.batch_size = config.window, config.batch_size
         rng = np.random.default_rng([config.seed, epoch])
@@ -132,6 +135,9 @@ class EpochLanes:
             table, bars = self.store.bar_rows(PER_BAR, piece), side["control_bar"]
             side = {**side, PER_BAR: np.stack([table[bars], table[bars + 1]], 1)}
         side = transpose_inputs(side, int(self.shifts[k]))
+        # chords and the like hidden by draws that depend only on the run, the epoch and the piece
+        count = int(self.store.columns["steps"][piece]) // max(1, int(self.store.columns["bar_steps"][piece])) + 2
+        side = hide_inputs(side, self.config, np.random.default_rng([self.config.seed, self.epoch, piece, 5]), count)
         if PER_BAR in side:
             if self.hidden[k]:
                 keep = self.keep[self.keep_start[k]:self.keep_start[k + 1]]

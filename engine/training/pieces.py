@@ -20,8 +20,10 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from ..encoding.grammar import spelling_state
-from ..encoding.side_inputs import needs_side_inputs, stream_inputs
+from ..encoding.harmony_input import Span
+from ..encoding.side_inputs import MEASURED, needs_side_inputs, stream_inputs
 from ..encoding.tokens import Vocabulary, encode
+from ..music.harmony import estimate_chords
 from ..music.phrase import Phrase, trim
 from .corpus import CachedCorpus, cache_corpus, read_piece
 from .progress import Progress, Reading, Skipped, Storing
@@ -56,11 +58,26 @@ def excerpts_of(name: str, phrase: Phrase, cuts: list[tuple[int, int]]) -> Itera
     """The piece cut at bar lines as ``cuts`` say, each excerpt its own stream from ``start``: the
     situation of Continue, where the network reads a few bars taken from the middle of something
     and goes on. Notes held into an excerpt begin at its start; excerpts of under 4 notes are left out."""
+    for called, excerpt, _ in placed_excerpts(name, phrase, cuts):
+        yield called, excerpt
+
+
+def placed_excerpts(name: str, phrase: Phrase, cuts: list[tuple[int, int]] | None) -> Iterator[tuple[str, Phrase, int]]:
+    """``excerpts_of``, each with the bar of the piece it starts at (counted from 0); the whole
+    piece, from bar 0, when ``cuts`` is None."""
+    if cuts is None:
+        yield name, phrase, 0
+        return
     bar = phrase.steps_per_bar
     for first, last in cuts:
         excerpt = trim(phrase, first * bar, min(last * bar, phrase.length))
         if len(excerpt.notes) >= 4:
-            yield f"{name} bars {first + 1}-{last}", excerpt
+            yield f"{name} bars {first + 1}-{last}", excerpt, first
+
+
+def chords_of_excerpt(chords: list[Span], start: int, end: int) -> list[Span]:
+    """The chord spans of a piece that fall between steps ``start`` and ``end``, timed from ``start``."""
+    return [(max(s, start) - start, min(e, end) - start, chord) for s, e, chord in chords if s < end and e > start]
 
 
 def training_and_validation(config, vocab: Vocabulary, report: Progress, for_training: bool = False,
@@ -167,14 +184,18 @@ def _prepare(job) -> tuple[bool, list[PieceRecord]]:
     piece = read_piece(source, cache, steps_per_quarter)
     if piece is None:
         return to_valid, []
-    parts = [(piece.name, piece.phrase)] if cuts is None else excerpts_of(piece.name, piece.phrase, cuts)
+    whole = piece.phrase
+    # the chords heard in the whole piece, so an excerpt's first bars are heard in their context
+    chords = estimate_chords(whole) if network is not None and getattr(network, "harmony", False) else None
     records = []
-    for name, phrase in parts:
+    for name, phrase, first in placed_excerpts(piece.name, whole, cuts):
         tokens = encode(phrase, vocab)
         if len(tokens) <= 3:
             continue
-        inputs = (stream_inputs(tokens, vocab, network, phrase.steps_per_bar, phrase.steps_per_quarter)
-                  if network else None)
+        start = first * whole.steps_per_bar
+        heard = chords_of_excerpt(chords, start, start + phrase.length) if chords is not None else MEASURED
+        inputs = (stream_inputs(tokens, vocab, network, phrase.steps_per_bar, phrase.steps_per_quarter,
+                                chords=heard, first_bar=first) if network else None)
         state = spelling_state(tokens, vocab) if spelling else None
         records.append(piece_record(name, phrase, tokens, vocab, inputs, state))
     return to_valid, records

@@ -23,12 +23,13 @@ import numpy as np
 import torch
 
 from ..encoding.controls import HIGH, KEY, LOW, aim, flag_of, follow, measure_bars, mismatch
+from ..encoding.harmony_input import chords_around
 from ..encoding.tokens import START, decode, encode
 from ..model.checkpoint import LoadedModel
 from ..music.keys import estimate_key
 from ..music.phrase import Note, Phrase, regrid, shift, trim
 from .choosing import faults, hear, musical_order
-from .chord_following import stream_chords
+from .chord_following import asked_spans, stream_chords
 from .heard import music_heard
 from .listening import low_voice_figure
 from .options import ContinueOptions
@@ -108,6 +109,18 @@ def steer_to(whole: np.ndarray | None, options: ContinueOptions, heard: Phrase |
     if key is not None and row[flag_of("key")]:
         row[KEY] = (1 - KEY_LEAN) * row[KEY] + KEY_LEAN * key.profile()
     return row
+
+
+def asked_chords(loaded: LoadedModel, own: Phrase, chords, start: int, end: int, ratio: float) -> list | None:
+    """The chords a model with harmony reads when chords are asked for (``chords``: the options', timed
+    from ``start``; ``ratio``: the model's steps per step of the phrase's grid): those heard in
+    ``own`` (the music on the model's grid) outside ``start``..``end`` and the asked ones inside.
+    None (hidden) when none are asked for or the model does not read harmony. (The model-inputs hook.)"""
+    if chords is None or not getattr(loaded.model.config, "harmony", False):
+        return None
+    bar = own.steps_per_bar
+    asked = asked_spans(chords, bar, -(-(end - start) // bar), ratio)
+    return chords_around(own, asked, start, end)
 
 
 def _rank(drafts, keep: int, follow_score=None) -> list[int]:
@@ -198,7 +211,9 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
                 single_notes=options.texture == "single notes",
                 steer_to=steer, steering=options.steering, steer_bands=bands,
                 steer_places=places, listening=True, figure=figure,
-                arrival=last_downbeat if arrives else None, home=home, chords=chords)
+                arrival=last_downbeat if arrives else None, home=home, chords=chords,
+                harmony=asked_chords(loaded, own, options.chords, start, start + target,
+                                     spq / phrase.steps_per_quarter))
     writer = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator,
                     scoring=rows > options.variations and options.choose in ("likely", "musical"))
     drafts = writer.write(progress, cancel)

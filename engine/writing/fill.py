@@ -30,7 +30,7 @@ from ..encoding.tokens import START, decode, encode
 from ..model.checkpoint import LoadedModel
 from ..music.phrase import Note, Phrase, regrid, shift
 from .chord_following import stream_chords
-from .continuation import as_phrase_dynamics, keep_locked, on_grid_of, steer_to
+from .continuation import as_phrase_dynamics, asked_chords, keep_locked, on_grid_of, steer_to
 from .heard import music_heard
 from .options import FillOptions
 from .steering import onset_places, register_shares
@@ -104,7 +104,9 @@ def fill_drafts(loaded: LoadedModel, phrase: Phrase, start: int, end: int, optio
                 ending_at_start=frozenset(n.pitch for n in before if n.end == start),
                 starting_at_end=frozenset(n.pitch for n in after if n.start == end),
                 steer_to=steer, steering=options.steering, steer_bands=bands,
-                steer_places=places, chords=stream_chords(options.chords, bar, -(-(end - start) // bar), ratio, start))
+                steer_places=places, chords=stream_chords(options.chords, bar, -(-(end - start) // bar), ratio, start),
+                harmony=asked_chords(loaded, own.with_notes(before + after), options.chords, start, end,
+                                     ratio))
     rows = max(options.variations, options.candidates)
     drafts = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator).write(progress, cancel)
     weights = np.array([d.log_model - d.log_drawn - d.log_stop + d.log_after if d.finished else -math.inf

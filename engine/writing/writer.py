@@ -82,6 +82,8 @@ class Task:
     chords: list | None = None                   # (start, end, Chord) in the stream's steps the takes lean to
                                                  # (chord_following.py; None: the model's own harmony)
     bar_table: np.ndarray | None = None          # or the whole table of controls, bar by bar
+    harmony: list | None = None                  # (start, end, Chord) of the stream's steps a model with harmony
+                                                 # reads (None: hidden); harmony_input.chords_around makes them
     listening: bool = False                      # listen as it writes (listening.py), with steering: Continue
     figure: Figure | None = None                 # where the phrase's low voice strikes (listening.py)
     arrival: int | None = None                   # the last downbeat, to arrive on (listening.py)
@@ -188,7 +190,8 @@ class Writer:
         v, model, task = self.vocab, self.model, self.task
         config = model.config
         targets = task.targets
-        side = stream_inputs(self.prompt, v, config, task.bar_steps, task.steps_per_quarter, targets)
+        side = stream_inputs(self.prompt, v, config, task.bar_steps, task.steps_per_quarter, targets,
+                             chords=task.harmony)
         self.vectors = self.matrix = None
         if getattr(config, "controls", False):
             table = task.bar_table
@@ -218,7 +221,7 @@ class Writer:
         if self.device.type == "cpu" and Stepper.handles(model):     # the step on buffers made once
             self.stepper = Stepper(model, k, half=True)
             self.stepper.start(self.state, self.vectors, self.matrix)
-        self.followers = Followers(v, config, self.prompt, k, task.bar_steps)
+        self.followers = Followers(v, config, self.prompt, k, task.bar_steps, chords=task.harmony)
         decoder = Decoder(v)
         for token in self.prompt:
             decoder.feed(token)

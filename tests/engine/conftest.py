@@ -6,7 +6,8 @@ import random
 import pytest
 import torch
 
-from engine.encoding.side_inputs import Followers, model_arguments, stream_inputs
+from engine.encoding.harmony_input import measured_chords
+from engine.encoding.side_inputs import Followers, bar_of, model_arguments, stream_inputs
 from engine.files.midi import write_midi
 from engine.music.phrase import Note, Phrase
 
@@ -29,13 +30,17 @@ def songs(tmp_path_factory):
     return folder
 
 
-def whole_and_stepwise(model, vocab, tokens) -> torch.Tensor:
+def whole_and_stepwise(model, vocab, tokens, chords=None) -> torch.Tensor:
     """The model's logits for ``tokens`` read as one sequence (1, len, vocab), after checking that
-    feeding them one token at a time, with side inputs kept up to date, predicts the same."""
-    side = {k: torch.from_numpy(v)[None] for k, v in stream_inputs(tokens, vocab, model.config).items()}
+    feeding them one token at a time, with side inputs kept up to date, predicts the same. A model
+    with harmony reads ``chords`` (default: those heard in the music the tokens spell) both ways."""
+    if chords is None and getattr(model.config, "harmony", False):
+        chords = measured_chords(tokens, vocab, bar_of(model.config, None), 4)
+        assert chords, "the music should have chords to read"
+    side = {k: torch.from_numpy(v)[None] for k, v in stream_inputs(tokens, vocab, model.config, chords=chords).items()}
     with torch.no_grad():
         whole, _ = model(torch.tensor([tokens]), None, **model_arguments(side, "cpu"))
-        followers = Followers(vocab, model.config, [], 1)
+        followers = Followers(vocab, model.config, [], 1, chords=chords)
         layers, hidden = model.config.layers, model.config.hidden_size
         state = (torch.zeros(layers, 1, hidden), torch.zeros(layers, 1, hidden))
         for i, token in enumerate(tokens):

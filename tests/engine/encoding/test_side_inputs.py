@@ -22,12 +22,15 @@ from engine.encoding.side_inputs import (
 )
 from engine.encoding.tokens import Vocabulary, encode, transpose_tokens
 from engine.model.network import ModelConfig
+from engine.music.chords import Chord
 from engine.music.phrase import Note, Phrase
 from engine.training.config import TrainConfig
 
 VOCAB = Vocabulary(velocity_levels=4)
 ARRAYS = {"context": {"sounding", "position"}, "pitch_memory": {"ages", "held", "anchors"},
-          "rhythm_memory": {"wait_marks", "length_marks", "phases"}, "controls": {"controls", "control_bar"}}
+          "rhythm_memory": {"wait_marks", "length_marks", "phases"}, "controls": {"controls", "control_bar"},
+          "lookback": {"lookback_timing", "lookback_pitches", "bar_repeats"},
+          "harmony": {"harmony", "harmony_timing", "harmony_pitches"}, "phrase_position": {"phrase_bar"}}
 
 
 def config(*options, **more) -> ModelConfig:
@@ -129,12 +132,17 @@ def test_the_arguments_of_the_network_group_the_arrays_it_reads_together():
     args = model_arguments(batched, "cpu")
     assert set(args) == {"side"}
     side = args["side"]
-    assert set(side) == {"context", "pitch_memory", "rhythm_memory", "controls"}
+    assert set(side) == set(ARRAYS)
     assert all(torch.equal(a, batched[k]) for a, k in zip(side["context"], ("sounding", "position")))
     assert all(torch.equal(a, batched[k]) for a, k in zip(side["pitch_memory"], ("ages", "held", "anchors")))
     assert all(torch.equal(a, batched[k])
                for a, k in zip(side["rhythm_memory"], ("wait_marks", "length_marks", "phases")))
     assert torch.equal(side["controls"], batched["controls"])      # the bar is looked up when generating
+    assert all(torch.equal(a, batched[k]) for a, k in zip(
+        side["lookback"], ("lookback_timing", "lookback_pitches", "bar_repeats")))
+    assert all(torch.equal(a, batched[k]) for a, k in zip(side["harmony"], ("harmony", "harmony_timing",
+                                                                             "harmony_pitches")))
+    assert torch.equal(side["phrase_position"], batched["phrase_bar"])
 
 
 @pytest.mark.parametrize("options", [("context",), ("context", "pitch_memory", "rhythm_memory"), tuple(ARRAYS)],
@@ -148,14 +156,49 @@ def test_generation_reads_each_take_as_training_reads_its_whole_stream(options):
     assert shared > 20
     prompt, takes = streams[0][:shared], [stream[shared:] for stream in streams]
     length = min(map(len, takes))
-    wholes = [stream_inputs(stream, VOCAB, reads, 16, 4) for stream in streams]
-    followers = Followers(VOCAB, reads, prompt, rows=2, bar_steps=16)
+    chords = [(0, 24, Chord(0)), (24, 40, Chord(7, "7")), (48, 96, Chord(9, "min", 0))]    # a gap at 40-48
+    wholes = [stream_inputs(stream, VOCAB, reads, 16, 4, chords=chords) for stream in streams]
+    followers = Followers(VOCAB, reads, prompt, rows=2, bar_steps=16, chords=chords)
     for i in range(length):
         fed = followers.feed([take[i] for take in takes])
         assert set(fed) == set(wholes[0]) - {"controls"}          # generation looks controls up by bar
         for key, values in fed.items():
             for row, whole in enumerate(wholes):
                 assert np.array_equal(values[row].numpy(), whole[key][len(prompt) + i]), (key, i, row)
+
+
+def test_a_bar_s_place_in_its_phrase_counts_from_the_music_s_start_in_groups_of_eight():
+    reads = config("phrase_position", bar_from_music=True)
+    tokens = encode(phrase(11, bars=10, bar=12), VOCAB)
+    waits = np.cumsum([VOCAB.value(t) if VOCAB.kind(t) == "wait" else 0 for t in tokens])
+    places = stream_inputs(tokens, VOCAB, reads, 12, 4)["phrase_bar"]
+    assert np.array_equal(places[:-1], (waits[:-1] // 12) % 8 + 1)             # the end starts a new stream
+    later = stream_inputs(tokens, VOCAB, reads, 12, 4, first_bar=6)["phrase_bar"]
+    assert np.array_equal(later[:-1], (waits[:-1] // 12 + 6) % 8 + 1)           # an excerpt from bar 7 of its piece
+    followers = Followers(VOCAB, reads, tokens[:9], rows=1, bar_steps=12, first_bar=6)
+    for i, token in enumerate(tokens[9:-1], start=9):
+        assert followers.feed([token])["phrase_bar"][0].item() == later[i]
+
+
+def test_a_network_with_the_newest_inputs_added_silent_predicts_what_it_did_without_them():
+    """lookback, harmony and phrase position added to a trained network (``--init-from``) change
+    nothing until trained; once they are, one token at a time still gives the whole stream's logits."""
+    from engine.model.network import MusicLSTM
+    from tests.engine.conftest import whole_and_stepwise
+    torch.manual_seed(5)
+    before = config("context", "controls", "control_scores", "rhythm_scores", bar_from_music=True,
+                    embedding_size=16, hidden_size=24, dropout=0.0)
+    after = ModelConfig(**{**before.to_json(), "lookback": True, "harmony": True, "phrase_position": True})
+    old, new = MusicLSTM(before).eval(), MusicLSTM(after).eval()
+    with torch.no_grad():
+        for p in old.parameters():
+            p.normal_(0, 0.3)
+    new.load_state_dict(old.state_dict(), strict=False)
+    tokens = encode(phrase(12, bars=6), VOCAB)
+    assert torch.equal(whole_and_stepwise(old, VOCAB, tokens), whole_and_stepwise(new, VOCAB, tokens))
+    with torch.no_grad():
+        new.phrase_bars.weight.normal_(0, 0.5)
+    assert not torch.allclose(whole_and_stepwise(old, VOCAB, tokens), whole_and_stepwise(new, VOCAB, tokens))
 
 
 def test_a_side_input_added_to_the_registry_reaches_every_stage(monkeypatch):

@@ -89,3 +89,11 @@ def test_a_network_with_pitch_memory_is_left_to_its_own_step(tiny_memory_model_d
     assert not Stepper.handles(model)
     with pytest.raises(ValueError, match="pitch or rhythm memory"):
         Stepper(model, 2)
+
+
+def test_a_network_reading_lookback_harmony_and_phrase_position_is_left_to_its_own_step(tiny_inputs_model_dir):
+    model = load_model(tiny_inputs_model_dir).model
+    assert model.config.lookback and model.config.harmony and model.config.phrase_position
+    assert not Stepper.handles(model)
+    with pytest.raises(ValueError, match="lookback, harmony or the phrase position"):
+        Stepper(model, 2)

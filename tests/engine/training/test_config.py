@@ -92,6 +92,13 @@ def test_a_run_saved_before_the_defaults_changed_is_read_as_it_was_trained():
     assert config_of_run(saved).excerpt_bars == (8, 32) and config_of_run(saved).controls
 
 
+@pytest.mark.parametrize("flag", ["--lookback", "--harmony", "--phrase-position"])
+def test_each_bar_counting_option_makes_a_metre_aware_model_without_controls(flag):
+    config = config_from_arguments(parsed(flag, "--no-controls"))
+    assert getattr(config, flag[2:].replace("-", "_")) and config.bar_from_music and not config.controls
+    assert getattr(config.model_config(config.vocabulary()), flag[2:].replace("-", "_"))
+
+
 @pytest.mark.parametrize("extra, complaint", [(["--excerpts", "4", "2"], "--excerpts"),
                                               (["--keep-epochs", "-1"], "--keep-epochs")])
 def test_settings_the_parser_cannot_check_are_refused(extra, complaint):

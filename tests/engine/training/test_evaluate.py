@@ -35,3 +35,19 @@ def test_a_pickle_is_evaluated_on_the_split_it_names_or_else_the_validation_spli
     assert named["split"] == "test" and named["pieces"] == 3
     assert named["steps"] == 3 * len(CHORALE)
     assert named["bits_per_note"] == bits_per_note(named["total_nats"], named["notes"])
+
+
+def test_with_nothing_given_away_a_model_with_harmony_reads_no_chords_either(tiny_inputs_model_dir, monkeypatch):
+    import engine.encoding.side_inputs as side_inputs
+    from engine.encoding.tokens import encode
+    from engine.music.phrase import Note, Phrase
+    from engine.training.evaluate import score_sequences
+    loaded = load_model(tiny_inputs_model_dir)
+    music = Phrase(tuple(Note(48 + (b % 3) * 5 + k * 4, 16 * b + 4 * k, 4) for b in range(6) for k in range(4)))
+    tokens = [encode(music, loaded.vocab)]
+    scored = lambda hidden: score_sequences(loaded.model, tokens, loaded.vocab, metres=[(16, 4)],
+                                            hidden_controls=hidden)["nats"]
+    given, hidden = scored(False), scored(True)
+    assert given != hidden
+    monkeypatch.setattr(side_inputs, "measured_chords", lambda *args: [])     # no chords heard at all
+    assert scored(True) == hidden and scored(False) != given

@@ -8,7 +8,14 @@ import pytest
 from engine.encoding.tokens import Vocabulary, encode
 from engine.music.phrase import Note, Phrase, trim
 from engine.training.config import TrainConfig
-from engine.training.pieces import excerpt_bars, excerpts_of, learnable, training_and_validation
+from engine.training.pieces import (
+    chords_of_excerpt,
+    excerpt_bars,
+    excerpts_of,
+    learnable,
+    placed_excerpts,
+    training_and_validation,
+)
 from engine.training.progress import Reading, Skipped, Storing
 
 
@@ -33,6 +40,17 @@ def test_excerpts_are_cut_at_bar_lines_with_no_scrap_at_the_end():
     parts = list(excerpts_of("p", phrase, [(0, 2), (2, 5)]))
     assert [name for name, _ in parts] == ["p bars 1-2", "p bars 3-5"]
     assert parts[1][1] == trim(phrase, 32, 80)
+
+
+def test_each_excerpt_knows_the_bar_it_starts_at_and_reads_the_piece_s_chords_from_there():
+    from engine.music.chords import Chord
+    phrase = Phrase(tuple(Note(60, 4 * i, 4) for i in range(20)))                  # 5 bars
+    placed = list(placed_excerpts("p", phrase, [(0, 2), (2, 5)]))
+    assert [(name, first) for name, _, first in placed] == [("p bars 1-2", 0), ("p bars 3-5", 2)]
+    assert list(placed_excerpts("p", phrase, None))[0][1:] == (phrase, 0)
+    chords = [(0, 24, Chord(0)), (24, 48, Chord(7)), (48, 80, Chord(5))]
+    assert chords_of_excerpt(chords, 32, 80) == [(0, 16, Chord(7)), (16, 48, Chord(5))]
+    assert chords_of_excerpt(chords, 0, 32) == [(0, 24, Chord(0)), (24, 32, Chord(7))]
 
 
 def test_data_preparation_reports_typed_events(songs):

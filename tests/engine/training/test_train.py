@@ -109,6 +109,30 @@ def test_a_model_with_pitch_and_rhythm_memory_trains_resumes_and_says_so(songs, 
         train(plain)
 
 
+def test_a_model_with_lookback_harmony_and_phrase_position_trains_resumes_and_says_so(songs, tmp_path):
+    """Excerpts read their chords (hidden at random, bar by bar and whole excerpts) and their bars'
+    places; a run in two parts ends where one run does, so the hiding draws are the same on resume."""
+    def config(out, epochs):
+        c = tiny_config(songs, out, epochs)
+        c.lookback = c.harmony = c.phrase_position = c.bar_from_music = True
+        c.excerpt_bars = (2, 3)
+        return c
+    train(config(tmp_path / "whole", 2))
+    train(config(tmp_path / "parts", 1))
+    train(config(tmp_path / "parts", 2))
+    a = load_file(str(tmp_path / "whole" / "epochs" / "002" / "model.safetensors"))
+    b = load_file(str(tmp_path / "parts" / "epochs" / "002" / "model.safetensors"))
+    assert {"lookback_weights.weight", "harmony_weights.weight", "chord_input.weight", "phrase_bars.weight"} <= set(a)
+    assert all(torch.equal(a[key], b[key]) for key in a)
+    assert all(a[key].abs().sum() > 0 for key in ("lookback_weights.weight", "harmony_weights.weight",
+                                                  "chord_input.weight", "repeat_input.weight", "phrase_bars.weight"))
+    loaded = load_model(tmp_path / "whole")
+    assert loaded.model.config.lookback and loaded.model.config.harmony and loaded.model.config.phrase_position
+    card = (tmp_path / "whole" / "card.md").read_text()
+    assert "lookback (as Magenta's Lookback RNN)" in card and "harmony: the chord sounding now" in card
+    assert "groups of 4 and 8 bars" in card
+
+
 def test_resuming_with_other_settings_is_refused(songs, tmp_path):
     train(tiny_config(songs, tmp_path / "run", 1))
     other = tiny_config(songs, tmp_path / "run", 2)

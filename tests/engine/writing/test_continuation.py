@@ -12,12 +12,14 @@ from engine.music.phrase import Note, Phrase
 from engine.writing.continuation import KEY_LEAN, Cancelled, ContinueOptions, continue_phrase, random_excerpt, steer_to
 
 
-@pytest.fixture(scope="module", params=["plain", "held notes", "pitch memory", "controls", "control scores"])
+@pytest.fixture(scope="module", params=["plain", "held notes", "pitch memory", "controls", "control scores",
+                                        "lookback, harmony, phrase position"])
 def loaded(request, tiny_model_dir, tiny_context_model_dir, tiny_memory_model_dir, tiny_controls_model_dir,
-           tiny_control_scores_model_dir):
+           tiny_control_scores_model_dir, tiny_inputs_model_dir):
     return load_model({"plain": tiny_model_dir, "held notes": tiny_context_model_dir,
                        "pitch memory": tiny_memory_model_dir, "controls": tiny_controls_model_dir,
-                       "control scores": tiny_control_scores_model_dir}[request.param])
+                       "control scores": tiny_control_scores_model_dir,
+                       "lookback, harmony, phrase position": tiny_inputs_model_dir}[request.param])
 
 
 SEED = Phrase(tuple(Note(60 + p, i * 4, 4, 90) for i, p in enumerate([0, 4, 7, 12, 7, 4, 0, -5])))
@@ -211,3 +213,49 @@ def test_locked_notes_off_the_grid_come_back_exactly(loaded):
             as_the_model_played = round((fine.length + lock.start) / 120) * 120 - fine.length
             assert not any(n.pitch == lock.pitch and n.start == as_the_model_played for n in take.notes), \
                 lock                                             # not also the model's own version of it
+
+
+def test_chords_asked_for_are_read_by_a_model_with_harmony_timed_from_the_take_s_start(tiny_inputs_model_dir,
+                                                                                     monkeypatch):
+    import engine.writing.continuation as continuation
+    from engine.music.chords import Chord
+    loaded = load_model(tiny_inputs_model_dir)
+    tasks = []
+    writer = continuation.Writer
+
+    def spy(model, prompt, rows, task, *args, **kwargs):
+        tasks.append(task)
+        return writer(model, prompt, rows, task, *args, **kwargs)
+    monkeypatch.setattr(continuation, "Writer", spy)
+    fine = Phrase(tuple(Note(n.pitch, n.start * 120, n.duration * 120, n.velocity) for n in SEED.notes),
+                  steps_per_quarter=480)
+    asked = continue_phrase(loaded, fine, ContinueOptions(bars=2, seed=4, chords="F | G7 C"))
+    assert [(s, e, c) for s, e, c in tasks[0].harmony if s >= 32] == [(32, 48, Chord(5)), (48, 56, Chord(7, "7")),
+                                                                     (56, 64, Chord(0))]
+    assert tasks[0].harmony[0][0] == 0 and tasks[0].harmony[-4][1] == 32      # the phrase's own chords, as heard
+    spans = [(0, 1920, "F"), (1920, 2880, Chord(7, "7")), (2880, 3840, Chord(0))]     # the phrase's fine grid
+    assert continue_phrase(loaded, fine, ContinueOptions(bars=2, seed=4, chords=spans)) == asked
+    assert tasks[1].harmony == tasks[0].harmony
+    free = continue_phrase(loaded, fine, ContinueOptions(bars=2, seed=4))
+    assert tasks[2].harmony is None and free != asked
+    other = continue_phrase(loaded, fine, ContinueOptions(bars=2, seed=4, chords="Bbm | Ebm"))
+    assert other != asked
+
+
+def test_chords_are_checked_and_a_model_without_harmony_is_given_no_harmony_to_read(tiny_controls_model_dir,
+                                                                                     monkeypatch):
+    import engine.writing.continuation as continuation
+    with pytest.raises(ValueError, match="bar 2 of the chords"):
+        ContinueOptions(chords="C | H7").check()
+    loaded = load_model(tiny_controls_model_dir)
+    with pytest.raises(ValueError, match="3 bars of chords were given for 2 bars"):
+        continue_phrase(loaded, SEED, ContinueOptions(bars=2, seed=1, chords="C | F | G"))
+    tasks = []
+    writer = continuation.Writer
+
+    def spy(model, prompt, rows, task, *args, **kwargs):
+        tasks.append(task)
+        return writer(model, prompt, rows, task, *args, **kwargs)
+    monkeypatch.setattr(continuation, "Writer", spy)
+    continue_phrase(loaded, SEED, ContinueOptions(bars=2, seed=1, chords="Bbm | Ebm"))
+    assert tasks[0].chords and tasks[0].harmony is None          # the chords leaned to, not read as an input

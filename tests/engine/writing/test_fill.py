@@ -140,6 +140,28 @@ def test_fill_rewrites_only_the_span_and_keeps_what_was_locked(tiny_controls_mod
                        [Note(lock.pitch, lock.start - 32, lock.duration, lock.velocity) for lock in locked])
 
 
+def test_fill_follows_chords_asked_for_the_span_and_hears_the_music_around_it(tiny_inputs_model_dir, monkeypatch):
+    import engine.writing.fill as fill
+    from engine.music.chords import Chord
+    loaded = load_model(tiny_inputs_model_dir)
+    tasks = []
+    writer = fill.Writer
+
+    def spy(model, prompt, rows, task, *args, **kwargs):
+        tasks.append(task)
+        return writer(model, prompt, rows, task, *args, **kwargs)
+    monkeypatch.setattr(fill, "Writer", spy)
+    takes = fill_span(loaded, PIECE, 32, 64, FillOptions(variations=2, candidates=4, seed=2, chords="Dm | G7"))
+    assert len(takes) == 2 and all(t.length == 32 for t in takes)
+    chords = tasks[0].harmony
+    assert [(s, e, c) for s, e, c in chords if 32 <= s < 64] == [(32, 48, Chord(2, "min")), (48, 64, Chord(7, "7"))]
+    assert chords[0][0] == 0 and chords[-1][1] > 64                          # heard before and after the span
+    assert fill_span(loaded, PIECE, 32, 64, FillOptions(variations=2, candidates=4, seed=2)) != takes
+    assert tasks[-1].harmony is None
+    with pytest.raises(ValueError, match="3 bars of chords were given for 2 bars"):
+        fill_span(loaded, PIECE, 32, 64, FillOptions(variations=2, candidates=4, seed=2, chords="C | F | G"))
+
+
 def test_a_span_with_nothing_after_it_is_still_written(tiny_model_dir):
     loaded = load_model(tiny_model_dir)
     takes = fill_span(loaded, PIECE, 96, 128, FillOptions(variations=2, candidates=4, seed=0))
