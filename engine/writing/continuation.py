@@ -28,10 +28,10 @@ from ..encoding.tokens import START, decode, encode
 from ..model.checkpoint import LoadedModel
 from ..music.keys import estimate_key
 from ..music.phrase import Note, Phrase, regrid, shift, trim
-from .choosing import faults, hear, musical_order
+from .choosing import faults, hear, musical_order, repeat_share
 from .chord_following import asked_spans, stream_chords
 from .heard import music_heard
-from .listening import low_voice_figure
+from .listening import Repeats, low_voice_figure
 from .options import ContinueOptions
 from .steering import onset_places, register_shares
 from .writer import Cancelled, Task, Writer  # noqa: F401  (Cancelled is part of this module's API)
@@ -183,6 +183,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     locks = [n for n in regrid(phrase.with_notes(locked_here), spq).notes if start <= n.start < start + target]
     key = options.chosen_key(own)
     targets = whole = bands = places = heard_music = figure = home = None
+    repeats: Repeats | None = None
     first = start // bar * bar
     if getattr(loaded.model.config, "controls", False):
         bars_written = -(-(start + target) // bar) - start // bar
@@ -197,6 +198,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
         heard_music = own.with_notes(heard_notes)
         places = onset_places([n.start for n in heard_notes], bar)
         figure = low_voice_figure(heard_notes, bar, heard, span // bar)
+        repeats = Repeats(repeat_share(heard_notes, own.steps_per_beat), own.steps_per_beat)
         home = key or estimate_key(heard_music)
     steer = steer_to(whole, options, heard_music)
     if steer is not None and not STEER_PITCH_CLASSES:
@@ -210,7 +212,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
                 pitch_classes=key.pitch_classes if key is not None else None, targets=targets,
                 single_notes=options.texture == "single notes",
                 steer_to=steer, steering=options.steering, steer_bands=bands,
-                steer_places=places, listening=True, figure=figure,
+                steer_places=places, listening=True, figure=figure, repeats=repeats,
                 arrival=last_downbeat if arrives else None, home=home, chords=chords,
                 harmony=asked_chords(loaded, own, options.chords, start, start + target,
                                      spq / phrase.steps_per_quarter))

@@ -38,7 +38,7 @@ from ..model.stepping import Stepper
 from ..music.keys import Key
 from ..music.phrase import Note, Phrase
 from .chord_following import ChordLean
-from .listening import Figure, Listening
+from .listening import Figure, Listening, Repeats
 from .steering import Steering
 
 WRITING, READING, DONE = 0, 1, 2
@@ -88,6 +88,7 @@ class Task:
     figure: Figure | None = None                 # where the phrase's low voice strikes (listening.py)
     arrival: int | None = None                   # the last downbeat, to arrive on (listening.py)
     home: Key | None = None                      # the phrase's key: what to arrive in and stay near
+    repeats: Repeats | None = None               # the phrase's share of notes struck again within a beat
 
 
 def draw(logits: np.ndarray, temperature: float, top_p: float, generator: torch.Generator):
@@ -344,7 +345,7 @@ class Writer:
         self.listening = None
         if self.steering is not None and task.listening:
             self.listening = Listening(v, k, task.start, task.end, task.bar_steps, task.figure, task.arrival,
-                                       task.home, task.steering / 2)
+                                       task.home, task.steering / 2, task.repeats)
         decoders = [Decoder(v, now=self.prompt_now, velocity=self.prompt_velocity) for _ in range(k)]
         drafts = [Draft([]) for _ in range(k)]
         reading: list[list[int]] = [[] for _ in range(k)]

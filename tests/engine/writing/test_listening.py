@@ -126,3 +126,26 @@ def test_a_nudge_switched_off_adds_nothing(monkeypatch):
     assert heard()[VOCAB.pitch(41)] > 0 and heard()[VOCAB.pitch(67)] > 0     # F2 in the low voice, G4 a dominant
     assert heard(FIGURE=0)[VOCAB.pitch(41)] == 0
     assert heard(ARRIVAL=False)[VOCAB.pitch(67)] == 0
+
+
+def test_a_take_striking_again_more_often_than_the_phrase_pays_for_the_next_stutter():
+    from engine.writing.listening import Repeats
+    ear = Listening(VOCAB, rows=2, start=0, end=64, bar_steps=16, strength=1.0, repeats=Repeats(0.25, 4))
+    for row in range(2):
+        for k, pitch in enumerate((60, 64, 67, 72)):               # four different notes, a sixteenth apart
+            ear.struck(row, pitch, k)
+            ear.lasts(row, 1)
+    ear.struck(0, 72, 4)                                           # take 0 strikes its C5 again at once
+    ear.lasts(0, 1)
+    ear.struck(1, 71, 4)
+    ear.lasts(1, 1)
+    out = ear.nudges(np.array([5, 5]), np.zeros((2, VOCAB.size), dtype=np.float32))
+    # take 0: one repeat in five notes, another would make 2 in 6 (over 0.25): the recent pitches cost
+    assert out[0, VOCAB.pitch(72)] == -listening.STUTTER and out[0, VOCAB.pitch(67)] == -listening.STUTTER
+    assert out[0, VOCAB.pitch(64)] == 0.0 and out[0, VOCAB.pitch(60)] == 0.0   # struck a beat (4 steps) ago or more
+    # take 1: no repeat yet, one would make 1 in 6 (under 0.25): a repeat is as free as the phrase's
+    assert not out[1, VOCAB.pitch(72)] and not out[1, VOCAB.pitch(71)]
+    plain = Listening(VOCAB, rows=1, start=0, end=64, bar_steps=16, strength=1.0)
+    plain.struck(0, 72, 0)
+    plain.lasts(0, 1)
+    assert not plain.nudges(np.array([1]), np.zeros((1, VOCAB.size), dtype=np.float32))[0, VOCAB.pitch(72)]
