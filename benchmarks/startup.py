@@ -5,9 +5,15 @@ whole ``continue`` on the command line against a process that only imports torch
     python benchmarks/startup.py --cli [--runs 5] [--json]
 
 ``--cli``: a fresh ``python main.py continue SEED -o OUT.mid --bars 4 --variations 4`` (the bundled
-Mozart seed) and a fresh ``python -c "import torch"`` take turns, ``--runs`` each; the
-figure is the median of the first less the median of the second: what Segue adds to torch's own
-start (model load, reading the seed, writing, the MIDI files).
+Mozart seed) and a fresh ``python -c "import torch"`` take turns, ``--runs`` each; the figure is the
+median of the first less the median of the second: what Segue adds to torch's own start (its
+modules, the model's load, reading the seed, writing the MIDI files). A third process, ``import
+torch`` ended as ``main.py`` ends a command (``gc.freeze()``: the collector does not walk torch's
+objects again at exit, about half a second of this machine's CPU), gives Segue's own work apart
+from that saving. Each is timed on the wall and in CPU (user + system, the process and its
+threads), which a busy machine disturbs less. All run with Python's bytecode cache on, as an
+installed Segue has it (an environment's ``PYTHONDONTWRITEBYTECODE`` would charge Segue for
+compiling its own modules at every run); one untimed run of each fills the caches first.
 
 Each run starts a fresh process (as a person does) with ``SEGUE_STARTUP_PROBE=1``, which makes
 the app print a line as soon as its window has been shown and painted, then quit. Runs on the
@@ -56,31 +62,55 @@ def model_ready_ms() -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def process_ms(command: list[str]) -> float:
-    """Wall time of one fresh process running ``command`` to its end (it must succeed)."""
+def process_ms(command: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Wall and CPU time (user + system, ms) of one fresh process running ``command`` to its end
+    (it must succeed)."""
     started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
-    return (time.perf_counter() - started) * 1000
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = (time.perf_counter() - started) * 1000
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    errors = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}): {errors}")
+    return wall, (usage.ru_utime + usage.ru_stime) * 1000
 
 
 def cli_continue(runs: int) -> dict:
-    """``continue --bars 4 --variations 4`` and ``import torch`` in fresh processes, taking turns."""
+    """``continue --bars 4 --variations 4``, ``import torch`` and ``import torch`` with its exit spared
+    the collector's walk (``gc.freeze()``, as ``main.py`` ends a command) in fresh processes, taking
+    turns: the continue beyond torch, and beyond torch ended as Segue ends (Segue's own work)."""
     import tempfile
     out = Path(tempfile.mkdtemp(prefix="segue-startup-")) / "take.mid"
     seed = ROOT / "resources" / "seeds" / "mozart-mz_545_1.mid"
     jobs = {"import torch": [sys.executable, "-c", "import torch"],
+            "import torch, frozen exit": [sys.executable, "-c", "import gc, torch; gc.freeze()"],
             "continue": [sys.executable, str(ROOT / "main.py"), "continue", str(seed), "-o", str(out),
                          "--bars", "4", "--variations", "4", "--seed", "1"]}
-    process_ms(jobs["import torch"])                  # the first run fills the OS file cache
-    times: dict[str, list[float]] = {name: [] for name in jobs}
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    for command in jobs.values():                     # the first runs fill the bytecode and OS file caches
+        process_ms(command, env)
+    wall: dict[str, list[float]] = {name: [] for name in jobs}
+    cpu: dict[str, list[float]] = {name: [] for name in jobs}
     for _ in range(runs):
         for name, command in jobs.items():
-            times[name].append(process_ms(command))
-    torch_ms, whole_ms = statistics.median(times["import torch"]), statistics.median(times["continue"])
+            took, used = process_ms(command, env)
+            wall[name].append(took)
+            cpu[name].append(used)
+    med = {name: statistics.median(times) for name, times in wall.items()}
+    med_cpu = {name: statistics.median(times) for name, times in cpu.items()}
     return {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "runs": runs,
-            "import_torch_ms_median": round(torch_ms, 1), "continue_process_ms_median": round(whole_ms, 1),
-            "beyond_torch_ms": round(whole_ms - torch_ms, 1),
-            "runs_ms": {name: [round(t, 1) for t in ts] for name, ts in times.items()}}
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "import_torch_ms_median": round(med["import torch"], 1),
+            "continue_process_ms_median": round(med["continue"], 1),
+            "beyond_torch_ms": round(med["continue"] - med["import torch"], 1),
+            "beyond_torch_frozen_exit_ms": round(med["continue"] - med["import torch, frozen exit"], 1),
+            "import_torch_cpu_ms_median": round(med_cpu["import torch"], 1),
+            "continue_process_cpu_ms_median": round(med_cpu["continue"], 1),
+            "beyond_torch_cpu_ms": round(med_cpu["continue"] - med_cpu["import torch"], 1),
+            "beyond_torch_frozen_exit_cpu_ms": round(med_cpu["continue"] - med_cpu["import torch, frozen exit"], 1),
+            "runs_ms": {name: [round(t, 1) for t in times] for name, times in wall.items()},
+            "runs_cpu_ms": {name: [round(t, 1) for t in times] for name, times in cpu.items()}}
 
 
 def main(argv=None) -> int:
@@ -93,8 +123,12 @@ def main(argv=None) -> int:
         found = cli_continue(args.runs)
         if not args.json:
             print(f"continue --bars 4 --variations 4: {found['continue_process_ms_median']:.0f} ms, import torch "
-                  f"{found['import_torch_ms_median']:.0f} ms: {found['beyond_torch_ms']:.0f} ms beyond torch "
+                  f"{found['import_torch_ms_median']:.0f} ms: {found['beyond_torch_ms']:.0f} ms beyond torch, "
+                  f"{found['beyond_torch_frozen_exit_ms']:.0f} ms beyond torch ended as Segue ends "
                   f"(medians of {args.runs}, taking turns)")
+            print(f"in CPU: {found['continue_process_cpu_ms_median']:.0f} and {found['import_torch_cpu_ms_median']:.0f}"
+                  f" ms: {found['beyond_torch_cpu_ms']:.0f} ms beyond torch, "
+                  f"{found['beyond_torch_frozen_exit_cpu_ms']:.0f} ms beyond torch ended as Segue ends")
         print(json.dumps(found))
         return 0
     launch_ms()                                       # the first launch fills the OS file cache
