@@ -14,7 +14,6 @@ from PySide6.QtGui import QFont, QPainter, QPen
 from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QToolButton, QWidget
 
 from engine.music.chords import Chord
-from engine.music.harmony import estimate_chords
 from engine.music.keys import Key, key_for_notation
 from engine.music.phrase import trim
 
@@ -88,6 +87,7 @@ class ChordLane(QWidget):
 
     def listen(self) -> None:
         """Recognise the chords of the notes in view (and a few bars either side)."""
+        from engine.music.harmony import estimate_chords  # with numpy: loaded once the window shows
         bar = self.model.steps_per_bar
         first, last = self._bars_in_view()
         first, last = max(0, first - 4 * bar), last + 4 * bar
