@@ -87,7 +87,6 @@ class ChordLane(QWidget):
 
     def listen(self) -> None:
         """Recognise the chords of the notes in view (and a few bars either side)."""
-        from engine.music.harmony import estimate_chords  # with numpy: loaded once the window shows
         bar = self.model.steps_per_bar
         first, last = self._bars_in_view()
         first, last = max(0, first - 4 * bar), last + 4 * bar
@@ -96,6 +95,7 @@ class ChordLane(QWidget):
         if not phrase.notes or first >= phrase.length:
             self.heard = []
         else:
+            from engine.music.harmony import estimate_chords  # with numpy: loaded once there are notes to hear
             window = trim(phrase, first, min(last, -(-phrase.length // bar) * bar))
             self.heard = [(a + first, b + first, chord) for a, b, chord in
                           estimate_chords(window, "beat", self.key_at(first))]
