@@ -173,7 +173,8 @@ def settle(args) -> None:
     """Once torch and the model are loaded, in a process that is this one command (``main.py`` run
     as a program, ``args.whole_process``, not called by a test): they stay till its end, so the
     garbage collector is told to leave them (``gc.freeze``). Each full collection walks torch's
-    165,000 objects, about 0.1 s of a laptop's CPU, and a continue would otherwise run one more."""
+    165,000 objects (85-100 ms of CPU on the project's machine), and a continue would otherwise
+    run one more."""
     if getattr(args, "whole_process", False):
         gc.freeze()
 

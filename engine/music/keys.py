@@ -15,7 +15,7 @@ from .phrase import PITCH_CLASS_NAMES, Phrase
 if TYPE_CHECKING:
     import numpy as np
 # numpy is imported where a key is estimated, not here: the window imports keys before it shows,
-# and numpy (150 ms of a laptop's CPU) can load after it
+# and numpy (150 ms of CPU on the project's machine) can load after it
 
 NAMES = PITCH_CLASS_NAMES
 _SPELLINGS = {"C": 0, "B#": 0, "C#": 1, "DB": 1, "D": 2, "D#": 3, "EB": 3, "E": 4, "FB": 4, "E#": 5, "F": 5,
