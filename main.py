@@ -163,8 +163,8 @@ def main(argv: list[str] | None = None) -> int:
             if whole_process:
                 # Python's exit would walk every object torch made (about 165,000) in several full
                 # collections, 0.35-0.8 s of CPU on the project's 2-core machine, to free memory
-                # the system takes back anyway. Frozen, they are left to it; streams are still flushed, and the
-                # commands close every file they write themselves.
+                # the system takes back anyway. Frozen, they are left to it; streams are still
+                # flushed, and the commands close every file they write themselves.
                 gc.freeze()
     window = OneLineParser(prog="segue", usage=USAGE, description="Segue: continue your phrase with an LSTM",
                            epilog="commands:\n" + "\n".join(f"  {name:<10}{text}" for name, text in COMMANDS.items()))
