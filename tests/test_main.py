@@ -459,3 +459,27 @@ def test_continue_and_fill_write_on_one_torch_thread(tiny_model_dir, seed_file, 
         assert torch.get_num_threads() == 1           # as the window: threads waiting on each other cost more
     finally:
         torch.set_num_threads(before)
+
+
+def test_a_continue_process_loads_nothing_a_midi_take_does_not_need_and_leaves_torch_to_the_system(
+        tiny_model_dir, seed_file, tmp_path):
+    """A whole ``continue`` process (benchmarks/startup.py --cli): no score library, plotting, Qt or
+    torch compiler for MIDI in and out; torch and the model frozen for the collector once loaded
+    (each full collection walks torch's objects) and at exit, but only in a process that is the
+    command: a test calling ``main.main`` keeps its collector as it was."""
+    heavy = ["music21", "matplotlib", "PySide6", "gui", "torch._dynamo", "engine.files.score_writer"]
+    command = ["continue", str(seed_file), "--bars", "1", "--variations", "2", "--model", str(tiny_model_dir)]
+    code = ("import gc, json, sys, main; import engine.writing.continuation as c; real = c.continue_phrase\n"
+            "frozen = []\n"
+            "def spy(*a, **k): frozen.append(gc.get_freeze_count()); return real(*a, **k)\n"
+            "c.continue_phrase = spy\n"
+            f"assert main.main({command + ['-o', str(tmp_path / 'called.mid')]!r}) == 0\n"
+            f"sys.argv = ['segue', *{command + ['-o', str(tmp_path / 'process.mid')]!r}]\n"
+            "assert main.main() == 0\n"
+            f"print(json.dumps([frozen, gc.get_freeze_count(), [m for m in {heavy!r} if m in sys.modules]]))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (called, process), at_exit, loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert loaded == []
+    assert called == 0                          # main.main(argv), as tests call it: the collector untouched
+    assert process > 0 and at_exit > 0          # its own process: frozen before the takes are written, and at exit

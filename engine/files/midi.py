@@ -302,20 +302,19 @@ def phrase_to_midi(phrase: Phrase) -> mido.MidiFile:
         now = tick
     end_tick = round(phrase.length * ticks_per_step)
     meta.append(mido.MetaMessage("end_of_track", time=max(0, end_tick - now)))
-    timed = []
+    timed = []                                  # (tick, on, channel, pitch, velocity): each message made once, timed
     channels = _channels(phrase.notes)
     for n, channel in zip(phrase.notes, channels):
-        timed.append((round(n.start * ticks_per_step), 1,
-                      mido.Message("note_on", channel=channel, note=n.pitch, velocity=n.velocity)))
-        timed.append((round(n.end * ticks_per_step), 0, mido.Message("note_off", channel=channel, note=n.pitch,
-                                                                      velocity=0)))
+        timed.append((round(n.start * ticks_per_step), 1, channel, n.pitch, n.velocity))
+        timed.append((round(n.end * ticks_per_step), 0, channel, n.pitch, 0))
     timed.sort(key=lambda t: (t[0], t[1]))
     piano = mido.MidiTrack([mido.MetaMessage("track_name", name="Piano", time=0)] +
                            [mido.Message("program_change", channel=c, program=0, time=0) for c in sorted(set(channels))
                             or [0]])
     now = 0
-    for tick, _, msg in timed:
-        piano.append(msg.copy(time=tick - now))
+    for tick, on, channel, pitch, velocity in timed:
+        piano.append(mido.Message("note_on" if on else "note_off", channel=channel, note=pitch, velocity=velocity,
+                                  time=tick - now))
         now = tick
     piano.append(mido.MetaMessage("end_of_track", time=max(0, end_tick - now)))
     tracks = [meta, piano]

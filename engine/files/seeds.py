@@ -9,7 +9,6 @@ from pathlib import Path
 from ..bundled import bundled
 from ..errors import MusicFileError
 from ..music.phrase import FINE_STEPS_PER_QUARTER, Phrase
-from .midi import read_midi
 
 SEEDS_DIR = bundled("resources/seeds")
 
@@ -46,6 +45,7 @@ def list_seeds(folder: Path = SEEDS_DIR) -> list[Seed]:
 
 
 def load_seed(seed: Seed, steps_per_quarter: int = FINE_STEPS_PER_QUARTER) -> Phrase:
+    from .midi import read_midi  # mido: loaded when a seed is opened, not when the Seeds menu is built
     phrase = read_midi(seed.path, steps_per_quarter)
     if not phrase.notes:
         raise MusicFileError(seed.path, "the seed has no notes")

@@ -148,7 +148,7 @@ class Stepper:
         if (bars == first).all():                                # every row in one bar: one product
             return torch.addmm(logits, weights, self.matrices[first]).numpy()
         logits = logits.clone()
-        for bar in np.unique(bars).tolist():                    # rows by bar: one product each
+        for bar in sorted(set(bars.tolist())):                  # rows by bar: one product each
             at = torch.from_numpy(np.flatnonzero(bars == bar))
             logits[at] += weights[at] @ self.matrices[bar]
         return logits.numpy()

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .phrase import PITCH_CLASS_NAMES, Phrase
+
+if TYPE_CHECKING:
+    import numpy as np
+# numpy is imported where a key is estimated, not here: the window imports keys before it shows,
+# and numpy (150 ms of CPU on the project's machine) can load after it
 
 NAMES = PITCH_CLASS_NAMES
 _SPELLINGS = {"C": 0, "B#": 0, "C#": 1, "DB": 1, "D": 2, "D#": 3, "EB": 3, "E": 4, "FB": 4, "E#": 5, "F": 5,
               "F#": 6, "GB": 6, "G": 7, "G#": 8, "AB": 8, "A": 9, "A#": 10, "BB": 10, "B": 11, "CB": 11}
 # Krumhansl and Kessler's key profiles: how well each scale degree fits a major / a minor key
-MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+MAJOR_PROFILE = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88)
+MINOR_PROFILE = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)
 MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 MINOR_SCALE = (0, 2, 3, 5, 7, 8, 9, 10, 11)
 
@@ -38,7 +42,8 @@ class Key:
 
     def profile(self) -> np.ndarray:
         """How much each pitch class belongs to the key (Krumhansl-Kessler), summing to 1."""
-        base = MINOR_PROFILE if self.minor else MAJOR_PROFILE
+        import numpy as np
+        base = np.array(MINOR_PROFILE if self.minor else MAJOR_PROFILE)
         rolled = np.roll(base, self.tonic)
         return rolled / rolled.sum()
 
@@ -57,6 +62,7 @@ ALL_KEYS = tuple(Key(t, m) for m in (False, True) for t in range(12))
 
 def pitch_class_weights(phrase: Phrase) -> np.ndarray:
     """How long each pitch class sounds in the phrase, in steps."""
+    import numpy as np
     weights = np.zeros(12)
     for n in phrase.notes:
         weights[n.pitch % 12] += n.duration
@@ -65,6 +71,7 @@ def pitch_class_weights(phrase: Phrase) -> np.ndarray:
 
 def estimate_key(phrase: Phrase) -> Key | None:
     """The key whose profile best matches the phrase's pitch classes (None for a phrase without notes)."""
+    import numpy as np
     weights = pitch_class_weights(phrase)
     if not weights.any():
         return None
@@ -79,6 +86,7 @@ def key_for_notation(phrase: Phrase) -> Key | None:
     A profile alone can prefer G major for C-major music that stresses G and has F naturals but no
     F sharp; a key signature that asks for accidentals the music never uses is the wrong one.
     """
+    import numpy as np
     weights = pitch_class_weights(phrase)
     if not weights.any():
         return None

@@ -59,7 +59,7 @@ def register_shares(pitches, low: float, high: float) -> np.ndarray | None:
 def onset_places(starts, bar_steps: int) -> np.ndarray | None:
     """The share of the onsets ``starts`` (steps; several notes at one step are one onset) at each
     step of a bar of ``bar_steps``: where in the bar the music strikes."""
-    onsets = np.unique(np.asarray(list(starts), dtype=np.int64))
+    onsets = np.array(sorted({int(t) for t in starts}), dtype=np.int64)     # np.unique would load numpy.ma
     if bar_steps < 2 or not len(onsets):
         return None
     counts = np.bincount(onsets % bar_steps, minlength=bar_steps).astype(np.float64)

@@ -21,7 +21,6 @@ from PySide6.QtGui import QDrag, QFont, QPainter, QPen
 from PySide6.QtWidgets import QApplication, QWidget
 
 from engine.errors import MusicFileError
-from engine.files.midi import write_midi
 from engine.music.phrase import Phrase, trim
 
 from .. import theme
@@ -94,6 +93,7 @@ def write_drag_file(model, stem: str) -> Path | None:
     """Write what a drag of ``model``'s notes carries as a MIDI file named after ``stem`` (the
     document's name) in Segue's drag folder; None when there are no notes. Each drag gets its own
     sub-folder, so a file a DAW already took is never rewritten."""
+    from engine.files.midi import write_midi  # mido: loaded at the first drag, not before the window shows
     global _drags
     dragged = dragged_phrase(model)
     if dragged is None:

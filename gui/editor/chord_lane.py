@@ -14,7 +14,6 @@ from PySide6.QtGui import QFont, QPainter, QPen
 from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QToolButton, QWidget
 
 from engine.music.chords import Chord
-from engine.music.harmony import estimate_chords
 from engine.music.keys import Key, key_for_notation
 from engine.music.phrase import trim
 
@@ -96,6 +95,7 @@ class ChordLane(QWidget):
         if not phrase.notes or first >= phrase.length:
             self.heard = []
         else:
+            from engine.music.harmony import estimate_chords  # with numpy: loaded once there are notes to hear
             window = trim(phrase, first, min(last, -(-phrase.length // bar) * bar))
             self.heard = [(a + first, b + first, chord) for a, b, chord in
                           estimate_chords(window, "beat", self.key_at(first))]
