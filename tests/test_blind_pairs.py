@@ -69,3 +69,18 @@ def test_a_pair_is_drawn_and_the_key_may_not_go_to_the_judge(tmp_path):
     assert blind_pairs.make(args) == 2
     assert not (tmp_path / "round" / "key.json").exists()
     assert json.loads(json.dumps(blind_pairs.avoided([]))) == {}
+
+
+def test_a_round_never_shows_the_same_music_twice():
+    rng = random.Random(3)
+    tune = [Note(rng.randrange(55, 80), 2 * i, 2) for i in range(8 * 8)]              # 8 bars of eighths
+    other = [Note(rng.randrange(40, 90), 2 * i, 2) for i in range(8 * 16)]             # 16 bars of others
+    late = [Note(n.pitch + 5, n.start + 24 * 16, n.duration) for n in tune]           # bars 1-8 again at 25, a 4th up
+    music = Phrase(tuple(tune + [Note(n.pitch, n.start + 8 * 16, 2) for n in other] + late), steps_per_quarter=4)
+    first, again = blind_pairs.passage_at(music, 1), blind_pairs.passage_at(music, 25)
+    assert blind_pairs.same_music(first, again)
+    assert not blind_pairs.same_music(first, blind_pairs.passage_at(music, 13))
+    for seed in range(6):
+        chosen = blind_pairs.choose_passages([("x", music)], 4, random.Random(seed), allow_protocol=True)
+        starts = {s for _, s, *_ in chosen}
+        assert not {1, 25} <= starts                                          # one of the two, never both

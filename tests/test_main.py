@@ -467,7 +467,7 @@ def test_a_continue_process_loads_nothing_a_midi_take_does_not_need_and_leaves_t
     torch compiler for MIDI in and out; torch and the model frozen for the collector once loaded
     (each full collection walks torch's objects) and at exit, but only in a process that is the
     command: a test calling ``main.main`` keeps its collector as it was."""
-    heavy = ["music21", "matplotlib", "PySide6", "gui", "torch._dynamo", "engine.files.score_writer"]
+    heavy = ["music21", "matplotlib", "PySide6", "gui", "torch._dynamo", "engine.files.score_writer", "numpy.ma"]
     command = ["continue", str(seed_file), "--bars", "1", "--variations", "2", "--model", str(tiny_model_dir)]
     code = ("import gc, json, sys, main; import engine.writing.continuation as c; real = c.continue_phrase\n"
             "frozen = []\n"

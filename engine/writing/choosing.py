@@ -45,6 +45,7 @@ BASS = 1.0               # of the bass on the phrase's bass beats
 FIGURE = 1.0             # of the figure kept
 SHAPE = 1.0              # of the figure's shape kept
 REPEATS = 1.0            # of notes struck again within a beat, beyond the phrase's share
+ASKED = 3.0              # of what the user asked for beyond the phrase (the chords set, an ending held)
 BASS_ABOVE_LOWEST = 4    # semitones above a bar's lowest note a bass note may lie
 
 
@@ -223,14 +224,21 @@ def _jaccard(a: frozenset, b: frozenset) -> float:
     return 1.0 if not a and not b else len(a & b) / len(a | b)
 
 
-def musical_order(likely: Sequence[float], heard: Sequence[np.ndarray], usable: Sequence[bool]) -> list[int]:
+def musical_order(likely: Sequence[float], heard: Sequence[np.ndarray], usable: Sequence[bool],
+                  asked: Sequence[float] | None = None) -> list[int]:
     """The drafts, best first: ``likely`` (log-probability per token), ``heard`` (``faults``) and
-    ``usable`` (finished, with notes) per draft. Each measure is divided by its spread across the
-    drafts, so that none outweighs the others by its units alone; unusable drafts come last."""
-    table = np.column_stack([np.asarray(likely, dtype=np.float64), np.asarray(heard, dtype=np.float64)])
+    ``usable`` (finished, with notes) per draft, and ``asked``, how well each does what the user
+    asked for beyond following the phrase (higher is better; the chords set, say), which weighs
+    most. Each measure is divided by its spread across the drafts, so that none outweighs the
+    others by its units alone; unusable drafts come last."""
+    columns = [np.asarray(likely, dtype=np.float64)[:, None], np.asarray(heard, dtype=np.float64)]
+    weights = [LIKELY, -CLASHES, -LEAPS, BASS, FIGURE, SHAPE, -REPEATS]
+    if asked is not None:
+        columns.append(np.asarray(asked, dtype=np.float64)[:, None])
+        weights.append(ASKED)
+    table = np.hstack(columns)
     spread = table.std(0)
     scaled = np.where(spread > 1e-9, (table - table.mean(0)) / np.where(spread > 1e-9, spread, 1.0), 0.0)
-    weights = np.array([LIKELY, -CLASHES, -LEAPS, BASS, FIGURE, SHAPE, -REPEATS])
-    score = scaled @ weights
+    score = scaled @ np.array(weights)
     score = np.where(np.asarray(usable), score, -math.inf)
     return [int(i) for i in np.argsort(-score, kind="stable")]

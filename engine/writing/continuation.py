@@ -29,7 +29,7 @@ from ..model.checkpoint import LoadedModel
 from ..music.keys import estimate_key
 from ..music.phrase import Note, Phrase, regrid, shift, trim
 from .choosing import faults, hear, musical_order, repeat_share
-from .chord_following import asked_spans, stream_chords
+from .chord_following import asked_spans, chord_tone_share, stream_chords
 from .heard import music_heard
 from .listening import Repeats, low_voice_figure
 from .options import ContinueOptions
@@ -47,7 +47,7 @@ def as_phrase_dynamics(notes: list[Note], phrase: Phrase, vocab, origin: int = 0
     bar = phrase.steps_per_bar
     model = np.array([(n.start % bar, n.pitch, n.velocity, vocab.velocity_level(n.velocity)) for n in phrase.notes])
     new = np.array([((n.start + origin) % bar, n.pitch, vocab.velocity_level(n.velocity)) for n in notes])
-    levels = np.unique(model[:, 3])
+    levels = np.array(sorted(set(model[:, 3].tolist())))     # not np.unique, which loads numpy.ma (12-15 ms)
     nearest = levels[np.abs(levels[None, :] - new[:, 2:3]).argmin(1)]        # ties go to the softer level
     gap = np.abs(new[:, None, 0] - model[None, :, 0])
     distance = np.minimum(gap, bar - gap) + np.abs(new[:, None, 1] - model[None, :, 1]) / 4
@@ -135,22 +135,34 @@ def _rank(drafts, keep: int, follow_score=None) -> list[int]:
     return sorted(range(len(drafts)), key=score, reverse=True)[:keep]
 
 
-def _musical(drafts, own: Phrase, start: int, end: int, bar: int, beat: int) -> list[int]:
+def _musical(drafts, own: Phrase, start: int, end: int, bar: int, beat: int, chords=None,
+             held: bool = False) -> list[int]:
     """The drafts (notes in the model's steps from the phrase's start, written from ``start`` to
     ``end``) in the order a musician would keep them (``choosing.py``), heard against the phrase's
-    last bars (up to 4, as the controls follow them)."""
+    last bars (up to 4, as the controls follow them), and by what was asked beyond the phrase: the
+    share of their sounding time on the ``chords`` set (spans in the same steps), an ending
+    ``held`` (the share of notes that ring to the end)."""
     first = start // bar * bar
     bars_heard = min(4, first // bar) or 1
     hearing = hear(own.notes, max(0, first - bars_heard * bar), bars_heard, bar, beat)
     bars = -(-(end - first) // bar)
-    heard, likely, usable = [], [], []
+    heard, likely, usable, asked = [], [], [], []
     for draft in drafts:
         notes = [Note(n.pitch, n.start, min(n.duration, end - n.start), n.velocity)
                  for n in draft.notes if start <= n.start < end]
         heard.append(faults(notes, hearing, first, bars))
         likely.append(draft.log_model / max(1, len(draft.written)))
         usable.append(draft.finished and bool(notes))
-    return musical_order(likely, heard, usable)
+        score = 0.0
+        if chords:
+            on, under = chord_tone_share(notes, chords)
+            score += on / under if under else 0.0
+        if held and notes:
+            take = own.with_notes([Note(n.pitch, n.start - start, n.duration, n.velocity) for n in notes],
+                                  end=end - start)
+            score += len(end_held(take, beat).notes) / len(notes)
+        asked.append(score)
+    return musical_order(likely, heard, usable, asked if chords or held else None)
 
 
 @torch.inference_mode()
@@ -240,7 +252,8 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     if rows <= options.variations:
         chosen: Sequence[int] = range(rows)
     elif options.choose == "musical":
-        chosen = _musical(drafts, own, start, start + target, bar, beat)[:options.variations]
+        chosen = _musical(drafts, own, start, start + target, bar, beat, chords,
+                          options.ending == "held")[:options.variations]
     else:
         chosen = _rank(drafts, options.variations, follow_score)
     results = []

@@ -20,7 +20,14 @@ counting does not give (``benchmarks/musician.py``, ``docs/benchmarks.md``):
   on 1 and 3, an Alberti bass on every eighth, a waltz bass on 1. ``Figure`` holds where its last
   two bars strike, and its register; at each onset of a take the lowest note (an onset's notes
   are written low to high, so the first) is nudged into that register where the phrase's low
-  voice strikes, and out of it where no bar of the phrase's does.
+  voice strikes, and out of it where no bar of the phrase's does. And the figure has a *shape*:
+  at each step it strikes, the low voice moves up, down or stays as it did there in the phrase's
+  last two bars (an Alberti bass low-up-down-up, a stride down to the bass and up to the chord),
+  whatever the harmony; the take's next low note is welcomed in the direction the phrase's took
+  there (``CONTOUR``), by how many of those bars took it. Musicians' tells and the measures agree
+  on this one: on the training split's passages the takes' accompaniment strikes on the composer's
+  steps bar for bar as often as the composer's own bars do (0.69 against 0.69) and with as many
+  chords, but moves as the phrase's did far less often (0.29 against 0.43).
 - **Stutters.** A held note broken into repeats, a tune stuck on one note: the take's notes that
   strike a pitch struck less than a beat before outnumber the phrase's (0.31 of the notes against
   the composer's 0.24 on the training split's passages). Once a take has more of them than the
@@ -52,6 +59,10 @@ LINE = 7                   # the fit rule also keeps the line: no nudge makes a 
 LINE_PULL = 2.0            # the pull of the top voice towards steps (+) and away from leaps past LINE (-)
 FIGURE = 3.0               # the nudge, per unit of evidence, of a lowest note into or out of the low voice's register
 REGISTER_MARGIN = 2        # semitones beyond the phrase's low voice that still count as its register
+CONTOUR = 6.0              # the welcome, per unit of evidence, of a low-voice note moving (up, down, staying) as
+                           # the phrase's low voice moved at that step of the bar; on the training split's passages
+                           # the figure's shape kept went 0.35, 0.38, 0.41, 0.42, 0.44 at 0, 2, 4, 6, 8 (the
+                           # composer 0.50), chord fit 0.91 to 0.89 from 4 on (the composer 0.91)
 ARRIVAL = True             # the arrival on the last downbeat
 ARRIVE = 1.0               # the cost of a wait that passes over the last downbeat
 ARRIVE_ROOT = 0.75         # the welcome of the tonic or dominant as the lowest note on the last downbeat
@@ -70,6 +81,8 @@ class Figure:
     lean: np.ndarray
     low: int
     high: int
+    moves: np.ndarray | None = None     # (steps, 3): the share of bars whose low voice there moved down, stayed, up
+    last_low: int = -1                  # the phrase's last low-voice note: where the take's first move starts
 
 
 @dataclass(frozen=True)
@@ -107,8 +120,11 @@ def low_voice_figure(notes, bar_steps: int, first: int, bars: int) -> Figure | N
     bars from the bar line ``first``: in each bar with notes, the notes struck below the middle of
     the range of the notes struck in it (the lowest when none is below). The last two bars lead
     (a figure comes in two-bar units and the phrase's last one goes on); a step where no bar's low
-    voice strikes is left to the other voices. None without notes."""
+    voice strikes is left to the other voices. The moves: at each step, how the lowest low-voice
+    note struck there moved from the one before (across bar lines too) in those last two bars.
+    None without notes."""
     steps: list[set[int]] = []
+    lows: list[dict[int, int]] = []                     # per bar with notes: step -> its lowest low-voice note
     pitches: list[int] = []
     for b in range(bars):
         lo = first + b * bar_steps
@@ -119,6 +135,10 @@ def low_voice_figure(notes, bar_steps: int, first: int, bars: int) -> Figure | N
         low = [n for n in struck if n.pitch < middle] or \
               [n for n in struck if n.pitch == min(m.pitch for m in struck)]
         steps.append({n.start - lo for n in low})
+        lowest: dict[int, int] = {}
+        for n in low:
+            lowest[n.start - lo] = min(n.pitch, lowest.get(n.start - lo, n.pitch))
+        lows.append(lowest)
         pitches += [n.pitch for n in low]
     if not steps:
         return None
@@ -126,7 +146,17 @@ def low_voice_figure(notes, bar_steps: int, first: int, bars: int) -> Figure | N
     for places in steps[-2:]:
         lean[list(places)] += 1 / len(steps[-2:])
     lean[[s for s in range(bar_steps) if not any(s in places for places in steps)]] = -1.0
-    return Figure(lean, min(pitches), max(pitches))
+    moves = np.zeros((bar_steps, 3))
+    line = [pitch for bar in lows for _, pitch in sorted(bar.items())]
+    counted = sum(len(bar) for bar in lows[-2:])
+    at = [step for bar in lows[-2:] for step in sorted(bar)]      # the steps of the last two bars' low notes
+    offset = len(line) - counted
+    for k, step in enumerate(at):
+        if offset + k > 0:                                    # the phrase's very first note moved from nothing
+            moves[step, int(np.sign(line[offset + k] - line[offset + k - 1])) + 1] += 1
+    seen = moves.sum(1, keepdims=True)
+    moves = np.divide(moves, seen, out=np.zeros_like(moves), where=seen > 0)
+    return Figure(lean, min(pitches), max(pitches), moves, line[-1])
 
 
 class Listening:
@@ -166,6 +196,8 @@ class Listening:
         self.onset_top = np.full(rows, -1, dtype=np.int64)          # the top voice's note at this onset, if struck
         self.lengths = np.zeros(rows, dtype=np.int64)              # its length so far
         self.figure = figure if figure is not None and FIGURE > 0 else None
+        self.contour = figure if figure is not None and figure.moves is not None and CONTOUR > 0 else None
+        self.last_low = np.full(rows, figure.last_low if figure is not None else -1, dtype=np.int64)
         if figure is not None:
             p = self.pitch_values
             self.in_low = (p >= figure.low - REGISTER_MARGIN) & (p <= figure.high + REGISTER_MARGIN)
@@ -193,6 +225,8 @@ class Listening:
             self.onset_top[row] = -1
         if not (self.ends[row, index + 1:] > now).any():             # nothing above it sounds: the top voice
             self.onset_top[row] = index
+        if self.at_onset[row] == 0 and self.contour is not None and self.in_low[index]:
+            self.last_low[row] = pitch                               # the low voice's latest note
         if self.at_onset[row] == 0 and now == self.arrival:
             self.arrived[row] = pitch % 12 if self.roots[index] else -1
         self.at_onset[row] += 1
@@ -301,6 +335,8 @@ class Listening:
             evidence = self.figure.lean[when % self.bar_steps]
             lean = np.where(first & (when >= self.start), self.strength * FIGURE * evidence, 0.0)
             out[:, self.pitch_slice] += lean[:, None] * self.in_low[None]
+        if self.contour is not None:
+            self._move(when, first, out)
         if LINE_PULL > 0:
             self._pull(heard, out)
         if self.repeats is not None:
@@ -313,6 +349,18 @@ class Listening:
         """The top voice's next note (above all that sounds; not an onset's first note over
         silence) is pulled towards a step from the last and away from a leap past LINE."""
         out[:, self.pitch_slice] += self.pull_from[heard.last] * heard.above
+
+    def _move(self, when: np.ndarray, first: np.ndarray, out: np.ndarray) -> None:
+        """An onset's first note, in the low voice's register where the phrase's low voice strikes:
+        welcomed in the direction (down, the same note, up) the phrase's low voice took there, by the
+        share of its last two bars that took it."""
+        assert self.contour is not None and self.contour.moves is not None
+        step = when % self.bar_steps
+        asked = first & (when >= self.start) & (self.last_low >= 0) & (self.contour.lean[step] > 0)
+        for row in np.flatnonzero(asked):
+            shares = self.contour.moves[step[row]]
+            direction = np.sign(self.pitch_values - self.last_low[row]).astype(np.int64) + 1
+            out[row, self.pitch_slice] += (CONTOUR * self.strength) * shares[direction] * self.in_low
 
     def _no_stutter(self, when: np.ndarray, out: np.ndarray) -> None:
         """A take that would pass the phrase's share of notes struck again within a beat with one

@@ -159,7 +159,8 @@ class JamController(QObject):
     def _write(self, phrase, bars: int, cancel, at: int) -> list[Note]:
         """``bars`` bars after ``phrase`` (whose end is the roll's step ``at``), with the panel's settings."""
         from engine.writing.continuation import continue_phrase
-        options = replace(self._options, bars=bars, variations=1, seed=None)
+        # one draft: the answer is due on the player's next beat, with no time to choose among drafts
+        options = replace(self._options, bars=bars, variations=1, candidates=0, seed=None)
         options = with_chords(options, self._chords, at, at + bars * phrase.steps_per_bar)
         with self.models.using(self._model_path) as loaded:
             takes = (self.generator or continue_phrase)(loaded, phrase, options, cancel=cancel)

@@ -187,7 +187,8 @@ class GhostController(QObject):
             return
         end, seed_ids = found
         seed, locks, relative = continuation_inputs(self.model, seed_ids, end, self.bars)
-        options = replace(self.panel.options(), bars=self.bars, variations=1)
+        # one draft: ghosts are written in the moment the user pauses, not chosen among drafts
+        options = replace(self.panel.options(), bars=self.bars, variations=1, candidates=0)
         options = _with_chords(options, self.model.chords, end, end + self.bars * self.model.steps_per_bar)
         # parentless, held until its thread ends; connected to methods only, so that a window closed
         # while it writes is not called back

@@ -149,3 +149,28 @@ def test_a_take_striking_again_more_often_than_the_phrase_pays_for_the_next_stut
     plain.struck(0, 72, 0)
     plain.lasts(0, 1)
     assert not plain.nudges(np.array([1]), np.zeros((1, VOCAB.size), dtype=np.float32))[0, VOCAB.pitch(72)]
+
+
+def test_the_low_voice_moves_as_the_phrase_s_did_at_each_step_whatever_the_harmony():
+    bar = 16
+    alberti = [Note(p, b * bar + 2 * i, 2) for b in range(2) for i, p in enumerate([48, 55, 52, 55] * 2)]
+    tune = [Note(76, b * bar, 16) for b in range(2)]
+    figure = low_voice_figure(alberti + tune, bar, 0, 2)
+    up, down = 2, 0
+    assert figure.moves[2, up] == 1.0 and figure.moves[6, up] == 1.0 and figure.moves[4, down] == 1.0
+    assert figure.moves[8, down] == 1.0                           # G down to C, from the half bar on
+    assert figure.moves[0, down] == 1.0 and not figure.moves[0, up]   # bar 2's C came down from G (bar 1's: no move)
+    assert figure.last_low == 55
+    ear = Listening(VOCAB, rows=1, start=2 * bar, end=4 * bar, bar_steps=bar, figure=figure, strength=1.0)
+    ear.struck(0, 50, 2 * bar)                                    # the take's bar begins on D: a new harmony
+    ear.lasts(0, 2)
+    nudges = ear.nudges([2 * bar + 2], np.zeros((1, VOCAB.size)))[0]
+    plain = Listening(VOCAB, rows=1, start=2 * bar, end=4 * bar, bar_steps=bar,
+                      figure=Figure(figure.lean, figure.low, figure.high), strength=1.0)
+    plain.struck(0, 50, 2 * bar)
+    plain.lasts(0, 2)
+    without = plain.nudges([2 * bar + 2], np.zeros((1, VOCAB.size)))[0]
+    moved = nudges - without
+    assert moved[VOCAB.pitch(53)] == listening.CONTOUR                # up from D, in the low voice's register
+    assert moved[VOCAB.pitch(49)] == 0 and moved[VOCAB.pitch(50)] == 0   # down or the same: not as the phrase
+    assert moved[VOCAB.pitch(72)] == 0                                 # above the low voice's register: the tune's

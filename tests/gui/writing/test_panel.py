@@ -45,7 +45,7 @@ def test_reset_puts_every_more_setting_back(panel):
     QTest.mouseClick(panel.reset_button, Qt.LeftButton)
     assert panel.top_p.value() == 0.95 and panel.density.currentData() == 1.0
     assert panel.steering.currentText() == "Loosely" and panel.options().steering == 1.0
-    assert panel.rhythm.isChecked() and not panel.held_ending.isChecked() and panel.drafts.value() == 4
+    assert panel.rhythm.isChecked() and not panel.held_ending.isChecked() and panel.drafts.value() == 8
 
 
 def test_keep_to_the_phrase_is_a_more_setting_that_continue_uses(panel):
@@ -87,10 +87,10 @@ def test_a_keep_to_the_phrase_not_understood_is_not_shown(qtbot, stored):
     assert fresh.steering.currentText() == "Strictly"
 
 
-def test_the_drafts_tip_says_continue_keeps_the_drafts_that_follow_best(panel):
+def test_the_drafts_tip_says_continue_keeps_the_takes_a_musician_would(panel):
     tip = panel.drafts.toolTip()
-    assert "likeliest" not in tip and "follow" in tip
-    assert panel.options().choose == "follow"
+    assert "musician" in tip and "clashes" in tip and "figure" in tip
+    assert panel.options().choose == "musical"
 
 
 def test_one_bar_is_one_bar(panel):
@@ -113,7 +113,7 @@ def test_the_panel_is_built_from_the_settings_written_once(qtbot):
     assert all(DENSITY[0] <= fresh.density.itemData(i) <= DENSITY[1] for i in range(fresh.density.count()))
     assert fresh.register.text() == meta["register"]["box"] and fresh.drafts.toolTip().startswith("Write this many")
     seed = fresh.seed.value()
-    assert fresh.options() == ContinueOptions(seed=seed, candidates=4)          # the window writes 4 drafts a take
+    assert fresh.options() == ContinueOptions(seed=seed)             # the window writes 8 drafts for its 4 takes
     # and Fill weighs at least 8; the window's one "Keep to the phrase" is Fill's too (FillOptions' own
     # default, firmer, is the command line's)
     assert fresh.options(fill=True) == replace(FillOptions(seed=seed, candidates=8), steering=fresh.options().steering)
