@@ -222,7 +222,7 @@ def _parse_abc(path: Path, data: bytes):
     if len(_BAR_LINE.findall(body)) > MAX_ABC_BARS:
         raise MusicFileError(path, f"the first tune has more than {MAX_ABC_BARS:,} bars, the most "
                                    f"Segue reads of an ABC tune")
-    with _music21_errors(path, "ABC"), _rebarred_in_linear_time():
+    with _music21_errors(path, "ABC"), _rebarred_in_linear_time(), _no_clef_search():
         handler = abcFormat.ABCFile().readstr(tune)
         voices = handler.splitByVoice()
         # as music21's abcToStreamScore: the first collection holds the header of every voice
@@ -247,6 +247,29 @@ def _rebarred_in_linear_time():
         yield
     finally:
         translate.reBar = music21s
+
+
+@contextlib.contextmanager
+def _no_clef_search():
+    """music21's ABC reader with its clef for a tune that names none taken as treble, not chosen by
+    looking through every note of the part (``clef.bestClef``: a tenth of reading a long tune);
+    Segue reads no clef. Only the ABC reader's view of the clef module changes."""
+    from music21 import clef
+    from music21.abcFormat import translate
+
+    class Clefs:
+        def __getattr__(self, name):
+            return getattr(clef, name)
+
+        @staticmethod
+        def bestClef(*args, **kwargs):
+            return clef.TrebleClef()
+
+    translate.clef = Clefs()  # type: ignore[assignment]  # what the ABC reader sees as clef, for a while
+    try:
+        yield
+    finally:
+        translate.clef = clef
 
 
 def rebar(part, *, inPlace=False):
