@@ -143,3 +143,28 @@ def test_reading_a_score_makes_no_flattened_copy_of_it(tmp_path, monkeypatch):
     phrase = score_to_phrase(score, 4)
     assert flattened == []
     assert phrase.time_signature == (3, 4) and phrase.tempo_bpm == 90 and len(phrase.notes) == 8
+
+
+def test_an_abc_tune_is_read_without_choosing_its_clef(tmp_path, monkeypatch):
+    """music21 chooses a clef for a tune that names none by looking at every note (a tenth of
+    reading a long tune); Segue reads no clef, so its ABC reader skips that, and only its."""
+    path = tmp_path / "scale.abc"
+    path.write_text(ABC)
+    chosen = []
+    real = music21.clef.bestClef
+    monkeypatch.setattr(music21.clef, "bestClef", lambda *a, **k: chosen.append(1) or real(*a, **k))
+    assert len(read_score(path, 4).notes) == 8
+    assert chosen == []
+    music21.converter.parse(ABC, format="abc", forceSource=True)
+    assert chosen                                              # music21's own reader is left as it was
+
+
+def test_grid_steps_round_as_fractions_do():
+    from fractions import Fraction
+
+    from engine.files.score_reader import _step
+    for numerator in range(-50, 50):
+        for denominator in (1, 2, 3, 5, 8, 12, 96, 480, 1920):
+            for steps in (1, 2, 4, 12, 480):
+                at = Fraction(numerator, denominator)
+                assert _step(at, steps) == round(at * steps), (at, steps)
