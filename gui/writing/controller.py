@@ -62,7 +62,8 @@ def fill_inputs(model, start: int, end: int) -> tuple[Phrase, int]:
     begins: Fill's set-up on the window's thread gathers those bars' notes, not the piece's."""
     length = model.length
     first, last = heard_span(model.steps_per_bar, length, start, end)
-    near = model.template().with_notes((n for _, n in model.items() if n.end > first and n.start < last), end=length)
+    sounding = (model.note(i) for i in model.visible(first, last))      # found by the index of starts
+    near = model.template().with_notes((n for n in sounding if n.start < last), end=length)
     if first == 0 and last >= length:
         return near, 0
     return trim(near, first, last), first
