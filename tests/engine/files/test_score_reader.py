@@ -120,12 +120,16 @@ def test_a_tune_of_overfull_bars_reads_all_its_notes(tmp_path):
 
 
 def test_a_tune_with_a_split_bar_keeps_its_metre(tmp_path):
-    """An overfull bar is split and the bar after it given the tune's time signature again (the same
-    object, now in two bars); the first time signature was looked up in a flattened copy of the
-    score, where that object stands at its later place: a 4/4 tune read as 1/4 (3 of 80 tunes of
-    music21's corpus). The walk through the bars finds it in the first bar."""
+    """music21 splits an overfull bar and gives the bar after it the tune's time signature again
+    (the same object, now in two bars); the first time signature was looked up in a flattened copy
+    of the score, where that object stands at its later place: a 4/4 tune read as 1/4 (3 of 80
+    tunes of music21's corpus). The walk through the bars finds it in the first bar, in a score
+    music21 split as in Segue's own reading (which keeps the bars as written)."""
+    tune = "X:1\nT:Split\nM:4/4\nL:1/4\nK:C\nC | D E F G | A B c d e | f4 | g4 |]\n"
+    split = music21.converter.parse(tune, format="abc", forceSource=True)
+    assert score_to_phrase(split, 4).time_signature == (4, 4)
     path = tmp_path / "split.abc"
-    path.write_text("X:1\nT:Split\nM:4/4\nL:1/4\nK:C\nC | D E F G | A B c d e | f4 | g4 |]\n")
+    path.write_text(tune)
     phrase = read_score(path, steps_per_quarter=4)
     assert phrase.time_signature == (4, 4)
     assert [n.start for n in phrase.notes][:6] == [12, 16, 20, 24, 28, 32]      # the pickup ends bar 1
