@@ -27,7 +27,8 @@ from ..limits import (
     open_plain_file,
 )
 from ..music.phrase import FINE_STEPS_PER_QUARTER, Note, Phrase
-from .sustain import SUSTAIN, SustainPedal
+from .midi_bytes import Track, Unusual, file_bytes, read_tracks, track_chunk, tracks_of
+from .sustain import SustainPedal
 
 DRUM_CHANNEL = 9                  # channel 10 as musicians count (the recorder leaves it out too)
 MAX_FILE_BYTES = 4 * 1024 * 1024   # a long piano piece takes 50-150 KB; mido reads 4 MB in half a minute
@@ -101,52 +102,56 @@ def read_midi(path: str | Path, steps_per_quarter: int = FINE_STEPS_PER_QUARTER)
     except OSError as err:
         raise MusicFileError(path, f"the file cannot be read ({err.strerror})") from None
     _check_header(data, path)
-    midi = _open(path, data)
-    division = struct.unpack(">H", data[12:14])[0] if data[:4] == b"MThd" else midi.ticks_per_beat
     try:
-        return _to_phrase(midi, division, steps_per_quarter, path)
+        tracks, midi_type = read_tracks(data), struct.unpack(">h", data[8:10])[0]
+        division = struct.unpack(">H", data[12:14])[0]
+    except Unusual:                                     # mido's reader decides, and says what is wrong
+        midi = _open(path, data)
+        tracks, midi_type = tracks_of(midi), midi.type
+        division = struct.unpack(">H", data[12:14])[0] if data[:4] == b"MThd" else midi.ticks_per_beat
+    try:
+        return _to_phrase(tracks, midi_type, division, steps_per_quarter, path)
     except MusicFileError as err:
         if err.path is None:
             raise MusicFileError(path, err.problem) from None
         raise
 
 
-def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path: Path) -> Phrase:
+def _to_phrase(tracks: list[Track], midi_type: int, division: int, steps_per_quarter: int, path: Path) -> Phrase:
     events = []                        # (tick, order, kind, channel, a, b)
     tempos, keys, signature = [], [], None   # tempos and keys as (tick, value)
     markers: list[tuple[int, str]] = []      # the chords of a file Segue wrote, as (tick, name)
     written_by_segue = False
     track_end = 0
-    for track in midi.tracks:
+    for track in tracks:
         if written_by_segue and track.name == CHORDS_TRACK:
-            markers += _markers(track)                # the chords set: they do not lengthen the music
+            # the chords set: they do not lengthen the music
+            markers += [(tick, str(text)) for tick, kind, _, text, _ in track.events if kind == "marker"]
             continue
-        tick = 0
-        struck: dict[tuple[int, int], int] = {}     # (channel, pitch) -> tick of its last note_on here
-        for msg in track:
-            tick += msg.time
-            if msg.type == "note_on" and msg.velocity > 0:
-                events.append((tick, 2, "on", msg.channel, msg.note, msg.velocity))
-                struck[(msg.channel, msg.note)] = tick
-            elif msg.type in ("note_off", "note_on"):
+        struck: dict[tuple[int, object], int] = {}     # (channel, pitch) -> tick of its last note_on here
+        for tick, kind, channel, a, b in track.events:
+            if kind == "on":
+                events.append((tick, 2, "on", channel, a, b))
+                struck[(channel, a)] = tick
+            elif kind == "off":
                 # offs go before ons at one tick (a repeated note), unless this off ends a note of no
                 # length struck just before it at this tick
-                after_on = struck.pop((msg.channel, msg.note), None) == tick
-                events.append((tick, 3 if after_on else 0, "off", msg.channel, msg.note, 0))
-            elif msg.type == "control_change" and msg.control == SUSTAIN:
-                events.append((tick, 1, "pedal", msg.channel, msg.value, 0))
-            elif msg.type == "set_tempo":
-                tempos.append((tick, msg.tempo))
-            elif msg.type == "key_signature":
-                keys.append((tick, msg.key))
-            elif msg.type == "time_signature" and signature is None:
-                signature = (msg.numerator, msg.denominator)
-            elif msg.type == "track_name" and msg.name == SEGUE_TRACK and tick == 0:
+                after_on = struck.pop((channel, a), None) == tick
+                events.append((tick, 3 if after_on else 0, "off", channel, a, 0))
+            elif kind == "pedal":
+                events.append((tick, 1, "pedal", channel, a, 0))
+            elif kind == "tempo":
+                tempos.append((tick, a))
+            elif kind == "key":
+                keys.append((tick, a))
+            elif kind == "time" and signature is None:
+                signature = (a, b)
+            elif kind == "name" and a == SEGUE_TRACK and tick == 0:
                 written_by_segue = True
-        track_end = max(track_end, tick)
+        track_end = max(track_end, track.end)
         if len(events) > 4 * MAX_NOTES:
             raise MusicFileError(path, f"the file holds more than {MAX_NOTES:,} notes")
-        if midi.type == 2:
+        if midi_type == 2:
             break                       # type 2 holds independent songs: read the first
     if any(t <= 0 for _, t in tempos):
         raise MusicFileError(path, "the file sets a tempo of zero")
@@ -213,16 +218,6 @@ def _to_phrase(midi: mido.MidiFile, division: int, steps_per_quarter: int, path:
                                                      for tick, name in markers)))
 
 
-def _markers(track) -> list[tuple[int, str]]:
-    """A track's markers as (tick, text)."""
-    tick, found = 0, []
-    for msg in track:
-        tick += msg.time
-        if msg.type == "marker":
-            found.append((tick, msg.text))
-    return found
-
-
 def _chords_from_markers(markers: list[tuple[int, str]]) -> tuple[tuple[int, int, str], ...]:
     """The chords a file Segue wrote carries as markers: each from its marker to the next ("N" ends
     one with none after it); markers that are not chord names are left out."""
@@ -282,52 +277,36 @@ def _chord_markers(chords) -> list:
     return markers
 
 
-def phrase_to_midi(phrase: Phrase) -> mido.MidiFile:
+def phrase_to_bytes(phrase: Phrase) -> bytes:
     """A type 1 MIDI file: a tempo track and one piano track, on channel 1 (and on the next ones for
-    notes that overlap another of their pitch)."""
+    notes that overlap another of their pitch), and a track of chord markers if chords are set.
+    The notes' events are written as bytes, not mido messages (100,000 notes in 0.5 s, not 17)."""
     ticks_per_step = TICKS_PER_QUARTER / phrase.steps_per_quarter
-    meta = mido.MidiTrack([
-        mido.MetaMessage("track_name", name=SEGUE_TRACK, time=0),
-        mido.MetaMessage("set_tempo", tempo=_tempo(phrase.tempo_bpm), time=0),
-        mido.MetaMessage("time_signature", numerator=phrase.time_signature[0],
-                         denominator=phrase.time_signature[1], time=0),
-    ])
+    num, den = phrase.time_signature
+    head = [mido.MetaMessage("track_name", name=SEGUE_TRACK),
+            mido.MetaMessage("set_tempo", tempo=_tempo(phrase.tempo_bpm)),
+            mido.MetaMessage("time_signature", numerator=num, denominator=den)]
     changes = sorted([(step, mido.MetaMessage("set_tempo", tempo=_tempo(bpm))) for step, bpm in phrase.tempo_changes]
                      + [(step, mido.MetaMessage("key_signature", key=key)) for step, key in phrase.key_signatures],
                      key=lambda change: change[0])
-    now = 0
-    for step, msg in changes:
-        tick = round(step * ticks_per_step)
-        meta.append(msg.copy(time=tick - now))
-        now = tick
     end_tick = round(phrase.length * ticks_per_step)
-    meta.append(mido.MetaMessage("end_of_track", time=max(0, end_tick - now)))
-    timed = []                                  # (tick, on, channel, pitch, velocity): each message made once, timed
+    meta = track_chunk([(0, bytes(msg.bytes())) for msg in head]
+                       + [(round(step * ticks_per_step), bytes(msg.bytes())) for step, msg in changes], end_tick)
+    timed = []
     channels = _channels(phrase.notes)
     for n, channel in zip(phrase.notes, channels):
-        timed.append((round(n.start * ticks_per_step), 1, channel, n.pitch, n.velocity))
-        timed.append((round(n.end * ticks_per_step), 0, channel, n.pitch, 0))
+        timed.append((round(n.start * ticks_per_step), 1, bytes((0x90 | channel, n.pitch, n.velocity))))
+        timed.append((round(n.end * ticks_per_step), 0, bytes((0x80 | channel, n.pitch, 0))))
     timed.sort(key=lambda t: (t[0], t[1]))
-    piano = mido.MidiTrack([mido.MetaMessage("track_name", name="Piano", time=0)] +
-                           [mido.Message("program_change", channel=c, program=0, time=0) for c in sorted(set(channels))
-                            or [0]])
-    now = 0
-    for tick, on, channel, pitch, velocity in timed:
-        piano.append(mido.Message("note_on" if on else "note_off", channel=channel, note=pitch, velocity=velocity,
-                                  time=tick - now))
-        now = tick
-    piano.append(mido.MetaMessage("end_of_track", time=max(0, end_tick - now)))
+    programs = [(0, bytes((0xC0 | c, 0))) for c in sorted(set(channels)) or [0]]
+    piano = track_chunk([(0, bytes(mido.MetaMessage("track_name", name="Piano").bytes()))] + programs
+                        + [(tick, message) for tick, _, message in timed], end_tick)
     tracks = [meta, piano]
     if phrase.chords:
-        chords = mido.MidiTrack([mido.MetaMessage("track_name", name=CHORDS_TRACK, time=0)])
-        now = 0
-        for step, msg in _chord_markers(phrase.chords):
-            tick = round(step * ticks_per_step)
-            chords.append(msg.copy(time=tick - now))
-            now = tick
-        chords.append(mido.MetaMessage("end_of_track", time=0))
-        tracks.append(chords)
-    return mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER, tracks=tracks)
+        markers = [(round(step * ticks_per_step), bytes(msg.bytes())) for step, msg in _chord_markers(phrase.chords)]
+        tracks.append(track_chunk([(0, bytes(mido.MetaMessage("track_name", name=CHORDS_TRACK).bytes()))] + markers,
+                                  0))
+    return file_bytes(tracks, TICKS_PER_QUARTER)
 
 
 def _tempo(bpm: float) -> int:
@@ -342,14 +321,13 @@ def write_midi(phrase: Phrase, path: str | Path) -> Path:
     if not 1 <= num <= 255 or not 1 <= den <= 2**255:
         raise MusicFileError(path, f"a time signature of {num}/{den} cannot be written to a MIDI file "
                                    f"(it holds 1 to 255 beats a bar)")
-    buffer = io.BytesIO()
     try:
-        phrase_to_midi(phrase).save(file=buffer)
+        data = phrase_to_bytes(phrase)
     except (ValueError, TypeError) as err:               # a value no MIDI file can hold
         raise MusicFileError(path, f"the phrase cannot be written as MIDI ({err})") from None
     try:
         with atomic_path(path) as tmp:
-            tmp.write_bytes(buffer.getvalue())
+            tmp.write_bytes(data)
     except OSError as err:
         raise MusicFileError(path, f"cannot write the file ({err.strerror or err})") from None
     return path

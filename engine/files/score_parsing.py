@@ -19,7 +19,6 @@ one is refused with a ``MusicFileError`` naming the limit:
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
 import io
 import re
@@ -222,7 +221,7 @@ def _parse_abc(path: Path, data: bytes):
     if len(_BAR_LINE.findall(body)) > MAX_ABC_BARS:
         raise MusicFileError(path, f"the first tune has more than {MAX_ABC_BARS:,} bars, the most "
                                    f"Segue reads of an ABC tune")
-    with _music21_errors(path, "ABC"), _rebarred_in_linear_time():
+    with _music21_errors(path, "ABC"), _bars_as_written(), _no_clef_search():
         handler = abcFormat.ABCFile().readstr(tune)
         voices = handler.splitByVoice()
         # as music21's abcToStreamScore: the first collection holds the header of every voice
@@ -235,76 +234,48 @@ def _parse_abc(path: Path, data: bytes):
 
 
 @contextlib.contextmanager
-def _rebarred_in_linear_time():
-    """music21's ABC reader with its ``reBar`` replaced by ``rebar``, which does the same in time
-    that grows with the bars, not with their square (a 10 KB tune of 1,000 bars took 13 of its 20 s
-    there: it looked each bar up again from the first, and searched the whole part again for each
-    bar longer than its metre)."""
+def _bars_as_written():
+    """music21's ABC reader with its ``reBar`` left out. reBar splits each bar longer than its
+    metre in two (the rest of it in a bar of its own, with the time signature that fits, a note
+    across the split tied over it): notation, which Segue does not read; the notes keep their
+    times and lengths (a tie split there is joined again), so the bars are kept as written. It
+    was most of the time reading a tune of overfull bars took: 129 s with music21's quadratic
+    reBar, 2.4 s with a linear one, 1.0 s without (a 10 KB tune of 780 such bars)."""
     from music21.abcFormat import translate
     music21s = translate.reBar
-    translate.reBar = rebar
+    translate.reBar = _keep_bars
     try:
         yield
     finally:
         translate.reBar = music21s
 
 
-def rebar(part, *, inPlace=False):
-    """music21's ``abcFormat.translate.reBar`` (a bar longer than the time signature says is split
-    in two, the second part given the time signature that fits it), with the bars listed once and
-    split without searching the part (``_split_bar``). As music21's, it visits the bars the part had
-    to start with, not the ones it adds."""
-    from music21 import common, exceptions21, stream
-    from music21.abcFormat.translate import ABCTranslateException
-
-    if not inPlace:
-        part = copy.deepcopy(part)
-    last = None
-    shift = 0                                              # bars added so far: later numbers move on
-    bars = list(part.getElementsByClass(stream.Measure))
-    for index in range(len(bars)):
-        bar = bars[index]
-        if bar.timeSignature is not None:
-            last = bar.timeSignature
-        if last is None:
-            raise ABCTranslateException("No time signature found in this Part")
-        length = last.barDuration.quarterLength
-        bar.number += shift
-        if common.opFrac(bar.highestTime) > length:
-            first, second = bar, _split_bar(bar, length)
-            if last.barDuration.quarterLength != second.highestTime:
-                try:
-                    second.timeSignature = second.bestTimeSignature()
-                except exceptions21.StreamException as err:
-                    raise ABCTranslateException(f"Problem with measure {bar.number} ({bar!r}): {err}") from err
-                if index != len(bars) - 1 and bars[index + 1].timeSignature is None:
-                    bars[index + 1].timeSignature = last
-            second.number = first.number + 1
-            shift += 1
-            part.insert(common.opFrac(first.offset + first.highestTime), second)
+def _keep_bars(part, *, inPlace=False):
+    """In place of music21's ``reBar``: the part as it is."""
     return None if inPlace else part
 
 
-def _split_bar(bar, length):
-    """The part of ``bar`` after ``length`` quarters, moved into a new bar of its own (a note that
-    crosses the split is tied over it), as music21's ``Measure.splitAtQuarterLength`` does; but
-    without looking back through the part for the key and clef (that made splitting a bar cost as
-    much as the whole part: a tune of overfull bars took a minute), which reBar throws away."""
-    from music21 import stream
+@contextlib.contextmanager
+def _no_clef_search():
+    """music21's ABC reader with its clef for a tune that names none taken as treble, not chosen by
+    looking through every note of the part (``clef.bestClef``: a tenth of reading a long tune);
+    Segue reads no clef. Only the ABC reader's view of the clef module changes."""
+    from music21 import clef
+    from music21.abcFormat import translate
 
-    second = stream.Measure()
-    after = bar.getElementsByOffset(length, bar.highestTime, includeEndBoundary=True, mustFinishInSpan=False,
-                                    includeElementsThatEndAtStart=False, mustBeginInSpan=False)
-    for element in list(after):
-        at = bar.elementOffset(element)
-        if at < length:
-            _, right = element.splitAtQuarterLength(length - at, retainOrigin=True, addTies=True,
-                                                    displayTiedAccidentals=False)
-            second.insert(0, right)
-        else:
-            second.insert(at - length, element)
-            bar.remove(element)
-    return second
+    class Clefs:
+        def __getattr__(self, name):
+            return getattr(clef, name)
+
+        @staticmethod
+        def bestClef(*args, **kwargs):
+            return clef.TrebleClef()
+
+    translate.clef = Clefs()  # type: ignore[assignment]  # what the ABC reader sees as clef, for a while
+    try:
+        yield
+    finally:
+        translate.clef = clef
 
 
 @functools.cache

@@ -42,32 +42,88 @@ def read_score(path: str | Path, steps_per_quarter: int = FINE_STEPS_PER_QUARTER
     return phrase
 
 
+TIE_TOLERANCE = Fraction(1, 10_000)
+
+
 def _meets(end: Fraction, start: Fraction) -> bool:
     """A tied note goes on where the last one ended (offsets of tuplets may carry float noise)."""
-    return abs(end - start) < Fraction(1, 10_000)
+    return abs(end - start) < TIE_TOLERANCE
 
 
-def _placed_notes(stream, music21):
-    """(offset in quarters, (part, voice), element) for every note and chord of the stream."""
-    parts = list(stream.parts) if isinstance(stream, music21.stream.Score) and stream.parts else [stream]
-    for index, part in enumerate(parts):
-        base = Fraction(part.offset) if part is not stream else Fraction(0)
-        measures = part.getElementsByClass(music21.stream.Measure)
+def _step(quarters: Fraction, steps_per_quarter: int) -> int:
+    """``round(quarters * steps_per_quarter)`` (halves to even, as ``round`` does) in integers: a
+    Fraction's product and rounding took a fifth of reading a long tune's notes."""
+    whole, rest = divmod(quarters.numerator * steps_per_quarter, quarters.denominator)
+    twice = 2 * rest
+    return whole + (twice > quarters.denominator or (twice == quarters.denominator and whole % 2 == 1))
+
+
+class _Walk:
+    """What Segue reads of a score, found in one walk through its parts, bars and voices (music21's
+    ``flatten`` made a sorted copy of the whole score for each question: two thirds of the time
+    Segue itself spent reading a 10 KB ABC tune).
+
+    ``placed``: (offset in quarters, (part, voice), element) for every note, chord and chord symbol,
+    each part's bars in order; ``marks``: (offset, element) for the metronome marks and time
+    signatures anywhere in the score; ``keys``: (offset from the first part's start, key signature)
+    of the first part, pickup included."""
+
+    def __init__(self, stream, music21):
+        self.m21 = music21
+        self.placed: list = []
+        self.marks: list = []
+        self.keys: list = []
+        self.signs = (music21.tempo.MetronomeMark, music21.meter.TimeSignature, music21.key.KeySignature)
+        is_score = isinstance(stream, music21.stream.Score)
+        parts = list(stream.parts) if is_score and stream.parts else [stream]
+        for index, part in enumerate(parts):
+            self._part(index, part, Fraction(part.offset) if part is not stream else Fraction(0))
+        if is_score and stream.parts:                       # marks set on the score itself
+            self._signs(stream, [e for e in stream.elements if not isinstance(e, music21.stream.Stream)],
+                        Fraction(0), Fraction(0), -1)
+        self.marks.sort(key=lambda mark: mark[0])
+        self.keys.sort(key=lambda key: key[0])
+
+    def _part(self, index: int, part, base: Fraction) -> None:
+        m21 = self.m21
+        measures = list(part.getElementsByClass(m21.stream.Measure))
         if not measures:
-            for element in part.flatten().notes:
-                yield base + Fraction(element.offset), (index, None), element
-            continue
+            flat = part.flatten()
+            for element in flat.notes:
+                self.placed.append((base + Fraction(element.offset), (index, None), element))
+            self._signs(flat, flat.elements, base, Fraction(0), index)
+            return
         # a pickup bar (an anacrusis) is the end of a bar: its notes start where that bar's would
-        base += Fraction(measures[0].paddingLeft)
+        pickup = Fraction(measures[0].paddingLeft)
+        self._signs(part, [e for e in part.elements if not isinstance(e, m21.stream.Stream)], base, pickup, index)
+        not_rest, harmony, voice_class = m21.note.NotRest, m21.harmony.Harmony, m21.stream.Voice
         for measure in measures:
-            at = base + Fraction(measure.offset)
-            for element in measure.notes:
-                yield at + Fraction(element.offset), (index, None), element
-            for element in measure.getElementsByClass(music21.harmony.Harmony):
-                yield at + Fraction(element.offset), (index, None), element
-            for voice in measure.voices:
-                for element in voice.notes:
-                    yield at + Fraction(voice.offset) + Fraction(element.offset), (index, voice.id), element
+            bar = Fraction(measure.offset)
+            at = base + pickup + bar
+            elements = measure.elements
+            offset = measure.elementOffset
+            self.placed += [(at + Fraction(offset(e)), (index, None), e) for e in elements if isinstance(e, not_rest)]
+            self.placed += [(at + Fraction(offset(e)), (index, None), e) for e in elements if isinstance(e, harmony)]
+            self._signs(measure, elements, base + bar, pickup + bar, index)
+            for voice in (e for e in elements if isinstance(e, voice_class)):
+                within = Fraction(offset(voice))
+                self.placed += [(at + within + Fraction(voice.elementOffset(e)), (index, voice.id), e)
+                                for e in voice.elements if isinstance(e, not_rest)]
+                self._signs(voice, voice.elements, base + bar + within, pickup + bar + within, index)
+
+    def _signs(self, site, elements, mark_at: Fraction, key_at: Fraction, index: int) -> None:
+        """The marks and (of the first part) key signatures among ``elements`` of ``site``, which
+        begins ``mark_at`` quarters into the score and ``key_at`` into its part, pickup included."""
+        tempo, metre, key = self.signs
+        for element in elements:
+            if isinstance(element, (tempo, metre)):
+                self.marks.append((mark_at + Fraction(site.elementOffset(element)), element))
+            elif isinstance(element, key) and index == 0:
+                self.keys.append((key_at + Fraction(site.elementOffset(element)), element))
+
+    def first(self, kind):
+        """The first metronome mark or time signature in the score, or None."""
+        return next((element for _, element in self.marks if isinstance(element, kind)), None)
 
 
 def score_to_phrase(stream, steps_per_quarter: int = FINE_STEPS_PER_QUARTER) -> Phrase:
@@ -77,11 +133,11 @@ def score_to_phrase(stream, steps_per_quarter: int = FINE_STEPS_PER_QUARTER) -> 
     # Ties are joined here rather than by music21's stripTies, which loses the thread of a tie
     # when a staff has several voices: a tie goes on in its own part and voice, where a note of
     # the same pitch ended (or, failing that, in any voice where one did).
-    flat = stream.flatten()
+    walk = _Walk(stream, music21)
     sounding: list[list] = []                      # [midi, start, end, velocity] in quarter notes
     open_ties: dict[tuple, list] = {}              # (part, voice, midi) -> the note a tie carries on
     harmonies: list[tuple[Fraction, object]] = []
-    for start, where, element in sorted(_placed_notes(stream, music21), key=lambda t: t[0]):
+    for start, where, element in sorted(walk.placed, key=lambda t: t[0]):
         if isinstance(element, music21.harmony.Harmony):
             if not harmonies or harmonies[-1][0] != start:     # the first part's symbols, once
                 harmonies.append((start, element))
@@ -117,24 +173,24 @@ def score_to_phrase(stream, steps_per_quarter: int = FINE_STEPS_PER_QUARTER) -> 
                 open_ties.pop(key, None)
     notes: dict[tuple[int, int], Note] = {}
     for midi, start, end, velocity in sounding:
-        a = round(start * steps_per_quarter)
-        b = max(a + 1, round(end * steps_per_quarter))
+        a = _step(start, steps_per_quarter)
+        b = max(a + 1, _step(end, steps_per_quarter))
         if 0 <= midi <= 127:
             notes[(midi, a)] = Note(midi, a, b - a, int(max(1, min(127, velocity))))
     tempo = 120.0
-    marks = flat.getElementsByClass(music21.tempo.MetronomeMark)
-    if marks:
-        bpm = marks[0].getQuarterBPM()
+    mark = walk.first(music21.tempo.MetronomeMark)
+    if mark is not None:
+        bpm = mark.getQuarterBPM()
         tempo = min(MAX_TEMPO_BPM, max(MIN_TEMPO_BPM, float(bpm))) if bpm and bpm > 0 else 120.0
     signature = (4, 4)
-    meters = flat.getElementsByClass(music21.meter.TimeSignature)
-    if meters:
-        num, den = meters[0].numerator, meters[0].denominator
+    meter = walk.first(music21.meter.TimeSignature)
+    if meter is not None:
+        num, den = meter.numerator, meter.denominator
         if 1 <= num <= MAX_NUMERATOR and 1 <= den <= MAX_DENOMINATOR and not den & (den - 1):
             signature = (num, den)
     end = max((n.end for n in notes.values()), default=0)
     return Phrase(tuple(notes.values()), steps_per_quarter=steps_per_quarter, tempo_bpm=tempo,
-                  time_signature=signature, key_signatures=_key_signatures(stream, steps_per_quarter, music21),
+                  time_signature=signature, key_signatures=_key_signatures(walk.keys, steps_per_quarter),
                   chords=_chords(harmonies, steps_per_quarter, end))
 
 
@@ -169,17 +225,14 @@ def _chords(harmonies, steps_per_quarter: int, end: int) -> tuple[tuple[int, int
     return tuple(chords)
 
 
-def _key_signatures(stream, steps_per_quarter: int, music21) -> tuple[tuple[int, str], ...]:
-    """The key signatures of the score's first part as (step, key) the way MIDI files name keys
-    ("Eb", "F#m"; a signature that does not say major or minor is read as major)."""
-    part = stream.parts[0] if isinstance(stream, music21.stream.Score) and stream.parts else stream
-    measures = part.getElementsByClass(music21.stream.Measure)
-    pickup = Fraction(measures[0].paddingLeft) if measures else Fraction(0)
-    flat = part.flatten()
+def _key_signatures(keys, steps_per_quarter: int) -> tuple[tuple[int, str], ...]:
+    """The key signatures of the score's first part, as (offset, signature), as (step, key) the way
+    MIDI files name keys ("Eb", "F#m"; a signature that does not say major or minor is read as
+    major); the first one holds from the start."""
     found: list[tuple[int, str]] = []
-    for signature in flat.getElementsByClass(music21.key.KeySignature):
+    for offset, signature in keys:
         sharps = max(-7, min(7, int(signature.sharps)))
         minor = getattr(signature, "mode", None) == "minor"
-        step = round((Fraction(flat.elementOffset(signature)) + pickup) * steps_per_quarter)
+        step = round(offset * steps_per_quarter)
         found.append((step if found else 0, KEY_SIGNATURES[(15 if minor else 0) + sharps + 7]))
     return tuple(found)

@@ -16,14 +16,21 @@ from ..music.phrase import Phrase, trim
 CONTEXT_BARS = 64
 
 
+def heard_span(steps_per_bar: int, length: int, start: int, end: int) -> tuple[int, int]:
+    """The steps ``first``..``last`` of a piece ``length`` steps long that the model reads to write
+    its steps ``start``..``end``: from ``CONTEXT_BARS`` bars before ``start`` (a bar line) to
+    ``CONTEXT_BARS`` bars after ``end``, within the piece (``last`` at least a step after ``first``).
+    The window works it out before it gathers the notes, so that it gathers only these."""
+    first = max(0, start // steps_per_bar - CONTEXT_BARS) * steps_per_bar
+    return first, max(first + 1, min(length, end + CONTEXT_BARS * steps_per_bar))
+
+
 def music_heard(phrase: Phrase, start: int, end: int) -> tuple[Phrase, int]:
     """The music the model needs to write steps ``start``..``end`` of ``phrase`` (its grid): the
-    bars from ``CONTEXT_BARS`` before ``start`` to ``CONTEXT_BARS`` after ``end``, moved to begin
-    at step 0 (notes held into it from before are cut at its start), and the step of ``phrase``
-    where it begins, a bar line. A piece that short comes back as it is, with 0."""
-    bar = phrase.steps_per_bar
-    first = max(0, start // bar - CONTEXT_BARS) * bar
-    last = end + CONTEXT_BARS * bar
-    if first == 0 and phrase.length <= last:
+    steps ``heard_span`` gives, moved to begin at step 0 (notes held into it from before are cut at
+    its start), and the step of ``phrase`` where it begins, a bar line. A piece that short comes
+    back as it is, with 0."""
+    first, last = heard_span(phrase.steps_per_bar, phrase.length, start, end)
+    if first == 0 and last >= phrase.length:
         return phrase, 0
-    return trim(phrase, first, max(first + 1, min(phrase.length, last))), first
+    return trim(phrase, first, last), first

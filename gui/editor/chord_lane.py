@@ -61,6 +61,9 @@ class ChordLane(QWidget):
         view.viewChanged.connect(self._view_moved)
         model.notesChanged.connect(self._timer.start)
         model.settingsChanged.connect(self._timer.start)
+        model.notesChanged.connect(self._forget_key)
+        model.settingsChanged.connect(self._forget_key)
+        self._notes_key: tuple[Key | None] | None = None      # the key the notes suggest, once worked out
         model.chordsChanged.connect(self.update)
         self._heard_range: tuple[int, int] | None = None
         self.button: QToolButton | None = None
@@ -90,13 +93,16 @@ class ChordLane(QWidget):
         bar = self.model.steps_per_bar
         first, last = self._bars_in_view()
         first, last = max(0, first - 4 * bar), last + 4 * bar
-        phrase = self.model.phrase()
+        length = self.model.length
         self._heard_range = (first, last)
-        if not phrase.notes or first >= phrase.length:
+        if not length or first >= length:
             self.heard = []
         else:
             from engine.music.harmony import estimate_chords  # with numpy: loaded once there are notes to hear
-            window = trim(phrase, first, min(last, -(-phrase.length // bar) * bar))
+            # the notes sounding there, not a phrase of the whole piece: a long piece's lane listened
+            # for as long as the piece was long, a moment after every edit
+            near = self.model.phrase(self.model.visible(first, last))
+            window = trim(near, first, min(last, -(-length // bar) * bar))
             self.heard = [(a + first, b + first, chord) for a, b, chord in
                           estimate_chords(window, "beat", self.key_at(first))]
         self.update()
@@ -106,7 +112,12 @@ class ChordLane(QWidget):
         signed = [key for at, key in self.model.key_signatures if at <= step]
         if signed:
             return Key.parse(signed[-1])
-        return key_for_notation(self.model.phrase())
+        if self._notes_key is None:            # once until the notes change, not once a chord painted
+            self._notes_key = (key_for_notation(self.model.phrase()),)
+        return self._notes_key[0]
+
+    def _forget_key(self) -> None:
+        self._notes_key = None
 
     # -- setting chords ----------------------------------------------------------------------------
     def span_at(self, x: float, half: bool) -> tuple[int, int]:

@@ -1,12 +1,13 @@
 """MIDI files in and out: real files, odd but valid files, and every kind of broken file."""
 
+import io
 import struct
 
 import mido
 import pytest
 
 from engine.errors import MusicFileError
-from engine.files.midi import phrase_to_midi, read_midi, write_midi
+from engine.files.midi import phrase_to_bytes, read_midi, write_midi
 from engine.music.phrase import Note, Phrase
 
 
@@ -229,7 +230,8 @@ def test_missing_file_and_folder(tmp_path):
 
 
 def test_export_is_a_standard_type_1_file(tmp_path):
-    midi = phrase_to_midi(Phrase((Note(60, 0, 4),), tempo_bpm=90, time_signature=(6, 8)))
+    midi = mido.MidiFile(file=io.BytesIO(phrase_to_bytes(Phrase((Note(60, 0, 4),), tempo_bpm=90,
+                                                                time_signature=(6, 8)))))
     assert midi.type == 1 and midi.ticks_per_beat == 480
     metas = {m.type: m for m in midi.tracks[0] if m.is_meta}
     assert round(mido.tempo2bpm(metas["set_tempo"].tempo)) == 90

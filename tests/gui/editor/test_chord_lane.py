@@ -60,3 +60,24 @@ def test_a_chord_chosen_from_the_menu_is_one_undo_step_saved_and_exported(window
         [Chord.parse("Am"), Chord.parse("G7/B")]
     lane.clear(4 * bar, 5 * bar)
     assert window.model.chords == ((5 * bar, 6 * bar, "G7/B"),)
+
+
+def test_a_long_piece_s_lane_listens_to_the_bars_in_view_and_works_out_the_key_once(window, qtbot, monkeypatch):
+    """The lane made a phrase of every note to hear the bars in view, and again to name each chord
+    it painted (the key the notes suggest): on a long piece the window's thread spent the piece's
+    length on each; now the notes in view, and the key once until the notes change."""
+    from engine.music.phrase import Note, Phrase
+    # 1,000 bars of C major chords, one a bar
+    window.model.reset(Phrase(tuple(Note(p, 16 * b, 16) for b in range(1000) for p in (48, 64, 67, 72))))
+    sizes = []
+    real = window.model.phrase
+    monkeypatch.setattr(window.model, "phrase", lambda ids=None: sizes.append(len(real(ids).notes)) or real(ids))
+    window.chord_lane.listen()
+    assert window.chord_lane.heard and {chord.name() for _, _, chord in window.chord_lane.heard} == {"C"}
+    in_view = [size for size in sizes if size < 4000]
+    assert in_view and max(in_view) < 4 * 200                # the bars in view and a few either side
+    sizes.clear()
+    keys = {window.chord_lane.key_at(16 * b).name for b in range(0, 1000, 100)}
+    assert keys == {"C major"} and sizes.count(4000) <= 1     # the key of the whole piece, once
+    window.model.reset(Phrase(tuple(Note(p, 16 * b, 16) for b in range(10) for p in (50, 66, 69))))
+    assert window.chord_lane.key_at(0).name in ("D major", "B minor")   # worked out again for the new notes

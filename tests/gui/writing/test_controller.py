@@ -187,3 +187,73 @@ def test_continue_s_set_up_reads_the_phrase_once_not_once_a_note(window, qtbot, 
     window.writing.continue_phrase()
     qtbot.waitUntil(lambda: window.writing.job is None, timeout=10000)
     assert len(calls) < 10
+
+
+def long_piece(bars: int) -> Phrase:
+    """A piece of ``bars`` bars of 4/4 on the grid of 4, a quarter note on every beat, with a tempo
+    change and a key signature late in it (the seed's timeline must move with its notes)."""
+    return Phrase(tuple(Note(55 + i % 17, 4 * i, 4) for i in range(4 * bars)), tempo_changes=((16 * 150, 80.0),),
+                  key_signatures=((0, "C"), (16 * 160, "Eb")))
+
+
+def test_continue_gives_the_model_only_the_bars_it_hears(window, qtbot, monkeypatch):
+    """The window's thread built a phrase of the whole piece, and moved every note of it, before the
+    model read its last 64 bars (a 3.8 s freeze on a long piece): now it gathers those bars only."""
+    from engine.music import phrase as phrases
+    from engine.writing.heard import CONTEXT_BARS, music_heard
+    piece = long_piece(200)
+    window.model.reset(piece)
+    given = []
+
+    def write(loaded, phrase, options, progress=None, cancel=None, **more):
+        given.append(phrase)
+        return [Phrase((Note(90, 0, 4),))]
+    window.writing.generator = write
+    window.writing.cache.get = lambda name: SimpleNamespace(name="stand-in")
+    sizes = []
+    real = phrases.Phrase.__post_init__
+    monkeypatch.setattr(phrases.Phrase, "__post_init__", lambda self: sizes.append(len(self.notes)) or real(self))
+    window.writing.continue_phrase()
+    set_up = list(sizes)
+    monkeypatch.undo()
+    qtbot.waitUntil(lambda: window.writing.job is None, timeout=10000)
+    assert max(set_up) <= 4 * CONTEXT_BARS                 # nothing the size of the piece on the window's thread
+    heard = music_heard(piece, piece.length, piece.length)[0]
+    assert given == [heard]                                # what the engine reads of the whole piece, no more
+    assert heard.key_signatures == ((0, "C"), (16 * 24, "Eb")) and heard.tempo_changes == ((16 * 14, 80.0),)
+    assert [n.start for _, n in window.model.items() if n.pitch == 90] == [piece.length]
+
+
+def test_fill_gives_the_model_only_the_bars_it_hears(window, qtbot, monkeypatch):
+    """Fill's set-up built a phrase of all the notes on the window's thread: now the bars the model
+    reads around the span (64 before, 64 after), with the span and the locked notes timed in them."""
+    import engine.writing.fill
+    from engine.music import phrase as phrases
+    from engine.writing.heard import CONTEXT_BARS, music_heard
+    piece = long_piece(300)
+    window.model.reset(piece)
+    start, end = 16 * 150, 16 * 152
+    locked = next(i for i, n in window.model.items() if n.start == start + 4)
+    window.model.select([locked])
+    window.writing.toggle_lock()
+    window.view.loop = (start, end)
+    given = []
+
+    def fill_span(loaded, phrase, span_start, span_end, options, locked=(), progress=None, cancel=None):
+        given.append((phrase, span_start, span_end, list(locked)))
+        return [Phrase((Note(90, 0, 4), Note(91, 4, 4)), end=span_end - span_start)]
+    monkeypatch.setattr(engine.writing.fill, "fill_span", fill_span)
+    window.writing.cache.get = lambda name: SimpleNamespace(name="stand-in")
+    sizes = []
+    real = phrases.Phrase.__post_init__
+    monkeypatch.setattr(phrases.Phrase, "__post_init__", lambda self: sizes.append(len(self.notes)) or real(self))
+    window.writing.fill()
+    set_up = list(sizes)
+    monkeypatch.setattr(phrases.Phrase, "__post_init__", real)
+    qtbot.waitUntil(lambda: window.writing.job is None, timeout=10000)
+    assert max(set_up) <= 4 * (2 * CONTEXT_BARS + 2)
+    heard, origin = music_heard(piece, start, end)
+    assert origin == 16 * (150 - CONTEXT_BARS)
+    assert given == [(heard, start - origin, end - origin, [Note(55 + (4 * 150 + 1) % 17, start + 4 - origin, 4)])]
+    assert sorted((n.start, n.pitch) for _, n in window.model.items() if start <= n.start < end) == \
+        [(start, 90), (start + 4, 55 + (4 * 150 + 1) % 17), (start + 4, 91)]
