@@ -45,6 +45,17 @@ def model_folders() -> list[Path]:
     return list_models()
 
 
+def fill_steering(continue_steering: float) -> float:
+    """Fill's "Keep to the phrase" for the panel's one control: as firm as Continue's, one step
+    firmer (Fill's default, Closely, against Continue's Loosely: on the held-out pieces Fill at
+    Closely came nearer the composer's density and rhythm and led better into the bars after,
+    docs/benchmarks.md), and Off for both."""
+    if continue_steering <= 0:
+        return 0.0
+    step = FILL["steering"].default - CONTINUE["steering"].default
+    return min(FILL["steering"].metadata["high"], continue_steering + step)
+
+
 class ContinuePanel(QWidget):
     continueRequested = Signal()
     cancelRequested = Signal()
@@ -162,6 +173,7 @@ class ContinuePanel(QWidget):
         if fill:
             least = FILL["candidates"].metadata["window"]["low"]            # Fill weighs at least this many
             shown["candidates"] = max(least, shown["candidates"])
+            shown["steering"] = fill_steering(shown["steering"])
             return FillOptions(**{name: value for name, value in shown.items() if FILL[name].metadata["fill"]})
         return ContinueOptions(**shown)
 
@@ -265,7 +277,8 @@ def setting_widget(f) -> QWidget:
         low = window.get("low", meta["low"] if meta["low"] is not None else meta["above"])
         widget = QDoubleSpinBox(minimum=low, maximum=window.get("high", meta["high"]), singleStep=0.05, decimals=2)
     if meta["help"]:
-        widget.setToolTip(meta["help"][0].upper() + meta["help"][1:])
+        widget.setToolTip(meta["help"][0].upper() + meta["help"][1:]
+                          + ("; Fill keeps one step firmer" if f.name == "steering" else ""))
     show_value(widget, f, window_default(f))
     return widget
 

@@ -60,7 +60,8 @@ def test_keep_to_the_phrase_is_a_more_setting_that_continue_uses(panel):
     for text, value in choices:
         panel.steering.setCurrentText(text)
         assert panel.options().steering == value
-        assert panel.options(fill=True).steering == value                 # Fill keeps to the music too
+        firmer = {0.0: 0.0, 1.0: 2.0, 2.0: 3.0, 3.0: 4.0}[value]
+        assert panel.options(fill=True).steering == firmer                # Fill one step firmer; Off is off
         panel.options().check()
 
 
@@ -101,7 +102,7 @@ def test_one_bar_is_one_bar(panel):
 
 
 def test_the_panel_is_built_from_the_settings_written_once(qtbot):
-    from dataclasses import fields, replace
+    from dataclasses import fields
 
     from engine.writing.options import DENSITY, ContinueOptions, FillOptions
     fresh = ContinuePanel()
@@ -114,6 +115,9 @@ def test_the_panel_is_built_from_the_settings_written_once(qtbot):
     assert fresh.register.text() == meta["register"]["box"] and fresh.drafts.toolTip().startswith("Write this many")
     seed = fresh.seed.value()
     assert fresh.options() == ContinueOptions(seed=seed)             # the window writes 8 drafts for its 4 takes
-    # and Fill weighs at least 8; the window's one "Keep to the phrase" is Fill's too (FillOptions' own
-    # default, firmer, is the command line's)
-    assert fresh.options(fill=True) == replace(FillOptions(seed=seed, candidates=8), steering=fresh.options().steering)
+    # and Fill weighs at least 8, one step firmer than Continue as the command line's defaults are
+    assert fresh.options(fill=True) == FillOptions(seed=seed, candidates=8)
+    box = fresh.steering
+    for shown, fill in ((0.0, 0.0), (1.0, 2.0), (2.0, 3.0), (3.0, 4.0)):
+        box.setCurrentIndex(box.findData(shown))
+        assert (fresh.options().steering, fresh.options(fill=True).steering) == (shown, fill)
