@@ -269,12 +269,20 @@ class Sampler:
 
     def ring(self, plan: _Plan, held: float) -> float:
         """Seconds a zone sounds when held ``held`` seconds: until 90 dB down or the sample ends."""
-        level = float(_held_cb(plan, np.array([held]))[0])
+        level = _held_cb_at(plan, held)                        # one number: no array (a call per note at Play)
         release = max(0.0, (SILENT_CB - level) / 1000 * plan.release)
         total = held + release
         if not plan.loop_mode or plan.loop_mode == 3:
             total = min(total, (plan.end - plan.start) / plan.step / self.sample_rate)
         return min(total, MAX_NOTE_SECONDS + release)
+
+
+def _held_cb_at(plan: _Plan, t: float) -> float:
+    """``_held_cb`` at one time ``t`` (seconds), as a Python float."""
+    began = plan.delay + plan.attack + plan.hold
+    if plan.decay <= 0:
+        return float(plan.sustain_cb) if t > began else 0.0
+    return float(min(max((t - began) * (1000 / plan.decay), 0.0), plan.sustain_cb))
 
 
 def _held_cb(plan: _Plan, t: np.ndarray) -> np.ndarray:

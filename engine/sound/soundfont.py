@@ -124,9 +124,14 @@ class Preset:
     program: int
     zones: list[Zone]
 
+    _by_key: dict[int, list[Zone]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
     def zones_for(self, key: int, velocity: int) -> list[Zone]:
-        """The zones that sound when ``key`` is struck at ``velocity`` (stereo pairs give two)."""
-        return [z for z in self.zones if z.covers(key, velocity)]
+        """The zones that sound when ``key`` is struck at ``velocity`` (stereo pairs give two); the
+        zones of each key are found once (a piece's first Play asks for thousands of pairs)."""
+        if key not in self._by_key:
+            self._by_key[key] = [z for z in self.zones if z.keys[0] <= key <= z.keys[1]]
+        return [z for z in self._by_key[key] if z.velocities[0] <= velocity <= z.velocities[1]]
 
 
 @dataclass

@@ -101,3 +101,15 @@ def test_a_loop_is_exactly_its_length_and_hears_notes_held_into_it(piano):
 def test_the_tempo_map_times_the_notes():
     phrase = Phrase((Note(60, 0, 4),), tempo_bpm=120, tempo_changes=((8, 60.0),))
     assert list(seconds_at(phrase, [0, 8, 12])) == [0.0, 1.0, 2.0]
+
+
+def test_the_ring_of_a_note_and_the_zones_of_a_key_are_found_as_the_arrays_find_them(piano):
+    from engine.sound.sampler import _held_cb, _held_cb_at
+    preset = piano.preset
+    for key in (21, 48, 60, 61, 84, 108):
+        for velocity in (1, 40, 64, 100, 127):
+            every = [z for z in preset.zones if z.covers(key, velocity)]
+            assert preset.zones_for(key, velocity) == every
+            for plan in piano.plans(key, velocity):
+                for held in (0.0, 0.01, 0.3, 2.0, 30.0):
+                    assert _held_cb_at(plan, held) == pytest.approx(float(_held_cb(plan, np.array([held]))[0]))
