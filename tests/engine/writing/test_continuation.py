@@ -216,17 +216,11 @@ def test_locked_notes_off_the_grid_come_back_exactly(loaded):
 
 
 def test_chords_asked_for_are_read_by_a_model_with_harmony_timed_from_the_take_s_start(tiny_inputs_model_dir,
-                                                                                     monkeypatch):
+                                                                                     writer_tasks):
     import engine.writing.continuation as continuation
     from engine.music.chords import Chord
     loaded = load_model(tiny_inputs_model_dir)
-    tasks = []
-    writer = continuation.Writer
-
-    def spy(model, prompt, rows, task, *args, **kwargs):
-        tasks.append(task)
-        return writer(model, prompt, rows, task, *args, **kwargs)
-    monkeypatch.setattr(continuation, "Writer", spy)
+    tasks = writer_tasks(continuation)
     fine = Phrase(tuple(Note(n.pitch, n.start * 120, n.duration * 120, n.velocity) for n in SEED.notes),
                   steps_per_quarter=480)
     asked = continue_phrase(loaded, fine, ContinueOptions(bars=2, seed=4, chords="F | G7 C"))
@@ -243,19 +237,13 @@ def test_chords_asked_for_are_read_by_a_model_with_harmony_timed_from_the_take_s
 
 
 def test_chords_are_checked_and_a_model_without_harmony_is_given_no_harmony_to_read(tiny_controls_model_dir,
-                                                                                     monkeypatch):
+                                                                                     writer_tasks):
     import engine.writing.continuation as continuation
     with pytest.raises(ValueError, match="bar 2 of the chords"):
         ContinueOptions(chords="C | H7").check()
     loaded = load_model(tiny_controls_model_dir)
     with pytest.raises(ValueError, match="3 bars of chords were given for 2 bars"):
         continue_phrase(loaded, SEED, ContinueOptions(bars=2, seed=1, chords="C | F | G"))
-    tasks = []
-    writer = continuation.Writer
-
-    def spy(model, prompt, rows, task, *args, **kwargs):
-        tasks.append(task)
-        return writer(model, prompt, rows, task, *args, **kwargs)
-    monkeypatch.setattr(continuation, "Writer", spy)
+    tasks = writer_tasks(continuation)
     continue_phrase(loaded, SEED, ContinueOptions(bars=2, seed=1, chords="Bbm | Ebm"))
     assert tasks[0].chords and tasks[0].harmony is None          # the chords leaned to, not read as an input

@@ -140,17 +140,11 @@ def test_fill_rewrites_only_the_span_and_keeps_what_was_locked(tiny_controls_mod
                        [Note(lock.pitch, lock.start - 32, lock.duration, lock.velocity) for lock in locked])
 
 
-def test_fill_follows_chords_asked_for_the_span_and_hears_the_music_around_it(tiny_inputs_model_dir, monkeypatch):
+def test_fill_follows_chords_asked_for_the_span_and_hears_the_music_around_it(tiny_inputs_model_dir, writer_tasks):
     import engine.writing.fill as fill
     from engine.music.chords import Chord
     loaded = load_model(tiny_inputs_model_dir)
-    tasks = []
-    writer = fill.Writer
-
-    def spy(model, prompt, rows, task, *args, **kwargs):
-        tasks.append(task)
-        return writer(model, prompt, rows, task, *args, **kwargs)
-    monkeypatch.setattr(fill, "Writer", spy)
+    tasks = writer_tasks(fill)
     takes = fill_span(loaded, PIECE, 32, 64, FillOptions(variations=2, candidates=4, seed=2, chords="Dm | G7"))
     assert len(takes) == 2 and all(t.length == 32 for t in takes)
     chords = tasks[0].harmony
