@@ -23,6 +23,7 @@ Sustain pedal: a ``Phrase`` holds no pedal; reading MIDI (``midi_file``) and rec
 
 from __future__ import annotations
 
+import bisect
 import threading
 from dataclasses import dataclass
 
@@ -295,7 +296,13 @@ def _held_cb(plan: _Plan, t: np.ndarray) -> np.ndarray:
 
 
 class Performance:
-    """A phrase (from step ``start`` to ``end``) as a list of voices, rendered in any pieces."""
+    """A phrase (from step ``start`` to ``end``) as a list of voices, rendered in any pieces.
+
+    The voices (each note's zones and how long each rings) are worked out as the rendering reaches
+    them, not all before the first sound: Play of a long piece starts at once, and its first piece
+    costs what its first notes cost. ``frames`` (where the sound ends, its last notes' ring
+    included) is known from the start: only the notes that might ring past the end are heard for it.
+    """
 
     def __init__(self, sampler: Sampler, phrase: Phrase, start: int = 0, end: int | None = None, tail: bool = True):
         self.sampler = sampler
@@ -313,26 +320,49 @@ class Performance:
             if following.get(pitch, np.inf) > ons[k]:
                 offs[k] = min(offs[k], following.get(pitch, np.inf))
             following[pitch] = ons[k]
-        self.voices = []                                     # (plan, onset, release, end) in samples
+        on_samples = np.rint(np.asarray(ons, dtype=np.float64) * rate).astype(np.int64)
+        order = np.argsort(on_samples, kind="stable")        # the voices in the order they begin
+        self._notes = [notes[k] for k in order]
+        self._on = on_samples[order]
+        self._off = np.rint(np.asarray(offs, dtype=np.float64) * rate).astype(np.int64)[order]
+        self._held = (np.asarray(offs, dtype=np.float64) - np.asarray(ons, dtype=np.float64))[order]
+        self._built = 0                                      # the notes made into voices so far
+        self.voices: list = []                               # (plan, onset, release, end) in samples
+        self._onsets: list[int] = []
+        self._longest = 0
         last = length
-        for note, on, off in zip(notes, ons, offs):
-            on_s, off_s = int(round(on * rate)), int(round(off * rate))
-            for plan in sampler.plans(note.pitch, note.velocity):
-                until = on_s + int(sampler.ring(plan, off - on) * rate)
-                self.voices.append((plan, on_s, off_s, until))
-                last = max(last, until)
-        self.voices.sort(key=lambda voice: voice[1])
-        self._onsets = np.array([voice[1] for voice in self.voices], dtype=np.int64)
-        self._longest = max((until - on for _, on, _, until in self.voices), default=0)
+        if tail:                                             # the last notes' ring: only those that may pass it
+            longest = np.minimum(self._held, MAX_NOTE_SECONDS) + MAX_RELEASE_SECONDS      # a ring is no longer
+            bound = self._on + (longest * rate).astype(np.int64)
+            for k in np.argsort(-bound, kind="stable"):
+                if bound[k] <= last:
+                    break
+                for plan in sampler.plans(self._notes[k].pitch, self._notes[k].velocity):
+                    last = max(last, int(self._on[k]) + int(sampler.ring(plan, float(self._held[k])) * rate))
         self.frames = max(1, last if tail else length)
         self.cut = None if tail else length
+
+    def _reach(self, sample: int) -> None:
+        """Make voices of the notes that begin before ``sample``."""
+        rate, sampler = self.sampler.sample_rate, self.sampler
+        stop = int(np.searchsorted(self._on, sample, side="left"))
+        for k in range(self._built, stop):
+            note, on_s, off_s, held = self._notes[k], int(self._on[k]), int(self._off[k]), float(self._held[k])
+            for plan in sampler.plans(note.pitch, note.velocity):
+                until = on_s + int(sampler.ring(plan, held) * rate)
+                self.voices.append((plan, on_s, off_s, until))
+                self._onsets.append(on_s)
+                self._longest = max(self._longest, until - on_s)
+        self._built = max(self._built, stop)
 
     def render(self, a: int, b: int) -> np.ndarray:
         """Output samples ``a``..``b`` as float32 stereo (n, 2), before the master gain."""
         b = min(b, self.frames)
         out = np.zeros((max(0, b - a), 2), dtype=np.float32)
         cache: dict = {}
-        first, last = np.searchsorted(self._onsets, [a - self._longest, b])   # the voices that may sound here
+        self._reach(b)
+        first = bisect.bisect_left(self._onsets, a - self._longest)            # the voices that may sound here
+        last = bisect.bisect_left(self._onsets, b)
         for plan, on, off, until in self.voices[first:last]:
             lo, hi = max(a, on), min(b, until)
             if lo >= hi:

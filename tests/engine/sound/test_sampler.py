@@ -113,3 +113,22 @@ def test_the_ring_of_a_note_and_the_zones_of_a_key_are_found_as_the_arrays_find_
             for plan in piano.plans(key, velocity):
                 for held in (0.0, 0.01, 0.3, 2.0, 30.0):
                     assert _held_cb_at(plan, held) == pytest.approx(float(_held_cb(plan, np.array([held]))[0]))
+
+
+def test_a_long_piece_is_made_into_voices_as_the_sound_reaches_them_and_ends_where_its_last_ring_does(piano):
+    import random
+    rng = random.Random(4)
+    notes = tuple(Note(rng.randrange(36, 96), 2 * i, rng.choice([1, 2, 8, 64]), rng.randrange(30, 120))
+                  for i in range(600))
+    phrase = Phrase(notes, steps_per_quarter=4, tempo_bpm=240)
+    performance = piano.performance(phrase)
+    assert performance.voices == []                                      # nothing worked out before it is asked
+    rate = piano.sample_rate
+    first = performance.render(0, rate // 2)
+    assert 0 < len(performance.voices) < 200                             # the first half second's notes only
+    rest = performance.render(rate // 2, performance.frames)
+    ends = max(until for _, _, _, until in performance.voices)
+    assert performance.frames == max(ends, int(round(seconds_at(phrase, [phrase.length])[0] * rate)))
+    assert np.abs(rest).max() > 0 and first.shape == (rate // 2, 2)
+    whole = piano.performance(phrase)
+    assert np.array_equal(np.concatenate([first, rest]), whole.render(0, whole.frames))
