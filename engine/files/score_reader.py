@@ -145,7 +145,9 @@ def score_to_phrase(stream, steps_per_quarter: int = FINE_STEPS_PER_QUARTER) -> 
         if element.duration.isGrace:
             continue
         end = start + Fraction(element.duration.quarterLength)
-        velocity = element.volume.velocity if element.volume.velocity else DEFAULT_VELOCITY
+        # a note with no loudness of its own is not asked for one (music21 would make it a Volume)
+        loud = isinstance(element, music21.chord.Chord) or element.hasVolumeInformation()
+        velocity = element.volume.velocity if loud and element.volume.velocity else DEFAULT_VELOCITY
         if isinstance(element, music21.chord.Chord):
             heads = [(n.pitch, n.tie or element.tie) for n in element.notes]
         elif isinstance(element, music21.note.Note):

@@ -171,3 +171,15 @@ def test_grid_steps_round_as_fractions_do():
             for steps in (1, 2, 4, 12, 480):
                 at = Fraction(numerator, denominator)
                 assert _step(at, steps) == round(at * steps), (at, steps)
+
+
+def test_a_note_s_own_loudness_is_read_and_one_without_gets_the_default():
+    from engine.files.score_reader import DEFAULT_VELOCITY
+    stream = music21.stream.Stream()
+    soft = music21.note.Note("C4", quarterLength=1)
+    soft.volume.velocity = 40
+    loud = music21.chord.Chord(["E4", "G4"], quarterLength=1)
+    loud.volume.velocity = 100
+    stream.append([soft, music21.note.Note("D4", quarterLength=1), loud])
+    assert [(n.pitch, n.velocity) for n in score_to_phrase(stream, 4).notes] == [
+        (60, 40), (62, DEFAULT_VELOCITY), (64, 100), (67, 100)]
