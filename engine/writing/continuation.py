@@ -34,7 +34,8 @@ from .heard import music_heard
 from .listening import Repeats, low_voice_figure
 from .options import ContinueOptions
 from .steering import onset_places, register_shares
-from .writer import Cancelled, Task, Writer  # noqa: F401  (Cancelled is part of this module's API)
+from .task import Task
+from .writer import Cancelled, Writer  # noqa: F401  (Cancelled is part of this module's API)
 
 
 def as_phrase_dynamics(notes: list[Note], phrase: Phrase, vocab, origin: int = 0) -> list[Note]:

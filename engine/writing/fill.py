@@ -34,7 +34,8 @@ from .continuation import as_phrase_dynamics, asked_chords, keep_locked, on_grid
 from .heard import music_heard
 from .options import FillOptions
 from .steering import onset_places, register_shares
-from .writer import Draft, Task, Writer
+from .task import Draft, Task
+from .writer import Writer
 
 
 def split_at_span(phrase: Phrase, start: int, end: int, locked: Sequence[Note] = ()) -> tuple[list, list, list]:

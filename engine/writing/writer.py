@@ -22,7 +22,6 @@ these (``fill.py``); Continue ranks them by the model's own likelihood.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -35,104 +34,14 @@ from ..encoding.tokens import END, PAD, START, Decoder, _split, encode
 from ..errors import Cancelled
 from ..model.checkpoint import LoadedModel
 from ..model.stepping import Stepper
-from ..music.keys import Key
 from ..music.phrase import Note, Phrase
 from .chord_following import ChordLean
-from .listening import Figure, Listening, Repeats
+from .drawing import draw, log_softmax, nucleus
+from .listening import Listening
 from .steering import Steering
+from .task import Draft, Task
 
 WRITING, READING, DONE = 0, 1, 2
-
-
-@dataclass
-class Draft:
-    """One row's result: its notes (absolute steps), what they cost, and how the music after went."""
-
-    notes: list[Note]
-    written: list[int] = field(default_factory=list)    # the tokens written, in order
-    log_model: float = 0.0           # log P(written tokens) under the model (temperature 1, grammar only)
-    log_drawn: float = 0.0           # log q(written tokens) under the distribution they were drawn from
-    log_stop: float = 0.0            # log q(the wait that ended the draft)
-    log_after: float = 0.0           # log P(the music after | everything before), when given
-    finished: bool = False           # reached ``end`` (not stopped by the safety budget)
-
-
-@dataclass
-class Task:
-    """Where and how to write, in the stream's own steps (0 = the prompt's start)."""
-
-    start: int                                   # no onset before this step
-    end: int                                     # a draft is finished when a wait reaches this step
-    bar_steps: int
-    steps_per_quarter: int
-    locked: list[Note] = field(default_factory=list)      # notes to strike as they are, start..end
-    pitch_classes: frozenset[int] | None = None           # only these (stay in key), or any
-    within: bool = False                         # notes end by ``end``
-    single_notes: bool = False                   # one note at a time: no chords (locked ones excepted)
-    ending_at_start: frozenset[int] = frozenset()  # pitches of notes before that end at ``start``: not struck
-                                                 # again there (a held note is not broken in two at a seam)
-    starting_at_end: frozenset[int] = frozenset()  # pitches struck at ``end`` by the music after: no note of
-                                                 # them ends exactly there
-    after: list[Note] = field(default_factory=list)       # the music after ``end`` to read and score
-    targets: np.ndarray | None = None            # controls asked of the bars from ``start``'s bar on
-    steer_to: np.ndarray | None = None           # one row of controls the whole draft is kept to (steering.py)
-    steering: float = 0.0                        # how firmly: 0 leaves the network alone
-    steer_bands: np.ndarray | None = None        # the shares of notes in each third of the range asked for
-    steer_places: np.ndarray | None = None       # the shares of onsets at each step of the bar asked for
-    chords: list | None = None                   # (start, end, Chord) in the stream's steps the takes lean to
-                                                 # (chord_following.py; None: the model's own harmony)
-    bar_table: np.ndarray | None = None          # or the whole table of controls, bar by bar
-    harmony: list | None = None                  # (start, end, Chord) of the stream's steps a model with harmony
-                                                 # reads (None: hidden); harmony_input.chords_around makes them
-    listening: bool = False                      # listen as it writes (listening.py), with steering: Continue
-    figure: Figure | None = None                 # where the phrase's low voice strikes (listening.py)
-    arrival: int | None = None                   # the last downbeat, to arrive on (listening.py)
-    home: Key | None = None                      # the phrase's key: what to arrive in and stay near
-    repeats: Repeats | None = None               # the phrase's share of notes struck again within a beat
-
-
-def draw(logits: np.ndarray, temperature: float, top_p: float, generator: torch.Generator):
-    """One token per row from softmax(logits / temperature), keeping the smallest set of likeliest
-    tokens whose probability reaches ``top_p`` (nucleus sampling). Drawn by inverting the
-    cumulative distribution: one uniform number per row, no token of probability 0 ever chosen.
-    Returns the tokens and the probability each had of being drawn (numpy arrays)."""
-    scaled = np.asarray(logits, dtype=np.float64) / temperature
-    scaled -= scaled.max(-1, keepdims=True)              # in place: a few rows a step, each call counts
-    probs = nucleus(np.exp(scaled, out=scaled), top_p)
-    cumulative = probs.cumsum(-1)
-    total = cumulative[:, -1]
-    uniform = torch.rand(probs.shape[0], generator=generator, dtype=torch.float64).numpy() * total
-    chosen = np.minimum((cumulative <= uniform[:, None]).sum(-1), probs.shape[-1] - 1)
-    rows = np.arange(probs.shape[0])
-    # the very top of the cumulative sum may round below the uniform draw: take the last token with any probability
-    empty = probs[rows, chosen] <= 0
-    if empty.any():
-        last = probs.shape[-1] - 1 - np.argmax(probs[:, ::-1] > 0, -1)
-        chosen = np.where(empty, last, chosen)
-    return chosen, probs[rows, chosen] / total
-
-
-def nucleus(probs: np.ndarray, top_p: float) -> np.ndarray:
-    """``probs`` (rows of weights, not necessarily summing to 1) with every token outside each
-    row's nucleus set to 0: the nucleus is the likeliest tokens, down to the one whose turn brings
-    their share to ``top_p`` (and any as likely as it)."""
-    if top_p >= 1.0:
-        return probs
-    ranked = np.sort(probs, axis=-1)[..., ::-1]
-    cumulative = ranked.cumsum(-1)
-    reached = np.minimum((cumulative < top_p * cumulative[..., -1:]).sum(-1), probs.shape[-1] - 1)
-    if ranked.ndim == 2:                                  # rows of a batch: one look-up, not take_along_axis
-        floor = ranked[np.arange(len(ranked)), reached][:, None]
-    else:
-        floor = np.take_along_axis(ranked, reached[..., None], -1)
-    return probs * (probs >= floor)
-
-
-def log_softmax(logits: np.ndarray, banned: np.ndarray) -> np.ndarray:
-    """log-softmax of each row over the tokens not banned (banned ones get -inf)."""
-    masked = np.where(banned, -np.inf, np.asarray(logits, dtype=np.float64))
-    top = masked.max(-1, keepdims=True)
-    return masked - top - np.log(np.exp(masked - top).sum(-1, keepdims=True))
 
 
 class _Locks:

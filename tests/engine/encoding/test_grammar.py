@@ -9,7 +9,8 @@ from engine.encoding.grammar import Grammar, Speller, spelling_state
 from engine.encoding.tokens import END, START, Vocabulary, decode, encode
 from engine.model.checkpoint import load_model
 from engine.music.phrase import Note, Phrase
-from engine.writing.writer import Task, Writer
+from engine.writing.task import Task
+from engine.writing.writer import Writer
 
 
 def random_streams(vocab: Vocabulary, count: int, seed: int = 0):

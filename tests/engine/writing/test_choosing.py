@@ -16,7 +16,7 @@ from engine.model.checkpoint import load_model
 from engine.music.phrase import Note, Phrase, regrid
 from engine.writing import choosing
 from engine.writing.continuation import ContinueOptions, _musical, continue_phrase
-from engine.writing.writer import Draft
+from engine.writing.task import Draft
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -104,7 +104,7 @@ def test_an_empty_seed_starts_from_scratch(loaded):
 
 
 def test_sampling_follows_the_distribution_and_never_picks_a_banned_token():
-    from engine.writing.writer import draw
+    from engine.writing.drawing import draw
     generator = torch.Generator().manual_seed(0)
     logits = np.tile([[0.0, 1.0, -np.inf, 2.0]], (20000, 1))
     counts = np.bincount(draw(logits, 1.0, 1.0, generator)[0], minlength=4) / 20000
