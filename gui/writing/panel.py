@@ -134,6 +134,7 @@ class ContinuePanel(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         for name, _ in MORE:
             setattr(self, WIDGETS.get(name, name), setting_widget(CONTINUE[name]))
+        self.steering.setToolTip(self.steering.toolTip() + "; Fill keeps one step firmer")
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("Back to following the phrase closely in everything, with the usual drafts "
                                      "and top-p")
@@ -277,8 +278,7 @@ def setting_widget(f) -> QWidget:
         low = window.get("low", meta["low"] if meta["low"] is not None else meta["above"])
         widget = QDoubleSpinBox(minimum=low, maximum=window.get("high", meta["high"]), singleStep=0.05, decimals=2)
     if meta["help"]:
-        widget.setToolTip(meta["help"][0].upper() + meta["help"][1:]
-                          + ("; Fill keeps one step firmer" if f.name == "steering" else ""))
+        widget.setToolTip(meta["help"][0].upper() + meta["help"][1:])
     show_value(widget, f, window_default(f))
     return widget
 
