@@ -74,6 +74,10 @@ class ChordLane(QWidget):
         self.button.setDefaultAction(action)
         self.button.setText("Suggest")
         self.button.setAutoRaise(True)
+        self.button.setStyleSheet("QToolButton { padding: 0px; }")    # the word fits the margin whole
+        small = self.button.font()
+        small.setPointSizeF(max(6.0, small.pointSizeF() - 1))
+        self.button.setFont(small)
         self.button.setGeometry(2, 2, KEYBOARD_WIDTH - 4, LANE_HEIGHT - 4)
 
     # -- what is heard -------------------------------------------------------------------------
