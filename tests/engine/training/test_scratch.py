@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.session_lock import hold
+from engine.session_lock import hold, is_held
 from engine.training.scratch import LOCK, owned_by, scratch_folder, sweep_scratch
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -131,6 +131,11 @@ def test_train_killed_while_it_reads_leaves_no_workers_and_the_next_run_sweeps_i
         os.kill(pid, signal.SIGKILL)
     assert left == [], "the workers outlived the run"
     folders = [p for p in scratch.iterdir() if p.is_dir()]
+    locks = [p.with_name(p.name + LOCK) for p in folders]
+    deadline = time.monotonic() + 10        # the system drops a dead process's locks a moment after it goes
+    while any(map(is_held, locks)) and time.monotonic() < deadline:    # from /proc (seen under load in CI)
+        time.sleep(0.05)
+    assert not any(map(is_held, locks)), "the run's folders stayed locked after it and its workers ended"
     assert folders and all(p.name.startswith(("segue-training-", "segue-validation-")) for p in folders)
     assert sorted(sweep_scratch(scratch)) == sorted(folders)             # what the next run does first
     assert list(scratch.iterdir()) == []
