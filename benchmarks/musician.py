@@ -308,6 +308,48 @@ def skyline(phrase: Phrase, held: Sequence[Note] = ()) -> list[int]:
     return line
 
 
+def tune_events(phrase: Phrase, held: Sequence[Note] = ()) -> list[tuple[int, int]]:
+    """The top voice (``skyline``) as (onset, pitch) pairs."""
+    every = list(phrase.notes) + list(held)
+    line = []
+    for t in onsets(phrase):
+        top = max(sounding(every, t), key=lambda n: (n.pitch, n.start))
+        if top.start == t and any(top is n for n in phrase.notes):
+            line.append((t, top.pitch))
+    return line
+
+
+def tune_bars(phrase: Phrase, held: Sequence[Note] = ()) -> list[tuple[frozenset, frozenset]]:
+    """Per bar, its top voice's rhythm (the steps of the bar it strikes) and its rhythm with
+    contour (each step with the move from the tune's last note: -1, 0, +1; 0 for the first)."""
+    bar = phrase.steps_per_bar
+    events = tune_events(phrase, held)
+    bars = [(set(), set()) for _ in range(bar_count(phrase))]
+    last = None
+    for t, pitch in events:
+        b = t // bar
+        if b < len(bars):
+            move = 0 if last is None else int(np.sign(pitch - last))
+            bars[b][0].add(t - b * bar)
+            bars[b][1].add((t - b * bar, move))
+        last = pitch
+    return [(frozenset(r), frozenset(c)) for r, c in bars]
+
+
+def tune_restated(take: Phrase, phrase: Phrase, held: Sequence[Note] = ()) -> dict[str, float]:
+    """How closely each new bar's tune restates one of the phrase's bars: its rhythm (Jaccard of
+    the steps struck) and its rhythm with contour (the same steps moving the same way), the
+    nearest bar of the phrase, averaged over the new bars with a tune."""
+    ours = [b for b in tune_bars(phrase) if b[0]]
+    theirs = [b for b in tune_bars(take, held) if b[0]]
+    if not ours or not theirs:
+        return {"tune's rhythm restated": math.nan, "tune's rhythm and contour restated": math.nan}
+    rhythm = [max(jaccard(r, o[0]) for o in ours) for r, _ in theirs]
+    contour = [max(len(c & oc) / len(r | orr) for orr, oc in ours) for r, c in theirs]
+    return {"tune's rhythm restated": float(np.mean(rhythm)),
+            "tune's rhythm and contour restated": float(np.mean(contour))}
+
+
 def top_voice(phrase: Phrase, held: Sequence[Note] = ()) -> dict[str, float]:
     line = skyline(phrase, held)
     moves = [abs(b - a) for a, b in zip(line, line[1:]) if b != a]
@@ -524,6 +566,7 @@ LOCAL = ("semitone clashes", "interval-class-1 clashes", "outside the phrase's k
          "bass on the downbeat", "bass on the phrase's bass beats",
          "figure kept, new bar 1", "figure kept, new bar 4", "figure kept, mean of 4",
          "figure shape kept, mean of 4", "low-voice register drift", "notes struck again within a beat",
+         "tune's rhythm restated", "tune's rhythm and contour restated",
          "chord changes per bar", "one harmony throughout", "a new chord on most beats",
          "cadence", "half cadence", "arrival on the downbeat", "held chord", "mid-gesture", "rest")
 ADHERENCE = ("chroma similarity", "groove similarity")
@@ -548,6 +591,7 @@ def measure(music: Phrase, phrase: Phrase, held: Sequence[Note] = (), key: Key |
     out["figure shape kept, mean of 4"] = float(np.mean(shape)) if shape else math.nan
     out["low-voice register drift"] = low_register_drift(music, phrase)
     out["notes struck again within a beat"] = choosing.repeat_share(music.notes, music.steps_per_beat)
+    out |= tune_restated(music, phrase, held)
     changes, steps = chord_changes(music, held)
     out["chord changes per bar"] = changes / bar_count(music)
     out["one harmony throughout"] = float(steps > 0 and changes == 0) if steps else math.nan

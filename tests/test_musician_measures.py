@@ -298,3 +298,26 @@ def test_a_note_held_into_the_composers_bars_sounds_there_but_is_not_their_onset
     assert Note(48, 0, 4) in passage.held
     assert all(n.pitch != 48 for n in passage.composer.notes)
     assert any(n.pitch == 48 and n.start == 0 for n in passage.reference.notes)       # fidelity's cut keeps it
+
+
+# -- the tune restated --------------------------------------------------------------------------------
+
+def test_a_tune_sequenced_a_step_lower_restates_rhythm_and_contour_and_a_new_tune_does_not():
+    motif = [(0, 0, 4), (2, 4, 2), (4, 6, 2), (5, 8, 8)]            # up, up, up: long-short-short-long
+    phrase = music(*[(72 + d - 2 * b, b * BAR + s, n) for b in range(4) for d, s, n in motif])
+    sequence = music(*[(64 + d - 2 * b, b * BAR + s, n) for b in range(4) for d, s, n in motif])
+    measured = musician.tune_restated(sequence, phrase)
+    assert measured["tune's rhythm restated"] == 1 and measured["tune's rhythm and contour restated"] == 1
+    inverted = music(*[(76 - d, b * BAR + s, n) for b in range(4) for d, s, n in motif])
+    measured = musician.tune_restated(inverted, phrase)
+    assert measured["tune's rhythm restated"] == 1 and measured["tune's rhythm and contour restated"] < 0.5
+    running = music(*[(72 + (k % 3), k * 2, 2) for k in range(32)])  # eighths: another rhythm
+    assert musician.tune_restated(running, phrase)["tune's rhythm restated"] == pytest.approx(4 / 8)
+
+
+def test_the_tune_restated_is_read_from_the_top_voice_not_the_accompaniment():
+    tune = [(0, 0, 8), (4, 8, 8)]
+    phrase = music(*[(72 + d, b * BAR + s, n) for b in range(4) for d, s, n in tune])
+    under = music(*[(72 + d, b * BAR + s, n) for b in range(4) for d, s, n in tune],
+                  *[(48 + (k % 2) * 7, k * 2, 2) for k in range(32)])  # eighths below the same tune
+    assert musician.tune_restated(under, phrase)["tune's rhythm and contour restated"] == 1

@@ -31,7 +31,7 @@ from ..music.phrase import Note, Phrase, regrid, shift, trim
 from .choosing import faults, hear, musical_order, repeat_share
 from .chord_following import asked_spans, chord_tone_share, stream_chords
 from .heard import music_heard
-from .listening import Repeats, low_voice_figure
+from .listening import Repeats, Tune, low_voice_figure, phrase_tune
 from .options import ContinueOptions
 from .steering import onset_places, register_shares
 from .task import Task
@@ -197,6 +197,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     key = options.chosen_key(own)
     targets = whole = bands = places = heard_music = figure = home = None
     repeats: Repeats | None = None
+    tune: Tune | None = None
     first = start // bar * bar
     if getattr(loaded.model.config, "controls", False):
         bars_written = -(-(start + target) // bar) - start // bar
@@ -211,6 +212,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
         heard_music = own.with_notes(heard_notes)
         places = onset_places([n.start for n in heard_notes], bar)
         figure = low_voice_figure(heard_notes, bar, heard, span // bar)
+        tune = phrase_tune(heard_notes, bar, heard, span // bar)
         repeats = Repeats(repeat_share(heard_notes, own.steps_per_beat), own.steps_per_beat)
         home = key or estimate_key(heard_music)
     steer = steer_to(whole, options, heard_music)
@@ -225,7 +227,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
                 pitch_classes=key.pitch_classes if key is not None else None, targets=targets,
                 single_notes=options.texture == "single notes",
                 steer_to=steer, steering=options.steering, steer_bands=bands,
-                steer_places=places, listening=True, figure=figure, repeats=repeats,
+                steer_places=places, listening=True, figure=figure, repeats=repeats, tune=tune,
                 arrival=last_downbeat if arrives else None, home=home, chords=chords,
                 harmony=asked_chords(loaded, own, options.chords, start, start + target,
                                      spq / phrase.steps_per_quarter))

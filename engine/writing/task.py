@@ -13,7 +13,7 @@ import numpy as np
 
 from ..music.keys import Key
 from ..music.phrase import Note
-from .listening import Figure, Repeats
+from .listening import Figure, Repeats, Tune
 
 
 @dataclass
@@ -61,3 +61,4 @@ class Task:
     arrival: int | None = None                   # the last downbeat, to arrive on (listening.py)
     home: Key | None = None                      # the phrase's key: what to arrive in and stay near
     repeats: Repeats | None = None               # the phrase's share of notes struck again within a beat
+    tune: Tune | None = None                     # the phrase's tune bar by bar, for the new bars to restate

@@ -254,7 +254,7 @@ class Writer:
         self.listening = None
         if self.steering is not None and task.listening:
             self.listening = Listening(v, k, task.start, task.end, task.bar_steps, task.figure, task.arrival,
-                                       task.home, task.steering / 2, task.repeats)
+                                       task.home, task.steering / 2, task.repeats, task.tune)
         decoders = [Decoder(v, now=self.prompt_now, velocity=self.prompt_velocity) for _ in range(k)]
         drafts = [Draft([]) for _ in range(k)]
         reading: list[list[int]] = [[] for _ in range(k)]
@@ -295,7 +295,8 @@ class Writer:
             if self.steering is not None and (self.listening is not None or (self.steered & ~banned[writing]).any()):
                 nudges = self.steering.nudges(now, logits)
                 if self.listening is not None:
-                    nudges = self.listening.keep_clear(self.listening.nudges(now, nudges), logits, banned, now)
+                    nudges = self.listening.keep_clear(self.listening.nudges(now, nudges, logits, banned),
+                                                      logits, banned, now)
                 drawn_from = logits + nudges
             chosen, chance = self._draw(drawn_from, banned)
             if self.scoring:

@@ -2,6 +2,7 @@
 low voice (the figure) and where the new bars arrive."""
 
 import numpy as np
+import pytest
 
 from engine.encoding.tokens import Vocabulary
 from engine.music.keys import Key
@@ -174,3 +175,48 @@ def test_the_low_voice_moves_as_the_phrase_s_did_at_each_step_whatever_the_harmo
     assert moved[VOCAB.pitch(53)] == listening.CONTOUR                # up from D, in the low voice's register
     assert moved[VOCAB.pitch(49)] == 0 and moved[VOCAB.pitch(50)] == 0   # down or the same: not as the phrase
     assert moved[VOCAB.pitch(72)] == 0                                 # above the low voice's register: the tune's
+
+
+def test_the_phrase_s_tune_is_read_bar_by_bar_from_its_top_voice():
+    bar = 16
+    chords = [Note(p, b * bar + k, 4) for b in range(2) for k in (0, 8) for p in (48, 52, 55)]
+    tune = [Note(72, 0, 4), Note(74, 4, 4), Note(76, 8, 8),          # bar 1: up, up from C
+            Note(74, bar, 8), Note(74, bar + 8, 8)]                  # bar 2: down, then the same
+    heard = listening.phrase_tune(chords + tune, bar, 0, 2)
+    down, same, up = 0, 1, 2
+    assert heard.moves[0, 0] == -1                                   # the very first note moved from nothing
+    assert heard.moves[0, 4] == up and heard.moves[0, 8] == up
+    assert heard.moves[1, 0] == down and heard.moves[1, 8] == same
+    assert (heard.moves[0, [1, 2, 3, 5, 12]] == -1).all()            # no tune note struck there
+    assert heard.source(0) == 0 and heard.source(3) == 1             # new bars restate the bars in their place
+    assert listening.phrase_tune([], bar, 0, 2) is None
+
+
+def test_the_tune_s_next_note_moves_as_the_bar_it_restates_and_is_no_likelier_for_it():
+    bar = 16
+    tune = listening.Tune(np.full((1, bar), -1))
+    tune.moves[0, 4] = 0                                              # at step 4 the phrase's tune went down
+    ears = [Listening(VOCAB, rows=1, start=bar, end=3 * bar, bar_steps=bar, strength=1.0, tune=t)
+            for t in (tune, None)]
+    for ear in ears:
+        ear.struck(0, 48, bar)                                        # a bass held under the tune
+        ear.lasts(0, 16)
+        ear.struck(0, 72, bar)                                        # the take's tune: C5, a quarter
+        ear.lasts(0, 4)
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(1, VOCAB.size)).astype(np.float32)
+    banned = np.zeros((1, VOCAB.size), dtype=bool)
+    nudges, plain = (ear.nudges(np.array([bar + 4]), np.zeros((1, VOCAB.size), dtype=np.float32), logits, banned)[0]
+                     for ear in ears)
+    moved = nudges - plain
+    pitch = VOCAB.pitch
+    assert moved[pitch(71)] - moved[pitch(73)] == pytest.approx(listening.TUNE)   # a step down, not up
+    assert moved[pitch(67)] == pytest.approx(moved[pitch(60)])       # any note down alike
+    assert moved[pitch(72)] == pytest.approx(moved[pitch(76)]) and moved[pitch(72)] < 0   # the same or up
+    assert moved[pitch(48)] == 0 and moved[pitch(40)] == 0           # not above the bass: not the tune's
+    before, after = softmax(logits[0] + plain), softmax(logits[0] + nudges)
+    tune_notes = [pitch(p) for p in range(49, VOCAB.highest_pitch + 1)]
+    assert abs(after[tune_notes].sum() - before[tune_notes].sum()) < 1e-5   # a tune note no likelier than before
+    elsewhere, alone = (ear.nudges(np.array([bar + 5]), np.zeros((1, VOCAB.size), dtype=np.float32), logits, banned)[0]
+                        for ear in ears)
+    assert (elsewhere == alone).all()                                 # a step the phrase's tune left alone
