@@ -85,6 +85,17 @@ Local measures
   a beat before (``engine.writing.choosing.repeat_share``): the stutters the blind judges named
   most often (a held note broken into repeats, a tune stuck on one note); repeated-note figures
   have them too, so compare with the composer's.
+- **the tune restated**: the tune is the top voice (as above); per bar, the steps of the bar it
+  strikes (its rhythm) and each with its move from the tune's last note (down, the same, up; its
+  contour). For each new bar with a tune, the Jaccard similarity of its rhythm to the nearest of
+  the phrase's bars' (**tune's rhythm restated**), and of its steps-with-moves, the steps struck
+  either way counted once (**tune's rhythm and contour restated**): a consequent that answers its
+  antecedent, a sequence a step lower or a varied restatement keeps both, whatever the pitches;
+  a new tune keeps little. A copy of the phrase scores 1: compare with the composer's.
+- **the texture**: **notes sounding at once** on average over the steps of the 4 bars (a silent
+  step counts 0), and the **mean note length**, each divided by the phrase's own (held notes from
+  before left out of the composer's bars, since a take holds none). Judges saw held voices,
+  pedals and chords give way to a scatter of short notes.
 - **harmonic rhythm**: each beat with notes is labelled with its best chord (as in chord fit);
   the previous beat's chord is kept when it covers within 0.1 of the best (so a passing note or a
   lone melody note does not make a new harmony), and ties go to triads over sevenths, then to the
@@ -350,6 +361,27 @@ def tune_restated(take: Phrase, phrase: Phrase, held: Sequence[Note] = ()) -> di
             "tune's rhythm and contour restated": float(np.mean(contour))}
 
 
+def sounding_voices(music: Phrase) -> float:
+    """How many of its notes sound at once, on average over the steps of ``music`` (silence counts 0)."""
+    length = max(1, music.length)
+    counts = np.zeros(length)
+    for n in music.notes:
+        counts[max(0, n.start):max(0, min(length, n.end))] += 1
+    return float(counts.mean())
+
+
+def texture_kept(music: Phrase, phrase: Phrase) -> dict[str, float]:
+    """The texture against the phrase's: notes sounding at once (its own notes: a note held into it
+    from before is left out, as a take has none) and the mean note length (long notes, pedals and
+    held voices weigh in), each as a ratio to the phrase's (1: as thick and as sustained)."""
+    voices = sounding_voices(phrase)
+    ours = [n.duration for n in phrase.notes]
+    theirs = [n.duration for n in music.notes]
+    return {"notes sounding at once, to the phrase's": sounding_voices(music) / voices if voices else math.nan,
+            "mean note length, to the phrase's": (float(np.mean(theirs)) / float(np.mean(ours))
+                                                    if ours and theirs else math.nan)}
+
+
 def top_voice(phrase: Phrase, held: Sequence[Note] = ()) -> dict[str, float]:
     line = skyline(phrase, held)
     moves = [abs(b - a) for a, b in zip(line, line[1:]) if b != a]
@@ -567,6 +599,7 @@ LOCAL = ("semitone clashes", "interval-class-1 clashes", "outside the phrase's k
          "figure kept, new bar 1", "figure kept, new bar 4", "figure kept, mean of 4",
          "figure shape kept, mean of 4", "low-voice register drift", "notes struck again within a beat",
          "tune's rhythm restated", "tune's rhythm and contour restated",
+         "notes sounding at once, to the phrase's", "mean note length, to the phrase's",
          "chord changes per bar", "one harmony throughout", "a new chord on most beats",
          "cadence", "half cadence", "arrival on the downbeat", "held chord", "mid-gesture", "rest")
 ADHERENCE = ("chroma similarity", "groove similarity")
@@ -592,6 +625,7 @@ def measure(music: Phrase, phrase: Phrase, held: Sequence[Note] = (), key: Key |
     out["low-voice register drift"] = low_register_drift(music, phrase)
     out["notes struck again within a beat"] = choosing.repeat_share(music.notes, music.steps_per_beat)
     out |= tune_restated(music, phrase, held)
+    out |= texture_kept(music, phrase)
     changes, steps = chord_changes(music, held)
     out["chord changes per bar"] = changes / bar_count(music)
     out["one harmony throughout"] = float(steps > 0 and changes == 0) if steps else math.nan

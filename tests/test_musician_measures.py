@@ -321,3 +321,13 @@ def test_the_tune_restated_is_read_from_the_top_voice_not_the_accompaniment():
     under = music(*[(72 + d, b * BAR + s, n) for b in range(4) for d, s, n in tune],
                   *[(48 + (k % 2) * 7, k * 2, 2) for k in range(32)])  # eighths below the same tune
     assert musician.tune_restated(under, phrase)["tune's rhythm and contour restated"] == 1
+
+
+def test_a_texture_held_as_the_phrase_s_is_one_and_a_scatter_of_short_notes_is_thinner():
+    phrase = music(*[(p, b * BAR, BAR) for b in range(4) for p in (48, 55, 64)])    # a chord a bar, held
+    assert musician.texture_kept(phrase, phrase) == {"notes sounding at once, to the phrase's": 1.0,
+                                                     "mean note length, to the phrase's": 1.0}
+    scatter = music(*[(48 + 7 * (k % 3), k * 4, 1) for k in range(16)])              # a sixteenth a beat
+    measured = musician.texture_kept(scatter, phrase)
+    assert measured["notes sounding at once, to the phrase's"] == pytest.approx((16 / 64) / 3)
+    assert measured["mean note length, to the phrase's"] == pytest.approx(1 / 16)
