@@ -95,7 +95,9 @@ Local measures
 - **the texture**: **notes sounding at once** on average over the steps of the 4 bars (a silent
   step counts 0), and the **mean note length**, each divided by the phrase's own (held notes from
   before left out of the composer's bars, since a take holds none). Judges saw held voices,
-  pedals and chords give way to a scatter of short notes.
+  pedals and chords give way to a scatter of short notes. **the phrase's pedal kept**: where the
+  lowest note struck in each of the phrase's last three bars is one pitch (a pedal), the share of
+  the new bars whose lowest note sounding is that pitch (passages without a pedal left out).
 - **harmonic rhythm**: each beat with notes is labelled with its best chord (as in chord fit);
   the previous beat's chord is kept when it covers within 0.1 of the best (so a passing note or a
   lone melody note does not make a new harmony), and ties go to triads over sevenths, then to the
@@ -370,6 +372,32 @@ def sounding_voices(music: Phrase) -> float:
     return float(counts.mean())
 
 
+def pedal(phrase: Phrase) -> int | None:
+    """The phrase's pedal: the pitch that is the lowest note struck in each of its last three bars
+    (None when they differ or a bar has no notes)."""
+    bar = phrase.steps_per_bar
+    lows = []
+    for b in range(max(0, bar_count(phrase) - 3), bar_count(phrase)):
+        struck = [n.pitch for n in phrase.notes if b * bar <= n.start < (b + 1) * bar]
+        lows.append(min(struck) if struck else None)
+    return lows[0] if len(lows) == 3 and lows[0] is not None and len(set(lows)) == 1 else None
+
+
+def pedal_kept(music: Phrase, phrase: Phrase, held: Sequence[Note] = ()) -> float:
+    """Where the phrase holds a pedal (``pedal``): the share of the new bars whose lowest note
+    sounding (struck in them or held into them) is that pitch; NaN without a pedal."""
+    low = pedal(phrase)
+    if low is None:
+        return math.nan
+    bar = music.steps_per_bar
+    every = list(music.notes) + list(held)
+    kept = []
+    for b in range(bar_count(music)):
+        there = [n.pitch for n in every if n.start < (b + 1) * bar and n.end > b * bar]
+        kept.append(bool(there) and min(there) == low)
+    return float(np.mean(kept)) if kept else math.nan
+
+
 def texture_kept(music: Phrase, phrase: Phrase) -> dict[str, float]:
     """The texture against the phrase's: notes sounding at once (its own notes: a note held into it
     from before is left out, as a take has none) and the mean note length (long notes, pedals and
@@ -599,7 +627,7 @@ LOCAL = ("semitone clashes", "interval-class-1 clashes", "outside the phrase's k
          "figure kept, new bar 1", "figure kept, new bar 4", "figure kept, mean of 4",
          "figure shape kept, mean of 4", "low-voice register drift", "notes struck again within a beat",
          "tune's rhythm restated", "tune's rhythm and contour restated",
-         "notes sounding at once, to the phrase's", "mean note length, to the phrase's",
+         "notes sounding at once, to the phrase's", "mean note length, to the phrase's", "the phrase's pedal kept",
          "chord changes per bar", "one harmony throughout", "a new chord on most beats",
          "cadence", "half cadence", "arrival on the downbeat", "held chord", "mid-gesture", "rest")
 ADHERENCE = ("chroma similarity", "groove similarity")
@@ -626,6 +654,7 @@ def measure(music: Phrase, phrase: Phrase, held: Sequence[Note] = (), key: Key |
     out["notes struck again within a beat"] = choosing.repeat_share(music.notes, music.steps_per_beat)
     out |= tune_restated(music, phrase, held)
     out |= texture_kept(music, phrase)
+    out["the phrase's pedal kept"] = pedal_kept(music, phrase, held)
     changes, steps = chord_changes(music, held)
     out["chord changes per bar"] = changes / bar_count(music)
     out["one harmony throughout"] = float(steps > 0 and changes == 0) if steps else math.nan

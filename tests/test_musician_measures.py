@@ -331,3 +331,13 @@ def test_a_texture_held_as_the_phrase_s_is_one_and_a_scatter_of_short_notes_is_t
     measured = musician.texture_kept(scatter, phrase)
     assert measured["notes sounding at once, to the phrase's"] == pytest.approx((16 / 64) / 3)
     assert measured["mean note length, to the phrase's"] == pytest.approx(1 / 16)
+
+
+def test_a_pedal_held_on_is_kept_and_a_bass_that_moves_off_it_is_not():
+    phrase = music(*[(36, b * BAR, BAR) for b in range(4)], *[(60 + b, b * BAR, 4) for b in range(4)])
+    assert musician.pedal(phrase) == 36
+    on = music(*[(36, b * BAR, BAR) for b in range(4)], *[(64, b * BAR + 4, 4) for b in range(4)])
+    off = music(*[(36 + 2 * b, b * BAR, BAR) for b in range(4)])
+    assert musician.pedal_kept(on, phrase) == 1.0 and musician.pedal_kept(off, phrase) == 0.25
+    walking = music(*[(36 + b, b * BAR, BAR) for b in range(4)])
+    assert musician.pedal(walking) is None and math.isnan(musician.pedal_kept(on, walking))
