@@ -94,7 +94,8 @@ Local measures
   a new tune keeps little. A copy of the phrase scores 1: compare with the composer's.
 - **the texture**: **notes sounding at once** on average over the steps of the 4 bars (a silent
   step counts 0), and the **mean note length**, each divided by the phrase's own (held notes from
-  before left out of the composer's bars, since a take holds none). Judges saw held voices,
+  before left out of the composer's bars, since a take holds none), and its factors: **notes an
+  onset** and **onsets** (per step), each to the phrase's. Judges saw held voices,
   pedals and chords give way to a scatter of short notes. **the phrase's pedal kept**: where the
   lowest note struck in each of the phrase's last three bars is one pitch (a pedal), the share of
   the new bars whose lowest note sounding is that pitch (passages without a pedal left out).
@@ -405,7 +406,15 @@ def texture_kept(music: Phrase, phrase: Phrase) -> dict[str, float]:
     voices = sounding_voices(phrase)
     ours = [n.duration for n in phrase.notes]
     theirs = [n.duration for n in music.notes]
+    def per_onset(m: Phrase) -> float:
+        return len(m.notes) / len({n.start for n in m.notes}) if m.notes else math.nan
+
+    def onsets_per_step(m: Phrase) -> float:
+        return len({n.start for n in m.notes}) / max(1, m.length)
+
     return {"notes sounding at once, to the phrase's": sounding_voices(music) / voices if voices else math.nan,
+            "notes an onset, to the phrase's": per_onset(music) / per_onset(phrase) if phrase.notes else math.nan,
+            "onsets, to the phrase's": onsets_per_step(music) / onsets_per_step(phrase) if phrase.notes else math.nan,
             "mean note length, to the phrase's": (float(np.mean(theirs)) / float(np.mean(ours))
                                                     if ours and theirs else math.nan)}
 
@@ -627,7 +636,8 @@ LOCAL = ("semitone clashes", "interval-class-1 clashes", "outside the phrase's k
          "figure kept, new bar 1", "figure kept, new bar 4", "figure kept, mean of 4",
          "figure shape kept, mean of 4", "low-voice register drift", "notes struck again within a beat",
          "tune's rhythm restated", "tune's rhythm and contour restated",
-         "notes sounding at once, to the phrase's", "mean note length, to the phrase's", "the phrase's pedal kept",
+         "notes sounding at once, to the phrase's", "notes an onset, to the phrase's", "onsets, to the phrase's",
+         "mean note length, to the phrase's", "the phrase's pedal kept",
          "chord changes per bar", "one harmony throughout", "a new chord on most beats",
          "cadence", "half cadence", "arrival on the downbeat", "held chord", "mid-gesture", "rest")
 ADHERENCE = ("chroma similarity", "groove similarity")
