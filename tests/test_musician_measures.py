@@ -326,11 +326,15 @@ def test_the_tune_restated_is_read_from_the_top_voice_not_the_accompaniment():
 def test_a_texture_held_as_the_phrase_s_is_one_and_a_scatter_of_short_notes_is_thinner():
     phrase = music(*[(p, b * BAR, BAR) for b in range(4) for p in (48, 55, 64)])    # a chord a bar, held
     assert musician.texture_kept(phrase, phrase) == {"notes sounding at once, to the phrase's": 1.0,
+                                                     "notes an onset, to the phrase's": 1.0,
+                                                     "onsets, to the phrase's": 1.0,
                                                      "mean note length, to the phrase's": 1.0}
     scatter = music(*[(48 + 7 * (k % 3), k * 4, 1) for k in range(16)])              # a sixteenth a beat
     measured = musician.texture_kept(scatter, phrase)
     assert measured["notes sounding at once, to the phrase's"] == pytest.approx((16 / 64) / 3)
     assert measured["mean note length, to the phrase's"] == pytest.approx(1 / 16)
+    assert measured["notes an onset, to the phrase's"] == pytest.approx(1 / 3)      # single notes, not triads
+    assert measured["onsets, to the phrase's"] == pytest.approx(4.0)                # four a bar, not one
 
 
 def test_a_pedal_held_on_is_kept_and_a_bass_that_moves_off_it_is_not():
