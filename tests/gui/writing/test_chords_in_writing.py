@@ -124,3 +124,25 @@ def test_fill_follows_the_chord_set_in_the_bars_it_rewrites(window, qtbot):
     on, under = chord_tone_share(filled, [(bar, 2 * bar, Chord.parse("Ab"))])
     assert on / under >= 0.8
 
+
+
+def test_the_pop_model_chosen_in_the_panel_reads_the_lane_s_chords(window, qtbot):
+    """The bundled pop model reads chords (it was trained with them): chosen in the panel's list,
+    it continues a pop seed over a chord set in the lane and keeps to its tones."""
+    window.ghosts.switch(False)
+    phrase = read_music(ROOT / "resources" / "seeds" / "pop909-003.mid")
+    bar = phrase.steps_per_bar
+    window.model.reset(trim(phrase, 0, 2 * bar))
+    pop = window.panel.model_box.findText("pop")
+    assert pop >= 0
+    window.panel.model_box.setCurrentIndex(pop)
+    window.chord_lane.set_chord(2 * bar, 3 * bar, "Ab")                      # not the song's own next chord
+    window.panel.bars.setValue(1)
+    window.panel.seed.setValue(3)
+    QTest.keyClick(window, Qt.Key_Return, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: window.writing.job is None, timeout=60000)
+    take = [n for _, n in window.model.items() if n.start >= 2 * bar]
+    assert take, window.panel.status.text()
+    assert window.writing.cache.get(window.panel.model_path()).model.config.harmony
+    on, under = chord_tone_share(take, [(2 * bar, 3 * bar, Chord.parse("Ab"))])
+    assert on / under >= 0.85
