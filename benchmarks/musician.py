@@ -311,19 +311,8 @@ def chord_changes(phrase: Phrase, held: Sequence[Note] = ()) -> tuple[int, int]:
     return changes, max(0, len(labels) - 1)
 
 
-def skyline(phrase: Phrase, held: Sequence[Note] = ()) -> list[int]:
-    """The top voice: at each onset, the highest note sounding, when it is struck there."""
-    every = list(phrase.notes) + list(held)
-    line = []
-    for t in onsets(phrase):
-        top = max(sounding(every, t), key=lambda n: (n.pitch, n.start))
-        if top.start == t and any(top is n for n in phrase.notes):
-            line.append(top.pitch)
-    return line
-
-
 def tune_events(phrase: Phrase, held: Sequence[Note] = ()) -> list[tuple[int, int]]:
-    """The top voice (``skyline``) as (onset, pitch) pairs."""
+    """The top voice as (onset, pitch): at each onset, the highest note sounding, when it is struck there."""
     every = list(phrase.notes) + list(held)
     line = []
     for t in onsets(phrase):
@@ -331,6 +320,11 @@ def tune_events(phrase: Phrase, held: Sequence[Note] = ()) -> list[tuple[int, in
         if top.start == t and any(top is n for n in phrase.notes):
             line.append((t, top.pitch))
     return line
+
+
+def skyline(phrase: Phrase, held: Sequence[Note] = ()) -> list[int]:
+    """The top voice's pitches (``tune_events``)."""
+    return [pitch for _, pitch in tune_events(phrase, held)]
 
 
 def tune_bars(phrase: Phrase, held: Sequence[Note] = ()) -> list[tuple[frozenset, frozenset]]:
@@ -406,6 +400,7 @@ def texture_kept(music: Phrase, phrase: Phrase) -> dict[str, float]:
     voices = sounding_voices(phrase)
     ours = [n.duration for n in phrase.notes]
     theirs = [n.duration for n in music.notes]
+
     def per_onset(m: Phrase) -> float:
         return len(m.notes) / len({n.start for n in m.notes}) if m.notes else math.nan
 

@@ -108,10 +108,10 @@ class Tune:
 
     moves: np.ndarray
 
-    def source(self, new_bar: int) -> int:
-        """The phrase's bar that new bar ``new_bar`` (0: the first after the phrase) restates: the
-        bar in the same place of a group of as many bars as were heard (four at most), as a
-        consequent answers its antecedent bar for bar."""
+    def source(self, new_bar):
+        """The phrase's bar that new bar ``new_bar`` (0: the first after the phrase; a number or an
+        array of them) restates: the bar in the same place of a group of as many bars as were heard
+        (four at most), as a consequent answers its antecedent bar for bar."""
         return new_bar % len(self.moves)
 
 
@@ -426,8 +426,7 @@ class Listening:
         as likely as before, and no note added above it at its onset (a line stays one line)."""
         assert self.tune is not None
         when = heard.now
-        bars = (when // self.bar_steps - self.first_bar) % len(self.tune.moves)
-        move = self.tune.moves[bars, when % self.bar_steps]
+        move = self.tune.moves[self.tune.source(when // self.bar_steps - self.first_bar), when % self.bar_steps]
         candidates = (when >= self.start)[:, None] & heard.above & ~banned[:, self.pitch_slice]
         welcome = candidates & (self.move_from[heard.last] == move[:, None])
         rows = welcome.any(1)
