@@ -250,7 +250,7 @@ def make(args) -> int:
         print("--key-out must lie outside --out: the judge is given --out", file=sys.stderr)
         return 2
     import torch
-    from musician import parse_options
+    from musician import parse_options, set_constants
 
     from engine.model.checkpoint import load_model
     from engine.writing.continuation import ContinueOptions, continue_phrase
@@ -258,6 +258,7 @@ def make(args) -> int:
     rng = random.Random(args.seed)
     loaded = load_model(args.model)
     settings = parse_options(args.option)
+    constants = set_constants(args.set)
     chosen = choose_passages(fidelity.held_out_pieces(), args.pairs, rng, args.start_bar, args.offset,
                              avoided(args.avoid), args.allow_protocol_bars)
     rng.shuffle(chosen)
@@ -279,6 +280,7 @@ def make(args) -> int:
                       "composer notes": len(composer.notes)})
     key = {"model": loaded.name, "round seed": args.seed, "start bar": args.start_bar, "offset": args.offset,
            "settings": {k: v for k, v in vars(ContinueOptions(bars=BARS, **settings)).items() if k != "seed"},
+           **({"engine constants": constants} if constants else {}),
            "pick means": "the option the judge takes for Segue's", "pairs": pairs}
     key_out.write_text(json.dumps(key, indent=1) + "\n")
     (out / "README.txt").write_text(README)
@@ -334,6 +336,8 @@ def main(argv=None) -> int:
     m.add_argument("--model", default=None)
     m.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                    help="any ContinueOptions field, e.g. --option steering=0")
+    m.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
+                   help="an engine constant for this round, e.g. --set engine.writing.listening.TEXTURE=0")
     s = commands.add_parser("score", help="score a judge's answers against the key")
     s.add_argument("--key", required=True)
     s.add_argument("--answers", required=True)

@@ -19,8 +19,9 @@ new tensors for every state. On a laptop's CPU each small call costs more than i
 
 With ``half=False`` the logits are those of ``MusicLSTM.forward`` (within float rounding, 1e-5;
 ``tests/engine/model/test_stepping.py``); with ``half=True`` they move by about a thousandth of a
-nat, as ``MusicLSTM.step(half=True)``'s do. Models that read pitch or rhythm memory, lookback,
-harmony or the phrase position are stepped by ``MusicLSTM.step`` (``Stepper.handles`` says which).
+nat, as ``MusicLSTM.step(half=True)``'s do. Models that read pitch or rhythm memory, lookback or
+the phrase position, and a harmony model given chords, are stepped by ``MusicLSTM.step``
+(``Stepper.handles`` says which).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .half_weights import HalfWeights
 from .network import MusicLSTM, State
 
 
@@ -35,16 +37,19 @@ class Stepper:
     """The network of ``model`` stepped one token per row for ``rows`` rows (eval mode, no grad)."""
 
     @staticmethod
-    def handles(model: MusicLSTM) -> bool:
+    def handles(model: MusicLSTM, chords: bool = False) -> bool:
         """True for a network this step computes: any but those reading pitch or rhythm memory,
-        lookback, harmony or the phrase position (``MusicLSTM.step`` steps those)."""
+        lookback or the phrase position, and a model reading harmony where ``chords`` are given
+        (``MusicLSTM.step`` steps those). With its chords hidden a harmony model adds nothing to
+        its input or its scores (``MusicLSTM.forward``), so it is stepped here as one without."""
         c = model.config
-        return not (c.pitch_memory or c.rhythm_memory or c.lookback or c.harmony or c.phrase_position
-                    or model.training)
+        return not (c.pitch_memory or c.rhythm_memory or c.lookback or (c.harmony and chords)
+                    or c.phrase_position or model.training)
 
     def __init__(self, model: MusicLSTM, rows: int, half: bool = True):
+        """``model`` stepped with its chords hidden (a model reading harmony: ``handles``)."""
         if not self.handles(model):
-            raise ValueError("this network reads pitch or rhythm memory, lookback, harmony or the phrase position "
+            raise ValueError("this network reads pitch or rhythm memory, lookback or the phrase position "
                              "(or is training): step it with MusicLSTM.step")
         c = model.config
         self.config, self.rows, self.half = c, rows, half
@@ -55,7 +60,11 @@ class Stepper:
         self.bar_position = p["bar_position.weight"].numpy() if c.context else np.zeros((0, e), np.float32)
         # the products of each layer and of the read-out, made once per model (``MusicLSTM``'s caches)
         self.layers = [halved if half else _FullWeights(weight, bias) for weight, bias, halved in model.fused_weights()]
-        names, weight, bias, _, halved = model.read_out_weights()
+        names, weight, bias, sizes, halved = model.read_out_weights()
+        if names and names[-1] == "harmony_weights":     # the chords' scores: hidden, left unread
+            names, width = names[:-1], sum(sizes[:-1])
+            weight, bias = weight[:, :width].contiguous(), bias[:width].contiguous()
+            halved = HalfWeights(weight, bias)
         extra = [name for name in names if name not in ("head", *MusicLSTM.CONTROL_READ_OUTS)]
         if extra:
             raise ValueError(f"the step does not read out {', '.join(extra)}")

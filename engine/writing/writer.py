@@ -128,7 +128,8 @@ class Writer:
         self.logits = np.repeat(logits[:, -1].float().cpu().numpy(), k, 0)
         self.state = tuple(s.expand(-1, k, -1).contiguous() for s in state)
         self.stepper = None
-        if self.device.type == "cpu" and Stepper.handles(model):     # the step on buffers made once
+        # the step on buffers made once (a model reading harmony: while its chords are hidden)
+        if self.device.type == "cpu" and Stepper.handles(model, chords=task.harmony is not None):
             self.stepper = Stepper(model, k, half=True)
             self.stepper.start(self.state, self.vectors, self.matrix)
         self.followers = Followers(v, config, self.prompt, k, task.bar_steps, chords=task.harmony)

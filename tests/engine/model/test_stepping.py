@@ -24,8 +24,9 @@ def _two_streams(loaded, length):
 
 
 def _whole(model, vocab, streams, bar, rows):
-    """The network's logits over both whole streams, (2, length, vocab), each bar's controls from ``rows``."""
-    sides = [stream_inputs(s, vocab, model.config, bar) for s in streams]
+    """The network's logits over both whole streams, (2, length, vocab), each bar's controls from ``rows``
+    (and the chords hidden, as the step reads them)."""
+    sides = [stream_inputs(s, vocab, model.config, bar, chords=None) for s in streams]
     for side in sides:
         side["controls"] = rows[np.minimum(side["control_bar"], len(rows) - 1)]
     batched = {k: torch.from_numpy(np.stack([side[k] for side in sides])) for k in sides[0]}
@@ -95,5 +96,15 @@ def test_a_network_reading_lookback_harmony_and_phrase_position_is_left_to_its_o
     model = load_model(tiny_inputs_model_dir).model
     assert model.config.lookback and model.config.harmony and model.config.phrase_position
     assert not Stepper.handles(model)
-    with pytest.raises(ValueError, match="lookback, harmony or the phrase position"):
+    with pytest.raises(ValueError, match="lookback or the phrase position"):
         Stepper(model, 2)
+
+
+def test_a_network_reading_harmony_is_stepped_here_only_with_its_chords_hidden():
+    loaded = load_model("pop")
+    assert loaded.model.config.harmony                   # the bundled pop model reads chords
+    assert Stepper.handles(loaded.model) and not Stepper.handles(loaded.model, chords=True)
+    streams, bar, rows = _two_streams(loaded, 100)
+    whole, _ = _whole(loaded.model, loaded.vocab, streams, bar, rows)
+    stepped, _, _ = _stepped(loaded, streams, bar, rows, half=False)
+    np.testing.assert_allclose(stepped, whole.numpy(), rtol=1e-6, atol=1e-5)   # its chords' scores left unread
