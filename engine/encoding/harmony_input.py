@@ -166,12 +166,18 @@ def follow_harmony(vocab: Vocabulary, bar_steps: int, chords: Sequence[Span] | N
     """A follower for generation: given every row's present step (rows,), the arrays of
     ``harmony_arrays`` shaped (rows, ...)."""
     timeline = Timeline(chords, bar_steps, vocab) if chords else None
+    table: list[np.ndarray] = []                  # per array, its rows at steps 0, 1, ... (one lookup a step)
 
     def rows(now: np.ndarray) -> dict[str, np.ndarray]:
         if timeline is None:
             return _hidden(len(now), vocab)
-        found = [timeline.at(t) for t in now.tolist()]
-        return {key: np.stack([f[k] for f in found]) for k, key in enumerate(HARMONY_ARRAYS)}
+        steps = len(table[0]) if table else 0
+        if int(now.max()) >= steps:                # further on than asked before: the table grows
+            grown = range(steps, max(2 * steps, int(now.max()) + 1, 64))
+            found = [timeline.at(t) for t in grown]
+            added = [np.stack([f[k] for f in found]) for k in range(len(HARMONY_ARRAYS))]
+            table[:] = [np.concatenate([old, new]) for old, new in zip(table, added)] if table else added
+        return {key: table[k][now] for k, key in enumerate(HARMONY_ARRAYS)}
     return rows
 
 
@@ -249,6 +255,12 @@ def chord_lookup(weight: torch.Tensor) -> torch.Tensor:
     for first in (0, 38):
         parts += [chords @ weight[:, first:first + 26].t(), basses @ weight[:, first + 26:first + 38].t()]
     return torch.cat(parts)
+
+
+def lookup_offsets() -> np.ndarray:
+    """The rows of ``chord_lookup``'s table where the present chord's, its bass's, the next chord's
+    and its bass's parts begin: ``harmony[..., :4]`` plus these index it (``chord_input``)."""
+    return _LOOKUP_OFFSETS.numpy().copy()
 
 
 def chord_input(harmony: torch.Tensor, lookup: torch.Tensor) -> torch.Tensor:

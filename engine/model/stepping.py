@@ -29,6 +29,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..encoding import harmony_input
+from ..encoding.tokens import FIRST_WAIT
 from .half_weights import HalfWeights
 from .network import MusicLSTM, State
 
@@ -37,17 +39,17 @@ class Stepper:
     """The network of ``model`` stepped one token per row for ``rows`` rows (eval mode, no grad)."""
 
     @staticmethod
-    def handles(model: MusicLSTM, chords: bool = False) -> bool:
+    def handles(model: MusicLSTM) -> bool:
         """True for a network this step computes: any but those reading pitch or rhythm memory,
-        lookback or the phrase position, and a model reading harmony where ``chords`` are given
-        (``MusicLSTM.step`` steps those). With its chords hidden a harmony model adds nothing to
-        its input or its scores (``MusicLSTM.forward``), so it is stepped here as one without."""
+        lookback or the phrase position (``MusicLSTM.step`` steps those). A model reading harmony
+        is stepped here with its chords given (``chords=True``) or hidden."""
         c = model.config
-        return not (c.pitch_memory or c.rhythm_memory or c.lookback or (c.harmony and chords)
-                    or c.phrase_position or model.training)
+        return not (c.pitch_memory or c.rhythm_memory or c.lookback or c.phrase_position or model.training)
 
-    def __init__(self, model: MusicLSTM, rows: int, half: bool = True):
-        """``model`` stepped with its chords hidden (a model reading harmony: ``handles``)."""
+    def __init__(self, model: MusicLSTM, rows: int, half: bool = True, chords: bool = False):
+        """``chords``: a model reading harmony is given chords at each step (``step``'s ``harmony``);
+        without, they are hidden, which adds nothing to its input or its scores (``MusicLSTM.forward``):
+        its chords' read-out is left unread."""
         if not self.handles(model):
             raise ValueError("this network reads pitch or rhythm memory, lookback or the phrase position "
                              "(or is training): step it with MusicLSTM.step")
@@ -61,15 +63,23 @@ class Stepper:
         # the products of each layer and of the read-out, made once per model (``MusicLSTM``'s caches)
         self.layers = [halved if half else _FullWeights(weight, bias) for weight, bias, halved in model.fused_weights()]
         names, weight, bias, sizes, halved = model.read_out_weights()
-        if names and names[-1] == "harmony_weights":     # the chords' scores: hidden, left unread
-            names, width = names[:-1], sum(sizes[:-1])
-            weight, bias = weight[:, :width].contiguous(), bias[:width].contiguous()
-            halved = HalfWeights(weight, bias)
+        self.chords = bool(chords and c.harmony)
+        self.chord_width = sizes[-1] if self.chords else 0
+        if c.harmony:                                     # the chords' score weights: read out last
+            names = names[:-1]
+            if not self.chords:                           # hidden: left unread
+                width = sum(sizes[:-1])
+                weight, bias = weight[:, :width].contiguous(), bias[:width].contiguous()
+                halved = HalfWeights(weight, bias)
         extra = [name for name in names if name not in ("head", *MusicLSTM.CONTROL_READ_OUTS)]
         if extra:
             raise ValueError(f"the step does not read out {', '.join(extra)}")
         self.read_out = halved if half else _FullWeights(weight, bias)
         self.scored = len(names) > 1                      # control or spacing scores, by the bar's matrix
+        if self.chords:                                   # what each chord adds to the input, as one table
+            self.chord_lookup = model._chord_lookup().detach().float().numpy()
+            self.chord_offsets = harmony_input.lookup_offsets()
+            self.chord_span = slice(FIRST_WAIT, model._first_pitch() + c.pitches)
         # Buffers, and every view of them a step reads or writes, made once: a slice of a tensor
         # costs a Python call, as much as the arithmetic on it. Each layer's input row is
         # [its input | its own output of the step before]; the top layer's output has a row of its own.
@@ -112,11 +122,13 @@ class Stepper:
         return torch.stack([out.clone() for out in self.outputs]), torch.stack(self.cells)
 
     def step(self, tokens: np.ndarray, sounding: np.ndarray | None = None, position: np.ndarray | None = None,
-             bars: np.ndarray | None = None) -> np.ndarray:
+             bars: np.ndarray | None = None, harmony: tuple | None = None) -> np.ndarray:
         """Read one token per row and return the next token's logits, (rows, vocab) float32.
         ``sounding`` (rows, pitches) and ``position`` (rows,): the held notes and steps in the bar
         (a model with ``context``); ``bars`` (rows,): the bar each row is in, whose control vector
-        and matrix ``start`` was given (a model with controls; past the last, the last)."""
+        and matrix ``start`` was given (a model with controls; past the last, the last); ``harmony``
+        the arrays ``harmony_input.harmony_arrays`` gives each row (chord, timing, pitches), for a
+        step made with ``chords``."""
         c = self.config
         x = self.input_row                                      # the input, added up in numpy (small calls)
         np.take(self.embedding, tokens, axis=0, out=self.gathered)
@@ -135,6 +147,11 @@ class Stepper:
                 raise ValueError("this model needs the bar of each row and the control vectors of each bar")
             bars = np.minimum(bars, len(self.vectors) - 1)
             x += self.vectors[bars]
+        if self.chords:
+            if harmony is None:
+                raise ValueError("this step was made for chords: give each row's harmony")
+            chord = np.asarray(harmony[0])[:, :4].astype(np.int64) + self.chord_offsets
+            x += self.chord_lookup[chord].sum(1)
         gates, squashed, squashed_cell, cell_input = self.gates, self.squashed, self.squashed_cell, self.cell_input
         i, f, g, o = self.gate_views
         last = len(self.layers) - 1
@@ -148,6 +165,12 @@ class Stepper:
             torch.mul(o, squashed_cell, out=self.outputs[k])
             (self.inputs[k + 1] if k < last else self.top).copy_(self.outputs[k])
         flat = self.read_out(self.top)
+        if self.chords and harmony is not None:
+            flat, by_chord = torch.split_with_sizes(flat, [flat.size(1) - self.chord_width, self.chord_width], 1)
+            _, timing, pitches = harmony
+            added = harmony_input.harmony_scores(by_chord, torch.as_tensor(np.asarray(timing)),
+                                                 torch.as_tensor(np.asarray(pitches)), self.config.max_wait)
+            flat[:, self.chord_span] += added
         if not self.scored:
             return flat.numpy()
         if not self.matrices or bars is None:

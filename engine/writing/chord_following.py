@@ -167,6 +167,8 @@ class ChordLean:
             self.bass_bias[i] = np.where(classes != bass, -BASS, 0.0)
         self.inside = self.tones[:, classes]                           # (chords + 1, pitches)
         self.inside[-1] = True
+        self.outside = ~self.inside
+        self.off_tone = np.where(self.inside, 0.0, -OFF_TONE).astype(np.float32)   # the lean off each chord's tones
         self.size = size
         # steps under a chord that lacks each pitch class, summed from step 0 (for the lengths)
         last = int(self.ends.max()) if len(chords) else 0
@@ -221,8 +223,8 @@ class ChordLean:
     def _pitch_bias(self, scores: np.ndarray, now: np.ndarray, under: np.ndarray, index: np.ndarray) -> np.ndarray:
         """(rows, pitches): the lean of each row on the pitches (``scores``: the network's) under the
         chord ``index`` (the last index: none)."""
-        inside = self.inside[index]                                    # (rows, pitches)
-        bias = np.where(inside, 0.0, -OFF_TONE).astype(np.float32)
+        outside = self.outside[index]                                  # (rows, pitches)
+        bias = self.off_tone[index]
         first = under & (now == self.starts[index % len(self.starts)]) & (self.onset != now)
         if first.any():                                                # the lowest note where a chord begins
             bias[first] += self.bass_bias[index[first]]
@@ -235,11 +237,13 @@ class ChordLean:
                 bias -= CLASH * (clash.astype(np.float32) @ self.one_hot)
         scores = scores + bias                                         # the outside pitches' share capped
         chances = np.exp(scores - scores.max(1, keepdims=True))
-        on, off = (chances * inside).sum(1), (chances * ~inside).sum(1)
+        off = (chances * outside).sum(1)
+        on = chances.sum(1) - off
         with np.errstate(divide="ignore"):
             cut = np.minimum(0.0, np.log(OFF_SHARE / (1 - OFF_SHARE) * on) - np.log(off))
         cut = np.where(under & (on > 0) & (off > 0), cut, 0.0).astype(np.float32)
-        return bias + cut[:, None] * ~inside
+        bias += cut[:, None] * outside
+        return bias
 
 
 _ABOVE = (np.arange(12) + 1) % 12     # [:, _ABOVE][pc] is the pitch class a semitone above pc

@@ -29,6 +29,7 @@ import torch
 
 from ..encoding.controls import control_table
 from ..encoding.grammar import Grammar, Speller
+from ..encoding.harmony_input import HARMONY_ARRAYS
 from ..encoding.side_inputs import Followers, model_arguments, stream_inputs
 from ..encoding.tokens import END, PAD, START, Decoder, _split, encode
 from ..errors import Cancelled
@@ -128,9 +129,8 @@ class Writer:
         self.logits = np.repeat(logits[:, -1].float().cpu().numpy(), k, 0)
         self.state = tuple(s.expand(-1, k, -1).contiguous() for s in state)
         self.stepper = None
-        # the step on buffers made once (a model reading harmony: while its chords are hidden)
-        if self.device.type == "cpu" and Stepper.handles(model, chords=task.harmony is not None):
-            self.stepper = Stepper(model, k, half=True)
+        if self.device.type == "cpu" and Stepper.handles(model):     # the step on buffers made once
+            self.stepper = Stepper(model, k, half=True, chords=task.harmony is not None)
             self.stepper.start(self.state, self.vectors, self.matrix)
         self.followers = Followers(v, config, self.prompt, k, task.bar_steps, chords=task.harmony)
         decoder = Decoder(v)
@@ -358,7 +358,8 @@ class Writer:
         if self.stepper is not None:
             return self.stepper.step(tokens, side["sounding"].numpy() if "sounding" in side else None,
                                      side["position"].numpy() if "position" in side else None,
-                                     side["control_bar"].numpy() if "control_bar" in side else None)
+                                     side["control_bar"].numpy() if "control_bar" in side else None,
+                                     tuple(side[key] for key in HARMONY_ARRAYS) if "harmony" in side else None)
         k = self.rows
         args = model_arguments(side, self.device)           # the bar's controls are looked up below
         vectors, terms = None, None

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from engine.encoding.controls import control_table
-from engine.encoding.side_inputs import Followers, model_arguments, stream_inputs
+from engine.encoding.harmony_input import HARMONY_ARRAYS
+from engine.encoding.side_inputs import MEASURED, Followers, model_arguments, stream_inputs
 from engine.encoding.tokens import encode
 from engine.model.checkpoint import load_model
 from engine.model.half_weights import available
@@ -23,10 +24,10 @@ def _two_streams(loaded, length):
     return streams, bar, np.stack([table[:-1], table[1:]], 1).astype(np.float32)
 
 
-def _whole(model, vocab, streams, bar, rows):
+def _whole(model, vocab, streams, bar, rows, chords=None):
     """The network's logits over both whole streams, (2, length, vocab), each bar's controls from ``rows``
-    (and the chords hidden, as the step reads them)."""
-    sides = [stream_inputs(s, vocab, model.config, bar, chords=None) for s in streams]
+    and the chords ``chords`` (``stream_inputs``'; None: hidden)."""
+    sides = [stream_inputs(s, vocab, model.config, bar, chords=chords) for s in streams]
     for side in sides:
         side["controls"] = rows[np.minimum(side["control_bar"], len(rows) - 1)]
     batched = {k: torch.from_numpy(np.stack([side[k] for side in sides])) for k in sides[0]}
@@ -35,10 +36,11 @@ def _whole(model, vocab, streams, bar, rows):
     return logits, state
 
 
-def _stepped(loaded, streams, bar, rows, half):
-    """The logits of both streams read one token per step by ``Stepper``, and the state after."""
+def _stepped(loaded, streams, bar, rows, half, harmony=None):
+    """The logits of both streams read one token per step by ``Stepper``, and the state after;
+    ``harmony``: each stream's chords (``stream_inputs``' harmony arrays) given at each step."""
     model = loaded.model
-    stepper = Stepper(model, 2, half=half)
+    stepper = Stepper(model, 2, half=half, chords=harmony is not None)
     table = torch.from_numpy(rows)
     terms = model.control_terms(table[:, 0])
     n = model.config.hidden_size
@@ -53,7 +55,9 @@ def _stepped(loaded, streams, bar, rows, half):
             sounding, position = (t.numpy() for t in model_arguments(side, "cpu")["side"]["context"])
             bars = side["control_bar"].numpy()
             bars_seen.add(tuple(np.minimum(bars, len(rows) - 1).tolist()))
-            out.append(stepper.step(np.array(tokens), sounding, position, bars).copy())
+            chords = None if harmony is None else \
+                tuple(np.stack([h[key][i] for h in harmony]) for key in HARMONY_ARRAYS)
+            out.append(stepper.step(np.array(tokens), sounding, position, bars, chords).copy())
     return np.stack(out, 1), stepper.state(), bars_seen
 
 
@@ -100,11 +104,25 @@ def test_a_network_reading_lookback_harmony_and_phrase_position_is_left_to_its_o
         Stepper(model, 2)
 
 
-def test_a_network_reading_harmony_is_stepped_here_only_with_its_chords_hidden():
+def test_a_network_reading_harmony_gets_its_logits_with_chords_given_or_hidden():
     loaded = load_model("pop")
     assert loaded.model.config.harmony                   # the bundled pop model reads chords
-    assert Stepper.handles(loaded.model) and not Stepper.handles(loaded.model, chords=True)
+    assert Stepper.handles(loaded.model)
     streams, bar, rows = _two_streams(loaded, 100)
-    whole, _ = _whole(loaded.model, loaded.vocab, streams, bar, rows)
+    hidden, _ = _whole(loaded.model, loaded.vocab, streams, bar, rows)
     stepped, _, _ = _stepped(loaded, streams, bar, rows, half=False)
-    np.testing.assert_allclose(stepped, whole.numpy(), rtol=1e-6, atol=1e-5)   # its chords' scores left unread
+    np.testing.assert_allclose(stepped, hidden.numpy(), rtol=1e-6, atol=1e-5)   # its chords' scores left unread
+    # the chords the music sounds, as in training: each step's input and scores
+    heard = [stream_inputs(s, loaded.vocab, loaded.model.config, bar) for s in streams]
+    given, _ = _whole(loaded.model, loaded.vocab, streams, bar, rows, chords=MEASURED)
+    assert (given - hidden).abs().max().item() > 0.5      # the chords move the logits
+    stepped, _, _ = _stepped(loaded, streams, bar, rows, half=False, harmony=heard)
+    np.testing.assert_allclose(stepped, given.numpy(), rtol=1e-6, atol=1e-5)
+    model, n = loaded.model, loaded.model.config.hidden_size
+    stepper = Stepper(model, 2, chords=True)
+    table = torch.from_numpy(rows)
+    stepper.start((torch.zeros(2, 2, n), torch.zeros(2, 2, n)), model.control_vectors(table),
+                  model.control_matrix(model.control_terms(table[:, 0])))
+    with pytest.raises(ValueError, match="give each row's harmony"):
+        stepper.step(np.array([4, 4]), np.zeros((2, model.config.pitches), np.float32), np.zeros(2, np.int64),
+                     np.zeros(2, np.int64))
