@@ -119,12 +119,15 @@ def spelled_pitch(midi: int, tonality, borrowed: bool = False):
 def lengthening_unit(phrase: Phrase) -> int:
     """The span within which a short note followed by a rest may be written longer (see
     ``written_lengths``): the note value the metre counts in (a quarter in 3/4 and 6/4, an eighth
-    in 7/8), or a dotted quarter in 6/8, 9/8 and 12/8. Not the beat: in 6/4 or 2/2, where the
-    beat is a dotted half or a half, a quarter and a rest after it on the beat were written as a
-    longer note (a quarter and an eighth rest as a dotted quarter, with no staccato to say so)."""
+    in 7/8), or a dotted quarter in 6/8, 9/8 and 12/8; one step where the grid cannot place it.
+    Not the beat: in 6/4 or 2/2, where the beat is a dotted half or a half, a quarter and a rest
+    after it on the beat were written as a longer note (a quarter and an eighth rest as a dotted
+    quarter, with no staccato to say so)."""
     num, den = phrase.time_signature
-    unit = max(1, phrase.steps_per_quarter * 4 // den)
-    return 3 * unit if den >= 8 and num > 3 and num % 3 == 0 else unit
+    unit = Fraction(phrase.steps_per_quarter * 4, den) * (3 if den >= 8 and num > 3 and num % 3 == 0 else 1)
+    # a grid on which that value does not fall on steps (6/8 at three steps a quarter: a dotted
+    # quarter is 4.5) would lengthen notes across it: none is lengthened there
+    return int(unit) if unit.denominator == 1 and unit >= 1 else 1
 
 
 def _written_end(n: Note, onsets: list[int], beat: int) -> int:

@@ -68,6 +68,7 @@ def phrases(draw):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(phrases())
 @example(Phrase((Note(125, 39, 8), Note(125, 47, 10)), tempo_bpm=60))   # the same key again, over a bar line
+@example(Phrase((Note(21, 3, 1),), steps_per_quarter=3, time_signature=(6, 8), tempo_bpm=60))  # 6/8 off the grid
 def test_any_phrase_reads_back_note_for_note(tmp_path_factory, phrase):
     path = tmp_path_factory.mktemp("score") / "phrase.musicxml"
     write_musicxml(phrase, path)
