@@ -287,10 +287,15 @@ def harmony_scores(weights: torch.Tensor, timing: torch.Tensor, pitches: torch.T
     onto the change) and the codes of ``harmony_arrays`` -> what harmony adds to each candidate
     wait's, length's and pitch's logit, (..., waits + lengths + pitches)."""
     codes = torch.cat([timing, pitches], -1)
-    shape = (max_wait, timing.size(-1) - max_wait, pitches.size(-1))
+    return score_table(max_wait, timing.size(-1) - max_wait, pitches.size(-1)).scores(weights, codes)
+
+
+def score_table(max_wait: int, lengths: int, pitches: int) -> CodeTable:
+    """The ``CodeTable`` of ``harmony_scores`` for a vocabulary's waits, lengths and pitches (made once)."""
+    shape = (max_wait, lengths, pitches)
     if shape not in _TABLES:
-        _TABLES[shape] = CodeTable([(max_wait, (4,)), (shape[1], ()), (shape[2], (0, 1, 2, 3))], WEIGHTS)
-    return _TABLES[shape].scores(weights, codes)
+        _TABLES[shape] = CodeTable([(max_wait, (4,)), (lengths, ()), (pitches, (0, 1, 2, 3))], WEIGHTS)
+    return _TABLES[shape]
 
 
 # -- the chords around those a continuation is asked to follow ---------------------------------------

@@ -80,6 +80,9 @@ class Stepper:
             self.chord_lookup = model._chord_lookup().detach().float().numpy()
             self.chord_offsets = harmony_input.lookup_offsets()
             self.chord_span = slice(FIRST_WAIT, model._first_pitch() + c.pitches)
+            lengths = model._first_pitch() - FIRST_WAIT - c.max_wait
+            table = harmony_input.score_table(c.max_wait, lengths, c.pitches)
+            self.chord_block, self.chord_codes_at = table.parts(torch.device("cpu"))
         # Buffers, and every view of them a step reads or writes, made once: a slice of a tensor
         # costs a Python call, as much as the arithmetic on it. Each layer's input row is
         # [its input | its own output of the step before]; the top layer's output has a row of its own.
@@ -167,10 +170,9 @@ class Stepper:
         flat = self.read_out(self.top)
         if self.chords and harmony is not None:
             flat, by_chord = torch.split_with_sizes(flat, [flat.size(1) - self.chord_width, self.chord_width], 1)
-            _, timing, pitches = harmony
-            added = harmony_input.harmony_scores(by_chord, torch.as_tensor(np.asarray(timing)),
-                                                 torch.as_tensor(np.asarray(pitches)), self.config.max_wait)
-            flat[:, self.chord_span] += added
+            codes = torch.cat((torch.as_tensor(harmony[1]), torch.as_tensor(harmony[2])), 1)
+            scores = torch.mm(by_chord, self.chord_block).gather(1, self.chord_codes_at + codes)
+            flat.narrow(1, self.chord_span.start, self.chord_span.stop - self.chord_span.start).add_(scores)
         if not self.scored:
             return flat.numpy()
         if not self.matrices or bars is None:
