@@ -40,11 +40,6 @@ class CodeTable:
                 self._on[device] = (block.to(device), torch.tensor(offsets, device=device))
         return self._on[device]
 
-    def parts(self, device) -> tuple[torch.Tensor, torch.Tensor]:
-        """(weights, columns) block and (candidates,) offsets: a candidate's score is
-        ``(weights @ block)[..., offsets + code]`` (``scores``; generation keeps them)."""
-        return self._tensors(device)
-
     def scores(self, weights: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
         """weights (..., weights) and codes (..., candidates) -> (..., candidates): each candidate's
         score, the sum of the weights of its code's set bits."""

@@ -26,6 +26,8 @@ the phrase position, and a harmony model given chords, are stepped by ``MusicLST
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import torch
 
@@ -66,11 +68,11 @@ class Stepper:
         self.chords = bool(chords and c.harmony)
         self.chord_width = sizes[-1] if self.chords else 0
         if c.harmony:                                     # the chords' score weights: read out last
+            if names[-1] != "harmony_weights":
+                raise ValueError("this step expects a harmony model's chord weights read out last")
             names = names[:-1]
             if not self.chords:                           # hidden: left unread
-                width = sum(sizes[:-1])
-                weight, bias = weight[:, :width].contiguous(), bias[:width].contiguous()
-                halved = HalfWeights(weight, bias)
+                weight, bias, halved = _without_last(weight, bias, sizes[-1])
         extra = [name for name in names if name not in ("head", *MusicLSTM.CONTROL_READ_OUTS)]
         if extra:
             raise ValueError(f"the step does not read out {', '.join(extra)}")
@@ -79,10 +81,10 @@ class Stepper:
         if self.chords:                                   # what each chord adds to the input, as one table
             self.chord_lookup = model._chord_lookup().detach().float().numpy()
             self.chord_offsets = harmony_input.lookup_offsets()
-            self.chord_span = slice(FIRST_WAIT, model._first_pitch() + c.pitches)
-            lengths = model._first_pitch() - FIRST_WAIT - c.max_wait
-            table = harmony_input.score_table(c.max_wait, lengths, c.pitches)
-            self.chord_block, self.chord_codes_at = table.parts(torch.device("cpu"))
+            # the waits, lengths and pitches the chords score: one run of tokens from the first wait
+            self.chord_scored = model._first_pitch() + c.pitches - FIRST_WAIT
+            self.chord_table = harmony_input.score_table(c.max_wait, self.chord_scored - c.max_wait - c.pitches,
+                                                         c.pitches)
         # Buffers, and every view of them a step reads or writes, made once: a slice of a tensor
         # costs a Python call, as much as the arithmetic on it. Each layer's input row is
         # [its input | its own output of the step before]; the top layer's output has a row of its own.
@@ -171,8 +173,7 @@ class Stepper:
         if self.chords and harmony is not None:
             flat, by_chord = torch.split_with_sizes(flat, [flat.size(1) - self.chord_width, self.chord_width], 1)
             codes = torch.cat((torch.as_tensor(harmony[1]), torch.as_tensor(harmony[2])), 1)
-            scores = torch.mm(by_chord, self.chord_block).gather(1, self.chord_codes_at + codes)
-            flat.narrow(1, self.chord_span.start, self.chord_span.stop - self.chord_span.start).add_(scores)
+            flat.narrow(1, FIRST_WAIT, self.chord_scored).add_(self.chord_table.scores(by_chord, codes))
         if not self.scored:
             return flat.numpy()
         if not self.matrices or bars is None:
@@ -186,6 +187,24 @@ class Stepper:
             at = torch.from_numpy(np.flatnonzero(bars == bar))
             logits[at] += weights[at] @ self.matrices[bar]
         return logits.numpy()
+
+
+_UNREAD: dict[int, tuple] = {}    # id of a read-out weight -> (a reference to it, width, weight, bias, product)
+
+
+def _without_last(weight: torch.Tensor, bias: torch.Tensor, width: int) -> tuple:
+    """The read-out ``weight``, ``bias`` (``MusicLSTM.read_out_weights``) without its last ``width``
+    outputs, and their half-precision product: made once per read-out (every Continue, ghost and
+    Jam answer of a model whose chords are hidden asks for it)."""
+    found = _UNREAD.get(id(weight))
+    if found is None or found[0]() is not weight or found[1] != width:
+        kept = weight.size(1) - width
+        w, b = weight[:, :kept].contiguous(), bias[:kept].contiguous()
+        found = (weakref.ref(weight), width, w, b, HalfWeights(w, b))
+        for key in [key for key, entry in _UNREAD.items() if entry[0]() is None]:
+            del _UNREAD[key]                                  # read-outs of models let go
+        _UNREAD[id(weight)] = found
+    return found[2:]
 
 
 class _FullWeights:
