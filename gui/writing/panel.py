@@ -113,6 +113,12 @@ class ContinuePanel(QWidget):
         self.previous.clicked.connect(lambda: self.variationRequested.emit(-1))
         self.next.clicked.connect(lambda: self.variationRequested.emit(+1))
         self.keep.clicked.connect(self.keepRequested)
+        self.previous.setToolTip("The previous take (Alt+Left)")
+        self.next.setToolTip("The next take (Alt+Right)")
+        self.keep.setToolTip("Keep this take (Alt+Return)")
+        for arrow in (self.previous, self.next):
+            arrow.setFixedWidth(36)
+        self.take_label.setMinimumWidth(self.take_label.fontMetrics().horizontalAdvance("Take 88 of 88") + 8)
         for w in (self.previous, self.take_label, self.next, self.keep):
             takes.addWidget(w)
         self.takes_row = QWidget()
@@ -120,6 +126,11 @@ class ContinuePanel(QWidget):
         self.takes_row.hide()
         layout.addWidget(self.takes_row)
         layout.addStretch(1)
+        # wide enough for the takes row before it shows, so the piano roll beside the panel does
+        # not narrow (and hide the new notes' end) when a Continue offers its takes
+        margins = layout.contentsMargins()
+        self.setMinimumWidth(max(self.minimumSizeHint().width(),
+                                 self.takes_row.minimumSizeHint().width() + margins.left() + margins.right()))
         self._custom_models: list[str] = []
         self.refresh_models()
         self.model_box.activated.connect(self._model_chosen)

@@ -94,6 +94,17 @@ def test_continue_brings_the_new_notes_into_view(window, qtbot):
     assert new_pitches(window) == [30] and fully_in_view(window, window.writing.take.ids)
 
 
+def test_the_takes_row_does_not_narrow_the_piano_roll(window, qtbot):
+    from PySide6.QtWidgets import QApplication
+    QApplication.processEvents()
+    width = window.view.viewport().width()
+    continue_with(window, qtbot, [70, 72, 74])
+    assert not window.panel.takes_row.isHidden()
+    for _ in range(3):                                         # the layout settles after the takes show
+        QApplication.processEvents()
+    assert window.view.viewport().width() == width
+
+
 def test_one_new_note_is_one_note(window, qtbot):
     window.writing.generator = lambda loaded, phrase, options, progress=None, cancel=None, **more: [
         Phrase((Note(70, 0, 4),)), Phrase((Note(72, 0, 4),))]
