@@ -61,6 +61,8 @@ def _read_tracks(data: bytes) -> list[Track]:
     if data[:4] != b"MThd" or len(data) < 14:
         raise Unusual("no MIDI header")
     header_size = int.from_bytes(data[4:8], "big")
+    if header_size < 6:                            # mido reads the header's six bytes from its chunk alone
+        raise Unusual(f"a MIDI header of {header_size} bytes, not six")
     count = struct.unpack(">h", data[10:12])[0]
     pos = 8 + header_size
     tracks = []

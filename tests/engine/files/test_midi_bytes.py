@@ -6,7 +6,7 @@ import struct
 
 import mido
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engine.files.midi import phrase_to_bytes, read_midi, write_midi
@@ -37,9 +37,20 @@ def test_real_pieces_read_as_mido_reads_them(piano_midi):
         assert read_tracks(data) == by_mido(data), source
 
 
+def test_a_header_shorter_than_six_bytes_is_left_to_mido():
+    track = b"\x00\x90\x3c\x40\x60\x80\x3c\x00\x00\xff\x2f\x00"
+    for size in (0, 4):
+        data = b"MThd" + struct.pack(">IHHH", size, 1, 1, 480)[:4 + size] + b"MTrk" + struct.pack(">I", len(track)) + track
+        with pytest.raises(EOFError):
+            mido.MidiFile(file=io.BytesIO(data + bytes(14)), clip=True)
+        with pytest.raises(Unusual):
+            read_tracks(data + bytes(14))
+
+
 @pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(which=st.integers(0, 3), edits=EDITS)
+@example(which=0, edits=[("delete", 7, 0), ("delete", 4, 0), ("delete", 7, 0)])     # the header's size cut to 0
 def test_damaged_files_are_left_to_mido_or_read_as_it_reads_them(piano_midi, which, edits):
     data = mutate((piano_midi / SOURCES[which]).read_bytes(), edits)
     if len(data) < 14 or data[:4] != b"MThd":
