@@ -194,18 +194,24 @@ class ChordLean:
         """Row ``row``'s note of ``pitch`` now sounds until step ``end``."""
         self.sounding[row, pitch] = max(self.sounding[row, pitch], end)
 
-    def leaned(self, logits, now: np.ndarray, note_pitch: np.ndarray, note_length: np.ndarray, writing: np.ndarray):
+    def leaned(self, logits, now: np.ndarray, note_pitch: np.ndarray, note_length: np.ndarray, writing: np.ndarray,
+               pitch_next: np.ndarray | None = None):
         """The network's ``logits`` (rows, vocab) with the lean added (``note_length``: how long the
         note being written is so far); see ``bias``."""
-        return logits + self.bias(logits, now, note_pitch, now + note_length, writing)
+        return logits + self.bias(logits, now, note_pitch, now + note_length, writing, pitch_next)
 
     def bias(self, logits: np.ndarray, now: np.ndarray, note_pitch: np.ndarray, note_end: np.ndarray,
-             writing: np.ndarray) -> np.ndarray:
+             writing: np.ndarray, pitch_next: np.ndarray | None = None) -> np.ndarray:
         """(rows, vocab) to add to the network's ``logits``: each writing row at step ``now``, writing
-        the length of a note of ``note_pitch`` that so far ends at ``note_end`` (-1: none)."""
+        the length of a note of ``note_pitch`` that so far ends at ``note_end`` (-1: none).
+        ``pitch_next`` (rows,): whether a pitch may come next in each row (after a pitch its length
+        must); rows where none may are given no lean on the pitches, which they cannot draw
+        (the writer's grammar), so the lean costs nothing there. None: every row may."""
         bias = np.zeros((self.rows, self.size), dtype=np.float32)
         index = np.searchsorted(self.starts, now, side="right") - 1
         under = (index >= 0) & (now < self.ends[index]) & writing       # index -1 reads the last chord: unused
+        if pitch_next is not None:
+            under &= pitch_next
         if under.any():
             bias[:, self.pitches] = self._pitch_bias(np.asarray(logits)[:, self.pitches], now, under,
                                                      np.where(under, index, len(self.starts)))
