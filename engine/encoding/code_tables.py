@@ -25,6 +25,11 @@ class CodeTable:
         self.weights = weights
         self._on: dict = {}
 
+    def tables(self, device=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(block, offsets): the score of each code of each region is ``weights @ block``; a
+        candidate's code ``c`` is column ``offsets[candidate] + c`` of it."""
+        return self._tensors(torch.device("cpu") if device is None else torch.device(device))
+
     def _tensors(self, device) -> tuple[torch.Tensor, torch.Tensor]:
         if device not in self._on:
             with torch.inference_mode(False):                      # plain tensors, usable in training too

@@ -81,10 +81,19 @@ class Stepper:
         if self.chords:                                   # what each chord adds to the input, as one table
             self.chord_lookup = model._chord_lookup().detach().float().numpy()
             self.chord_offsets = harmony_input.lookup_offsets()
-            # the waits, lengths and pitches the chords score: one run of tokens from the first wait
+            self.chord_inputs: dict[bytes, np.ndarray] = {}   # the rows' chords -> their input (a span's steps share it)
+            # the waits, lengths and pitches the chords score: one run of tokens from the first wait;
+            # their scores: the score of each code (one product), then each token's code's (one gather)
             self.chord_scored = model._first_pitch() + c.pitches - FIRST_WAIT
-            self.chord_table = harmony_input.score_table(c.max_wait, self.chord_scored - c.max_wait - c.pitches,
-                                                         c.pitches)
+            timing = self.chord_scored - c.pitches
+            block, offsets = harmony_input.score_table(c.max_wait, timing - c.max_wait, c.pitches).tables()
+            self.code_scores = torch.empty(rows, block.size(1))
+            self.chord_block = block
+            self.codes = np.empty((rows, self.chord_scored), dtype=np.int64)
+            self.codes_tensor = torch.from_numpy(self.codes)
+            offsets = offsets.numpy()
+            self.code_parts = [(self.codes[:, :timing], offsets[:timing]), (self.codes[:, timing:], offsets[timing:])]
+            self.chord_scores = torch.empty(rows, self.chord_scored)
         # Buffers, and every view of them a step reads or writes, made once: a slice of a tensor
         # costs a Python call, as much as the arithmetic on it. Each layer's input row is
         # [its input | its own output of the step before]; the top layer's output has a row of its own.
@@ -103,7 +112,7 @@ class Stepper:
         self.gathered = np.empty((rows, e), dtype=np.float32)
         self.sounding = torch.zeros(rows, c.pitches)
         self.held_product = torch.zeros(rows, e)
-        self.split = [self.vocab_size, 0]
+        self.split = [self.vocab_size] + ([self.chord_width] if self.chords else [])   # the read-out's parts
         self.vectors: np.ndarray | None = None
         self.matrices: list[torch.Tensor] = []
 
@@ -120,7 +129,7 @@ class Stepper:
         self.vectors = None if vectors is None else vectors.detach().float().contiguous().numpy()
         self.matrices = [] if matrix is None else list(matrix.detach().float().contiguous())
         if self.matrices:
-            self.split = [self.vocab_size, self.matrices[0].size(0)]
+            self.split = [self.vocab_size, self.matrices[0].size(0)] + ([self.chord_width] if self.chords else [])
 
     def state(self) -> State:
         """The LSTM state now (copies), as ``forward`` would return it."""
@@ -155,8 +164,15 @@ class Stepper:
         if self.chords:
             if harmony is None:
                 raise ValueError("this step was made for chords: give each row's harmony")
-            chord = np.asarray(harmony[0])[:, :4].astype(np.int64) + self.chord_offsets
-            x += self.chord_lookup[chord].sum(1)
+            ids = np.asarray(harmony[0])[:, :4]
+            key = ids.tobytes()
+            added = self.chord_inputs.get(key)
+            if added is None:
+                added = self.chord_lookup[ids.astype(np.int64) + self.chord_offsets].sum(1)
+                if len(self.chord_inputs) > 256:
+                    self.chord_inputs.clear()
+                self.chord_inputs[key] = added
+            x += added
         gates, squashed, squashed_cell, cell_input = self.gates, self.squashed, self.squashed_cell, self.cell_input
         i, f, g, o = self.gate_views
         last = len(self.layers) - 1
@@ -170,15 +186,19 @@ class Stepper:
             torch.mul(o, squashed_cell, out=self.outputs[k])
             (self.inputs[k + 1] if k < last else self.top).copy_(self.outputs[k])
         flat = self.read_out(self.top)
-        if self.chords and harmony is not None:
-            flat, by_chord = torch.split_with_sizes(flat, [flat.size(1) - self.chord_width, self.chord_width], 1)
-            codes = torch.cat((torch.as_tensor(harmony[1]), torch.as_tensor(harmony[2])), 1)
-            flat.narrow(1, FIRST_WAIT, self.chord_scored).add_(self.chord_table.scores(by_chord, codes))
-        if not self.scored:
-            return flat.numpy()
-        if not self.matrices or bars is None:
+        if self.scored and (not self.matrices or bars is None):
             raise ValueError("this model's step needs the matrix of each row's bar")
-        logits, weights = torch.split_with_sizes(flat, self.split, 1)
+        parts = torch.split_with_sizes(flat, self.split, 1) if len(self.split) > 1 else (flat,)
+        logits = parts[0]
+        if self.chords:                                        # each token's code: the chords' codes + offsets
+            for (codes, offsets), given in zip(self.code_parts, harmony[1:]):
+                np.add(np.asarray(given), offsets, out=codes)
+            torch.mm(parts[-1], self.chord_block, out=self.code_scores)
+            torch.gather(self.code_scores, 1, self.codes_tensor, out=self.chord_scores)
+            logits.narrow(1, FIRST_WAIT, self.chord_scored).add_(self.chord_scores)
+        if not self.scored:
+            return logits.numpy()
+        weights = parts[1]
         first = int(bars[0])
         if (bars == first).all():                                # every row in one bar: one product
             return torch.addmm(logits, weights, self.matrices[first]).numpy()

@@ -6,8 +6,9 @@ from where the take begins (the chord lane's, ``Phrase.chords``). Any model foll
 not an input of the network but a lean on what it draws, step by step (``ChordLean``). While the
 time being written lies under a set chord
 
-- a pitch that is no tone of the chord is drawn less often, and such pitches together at most
-  ``OFF_SHARE`` of the time however much the network wants them (a passing note now and then);
+- a pitch that is no tone of the chord is drawn less often, and, for a network that does not read
+  the chords itself, such pitches together at most ``OFF_SHARE`` of the time however much the
+  network wants them (a passing note now and then);
 - never one a semitone from a chord tone still sounding (no minor second or ninth against it);
 - the first (lowest) note struck where a chord begins leans to its bass: the named bass of a
   slash chord, else its root;
@@ -144,11 +145,15 @@ class ChordLean:
 
     ``spans``: (start, end, chord) in the stream's steps; ``beat``: steps of a beat; ``sounding``:
     (pitch, end step) of the prompt's notes still sounding where writing begins. The writer tells it
-    what each row writes (``struck``, ``lengthened``) and adds ``bias(...)`` to the logits."""
+    what each row writes (``struck``, ``lengthened``) and adds ``bias(...)`` to the logits.
+    ``cap``: hold the pitches outside the chord to ``OFF_SHARE`` of the time together, for a network
+    that does not read the chords itself. One that does keeps to them without it: on 20 held-out
+    POP909 phrases x 4 takes the cap moved the takes' time on chord tones by 0.1 point (94.4% with it,
+    94.3% without on ``default``, 95.9% and 95.8% on ``pop``), and it is a third of the lean's cost."""
 
     def __init__(self, vocab: Vocabulary, spans: Sequence[Span], rows: int, beat: int,
-                 sounding: Sequence[tuple[int, int]] = ()):
-        self.vocab, self.rows, self.beat = vocab, rows, max(1, beat)
+                 sounding: Sequence[tuple[int, int]] = (), cap: bool = True):
+        self.vocab, self.rows, self.beat, self.cap = vocab, rows, max(1, beat), cap
         chords = [(a, b, c) for a, b, c in sorted(spans, key=lambda s: s[0]) if c.is_chord and b > a]
         self.starts = np.array([a for a, _, _ in chords], dtype=np.int64)
         self.ends = np.array([b for _, b, _ in chords], dtype=np.int64)
@@ -156,7 +161,6 @@ class ChordLean:
         values = np.array(vocab.values, dtype=np.int64)
         self.pitches, self.lengths = vocab.pitches, vocab.lengths      # slices of the ids
         classes = values[self.pitches] % 12                            # of each pitch, lowest first
-        self.one_hot = (classes[None, :] == np.arange(12)[:, None]).astype(np.float32)    # (12, pitches)
         self.length_steps = values[self.lengths]
         # per chord (and one row for "no chord here"): its tones, which pitches are its, the bass lean
         self.tones = np.zeros((len(chords) + 1, 12), dtype=bool)
@@ -167,19 +171,39 @@ class ChordLean:
             self.bass_bias[i] = np.where(classes != bass, -BASS, 0.0)
         self.inside = self.tones[:, classes]                           # (chords + 1, pitches)
         self.inside[-1] = True
-        self.outside = ~self.inside
-        self.off_tone = np.where(self.inside, 0.0, -OFF_TONE).astype(np.float32)   # the lean off each chord's tones
+        self.outside = (~self.inside).astype(np.float32)               # 1 on each chord's other pitches
+        self.off_tone = -OFF_TONE * self.outside                       # the lean off each chord's tones
+        self.classes = classes
         self.size = size
-        # steps under a chord that lacks each pitch class, summed from step 0 (for the lengths)
+        # per step from 0 to the last chord's end: the chord sounding (the last row: none), whether one
+        # begins there, and the steps under a chord that lacks each pitch class summed (for the lengths)
         last = int(self.ends.max()) if len(chords) else 0
+        self.chord_at = np.full(last + 1, len(chords), dtype=np.int64)
+        self.begins = np.zeros(last + 1, dtype=bool)
         outside = np.zeros((12, last + 1), dtype=np.float32)
         for i, (a, b, _) in enumerate(chords):
+            self.chord_at[a:b] = i
+            self.begins[a] = True
             outside[~self.tones[i], a:b] = 1.0
-        self.outside_sum = np.concatenate([np.zeros((12, 1), dtype=np.float32), outside.cumsum(1)], 1)
         self.last = last
-        self.sounding = np.zeros((rows, 132), dtype=np.int64)           # the step each pitch sounds until (11 octaves)
+        # the lean on each length of a note of each pitch class (and a 13th: none) that so far ends at
+        # each step from ``self.first`` to the last chord's end, with a slab of none before and after
+        sums = np.concatenate([np.zeros((12, 1), dtype=np.float32), outside.cumsum(1)], 1)
+        self.first = max(0, int(self.starts.min()) - vocab.max_length) if len(chords) else 0
+        begin = np.arange(self.first, last)
+        ends = np.minimum(begin[:, None] + self.length_steps[None, :], last)
+        self.length_lean = np.zeros((13, len(begin) + 2, len(self.length_steps)), dtype=np.float32)
+        self.length_lean[:12, 1:-1] = -(OFF_PER_BEAT / self.beat) * (sums[:, ends] - sums[:, begin, None])
+        # per chord: the lean on each pitch class from each pitch class held (a semitone from a held tone)
+        self.clash = np.zeros((len(chords) + 1, 12, 12), dtype=np.float32)
+        for i in range(len(chords)):
+            for held in np.flatnonzero(self.tones[i]):
+                for near in ((held + 1) % 12, (held - 1) % 12):
+                    if not self.tones[i, near]:
+                        self.clash[i, held, near] = -CLASH
+        self.sounding = np.zeros((rows, 12), dtype=np.int64)            # the step each pitch class sounds until
         for pitch, end in sounding:
-            self.sounding[:, pitch] = np.maximum(self.sounding[:, pitch], end)
+            self.sounding[:, pitch % 12] = np.maximum(self.sounding[:, pitch % 12], end)
         self.onset = np.full(rows, -1, dtype=np.int64)                  # where each row last struck a note
 
     @property
@@ -192,7 +216,8 @@ class ChordLean:
 
     def lengthened(self, row: int, pitch: int, end: int) -> None:
         """Row ``row``'s note of ``pitch`` now sounds until step ``end``."""
-        self.sounding[row, pitch] = max(self.sounding[row, pitch], end)
+        pitch_class = pitch % 12
+        self.sounding[row, pitch_class] = max(self.sounding[row, pitch_class], end)
 
     def leaned(self, logits, now: np.ndarray, note_pitch: np.ndarray, note_length: np.ndarray, writing: np.ndarray,
                pitch_next: np.ndarray | None = None):
@@ -208,49 +233,42 @@ class ChordLean:
         must); rows where none may are given no lean on the pitches, which they cannot draw
         (the writer's grammar), so the lean costs nothing there. None: every row may."""
         bias = np.zeros((self.rows, self.size), dtype=np.float32)
-        index = np.searchsorted(self.starts, now, side="right") - 1
-        under = (index >= 0) & (now < self.ends[index]) & writing       # index -1 reads the last chord: unused
+        at = np.minimum(now, self.last)                                # past the last chord: none
+        index = self.chord_at[at]
+        under = (index < len(self.starts)) & writing
         if pitch_next is not None:
             under &= pitch_next
         if under.any():
-            bias[:, self.pitches] = self._pitch_bias(np.asarray(logits)[:, self.pitches], now, under,
-                                                     np.where(under, index, len(self.starts)))
+            index[~under] = len(self.starts)
+            bias[:, self.pitches] = self._pitch_bias(np.asarray(logits)[:, self.pitches], now, self.begins[at] & under, index)
         if self.last:                                                  # the lengths of the note being written
-            rows = np.flatnonzero(writing & (note_pitch >= 0) & (note_end >= 0) & (note_end < self.last))
-            if len(rows):
-                begin = note_end[rows]
-                ends = np.minimum(begin[:, None] + self.length_steps[None, :], self.last)
-                sums = self.outside_sum[note_pitch[rows] % 12]
-                picked = np.arange(len(rows))[:, None]
-                off = sums[picked, ends] - sums[picked, begin[:, None]]
-                bias[rows, self.lengths] = -(OFF_PER_BEAT / self.beat) * off
+            held = np.where(writing & (note_pitch >= 0), note_pitch % 12, 12)
+            at = np.minimum(np.maximum(note_end - (self.first - 1), 0), self.length_lean.shape[1] - 1)
+            bias[:, self.lengths] = self.length_lean[held, at]
         return bias
 
-    def _pitch_bias(self, scores: np.ndarray, now: np.ndarray, under: np.ndarray, index: np.ndarray) -> np.ndarray:
+    def _pitch_bias(self, scores: np.ndarray, now: np.ndarray, begins: np.ndarray, index: np.ndarray) -> np.ndarray:
         """(rows, pitches): the lean of each row on the pitches (``scores``: the network's) under the
-        chord ``index`` (the last index: none)."""
+        chord ``index`` (the last index: none; ``begins``: it begins at ``now``)."""
         outside = self.outside[index]                                  # (rows, pitches)
         bias = self.off_tone[index]
-        first = under & (now == self.starts[index % len(self.starts)]) & (self.onset != now)
+        first = begins & (self.onset != now)
         if first.any():                                                # the lowest note where a chord begins
             bias[first] += self.bass_bias[index[first]]
-        held = self.sounding > now[:, None]                            # (rows, 132)
-        if held.any():
-            tones = self.tones[index]
-            held_tones = held.reshape(self.rows, 11, 12).any(1) & tones
-            clash = (held_tones[:, _ABOVE] | held_tones[:, _BELOW]) & ~tones
-            if clash.any():
-                bias -= CLASH * (clash.astype(np.float32) @ self.one_hot)
+        held = self.sounding > now[:, None]                            # (rows, pitch classes)
+        if held.any():                                                 # no pitch a semitone from a held chord tone
+            clash = np.matmul(held[:, None, :].astype(np.float32), self.clash[index])[:, 0]
+            bias += np.maximum(clash, -CLASH)[:, self.classes]
+        if not self.cap:
+            return bias
         scores = scores + bias                                         # the outside pitches' share capped
-        chances = np.exp(scores - scores.max(1, keepdims=True))
-        off = (chances * outside).sum(1)
+        scores -= scores.max(1, keepdims=True)
+        chances = np.exp(scores, out=scores)
+        off = np.einsum("rp,rp->r", chances, outside)
         on = chances.sum(1) - off
-        with np.errstate(divide="ignore"):
-            cut = np.minimum(0.0, np.log(OFF_SHARE / (1 - OFF_SHARE) * on) - np.log(off))
-        cut = np.where(under & (on > 0) & (off > 0), cut, 0.0).astype(np.float32)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cut = np.log(OFF_SHARE / (1 - OFF_SHARE) * on / off)
+        cut = np.where((on > 0) & (off > 0) & (cut < 0), cut, 0.0).astype(np.float32)
         bias += cut[:, None] * outside
         return bias
 
-
-_ABOVE = (np.arange(12) + 1) % 12     # [:, _ABOVE][pc] is the pitch class a semitone above pc
-_BELOW = (np.arange(12) - 1) % 12

@@ -250,7 +250,9 @@ class Writer:
         if task.steer_to is not None and task.steering > 0:
             self.steering = Steering(v, task.steer_to, k, task.steps_per_quarter, task.start, task.end,
                                      task.steering, task.steer_bands, task.bar_steps, task.steer_places)
-        self.lean = ChordLean(v, task.chords, k, task.steps_per_quarter, self.prompt_sounding) if task.chords else None
+        reads_chords = bool(self.model.config.harmony and task.harmony is not None)     # the network follows them too
+        self.lean = ChordLean(v, task.chords, k, task.steps_per_quarter, self.prompt_sounding,
+                              cap=not reads_chords) if task.chords else None
         # listening goes with steering: "Keep to the phrase" off leaves the network alone
         self.listening = None
         if self.steering is not None and task.listening:
@@ -359,7 +361,7 @@ class Writer:
             return self.stepper.step(tokens, side["sounding"].numpy() if "sounding" in side else None,
                                      side["position"].numpy() if "position" in side else None,
                                      side["control_bar"].numpy() if "control_bar" in side else None,
-                                     tuple(side[key] for key in HARMONY_ARRAYS) if "harmony" in side else None)
+                                     tuple(side[key].numpy() for key in HARMONY_ARRAYS) if "harmony" in side else None)
         k = self.rows
         args = model_arguments(side, self.device)           # the bar's controls are looked up below
         vectors, terms = None, None

@@ -107,6 +107,45 @@ def test_the_lean_favours_the_chord_s_tones_its_bass_where_it_begins_and_never_a
     assert bias[0, length] == 0 and bias[1, length] < 0          # C sounds in F/C; D does not
 
 
+def test_without_the_cap_the_outside_pitches_keep_the_network_s_share_less_the_lean(default):
+    v = default.vocab
+    lean = ChordLean(v, [(16, 32, Chord.parse("F"))], 2, beat=4, cap=False)
+    even = np.zeros((2, v.size), np.float32)                    # a network with no opinion
+    bias = lean.bias(even, np.array([20, 20]), np.array([-1, -1]), np.array([-1, -1]), np.ones(2, bool))
+    outside = np.array([p % 12 not in (0, 5, 9) for p in range(v.lowest_pitch, v.highest_pitch + 1)])
+    assert (bias[:, v.pitches][:, outside] == -OFF_TONE).all() and (bias[:, v.pitches][:, ~outside] == 0).all()
+    pitches = np.exp(bias[0, v.pitches])
+    assert pitches[outside].sum() / pitches.sum() > 2 * OFF_SHARE
+
+
+def test_rows_that_cannot_strike_a_pitch_next_get_no_lean_on_the_pitches(default):
+    v = default.vocab
+    lean = lean_for(v, [(16, 32, Chord.parse("F"))])
+    bias = lean.bias(fond_of(v, Chord.parse("F")), np.array([20, 20]), np.array([-1, -1]), np.array([-1, -1]),
+                     np.ones(2, bool), np.array([True, False]))
+    assert bias[0, v.pitch(62)] == -OFF_TONE and (bias[1, v.pitches] == 0).all()
+
+
+def test_the_cap_is_for_networks_that_do_not_read_the_chords(default, monkeypatch):
+    from engine.writing import writer
+    made = []
+
+    class Recorded(ChordLean):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self.cap)
+    monkeypatch.setattr(writer, "ChordLean", Recorded)
+    phrase = load_seed(next(s for s in list_seeds() if "K. 545" in s.title))
+    phrase = trim(phrase, 0, phrase.steps_per_bar)
+    options = ContinueOptions(bars=1, variations=1, candidates=0, seed=1, chords="F")
+    continue_phrase(default, phrase, options)
+    assert default.model.config.harmony and made == [False]
+    plain = load_model("benchmark-nottingham")
+    assert not plain.model.config.harmony
+    continue_phrase(plain, phrase, options)
+    assert made == [False, True]
+
+
 def tone_share(takes, spans):
     on = under = 0.0
     for take in takes:
