@@ -81,7 +81,7 @@ class Stepper:
         if self.chords:                                   # what each chord adds to the input, as one table
             self.chord_lookup = model._chord_lookup().detach().float().numpy()
             self.chord_offsets = harmony_input.lookup_offsets()
-            self.chord_inputs: dict[bytes, np.ndarray] = {}   # the rows' chords -> their input (a span's steps share it)
+            self.chord_inputs: dict[bytes, np.ndarray] = {}   # the rows' chords -> their input (a span shares it)
             # the waits, lengths and pitches the chords score: one run of tokens from the first wait;
             # their scores: the score of each code (one product), then each token's code's (one gather)
             self.chord_scored = model._first_pitch() + c.pitches - FIRST_WAIT
@@ -91,8 +91,8 @@ class Stepper:
             self.chord_block = block
             self.codes = np.empty((rows, self.chord_scored), dtype=np.int64)
             self.codes_tensor = torch.from_numpy(self.codes)
-            offsets = offsets.numpy()
-            self.code_parts = [(self.codes[:, :timing], offsets[:timing]), (self.codes[:, timing:], offsets[timing:])]
+            at = offsets.numpy()
+            self.code_parts = [(self.codes[:, :timing], at[:timing]), (self.codes[:, timing:], at[timing:])]
             self.chord_scores = torch.empty(rows, self.chord_scored)
         # Buffers, and every view of them a step reads or writes, made once: a slice of a tensor
         # costs a Python call, as much as the arithmetic on it. Each layer's input row is
@@ -190,7 +190,7 @@ class Stepper:
             raise ValueError("this model's step needs the matrix of each row's bar")
         parts = torch.split_with_sizes(flat, self.split, 1) if len(self.split) > 1 else (flat,)
         logits = parts[0]
-        if self.chords:                                        # each token's code: the chords' codes + offsets
+        if self.chords and harmony is not None:                # each token's code: the chords' codes + offsets
             for (codes, offsets), given in zip(self.code_parts, harmony[1:]):
                 np.add(np.asarray(given), offsets, out=codes)
             torch.mm(parts[-1], self.chord_block, out=self.code_scores)
@@ -199,6 +199,7 @@ class Stepper:
         if not self.scored:
             return logits.numpy()
         weights = parts[1]
+        assert bars is not None                                # (refused above)
         first = int(bars[0])
         if (bars == first).all():                                # every row in one bar: one product
             return torch.addmm(logits, weights, self.matrices[first]).numpy()

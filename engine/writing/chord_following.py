@@ -240,7 +240,8 @@ class ChordLean:
             under &= pitch_next
         if under.any():
             index[~under] = len(self.starts)
-            bias[:, self.pitches] = self._pitch_bias(np.asarray(logits)[:, self.pitches], now, self.begins[at] & under, index)
+            scores = np.asarray(logits)[:, self.pitches]
+            bias[:, self.pitches] = self._pitch_bias(scores, now, self.begins[at] & under, index)
         if self.last:                                                  # the lengths of the note being written
             held = np.where(writing & (note_pitch >= 0), note_pitch % 12, 12)
             at = np.minimum(np.maximum(note_end - (self.first - 1), 0), self.length_lean.shape[1] - 1)

@@ -291,7 +291,7 @@ class Writer:
                 banned[~writing] = False                     # rows not drawing: any token, ignored
             if self.lean is not None:                        # the chords set: part of what the model is asked
                 logits = self.lean.leaned(logits, np.array(now), np.array(self.note_pitch), np.array(note_length),
-                                          writing, ~grammar_banned[:, v.pitches].all(1))
+                                          writing, np.asarray(~grammar_banned[:, v.pitches].all(1)))
             drawn_from = logits
             # steering nudges no length: where every writing take must write one it is skipped; listening
             # nudges lengths (the arrival's held note), so with it steering is always asked

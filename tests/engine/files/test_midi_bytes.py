@@ -40,7 +40,8 @@ def test_real_pieces_read_as_mido_reads_them(piano_midi):
 def test_a_header_shorter_than_six_bytes_is_left_to_mido():
     track = b"\x00\x90\x3c\x40\x60\x80\x3c\x00\x00\xff\x2f\x00"
     for size in (0, 4):
-        data = b"MThd" + struct.pack(">IHHH", size, 1, 1, 480)[:4 + size] + b"MTrk" + struct.pack(">I", len(track)) + track
+        header = b"MThd" + struct.pack(">IHHH", size, 1, 1, 480)[:4 + size]
+        data = header + b"MTrk" + struct.pack(">I", len(track)) + track
         with pytest.raises(EOFError):
             mido.MidiFile(file=io.BytesIO(data + bytes(14)), clip=True)
         with pytest.raises(Unusual):
