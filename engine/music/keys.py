@@ -69,14 +69,32 @@ def pitch_class_weights(phrase: Phrase) -> np.ndarray:
     return weights
 
 
+_PROFILES: list = []      # ALL_KEYS' profiles, centred and scaled to length 1 (made at first use)
+
+
+def key_correlations(weights: np.ndarray) -> np.ndarray:
+    """The correlation of each of ``ALL_KEYS``' profiles with the pitch-class ``weights`` (Pearson's,
+    as ``np.corrcoef`` gives it, for all 24 keys in one product: about 50 times faster, and every Continue,
+    ghost and chord estimate asks for it); zeros for even weights."""
+    import numpy as np
+    if not _PROFILES:
+        profiles = np.array([key.profile() for key in ALL_KEYS])
+        profiles -= profiles.mean(1, keepdims=True)
+        _PROFILES.append(profiles / np.linalg.norm(profiles, axis=1, keepdims=True))
+    centred = weights - weights.mean()
+    norm = np.linalg.norm(centred)
+    if norm == 0:
+        return np.zeros(len(ALL_KEYS))
+    return np.round(_PROFILES[0] @ (centred / norm), 12)        # keys tied but for rounding: tied (the first wins)
+
+
 def estimate_key(phrase: Phrase) -> Key | None:
     """The key whose profile best matches the phrase's pitch classes (None for a phrase without notes)."""
     import numpy as np
     weights = pitch_class_weights(phrase)
     if not weights.any():
         return None
-    scores = [np.corrcoef(key.profile(), weights)[0, 1] if weights.std() > 0 else 0.0 for key in ALL_KEYS]
-    return ALL_KEYS[int(np.argmax(scores))]
+    return ALL_KEYS[int(np.argmax(key_correlations(weights)))]
 
 
 def key_for_notation(phrase: Phrase) -> Key | None:
@@ -86,14 +104,15 @@ def key_for_notation(phrase: Phrase) -> Key | None:
     A profile alone can prefer G major for C-major music that stresses G and has F naturals but no
     F sharp; a key signature that asks for accidentals the music never uses is the wrong one.
     """
-    import numpy as np
     weights = pitch_class_weights(phrase)
     if not weights.any():
         return None
     if weights.std() == 0:
         return Key(0)
 
+    correlations = dict(zip(ALL_KEYS, key_correlations(weights)))
+
     def fit(key: Key) -> float:
         outside = sum(weights[pc] for pc in range(12) if pc not in key.pitch_classes)
-        return np.corrcoef(key.profile(), weights)[0, 1] - 3 * outside / weights.sum()
+        return correlations[key] - 3 * outside / weights.sum()
     return max(ALL_KEYS, key=fit)

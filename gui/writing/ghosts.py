@@ -31,7 +31,7 @@ from ..document.commands import AddNotes
 from ..workers import ModelCache, checked, keep_until_finished
 from .controller import continuation_inputs, locked_between
 
-DEBOUNCE_MS = 80                  # quiet after an edit before the model starts writing (short: an edit
+DEBOUNCE_MS = 50                  # quiet after an edit before the model starts writing (short: an edit
                                   # stops a running job within one token, so a job begun too early wastes little)
 CONTEXT_BARS = 16                 # bars before the ghosts that the model reads
 ENABLED_SETTING = "view/ghost_suggestions"
