@@ -238,7 +238,19 @@ class ChordLane(QWidget):
         font.setBold(boxed)
         painter.setFont(font)
         painter.setPen(colour)
-        painter.drawText(rect.adjusted(4, 0, -2, 0), Qt.AlignLeft | Qt.AlignVCenter, text)
+        inside = rect.adjusted(4, 0, -2, 0)
+        painter.drawText(inside, Qt.AlignLeft | Qt.AlignVCenter, fitted(text, painter.fontMetrics(), inside.width()))
+
+
+def fitted(name: str, metrics, width: float) -> str:
+    """A chord's name as it fits ``width`` pixels: whole, else without its bass ("Fmaj7/A" as
+    "Fmaj7"), else cut short with an ellipsis, never cut through a letter."""
+    if metrics.horizontalAdvance(name) <= width:
+        return name
+    plain = name.split("/")[0]
+    if metrics.horizontalAdvance(plain) <= width:
+        return plain
+    return metrics.elidedText(plain, Qt.ElideRight, int(width))
 
 
 def _uncovered(start: int, end: int, spans) -> list[tuple[int, int]]:

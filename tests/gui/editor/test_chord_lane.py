@@ -81,3 +81,15 @@ def test_a_long_piece_s_lane_listens_to_the_bars_in_view_and_works_out_the_key_o
     assert keys == {"C major"} and sizes.count(4000) <= 1     # the key of the whole piece, once
     window.model.reset(Phrase(tuple(Note(p, 16 * b, 16) for b in range(10) for p in (50, 66, 69))))
     assert window.chord_lane.key_at(0).name in ("D major", "B minor")   # worked out again for the new notes
+
+
+def test_a_name_too_long_for_its_span_drops_its_bass_then_ends_in_an_ellipsis(qtbot):
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from gui.editor.chord_lane import fitted
+    metrics = QFontMetrics(QFont())
+    whole, plain = metrics.horizontalAdvance("Fmaj7/A"), metrics.horizontalAdvance("Fmaj7")
+    assert fitted("Fmaj7/A", metrics, whole) == "Fmaj7/A"
+    assert fitted("Fmaj7/A", metrics, (whole + plain) / 2) == "Fmaj7"
+    short = fitted("Fmaj7/A", metrics, plain - 1)
+    assert short.endswith("…") and metrics.horizontalAdvance(short) <= plain - 1
