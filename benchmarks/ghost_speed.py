@@ -251,6 +251,8 @@ def main(argv=None) -> int:
     window.show()
     app.processEvents()
     window.writing.cache.get(window.panel.model_path())        # as the preload does after the window shows
+    from gui.app import leave_what_is_loaded_to_the_collector
+    leave_what_is_loaded_to_the_collector()                    # as the app does once it has
     load_before = os.getloadavg()
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
               "ghosts": ghosts(app, window, args.edits, args.drags)}      # leaves them off: the

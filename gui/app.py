@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import traceback
@@ -26,6 +27,16 @@ def install_error_dialog(window) -> None:
     sys.excepthook = hook
 
 
+def leave_what_is_loaded_to_the_collector() -> None:
+    """Once the first model is loaded: torch and the model have made some 165,000 objects that
+    live as long as the app, and every full collection of Python's garbage collector walks them
+    all, stopping the window for 96 ms (median of 6 in a minute of editing with ghost suggestions
+    on). Frozen (``gc.freeze``), they are left out of the walk: 14 ms. The app's own process only,
+    once (a test's windows come and go and must be collected)."""
+    if not gc.get_freeze_count():
+        gc.freeze()
+
+
 def run(path: str | None = None, argv: list[str] | None = None) -> int:
     """Open the main window (with ``path`` if given) and run until it closes."""
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
@@ -37,6 +48,7 @@ def run(path: str | None = None, argv: list[str] | None = None) -> int:
     if geometry is not None:
         window.restoreGeometry(geometry)
     install_error_dialog(window)
+    window.writing.modelPreloaded.connect(leave_what_is_loaded_to_the_collector)
     window.show()
     if os.environ.get("SEGUE_STARTUP_PROBE"):      # benchmarks/startup.py: say when the window shows
         QTimer.singleShot(0, lambda: (print("segue: window shown", flush=True), window.close(), app.quit()))

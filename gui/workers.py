@@ -179,6 +179,7 @@ class ModelLoadJob(QThread):
     """Load torch and a model in the background after the window shows, so Continue starts fast."""
 
     failed = Signal(str)
+    loaded = Signal()
 
     def __init__(self, cache: ModelCache, model_name, parent=None):
         super().__init__(parent)
@@ -191,6 +192,8 @@ class ModelLoadJob(QThread):
             self.failed.emit(f"The model could not be loaded: {err}")
         except Exception as err:
             self.failed.emit(internal_error(err, "loading the model"))
+        else:
+            self.loaded.emit()
 
 
 class ExcerptJob(QThread):

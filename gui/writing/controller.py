@@ -102,6 +102,7 @@ class ContinueController(QObject):
     """
 
     takeChosen = Signal()
+    modelPreloaded = Signal()         # the panel's model is loaded ahead of the first Continue
     working = Signal(bool)                       # a Continue or Fill started (True) or ended (False)
 
     def __init__(self, model, undo_stack, panel, view, cache: ModelCache,
@@ -126,6 +127,7 @@ class ContinueController(QObject):
         # no parent, held until its thread ends: deleting the window never destroys it running
         self.preload = keep_until_finished(ModelLoadJob(self.cache, self.panel.model_path()))
         self.preload.failed.connect(self._preload_failed)
+        self.preload.loaded.connect(self.modelPreloaded)
         self.preload.start()
 
     def _preload_failed(self, message: str) -> None:
