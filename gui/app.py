@@ -31,7 +31,7 @@ def leave_what_is_loaded_to_the_collector() -> None:
     """Once the first model is loaded: torch and the model have made some 165,000 objects that
     live as long as the app, and every full collection of Python's garbage collector walks them
     all, stopping the window for 96 ms (median of 6 in a minute of editing with ghost suggestions
-    on). Frozen (``gc.freeze``), they are left out of the walk: 14 ms. The app's own process only,
+    on). Frozen (``gc.freeze``), they are left out of the walk: about 7 ms. The app's own process only,
     once (a test's windows come and go and must be collected)."""
     if not gc.get_freeze_count():
         gc.freeze()
