@@ -109,9 +109,11 @@ def same_music(a: tuple[Phrase, Phrase], b: tuple[Phrase, Phrase]) -> bool:
 
 
 def choose_passages(pieces, count: int, rng: random.Random, start_bar: int | None = None, offset: int = 0,
-                    avoid: dict[str, list[int]] | None = None, allow_protocol: bool = False):
+                    avoid: dict[str, list[int]] | None = None, allow_protocol: bool = False,
+                    shared_bars: int = 0):
     """``count`` (name, first bar, phrase, composer's bars): one passage a piece while pieces last, never
-    two of the same music (``same_music``) in a round."""
+    two of the same music (``same_music``) in a round; none overlapping an earlier round's passage
+    (``avoid``) by more than ``shared_bars`` bars (0: not at all)."""
     avoid = avoid or {}
     options = {}
     for name, piece in pieces:
@@ -119,7 +121,7 @@ def choose_passages(pieces, count: int, rng: random.Random, start_bar: int | Non
         starts = [start_bar] if start_bar else list(range(1 + offset % BARS, bars - 2 * BARS + 2, BARS))
         good = []
         for s in starts:
-            if any(overlaps(s, old) for old in avoid.get(name, ())):
+            if any(abs(s - old) < 2 * BARS - shared_bars for old in avoid.get(name, ())):
                 continue
             if not start_bar and not allow_protocol and s + 2 * BARS - 1 >= PROTOCOL[0] and s <= PROTOCOL[1]:
                 continue
@@ -260,7 +262,7 @@ def make(args) -> int:
     settings = parse_options(args.option)
     constants = set_constants(args.set)
     chosen = choose_passages(fidelity.held_out_pieces(), args.pairs, rng, args.start_bar, args.offset,
-                             avoided(args.avoid), args.allow_protocol_bars)
+                             avoided(args.avoid), args.allow_protocol_bars, args.shared_bars)
     rng.shuffle(chosen)
     out.mkdir(parents=True, exist_ok=True)
     key_out.parent.mkdir(parents=True, exist_ok=True)
@@ -333,6 +335,9 @@ def main(argv=None) -> int:
     m.add_argument("--offset", type=int, default=0, help="random starts at bars 1+offset, 5+offset, ...")
     m.add_argument("--avoid", nargs="*", default=[], metavar="KEY.json", help="earlier rounds' keys: not again")
     m.add_argument("--allow-protocol-bars", action="store_true", help="allow passages overlapping bars 9-16")
+    m.add_argument("--shared-bars", type=int, default=0, metavar="N",
+                   help="a passage may share up to N of its 8 bars with an earlier round's (--avoid): where the "
+                        "held-out pieces' fresh passages are used up (4: a new phrase may be an old continuation)")
     m.add_argument("--model", default=None)
     m.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                    help="any ContinueOptions field, e.g. --option steering=0")

@@ -92,6 +92,11 @@ Local measures
   either way counted once (**tune's rhythm and contour restated**): a consequent that answers its
   antecedent, a sequence a step lower or a varied restatement keeps both, whatever the pitches;
   a new tune keeps little. A copy of the phrase scores 1: compare with the composer's.
+  **A phrase bar restated**: a new bar that plays one of the phrase's bars again, note for note
+  or nearly (at least 60% of the two bars' notes, pitch and place in the bar, shared; moved by any
+  interval up to an octave), in the first new bar and on average over the four. The composer does
+  it in about a third of the passages, in the first new bar; a take that paraphrases (the phrase's
+  notes reshuffled) does not, however close its statistics.
 - **the texture**: **notes sounding at once** on average over the steps of the 4 bars (a silent
   step counts 0), and the **mean note length**, each divided by the phrase's own (held notes from
   before left out of the composer's bars, since a take holds none), and its factors: **notes an
@@ -356,6 +361,31 @@ def tune_restated(take: Phrase, phrase: Phrase, held: Sequence[Note] = ()) -> di
     contour = [max(len(c & oc) / len(r | orr) for orr, oc in ours) for r, c in theirs]
     return {"tune's rhythm restated": float(np.mean(rhythm)),
             "tune's rhythm and contour restated": float(np.mean(contour))}
+
+
+RESTATED = 0.6      # a new bar restates a phrase bar when this share of their notes (pitch and place) is shared
+
+
+def bars_restated(take: Phrase, phrase: Phrase) -> list[float]:
+    """Per new bar: 1 where it plays one of the phrase's bars again, note for note or nearly (at
+    least ``RESTATED`` of the two bars' notes, pitch and place in the bar, are shared; the new bar
+    may be moved by any interval up to an octave, as a sequence or an answer at the fifth), else 0."""
+    bar = phrase.steps_per_bar
+
+    def bars_of(music: Phrase) -> list[frozenset]:
+        cut: list[set] = [set() for _ in range(bar_count(music))]
+        for n in music.notes:
+            if n.start // bar < len(cut):
+                cut[n.start // bar].add((n.pitch, n.start % bar))
+        return [frozenset(c) for c in cut]
+
+    ours = [b for b in bars_of(phrase) if b]
+    out = []
+    for new in bars_of(take):
+        best = max((jaccard(frozenset((p + t, s) for p, s in new), old)
+                    for old in ours for t in range(-12, 13)), default=0.0) if new else 0.0
+        out.append(float(best >= RESTATED))
+    return out
 
 
 def sounding_voices(music: Phrase) -> float:
@@ -631,6 +661,7 @@ LOCAL = ("semitone clashes", "interval-class-1 clashes", "outside the phrase's k
          "figure kept, new bar 1", "figure kept, new bar 4", "figure kept, mean of 4",
          "figure shape kept, mean of 4", "low-voice register drift", "notes struck again within a beat",
          "tune's rhythm restated", "tune's rhythm and contour restated",
+         "a phrase bar restated, new bar 1", "a phrase bar restated, mean of 4",
          "notes sounding at once, to the phrase's", "notes an onset, to the phrase's", "onsets, to the phrase's",
          "mean note length, to the phrase's", "the phrase's pedal kept",
          "chord changes per bar", "one harmony throughout", "a new chord on most beats",
@@ -658,6 +689,9 @@ def measure(music: Phrase, phrase: Phrase, held: Sequence[Note] = (), key: Key |
     out["low-voice register drift"] = low_register_drift(music, phrase)
     out["notes struck again within a beat"] = choosing.repeat_share(music.notes, music.steps_per_beat)
     out |= tune_restated(music, phrase, held)
+    restated = bars_restated(music, phrase)
+    out["a phrase bar restated, new bar 1"] = restated[0] if restated else math.nan
+    out["a phrase bar restated, mean of 4"] = float(np.mean(restated)) if restated else math.nan
     out |= texture_kept(music, phrase)
     out["the phrase's pedal kept"] = pedal_kept(music, phrase, held)
     changes, steps = chord_changes(music, held)

@@ -315,6 +315,19 @@ def test_a_tune_sequenced_a_step_lower_restates_rhythm_and_contour_and_a_new_tun
     assert musician.tune_restated(running, phrase)["tune's rhythm restated"] == pytest.approx(4 / 8)
 
 
+def test_a_bar_played_again_or_at_the_fifth_is_restated_and_its_notes_reshuffled_are_not():
+    bars = [[(60, 0, 4), (64, 4, 4), (67, 8, 4), (72, 12, 4)], [(71, 0, 8), (67, 8, 8)],
+            [(69, 0, 4), (65, 4, 4), (62, 8, 8)], [(60, 0, 16)]]
+    phrase = music(*[(p, b * BAR + s, n) for b, bar in enumerate(bars) for p, s, n in bar])
+    again = music(*[(p, s, n) for p, s, n in bars[0]], *[(p + 7, BAR + s, n) for p, s, n in bars[2]],
+                  *[(p + 1, 2 * BAR + s, n) for p, s, n in bars[0][:2]] + [(66, 2 * BAR + 8, 8)],
+                  *[(p, 3 * BAR + s + 2, n) for p, s, n in bars[1]])
+    assert musician.bars_restated(again, phrase) == [1, 1, 0, 0]      # as it was; a fifth up; 2 of 4; a step late
+    reshuffled = music(*[(p, s, n) for (p, _, _), (_, s, n) in zip(bars[0], reversed(bars[0]))])
+    assert musician.bars_restated(reshuffled, phrase)[0] == 0
+    assert musician.bars_restated(music(bars=2), phrase) == [0, 0]
+
+
 def test_the_tune_restated_is_read_from_the_top_voice_not_the_accompaniment():
     tune = [(0, 0, 8), (4, 8, 8)]
     phrase = music(*[(72 + d, b * BAR + s, n) for b in range(4) for d, s, n in tune])

@@ -349,16 +349,16 @@ def _write_chords(staff, phrase: Phrase, pickup: int) -> None:
 
 def _number_voices(root) -> None:
     """Number the score's voices as MuseScore numbers them: from 1 on the treble staff and from 5 on
-    the bass staff, in the same order in every bar. (music21 numbers the bass staff's voices after
-    the treble's in each bar, so a line's number changes from bar to bar and MuseScore draws its
-    rests off the middle of the staff, as a second voice's.) ``root``: the MusicXML's root element."""
+    the bass staff, each voice (a lane of ``voice_lanes``, numbered from 1 on its staff) with the
+    same number in every bar, also where a voice before it rests for the bar: a note tied over the
+    bar line goes on in the voice it started in, which is how a reader tells two notes of one pitch
+    held in two voices apart. ``root``: the MusicXML's root element."""
     for measure in root.iter("measure"):
         for staff, first in (("1", 1), ("2", 5)):
-            voices = [v for e in measure if e.tag in ("note", "forward") and e.findtext("staff", "1") == staff
-                      and (v := e.find("voice")) is not None]
-            order = sorted({int(v.text or "") for v in voices})
-            for v in voices:
-                v.text = str(first + order.index(int(v.text or "")))
+            for e in measure:
+                if e.tag in ("note", "forward") and e.findtext("staff", "1") == staff \
+                        and (v := e.find("voice")) is not None:
+                    v.text = str(first + int(v.text or "1") - 1)
 
 
 def write_musicxml(phrase: Phrase, path: str | Path, title: str | None = None,

@@ -254,6 +254,19 @@ def test_each_staff_numbers_its_voices_the_same_in_every_bar(tmp_path):
         assert voices == {"1": treble, "2": {"5"}}                 # as MuseScore numbers them
 
 
+def test_two_notes_of_one_pitch_tied_over_a_bar_line_in_two_voices_keep_their_own_lengths(tmp_path):
+    # a scale, then (an untrained model's take) many voices at once: two C8s held over the bar line
+    # in voices that another voice leaves empty in a bar must each end where it ends
+    scale = [Note(60 + p, i * 480, 480) for i, p in enumerate([0, 2, 4, 5, 7, 5, 4, 2])]
+    take = [(119, 480, 3360), (121, 480, 960), (24, 1200, 2640), (108, 1200, 2520), (110, 1200, 1680),
+            (32, 1680, 2160), (60, 1680, 2160), (82, 1680, 2160), (108, 1680, 2160), (127, 1680, 1800),
+            (104, 2040, 1800), (57, 2280, 1320), (117, 2280, 1560), (112, 3120, 720)]
+    phrase = Phrase(tuple(scale + [Note(p, 3840 + s, d) for p, s, d in take]), steps_per_quarter=480)
+    back = read_music(write_musicxml(phrase, tmp_path / "unison.musicxml"))
+    assert sorted((n.pitch, n.start, n.duration) for n in back.notes if n.pitch == 108) == [(108, 5040, 2520),
+                                                                                           (108, 5520, 2160)]
+
+
 def test_a_melody_alone_stays_on_one_staff_for_a_low_note():
     # a fiddle tune in A that dips to A below middle C for one note
     tune = [Note(p, 2 * k, 2) for k, p in enumerate((69, 73, 76, 81, 57, 73, 76, 81))]

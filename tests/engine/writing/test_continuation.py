@@ -9,7 +9,15 @@ from engine.model.checkpoint import load_model
 from engine.model.stepping import Stepper
 from engine.music.keys import Key
 from engine.music.phrase import Note, Phrase
-from engine.writing.continuation import KEY_LEAN, Cancelled, ContinueOptions, continue_phrase, random_excerpt, steer_to
+from engine.writing.continuation import (
+    KEY_LEAN,
+    Cancelled,
+    ContinueOptions,
+    continue_phrase,
+    on_grid_of,
+    random_excerpt,
+    steer_to,
+)
 
 
 @pytest.fixture(scope="module", params=["plain", "held notes", "pitch memory", "controls", "control scores",
@@ -73,6 +81,14 @@ def test_a_continuation_on_another_grid_comes_back_on_the_seed_grid(loaded):
     eighths = Phrase(tuple(Note(60, i * 2, 2) for i in range(8)), steps_per_quarter=2)
     take = continue_phrase(loaded, eighths, ContinueOptions(bars=1, seed=0))[0]
     assert take.steps_per_quarter == 2 and take.length == 8
+
+
+def test_a_note_the_model_struck_in_its_last_step_stays_in_a_take_on_a_coarser_grid():
+    eighths = Phrase((Note(60, 0, 2),), steps_per_quarter=2)
+    written = Phrase((Note(60, 44, 4), Note(62, 47, 1)), steps_per_quarter=4, end=48)
+    back = on_grid_of(written, eighths)
+    assert back.length == 24 and max(n.end for n in back.notes) <= 24
+    assert Note(62, 23, 1, 80) in back.notes
 
 
 def test_cancel_stops_generation(loaded):
