@@ -34,7 +34,6 @@ from .chord_following import asked_spans, chord_tone_share, stream_chords
 from .heard import music_heard
 from .listening import Repeats, Tune, low_voice_figure, phrase_tune
 from .options import ContinueOptions
-from .restating import restatements
 from .steering import onset_places, register_shares
 from .task import Task
 from .writer import Cancelled, Writer  # noqa: F401  (Cancelled is part of this module's API)
@@ -92,7 +91,6 @@ def end_held(take: Phrase, beat: int) -> Phrase:
 # chord change more often, and kept the takes closer to the phrase's pitch classes than the composer's
 # own bars are (paraphrase). Fill keeps it: there the music after the span weighs every middle.
 STEER_PITCH_CLASSES = False
-RESTATING = 2    # of the drafts beyond the takes, at most this many restate a bar of the phrase (restating.py)
 KEY_LEAN = 0.2   # how far the pitch classes a take keeps to lean from the phrase's towards its key's
 
 
@@ -135,7 +133,7 @@ def _rank(drafts, keep: int, follow_score=None) -> list[int]:
         usable = drafts[i].finished and bool(drafts[i].notes)
         if follow_score is not None:
             return (usable, -follow_score(i))
-        return (usable, drafts[i].log_model / max(1, len(drafts[i].written) - drafts[i].restating))
+        return (usable, drafts[i].log_model / max(1, len(drafts[i].written)))
     return sorted(range(len(drafts)), key=score, reverse=True)[:keep]
 
 
@@ -155,7 +153,7 @@ def _musical(drafts, own: Phrase, start: int, end: int, bar: int, beat: int, cho
         notes = [Note(n.pitch, n.start, min(n.duration, end - n.start), n.velocity)
                  for n in draft.notes if start <= n.start < end]
         heard.append(faults(notes, hearing, first, bars))
-        likely.append(draft.log_model / max(1, len(draft.written) - draft.restating))
+        likely.append(draft.log_model / max(1, len(draft.written)))
         usable.append(draft.finished and bool(notes))
         score = 0.0
         if chords:
@@ -226,12 +224,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     last_downbeat = (start + target - 1) // bar * bar
     # a chord set on the last downbeat says where the take arrives, not the key
     arrives = chords is None or not any(a <= last_downbeat < b and chord.is_chord for a, b, chord in chords)
-    restated = []
-    if options.restate == "sometimes" and options.choose == "musical" and not locks and chords is None \
-            and options.texture == "follow" and key is None:
-        restated = restatements(own.notes, start, bar, start + target, min(RESTATING, rows - options.variations))
     task = Task(start=start, end=start + target, bar_steps=bar, steps_per_quarter=spq, locked=locks,
-                restated=restated, restated_until=start + bar,
                 pitch_classes=key.pitch_classes if key is not None else None, targets=targets,
                 single_notes=options.texture == "single notes",
                 steer_to=steer, steering=options.steering, steer_bands=bands,

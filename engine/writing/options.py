@@ -82,10 +82,6 @@ class ContinueOptions:
     candidates: int = setting(8, "write this many drafts and keep the takes a musician would: likely, no added "
                                  "clashes or leaps, the bass and the figure kept, no stutters (0: no drafts)",
                               low=0, high=256, metavar="N", window={"default": 8, "low": 1, "high": 64})
-    restate: str = setting("sometimes", "sometimes: of the drafts, a few begin by playing one of the phrase's bars "
-                                        "again (a consequent, a two-bar unit repeated), and are kept where they are "
-                                        "as good as the others; never: no draft does", choices=("sometimes", "never"),
-                           box="Takes may restate the phrase", fill=False)
     # which drafts (of candidates): musical, the likely ones that sound right (choosing.py) | follow, those closest
     # to the asked controls | likely, the likeliest. Musical, 4 takes of 8 drafts: on the 26 held-out pieces the
     # top voice leaps 5.3 semitones a move (the composer 5.75), the bass is on 75% of the downbeats (74%), the

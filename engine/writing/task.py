@@ -23,7 +23,6 @@ class Draft:
     notes: list[Note]
     written: list[int] = field(default_factory=list)    # the tokens written, in order
     log_model: float = 0.0           # log P(written tokens) under the model (temperature 1, grammar only)
-    restating: int = 0               # of the written tokens, those that played a restated bar (not the model's choice)
     log_drawn: float = 0.0           # log q(written tokens) under the distribution they were drawn from
     log_stop: float = 0.0            # log q(the wait that ended the draft)
     log_after: float = 0.0           # log P(the music after | everything before), when given
@@ -39,9 +38,6 @@ class Task:
     bar_steps: int
     steps_per_quarter: int
     locked: list[Note] = field(default_factory=list)      # notes to strike as they are, start..end
-    restated: list[list[Note]] = field(default_factory=list)  # per row (the first rows), a bar of the phrase played
-                                                 # again (restating.py): its notes locked, and nothing else struck
-    restated_until: int = 0                      # before this step (the restated bar's end)
     pitch_classes: frozenset[int] | None = None           # only these (stay in key), or any
     within: bool = False                         # notes end by ``end``
     single_notes: bool = False                   # one note at a time: no chords (locked ones excepted)

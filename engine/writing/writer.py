@@ -62,14 +62,6 @@ class _Locks:
         return self.onsets[self.index] if self.index < len(self.onsets) else None
 
 
-def lock_onsets(notes: list[Note]) -> list[tuple[int, list[Note]]]:
-    """Locked notes grouped by onset, in time order, each onset's notes low to high (as written)."""
-    onsets: dict[int, list[Note]] = {}
-    for note in sorted(notes, key=Note.sort_key):
-        onsets.setdefault(note.start, []).append(note)
-    return sorted(onsets.items())
-
-
 class Writer:
     def __init__(self, loaded: LoadedModel, prompt: list[int], rows: int, task: Task,
                  temperature: float = 1.0, top_p: float = 1.0, generator: torch.Generator | None = None,
@@ -98,11 +90,11 @@ class Writer:
                 self.outside_key[v.pitch(pitch)] = pitch % 12 not in task.pitch_classes
             for note in task.locked:
                 self.outside_key[v.pitch(note.pitch)] = False
-        # each row's locked notes by onset: the task's, and a restating draft's bar (``task.restated``)
-        self.row_locks = [lock_onsets(list(task.locked) + (task.restated[row] if row < len(task.restated) else []))
-                          for row in range(rows)]
-        self.locking = any(self.row_locks)
-        self.narrowed = task.pitch_classes is not None or self.locking   # pitches the grammar allows may be banned
+        self.narrowed = task.pitch_classes is not None or bool(task.locked)   # pitches the grammar allows may be banned
+        onsets: dict[int, list[Note]] = {}
+        for note in sorted(task.locked, key=Note.sort_key):
+            onsets.setdefault(note.start, []).append(note)
+        self.lock_onsets = sorted(onsets.items())
 
     # -- the prompt ------------------------------------------------------------------------------
     def _read_prompt(self):
@@ -151,13 +143,13 @@ class Writer:
     # -- masks -----------------------------------------------------------------------------------
     def _plain(self) -> bool:
         """True once the task forbids the same tokens in every row at every step."""
-        return self._all_started and not (self.task.within or self.locking or self.task.single_notes)
+        return self._all_started and not (self.task.within or self.lock_onsets or self.task.single_notes)
 
     def _task_mask(self, now: np.ndarray, note_length: np.ndarray, writing: np.ndarray) -> np.ndarray:
         """(rows, vocab): what the task forbids each writing row (grammar aside)."""
         task = self.task
         banned = np.broadcast_to(self.never | self.outside_key, (self.rows, self.vocab.size))
-        if not (task.within or self.locking) and self._all_started:
+        if not (task.within or self.lock_onsets) and self._all_started:
             return banned
         banned = banned.copy()
         early = now < task.start
@@ -170,7 +162,7 @@ class Writer:
             banned |= self.is_length & (now[:, None] + note_length[:, None] + self.length_steps > task.end)
         if task.ending_at_start or task.starting_at_end:
             banned |= self._seam_mask(now, note_length)
-        if self.locking:
+        if self.lock_onsets:
             banned |= self._lock_mask(now)
         banned[~writing] = False
         return banned
@@ -182,7 +174,7 @@ class Writer:
         task, v = self.task, self.vocab
         banned = np.zeros((self.rows, v.size), dtype=bool)
         for row in range(self.rows):
-            if self.mode[row] != WRITING or (self.locking and self.locks[row].open):
+            if self.mode[row] != WRITING or (self.lock_onsets and self.locks[row].open):
                 continue
             t = int(now[row])
             if t == task.start:
@@ -202,7 +194,7 @@ class Writer:
     def _at_lock(self, now: list[int]) -> np.ndarray:
         """Rows standing at an onset whose locked notes are not all struck yet."""
         at = [False] * self.rows
-        if self.locking:
+        if self.lock_onsets:
             for row, locks in enumerate(self.locks):
                 pending = locks.pending()
                 at[row] = pending is not None and pending[0] == now[row]
@@ -220,22 +212,15 @@ class Writer:
                     banned[row, locks.lengths[0]] = False
                 continue
             pending = locks.pending()
-            t = int(now[row])
-            restating = row < len(self.task.restated) and t < self.task.restated_until
             if pending is None:
-                if restating:                                  # the restated bar plays on as it is
-                    banned[row] |= self.is_pitch | self.is_velocity
                 continue
             when, notes = pending
+            t = int(now[row])
             if t < when:
                 banned[row] |= self.is_wait & (t + self.wait_steps > when)
-                if restating:
-                    banned[row] |= self.is_pitch | self.is_velocity
             elif t == when:
                 banned[row] |= self.is_wait
                 banned[row] |= self.is_pitch & (self.ids > v.pitch(notes[locks.struck].pitch))
-                if restating:                                  # only the bar's own notes
-                    banned[row] |= self.is_pitch & (self.ids != v.pitch(notes[locks.struck].pitch))
         return banned
 
     # -- drawing ---------------------------------------------------------------------------------
@@ -260,7 +245,7 @@ class Writer:
         self.note_pitch = [-1] * k                       # the pitch whose length is being written
         self._all_started = False
         self._fixed = self.never | self.outside_key
-        self.locks = [_Locks(onsets) for onsets in self.row_locks]
+        self.locks = [_Locks(self.lock_onsets) for _ in range(k)]
         self.steering = None
         if task.steer_to is not None and task.steering > 0:
             self.steering = Steering(v, task.steer_to, k, task.steps_per_quarter, task.start, task.end,
@@ -279,8 +264,7 @@ class Writer:
         now = [self.prompt_now] * k
         note_length = [0] * k
         span = max(1, task.end - task.start)
-        locked = len(task.locked) + max(map(len, task.restated), default=0)
-        budget = span * 48 + 256 + 8 * len(task.after) + 8 * locked
+        budget = span * 48 + 256 + 8 * len(task.after) + 8 * len(task.locked)
         logits = self.logits
         wait_steps = self.wait_steps.tolist()
         for step in range(budget):
@@ -347,10 +331,7 @@ class Writer:
                     else:
                         draft = drafts[row]
                         if self.scoring:
-                            if row < len(task.restated) and now[row] < task.restated_until:
-                                draft.restating += 1                 # played, not chosen: not the model's word
-                            else:
-                                draft.log_model += model_picked[row]
+                            draft.log_model += model_picked[row]
                             draft.log_drawn += drawn_picked[row]
                         draft.written.append(token)
                         self._follow(row, token, now, note_length, decoders[row])
@@ -403,7 +384,7 @@ class Writer:
         v = self.vocab
         decoder.feed(token)
         kind = v.kind(token)
-        locks = self.locks[row] if self.locking else None
+        locks = self.locks[row] if self.lock_onsets else None
         if kind == "wait":
             now[row] = decoder.now
             note_length[row] = 0
