@@ -27,6 +27,23 @@ a list of {"pair": "pair_01", "pick": "A" or "B" (the option the judge takes for
 ``score`` reads a filled answers file and the key and prints the accuracy (the share of pairs in
 which the judge picked Segue's take) with Wilson and Clopper-Pearson 95% intervals (50% = cannot
 tell them apart), the same for the picks marked sure, and the reasons given for the takes found.
+
+Judges differ. On 13 pairs shown alike to two judges (round 7), one picked Segue's take out in 6,
+the other in 11: one round with one judge carries that judge's own spread beyond the binomial
+interval, so two settings are not compared by two rounds each judged once. Instead:
+
+    python benchmarks/blind_pairs.py make ... --seed 9 --out /tmp/r-a --key-out /tmp/keys/r-a.json
+    python benchmarks/blind_pairs.py make ... --seed 9 --option restate=never --out /tmp/r-b --key-out ...
+    python benchmarks/blind_pairs.py cross --first-key /tmp/keys/r-a.json --first-images /tmp/r-a \
+        --first-label A --second-key /tmp/keys/r-b.json --second-images /tmp/r-b --second-label B \
+        --out /tmp/r-x --key-out /tmp/keys/r-x
+    python benchmarks/blind_pairs.py paired --key /tmp/keys/r-x-1.json --answers /tmp/r-x-1/answers.json \
+        --key /tmp/keys/r-x-2.json --answers /tmp/r-x-2/answers.json
+
+``cross`` keeps the passages whose pairs differ between the two rounds and gives each of two judges
+every one of them once, half as each setting wrote it, crossed; ``paired`` prints each setting's
+accuracy and, passage by passage, how often the take was found with one setting and not the other
+(a sign test).
 """
 
 from __future__ import annotations
@@ -244,6 +261,126 @@ def score(key: dict, answers: list[dict]) -> dict:
             "unanswered": sorted(set(truth) - {r["pair"] for r in rows})}
 
 
+# -- two settings compared, crossed between two judges ----------------------------------------------
+
+def crossed(first: dict, second: dict, differ: list[bool], rng: random.Random) -> list[list[tuple[str, int]]]:
+    """Two judges' rounds from two rounds made with one seed (the same passages, takes written two
+    ways): the passages whose pairs differ (``differ``, by pair, in the keys' order), shuffled and
+    halved; judge 1 sees the first half as ``first`` wrote it and the second as ``second`` did, judge 2
+    the other way round, so that each judge sees every passage once and each setting in half of them.
+    Returns, per judge, (which round: "first" or "second", the pair's index in the keys) in a random
+    order. A pair the same in both rounds says nothing about the difference and is left out."""
+    where = [[(p["piece"], p["phrase bar"]) for p in key["pairs"]] for key in (first, second)]
+    if where[0] != where[1]:
+        raise ValueError("the two rounds must show the same passages in the same order (make both with one --seed)")
+    chosen = [i for i, d in enumerate(differ) if d]
+    rng.shuffle(chosen)
+    half = len(chosen) // 2
+    judges = [[("first", i) for i in chosen[:half]] + [("second", i) for i in chosen[half:]],
+              [("second", i) for i in chosen[:half]] + [("first", i) for i in chosen[half:]]]
+    for plan in judges:
+        rng.shuffle(plan)
+    return judges
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """Two-sided exact p-value of ``wins`` against ``losses`` (ties left out) if either were as likely."""
+    n = wins + losses
+    if not n:
+        return 1.0
+    return min(1.0, 2 * _binomial_tail(max(wins, losses), n, 0.5, True))
+
+
+def paired_score(rounds: list[tuple[dict, list[dict]]]) -> dict:
+    """Crossed rounds (``cross``): each setting's accuracy over both judges, and passage by passage
+    (each seen once with each setting, by different judges) how often the take was picked out with
+    one setting and not the other, with a sign test."""
+    by_setting: dict[str, list[bool]] = {}
+    by_passage: dict[tuple, dict[str, bool]] = {}
+    for key, answers in rounds:
+        truth = {p["pair"]: p for p in key["pairs"]}
+        for a in answers:
+            pair = truth.get(a.get("pair"))
+            if pair is None or str(a.get("pick", "")).upper() not in ("A", "B"):
+                continue
+            right = str(a["pick"]).upper() == pair["segue"]
+            by_setting.setdefault(pair["setting"], []).append(right)
+            by_passage.setdefault((pair["piece"], pair["phrase bar"]), {})[pair["setting"]] = right
+    settings = sorted(by_setting)
+    out: dict = {"settings": {}}
+    for name in settings:
+        k, n = sum(by_setting[name]), len(by_setting[name])
+        out["settings"][name] = {"correct": k, "answered": n, "accuracy": k / n if n else math.nan,
+                                 "wilson 95%": wilson(k, n)}
+    if len(settings) == 2:
+        a, b = settings
+        both = [v for v in by_passage.values() if a in v and b in v]
+        only_a = sum(v[a] and not v[b] for v in both)
+        only_b = sum(v[b] and not v[a] for v in both)
+        out["passages judged both ways"] = len(both)
+        out[f"picked out only with {a}"] = only_a
+        out[f"picked out only with {b}"] = only_b
+        out["sign test p (two-sided)"] = sign_test(only_a, only_b)
+    return out
+
+
+def cross_command(args) -> int:
+    first, second = (json.loads(Path(k).read_text()) for k in (args.first_key, args.second_key))
+    images = [Path(args.first_images), Path(args.second_images)]
+    differ = [(images[0] / f"{a['pair']}.png").read_bytes() != (images[1] / f"{b['pair']}.png").read_bytes()
+              for a, b in zip(first["pairs"], second["pairs"])]
+    try:
+        judges = crossed(first, second, differ, random.Random(args.seed))
+    except ValueError as err:
+        print(err, file=sys.stderr)
+        return 2
+    rounds = {"first": (first, images[0], args.first_label), "second": (second, images[1], args.second_label)}
+    for number, plan in enumerate(judges, 1):
+        out, key_out = Path(f"{args.out}-{number}").resolve(), Path(f"{args.key_out}-{number}.json").resolve()
+        if key_out == out or out in key_out.parents:
+            print("--key-out must lie outside --out: the judge is given --out", file=sys.stderr)
+            return 2
+        out.mkdir(parents=True, exist_ok=True)
+        key_out.parent.mkdir(parents=True, exist_ok=True)
+        pairs = []
+        for i, (which, index) in enumerate(plan, 1):
+            key, folder, label = rounds[which]
+            source = key["pairs"][index]
+            name = f"pair_{i:02d}"
+            (out / f"{name}.png").write_bytes((folder / f"{source['pair']}.png").read_bytes())
+            pairs.append({**source, "pair": name, "setting": label, "was": source["pair"]})
+        crossed_key = {"crossed from": {args.first_label: str(args.first_key), args.second_label: str(args.second_key)},
+                       "settings": {args.first_label: first.get("settings"), args.second_label: second.get("settings")},
+                       "pick means": "the option the judge takes for Segue's", "pairs": pairs}
+        key_out.write_text(json.dumps(crossed_key, indent=1) + "\n")
+        (out / "README.txt").write_text(README)
+        (out / "answers.json").write_text(json.dumps(
+            [{"pair": p["pair"], "pick": "", "sure": False, "reason": ""} for p in pairs], indent=1) + "\n")
+        print(f"judge {number}: {len(pairs)} pairs in {out}; the key in {key_out}")
+    print(f"{differ.count(False)} passages whose pairs are the same in both rounds left out")
+    return 0
+
+
+def paired_command(args) -> int:
+    if len(args.key) != len(args.answers):
+        print("give each --key with its --answers", file=sys.stderr)
+        return 2
+    result = paired_score([(json.loads(Path(k).read_text()), json.loads(Path(a).read_text()))
+                           for k, a in zip(args.key, args.answers)])
+    for name, r in result["settings"].items():
+        w = r["wilson 95%"]
+        print(f"{name}: Segue's take picked out in {r['correct']} of {r['answered']} pairs, {r['accuracy']:.0%} "
+              f"(Wilson 95% {w[0]:.0%}-{w[1]:.0%})")
+    if "passages judged both ways" in result:
+        rest = {k: v for k, v in result.items() if k.startswith("picked out only")}
+        print(f"{result['passages judged both ways']} passages judged both ways: "
+              + ", ".join(f"{k} {v}" for k, v in rest.items())
+              + f"; sign test p = {result['sign test p (two-sided)']:.2f}")
+    if args.json:
+        print(json.dumps(result))
+    return 0
+
+
 # -- commands -----------------------------------------------------------------------------------------
 
 def make(args) -> int:
@@ -347,8 +484,22 @@ def main(argv=None) -> int:
     s.add_argument("--key", required=True)
     s.add_argument("--answers", required=True)
     s.add_argument("--json", action="store_true", help="also print the result as JSON")
+    c = commands.add_parser("cross", help="two rounds made with one --seed, two settings: two judges' rounds, crossed")
+    c.add_argument("--first-key", required=True)
+    c.add_argument("--first-images", required=True, help="the folder the first round's judge was given")
+    c.add_argument("--first-label", default="first", help="the first round's setting, in words")
+    c.add_argument("--second-key", required=True)
+    c.add_argument("--second-images", required=True)
+    c.add_argument("--second-label", default="second")
+    c.add_argument("--seed", type=int, default=0, help="which passages go to which half, and the order")
+    c.add_argument("--out", required=True, help="the judges' folders are OUT-1 and OUT-2")
+    c.add_argument("--key-out", required=True, help="their keys are KEY_OUT-1.json and KEY_OUT-2.json")
+    p = commands.add_parser("paired", help="score crossed rounds: each setting, and passage by passage")
+    p.add_argument("--key", action="append", default=[], required=True)
+    p.add_argument("--answers", action="append", default=[], required=True)
+    p.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    return make(args) if args.command == "make" else score_command(args)
+    return {"make": make, "score": score_command, "cross": cross_command, "paired": paired_command}[args.command](args)
 
 
 if __name__ == "__main__":

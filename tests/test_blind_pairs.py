@@ -84,3 +84,70 @@ def test_a_round_never_shows_the_same_music_twice():
         chosen = blind_pairs.choose_passages([("x", music)], 4, random.Random(seed), allow_protocol=True)
         starts = {s for _, s, *_ in chosen}
         assert not {1, 25} <= starts                                          # one of the two, never both
+
+
+def _round(settings: str, segue: str = "AB") -> dict:
+    return {"settings": settings, "pairs": [{"pair": f"pair_{i:02d}", "segue": segue[i % len(segue)],
+                                             "piece": f"p{i}.mid", "phrase bar": 1 + 4 * i} for i in range(1, 9)]}
+
+
+def test_two_settings_are_crossed_so_each_judge_sees_each_passage_once_and_each_setting_half():
+    first, second = _round("a"), _round("b")
+    differ = [True] * 7 + [False]                                   # the last pair is the same both ways
+    one, two = blind_pairs.crossed(first, second, differ, random.Random(0))
+    assert sorted(i for _, i in one) == sorted(i for _, i in two) == list(range(7))
+    assert dict((i, w) for w, i in one) == {i: {"first": "second", "second": "first"}[w] for w, i in two}
+    assert abs(sum(w == "first" for w, _ in one) - sum(w == "second" for w, _ in one)) <= 1
+    moved = _round("b")
+    moved["pairs"][0]["phrase bar"] = 99
+    with pytest.raises(ValueError, match="same passages"):
+        blind_pairs.crossed(first, moved, differ, random.Random(0))
+
+
+def test_crossed_rounds_are_scored_per_setting_and_passage_by_passage():
+    assert blind_pairs.sign_test(0, 0) == 1
+    assert blind_pairs.sign_test(6, 0) == pytest.approx(2 / 64)
+    assert blind_pairs.sign_test(2, 2) == 1
+    keys, answers = [], []
+    for judge in range(2):
+        pairs = [{"pair": f"pair_{i:02d}", "segue": "A", "piece": f"p{i}", "phrase bar": 1,
+                  "setting": ("x", "y")[(i + judge) % 2]} for i in range(6)]
+        keys.append({"pairs": pairs})
+        # the judge finds every take written with x, and the takes written with y in passages 0 and 1 only
+        answers.append([{"pair": p["pair"], "pick": "A" if p["setting"] == "x" or i < 2 else "B"}
+                        for i, p in enumerate(pairs)])
+    result = blind_pairs.paired_score(list(zip(keys, answers)))
+    assert result["settings"]["x"]["correct"] == 6 and result["settings"]["x"]["answered"] == 6
+    assert result["settings"]["y"]["correct"] == 2
+    assert result["passages judged both ways"] == 6
+    assert result["picked out only with x"] == 4 and result["picked out only with y"] == 0
+    assert result["sign test p (two-sided)"] == pytest.approx(2 / 16)
+
+
+def test_the_cross_command_writes_two_judges_folders_with_their_keys_apart(tmp_path):
+    folders = []
+    for name in ("a", "b"):
+        folder = tmp_path / name
+        folder.mkdir()
+        for i in range(1, 9):
+            same = i == 8
+            (folder / f"pair_{i:02d}.png").write_bytes(b"png" + (b"" if same else name.encode()) + bytes([i]))
+        (tmp_path / f"{name}.json").write_text(json.dumps(_round(name)))
+        folders.append(folder)
+    code = blind_pairs.main(["cross", "--first-key", str(tmp_path / "a.json"), "--first-images", str(folders[0]),
+                             "--first-label", "A", "--second-key", str(tmp_path / "b.json"),
+                             "--second-images", str(folders[1]), "--second-label", "B",
+                             "--out", str(tmp_path / "x"), "--key-out", str(tmp_path / "keys" / "x")])
+    assert code == 0
+    for judge in (1, 2):
+        shown = tmp_path / f"x-{judge}"
+        assert sorted(p.name for p in shown.iterdir()) == ["README.txt", "answers.json"] + [
+            f"pair_{i:02d}.png" for i in range(1, 8)]
+        key = json.loads((tmp_path / "keys" / f"x-{judge}.json").read_text())
+        for pair in key["pairs"]:                                   # each image is the one its key names
+            source = folders[pair["setting"] == "B"] / f"{pair['was']}.png"
+            assert (shown / f"{pair['pair']}.png").read_bytes() == source.read_bytes()
+    bad = blind_pairs.main(["cross", "--first-key", str(tmp_path / "a.json"), "--first-images", str(folders[0]),
+                            "--second-key", str(tmp_path / "b.json"), "--second-images", str(folders[1]),
+                            "--out", str(tmp_path / "y"), "--key-out", str(tmp_path / "y-1" / "k")])
+    assert bad == 2                                                 # a key inside a judge's folder
