@@ -33,7 +33,7 @@ the other in 11: one round with one judge carries that judge's own spread beyond
 interval, so two settings are not compared by two rounds each judged once. Instead:
 
     python benchmarks/blind_pairs.py make ... --seed 9 --out /tmp/r-a --key-out /tmp/keys/r-a.json
-    python benchmarks/blind_pairs.py make ... --seed 9 --option restate=never --out /tmp/r-b --key-out ...
+    python benchmarks/blind_pairs.py make ... --seed 9 --option steering=0 --out /tmp/r-b --key-out ...
     python benchmarks/blind_pairs.py cross --first-key /tmp/keys/r-a.json --first-images /tmp/r-a \
         --first-label A --second-key /tmp/keys/r-b.json --second-images /tmp/r-b --second-label B \
         --out /tmp/r-x --key-out /tmp/keys/r-x
