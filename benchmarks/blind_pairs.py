@@ -93,9 +93,26 @@ def passage_at(piece: Phrase, first_bar: int) -> tuple[Phrase, Phrase] | None:
     return (found[0][1], found[0][2]) if found else None
 
 
-def overlaps(a: int, b: int) -> bool:
-    """Whether the 8-bar windows (phrase and continuation) starting at bars a and b overlap."""
-    return abs(a - b) < 2 * BARS
+def overlaps(a: int, b: int, shared_bars: int = 0) -> bool:
+    """Whether the 8-bar windows (phrase and continuation) starting at bars a and b share more than
+    ``shared_bars`` bars."""
+    return abs(a - b) < 2 * BARS - shared_bars
+
+
+def key_apart(out: Path, key_out: Path) -> bool:
+    """Whether the answer key lies outside the folder the judge is given (else says so)."""
+    if key_out == out or out in key_out.parents:
+        print("--key-out must lie outside --out: the judge is given --out", file=sys.stderr)
+        return False
+    return True
+
+
+def judge_folder(out: Path, pairs: list[dict]) -> None:
+    """The judge's README and the answers template for ``pairs`` (their images already in ``out``)."""
+    (out / "README.txt").write_text(README)
+    (out / "answers.json").write_text(json.dumps(
+        [{"pair": p["pair"], "pick": "", "sure": False, "reason": ""} for p in sorted(pairs, key=lambda p: p["pair"])],
+        indent=1) + "\n")
 
 
 def avoided(paths) -> dict[str, list[int]]:
@@ -138,7 +155,7 @@ def choose_passages(pieces, count: int, rng: random.Random, start_bar: int | Non
         starts = [start_bar] if start_bar else list(range(1 + offset % BARS, bars - 2 * BARS + 2, BARS))
         good = []
         for s in starts:
-            if any(abs(s - old) < 2 * BARS - shared_bars for old in avoid.get(name, ())):
+            if any(overlaps(s, old, shared_bars) for old in avoid.get(name, ())):
                 continue
             if not start_bar and not allow_protocol and s + 2 * BARS - 1 >= PROTOCOL[0] and s <= PROTOCOL[1]:
                 continue
@@ -337,8 +354,7 @@ def cross_command(args) -> int:
     rounds = {"first": (first, images[0], args.first_label), "second": (second, images[1], args.second_label)}
     for number, plan in enumerate(judges, 1):
         out, key_out = Path(f"{args.out}-{number}").resolve(), Path(f"{args.key_out}-{number}.json").resolve()
-        if key_out == out or out in key_out.parents:
-            print("--key-out must lie outside --out: the judge is given --out", file=sys.stderr)
+        if not key_apart(out, key_out):
             return 2
         out.mkdir(parents=True, exist_ok=True)
         key_out.parent.mkdir(parents=True, exist_ok=True)
@@ -353,9 +369,7 @@ def cross_command(args) -> int:
                        "settings": {args.first_label: first.get("settings"), args.second_label: second.get("settings")},
                        "pick means": "the option the judge takes for Segue's", "pairs": pairs}
         key_out.write_text(json.dumps(crossed_key, indent=1) + "\n")
-        (out / "README.txt").write_text(README)
-        (out / "answers.json").write_text(json.dumps(
-            [{"pair": p["pair"], "pick": "", "sure": False, "reason": ""} for p in pairs], indent=1) + "\n")
+        judge_folder(out, pairs)
         print(f"judge {number}: {len(pairs)} pairs in {out}; the key in {key_out}")
     print(f"{differ.count(False)} passages whose pairs are the same in both rounds left out")
     return 0
@@ -365,8 +379,13 @@ def paired_command(args) -> int:
     if len(args.key) != len(args.answers):
         print("give each --key with its --answers", file=sys.stderr)
         return 2
-    result = paired_score([(json.loads(Path(k).read_text()), json.loads(Path(a).read_text()))
-                           for k, a in zip(args.key, args.answers)])
+    rounds = [(json.loads(Path(k).read_text()), json.loads(Path(a).read_text()))
+              for k, a in zip(args.key, args.answers)]
+    if any("setting" not in p for key, _ in rounds for p in key["pairs"]):
+        print("paired scores the keys `cross` writes (each pair names its setting); score a round with `score`",
+              file=sys.stderr)
+        return 2
+    result = paired_score(rounds)
     for name, r in result["settings"].items():
         w = r["wilson 95%"]
         print(f"{name}: Segue's take picked out in {r['correct']} of {r['answered']} pairs, {r['accuracy']:.0%} "
@@ -385,8 +404,7 @@ def paired_command(args) -> int:
 
 def make(args) -> int:
     out, key_out = Path(args.out).resolve(), Path(args.key_out).resolve()
-    if key_out == out or out in key_out.parents:
-        print("--key-out must lie outside --out: the judge is given --out", file=sys.stderr)
+    if not key_apart(out, key_out):
         return 2
     import torch
     from musician import parse_options, set_constants
@@ -422,10 +440,7 @@ def make(args) -> int:
            **({"engine constants": constants} if constants else {}),
            "pick means": "the option the judge takes for Segue's", "pairs": pairs}
     key_out.write_text(json.dumps(key, indent=1) + "\n")
-    (out / "README.txt").write_text(README)
-    (out / "answers.json").write_text(json.dumps(
-        [{"pair": p["pair"], "pick": "", "sure": False, "reason": ""} for p in sorted(pairs, key=lambda p: p["pair"])],
-        indent=1) + "\n")
+    judge_folder(out, pairs)
     print(f"{len(pairs)} pairs in {out} (README.txt, answers.json to fill); the key in {key_out}")
     return 0
 

@@ -151,3 +151,21 @@ def test_the_cross_command_writes_two_judges_folders_with_their_keys_apart(tmp_p
                             "--second-key", str(tmp_path / "b.json"), "--second-images", str(folders[1]),
                             "--out", str(tmp_path / "y"), "--key-out", str(tmp_path / "y-1" / "k")])
     assert bad == 2                                                 # a key inside a judge's folder
+
+
+def test_a_passage_may_share_bars_with_an_earlier_round_only_as_far_as_asked(tmp_path):
+    assert blind_pairs.overlaps(1, 5) and not blind_pairs.overlaps(1, 9)
+    assert not blind_pairs.overlaps(1, 5, shared_bars=4) and blind_pairs.overlaps(1, 4, shared_bars=4)
+    rng = random.Random(5)
+    pieces = [("p0", Phrase(tuple(Note(rng.randrange(40, 90), 2 * i, 2) for i in range(8 * 40)), steps_per_quarter=4))]
+    avoid = {"p0": [1, 17, 25]}
+    strict = blind_pairs.choose_passages(pieces, 20, random.Random(0), avoid=avoid, allow_protocol=True)
+    shared = blind_pairs.choose_passages(pieces, 20, random.Random(0), avoid=avoid, allow_protocol=True,
+                                         shared_bars=4)
+    assert all(abs(s - old) >= 8 for _, s, *_ in strict for old in avoid["p0"])
+    assert all(abs(s - old) >= 4 for _, s, *_ in shared for old in avoid["p0"])
+    assert any(abs(s - old) == 4 for _, s, *_ in shared for old in avoid["p0"])        # half its bars shared
+    key, answers = tmp_path / "key.json", tmp_path / "answers.json"
+    key.write_text(json.dumps(_round("a")))
+    answers.write_text("[]")
+    assert blind_pairs.main(["paired", "--key", str(key), "--answers", str(answers)]) == 2   # not a crossed key
