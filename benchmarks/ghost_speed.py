@@ -1,8 +1,10 @@
 """How quickly ghost suggestions and the surprise view answer, and whether the roll stays smooth.
 
-    python benchmarks/ghost_speed.py [--edits 20] [--surprise-runs 5] [--piece PATH] [--json]
+    python benchmarks/ghost_speed.py [--edits 20] [--surprise-runs 5] [--piece PATH] [--in-thread] [--json]
 
-Runs the real window offscreen with the bundled model, as the app does (workers, one torch thread).
+Runs the real window offscreen with the bundled model, as the app does (workers, one torch thread,
+the ghosts written in the writing process; ``--in-thread``: on a thread of the window's process, as
+before it, for comparison). The memory of both processes is printed with the figures.
 
 Ghosts: opens a bundled seed (Chopin's Mazurka op. 6/2, 4 bars), then draws ``--edits`` notes one at
 a time with the mouse on the real piano roll (the draw tool, in the bar after the phrase's last
@@ -152,6 +154,7 @@ def ghosts(app, window, edits: int, drags: int) -> dict:
     # then the same drags with ghost suggestions off (no job at all), in the same run
     window.set_tool("select")
     drag_moves = timed_drags(app, window, drags, point, with_jobs=True)
+    memory_in_use = memory(window)                  # before the switch: off ends the writing process
     controller.switch(False)
     drag_moves_alone = timed_drags(app, window, drags, point, with_jobs=False)
     idle = []
@@ -160,7 +163,7 @@ def ghosts(app, window, edits: int, drags: int) -> dict:
         begun = time.perf_counter()
         view.viewport().repaint()
         idle.append((time.perf_counter() - begun) * 1000)
-    return {"edits": edits, "ghost_notes_last": len(view.ghosts),
+    return {"edits": edits, "ghost_notes_last": len(view.ghosts), "memory_mb": memory_in_use,
             "edit_to_ghosts_painted_ms_median": median(with_debounce),
             "edit_to_ghosts_painted_ms_range": [round(min(with_debounce)), round(max(with_debounce))],
             "job_start_to_ghosts_painted_ms_median": median(without),
@@ -229,14 +232,40 @@ def surprise(app, window, piece: Path, runs: int) -> dict:
             "edit_near_the_end_to_recoloured_ms": round(edit_ms, 1)}
 
 
+def memory(window) -> dict:
+    """The window's process and the writing process (if one runs): resident memory and, on Linux,
+    its proportional share (pages shared by the two, as torch's libraries are, counted half each)."""
+    from gui.background import writing_process
+    found = {"window": _memory(os.getpid())}
+    writer = writing_process()
+    if writer is not None and writer.running():
+        found["writing_process"] = _memory(writer._process.pid)
+    return found
+
+
+def _memory(pid: int) -> dict:
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return {}
+    fields = dict(line.split(":", 1) for line in text.splitlines()[1:] if ":" in line)
+    return {key.lower(): round(int(fields[key].split()[0]) / 1024, 1) for key in ("Rss", "Pss") if key in fields}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edits", type=int, default=20)
     parser.add_argument("--drags", type=int, default=10, help="drags begun while a ghost job writes")
     parser.add_argument("--surprise-runs", type=int, default=5)
     parser.add_argument("--piece", type=Path, default=DEFAULT_PIECE)
+    parser.add_argument("--in-thread", action="store_true",
+                        help="write the ghosts on a thread of the window's process, as before the writing process")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.in_thread:           # GhostJob steps its private copy of the model when it is given no writer
+        import gui.writing.ghosts as ghosts_module
+        ghosts_module.writing_process = lambda: None
+        ghosts_module.GhostController.warm_up = lambda self: None
 
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -251,10 +280,12 @@ def main(argv=None) -> int:
     window.show()
     app.processEvents()
     window.writing.cache.get(window.panel.model_path())        # as the preload does after the window shows
+    window.ghosts.warm_up()                                    # as the window does once the preload is done
     from gui.app import leave_what_is_loaded_to_the_collector
     leave_what_is_loaded_to_the_collector()                    # as the app does once it has
     load_before = os.getloadavg()
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
+              "ghosts_written": "on a thread of the window's process" if args.in_thread else "in the writing process",
               "ghosts": ghosts(app, window, args.edits, args.drags)}      # leaves them off: the
     result["surprise"] = surprise(app, window, args.piece, args.surprise_runs)   # surprise view timed alone
     result["load_average_before_after"] = [round(load_before[0], 2), round(os.getloadavg()[0], 2)]
@@ -275,6 +306,7 @@ def main(argv=None) -> int:
               f"{s['switch_on_to_first_colours_ms_median']} ms, every note "
               f"{s['switch_on_to_every_note_coloured_ms_median']} ms (medians of {s['runs']}); an edit near the "
               f"end recoloured in {s['edit_near_the_end_to_recoloured_ms']} ms")
+        print(f"Ghosts written {result['ghosts_written']}; memory (MB): {g['memory_mb']}")
         print(f"load average before/after: {result['load_average_before_after']}")
     print(json.dumps(result))
     return 0

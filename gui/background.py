@@ -10,6 +10,7 @@ one starts.
 
 from __future__ import annotations
 
+import atexit
 import copy
 import threading
 from collections.abc import Iterator
@@ -18,6 +19,19 @@ from contextlib import contextmanager
 from PySide6.QtCore import QThread, Signal
 
 from .workers import InputProblem, ModelCache, internal_error
+
+_writer = None
+
+
+def writing_process():
+    """The application's one process that writes in the background (``engine.writing.writing_process``),
+    started on first use and ended when the application ends."""
+    global _writer
+    if _writer is None:
+        from engine.writing.writing_process import WritingProcess
+        _writer = WritingProcess()
+        atexit.register(_writer.close)
+    return _writer
 
 
 class PrivateModels:
@@ -69,19 +83,27 @@ class BackgroundJob(QThread):
     def work(self, loaded) -> list:
         raise NotImplementedError
 
+    def produce(self) -> list:
+        """The job's result: ``work`` on the private copy of the model (a subclass may produce it
+        elsewhere, as the ghosts do in a process of their own)."""
+        with self.models.using(self.model_name) as loaded:
+            return self.work(loaded)
+
     def run(self):
         from engine.errors import Cancelled, ModelError, MusicFileError
+        from engine.writing.writing_process import WriterBug, WriterStopped
         try:
             if self._stop.is_set():
                 return
-            with self.models.using(self.model_name) as loaded:
-                result = self.work(loaded)
+            result = self.produce()
         except Cancelled:
             return
         except ModelError as err:
             self.failed.emit(self.number, f"{self.refusal}: the model could not be loaded ({err}).")
-        except (InputProblem, MusicFileError) as err:
+        except (InputProblem, MusicFileError, WriterStopped) as err:
             self.failed.emit(self.number, f"{self.refusal}: {err}")
+        except WriterBug as err:
+            self.failed.emit(self.number, internal_error(err, self.doing))
         except Exception as err:       # a bug must reach the user as a message, not kill the app
             self.failed.emit(self.number, internal_error(err, self.doing))
         else:

@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
                                       generator, parent=self)
         a[f"ghost_bars_{self.ghosts.bars}"].setChecked(True)
         self.writing.working.connect(self.ghosts.refresh)
+        self.writing.modelPreloaded.connect(self.ghosts.warm_up)
         for key in ("play", "record", "jam"):
             a[key].toggled.connect(self.ghosts.refresh)
         self.surprise_legend = SurpriseLegend()

@@ -1,12 +1,15 @@
 """Ghost suggestions: while the user writes, the next bars the model would write, shown faintly.
 
 A moment after each edit (``DEBOUNCE_MS``, so a run of edits starts one job) the model continues
-the phrase on a worker thread, and its next one or two bars (View > Ghost Length) appear as faint
-outlined notes after the phrase, or after the selection. Tab keeps them (one undo step; they become
-notes the model wrote, as a Continue's are); Esc or any edit sends them away, and an edit cancels a
-job still writing. They follow the Continue panel's settings, the locked notes ahead and the chords
-the phrase carries, as Continue does. The user comes first: a press in the roll or a turn of the
-wheel stops a job (it starts again a moment later), and none starts while a mouse button is down.
+the phrase in the application's writing process (``engine/writing/writing_process.py``: a process
+of its own, so that the model's steps never take turns with the window's thread and a repaint or a
+drag never waits for them; a worker thread waits for its answer), and its next one or two bars
+(View > Ghost Length) appear as faint outlined notes after the phrase, or after the selection. Tab
+keeps them (one undo step; they become notes the model wrote, as a Continue's are); Esc or any edit
+sends them away, and an edit cancels a job still writing. They follow the Continue panel's
+settings, the locked notes ahead and the chords the phrase carries, as Continue does. The user
+comes first: a press in the roll or a turn of the wheel stops a job (it starts again a moment
+later), and none starts while a mouse button is down.
 
 The ghosts start where the selection ends (and whatever still sounds there), when the bars they
 would fill hold no notes yet (locked ones aside: the model writes around them); else, as after
@@ -26,9 +29,9 @@ from PySide6.QtGui import QAction, QGuiApplication
 
 from engine.music.phrase import Note, shift
 
-from ..background import BackgroundJob, PrivateModels
+from ..background import BackgroundJob, PrivateModels, writing_process
 from ..document.commands import AddNotes
-from ..workers import ModelCache, checked, keep_until_finished
+from ..workers import InputProblem, ModelCache, checked, keep_until_finished
 from .controller import continuation_inputs, locked_between
 
 DEBOUNCE_MS = 50                  # quiet after an edit before the model starts writing (short: an edit
@@ -49,16 +52,30 @@ def ghost_bars() -> int:
 
 
 class GhostJob(BackgroundJob):
-    """Write ``options.bars`` bars after ``phrase`` with a private copy of the model (``models``);
-    emits ``finished_with(number, notes)`` (the first take's notes, timed from the phrase's end) or
+    """Write ``options.bars`` bars after ``phrase`` in the application's writing process (``writer``,
+    so that the model's steps never take turns with the window's thread), or with ``generator`` (a
+    test's stand-in for ``continue_phrase``) on a private copy of the model (``models``); emits
+    ``finished_with(number, notes)`` (the first take's notes, timed from the phrase's end) or
     ``failed(number, message)``, ``number`` being the edit it was asked after."""
 
     refusal = "No ghost suggestions"
     doing = "writing ghost suggestions"
 
-    def __init__(self, models: PrivateModels, model_name, phrase, options, locked, number: int, generator=None):
+    def __init__(self, models: PrivateModels, model_name, phrase, options, locked, number: int, generator=None,
+                 writer=None):
         super().__init__(models, model_name, number)
         self.phrase, self.options, self.locked, self.generator = phrase, options, list(locked), generator
+        self.writer = writer
+
+    def produce(self) -> list:
+        if self.generator is not None or self.writer is None:
+            return super().produce()
+        from engine.writing.writing_process import WriterInput
+        try:
+            takes = self.writer.write(self.model_name, self.phrase, self.options, self.locked, cancel=self.cancelled)
+        except WriterInput as err:
+            raise InputProblem(str(err)) from err
+        return list(takes[0].notes) if takes else []
 
     def work(self, loaded) -> list:
         from engine.writing.continuation import continue_phrase
@@ -113,11 +130,23 @@ class GhostController(QObject):
 
     # -- the switch and the length (View menu) -------------------------------------------------------
     def switch(self, on: bool) -> None:
-        """Ghost suggestions on or off (remembered)."""
+        """Ghost suggestions on or off (remembered); off ends the writing process, which the next
+        ghosts start again."""
         self.enabled = bool(on)
         QSettings("Segue", "Segue").setValue(ENABLED_SETTING, self.enabled)
         self.switch_action.setChecked(self.enabled)
+        if self.enabled:
+            self.warm_up()
+        elif self.generator is None:
+            writing_process().close_soon()       # its memory back (the window's model stays loaded)
         self.edited()
+
+    def warm_up(self) -> None:
+        """Start the writing process now (it loads torch and the model: a second or two, once), so
+        that the first ghosts come as quickly as the next; the window calls this once its own model
+        is loaded."""
+        if self.enabled and self.generator is None:
+            writing_process().start()
 
     def set_bars(self, bars: int) -> None:
         """How many bars the ghosts show: 1 or 2 (remembered)."""
@@ -192,8 +221,9 @@ class GhostController(QObject):
         options = _with_chords(options, self.model.chords, end, end + self.bars * self.model.steps_per_bar)
         # parentless, held until its thread ends; connected to methods only, so that a window closed
         # while it writes is not called back
+        writer = None if self.generator is not None else writing_process()
         job = keep_until_finished(GhostJob(self.models, self.panel.model_path(), seed, options, relative,
-                                           self.number, self.generator))
+                                           self.number, self.generator, writer))
         job.finished_with.connect(self._arrived)
         job.failed.connect(self._failed)
         job.finished.connect(self._job_ended)

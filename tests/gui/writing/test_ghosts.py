@@ -249,9 +249,10 @@ def test_no_ghosts_for_an_empty_phrase(ghostly, qtbot):
     assert ghostly.ghosts.job is None and ghostly.view.ghosts == []
 
 
-def test_ghosts_keep_the_locked_notes_ahead_and_write_with_a_copy_of_the_model(window, qtbot, tiny_model_dir):
+def test_ghosts_keep_the_locked_notes_ahead_and_are_written_in_a_process_of_their_own(window, qtbot, tiny_model_dir):
     """With a real (tiny) model: the locked note ahead is given to it, and the network it steps is
-    its own copy, never the one Continue steps."""
+    the writing process's, never the one Continue steps (nor a copy in the window's process)."""
+    from gui.background import writing_process
     window.panel.set_model(str(tiny_model_dir))
     window.model.reset(PHRASE)
     window.undo_stack.push(AddNotes(window.model, [Note(79, 2 * BAR + Q, Q)], select=False))
@@ -262,6 +263,41 @@ def test_ghosts_keep_the_locked_notes_ahead_and_write_with_a_copy_of_the_model(w
         window.ghosts.edited()
     assert all(n.start >= 2 * BAR for n in window.view.ghosts)
     assert all((n.pitch, n.start) != (79, 2 * BAR + Q) for n in window.view.ghosts)   # it is there already
-    shared = window.writing.cache.get(str(tiny_model_dir))
-    (original, own), = window.ghosts.models._copies.values()
-    assert original is shared and own.model is not shared.model
+    assert window.ghosts.models._copies == {}              # no copy stepped on a thread of this process
+    assert writing_process().running()
+
+
+@pytest.mark.parametrize("trouble, said", [
+    ("stopped", "No ghost suggestions: the writing process ended (exit code -9)"),
+    ("input", "No ghost suggestions: bars must be between 1 and 256, not 0"),
+])
+def test_the_writing_process_s_troubles_are_said_as_messages(qapp, trouble, said):
+    from engine.writing.writing_process import WriterInput, WriterStopped
+    from gui.writing.ghosts import GhostJob
+
+    class Troubled:
+        def write(self, *args, **kwargs):
+            if trouble == "stopped":
+                raise WriterStopped("the writing process ended (exit code -9)")
+            raise WriterInput("bars must be between 1 and 256, not 0")
+    job = GhostJob(None, None, PHRASE, None, [], 3, writer=Troubled())
+    failed, finished = [], []
+    job.failed.connect(lambda number, message: failed.append((number, message)))
+    job.finished_with.connect(lambda *a: finished.append(a))
+    job.run()                                    # here, on this thread
+    assert failed == [(3, said)] and finished == []
+
+
+def test_switching_ghosts_off_ends_the_writing_process_and_on_starts_it(window, qtbot, tiny_model_dir):
+    """Off gives the process's memory back; on starts it again, before any edit asks for ghosts."""
+    from gui.background import writing_process
+    window.panel.set_model(str(tiny_model_dir))
+    window.ghosts.switch(True)
+    qtbot.waitUntil(writing_process().running, timeout=10000)
+    window.ghosts.switch(False)
+    qtbot.waitUntil(lambda: not writing_process().running(), timeout=10000)
+    window.ghosts.switch(True)
+    qtbot.waitUntil(writing_process().running, timeout=10000)
+    window.model.reset(PHRASE)                                # and ghosts come from it
+    with qtbot.waitSignal(window.ghosts.shown, timeout=20000):
+        window.ghosts.edited()
