@@ -86,6 +86,14 @@ wrote, "sure" is true if you are confident, and "reason" says in a sentence what
 SAME_MUSIC = 0.3     # the share of notes shared (``overlap``) at which two passages are one music
 
 
+def take_digest(take: Phrase) -> str:
+    """A short fingerprint of a take's notes (pitch, start, length), kept in the key so that a take
+    written again later (``critic.py judge``) can be known to be the one the judge saw."""
+    import hashlib
+    text = ";".join(f"{n.pitch},{n.start},{n.duration}" for n in take.notes)
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
 def passage_at(piece: Phrase, first_bar: int) -> tuple[Phrase, Phrase] | None:
     """(phrase, composer's next bars) from bar ``first_bar``, or None where the piece is too short or
     either holds fewer than 4 notes (as ``fidelity.cases``)."""
@@ -367,6 +375,8 @@ def cross_command(args) -> int:
             pairs.append({**source, "pair": name, "setting": label, "was": source["pair"]})
         crossed_key = {"crossed from": {args.first_label: str(args.first_key), args.second_label: str(args.second_key)},
                        "settings": {args.first_label: first.get("settings"), args.second_label: second.get("settings")},
+                       "engine constants": {args.first_label: first.get("engine constants", {}),
+                                            args.second_label: second.get("engine constants", {})},
                        "pick means": "the option the judge takes for Segue's", "pairs": pairs}
         key_out.write_text(json.dumps(crossed_key, indent=1) + "\n")
         judge_folder(out, pairs)
@@ -434,6 +444,7 @@ def make(args) -> int:
         pairs.append({"pair": label, "segue": segue, "piece": name, "phrase bar": first_bar,
                       "bars": f"phrase {first_bar}-{first_bar + BARS - 1}, composer {first_bar + BARS}-"
                               f"{first_bar + 2 * BARS - 1}", "take seed": seed, "take notes": len(take.notes),
+                      "take digest": take_digest(take),
                       "composer notes": len(composer.notes)})
     key = {"model": loaded.name, "round seed": args.seed, "start bar": args.start_bar, "offset": args.offset,
            "settings": {k: v for k, v in vars(ContinueOptions(bars=BARS, **settings)).items() if k != "seed"},

@@ -132,7 +132,10 @@ def test_the_cross_command_writes_two_judges_folders_with_their_keys_apart(tmp_p
         for i in range(1, 9):
             same = i == 8
             (folder / f"pair_{i:02d}.png").write_bytes(b"png" + (b"" if same else name.encode()) + bytes([i]))
-        (tmp_path / f"{name}.json").write_text(json.dumps(_round(name)))
+        made = _round(name)
+        if name == "b":
+            made["engine constants"] = {"engine.writing.listening.TUNE": 0.0}
+        (tmp_path / f"{name}.json").write_text(json.dumps(made))
         folders.append(folder)
     code = blind_pairs.main(["cross", "--first-key", str(tmp_path / "a.json"), "--first-images", str(folders[0]),
                              "--first-label", "A", "--second-key", str(tmp_path / "b.json"),
@@ -144,6 +147,8 @@ def test_the_cross_command_writes_two_judges_folders_with_their_keys_apart(tmp_p
         assert sorted(p.name for p in shown.iterdir()) == ["README.txt", "answers.json"] + [
             f"pair_{i:02d}.png" for i in range(1, 8)]
         key = json.loads((tmp_path / "keys" / f"x-{judge}.json").read_text())
+        # each setting's engine constants kept, so that its takes can be written again (critic.py judge)
+        assert key["engine constants"] == {"A": {}, "B": {"engine.writing.listening.TUNE": 0.0}}
         for pair in key["pairs"]:                                   # each image is the one its key names
             source = folders[pair["setting"] == "B"] / f"{pair['was']}.png"
             assert (shown / f"{pair['pair']}.png").read_bytes() == source.read_bytes()
@@ -169,3 +174,12 @@ def test_a_passage_may_share_bars_with_an_earlier_round_only_as_far_as_asked(tmp
     key.write_text(json.dumps(_round("a")))
     answers.write_text("[]")
     assert blind_pairs.main(["paired", "--key", str(key), "--answers", str(answers)]) == 2   # not a crossed key
+
+
+def test_a_take_s_digest_tells_its_notes_apart():
+    take = piece(2)
+    same = Phrase(tuple(take.notes), steps_per_quarter=4)
+    longer = Phrase(take.notes[:-1] + (Note(take.notes[-1].pitch, take.notes[-1].start, 8),), steps_per_quarter=4)
+    assert blind_pairs.take_digest(take) == blind_pairs.take_digest(same)
+    assert blind_pairs.take_digest(take) != blind_pairs.take_digest(longer)
+    assert len(blind_pairs.take_digest(take)) == 16
