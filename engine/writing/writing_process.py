@@ -11,7 +11,8 @@ time to send the phrase and read the notes back.
 the process is started on first use (``spawn``: a fresh interpreter, as on every platform; it
 imports torch and loads the model itself, which takes a second or two once) and serves one request
 at a time, keeping the last model it loaded. A request asked to stop (``cancel``) stops within a
-token. Whatever goes wrong in the process comes back as the exception it would have been here
+token, and the caller is free at once (a window closing does not wait for the process to answer).
+Whatever goes wrong in the process comes back as the exception it would have been here
 (``ModelError``, ``Cancelled``; ``WriterInput`` for what the engine's checks refuse), or as
 ``WriterStopped`` (the process ended: the next request starts a new one) or ``WriterBug`` (an
 exception in Segue's code, with its traceback).
@@ -92,8 +93,11 @@ class WritingProcess:
             try:
                 pipe.send((number, model, phrase, options, list(locked)))
                 while True:
-                    if cancel is not None and self._wanted.value == number and cancel():
-                        self._wanted.value = 0       # it stops at its next token and answers "cancelled"
+                    if cancel is not None and cancel():
+                        # it stops at its next token; its answer ("cancelled") is passed over by the
+                        # next request, as every answer to a request other than the one asked
+                        self._wanted.value = 0
+                        raise Cancelled()
                     if pipe.poll(POLL_SECONDS):
                         answer, kind, value = pipe.recv()
                         if answer == number:

@@ -37,10 +37,18 @@ def test_it_writes_what_continue_phrase_writes_here(writer, tiny_model_dir):
     assert writer.running()
 
 
-def test_a_request_asked_to_stop_stops(writer, tiny_model_dir):
-    with pytest.raises(Cancelled):
-        writer.write(str(tiny_model_dir), PHRASE, ContinueOptions(bars=64, seed=1), cancel=lambda: True)
-    assert writer.write(str(tiny_model_dir), PHRASE, ContinueOptions(bars=1, seed=1))   # and it goes on
+def test_a_request_asked_to_stop_stops_and_the_next_gets_its_own_answer(writer, tiny_model_dir):
+    asked = []
+
+    def stop():
+        asked.append(1)
+        return True
+    with pytest.raises(Cancelled):                     # the caller is let go at once
+        writer.write(str(tiny_model_dir), PHRASE, ContinueOptions(bars=64, seed=1), cancel=stop)
+    assert asked == [1]
+    options = ContinueOptions(bars=1, seed=1)
+    there = writer.write(str(tiny_model_dir), PHRASE, options)     # the stopped one's answer passed over
+    assert [notes(t) for t in there] == [notes(t) for t in continue_phrase(load_model(tiny_model_dir), PHRASE, options)]
 
 
 def test_a_damaged_model_and_a_refused_input_come_back_as_messages(writer, tiny_model_dir, tmp_path):
