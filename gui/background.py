@@ -91,7 +91,7 @@ class BackgroundJob(QThread):
 
     def run(self):
         from engine.errors import Cancelled, ModelError, MusicFileError
-        from engine.writing.writing_process import WriterBug, WriterStopped
+        from engine.writing.writing_process import WriterStopped
         try:
             if self._stop.is_set():
                 return
@@ -102,9 +102,8 @@ class BackgroundJob(QThread):
             self.failed.emit(self.number, f"{self.refusal}: the model could not be loaded ({err}).")
         except (InputProblem, MusicFileError, WriterStopped) as err:
             self.failed.emit(self.number, f"{self.refusal}: {err}")
-        except WriterBug as err:
-            self.failed.emit(self.number, internal_error(err, self.doing))
-        except Exception as err:       # a bug must reach the user as a message, not kill the app
+        except Exception as err:       # a bug (here, or WriterBug from the writing process) must reach the
+            # user as a message, not kill the app
             self.failed.emit(self.number, internal_error(err, self.doing))
         else:
             if not self._stop.is_set():

@@ -270,22 +270,25 @@ def test_ghosts_keep_the_locked_notes_ahead_and_are_written_in_a_process_of_thei
 @pytest.mark.parametrize("trouble, said", [
     ("stopped", "No ghost suggestions: the writing process ended (exit code -9)"),
     ("input", "No ghost suggestions: bars must be between 1 and 256, not 0"),
+    ("bug", "Segue hit an internal error while writing ghost suggestions (WriterBug: KeyError: 'x'"),
 ])
 def test_the_writing_process_s_troubles_are_said_as_messages(qapp, trouble, said):
-    from engine.writing.writing_process import WriterInput, WriterStopped
+    from engine.writing.writing_process import WriterBug, WriterInput, WriterStopped
     from gui.writing.ghosts import GhostJob
 
     class Troubled:
         def write(self, *args, **kwargs):
             if trouble == "stopped":
                 raise WriterStopped("the writing process ended (exit code -9)")
+            if trouble == "bug":
+                raise WriterBug("KeyError: 'x'\nTraceback (most recent call last): ...")
             raise WriterInput("bars must be between 1 and 256, not 0")
     job = GhostJob(None, None, PHRASE, None, [], 3, writer=Troubled())
     failed, finished = [], []
     job.failed.connect(lambda number, message: failed.append((number, message)))
     job.finished_with.connect(lambda *a: finished.append(a))
     job.run()                                    # here, on this thread
-    assert failed == [(3, said)] and finished == []
+    assert [number for number, _ in failed] == [3] and failed[0][1].startswith(said) and finished == []
 
 
 def test_switching_ghosts_off_ends_the_writing_process_and_on_starts_it(window, qtbot, tiny_model_dir):
