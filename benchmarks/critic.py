@@ -6,6 +6,7 @@
         --out benchmarks/critic_weights/default [--epochs 12]
     python benchmarks/critic.py judge --key docs/results/blind/round9x-1-key.json \
         --answers docs/results/blind/round9x-1-answers.json [--critic benchmarks/critic_weights/default]
+    python benchmarks/critic.py where --passages runs/critic/held_out.json [--critic ...]
 
 ``passages`` cuts passages from the pieces of the model's *training* split (``--held-out``: the
 26 pieces its run kept out, to test the critic on): a 4-bar phrase at a random 4-bar-aligned bar and
@@ -26,6 +27,10 @@ each pair's take again from the key (the piece, the bars, the seed, the settings
 comes out with another number of notes than the key's, as after a change to how Segue writes, is
 left out and counted), picks as Segue's the continuation it scores lower, and prints how often it
 is right and, given the judge's ``--answers``, how often it picks as the judge picked.
+
+``where`` asks which new bar gives a take away: for each take of ``--passages``, each of its 4 bars
+in turn is replaced by the composer's same bar, and the rise of the critic's score is set against
+the whole gap between the take's score and the composer's (takes with a gap above half a unit).
 """
 
 from __future__ import annotations
@@ -242,6 +247,34 @@ def train_command(args) -> int:
     return 0
 
 
+def where_command(args) -> int:
+    import numpy as np
+    import torch
+    from critic_net import load_critic
+    torch.set_num_threads(1)
+    critic = load_critic(args.critic)
+    rises, gaps = [], []
+    for p in json.loads(Path(args.passages).read_text())["passages"]:
+        bar = p["bar steps"]
+        composer = _notes(p["composer"])
+        for take in map(_notes, p["takes"]):
+            spliced = [[n for n in take if not k * bar <= n.start < (k + 1) * bar]
+                       + [n for n in composer if k * bar <= n.start < (k + 1) * bar] for k in range(BARS)]
+            scores = critic.scores(_notes(p["phrase"]), BARS * bar, [take, *spliced, composer], bar)
+            rises.append(scores[1:1 + BARS] - scores[0])
+            gaps.append(scores[-1] - scores[0])
+    rise, gap = np.array(rises), np.array(gaps)
+    clear = gap > 0.5
+    share = np.median(rise[clear] / gap[clear, None], axis=0)
+    most = np.bincount(np.argmax(rise[clear], axis=1), minlength=BARS)
+    print(json.dumps({"takes": len(gap), "takes with a clear gap": int(clear.sum()),
+                      "the gap, composer over take (median)": round(float(np.median(gap)), 2),
+                      "share of the gap closed by the composer's bar, new bars 1-4 (median)":
+                          [round(float(x), 2) for x in share],
+                      "the bar that closes most, new bars 1-4 (takes)": [int(x) for x in most]}, indent=1))
+    return 0
+
+
 @contextmanager
 def engine_constants(constants: dict):
     """The engine's module constants set as a round's key says (``MODULE.NAME``: value), then restored."""
@@ -353,8 +386,11 @@ def main(argv=None) -> int:
     j.add_argument("--model", default="default")
     j.add_argument("--setting", help="of a crossed round, only the pairs of this setting (the others' takes may "
                                      "need engine constants the crossed key does not keep)")
+    w = sub.add_parser("where")
+    w.add_argument("--passages", required=True)
+    w.add_argument("--critic", default=str(ROOT / "benchmarks" / "critic_weights" / "default"))
     args = parser.parse_args(argv)
-    commands = {"passages": passages_command, "train": train_command, "judge": judge_command}
+    commands = {"passages": passages_command, "train": train_command, "judge": judge_command, "where": where_command}
     return commands[args.command](args)
 
 
