@@ -14,8 +14,8 @@ at a time, keeping the last model it loaded. A request asked to stop (``cancel``
 token, and the caller is free at once (a window closing does not wait for the process to answer).
 Whatever goes wrong in the process comes back as the exception it would have been here
 (``ModelError``, ``Cancelled``; ``WriterInput`` for what the engine's checks refuse), or as
-``WriterStopped`` (the process ended: the next request starts a new one) or ``WriterBug`` (an
-exception in Segue's code, with its traceback).
+``WriterStopped`` (the process ended: the next request starts a new one), ``WriterUnavailable``
+(no process could be started) or ``WriterBug`` (an exception in Segue's code, with its traceback).
 """
 
 from __future__ import annotations
@@ -33,6 +33,11 @@ STOP_SECONDS = 2.0          # how long ``close`` waits for the process to end be
 
 class WriterStopped(Exception):
     """The writing process ended (killed, or out of memory) before it answered."""
+
+
+class WriterUnavailable(Exception):
+    """The writing process could not be started (the system refused a new process); ``str(err)``
+    says why. The caller can write on a thread of its own process instead."""
 
 
 class WriterInput(ValueError):
@@ -61,10 +66,13 @@ class WritingProcess:
 
     def start(self) -> None:
         """Start the process now (it is started by the first ``write`` if not); returns at once, and
-        does nothing while a request is being written (the process is running then)."""
+        does nothing while a request is being written (the process is running then). A process the
+        system will not start is left to the first ``write`` to report (``WriterUnavailable``)."""
         if self._turn.acquire(blocking=False):
             try:
                 self._start()
+            except WriterUnavailable:
+                pass
             finally:
                 self._turn.release()
 
@@ -73,9 +81,13 @@ class WritingProcess:
         if self._process is not None and self._pipe is not None and self._process.is_alive():
             return self._process, self._pipe
         self._stop_process()
-        ours, theirs = self._context.Pipe()
-        process = self._context.Process(target=serve, args=(theirs, self._wanted), name="Segue writer", daemon=True)
-        process.start()
+        try:
+            ours, theirs = self._context.Pipe()
+            process = self._context.Process(target=serve, args=(theirs, self._wanted), name="Segue writer",
+                                            daemon=True)
+            process.start()
+        except (OSError, RuntimeError) as err:   # no process left to the user, no pipe, a frozen app's start
+            raise WriterUnavailable(f"the writing process could not be started ({err})") from err
         theirs.close()                       # the process's end: held by the process alone
         self._process, self._pipe = process, ours
         return process, ours

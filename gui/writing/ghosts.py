@@ -21,6 +21,7 @@ plays or a take is recorded, or when the phrase is empty.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import fields, replace
 
@@ -34,6 +35,7 @@ from ..document.commands import AddNotes
 from ..workers import InputProblem, ModelCache, checked, keep_until_finished
 from .controller import continuation_inputs, locked_between
 
+log = logging.getLogger(__name__)
 DEBOUNCE_MS = 50                  # quiet after an edit before the model starts writing (short: an edit
                                   # stops a running job within one token, so a job begun too early wastes little)
 CONTEXT_BARS = 16                 # bars before the ghosts that the model reads
@@ -70,11 +72,14 @@ class GhostJob(BackgroundJob):
     def produce(self) -> list:
         if self.generator is not None or self.writer is None:
             return super().produce()
-        from engine.writing.writing_process import WriterInput
+        from engine.writing.writing_process import WriterInput, WriterUnavailable
         try:
             takes = self.writer.write(self.model_name, self.phrase, self.options, self.locked, cancel=self.cancelled)
         except WriterInput as err:
             raise InputProblem(str(err)) from err
+        except WriterUnavailable as err:        # the ghosts still come, written here as before
+            log.warning("ghost suggestions written on a thread of the window's process: %s", err)
+            return super().produce()
         return list(takes[0].notes) if takes else []
 
     def work(self, loaded) -> list:

@@ -2,6 +2,7 @@
 brought back as the exception it would have been here, the process going on (or starting again)."""
 
 import threading
+from types import SimpleNamespace
 
 import pytest
 
@@ -10,7 +11,7 @@ from engine.model.checkpoint import load_model
 from engine.music.phrase import FINE_STEPS_PER_QUARTER, Note, Phrase
 from engine.writing.continuation import continue_phrase
 from engine.writing.options import ContinueOptions
-from engine.writing.writing_process import WriterInput, WriterStopped, WritingProcess
+from engine.writing.writing_process import WriterInput, WriterStopped, WriterUnavailable, WritingProcess
 
 Q = FINE_STEPS_PER_QUARTER
 PHRASE = Phrase(tuple(Note(60 + p, k * Q, Q) for k, p in enumerate([0, 2, 4, 5, 7, 5, 4, 2])), steps_per_quarter=Q)
@@ -81,3 +82,19 @@ def test_a_process_that_dies_is_said_and_the_next_request_starts_another(tiny_mo
     finally:
         writer.close()
     assert not writer.running()
+
+
+def test_a_process_the_system_will_not_start_is_said_as_such(tiny_model_dir):
+    writer = WritingProcess()
+
+    class NoProcess:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def start(self):
+            raise OSError(11, "Resource temporarily unavailable")
+    writer._context = SimpleNamespace(Pipe=writer._context.Pipe, Process=NoProcess)
+    writer.start()                                     # returns: the first request says it
+    assert not writer.running()
+    with pytest.raises(WriterUnavailable, match="could not be started .*Resource temporarily unavailable"):
+        writer.write(str(tiny_model_dir), PHRASE, ContinueOptions(bars=1))

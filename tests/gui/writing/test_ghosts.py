@@ -304,3 +304,24 @@ def test_switching_ghosts_off_ends_the_writing_process_and_on_starts_it(window, 
     window.model.reset(PHRASE)                                # and ghosts come from it
     with qtbot.waitSignal(window.ghosts.shown, timeout=20000):
         window.ghosts.edited()
+
+
+def test_ghosts_are_written_here_when_no_process_can_be_started(qapp, tiny_model_dir):
+    from engine.model.checkpoint import load_model
+    from engine.writing.continuation import ContinueOptions, continue_phrase
+    from engine.writing.writing_process import WriterUnavailable
+    from gui.background import PrivateModels
+    from gui.workers import ModelCache
+    from gui.writing.ghosts import GhostJob
+
+    class Refused:
+        def write(self, *args, **kwargs):
+            raise WriterUnavailable("the writing process could not be started ([Errno 11] no processes left)")
+    options = ContinueOptions(bars=1, variations=1, candidates=0, seed=3)
+    job = GhostJob(PrivateModels(ModelCache()), str(tiny_model_dir), PHRASE, options, [], 4, writer=Refused())
+    failed, finished = [], []
+    job.failed.connect(lambda *a: failed.append(a))
+    job.finished_with.connect(lambda number, notes: finished.append((number, notes)))
+    job.run()
+    written = continue_phrase(load_model(tiny_model_dir), PHRASE, options)[0].notes
+    assert failed == [] and finished == [(4, list(written))] and written
