@@ -86,6 +86,15 @@ wrote, "sure" is true if you are confident, and "reason" says in a sentence what
 SAME_MUSIC = 0.3     # the share of notes shared (``overlap``) at which two passages are one music
 
 
+def write_take(loaded, phrase: Phrase, settings: dict, seed: int) -> Phrase:
+    """Segue's take of ``BARS`` bars after ``phrase`` (Continue's ``settings``, the take's ``seed``),
+    exactly ``BARS`` bars long, as a round shows it."""
+    from engine.writing.continuation import ContinueOptions, continue_phrase
+    take = continue_phrase(loaded, phrase, ContinueOptions(**{**settings, "bars": BARS, "seed": seed}))[0]
+    return trim(take.with_notes(take.notes, end=max(take.length, BARS * phrase.steps_per_bar)), 0,
+                BARS * phrase.steps_per_bar)
+
+
 def take_digest(take: Phrase) -> str:
     """A short fingerprint of a take's notes (pitch, start, length), kept in the key so that a take
     written again later (``critic.py judge``) can be known to be the one the judge saw."""
@@ -420,7 +429,7 @@ def make(args) -> int:
     from musician import parse_options, set_constants
 
     from engine.model.checkpoint import load_model
-    from engine.writing.continuation import ContinueOptions, continue_phrase
+    from engine.writing.continuation import ContinueOptions
     torch.set_num_threads(1)
     rng = random.Random(args.seed)
     loaded = load_model(args.model)
@@ -434,9 +443,7 @@ def make(args) -> int:
     pairs = []
     for i, (name, first_bar, phrase, composer) in enumerate(chosen, 1):
         seed = rng.randrange(2 ** 31)
-        take = continue_phrase(loaded, phrase, ContinueOptions(bars=BARS, seed=seed, **settings))[0]
-        take = trim(take.with_notes(take.notes, end=max(take.length, BARS * phrase.steps_per_bar)), 0,
-                    BARS * phrase.steps_per_bar)
+        take = write_take(loaded, phrase, settings, seed)
         segue = rng.choice("AB")
         a, b = (take, composer) if segue == "A" else (composer, take)
         label = f"pair_{i:02d}"

@@ -64,15 +64,6 @@ def _notes(rows) -> list[Row]:
     return [Row(p, s, d) for p, s, d in rows]
 
 
-def all_training_pieces(data=fidelity.DATA, fraction: float = 0.1, seed: int = 0):
-    """(name, phrase) of every piece of the default model's training split."""
-    from engine.training.corpus import load_corpus
-    from engine.training.train import split_by_piece
-    corpus = load_corpus([str(data)])
-    train, _ = split_by_piece([p.name for p in corpus.pieces], fraction, seed)
-    return [(corpus.pieces[i].name, corpus.pieces[i].phrase) for i in sorted(train)]
-
-
 def cut_passages(pieces, per_piece: int, rng: random.Random) -> list[tuple[str, int, object, object]]:
     """Up to ``per_piece`` passages a piece, at random 4-bar-aligned bars, none overlapping."""
     from blind_pairs import passage_at
@@ -121,7 +112,7 @@ def _write_takes(job) -> dict:
 def passages_command(args) -> int:
     from multiprocessing import get_context
     rng = random.Random(args.seed)
-    pieces = fidelity.held_out_pieces() if args.held_out else all_training_pieces()
+    pieces = fidelity.held_out_pieces() if args.held_out else fidelity.tuning_pieces(count=10 ** 6)   # all
     chosen = cut_passages(pieces, args.per_piece, rng)
     jobs = [(name, first, phrase, composer, args.takes, rng.randrange(2 ** 31))
             for name, first, phrase, composer in chosen]
@@ -294,13 +285,11 @@ def engine_constants(constants: dict):
 
 def judge_command(args) -> int:
     import torch
-    from blind_pairs import BARS as PAIR_BARS
-    from blind_pairs import passage_at, score, take_digest
+    from blind_pairs import passage_at, score, take_digest, write_take
     from critic_net import load_critic
 
     from engine.model.checkpoint import load_model
-    from engine.music.phrase import regrid, trim
-    from engine.writing.continuation import ContinueOptions, continue_phrase
+    from engine.music.phrase import regrid
     torch.set_num_threads(1)
     critic = load_critic(args.critic)
     key = json.loads(Path(args.key).read_text())
@@ -317,11 +306,8 @@ def judge_command(args) -> int:
         constants = key.get("engine constants", {})
         constants = constants.get(pair["setting"], {}) if crossed else constants
         phrase, composer = passage_at(pieces[pair["piece"]], pair["phrase bar"])
-        options = ContinueOptions(**{**settings, "seed": pair["take seed"]})
         with engine_constants(constants):
-            take = continue_phrase(loaded, phrase, options)[0]
-        take = trim(take.with_notes(take.notes, end=max(take.length, PAIR_BARS * phrase.steps_per_bar)), 0,
-                    PAIR_BARS * phrase.steps_per_bar)
+            take = write_take(loaded, phrase, settings, pair["take seed"])
         if len(take.notes) != pair["take notes"] or pair.get("take digest", take_digest(take)) != take_digest(take):
             left_out.append(pair["pair"])
             continue

@@ -97,10 +97,8 @@ class LoadedCritic:
                bar_steps: int) -> np.ndarray:
         """How much like the composer's each draft looks after ``before`` (logits, one per draft);
         the notes are on the model's grid, ``before`` ending at step ``before_end`` and the drafts
-        timed from there."""
-        after_bars = max(1, min(BARS, max((max((n.start for n in d), default=0) // bar_steps + 1
-                                           for d in drafts), default=1)))
-        pictures = [picture(before, before_end, d, bar_steps, BARS, after_bars) for d in drafts]
+        (``BARS`` bars each, as the critic learned them) timed from there."""
+        pictures = [picture(before, before_end, d, bar_steps) for d in drafts]
         return self.network(batch(pictures)).numpy().astype(np.float64)
 
 
