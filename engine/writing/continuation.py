@@ -27,8 +27,10 @@ from ..encoding.controls import HIGH, KEY, LOW, aim, flag_of, follow, measure_ba
 from ..encoding.harmony_input import chords_around
 from ..encoding.tokens import START, decode, encode
 from ..model.checkpoint import LoadedModel
+from ..music.harmony import estimate_chords
 from ..music.keys import estimate_key
 from ..music.phrase import Note, Phrase, regrid, scaled_step, shift, trim
+from .accompaniment import Plan, accompaniment_plan
 from .choosing import faults, hear, musical_order, repeat_share
 from .chord_following import asked_spans, chord_tone_share, stream_chords
 from .heard import music_heard
@@ -184,6 +186,12 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     options.check()
     phrase = music_heard(phrase, phrase.length, phrase.length)[0]   # its last bars; the takes are timed from its end
     seed = options.seed if options.seed is not None else int.from_bytes(os.urandom(4), "little")
+    asked = options.chords
+    plan = planned_accompaniment(phrase, options) if options.accompaniment == "keep" and asked is None else None
+    if plan is not None:
+        mine = {(n.pitch, n.start) for n in locked}
+        locked = list(locked) + [n for n in plan.low_voice if (n.pitch, n.start) not in mine]
+        asked = plan.chords
     generator = torch.Generator().manual_seed(int(seed))
     spq = loaded.steps_per_quarter
     start = -(-phrase.length * spq // phrase.steps_per_quarter)     # the model's first step after the phrase
@@ -220,17 +228,20 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     if steer is not None and not STEER_PITCH_CLASSES:
         steer[flag_of("key")] = 0                 # pitch classes left to the network and its controls
     rows = max(options.variations, options.candidates)
+    # the plan's chords are the phrase's own: the network reads them, with no lean to them (which would keep the
+    # tune on chord tones, without its passing steps)
     chords = stream_chords(options.chords, bar, options.bars, spq / phrase.steps_per_quarter, start)
     last_downbeat = (start + target - 1) // bar * bar
     # a chord set on the last downbeat says where the take arrives, not the key
     arrives = chords is None or not any(a <= last_downbeat < b and chord.is_chord for a, b, chord in chords)
-    task = Task(start=start, end=start + target, bar_steps=bar, steps_per_quarter=spq, locked=locks,
+    floor = None if plan is None else above_left_hand(plan, phrase, spq, bar, target)
+    task = Task(start=start, end=start + target, bar_steps=bar, steps_per_quarter=spq, locked=locks, floor=floor,
                 pitch_classes=key.pitch_classes if key is not None else None, targets=targets,
                 single_notes=options.texture == "single notes",
                 steer_to=steer, steering=options.steering, steer_bands=bands,
                 steer_places=places, listening=True, figure=figure, repeats=repeats, tune=tune,
                 arrival=last_downbeat if arrives else None, home=home, chords=chords,
-                harmony=asked_chords(loaded, own, options.chords, start, start + target,
+                harmony=asked_chords(loaded, own, asked, start, start + target,
                                      spq / phrase.steps_per_quarter))
     writer = Writer(loaded, prompt, rows, task, options.temperature, options.top_p, generator,
                     scoring=rows > options.variations and options.choose in ("likely", "musical"))
@@ -270,6 +281,26 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
         ahead = phrase.with_notes([n for n in locked_here if n.start < take.end])
         results.append(shift(keep_locked(take, ahead, spq), -phrase.length))
     return results
+
+
+def planned_accompaniment(phrase: Phrase, options: ContinueOptions) -> Plan | None:
+    """The phrase's left hand and harmony restated under a new tune (``accompaniment.py``), for
+    Continue's ``accompaniment="keep"``; None where the phrase has no left hand of its own."""
+    key = options.chosen_key(phrase) or estimate_key(phrase)
+    return accompaniment_plan(phrase, options.bars, estimate_chords(phrase, "beat", key)) if key else None
+
+
+def above_left_hand(plan: Plan, phrase: Phrase, spq: int, bar: int, target: int) -> np.ndarray:
+    """Per step of the take on the model's grid (``bar`` steps a bar): the lowest pitch the network
+    strikes itself, a semitone over the highest note of the left hand kept in that bar (0 where the
+    bar has none), so that it writes the tune and the inner voices and leaves the left hand alone."""
+    floor = np.zeros(target, dtype=np.int64)
+    left = regrid(phrase.with_notes(plan.low_voice), spq).notes
+    for b in range(-(-target // bar)):
+        here = [n.pitch for n in left if b * bar <= n.start < (b + 1) * bar]
+        if here:
+            floor[b * bar:(b + 1) * bar] = max(here) + 1
+    return floor
 
 
 def on_grid_of(music: Phrase, phrase: Phrase) -> Phrase:

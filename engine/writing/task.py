@@ -62,3 +62,5 @@ class Task:
     home: Key | None = None                      # the phrase's key: what to arrive in and stay near
     repeats: Repeats | None = None               # the phrase's share of notes struck again within a beat
     tune: Tune | None = None                     # the phrase's tune bar by bar, for the new bars to restate
+    floor: np.ndarray | None = None              # per step from ``start``: the lowest pitch a take strikes itself
+                                                 # (below it only locked notes; 0: no floor), the left hand kept

@@ -143,13 +143,14 @@ class Writer:
     # -- masks -----------------------------------------------------------------------------------
     def _plain(self) -> bool:
         """True once the task forbids the same tokens in every row at every step."""
-        return self._all_started and not (self.task.within or self.lock_onsets or self.task.single_notes)
+        return self._all_started and not (self.task.within or self.lock_onsets or self.task.single_notes
+                                          or self.task.floor is not None)
 
     def _task_mask(self, now: np.ndarray, note_length: np.ndarray, writing: np.ndarray) -> np.ndarray:
         """(rows, vocab): what the task forbids each writing row (grammar aside)."""
         task = self.task
         banned = np.broadcast_to(self.never | self.outside_key, (self.rows, self.vocab.size))
-        if not (task.within or self.lock_onsets) and self._all_started:
+        if not (task.within or self.lock_onsets or task.floor is not None) and self._all_started:
             return banned
         banned = banned.copy()
         early = now < task.start
@@ -164,7 +165,24 @@ class Writer:
             banned |= self._seam_mask(now, note_length)
         if self.lock_onsets:
             banned |= self._lock_mask(now)
+        if task.floor is not None:
+            banned |= self._floor_mask(now)
         banned[~writing] = False
+        return banned
+
+    def _floor_mask(self, now: np.ndarray) -> np.ndarray:
+        """Below ``task.floor`` at each row's step no pitch of its own: only the locked note it owes there."""
+        task, v = self.task, self.vocab
+        floor = task.floor
+        assert floor is not None
+        inside = (now >= task.start) & (now < task.start + len(floor))
+        lowest = np.where(inside, floor[np.clip(now - task.start, 0, len(floor) - 1)], 0)
+        lowest = np.clip(lowest, v.lowest_pitch, v.highest_pitch + 1)
+        banned = self.is_pitch & (self.ids < (v.pitch(v.lowest_pitch) + lowest - v.lowest_pitch)[:, None])
+        for row, locks in enumerate(self.locks):
+            pending = locks.pending()
+            if pending is not None and pending[0] == now[row] and locks.struck < len(pending[1]):
+                banned[row, v.pitch(pending[1][locks.struck].pitch)] = False
         return banned
 
     def _seam_mask(self, now: np.ndarray, note_length: np.ndarray) -> np.ndarray:

@@ -32,8 +32,8 @@ CHOOSE_FROM_DISK = "Choose from disk…"
 # choices in words, its help as the tooltip): (field, the label in the form; "" for a check box).
 MAIN = (("bars", "Length"), ("temperature", "Temperature"), ("variations", "Variations"))
 MORE = (("density", "Density"), ("texture", "Texture"), ("key", "Key"), ("register", ""), ("rhythm", ""),
-        ("dynamics", ""), ("ending", ""), ("steering", "Keep to the phrase"), ("candidates", "Drafts"),
-        ("top_p", "Top-p"))
+        ("dynamics", ""), ("ending", ""), ("accompaniment", ""), ("steering", "Keep to the phrase"),
+        ("candidates", "Drafts"), ("top_p", "Top-p"))
 WIDGETS = {"ending": "held_ending", "candidates": "drafts"}     # a widget named otherwise than its field
 SAVED_AS = {"candidates": "drafts"}                             # a document's key for it, as earlier documents
 CONTINUE = {f.name: f for f in fields(ContinueOptions)}

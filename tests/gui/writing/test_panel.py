@@ -121,3 +121,23 @@ def test_the_panel_is_built_from_the_settings_written_once(qtbot):
     for shown, fill in ((0.0, 0.0), (1.0, 2.0), (2.0, 3.0), (3.0, 4.0)):
         box.setCurrentIndex(box.findData(shown))
         assert (fresh.options().steering, fresh.options(fill=True).steering) == (shown, fill)
+
+
+def test_keep_the_accompaniment_is_a_more_check_box_that_continue_uses_and_a_document_keeps(panel, qtbot):
+    assert panel.more.isAncestorOf(panel.accompaniment)
+    assert panel.accompaniment.text() == "Keep the accompaniment's figure" and panel.accompaniment.toolTip()
+    from engine.writing.options import ContinueOptions
+    assert panel.options().accompaniment == ContinueOptions().accompaniment
+    panel.accompaniment.setChecked(True)
+    assert panel.options().accompaniment == "keep"
+    saved = panel.settings()
+    assert saved["accompaniment"] == "keep"
+    other = ContinuePanel()
+    qtbot.addWidget(other)
+    other.apply_settings(saved)
+    assert other.accompaniment.isChecked()
+    panel.accompaniment.setChecked(False)
+    assert panel.options().accompaniment == "free"
+    panel.accompaniment.setChecked(True)
+    QTest.mouseClick(panel.reset_button, Qt.LeftButton)
+    assert panel.options().accompaniment == ContinueOptions().accompaniment

@@ -1,0 +1,90 @@
+"""The accompaniment kept (``accompaniment.py``): the phrase's low voice and harmony restated bar for
+bar under a new tune, locked into Continue's takes."""
+
+import pytest
+
+from engine.music.harmony import estimate_chords
+from engine.music.keys import Key
+from engine.music.phrase import Note, Phrase
+from engine.writing.accompaniment import accompaniment_plan, low_voice, two_handed
+
+C_MAJOR = Key(0)
+# an Alberti bass (C-G-E-G in eighths on the model's sixteenths) under a tune, bars of I and V7 (4/4)
+ALBERTI = {"C": (48, 55, 52, 55), "G7": (47, 55, 50, 53)}
+TUNE = (72, 74, 76, 74)
+
+
+def alberti_phrase(harmonies=("C", "G7", "C", "G7")) -> Phrase:
+    notes = []
+    for b, name in enumerate(harmonies):
+        for i in range(8):
+            notes.append(Note(ALBERTI[name][i % 4], b * 16 + 2 * i, 2, 60))
+        notes += [Note(TUNE[b] - (1 if name == "G7" else 0), b * 16, 8, 80),
+                  Note(TUNE[b] + 3, b * 16 + 8, 8, 80)]
+    return Phrase(tuple(notes), steps_per_quarter=4, end=16 * len(harmonies))
+
+
+def plan_of(phrase: Phrase, bars: int = 4):
+    return accompaniment_plan(phrase, bars, estimate_chords(phrase, "beat", C_MAJOR))
+
+
+def test_the_low_voice_is_the_notes_below_the_middle_of_the_bar_under_a_tune():
+    phrase = alberti_phrase()
+    low = low_voice(phrase.notes, 0, 16)
+    assert [n.pitch for n in low] == [48, 55, 52, 55, 48, 55, 52, 55]
+    assert two_handed(phrase.notes, low)
+    line = [Note(60 + i, 2 * i, 2) for i in range(8)]
+    assert not two_handed(line, low_voice(line, 0, 16))
+
+
+def test_each_new_bar_restates_the_low_voice_and_chords_of_the_phrase_s_bar_in_its_place():
+    phrase = alberti_phrase(("C", "G7", "G7", "C"))
+    plan = plan_of(phrase)
+    assert plan is not None
+    for k in range(4):
+        bar = [(n.pitch, n.start - 16 * k, n.duration) for n in plan.low_voice if 16 * k <= n.start < 16 * (k + 1)]
+        source = [(n.pitch, n.start - 16 * k, n.duration) for n in low_voice(phrase.notes, 16 * k, 16)]
+        assert bar == source
+    assert [(a, b, str(c)) for a, b, c in plan.chords] == [(0, 16, "C"), (16, 32, "G7/B"), (32, 48, "G7/B"),
+                                                          (48, 64, "C")]
+
+
+def test_a_plan_longer_than_the_phrase_goes_round_its_bars_again_and_ends_with_the_take():
+    phrase = alberti_phrase(("C", "G7"))
+    plan = plan_of(phrase, bars=5)
+    assert [n.pitch for n in plan.low_voice if 64 <= n.start < 80] == [48, 55, 52, 55, 48, 55, 52, 55]
+    assert [str(c) for _, _, c in plan.chords] == ["C", "G7/B", "C", "G7/B", "C"]
+    held = Phrase((Note(40, 0, 32), Note(64, 0, 4), Note(67, 4, 4), Note(48, 16, 16), Note(72, 16, 4)),
+                  steps_per_quarter=4, end=32)
+    assert [(n.pitch, n.start, n.end) for n in plan_of(held, bars=1).low_voice] == [(40, 0, 16)]   # cut at the end
+
+
+def test_one_line_or_a_phrase_ending_mid_bar_gets_no_plan():
+    scale = Phrase(tuple(Note(60 + i % 8, 2 * i, 2) for i in range(32)), end=64)
+    assert plan_of(scale) is None
+    cut = alberti_phrase()
+    assert plan_of(cut.with_notes([n for n in cut.notes if n.start < 56], end=56)) is None
+
+
+@pytest.fixture(scope="module")
+def default_model():
+    from engine.model.checkpoint import load_model
+    return load_model("default")
+
+
+def test_continue_keeps_the_left_hand_in_every_take_and_the_user_s_locks_win(default_model):
+    from engine.writing.continuation import ContinueOptions, continue_phrase
+    phrase = alberti_phrase()
+    plan = plan_of(phrase)
+    mine = Note(50, 16, 4, 100)                                   # the user's own note where the figure has a G
+    takes = continue_phrase(default_model, phrase, ContinueOptions(bars=4, variations=2, seed=1,
+                                                                   accompaniment="keep"), locked=[mine])
+    for take in takes:
+        struck = {(n.pitch, n.start, n.duration): n.velocity for n in take.notes}
+        assert struck[(50, 16, 4)] == 100
+        assert all(struck.get((n.pitch, n.start, n.duration)) == n.velocity for n in plan.low_voice)
+        tune = [n for n in take.notes if n.pitch >= 60]
+        assert len(tune) >= 4                                     # the network wrote a tune over it
+        assert [(n.pitch, n.start) for n in tune] != [(n.pitch, n.start) for n in phrase.notes if n.pitch >= 60]
+    free = continue_phrase(default_model, phrase, ContinueOptions(bars=4, variations=2, seed=1))
+    assert [t.notes for t in free] != [t.notes for t in takes]
