@@ -83,6 +83,11 @@ def test_continue_keeps_the_left_hand_in_every_take_and_the_user_s_locks_win(def
         struck = {(n.pitch, n.start, n.duration): n.velocity for n in take.notes}
         assert struck[(50, 16, 4)] == 100
         assert all(struck.get((n.pitch, n.start, n.duration)) == n.velocity for n in plan.low_voice)
+        left = {(n.pitch, n.start) for n in plan.low_voice} | {(50, 16)}
+        for n in take.notes:                                      # the network's own notes above the left hand
+            if (n.pitch, n.start) not in left:
+                top = max(m.pitch for m in plan.low_voice if m.start // 16 == n.start // 16)
+                assert n.pitch > top, n
         tune = [n for n in take.notes if n.pitch >= 60]
         assert len(tune) >= 4                                     # the network wrote a tune over it
         assert [(n.pitch, n.start) for n in tune] != [(n.pitch, n.start) for n in phrase.notes if n.pitch >= 60]
