@@ -140,12 +140,16 @@ def _rank(drafts, keep: int, follow_score=None) -> list[int]:
 
 
 def _musical(drafts, own: Phrase, start: int, end: int, bar: int, beat: int, chords=None,
-             held: bool = False) -> list[int]:
+             held: bool = False, left: Sequence[Note] = ()) -> list[int]:
     """The drafts (notes in the model's steps from the phrase's start, written from ``start`` to
     ``end``) in the order a musician would keep them (``choosing.py``), heard against the phrase's
     last bars (up to 4, as the controls follow them), and by what was asked beyond the phrase: the
     share of their sounding time on the ``chords`` set (spans in the same steps), an ending
-    ``held`` (the share of notes that ring to the end)."""
+    ``held`` (the share of notes that ring to the end); under a ``left`` hand kept (its notes), a new
+    tune: the share of the draft's own notes that are not a phrase note at the same pitch and place
+    in the bar."""
+    kept = {(n.pitch, n.start) for n in left}
+    old = {(n.pitch, n.start % bar) for n in own.notes}
     first = start // bar * bar
     bars_heard = min(4, first // bar) or 1
     hearing = hear(own.notes, max(0, first - bars_heard * bar), bars_heard, bar, beat)
@@ -165,8 +169,11 @@ def _musical(drafts, own: Phrase, start: int, end: int, bar: int, beat: int, cho
             take = own.with_notes([Note(n.pitch, n.start - start, n.duration, n.velocity) for n in notes],
                                   end=end - start)
             score += len(end_held(take, beat).notes) / len(notes)
+        mine = [n for n in notes if (n.pitch, n.start) not in kept]
+        if left and mine:
+            score += sum((n.pitch, n.start % bar) not in old for n in mine) / len(mine)
         asked.append(score)
-    return musical_order(likely, heard, usable, asked if chords or held else None)
+    return musical_order(likely, heard, usable, asked if chords or held or left else None)
 
 
 @torch.inference_mode()
@@ -268,7 +275,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
         chosen: Sequence[int] = range(rows)
     elif options.choose == "musical":
         chosen = _musical(drafts, own, start, start + target, bar, beat, chords,
-                          options.ending == "held")[:options.variations]
+                          options.ending == "held", locks if plan is not None else ())[:options.variations]
     else:
         chosen = _rank(drafts, options.variations, follow_score)
     results = []

@@ -93,3 +93,18 @@ def test_continue_keeps_the_left_hand_in_every_take_and_the_user_s_locks_win(def
         assert [(n.pitch, n.start) for n in tune] != [(n.pitch, n.start) for n in phrase.notes if n.pitch >= 60]
     free = continue_phrase(default_model, phrase, ContinueOptions(bars=4, variations=2, seed=1))
     assert [t.notes for t in free] != [t.notes for t in takes]
+
+
+def test_under_the_left_hand_kept_the_drafts_with_a_new_tune_are_chosen_first():
+    from engine.writing.continuation import _musical
+    from engine.writing.task import Draft
+    phrase = alberti_phrase()
+    left = [Note(n.pitch, n.start + 64, n.duration, n.velocity) for n in plan_of(phrase).low_voice]
+    tune = [n for n in phrase.notes if n.pitch >= 60]
+
+    def draft(shift_by: int) -> Draft:
+        notes = left + [Note(n.pitch + shift_by, n.start + 64, n.duration, n.velocity) for n in tune]
+        return Draft(notes=notes, written=[0] * 40, log_model=-40.0, finished=True)
+    drafts = [draft(0), draft(12)]                          # the phrase's tune again; the same an octave up
+    assert _musical(drafts, phrase, 64, 128, 16, 4) == [0, 1]
+    assert _musical(drafts, phrase, 64, 128, 16, 4, left=left) == [1, 0]
