@@ -127,6 +127,9 @@ class Playback(QObject):
     def _mixer(self) -> bool:
         if self._mixer_ready is None:
             os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+            # SDL would catch SIGTERM (and Ctrl+C) to post a quit event that nothing here reads, leaving the
+            # app running when the desktop or ``kill`` asks it to end; the autosave brings the work back
+            os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
             try:
                 import pygame
 

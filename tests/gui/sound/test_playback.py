@@ -107,3 +107,32 @@ def test_a_port_unplugged_while_playing_switches_to_the_built_in_piano(qtbot, mo
     assert not playback.is_playing()
     assert 0 < len(port.sent) <= 3
     playback.stop()                                    # and the transport still answers
+
+
+def test_a_terminate_signal_still_ends_the_app_once_the_built_in_piano_has_opened_the_sound(tmp_path):
+    """SDL (under pygame's mixer) catches SIGTERM to post a quit event that no one reads: a desktop
+    logging out, or ``kill``, would leave Segue running. The default ending is kept (what the user
+    made comes back from the autosave at the next start)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+    code = ("from PySide6.QtWidgets import QApplication\n"
+            "app = QApplication(['segue'])\n"
+            "from gui.sound.playback import Playback\n"
+            "playback = Playback()\n"
+            "assert playback.built_in_piano() is not None\n"
+            "print('ready', flush=True)\n"
+            "app.exec()\n")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SDL_AUDIODRIVER="dummy", HOME=str(tmp_path),
+               XDG_CONFIG_HOME=str(tmp_path / "config"))
+    child = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[3], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready", child.stderr.read()[-2000:]
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=20) == -signal.SIGTERM
+    finally:
+        child.kill()
+        child.wait()
