@@ -26,10 +26,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..music.chords import Chord
+from ..music.chords import QUALITIES, Chord
+from ..music.keys import Key
 from ..music.phrase import Note, Phrase
 
 PLAN_BARS = 4            # the phrase's last bars the new bars restate, bar k from bar k
+OFF_TONE = 0.5           # the tune's lean off new chords' tones (chord_following.OFF_TONE: 2 for chords set)
+APART = 12               # a left hand's highest note lies this far under a note sounding with it, at least
 TWO_HANDED = 0.6         # the share of the phrase's bars whose low voice sounds under a higher note
 
 
@@ -40,6 +43,7 @@ class Plan:
 
     low_voice: tuple[Note, ...]
     chords: tuple[tuple[int, int, Chord], ...]
+    new_harmony: bool = False                    # the chords are not the phrase's: the tune leans to them
 
 
 def low_voice(notes, start: int, bar_steps: int) -> list[Note]:
@@ -54,37 +58,95 @@ def low_voice(notes, start: int, bar_steps: int) -> list[Note]:
 
 
 def two_handed(notes, low: list[Note]) -> bool:
-    """Whether some note above ``low`` (a bar's low voice) is struck while one of them sounds, or
-    sounds while one of them is struck: a tune or chords over an accompaniment, not one line."""
+    """Whether ``low`` (a bar's low voice) is a left hand: some note at least ``APART`` semitones above
+    its highest sounds with one of its notes (a tune or chords over an accompaniment), not one line
+    or block chords in one register."""
     lows = set(low)
-    high = [n for n in notes if n not in lows and n.pitch > max(m.pitch for m in low)]
+    top = max(m.pitch for m in low)
+    high = [n for n in notes if n not in lows and n.pitch >= top + APART]
     return any(h.start < m.end and m.start < h.end for h in high for m in low)
 
 
-def accompaniment_plan(phrase: Phrase, bars: int, chords) -> Plan | None:
+def chord_at(spans, step: int) -> Chord | None:
+    """The chord of ``spans`` ((start, end, chord)) sounding at ``step``, or None."""
+    return next((chord for a, b, chord in spans if a <= step < b), None)
+
+
+def member(interval: int, quality: str) -> int:
+    """The interval above its root of the member of a ``quality`` chord in the place of ``interval``
+    above another chord's root: root to root, third to third, fifth to fifth, seventh to seventh (to
+    the root an octave up where the chord has no seventh); a second or fourth counts as a third."""
+    tones = QUALITIES[quality][0]
+    place = 0 if interval in (0, 1) else 1 if interval in (2, 3, 4, 5) else 2 if interval in (6, 7, 8) else 3
+    return tones[place] if place < len(tones) else 12
+
+
+def nearest(pitch: int, pitch_class: int) -> int:
+    """The pitch of ``pitch_class`` nearest ``pitch`` (the lower of two as near)."""
+    up = (pitch_class - pitch) % 12
+    return pitch + up if up < 6 else pitch + up - 12
+
+
+def moved(pitch: int, was: Chord | None, now: Chord | None, key: Key) -> int:
+    """``pitch``, a note of the figure under the chord ``was``, under the chord ``now``: a chord tone
+    to the same member of the new chord in the nearest octave; a note between chord tones (a passing
+    or neighbour note) by the roots' move, onto the key's scale; the same where the chord stays."""
+    if now is None or now.root is None or was == now:
+        return pitch
+    if was is not None and was.root is not None and pitch % 12 in was.tones:
+        return nearest(pitch, (now.root + member((pitch - was.root) % 12, now.quality)) % 12)
+    shift = (now.root - (was.root if was is not None and was.root is not None else now.root)) % 12
+    pitch += shift if shift < 6 else shift - 12
+    if pitch % 12 in key.pitch_classes or pitch % 12 in now.tones:
+        return pitch
+    return pitch - 1 if (pitch - 1) % 12 in key.pitch_classes else pitch + 1
+
+
+def pedal(notes, first: int, bars: int, bar_steps: int) -> int | None:
+    """The pitch that is the lowest note struck in each of the last three (or fewer) of ``bars`` bars
+    from ``first``: a pedal point, which stays where the harmony moves over it; None if they differ."""
+    lows = set()
+    for b in range(max(0, bars - 3), bars):
+        struck = [n.pitch for n in notes if first + b * bar_steps <= n.start < first + (b + 1) * bar_steps]
+        lows.add(min(struck) if struck else None)
+    return lows.pop() if len(lows) == 1 and bars >= 2 else None
+
+
+def accompaniment_plan(phrase: Phrase, bars: int, chords, key: Key | None = None,
+                       progression=None) -> Plan | None:
     """The plan of ``bars`` new bars after ``phrase`` (which ends on a bar line), given its chords
-    (``harmony.estimate_chords``' spans, in the phrase's steps): new bar k has the low voice and the
-    chords of the phrase's bar k of its last ``PLAN_BARS`` (round them again in a longer take); None
-    where the phrase has no low voice of its own or does not end on a bar line."""
+    (``harmony.estimate_chords``' spans, in the phrase's steps): new bar k has the low voice of the
+    phrase's bar k of its last ``PLAN_BARS`` (round them again in a longer take; none where that bar
+    is one line, with nothing over its low voice) and, without a
+    ``progression``, that bar's chords; given one (spans timed from the take's start, in ``key``),
+    the low voice moved onto its chords (``moved``; a pedal stays). None where the phrase has no low
+    voice of its own or does not end on a bar line."""
     bar = phrase.steps_per_bar
     if phrase.length % bar or phrase.length < bar or bars < 1:
         return None
     count = min(PLAN_BARS, phrase.length // bar)
     first = phrase.length - count * bar
     lows = [low_voice(phrase.notes, first + b * bar, bar) for b in range(count)]
-    held = sum(bool(low) and two_handed(phrase.notes, low) for low in lows)
-    if held < TWO_HANDED * count:
+    lows = [low if low and two_handed(phrase.notes, low) else [] for low in lows]   # a bar in one line: free
+    if sum(bool(low) for low in lows) < TWO_HANDED * count:
         return None
     end = bars * bar
+    point = pedal(phrase.notes, first, count, bar) if progression is not None else None
     plan: list[tuple[int, int, Chord]] = []
-    notes: list[Note] = []
+    notes: dict[tuple[int, int], Note] = {}
     for k in range(bars):
         source = first + (k % count) * bar
-        moved = k * bar - source                   # from the phrase's bar to the new bar
+        shift = k * bar - source                   # from the phrase's bar to the new bar
         for a, b, chord in chords:
             a, b = max(a, source), min(b, source + bar)
             if a < b:
-                plan.append((a + moved, b + moved, chord))
-        notes += [Note(n.pitch, n.start + moved, min(n.duration, end - n.start - moved), n.velocity)
-                  for n in lows[k % count]]
-    return Plan(tuple(sorted(notes, key=Note.sort_key)), tuple(plan))
+                plan.append((a + shift, b + shift, chord))
+        for n in lows[k % count]:
+            at = n.start + shift
+            pitch = n.pitch
+            if progression is not None and key is not None and pitch != point:
+                pitch = moved(pitch, chord_at(chords, n.start), chord_at(progression, at), key)
+            if 0 <= pitch <= 127:
+                notes.setdefault((pitch, at), Note(pitch, at, min(n.duration, end - at), n.velocity))
+    chords_now = tuple(progression) if progression is not None else tuple(plan)
+    return Plan(tuple(sorted(notes.values(), key=Note.sort_key)), chords_now, progression is not None)

@@ -152,7 +152,7 @@ class ChordLean:
     94.3% without on ``default``, 95.9% and 95.8% on ``pop``), and it is a third of the lean's cost."""
 
     def __init__(self, vocab: Vocabulary, spans: Sequence[Span], rows: int, beat: int,
-                 sounding: Sequence[tuple[int, int]] = (), cap: bool = True):
+                 sounding: Sequence[tuple[int, int]] = (), cap: bool = True, off_tone: float = OFF_TONE):
         self.vocab, self.rows, self.beat, self.cap = vocab, rows, max(1, beat), cap
         chords = [(a, b, c) for a, b, c in sorted(spans, key=lambda s: s[0]) if c.is_chord and b > a]
         self.starts = np.array([a for a, _, _ in chords], dtype=np.int64)
@@ -172,7 +172,7 @@ class ChordLean:
         self.inside = self.tones[:, classes]                           # (chords + 1, pitches)
         self.inside[-1] = True
         self.outside = (~self.inside).astype(np.float32)               # 1 on each chord's other pitches
-        self.off_tone = -OFF_TONE * self.outside                       # the lean off each chord's tones
+        self.off_tone = -off_tone * self.outside                       # the lean off each chord's tones
         self.classes = classes
         self.size = size
         # per step from 0 to the last chord's end: the chord sounding (the last row: none), whether one

@@ -30,6 +30,8 @@ from ..model.checkpoint import LoadedModel
 from ..music.harmony import estimate_chords
 from ..music.keys import estimate_key
 from ..music.phrase import Note, Phrase, regrid, scaled_step, shift, trim
+from ..music.progressions import suggest_chords
+from .accompaniment import OFF_TONE as PLAN_OFF_TONE
 from .accompaniment import Plan, accompaniment_plan
 from .choosing import faults, hear, musical_order, repeat_share
 from .chord_following import asked_spans, chord_tone_share, stream_chords
@@ -194,7 +196,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     phrase = music_heard(phrase, phrase.length, phrase.length)[0]   # its last bars; the takes are timed from its end
     seed = options.seed if options.seed is not None else int.from_bytes(os.urandom(4), "little")
     asked = options.chords
-    plan = planned_accompaniment(phrase, options) if options.accompaniment == "keep" and asked is None else None
+    plan = planned_accompaniment(phrase, options, seed) if options.accompaniment != "free" else None
     if plan is not None:
         mine = {(n.pitch, n.start) for n in locked}
         locked = list(locked) + [n for n in plan.low_voice if (n.pitch, n.start) not in mine]
@@ -237,12 +239,15 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     rows = max(options.variations, options.candidates)
     # the plan's chords are the phrase's own: the network reads them, with no lean to them (which would keep the
     # tune on chord tones, without its passing steps)
-    chords = stream_chords(options.chords, bar, options.bars, spq / phrase.steps_per_quarter, start)
+    chords = stream_chords(asked if plan is not None and plan.new_harmony else options.chords, bar, options.bars,
+                           spq / phrase.steps_per_quarter, start)
     last_downbeat = (start + target - 1) // bar * bar
     # a chord set on the last downbeat says where the take arrives, not the key
     arrives = chords is None or not any(a <= last_downbeat < b and chord.is_chord for a, b, chord in chords)
     floor = None if plan is None else above_left_hand(plan, phrase, spq, bar, target)
+    off_tone = PLAN_OFF_TONE if plan is not None and plan.new_harmony and options.chords is None else None
     task = Task(start=start, end=start + target, bar_steps=bar, steps_per_quarter=spq, locked=locks, floor=floor,
+                off_tone=off_tone,
                 pitch_classes=key.pitch_classes if key is not None else None, targets=targets,
                 single_notes=options.texture == "single notes",
                 steer_to=steer, steering=options.steering, steer_bands=bands,
@@ -290,11 +295,23 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     return results
 
 
-def planned_accompaniment(phrase: Phrase, options: ContinueOptions) -> Plan | None:
-    """The phrase's left hand and harmony restated under a new tune (``accompaniment.py``), for
-    Continue's ``accompaniment="keep"``; None where the phrase has no left hand of its own."""
+def planned_accompaniment(phrase: Phrase, options: ContinueOptions, seed: int) -> Plan | None:
+    """The phrase's left hand carried on (``accompaniment.py``) for Continue's ``accompaniment``:
+    moved onto the chords set, or else onto chords suggested after the phrase's (``carry``, drawn
+    with the take's ``seed``), or restated with the phrase's own (``restate``); None where the
+    phrase has no left hand of its own."""
     key = options.chosen_key(phrase) or estimate_key(phrase)
-    return accompaniment_plan(phrase, options.bars, estimate_chords(phrase, "beat", key)) if key else None
+    if key is None:
+        return None
+    bar = phrase.steps_per_bar
+    if options.chords is not None:
+        progression = [s for s in asked_spans(options.chords, bar, options.bars) if s[2].is_chord] or None
+    elif options.accompaniment == "carry":
+        progression = [(a - phrase.length, b - phrase.length, c)
+                       for a, b, c in suggest_chords(phrase, phrase.length, options.bars, key, seed=seed)]
+    else:
+        progression = None
+    return accompaniment_plan(phrase, options.bars, estimate_chords(phrase, "beat", key), key, progression)
 
 
 def above_left_hand(plan: Plan, phrase: Phrase, spq: int, bar: int, target: int) -> np.ndarray:

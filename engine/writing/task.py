@@ -53,6 +53,7 @@ class Task:
     steer_places: np.ndarray | None = None       # the shares of onsets at each step of the bar asked for
     chords: list | None = None                   # (start, end, Chord) in the stream's steps the takes lean to
                                                  # (chord_following.py; None: the model's own harmony)
+    off_tone: float | None = None                # how far from a chord's tones they lean (None: OFF_TONE)
     bar_table: np.ndarray | None = None          # or the whole table of controls, bar by bar
     harmony: list | None = None                  # (start, end, Chord) of the stream's steps a model with harmony
                                                  # reads (None: hidden); harmony_input.chords_around makes them

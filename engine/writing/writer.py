@@ -36,7 +36,7 @@ from ..errors import Cancelled
 from ..model.checkpoint import LoadedModel
 from ..model.stepping import Stepper
 from ..music.phrase import Note, Phrase
-from .chord_following import ChordLean
+from .chord_following import OFF_TONE, ChordLean
 from .drawing import draw, log_softmax, nucleus
 from .listening import Listening
 from .steering import Steering
@@ -270,7 +270,8 @@ class Writer:
                                      task.steering, task.steer_bands, task.bar_steps, task.steer_places)
         reads_chords = bool(self.model.config.harmony and task.harmony is not None)     # the network follows them too
         self.lean = ChordLean(v, task.chords, k, task.steps_per_quarter, self.prompt_sounding,
-                              cap=not reads_chords) if task.chords else None
+                              cap=not reads_chords,
+                              off_tone=OFF_TONE if task.off_tone is None else task.off_tone) if task.chords else None
         # listening goes with steering: "Keep to the phrase" off leaves the network alone
         self.listening = None
         if self.steering is not None and task.listening:

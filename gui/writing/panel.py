@@ -32,7 +32,7 @@ CHOOSE_FROM_DISK = "Choose from disk…"
 # choices in words, its help as the tooltip): (field, the label in the form; "" for a check box).
 MAIN = (("bars", "Length"), ("temperature", "Temperature"), ("variations", "Variations"))
 MORE = (("density", "Density"), ("texture", "Texture"), ("key", "Key"), ("register", ""), ("rhythm", ""),
-        ("dynamics", ""), ("ending", ""), ("accompaniment", ""), ("steering", "Keep to the phrase"),
+        ("dynamics", ""), ("ending", ""), ("accompaniment", "Accompaniment"), ("steering", "Keep to the phrase"),
         ("candidates", "Drafts"), ("top_p", "Top-p"))
 WIDGETS = {"ending": "held_ending", "candidates": "drafts"}     # a widget named otherwise than its field
 SAVED_AS = {"candidates": "drafts"}                             # a document's key for it, as earlier documents

@@ -3,10 +3,11 @@ bar under a new tune, locked into Continue's takes."""
 
 import pytest
 
+from engine.music.chords import Chord
 from engine.music.harmony import estimate_chords
 from engine.music.keys import Key
 from engine.music.phrase import Note, Phrase
-from engine.writing.accompaniment import accompaniment_plan, low_voice, two_handed
+from engine.writing.accompaniment import accompaniment_plan, low_voice, member, moved, nearest, pedal, two_handed
 
 C_MAJOR = Key(0)
 # an Alberti bass (C-G-E-G in eighths on the model's sixteenths) under a tune, bars of I and V7 (4/4)
@@ -35,6 +36,8 @@ def test_the_low_voice_is_the_notes_below_the_middle_of_the_bar_under_a_tune():
     assert two_handed(phrase.notes, low)
     line = [Note(60 + i, 2 * i, 2) for i in range(8)]
     assert not two_handed(line, low_voice(line, 0, 16))
+    chords = [Note(p, 4 * i, 4) for i in range(4) for p in (69, 72, 76, 79)]             # block chords in the treble
+    assert not two_handed(chords, low_voice(chords, 0, 16))
 
 
 def test_each_new_bar_restates_the_low_voice_and_chords_of_the_phrase_s_bar_in_its_place():
@@ -78,7 +81,7 @@ def test_continue_keeps_the_left_hand_in_every_take_and_the_user_s_locks_win(def
     plan = plan_of(phrase)
     mine = Note(50, 16, 4, 100)                                   # the user's own note where the figure has a G
     takes = continue_phrase(default_model, phrase, ContinueOptions(bars=4, variations=2, seed=1,
-                                                                   accompaniment="keep"), locked=[mine])
+                                                                   accompaniment="restate"), locked=[mine])
     for take in takes:
         struck = {(n.pitch, n.start, n.duration): n.velocity for n in take.notes}
         assert struck[(50, 16, 4)] == 100
@@ -108,3 +111,45 @@ def test_under_the_left_hand_kept_the_drafts_with_a_new_tune_are_chosen_first():
     drafts = [draft(0), draft(12)]                          # the phrase's tune again; the same an octave up
     assert _musical(drafts, phrase, 64, 128, 16, 4) == [0, 1]
     assert _musical(drafts, phrase, 64, 128, 16, 4, left=left) == [1, 0]
+
+
+def test_a_chord_tone_moves_to_the_same_member_of_the_new_chord_in_the_nearest_octave():
+    c, g7, f = Chord(0, "maj"), Chord(7, "7"), Chord(5, "maj")
+    assert member(4, "7") == 4 and member(7, "7") == 7 and member(10, "maj") == 12 and member(2, "min") == 3
+    assert moved(52, c, g7, C_MAJOR) == 47                     # E, C's third -> B, G7's third
+    assert moved(52, c, f, C_MAJOR) == 57                      # E -> A, F's third
+    assert moved(48, c, f, C_MAJOR) == 53                      # C, the root -> F
+    assert moved(55, c, c, C_MAJOR) == 55                      # the chord stays: the note stays
+    assert moved(50, c, f, C_MAJOR) == 55                      # D, between C's tones: by the roots' move
+    assert moved(49, c, f, C_MAJOR) == 53                      # C#: moved to F#, off the scale -> F
+    assert nearest(60, 6) == 54 and nearest(60, 7) == 55 and nearest(60, 5) == 65
+
+
+def test_carried_on_the_figure_goes_onto_the_new_chords_and_a_pedal_stays():
+    phrase = alberti_phrase(("C", "G7", "C", "C"))
+    assert pedal(phrase.notes, 0, 4, 16) is None                                   # B, C, C: no pedal
+    progression = [(0, 16, Chord(5, "maj")), (16, 32, Chord(7, "7")), (32, 64, Chord(0, "maj"))]
+    plan = accompaniment_plan(phrase, 4, estimate_chords(phrase, "beat", C_MAJOR), C_MAJOR, progression)
+    assert plan.new_harmony and list(plan.chords) == progression
+    bars = [[n.pitch for n in plan.low_voice if 16 * k <= n.start < 16 * k + 8] for k in range(4)]
+    assert bars == [[53, 60, 57, 60], [47, 55, 50, 53], [48, 55, 52, 55], [48, 55, 52, 55]]   # F, G7, C, C
+    held = Phrase(tuple(Note(36, b * 16, 16) for b in range(4)) + tuple(
+        Note(p, b * 16 + 4 * i, 4) for b in range(4) for i, p in enumerate((60, 64, 67, 72))), end=64)
+    assert pedal(held.notes, 0, 4, 16) == 36
+    planned = accompaniment_plan(held, 4, estimate_chords(held, "beat", C_MAJOR), C_MAJOR, progression)
+    assert {n.pitch for n in planned.low_voice} == {36}                              # the pedal point stays
+
+
+def test_carry_in_continue_draws_its_chords_with_the_take_s_seed_and_follows_chords_set(default_model):
+    from engine.writing.continuation import ContinueOptions, continue_phrase, planned_accompaniment
+    phrase = alberti_phrase()
+    a = planned_accompaniment(phrase, ContinueOptions(bars=4, accompaniment="carry"), 3)
+    assert a == planned_accompaniment(phrase, ContinueOptions(bars=4, accompaniment="carry"), 3)
+    assert a.new_harmony and str(a.chords[-1][2]) == "C"                       # ends on the tonic
+    asked = planned_accompaniment(phrase, ContinueOptions(bars=2, accompaniment="restate", chords="F | G7"), 3)
+    assert [str(c) for _, _, c in asked.chords] == ["F", "G7"]                  # the chords set win
+    assert {n.pitch % 12 for n in asked.low_voice if n.start < 16} <= {5, 9, 0}
+    takes = continue_phrase(default_model, phrase, ContinueOptions(bars=4, variations=2, seed=3, accompaniment="carry"))
+    for take in takes:
+        struck = {(n.pitch, n.start, n.duration) for n in take.notes}
+        assert {(n.pitch, n.start, n.duration) for n in a.low_voice} <= struck

@@ -123,21 +123,25 @@ def test_the_panel_is_built_from_the_settings_written_once(qtbot):
         assert (fresh.options().steering, fresh.options(fill=True).steering) == (shown, fill)
 
 
-def test_keep_the_accompaniment_is_a_more_check_box_that_continue_uses_and_a_document_keeps(panel, qtbot):
-    assert panel.more.isAncestorOf(panel.accompaniment)
-    assert panel.accompaniment.text() == "Keep the accompaniment's figure" and panel.accompaniment.toolTip()
+def test_the_accompaniment_is_a_more_setting_that_continue_uses_and_a_document_keeps(panel, qtbot):
     from engine.writing.options import ContinueOptions
-    assert panel.options().accompaniment == ContinueOptions().accompaniment
-    panel.accompaniment.setChecked(True)
-    assert panel.options().accompaniment == "keep"
+    assert panel.more.isAncestorOf(panel.accompaniment)
+    assert panel.more.layout().labelForField(panel.accompaniment).text() == "Accompaniment"
+    choices = [(panel.accompaniment.itemText(i), panel.accompaniment.itemData(i))
+               for i in range(panel.accompaniment.count())]
+    assert choices == [("Carried on, new chords", "carry"), ("Restated", "restate"), ("Free", "free")]
+    assert panel.options().accompaniment == ContinueOptions().accompaniment and panel.accompaniment.toolTip()
+    panel.accompaniment.setCurrentText("Restated")
+    assert panel.options().accompaniment == "restate"
     saved = panel.settings()
-    assert saved["accompaniment"] == "keep"
+    assert saved["accompaniment"] == "restate"
     other = ContinuePanel()
     qtbot.addWidget(other)
     other.apply_settings(saved)
-    assert other.accompaniment.isChecked()
-    panel.accompaniment.setChecked(False)
-    assert panel.options().accompaniment == "free"
-    panel.accompaniment.setChecked(True)
+    assert other.options().accompaniment == "restate"
+    other.apply_settings({"accompaniment": "keep"})            # not a choice: stays as it is
+    assert other.options().accompaniment == "restate"
     QTest.mouseClick(panel.reset_button, Qt.LeftButton)
     assert panel.options().accompaniment == ContinueOptions().accompaniment
+    panel.accompaniment.setCurrentText("Carried on, new chords")
+    assert panel.options(fill=True).accompaniment == "free"                   # Fill writes every voice
