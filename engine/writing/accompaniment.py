@@ -102,51 +102,60 @@ def moved(pitch: int, was: Chord | None, now: Chord | None, key: Key) -> int:
     return pitch - 1 if (pitch - 1) % 12 in key.pitch_classes else pitch + 1
 
 
-def pedal(notes, first: int, bars: int, bar_steps: int) -> int | None:
-    """The pitch that is the lowest note struck in each of the last three (or fewer) of ``bars`` bars
-    from ``first``: a pedal point, which stays where the harmony moves over it; None if they differ."""
+def pedal(notes, first_bar: int, bars: int, bar_steps: int) -> int | None:
+    """The pitch that is the lowest note struck in each of ``bars`` bars from bar ``first_bar`` (at
+    least two): a pedal point, which stays where the harmony moves over it; None if they differ."""
     lows = set()
-    for b in range(max(0, bars - 3), bars):
-        struck = [n.pitch for n in notes if first + b * bar_steps <= n.start < first + (b + 1) * bar_steps]
+    for b in range(first_bar, first_bar + bars):
+        struck = [n.pitch for n in notes if b * bar_steps <= n.start < (b + 1) * bar_steps]
         lows.add(min(struck) if struck else None)
     return lows.pop() if len(lows) == 1 and bars >= 2 else None
 
 
 def accompaniment_plan(phrase: Phrase, bars: int, chords, key: Key | None = None,
                        progression=None) -> Plan | None:
-    """The plan of ``bars`` new bars after ``phrase`` (which ends on a bar line), given its chords
-    (``harmony.estimate_chords``' spans, in the phrase's steps): new bar k has the low voice of the
-    phrase's bar k of its last ``PLAN_BARS`` (round them again in a longer take; none where that bar
-    is one line, with nothing over its low voice) and, without a
-    ``progression``, that bar's chords; given one (spans timed from the take's start, in ``key``),
-    the low voice moved onto its chords (``moved``; a pedal stays). None where the phrase has no low
-    voice of its own or does not end on a bar line."""
+    """The plan of ``bars`` bars' worth of music after ``phrase``, given its chords
+    (``harmony.estimate_chords``' spans, in the phrase's steps, from a bar line at step 0). The
+    take's step t has the low voice and the chords that the phrase has at t less a whole number of
+    its last ``PLAN_BARS`` bars (new bar k restates the phrase's bar k; a longer take goes round them
+    again; a phrase that ends mid-bar is restated from as far back, so the bar lines stay), and none
+    in a bar that is one line, with nothing over its low voice. Given a ``progression`` (spans timed
+    from the take's start, in ``key``), the low voice is moved onto its chords (``moved``; a pedal
+    stays) and those are the plan's chords. None where the phrase has no low voice of its own."""
     bar = phrase.steps_per_bar
-    if phrase.length % bar or phrase.length < bar or bars < 1:
+    length = phrase.length
+    whole = length // bar                          # the phrase's complete bars
+    if whole < 1 or bars < 1:
         return None
-    count = min(PLAN_BARS, phrase.length // bar)
-    first = phrase.length - count * bar
-    lows = [low_voice(phrase.notes, first + b * bar, bar) for b in range(count)]
-    lows = [low if low and two_handed(phrase.notes, low) else [] for low in lows]   # a bar in one line: free
-    if sum(bool(low) for low in lows) < TWO_HANDED * count:
+    count = min(PLAN_BARS, whole)
+    period = count * bar
+    first = length - period                        # the music restated: from here to the phrase's end
+    lows: list[Note] = []
+    handed = 0                                     # bars with a left hand
+    for b in range(first // bar, -(-length // bar)):
+        low = low_voice(phrase.notes, b * bar, bar)
+        if low and two_handed(phrase.notes, low):  # a bar in one line or in one register: left free
+            lows += [n for n in low if first <= n.start < length]
+            handed += 1
+    if handed < TWO_HANDED * count:
         return None
     end = bars * bar
-    point = pedal(phrase.notes, first, count, bar) if progression is not None else None
+    point = pedal(phrase.notes, whole - min(3, whole), min(3, whole), bar) if progression is not None else None
     plan: list[tuple[int, int, Chord]] = []
     notes: dict[tuple[int, int], Note] = {}
-    for k in range(bars):
-        source = first + (k % count) * bar
-        shift = k * bar - source                   # from the phrase's bar to the new bar
+    for shift in range(period - length, end, period):      # the restated music's step 0 in the take's steps
         for a, b, chord in chords:
-            a, b = max(a, source), min(b, source + bar)
-            if a < b:
-                plan.append((a + shift, b + shift, chord))
-        for n in lows[k % count]:
+            a, b = max(a, first) + shift, min(b, length) + shift
+            if max(a, 0) < min(b, end):
+                plan.append((max(a, 0), min(b, end), chord))
+        for n in lows:
             at = n.start + shift
+            if not 0 <= at < end:
+                continue
             pitch = n.pitch
             if progression is not None and key is not None and pitch != point:
                 pitch = moved(pitch, chord_at(chords, n.start), chord_at(progression, at), key)
             if 0 <= pitch <= 127:
                 notes.setdefault((pitch, at), Note(pitch, at, min(n.duration, end - at), n.velocity))
-    chords_now = tuple(progression) if progression is not None else tuple(plan)
+    chords_now = tuple(progression) if progression is not None else tuple(sorted(plan, key=lambda c: c[0]))
     return Plan(tuple(sorted(notes.values(), key=Note.sort_key)), chords_now, progression is not None)

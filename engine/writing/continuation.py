@@ -244,7 +244,7 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     last_downbeat = (start + target - 1) // bar * bar
     # a chord set on the last downbeat says where the take arrives, not the key
     arrives = chords is None or not any(a <= last_downbeat < b and chord.is_chord for a, b, chord in chords)
-    floor = None if plan is None else above_left_hand(plan, phrase, spq, bar, target)
+    floor = None if plan is None else above_left_hand(plan, phrase, spq, bar, start, target)
     off_tone = PLAN_OFF_TONE if plan is not None and plan.new_harmony and options.chords is None else None
     task = Task(start=start, end=start + target, bar_steps=bar, steps_per_quarter=spq, locked=locks, floor=floor,
                 off_tone=off_tone,
@@ -314,16 +314,18 @@ def planned_accompaniment(phrase: Phrase, options: ContinueOptions, seed: int) -
     return accompaniment_plan(phrase, options.bars, estimate_chords(phrase, "beat", key), key, progression)
 
 
-def above_left_hand(plan: Plan, phrase: Phrase, spq: int, bar: int, target: int) -> np.ndarray:
-    """Per step of the take on the model's grid (``bar`` steps a bar): the lowest pitch the network
-    strikes itself, a semitone over the highest note of the left hand kept in that bar (0 where the
-    bar has none), so that it writes the tune and the inner voices and leaves the left hand alone."""
+def above_left_hand(plan: Plan, phrase: Phrase, spq: int, bar: int, start: int, target: int) -> np.ndarray:
+    """Per step of the take on the model's grid (from the stream's step ``start``, ``bar`` steps a
+    bar): the lowest pitch the network strikes itself, a semitone over the highest note of the left
+    hand kept in that bar (0 where the bar has none), so that it writes the tune and the inner voices
+    and leaves the left hand alone."""
     floor = np.zeros(target, dtype=np.int64)
-    left = regrid(phrase.with_notes(plan.low_voice), spq).notes
-    for b in range(-(-target // bar)):
-        here = [n.pitch for n in left if b * bar <= n.start < (b + 1) * bar]
-        if here:
-            floor[b * bar:(b + 1) * bar] = max(here) + 1
+    tops: dict[int, int] = {}
+    for n in regrid(phrase.with_notes(plan.low_voice), spq).notes:
+        b = (start + n.start) // bar
+        tops[b] = max(n.pitch, tops.get(b, 0))
+    for b, top in tops.items():
+        floor[max(0, b * bar - start):max(0, (b + 1) * bar - start)] = top + 1
     return floor
 
 

@@ -48,8 +48,7 @@ def test_each_new_bar_restates_the_low_voice_and_chords_of_the_phrase_s_bar_in_i
         bar = [(n.pitch, n.start - 16 * k, n.duration) for n in plan.low_voice if 16 * k <= n.start < 16 * (k + 1)]
         source = [(n.pitch, n.start - 16 * k, n.duration) for n in low_voice(phrase.notes, 16 * k, 16)]
         assert bar == source
-    assert [(a, b, str(c)) for a, b, c in plan.chords] == [(0, 16, "C"), (16, 32, "G7/B"), (32, 48, "G7/B"),
-                                                          (48, 64, "C")]
+    assert [(a, b, str(c)) for a, b, c in plan.chords] == [(0, 16, "C"), (16, 48, "G7/B"), (48, 64, "C")]
 
 
 def test_a_plan_longer_than_the_phrase_goes_round_its_bars_again_and_ends_with_the_take():
@@ -62,11 +61,21 @@ def test_a_plan_longer_than_the_phrase_goes_round_its_bars_again_and_ends_with_t
     assert [(n.pitch, n.start, n.end) for n in plan_of(held, bars=1).low_voice] == [(40, 0, 16)]   # cut at the end
 
 
-def test_one_line_or_a_phrase_ending_mid_bar_gets_no_plan():
+def test_one_line_gets_no_plan():
     scale = Phrase(tuple(Note(60 + i % 8, 2 * i, 2) for i in range(32)), end=64)
     assert plan_of(scale) is None
-    cut = alberti_phrase()
-    assert plan_of(cut.with_notes([n for n in cut.notes if n.start < 56], end=56)) is None
+    assert plan_of(Phrase(tuple(Note(60 + i % 8, 2 * i, 2) for i in range(4)), end=8)) is None   # not a bar
+
+
+def test_a_phrase_ending_mid_bar_is_restated_from_as_far_back_so_the_bar_lines_stay():
+    whole = alberti_phrase()
+    cut = whole.with_notes([Note(n.pitch, n.start, min(n.duration, 56 - n.start), n.velocity)
+                            for n in whole.notes if n.start < 56], end=56)       # ends on beat 3 of bar 4
+    plan = plan_of(cut, bars=2)                                  # 3 whole bars: the take restates from step 8
+    assert [(n.pitch, n.start) for n in plan.low_voice if n.start < 8] == [(48, 0), (55, 2), (52, 4), (55, 6)]
+    assert [(n.pitch, n.start) for n in plan.low_voice if 8 <= n.start < 16] == \
+        [(47, 8), (55, 10), (50, 12), (53, 14)]                 # then bar 2 (G7) from its downbeat
+    assert max(n.end for n in plan.low_voice) <= 32
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +162,17 @@ def test_carry_in_continue_draws_its_chords_with_the_take_s_seed_and_follows_cho
     for take in takes:
         struck = {(n.pitch, n.start, n.duration) for n in take.notes}
         assert {(n.pitch, n.start, n.duration) for n in a.low_voice} <= struck
+
+
+def test_continue_after_a_phrase_ending_mid_bar_keeps_the_left_hand_on_its_beats(default_model):
+    from engine.writing.continuation import ContinueOptions, continue_phrase
+    whole = alberti_phrase()
+    cut = whole.with_notes([Note(n.pitch, n.start, min(n.duration, 56 - n.start), n.velocity)
+                            for n in whole.notes if n.start < 56], end=56)
+    plan = plan_of(cut, bars=2)
+    for take in continue_phrase(default_model, cut, ContinueOptions(bars=2, variations=2, seed=4,
+                                                                   accompaniment="restate")):
+        struck = {(n.pitch, n.start) for n in take.notes}
+        assert {(n.pitch, n.start) for n in plan.low_voice} <= struck
+        assert all(n.pitch > 55 for n in take.notes if (n.pitch, n.start) not in struck & {
+            (m.pitch, m.start) for m in plan.low_voice})
