@@ -1,5 +1,5 @@
-"""The accompaniment kept (``accompaniment.py``): the phrase's low voice and harmony restated bar for
-bar under a new tune, locked into Continue's takes."""
+"""The accompaniment planned (``accompaniment.py``): the phrase's low voice restated bar for bar with its
+harmony, or carried onto new chords, and locked into Continue's takes under a new tune."""
 
 import pytest
 
