@@ -32,7 +32,7 @@ from ..music.keys import estimate_key
 from ..music.phrase import Note, Phrase, regrid, scaled_step, shift, trim
 from ..music.progressions import suggest_chords
 from .accompaniment import OFF_TONE as PLAN_OFF_TONE
-from .accompaniment import Plan, accompaniment_plan
+from .accompaniment import Plan, accompaniment_plan, stepped
 from .choosing import faults, hear, musical_order, repeat_share
 from .chord_following import asked_spans, chord_tone_share, stream_chords
 from .heard import music_heard
@@ -298,14 +298,17 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
 def planned_accompaniment(phrase: Phrase, options: ContinueOptions, seed: int) -> Plan | None:
     """The phrase's left hand carried on (``accompaniment.py``) for Continue's ``accompaniment``:
     moved onto the chords set, or else onto chords suggested after the phrase's (``carry``, drawn
-    with the take's ``seed``), or restated with the phrase's own (``restate``); None where the
-    phrase has no left hand of its own."""
+    with the take's ``seed``), restated with the phrase's own (``restate``) or with them a scale step
+    lower (``sequence``); None where the phrase has no left hand of its own."""
     key = options.chosen_key(phrase) or estimate_key(phrase)
     if key is None:
         return None
     bar = phrase.steps_per_bar
     if options.chords is not None:
         progression = [s for s in asked_spans(options.chords, bar, options.bars) if s[2].is_chord] or None
+    elif options.accompaniment == "sequence":
+        restated = accompaniment_plan(phrase, options.bars, estimate_chords(phrase, "beat", key))
+        progression = None if restated is None else [(a, b, stepped(c, key, -1)) for a, b, c in restated.chords]
     elif options.accompaniment == "carry":
         progression = [(a - phrase.length, b - phrase.length, c)
                        for a, b, c in suggest_chords(phrase, phrase.length, options.bars, key, seed=seed)]

@@ -24,7 +24,7 @@ TEXTURES = ("follow", "single notes", "chords", "free")
 ENDINGS = ("held", "bar line")
 KEY_WORDS = ("follow", "stay", "free")        # besides a key's name
 CHOICES = ("follow", "likely", "musical")
-ACCOMPANIMENTS = ("carry", "restate", "free")
+ACCOMPANIMENTS = ("restate", "sequence", "carry", "free")
 
 
 def setting(default: Any, help: str = "", *, low: float | None = None, high: float | None = None,
@@ -95,12 +95,12 @@ class ContinueOptions:
                                    "chords and register as it is written: 0 (not at all) to 4; 1 loosely, "
                                    "3 strictly", low=0.0, high=4.0, note="", metavar="N",
                               shown=(("Off", 0.0), ("Loosely", 1.0), ("Closely", 2.0), ("Strictly", 3.0)))
-    accompaniment: str = setting("free", "carry: the phrase's left-hand figure goes on, moved onto new chords that "
-                                         "end on the tonic (or onto the chords set); restate: its left hand and "
-                                         "harmony again bar for bar; the network writes the tune above it. free: "
-                                         "the network writes every voice", choices=ACCOMPANIMENTS,
-                                 shown=(("Carried on, new chords", "carry"), ("Restated", "restate"),
-                                        ("Free", "free")), fill=False)
+    accompaniment: str = setting("free", "restate: the phrase's left hand and harmony again bar for bar; sequence: the "
+                                         "same a scale step lower; carry: its figure moved onto new chords that end "
+                                         "on the tonic (or onto the chords set); the network writes the tune above "
+                                         "it. free: the network writes every voice", choices=ACCOMPANIMENTS,
+                                 shown=(("Restated", "restate"), ("A step lower (sequence)", "sequence"),
+                                        ("Carried on, new chords", "carry"), ("Free", "free")), fill=False)
     chords: str | tuple | None = setting(None, "chords the new bars follow, one bar per |, a bar's chords dividing it "
                                                "evenly, N for none, %% the bar before again (default: none, the "
                                                "takes choose their own harmony)", metavar="'C | Am | F G | G7'")

@@ -7,7 +7,16 @@ from engine.music.chords import Chord
 from engine.music.harmony import estimate_chords
 from engine.music.keys import Key
 from engine.music.phrase import Note, Phrase
-from engine.writing.accompaniment import accompaniment_plan, low_voice, member, moved, nearest, pedal, two_handed
+from engine.writing.accompaniment import (
+    accompaniment_plan,
+    low_voice,
+    member,
+    moved,
+    nearest,
+    pedal,
+    stepped,
+    two_handed,
+)
 
 C_MAJOR = Key(0)
 # an Alberti bass (C-G-E-G in eighths on the model's sixteenths) under a tune, bars of I and V7 (4/4)
@@ -176,3 +185,20 @@ def test_continue_after_a_phrase_ending_mid_bar_keeps_the_left_hand_on_its_beats
         assert {(n.pitch, n.start) for n in plan.low_voice} <= struck
         assert all(n.pitch > 55 for n in take.notes if (n.pitch, n.start) not in struck & {
             (m.pitch, m.start) for m in plan.low_voice})
+
+
+def test_a_step_lower_is_the_scale_s_own_chord_a_degree_down():
+    names = [str(stepped(Chord.parse(c), C_MAJOR, -1)) for c in ("C", "G7", "Am", "Dm7", "F", "Bdim", "Eb", "N")]
+    assert names == ["Bdim", "Fmaj7", "G", "Cmaj7", "Em", "Am", "C#", "N"]        # Eb, outside C: two semitones
+    a_minor = Key(9, minor=True)
+    assert [str(stepped(Chord.parse(c), a_minor, -1)) for c in ("Am", "E7", "C")] == ["G", "Dm7", "Bdim"]
+    assert str(stepped(Chord.parse("C"), C_MAJOR, 1)) == "Dm"
+
+
+def test_the_sequence_restates_the_figure_on_the_phrase_s_chords_a_step_lower(default_model):
+    from engine.writing.continuation import ContinueOptions, planned_accompaniment
+    phrase = alberti_phrase()
+    plan = planned_accompaniment(phrase, ContinueOptions(bars=4, accompaniment="sequence"), 1)
+    assert plan.new_harmony
+    assert [str(c) for _, _, c in plan.chords] == ["Bdim", "Fmaj7", "Bdim", "Fmaj7"]
+    assert [n.pitch for n in plan.low_voice if n.start < 8] == [47, 53, 50, 53]          # B-F-D-F

@@ -129,7 +129,8 @@ def test_the_accompaniment_is_a_more_setting_that_continue_uses_and_a_document_k
     assert panel.more.layout().labelForField(panel.accompaniment).text() == "Accompaniment"
     choices = [(panel.accompaniment.itemText(i), panel.accompaniment.itemData(i))
                for i in range(panel.accompaniment.count())]
-    assert choices == [("Carried on, new chords", "carry"), ("Restated", "restate"), ("Free", "free")]
+    assert choices == [("Restated", "restate"), ("A step lower (sequence)", "sequence"),
+                       ("Carried on, new chords", "carry"), ("Free", "free")]
     assert panel.options().accompaniment == ContinueOptions().accompaniment and panel.accompaniment.toolTip()
     panel.accompaniment.setCurrentText("Restated")
     assert panel.options().accompaniment == "restate"
