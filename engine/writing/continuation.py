@@ -304,17 +304,20 @@ def planned_accompaniment(phrase: Phrase, options: ContinueOptions, seed: int) -
     if key is None:
         return None
     bar = phrase.steps_per_bar
+    heard = estimate_chords(phrase, "beat", key)
     if options.chords is not None:
         progression = [s for s in asked_spans(options.chords, bar, options.bars) if s[2].is_chord] or None
     elif options.accompaniment == "sequence":
-        restated = accompaniment_plan(phrase, options.bars, estimate_chords(phrase, "beat", key))
-        progression = None if restated is None else [(a, b, stepped(c, key, -1)) for a, b, c in restated.chords]
+        restated = accompaniment_plan(phrase, options.bars, heard)
+        if restated is None:
+            return None
+        progression = [(a, b, stepped(c, key, -1)) for a, b, c in restated.chords]
     elif options.accompaniment == "carry":
         progression = [(a - phrase.length, b - phrase.length, c)
                        for a, b, c in suggest_chords(phrase, phrase.length, options.bars, key, seed=seed)]
     else:
         progression = None
-    return accompaniment_plan(phrase, options.bars, estimate_chords(phrase, "beat", key), key, progression)
+    return accompaniment_plan(phrase, options.bars, heard, key, progression)
 
 
 def above_left_hand(plan: Plan, phrase: Phrase, spq: int, bar: int, start: int, target: int) -> np.ndarray:
