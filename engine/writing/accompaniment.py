@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from ..music.chords import QUALITIES, Chord
 from ..music.keys import Key
 from ..music.phrase import Note, Phrase
+from .choosing import low_voice
 
 PLAN_BARS = 4            # the phrase's last bars the new bars restate, bar k from bar k
 OFF_TONE = 0.5           # the tune's lean off new chords' tones (chord_following.OFF_TONE: 2 for chords set)
@@ -50,17 +51,6 @@ class Plan:
     low_voice: tuple[Note, ...]
     chords: tuple[tuple[int, int, Chord], ...]
     new_harmony: bool = False                    # the chords are not the phrase's: the tune leans to them
-
-
-def low_voice(notes, start: int, bar_steps: int) -> list[Note]:
-    """The notes struck in the bar from ``start`` below the middle of the range of those struck in it
-    (the lowest when none is below): ``musician.py``'s and ``listening.low_voice_figure``'s low voice."""
-    struck = [n for n in notes if start <= n.start < start + bar_steps]
-    if not struck:
-        return []
-    lowest = min(n.pitch for n in struck)
-    middle = (lowest + max(n.pitch for n in struck)) / 2
-    return [n for n in struck if n.pitch < middle] or [n for n in struck if n.pitch == lowest]
 
 
 def two_handed(notes, low: list[Note]) -> bool:

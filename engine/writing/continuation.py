@@ -237,8 +237,8 @@ def continue_phrase(loaded: LoadedModel, phrase: Phrase, options: ContinueOption
     if steer is not None and not STEER_PITCH_CLASSES:
         steer[flag_of("key")] = 0                 # pitch classes left to the network and its controls
     rows = max(options.variations, options.candidates)
-    # the plan's chords are the phrase's own: the network reads them, with no lean to them (which would keep the
-    # tune on chord tones, without its passing steps)
+    # a plan's chords are read by the network; restated (the phrase's own) with no lean to them, which would keep
+    # the tune on chord tones, without its passing steps; new ones (a sequence, carried on) with a light lean
     chords = stream_chords(asked if plan is not None and plan.new_harmony else options.chords, bar, options.bars,
                            spq / phrase.steps_per_quarter, start)
     last_downbeat = (start + target - 1) // bar * bar
